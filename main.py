@@ -1,0 +1,5 @@
+import sys
+
+import shopper.cli
+
+sys.exit(shopper.cli.main())

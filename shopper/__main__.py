@@ -1,0 +1,5 @@
+import sys
+
+from shopper.cli import main
+
+sys.exit(main())
