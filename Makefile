@@ -1,7 +1,9 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
 #   make run   - create .venv, install, open the app on the local database
 #   make test  - create .venv, install the test extras, run lint, types and every test headless
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that actually runs and is 3.11+ (pyenv shims may exist but fail).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
@@ -9,7 +11,7 @@ ARGS ?=
 .PHONY: run test lint typecheck pytest bench clean demo fmt
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Shopper needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	@test -n "$(PYTHON)" || { echo "Shopper needs Python 3.11 or newer on the PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

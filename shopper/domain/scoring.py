@@ -1,0 +1,210 @@
+"""Scoring: weighted points per item, section scores, critical failures, bands.
+
+The rules (docs/scoring.md):
+
+- An answered, visible, scored item earns ``weight * fraction`` of ``weight``
+  points; the fraction depends on its type (yes/no: 1 for the passing answer,
+  0 otherwise; rating: linear between the ends of the scale; choices: the
+  option's score, summed and capped at 1 for multiple choice; numbers: linear
+  between the target's good and bad values).
+- N/A, unanswered, hidden and unscored items are left out of both sides.
+- An item fails below a fraction of 0.5 and passes from 0.75 on.
+- A critical item that fails fails the whole audit, whatever the points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from shopper.domain.template import NA, Band, Item, ItemType, Template
+
+PASS_FROM = 0.75
+FAIL_BELOW = 0.5
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    PARTIAL = "partial"
+    FAIL = "fail"
+    NA = "na"
+    INFO = "info"
+    """Answered, but the item is not scored (free text, date-time, unscored numbers)."""
+    UNANSWERED = "unanswered"
+    HIDDEN = "hidden"
+
+
+def outcome_for(fraction: float) -> Outcome:
+    if fraction < FAIL_BELOW:
+        return Outcome.FAIL
+    if fraction >= PASS_FROM:
+        return Outcome.PASS
+    return Outcome.PARTIAL
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    item_id: str
+    outcome: Outcome
+    points: float = 0.0
+    max_points: float = 0.0
+
+    @property
+    def fraction(self) -> float | None:
+        return self.points / self.max_points if self.max_points else None
+
+    @property
+    def counted(self) -> bool:
+        return self.max_points > 0
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    section_id: str
+    title: str
+    points: float
+    max_points: float
+    answered: int
+    visible: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.points / self.max_points if self.max_points else None
+
+
+@dataclass(frozen=True)
+class AuditScore:
+    points: float
+    max_points: float
+    band: Band | None
+    critical_failures: tuple[str, ...]
+    sections: tuple[SectionScore, ...]
+    items: Mapping[str, ItemScore]
+    answered: int
+    visible: int
+    required_missing: tuple[str, ...]
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.points / self.max_points if self.max_points else None
+
+    @property
+    def passed(self) -> bool | None:
+        """False on a critical failure or a failing band; None before anything is scored."""
+        if self.critical_failures:
+            return False
+        if self.band is None:
+            return None
+        return self.band.passed
+
+    @property
+    def verdict(self) -> str:
+        if self.critical_failures:
+            return "Critical failure"
+        return self.band.name if self.band else "Not scored yet"
+
+
+def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
+    """Ids of the items shown for these answers (show-if conditions applied, chained)."""
+    memo: dict[str, bool] = {}
+
+    def visible(item: Item) -> bool:
+        if item.id in memo:
+            return memo[item.id]
+        cond = item.show_if
+        if cond is None:
+            result = True
+        else:
+            source = template.item(cond.item)
+            result = visible(source) and cond.matches(answers.get(source.id))
+        memo[item.id] = result
+        return result
+
+    return {item.id for item in template.items() if visible(item)}
+
+
+def item_fraction(item: Item, value: Any) -> float | None:
+    """Share of the item's weight an answer earns, or None if it earns nothing either way."""
+    if value is None or value == NA or not item.scored:
+        return None
+    kind = item.type
+    if kind is ItemType.YES_NO:
+        return 1.0 if value == item.pass_answer else 0.0
+    if kind is ItemType.RATING:
+        scale = item.scale
+        assert scale is not None
+        return (float(value) - scale.min) / (scale.max - scale.min)
+    if kind is ItemType.SINGLE_CHOICE:
+        opt = item.option(value)
+        return opt.score if opt is not None else None
+    if kind is ItemType.MULTI_CHOICE:
+        scores = [opt.score for opt in item.options if opt.key in value and opt.score is not None]
+        return min(1.0, sum(scores))
+    if kind in (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION):
+        assert item.target is not None
+        return item.target.fraction(float(value))
+    return None
+
+
+def score_item(item: Item, value: Any, *, visible: bool = True) -> ItemScore:
+    if not visible:
+        return ItemScore(item.id, Outcome.HIDDEN)
+    if value is None:
+        return ItemScore(item.id, Outcome.UNANSWERED)
+    if value == NA and item.type is not ItemType.TEXT:
+        return ItemScore(item.id, Outcome.NA)
+    fraction = item_fraction(item, value)
+    if fraction is None:
+        return ItemScore(item.id, Outcome.INFO)
+    return ItemScore(item.id, outcome_for(fraction), item.weight * fraction, item.weight)
+
+
+def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
+    """Score a set of answers (item id -> stored value) against a template."""
+    shown = visible_items(template, answers)
+    items: dict[str, ItemScore] = {}
+    sections = []
+    critical: list[str] = []
+    missing: list[str] = []
+    total_points = total_max = 0.0
+    total_answered = total_visible = 0
+    for section in template.sections:
+        points = max_points = 0.0
+        answered = visible = 0
+        for item in section.items:
+            value = answers.get(item.id)
+            result = score_item(item, value, visible=item.id in shown)
+            items[item.id] = result
+            if result.outcome is Outcome.HIDDEN:
+                continue
+            visible += 1
+            if result.outcome is Outcome.UNANSWERED:
+                if item.required:
+                    missing.append(item.id)
+                continue
+            answered += 1
+            points += result.points
+            max_points += result.max_points
+            if item.critical and result.outcome is Outcome.FAIL:
+                critical.append(item.id)
+        sections.append(
+            SectionScore(section.id, section.title, points, max_points, answered, visible)
+        )
+        total_points += points
+        total_max += max_points
+        total_answered += answered
+        total_visible += visible
+    percent = 100.0 * total_points / total_max if total_max else None
+    return AuditScore(
+        points=total_points,
+        max_points=total_max,
+        band=template.band_for(percent) if percent is not None else None,
+        critical_failures=tuple(critical),
+        sections=tuple(sections),
+        items=items,
+        answered=total_answered,
+        visible=total_visible,
+        required_missing=tuple(missing),
+    )

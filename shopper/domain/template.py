@@ -1,0 +1,241 @@
+"""Checklist templates: sections of items, each with a type, weight and rules.
+
+The file format is documented in docs/templates.md; `template_loader` turns a
+file into these immutable objects after validating every field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+FORMAT_VERSION = 1
+
+NA = "na"
+"""The stored value of a "not applicable" answer, for every type that allows it."""
+
+
+class ItemType(StrEnum):
+    YES_NO = "yes_no"
+    RATING = "rating"
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+    NUMBER = "number"
+    COUNT = "count"
+    DURATION = "duration"
+    DATETIME = "datetime"
+    TEXT = "text"
+
+    @property
+    def label(self) -> str:
+        return _TYPE_LABELS[self]
+
+
+_TYPE_LABELS = {
+    ItemType.YES_NO: "Yes / No / N/A",
+    ItemType.RATING: "Rating scale",
+    ItemType.SINGLE_CHOICE: "Single choice",
+    ItemType.MULTI_CHOICE: "Multiple choice",
+    ItemType.NUMBER: "Number",
+    ItemType.COUNT: "Count",
+    ItemType.DURATION: "Duration",
+    ItemType.DATETIME: "Date and time",
+    ItemType.TEXT: "Free text",
+}
+
+TOUCHPOINTS: dict[str, str] = {
+    "website": "Website",
+    "phone": "Phone",
+    "email": "Email",
+    "chat": "Live chat",
+    "store": "Store visit",
+    "delivery": "Order & delivery",
+    "survey": "Satisfaction survey",
+    "other": "Other",
+}
+
+KNOWN_THEMES: dict[str, str] = {
+    "contactability": "Contactability",
+    "speed": "Speed",
+    "clarity": "Clarity",
+    "empathy": "Empathy",
+    "knowledge": "Knowledge",
+    "resolution": "Resolution",
+    "follow-up": "Follow-up",
+    "brand": "Brand",
+    "personal": "Personal touch",
+    "product": "Product",
+    "effort": "Customer effort",
+    "bias": "Survey bias",
+}
+
+
+def theme_label(theme: str) -> str:
+    return KNOWN_THEMES.get(theme, theme.replace("-", " ").capitalize())
+
+
+def touchpoint_label(kind: str) -> str:
+    return TOUCHPOINTS.get(kind, kind.capitalize())
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    score: float | None = None
+    """Share of the item's weight earned by choosing this option (0..1), or None."""
+
+
+@dataclass(frozen=True)
+class ShowIf:
+    """Show an item only when another item's answer is (or is not) one of `values`."""
+
+    item: str
+    values: tuple[Any, ...]
+    negate: bool = False
+
+    def matches(self, answer: Any) -> bool:
+        """Whether the condition holds for the controlling item's answer.
+
+        An unanswered controlling item never shows the dependent item. For a
+        multiple-choice answer, "equals X" means X is among the selections.
+        """
+        if answer is None:
+            return False
+        if isinstance(answer, list):
+            hit = any(v in answer for v in self.values)
+        else:
+            hit = answer in self.values
+        return hit != self.negate
+
+
+@dataclass(frozen=True)
+class Target:
+    """Linear scoring of a number: full points at `good`, none at `bad`."""
+
+    good: float
+    bad: float
+
+    def fraction(self, value: float) -> float:
+        if self.good == self.bad:
+            return 1.0 if value == self.good else 0.0
+        share = (self.bad - value) / (self.bad - self.good)
+        return max(0.0, min(1.0, share))
+
+
+@dataclass(frozen=True)
+class Scale:
+    min: int = 1
+    max: int = 5
+    min_label: str = ""
+    max_label: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    prompt: str
+    type: ItemType
+    help: str = ""
+    weight: float = 1.0
+    required: bool = False
+    critical: bool = False
+    theme: str = ""
+    allow_na: bool = False
+    pass_answer: str = "yes"
+    """For yes/no items: the answer that earns the points ("yes" or "no")."""
+    options: tuple[Option, ...] = ()
+    scale: Scale | None = None
+    target: Target | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    show_if: ShowIf | None = None
+    section_id: str = ""
+
+    @property
+    def scored(self) -> bool:
+        """Whether an answer to this item earns points."""
+        if self.weight <= 0:
+            return False
+        if self.type in (ItemType.YES_NO, ItemType.RATING):
+            return True
+        if self.type in (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE):
+            return any(o.score is not None for o in self.options)
+        if self.type in (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION):
+            return self.target is not None
+        return False
+
+    def option(self, key: str) -> Option | None:
+        for opt in self.options:
+            if opt.key == key:
+                return opt
+        return None
+
+
+@dataclass(frozen=True)
+class Band:
+    """A score band: audits scoring at least `min_percent` fall in it (highest first)."""
+
+    name: str
+    min_percent: float
+    passed: bool
+
+
+DEFAULT_BANDS = (
+    Band("Good", 80.0, True),
+    Band("Needs work", 60.0, True),
+    Band("Fail", 0.0, False),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    version: int
+    title: str
+    touchpoint: str
+    sections: tuple[Section, ...]
+    description: str = ""
+    bands: tuple[Band, ...] = DEFAULT_BANDS
+    _index: Mapping[str, Item] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = {item.id: item for section in self.sections for item in section.items}
+        object.__setattr__(self, "_index", index)
+
+    def items(self) -> Iterator[Item]:
+        for section in self.sections:
+            yield from section.items
+
+    def item(self, item_id: str) -> Item:
+        return self._index[item_id]
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._index
+
+    def section(self, section_id: str) -> Section:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    def band_for(self, percent: float) -> Band:
+        for band in sorted(self.bands, key=lambda b: b.min_percent, reverse=True):
+            if percent >= band.min_percent:
+                return band
+        return self.bands[-1]
+
+    @property
+    def item_count(self) -> int:
+        return len(self._index)

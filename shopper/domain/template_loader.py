@@ -1,0 +1,613 @@
+"""Read and validate checklist template files (docs/templates.md).
+
+Every fault is reported as one `TemplateError` naming the file, the path of
+the field inside it and what is wrong, e.g.
+``phone.yaml: sections[2].items[4].type: unknown type 'yesno'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from shopper.domain.answers import parse_duration
+from shopper.domain.errors import TemplateError
+from shopper.domain.template import (
+    DEFAULT_BANDS,
+    FORMAT_VERSION,
+    NA,
+    TOUCHPOINTS,
+    Band,
+    Item,
+    ItemType,
+    Option,
+    Scale,
+    Section,
+    ShowIf,
+    Target,
+    Template,
+)
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_THEME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+_MAX_TEXT = 4000
+
+_TEMPLATE_KEYS = {"format", "id", "version", "title", "touchpoint", "description", "bands"}
+_SECTION_KEYS = {"id", "title", "description", "items"}
+_ITEM_KEYS = {
+    "id",
+    "prompt",
+    "help",
+    "type",
+    "weight",
+    "required",
+    "critical",
+    "theme",
+    "na",
+    "pass",
+    "options",
+    "scale",
+    "target",
+    "min",
+    "max",
+    "unit",
+    "show_if",
+}
+_NUMERIC_TYPES = (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION)
+_CHOICE_TYPES = (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE)
+
+
+@dataclass(frozen=True)
+class LoadedTemplate:
+    """A validated template with the exact source it came from."""
+
+    template: Template
+    source: str
+    sha256: str
+
+
+def load_template_file(path: Path) -> LoadedTemplate:
+    """Read, parse and validate one template file.
+
+    Raises:
+        TemplateError: naming the file and the faulty field.
+    """
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(
+                f"{name}: file is {size:,} bytes; a template may be at most "
+                f"{MAX_TEMPLATE_BYTES:,} bytes (1 MiB)"
+            )
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError as exc:
+        raise TemplateError(f"{name}: cannot read file: {exc.strerror or exc}") from exc
+    return load_template_bytes(raw, name=name)
+
+
+def load_template_bytes(raw: bytes, *, name: str = "template") -> LoadedTemplate:
+    """Parse and validate a template given as bytes (UTF-8 YAML or JSON)."""
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(
+            f"{name}: file is larger than {MAX_TEMPLATE_BYTES:,} bytes (1 MiB); "
+            "a template may be at most 1 MiB"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            f"{name}: not UTF-8 text (invalid byte at position {exc.start})"
+        ) from exc
+    data = parse_yaml_strict(text, name=name)
+    template = _Validator(name).template(data)
+    return LoadedTemplate(template, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def parse_template_text(text: str, *, name: str = "template") -> Template:
+    """Validate template source text that was already accepted once (e.g. from the database)."""
+    return _Validator(name).template(parse_yaml_strict(text, name=name))
+
+
+def parse_yaml_strict(text: str, *, name: str) -> Any:
+    """Parse YAML refusing tags, anchors, aliases and duplicate keys.
+
+    Tags can build arbitrary objects and aliases allow "billion laughs" style
+    expansion, so neither has any place in a checklist.
+    """
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            if isinstance(event, yaml.AliasEvent):
+                raise TemplateError(f"{name}: line {line}: YAML aliases (*name) are not allowed")
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                raise TemplateError(f"{name}: line {line}: YAML anchors (&name) are not allowed")
+            tag = getattr(event, "tag", None)
+            if tag is not None and not isinstance(event, yaml.DocumentStartEvent):
+                raise TemplateError(f"{name}: line {line}: YAML tags ({tag}) are not allowed")
+        docs = list(yaml.load_all(text, Loader=_StrictLoader))  # noqa: S506 - safe subclass
+    except TemplateError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise TemplateError(f"{name}: {where}not valid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{name}: not valid YAML: {exc}") from exc
+    except _DuplicateKey as exc:
+        raise TemplateError(f"{name}: {exc}") from exc
+    except RecursionError as exc:
+        raise TemplateError(f"{name}: nested too deeply") from exc
+    if len(docs) != 1:
+        raise TemplateError(f"{name}: expected exactly one YAML document, found {len(docs)}")
+    return docs[0]
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, list | dict):
+                raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: a key must be text")
+            if key in seen:
+                raise _DuplicateKey(
+                    f"line {key_node.start_mark.line + 1}: duplicate key {str(key)!r}"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yamlish_answer(value: Any) -> Any:
+    """YAML 1.1 reads unquoted yes/no as booleans; answers use the words."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return value
+
+
+class _Validator:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, path: str, message: str) -> NoReturn:
+        where = f"{path}: " if path else ""
+        raise TemplateError(f"{self.name}: {where}{message}")
+
+    # -- scalars -------------------------------------------------------------
+
+    def mapping(self, value: Any, path: str, allowed: set[str]) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping, got {_kind(value)}")
+        for key in value:
+            if not isinstance(key, str):
+                self.fail(path, f"field names must be text, got {key!r}")
+            if key not in allowed:
+                near = ", ".join(sorted(allowed))
+                self.fail(_join(path, key), f"unknown field {key!r} (expected one of: {near})")
+        return value
+
+    def text(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool,
+        limit: int = _MAX_TEXT,
+    ) -> str:
+        if key not in data or data[key] is None:
+            if required:
+                self.fail(_join(path, key), "missing (required)")
+            return ""
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(_join(path, key), f"expected text, got {_kind(value)}")
+        value = str(value)
+        if required and not value.strip():
+            self.fail(_join(path, key), "must not be empty")
+        if len(value) > limit:
+            self.fail(_join(path, key), f"too long ({len(value)} characters; limit {limit})")
+        return value
+
+    def ident(self, data: Mapping[str, Any], key: str, path: str) -> str:
+        value = data.get(key)
+        if value is None:
+            self.fail(_join(path, key), "missing (required)")
+        if not isinstance(value, str) or not _ID_RE.match(value):
+            self.fail(
+                _join(path, key),
+                f"invalid id {value!r}: use 1-64 letters, digits, '_', '.' or '-'",
+            )
+        return value
+
+    def boolean(self, data: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
+        if key not in data:
+            return default
+        value = data[key]
+        if not isinstance(value, bool):
+            self.fail(_join(path, key), f"expected true or false, got {value!r}")
+        return value
+
+    def number(self, value: Any, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, f"expected a number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            self.fail(path, f"expected a finite number, got {value!r}")
+        return float(value)
+
+    def integer(self, value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"expected a whole number, got {value!r}")
+        return value
+
+    # -- structure -----------------------------------------------------------
+
+    def template(self, data: Any) -> Template:
+        if data is None:
+            self.fail("", "file is empty")
+        doc = self.mapping(data, "", _TEMPLATE_KEYS | {"sections"})
+        if "format" not in doc:
+            self.fail("format", f"missing (required; this app reads format {FORMAT_VERSION})")
+        fmt = doc["format"]
+        if isinstance(fmt, bool) or not isinstance(fmt, int):
+            self.fail("format", f"expected a whole number, got {fmt!r}")
+        if fmt > FORMAT_VERSION:
+            self.fail(
+                "format",
+                f"format version {fmt} is newer than this app supports "
+                f"({FORMAT_VERSION}); update Shopper to read it",
+            )
+        if fmt < 1:
+            self.fail("format", f"unsupported format version {fmt}")
+        raw_id = doc.get("id")
+        try:
+            template_id = str(uuid.UUID(str(raw_id))) if isinstance(raw_id, str) else None
+        except ValueError:
+            template_id = None
+        if template_id is None:
+            self.fail("id", f"expected a UUID such as {uuid.UUID(int=0)}, got {raw_id!r}")
+        version = self.integer(doc.get("version"), "version")
+        if version < 1:
+            self.fail("version", f"must be 1 or more, got {version}")
+        title = self.text(doc, "title", "", required=True, limit=200)
+        touchpoint = doc.get("touchpoint")
+        if touchpoint not in TOUCHPOINTS:
+            self.fail(
+                "touchpoint",
+                f"unknown touchpoint {touchpoint!r} (expected one of: {', '.join(TOUCHPOINTS)})",
+            )
+        description = self.text(doc, "description", "", required=False)
+        bands = self.bands(doc.get("bands"))
+        sections_raw = doc.get("sections")
+        if not isinstance(sections_raw, list) or not sections_raw:
+            self.fail("sections", "expected a non-empty list of sections")
+        seen_sections: set[str] = set()
+        seen_items: dict[str, str] = {}
+        sections = []
+        for s_index, s_raw in enumerate(sections_raw):
+            section = self.section(s_raw, f"sections[{s_index}]", seen_items)
+            if section.id in seen_sections:
+                self.fail(f"sections[{s_index}].id", f"duplicate section id {section.id!r}")
+            seen_sections.add(section.id)
+            sections.append(section)
+        template = Template(
+            id=template_id,
+            version=version,
+            title=title,
+            touchpoint=touchpoint,
+            sections=tuple(sections),
+            description=description,
+            bands=bands,
+        )
+        self.check_conditions(template, seen_items)
+        return template
+
+    def bands(self, raw: Any) -> tuple[Band, ...]:
+        if raw is None:
+            return DEFAULT_BANDS
+        if not isinstance(raw, list) or not raw:
+            self.fail("bands", "expected a non-empty list of bands")
+        bands = []
+        for index, b_raw in enumerate(raw):
+            path = f"bands[{index}]"
+            band = self.mapping(b_raw, path, {"name", "min", "pass"})
+            name = self.text(band, "name", path, required=True, limit=40)
+            if "min" not in band:
+                self.fail(_join(path, "min"), "missing (required)")
+            minimum = self.number(band["min"], _join(path, "min"))
+            if not 0 <= minimum <= 100:
+                self.fail(_join(path, "min"), f"must be between 0 and 100, got {minimum:g}")
+            passed = self.boolean(band, "pass", path, default=True)
+            bands.append(Band(name, minimum, passed))
+        if not any(b.min_percent == 0 for b in bands):
+            self.fail("bands", "one band must start at min: 0 so every score has a band")
+        return tuple(sorted(bands, key=lambda b: b.min_percent, reverse=True))
+
+    def section(self, raw: Any, path: str, seen_items: dict[str, str]) -> Section:
+        data = self.mapping(raw, path, _SECTION_KEYS)
+        section_id = self.ident(data, "id", path)
+        title = self.text(data, "title", path, required=True, limit=200)
+        description = self.text(data, "description", path, required=False)
+        items_raw = data.get("items")
+        if not isinstance(items_raw, list) or not items_raw:
+            self.fail(_join(path, "items"), "expected a non-empty list of items")
+        items = []
+        for i_index, i_raw in enumerate(items_raw):
+            item_path = f"{path}.items[{i_index}]"
+            item = self.item(i_raw, item_path, section_id)
+            if item.id in seen_items:
+                self.fail(
+                    f"{item_path}.id",
+                    f"duplicate item id {item.id!r} (first used at {seen_items[item.id]})",
+                )
+            seen_items[item.id] = item_path
+            items.append(item)
+        return Section(section_id, title, tuple(items), description)
+
+    def item(self, raw: Any, path: str, section_id: str) -> Item:  # noqa: C901
+        data = self.mapping(raw, path, _ITEM_KEYS)
+        item_id = self.ident(data, "id", path)
+        prompt = self.text(data, "prompt", path, required=True, limit=1000)
+        help_text = self.text(data, "help", path, required=False)
+        type_raw = data.get("type")
+        if type_raw is None:
+            self.fail(_join(path, "type"), "missing (required)")
+        try:
+            item_type = ItemType(type_raw)
+        except ValueError:
+            known = ", ".join(t.value for t in ItemType)
+            self.fail(_join(path, "type"), f"unknown type {type_raw!r} (expected one of: {known})")
+        weight = 1.0
+        if "weight" in data:
+            weight = self.number(data["weight"], _join(path, "weight"))
+            if weight < 0:
+                self.fail(_join(path, "weight"), f"must not be negative, got {weight:g}")
+        required = self.boolean(data, "required", path, default=False)
+        critical = self.boolean(data, "critical", path, default=False)
+        theme = ""
+        if data.get("theme") is not None:
+            theme = data["theme"]
+            if not isinstance(theme, str) or not _THEME_RE.match(theme):
+                self.fail(
+                    _join(path, "theme"),
+                    f"invalid theme {theme!r}: use lower-case letters, digits and '-'",
+                )
+        allow_na = self.boolean(data, "na", path, default=item_type is ItemType.YES_NO)
+        if allow_na and item_type is ItemType.TEXT:
+            self.fail(_join(path, "na"), "a free-text item cannot offer N/A")
+
+        def only_for(key: str, *types: ItemType) -> None:
+            if key in data and item_type not in types:
+                kinds = " or ".join(t.value for t in types)
+                self.fail(_join(path, key), f"only allowed for {kinds} items")
+
+        only_for("pass", ItemType.YES_NO)
+        only_for("options", *_CHOICE_TYPES)
+        only_for("scale", ItemType.RATING)
+        only_for("target", *_NUMERIC_TYPES)
+        only_for("min", ItemType.NUMBER, ItemType.COUNT)
+        only_for("max", ItemType.NUMBER, ItemType.COUNT)
+        only_for("unit", ItemType.NUMBER, ItemType.COUNT)
+
+        pass_answer = "yes"
+        if "pass" in data:
+            pass_answer = _yamlish_answer(data["pass"])
+            if pass_answer not in ("yes", "no"):
+                self.fail(_join(path, "pass"), f"expected yes or no, got {data['pass']!r}")
+
+        options: tuple[Option, ...] = ()
+        if item_type in _CHOICE_TYPES:
+            options = self.options(data.get("options"), _join(path, "options"))
+
+        scale = None
+        if item_type is ItemType.RATING:
+            scale = self.scale(data.get("scale"), _join(path, "scale"))
+
+        target = None
+        if "target" in data:
+            target = self.target(data["target"], _join(path, "target"), item_type)
+
+        minimum = maximum = None
+        if "min" in data:
+            minimum = self.number(data["min"], _join(path, "min"))
+        if "max" in data:
+            maximum = self.number(data["max"], _join(path, "max"))
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.fail(_join(path, "max"), f"must not be below min ({minimum:g})")
+        unit = self.text(data, "unit", path, required=False, limit=40)
+
+        show_if = None
+        if "show_if" in data:
+            show_if = self.show_if(data["show_if"], _join(path, "show_if"))
+
+        item = Item(
+            id=item_id,
+            prompt=prompt,
+            type=item_type,
+            help=help_text,
+            weight=weight,
+            required=required,
+            critical=critical,
+            theme=theme,
+            allow_na=allow_na,
+            pass_answer=pass_answer,
+            options=options,
+            scale=scale,
+            target=target,
+            minimum=minimum,
+            maximum=maximum,
+            unit=unit,
+            show_if=show_if,
+            section_id=section_id,
+        )
+        if critical and not item.scored:
+            self.fail(
+                _join(path, "critical"),
+                "a critical item must be scored (give it a weight above 0 and, for choices "
+                "or numbers, option scores or a target) so a wrong answer can be told",
+            )
+        return item
+
+    def options(self, raw: Any, path: str) -> tuple[Option, ...]:
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.fail(path, "expected a list of at least 2 options")
+        if len(raw) > 50:
+            self.fail(path, f"too many options ({len(raw)}; limit 50)")
+        options = []
+        seen: set[str] = set()
+        for index, o_raw in enumerate(raw):
+            o_path = f"{path}[{index}]"
+            if isinstance(o_raw, str):
+                key, label, score = o_raw, o_raw, None
+            else:
+                o_data = self.mapping(o_raw, o_path, {"key", "label", "score"})
+                key = self.text(o_data, "key", o_path, required=True, limit=64)
+                label = self.text(o_data, "label", o_path, required=False, limit=200) or key
+                score = None
+                if "score" in o_data:
+                    score = self.number(o_data["score"], _join(o_path, "score"))
+                    if not 0 <= score <= 1:
+                        self.fail(_join(o_path, "score"), f"must be between 0 and 1, got {score:g}")
+            if not key.strip():
+                self.fail(o_path, "an option key must not be empty")
+            if key == NA:
+                self.fail(o_path, f"{NA!r} is reserved for N/A; set na: true instead")
+            if key in seen:
+                self.fail(o_path, f"duplicate option {key!r}")
+            seen.add(key)
+            options.append(Option(key, label, score))
+        return tuple(options)
+
+    def scale(self, raw: Any, path: str) -> Scale:
+        if raw is None:
+            return Scale()
+        data = self.mapping(raw, path, {"min", "max", "min_label", "max_label"})
+        low = self.integer(data.get("min", 1), _join(path, "min"))
+        high = self.integer(data.get("max", 5), _join(path, "max"))
+        if not 0 <= low < high <= 10:
+            self.fail(path, f"need 0 <= min < max <= 10, got min {low} and max {high}")
+        return Scale(
+            low,
+            high,
+            self.text(data, "min_label", path, required=False, limit=60),
+            self.text(data, "max_label", path, required=False, limit=60),
+        )
+
+    def target(self, raw: Any, path: str, item_type: ItemType) -> Target:
+        data = self.mapping(raw, path, {"good", "bad"})
+        values = []
+        for key in ("good", "bad"):
+            if key not in data:
+                self.fail(_join(path, key), "missing (required)")
+            value = data[key]
+            if item_type is ItemType.DURATION and isinstance(value, str):
+                try:
+                    values.append(parse_duration(value))
+                except ValueError as exc:
+                    self.fail(_join(path, key), str(exc))
+            else:
+                values.append(self.number(value, _join(path, key)))
+        if values[0] == values[1]:
+            self.fail(path, "good and bad must differ")
+        return Target(values[0], values[1])
+
+    def show_if(self, raw: Any, path: str) -> ShowIf:
+        data = self.mapping(raw, path, {"item", "equals", "not_equals"})
+        target = data.get("item")
+        if not isinstance(target, str):
+            self.fail(_join(path, "item"), "missing (the id of the item this depends on)")
+        has_eq, has_ne = "equals" in data, "not_equals" in data
+        if has_eq == has_ne:
+            self.fail(path, "give exactly one of 'equals' or 'not_equals'")
+        key = "equals" if has_eq else "not_equals"
+        raw_values = data[key]
+        listed = raw_values if isinstance(raw_values, list) else [raw_values]
+        if not listed:
+            self.fail(_join(path, key), "must name at least one answer")
+        values = []
+        for value in listed:
+            value = _yamlish_answer(value)
+            if isinstance(value, list | dict) or value is None:
+                self.fail(_join(path, key), f"expected an answer value, got {_kind(value)}")
+            values.append(value)
+        return ShowIf(target, tuple(values), negate=has_ne)
+
+    def check_conditions(self, template: Template, paths: dict[str, str]) -> None:
+        for item in template.items():
+            cond = item.show_if
+            if cond is None:
+                continue
+            path = f"{paths[item.id]}.show_if.item"
+            if cond.item == item.id:
+                self.fail(path, f"item {item.id!r} cannot depend on itself")
+            if not template.has_item(cond.item):
+                self.fail(path, f"refers to a missing item {cond.item!r}")
+            self.check_condition_values(template.item(cond.item), cond, paths[item.id])
+        for item in template.items():
+            chain = [item.id]
+            current = item
+            while current.show_if is not None:
+                nxt = current.show_if.item
+                if nxt in chain:
+                    cycle = " -> ".join([*chain[chain.index(nxt) :], nxt])
+                    self.fail(
+                        f"{paths[item.id]}.show_if", f"show_if conditions form a cycle: {cycle}"
+                    )
+                chain.append(nxt)
+                current = template.item(nxt)
+
+    def check_condition_values(self, source: Item, cond: ShowIf, item_path: str) -> None:
+        key = "not_equals" if cond.negate else "equals"
+        path = f"{item_path}.show_if.{key}"
+        for value in cond.values:
+            if value == NA and source.allow_na:
+                continue
+            if source.type is ItemType.YES_NO:
+                ok = value in ("yes", "no")
+            elif source.type in _CHOICE_TYPES:
+                ok = source.option(str(value)) is not None
+            elif source.type is ItemType.RATING and source.scale:
+                ok = isinstance(value, int) and source.scale.min <= value <= source.scale.max
+            elif source.type in (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION):
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, str)
+            if not ok:
+                self.fail(
+                    path,
+                    f"{value!r} is not a possible answer of {source.id!r} ({source.type.value})",
+                )
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{value!r}".lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return f"{type(value).__name__} {value!r}"

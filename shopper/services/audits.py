@@ -1,0 +1,226 @@
+"""Audits: start one, list them, and read one in full (for `audits show` and reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from shopper.domain.answers import format_answer
+from shopper.domain.clock import local_zone_name, now_utc
+from shopper.domain.errors import NotFoundError, ShopperError
+from shopper.domain.scoring import AuditScore, score_audit
+from shopper.domain.template import Template, touchpoint_label
+from shopper.services.templates import get_template
+from shopper.store import repo
+from shopper.store.engine import session_scope
+from shopper.store.tables import Audit, AuditEvent, AuditStatus, Company
+
+
+def start_audit(
+    *,
+    engine: Engine,
+    company_id: str,
+    template_id: str,
+    template_version: int | None = None,
+    shopper: str = "",
+    zone: str | None = None,
+    at: datetime | None = None,
+) -> Audit:
+    """Create an audit of a company on a template version (the latest if none given)."""
+    if len(shopper) > 200:
+        raise ShopperError("shopper name: too long (limit 200 characters)")
+    with session_scope(engine) as session:
+        repo.get_company(session=session, company_id=company_id)
+        versions = [
+            r.version
+            for r in repo.list_template_versions(session=session)
+            if r.template_id == template_id
+        ]
+        if not versions:
+            raise NotFoundError(f"no template with id {template_id}")
+        version = template_version if template_version is not None else max(versions)
+        if version not in versions:
+            raise NotFoundError(f"template {template_id[:8]} has no version {version}")
+    template = get_template(engine=engine, template_id=template_id, version=version)
+    moment = at or now_utc()
+    tz = zone or local_zone_name()
+    first = next(template.items()).id
+    audit = Audit(
+        company_id=company_id,
+        touchpoint=template.touchpoint,
+        template_id=template_id,
+        template_version=version,
+        shopper=shopper.strip(),
+        started_at=moment,
+        started_tz=tz,
+        updated_at=moment,
+        current_item=first,
+        visible=score_audit(template, {}).visible,
+    )
+    with session_scope(engine) as session:
+        repo.add_audit(session=session, audit=audit)
+        repo.add_event(session=session, audit_id=audit.id, kind="created", at=moment, tz=tz)
+    return audit
+
+
+def list_audits(
+    *,
+    engine: Engine,
+    company_id: str | None = None,
+    touchpoint: str | None = None,
+    status: str | None = None,
+    ids: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[repo.AuditRow]:
+    with session_scope(engine) as session:
+        return repo.list_audits(
+            session=session,
+            company_id=company_id,
+            touchpoint=touchpoint,
+            status=status,
+            ids=ids,
+            limit=limit,
+        )
+
+
+def resolve_audit_id(*, engine: Engine, prefix: str) -> str:
+    with session_scope(engine) as session:
+        return repo.resolve_audit_id(session=session, prefix=prefix)
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    value: Any
+    note: str
+    answered_at: datetime
+    answered_tz: str
+
+
+@dataclass(frozen=True)
+class AuditDetail:
+    """An audit with everything needed to show, score or print it."""
+
+    audit: Audit
+    company: Company
+    template: Template
+    answers: dict[str, AnswerRecord]
+    events: list[AuditEvent]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {item_id: rec.value for item_id, rec in self.answers.items()}
+
+    @property
+    def score(self) -> AuditScore:
+        return score_audit(self.template, self.values)
+
+
+def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
+    with session_scope(engine) as session:
+        audit = repo.get_audit(session=session, audit_id=audit_id)
+        company = repo.get_company(session=session, company_id=audit.company_id)
+        rows = repo.load_answers(session=session, audit_id=audit_id)
+        events = repo.list_events(session=session, audit_id=audit_id)
+    template = get_template(
+        engine=engine, template_id=audit.template_id, version=audit.template_version
+    )
+    answers = {
+        row.item_id: AnswerRecord(row.decoded(), row.note, row.answered_at, row.answered_tz)
+        for row in rows
+    }
+    return AuditDetail(audit, company, template, answers, events)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def audit_to_json(detail: AuditDetail) -> dict[str, Any]:
+    """The JSON of `shopper audits show ID --json`: the audit, its answers and scores."""
+    audit, template = detail.audit, detail.template
+    score = detail.score
+    sections = []
+    for section, s_score in zip(template.sections, score.sections, strict=True):
+        items = []
+        for item in section.items:
+            rec = detail.answers.get(item.id)
+            i_score = score.items[item.id]
+            items.append(
+                {
+                    "id": item.id,
+                    "prompt": item.prompt,
+                    "type": item.type.value,
+                    "theme": item.theme or None,
+                    "weight": item.weight,
+                    "required": item.required,
+                    "critical": item.critical,
+                    "value": rec.value if rec else None,
+                    "display": format_answer(item, rec.value) if rec else "",
+                    "note": rec.note if rec else "",
+                    "answered_at": _iso(rec.answered_at) if rec else None,
+                    "outcome": i_score.outcome.value,
+                    "points": round(i_score.points, 4),
+                    "max_points": i_score.max_points,
+                }
+            )
+        sections.append(
+            {
+                "id": section.id,
+                "title": section.title,
+                "percent": _round(s_score.percent),
+                "points": round(s_score.points, 4),
+                "max_points": s_score.max_points,
+                "items": items,
+            }
+        )
+    return {
+        "id": audit.id,
+        "company": {
+            "id": detail.company.id,
+            "name": detail.company.name,
+            "timezone": detail.company.timezone,
+        },
+        "touchpoint": audit.touchpoint,
+        "template": {"id": template.id, "version": template.version, "title": template.title},
+        "shopper": audit.shopper,
+        "status": audit.status,
+        "started_at": _iso(audit.started_at),
+        "started_tz": audit.started_tz,
+        "completed_at": _iso(audit.completed_at),
+        "completed_tz": audit.completed_tz,
+        "score": {
+            "percent": _round(score.percent),
+            "points": round(score.points, 4),
+            "max_points": score.max_points,
+            "band": score.band.name if score.band else None,
+            "passed": score.passed,
+            "verdict": score.verdict,
+            "critical_failures": list(score.critical_failures),
+            "answered": score.answered,
+            "visible": score.visible,
+            "required_missing": list(score.required_missing),
+        },
+        "sections": sections,
+        "events": [
+            {"kind": e.kind, "at": _iso(e.at), "tz": e.tz, "detail": e.detail}
+            for e in detail.events
+        ],
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def describe_row(row: repo.AuditRow) -> str:
+    """One line for lists: date, company, touchpoint, status, score."""
+    score = f"{row.score_percent:5.1f}%" if row.score_percent is not None else "    —"
+    return (
+        f"{row.id[:8]}  {row.started_at:%Y-%m-%d}  {row.company_name[:28]:<28}  "
+        f"{touchpoint_label(row.touchpoint):<18}  "
+        f"{AuditStatus.LABELS.get(row.status, row.status):<11}  {score}  {row.shopper}"
+    )

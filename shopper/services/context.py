@@ -1,0 +1,69 @@
+"""Where the data lives and the open database: one object the GUI and CLI share.
+
+The data folder defaults to the user's data folder (platformdirs); it is
+overridden by `--data-dir` or `SHOPPER_DATA_DIR`, and the database URL by
+`--db` or `SHOPPER_DB_URL` (a PostgreSQL URL for team mode).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import Engine
+
+from shopper.store.engine import ensure_private_dir, open_database, sqlite_url
+
+APP_NAME = "Shopper"
+DB_FILENAME = "shopper.db"
+LOG_FILENAME = "shopper.log"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("SHOPPER_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass
+class AppContext:
+    """The data folder and the engine of one running app or command."""
+
+    data_dir: Path
+    db_url: str
+    engine: Engine = field(repr=False)
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
+        """Open (creating if needed) the data folder and database, and load built-in templates.
+
+        Raises:
+            StorageError: the database cannot be opened.
+        """
+        from shopper.services.templates import sync_builtin_templates
+
+        folder = (data_dir or default_data_dir()).expanduser().resolve()
+        ensure_private_dir(folder)
+        url = db_url or os.environ.get("SHOPPER_DB_URL") or sqlite_url(folder / DB_FILENAME)
+        engine = open_database(url)
+        ctx = cls(folder, url, engine)
+        sync_builtin_templates(engine=engine)
+        return ctx
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / LOG_FILENAME
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,155 @@
+"""Engine and connection set-up: the one module that knows which database it talks to.
+
+SQLite connections get WAL, synchronous=FULL, foreign keys and a busy timeout.
+Everything SQLite- or PostgreSQL-specific lives here; the rest of the store
+speaks portable SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, inspect
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session, SQLModel
+
+from shopper.domain.errors import StorageError
+
+BUSY_TIMEOUT_MS = 5000
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """ "3.44.6" -> (3, 44, 6), so versions compare as numbers, not as text."""
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
+
+
+def wal_reset_bug_affected(version: tuple[int, ...]) -> bool:
+    """Whether this SQLite has the WAL-reset corruption bug.
+
+    The bug (WAL since 3.7.0) needs two connections writing or checkpointing at
+    once; it is fixed in 3.51.3 and in the 3.44.6 and 3.50.7 backports.
+    """
+    if version < (3, 7, 0) or version >= (3, 51, 3):
+        return False
+    if (3, 44, 6) <= version < (3, 45, 0):
+        return False
+    return not (3, 50, 7) <= version < (3, 51, 0)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) -> Engine:
+    """Create the engine for a database URL, with our connection settings.
+
+    On a SQLite affected by the WAL-reset bug the engine holds exactly one
+    connection, shared by every thread in turn, so two connections can never
+    write or checkpoint at once.
+    """
+    if url.startswith("sqlite"):
+        single = wal_reset_bug_affected(parse_version(sqlite_version))
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            poolclass=QueuePool,
+            pool_size=1 if single else 4,
+            max_overflow=0,
+            pool_timeout=60,
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def is_single_connection(engine: Engine) -> bool:
+    pool = engine.pool
+    return isinstance(pool, QueuePool) and pool.size() == 1
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create a folder readable by the owner only (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+
+
+def open_database(url: str) -> Engine:
+    """Create the engine and the schema, turning environment failures into `StorageError`."""
+    path = sqlite_path(url)
+    if path is not None:
+        ensure_private_dir(path.parent)
+        if not path.exists():
+            # Create it private before SQLite does, so it is never world-readable.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    engine = create_db_engine(url)
+    try:
+        SQLModel.metadata.create_all(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise StorageError(f"cannot open the database {path or url}: {exc.orig}") from exc
+    return engine
+
+
+def sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and ":memory:" not in url:
+        return Path(url[len(prefix) :])
+    return None
+
+
+def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> None:
+    """Insert a row or, if its key exists, update it: idempotent on both databases."""
+    dialect = session.get_bind().dialect.name
+    update = {k: v for k, v in values.items() if k not in keys}
+    if dialect == "sqlite":
+        lite = sqlite_dialect.insert(table).values(**values)
+        session.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=update))
+    elif dialect == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        session.execute(pg.on_conflict_do_update(index_elements=list(keys), set_=update))
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise StorageError(f"unsupported database {dialect}")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def table_names(engine: Engine) -> list[str]:
+    return inspect(engine).get_table_names()

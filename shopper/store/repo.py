@@ -1,0 +1,280 @@
+"""Data access: keyword-only functions that take the session.
+
+Lists are aggregated in SQL and return light rows; nothing here loads every
+answer of every audit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from shopper.domain.clock import as_utc
+from shopper.domain.errors import AmbiguousError, NotFoundError
+from shopper.store.engine import upsert
+from shopper.store.tables import Answer, Audit, AuditEvent, Company, TemplateVersion
+
+# -- templates ----------------------------------------------------------------
+
+
+def get_template_version(
+    *, session: Session, template_id: str, version: int
+) -> TemplateVersion | None:
+    return session.get(TemplateVersion, (template_id, version))
+
+
+def add_template_version(*, session: Session, record: TemplateVersion) -> TemplateVersion:
+    session.add(record)
+    session.flush()
+    return record
+
+
+def list_template_versions(*, session: Session) -> list[TemplateVersion]:
+    stmt = select(TemplateVersion).order_by(
+        col(TemplateVersion.touchpoint), col(TemplateVersion.title), col(TemplateVersion.version)
+    )
+    return list(session.exec(stmt))
+
+
+def template_hashes(*, session: Session) -> set[str]:
+    return set(session.exec(select(TemplateVersion.sha256)))
+
+
+# -- companies ----------------------------------------------------------------
+
+
+def add_company(*, session: Session, company: Company) -> Company:
+    session.add(company)
+    session.flush()
+    return company
+
+
+def get_company(*, session: Session, company_id: str) -> Company:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFoundError(f"no company with id {company_id}")
+    return company
+
+
+def list_companies(*, session: Session) -> list[Company]:
+    return list(session.exec(select(Company).order_by(func.lower(Company.name))))
+
+
+def find_company(*, session: Session, name_or_id: str) -> Company:
+    """A company by exact name (any case), full id or unique id prefix."""
+    needle = name_or_id.strip()
+    by_name = list(session.exec(select(Company).where(func.lower(Company.name) == needle.lower())))
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise AmbiguousError(f"{len(by_name)} companies are named {needle!r}; use the id instead")
+    by_id = list(session.exec(select(Company).where(col(Company.id).startswith(needle.lower()))))
+    if len(by_id) == 1 and len(needle) >= 4:
+        return by_id[0]
+    raise NotFoundError(f"no company named {needle!r}")
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    id: str
+    name: str
+    sector: str
+    audits: int
+    last_audit: datetime | None
+
+
+def company_rows(*, session: Session) -> list[CompanyRow]:
+    stmt = (
+        select(
+            Company.id,
+            Company.name,
+            Company.sector,
+            func.count(col(Audit.id)),
+            func.max(Audit.started_at),
+        )
+        .join(Audit, col(Audit.company_id) == col(Company.id), isouter=True)
+        .group_by(col(Company.id), col(Company.name), col(Company.sector))
+        .order_by(func.lower(Company.name))
+    )
+    rows = []
+    for cid, name, sector, count, last in session.exec(stmt):
+        rows.append(CompanyRow(cid, name, sector, count, _aware(last)))
+    return rows
+
+
+def _aware(value: Any) -> datetime | None:
+    """Aggregates bypass the column type, so SQLite hands back naive text or datetimes."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
+
+
+# -- audits -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One line of the audits list: everything shown, nothing more."""
+
+    id: str
+    company_id: str
+    company_name: str
+    touchpoint: str
+    template_title: str
+    template_id: str
+    template_version: int
+    shopper: str
+    status: str
+    started_at: datetime
+    started_tz: str
+    completed_at: datetime | None
+    score_percent: float | None
+    verdict: str
+    passed: bool | None
+    critical_failures: int
+    answered: int
+    visible: int
+
+
+_AUDIT_ROW_COLUMNS = (
+    Audit.id,
+    Audit.company_id,
+    Company.name,
+    Audit.touchpoint,
+    TemplateVersion.title,
+    Audit.template_id,
+    Audit.template_version,
+    Audit.shopper,
+    Audit.status,
+    Audit.started_at,
+    Audit.started_tz,
+    Audit.completed_at,
+    Audit.score_percent,
+    Audit.verdict,
+    Audit.passed,
+    Audit.critical_failures,
+    Audit.answered,
+    Audit.visible,
+)
+
+
+def list_audits(
+    *,
+    session: Session,
+    company_id: str | None = None,
+    touchpoint: str | None = None,
+    status: str | None = None,
+    ids: Sequence[str] | None = None,
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> list[AuditRow]:
+    stmt = (
+        select(*_AUDIT_ROW_COLUMNS)
+        .join(Company, col(Company.id) == col(Audit.company_id))
+        .join(
+            TemplateVersion,
+            (col(TemplateVersion.template_id) == col(Audit.template_id))
+            & (col(TemplateVersion.version) == col(Audit.template_version)),
+        )
+    )
+    if company_id:
+        stmt = stmt.where(col(Audit.company_id) == company_id)
+    if touchpoint:
+        stmt = stmt.where(col(Audit.touchpoint) == touchpoint)
+    if status:
+        stmt = stmt.where(col(Audit.status) == status)
+    if ids is not None:
+        stmt = stmt.where(col(Audit.id).in_(list(ids)))
+    order = col(Audit.started_at).desc() if newest_first else col(Audit.started_at).asc()
+    stmt = stmt.order_by(order, col(Audit.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [AuditRow(*row) for row in session.exec(stmt)]  # type: ignore[call-overload]
+
+
+def count_audits(*, session: Session) -> int:
+    return int(session.exec(select(func.count(col(Audit.id)))).one())
+
+
+def get_audit(*, session: Session, audit_id: str) -> Audit:
+    audit = session.get(Audit, audit_id)
+    if audit is None:
+        raise NotFoundError(f"no audit with id {audit_id}")
+    return audit
+
+
+def resolve_audit_id(*, session: Session, prefix: str) -> str:
+    """A full audit id from a unique prefix (at least 4 characters)."""
+    needle = prefix.strip().lower()
+    if len(needle) < 4:
+        raise NotFoundError(f"audit id {prefix!r} is too short; give at least 4 characters")
+    matches = list(session.exec(select(Audit.id).where(col(Audit.id).startswith(needle)).limit(3)))
+    if not matches:
+        raise NotFoundError(f"no audit with id {prefix!r}")
+    if len(matches) > 1:
+        raise AmbiguousError(f"audit id {prefix!r} matches several audits; give more characters")
+    return matches[0]
+
+
+def add_audit(*, session: Session, audit: Audit) -> Audit:
+    session.add(audit)
+    session.flush()
+    return audit
+
+
+def load_answers(*, session: Session, audit_id: str) -> list[Answer]:
+    return list(session.exec(select(Answer).where(col(Answer.audit_id) == audit_id)))
+
+
+def save_answer(
+    *,
+    session: Session,
+    audit_id: str,
+    item_id: str,
+    value: Any,
+    note: str,
+    at: datetime,
+    tz: str,
+) -> None:
+    """Upsert one answer row (value is the Python value; stored as JSON)."""
+    upsert(
+        session,
+        Answer.__table__,  # type: ignore[arg-type]
+        {
+            "audit_id": audit_id,
+            "item_id": item_id,
+            "value": None if value is None else json.dumps(value, ensure_ascii=False),
+            "note": note,
+            "answered_at": at,
+            "answered_tz": tz,
+        },
+        keys=("audit_id", "item_id"),
+    )
+
+
+def add_event(
+    *, session: Session, audit_id: str, kind: str, at: datetime, tz: str, detail: str = ""
+) -> AuditEvent:
+    event = AuditEvent(audit_id=audit_id, kind=kind, at=at, tz=tz, detail=detail)
+    session.add(event)
+    return event
+
+
+def list_events(*, session: Session, audit_id: str) -> list[AuditEvent]:
+    stmt = (
+        select(AuditEvent).where(col(AuditEvent.audit_id) == audit_id).order_by(col(AuditEvent.at))
+    )
+    return list(session.exec(stmt))
+
+
+def shopper_names(*, session: Session) -> list[str]:
+    stmt = select(Audit.shopper).where(or_(col(Audit.shopper) != "")).distinct()
+    return sorted(set(session.exec(stmt)))

@@ -1,0 +1,158 @@
+"""Database tables (sqlmodel). Portable across SQLite and PostgreSQL.
+
+Every moment is an aware UTC datetime (`UTCDateTime`) with, where a person
+took it, the IANA zone it was taken in beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and hands them back aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+DEFAULT_HOURS: dict[str, list[str]] = {
+    day: ["09:00", "17:00"] for day in ("mon", "tue", "wed", "thu", "fri")
+}
+
+
+class Company(SQLModel, table=True):
+    __tablename__ = "company"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(index=True, max_length=200)
+    sector: str = Field(default="", max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    business_hours: str = Field(default=json.dumps(DEFAULT_HOURS), sa_type=Text)
+    """JSON: weekday ("mon".."sun") -> ["HH:MM", "HH:MM"]; a missing day is closed."""
+    holidays: str = Field(default="[]", sa_type=Text)
+    """JSON list of ISO dates the company is closed."""
+    notes: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+    def hours(self) -> dict[str, list[str]]:
+        value: Any = json.loads(self.business_hours or "{}")
+        return value if isinstance(value, dict) else {}
+
+    def holiday_list(self) -> list[str]:
+        value: Any = json.loads(self.holidays or "[]")
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+
+class TemplateVersion(SQLModel, table=True):
+    """One exact version of a checklist template, kept forever for the audits run on it."""
+
+    __tablename__ = "template_version"
+
+    template_id: str = Field(primary_key=True, max_length=36)
+    version: int = Field(primary_key=True)
+    title: str = Field(max_length=200)
+    touchpoint: str = Field(index=True, max_length=32)
+    source: str = Field(sa_type=Text)
+    sha256: str = Field(max_length=64)
+    builtin: bool = False
+    added_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class AuditStatus:
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    LABELS = {IN_PROGRESS: "In progress", COMPLETED: "Completed"}
+
+
+class Audit(SQLModel, table=True):
+    __tablename__ = "audit"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["template_id", "template_version"],
+            ["template_version.template_id", "template_version.version"],
+        ),
+        Index("ix_audit_company_touchpoint_started", "company_id", "touchpoint", "started_at"),
+        Index("ix_audit_started", "started_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", max_length=36)
+    touchpoint: str = Field(max_length=32)
+    template_id: str = Field(max_length=36)
+    template_version: int
+    shopper: str = Field(default="", max_length=200)
+    status: str = Field(default=AuditStatus.IN_PROGRESS, index=True, max_length=20)
+    started_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    started_tz: str = Field(default="UTC", max_length=64)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_tz: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    current_item: str | None = Field(default=None, max_length=64)
+    # Summary kept in step with the answers, so lists never load answers.
+    score_percent: float | None = None
+    verdict: str = Field(default="", max_length=40)
+    passed: bool | None = None
+    critical_failures: int = 0
+    answered: int = 0
+    visible: int = 0
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answer"
+
+    audit_id: str = Field(foreign_key="audit.id", primary_key=True, max_length=36)
+    item_id: str = Field(primary_key=True, max_length=64)
+    value: str | None = Field(default=None, sa_type=Text)
+    """The stored answer as JSON (see shopper.domain.answers), or NULL when cleared."""
+    note: str = Field(default="", sa_type=Text)
+    answered_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    answered_tz: str = Field(default="UTC", max_length=64)
+
+    def decoded(self) -> Any:
+        return None if self.value is None else json.loads(self.value)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Things that happened to an audit as a whole: created, completed, reopened."""
+
+    __tablename__ = "audit_event"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    audit_id: str = Field(foreign_key="audit.id", index=True, max_length=36)
+    kind: str = Field(max_length=20)
+    at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    detail: str = Field(default="", sa_type=Text)

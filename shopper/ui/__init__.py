@@ -1,0 +1,1 @@
+"""The PySide6 GUI: the only package (with shopper.app) that imports Qt."""
