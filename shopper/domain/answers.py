@@ -35,14 +35,21 @@ def parse_duration(text: str) -> float:
     """
     text = text.strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    match = _DURATION_RE.match(text)
-    if not match:
-        raise ValueError(f"expected a duration as mm:ss or h:mm:ss, got {text!r}")
-    hours, minutes, seconds = match.groups()
-    if float(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
-        raise ValueError(f"expected a duration as mm:ss or h:mm:ss, got {text!r}")
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+        total = float(text)
+    else:
+        match = _DURATION_RE.match(text)
+        if not match:
+            raise ValueError(f"expected a duration as mm:ss or h:mm:ss, got {text!r}")
+        hours, minutes, seconds = match.groups()
+        if float(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+            raise ValueError(f"expected a duration as mm:ss or h:mm:ss, got {text!r}")
+        try:
+            total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+        except OverflowError:
+            total = math.inf
+    if not math.isfinite(total):
+        raise ValueError(f"duration {text[:40]!r} is too long")
+    return total
 
 
 def format_duration(seconds: float) -> str:
@@ -57,8 +64,9 @@ def format_duration(seconds: float) -> str:
 
 def make_datetime_answer(moment: datetime, zone: str) -> dict[str, str]:
     """A date-time answer: the moment in UTC plus the zone it was taken in."""
+    tz = _zone(zone)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(zone))
+        moment = moment.replace(tzinfo=tz)
     return {"utc": moment.astimezone(UTC).isoformat(timespec="seconds"), "tz": zone}
 
 
@@ -105,9 +113,9 @@ def normalize_answer(item: Item, value: Any) -> Any:
                 raise AnswerError(f"{item.id}: {key!r} is not one of the options")
         return [key for key in keys if key in value]  # template order, no repeats
     if kind is ItemType.NUMBER:
-        number = _as_float(item, value)
-        _check_bounds(item, number)
-        return number
+        real = _as_float(item, value)
+        _check_bounds(item, real)
+        return real
     if kind is ItemType.COUNT:
         count = _as_int(item, value)
         if count < 0:
@@ -203,7 +211,7 @@ def format_answer(item: Item, value: Any) -> str:
             labels.append(opt.label if opt else str(key))
         return ", ".join(labels) if labels else "None"
     if kind is ItemType.NUMBER:
-        text = f"{value:g}"
+        text = f"{value:.15g}"  # plain "g" keeps 6 digits: 1234567 -> "1.23457e+06"
         return f"{text} {item.unit}".strip()
     if kind is ItemType.COUNT:
         return f"{value} {item.unit}".strip()

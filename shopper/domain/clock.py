@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -15,16 +16,12 @@ def now_utc() -> datetime:
 def local_zone_name() -> str:
     """The IANA name of this machine's time zone, or "UTC" when it cannot be told."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
+    with suppress(OSError):
         link = Path("/etc/localtime").resolve()
         if "zoneinfo" in link.parts:
             candidates.append("/".join(link.parts[link.parts.index("zoneinfo") + 1 :]))
-    except OSError:
-        pass
-    try:
+    with suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    except OSError:
-        pass
     for name in candidates:
         if name and is_valid_zone(name):
             return name

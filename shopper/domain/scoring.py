@@ -111,15 +111,25 @@ def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
     memo: dict[str, bool] = {}
 
     def visible(item: Item) -> bool:
-        if item.id in memo:
-            return memo[item.id]
-        cond = item.show_if
-        if cond is None:
-            result = True
-        else:
-            source = template.item(cond.item)
-            result = visible(source) and cond.matches(answers.get(source.id))
-        memo[item.id] = result
+        # Iterative, not recursive: a long chain of conditions must not hit the
+        # recursion limit. A cycle (refused by the loader) counts as hidden.
+        chain: list[Item] = []
+        on_chain: set[str] = set()
+        current: Item | None = item
+        while current is not None and current.id not in memo:
+            if current.id in on_chain:
+                memo.update((link.id, False) for link in chain)
+                return False
+            chain.append(current)
+            on_chain.add(current.id)
+            cond = current.show_if
+            current = template.item(cond.item) if cond is not None else None
+        result = memo[current.id] if current is not None else True
+        for link in reversed(chain):
+            cond = link.show_if
+            if cond is not None:
+                result = result and cond.matches(answers.get(cond.item))
+            memo[link.id] = result
         return result
 
     return {item.id for item in template.items() if visible(item)}

@@ -231,8 +231,13 @@ class Template:
         raise KeyError(section_id)
 
     def band_for(self, percent: float) -> Band:
+        """The band with the highest `min_percent` the score reaches.
+
+        A tolerance of 1e-9 keeps float noise (59.99999999999999 for an exact
+        60 %) from dropping a score into the band below.
+        """
         for band in sorted(self.bands, key=lambda b: b.min_percent, reverse=True):
-            if percent >= band.min_percent:
+            if percent >= band.min_percent - 1e-9:
                 return band
         return self.bands[-1]
 

@@ -8,6 +8,7 @@ the field inside it and what is wrong, e.g.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -135,7 +136,7 @@ def parse_yaml_strict(text: str, *, name: str) -> Any:
             tag = getattr(event, "tag", None)
             if tag is not None and not isinstance(event, yaml.DocumentStartEvent):
                 raise TemplateError(f"{name}: line {line}: YAML tags ({tag}) are not allowed")
-        docs = list(yaml.load_all(text, Loader=_StrictLoader))  # noqa: S506 - safe subclass
+        docs = list(yaml.load_all(text, Loader=_StrictLoader))
     except TemplateError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -144,8 +145,11 @@ def parse_yaml_strict(text: str, *, name: str) -> Any:
         raise TemplateError(f"{name}: {where}not valid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise TemplateError(f"{name}: not valid YAML: {exc}") from exc
-    except _DuplicateKey as exc:
+    except _DuplicateKeyError as exc:
         raise TemplateError(f"{name}: {exc}") from exc
+    except (ValueError, OverflowError) as exc:
+        # Scalars the resolver accepts but cannot build: 2001-02-30, 0x_, 5000-digit ints.
+        raise TemplateError(f"{name}: not valid YAML: {exc}") from exc
     except RecursionError as exc:
         raise TemplateError(f"{name}: nested too deeply") from exc
     if len(docs) != 1:
@@ -153,7 +157,7 @@ def parse_yaml_strict(text: str, *, name: str) -> Any:
     return docs[0]
 
 
-class _DuplicateKey(Exception):
+class _DuplicateKeyError(Exception):
     pass
 
 
@@ -161,11 +165,11 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if isinstance(key, list | dict):
-                raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: a key must be text")
+                raise _DuplicateKeyError(f"line {key_node.start_mark.line + 1}: a key must be text")
             if key in seen:
-                raise _DuplicateKey(
+                raise _DuplicateKeyError(
                     f"line {key_node.start_mark.line + 1}: duplicate key {str(key)!r}"
                 )
             seen.add(key)
@@ -229,7 +233,7 @@ class _Validator:
         value = data.get(key)
         if value is None:
             self.fail(_join(path, key), "missing (required)")
-        if not isinstance(value, str) or not _ID_RE.match(value):
+        if not isinstance(value, str) or not _ID_RE.fullmatch(value):
             self.fail(
                 _join(path, key),
                 f"invalid id {value!r}: use 1-64 letters, digits, '_', '.' or '-'",
@@ -247,9 +251,13 @@ class _Validator:
     def number(self, value: Any, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(path, f"expected a number, got {value!r}")
-        if value != value or value in (float("inf"), float("-inf")):
+        try:
+            number = float(value)
+        except OverflowError:
+            self.fail(path, "number is too large")
+        if not math.isfinite(number):
             self.fail(path, f"expected a finite number, got {value!r}")
-        return float(value)
+        return number
 
     def integer(self, value: Any, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -287,7 +295,7 @@ class _Validator:
             self.fail("version", f"must be 1 or more, got {version}")
         title = self.text(doc, "title", "", required=True, limit=200)
         touchpoint = doc.get("touchpoint")
-        if touchpoint not in TOUCHPOINTS:
+        if not isinstance(touchpoint, str) or touchpoint not in TOUCHPOINTS:
             self.fail(
                 "touchpoint",
                 f"unknown touchpoint {touchpoint!r} (expected one of: {', '.join(TOUCHPOINTS)})",
@@ -360,7 +368,7 @@ class _Validator:
             items.append(item)
         return Section(section_id, title, tuple(items), description)
 
-    def item(self, raw: Any, path: str, section_id: str) -> Item:  # noqa: C901
+    def item(self, raw: Any, path: str, section_id: str) -> Item:
         data = self.mapping(raw, path, _ITEM_KEYS)
         item_id = self.ident(data, "id", path)
         prompt = self.text(data, "prompt", path, required=True, limit=1000)
@@ -383,7 +391,7 @@ class _Validator:
         theme = ""
         if data.get("theme") is not None:
             theme = data["theme"]
-            if not isinstance(theme, str) or not _THEME_RE.match(theme):
+            if not isinstance(theme, str) or not _THEME_RE.fullmatch(theme):
                 self.fail(
                     _join(path, "theme"),
                     f"invalid theme {theme!r}: use lower-case letters, digits and '-'",
@@ -541,8 +549,8 @@ class _Validator:
         if not listed:
             self.fail(_join(path, key), "must name at least one answer")
         values = []
-        for value in listed:
-            value = _yamlish_answer(value)
+        for raw_value in listed:
+            value = _yamlish_answer(raw_value)
             if isinstance(value, list | dict) or value is None:
                 self.fail(_join(path, key), f"expected an answer value, got {_kind(value)}")
             values.append(value)
@@ -559,18 +567,22 @@ class _Validator:
             if not template.has_item(cond.item):
                 self.fail(path, f"refers to a missing item {cond.item!r}")
             self.check_condition_values(template.item(cond.item), cond, paths[item.id])
+        acyclic: set[str] = set()  # items whose chain of conditions is known to end
         for item in template.items():
             chain = [item.id]
+            on_chain = {item.id}
             current = item
-            while current.show_if is not None:
+            while current.show_if is not None and current.id not in acyclic:
                 nxt = current.show_if.item
-                if nxt in chain:
+                if nxt in on_chain:
                     cycle = " -> ".join([*chain[chain.index(nxt) :], nxt])
                     self.fail(
                         f"{paths[item.id]}.show_if", f"show_if conditions form a cycle: {cycle}"
                     )
                 chain.append(nxt)
+                on_chain.add(nxt)
                 current = template.item(nxt)
+            acyclic.update(chain)
 
     def check_condition_values(self, source: Item, cond: ShowIf, item_path: str) -> None:
         key = "not_equals" if cond.negate else "equals"

@@ -74,6 +74,9 @@ def list_audits(
     touchpoint: str | None = None,
     status: str | None = None,
     ids: Sequence[str] | None = None,
+    order: str = "started_at",
+    descending: bool = True,
+    offset: int = 0,
     limit: int | None = None,
 ) -> list[repo.AuditRow]:
     with session_scope(engine) as session:
@@ -83,6 +86,9 @@ def list_audits(
             touchpoint=touchpoint,
             status=status,
             ids=ids,
+            order=order,
+            descending=descending,
+            offset=offset,
             limit=limit,
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +94,8 @@ def is_single_connection(engine: Engine) -> bool:
 def ensure_private_dir(path: Path) -> None:
     """Create a folder readable by the owner only (0700)."""
     path.mkdir(parents=True, exist_ok=True)
-    try:
+    with suppress(OSError):
         os.chmod(path, 0o700)
-    except OSError:
-        pass
 
 
 def open_database(url: str) -> Engine:

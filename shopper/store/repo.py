@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from shopper.domain.clock import as_utc
 from shopper.domain.errors import AmbiguousError, NotFoundError
@@ -91,19 +92,19 @@ class CompanyRow:
 
 def company_rows(*, session: Session) -> list[CompanyRow]:
     stmt = (
-        select(
-            Company.id,
-            Company.name,
-            Company.sector,
+        sa.select(
+            col(Company.id),
+            col(Company.name),
+            col(Company.sector),
             func.count(col(Audit.id)),
-            func.max(Audit.started_at),
+            func.max(col(Audit.started_at)),
         )
         .join(Audit, col(Audit.company_id) == col(Company.id), isouter=True)
         .group_by(col(Company.id), col(Company.name), col(Company.sector))
         .order_by(func.lower(Company.name))
     )
     rows = []
-    for cid, name, sector, count, last in session.exec(stmt):
+    for cid, name, sector, count, last in session.execute(stmt):
         rows.append(CompanyRow(cid, name, sector, count, _aware(last)))
     return rows
 
@@ -144,26 +145,40 @@ class AuditRow:
     visible: int
 
 
-_AUDIT_ROW_COLUMNS = (
-    Audit.id,
-    Audit.company_id,
-    Company.name,
-    Audit.touchpoint,
-    TemplateVersion.title,
-    Audit.template_id,
-    Audit.template_version,
-    Audit.shopper,
-    Audit.status,
-    Audit.started_at,
-    Audit.started_tz,
-    Audit.completed_at,
-    Audit.score_percent,
-    Audit.verdict,
-    Audit.passed,
-    Audit.critical_failures,
-    Audit.answered,
-    Audit.visible,
+_AUDIT_ROW_COLUMNS = tuple(
+    col(c)
+    for c in (
+        Audit.id,
+        Audit.company_id,
+        Company.name,
+        Audit.touchpoint,
+        TemplateVersion.title,
+        Audit.template_id,
+        Audit.template_version,
+        Audit.shopper,
+        Audit.status,
+        Audit.started_at,
+        Audit.started_tz,
+        Audit.completed_at,
+        Audit.score_percent,
+        Audit.verdict,
+        Audit.passed,
+        Audit.critical_failures,
+        Audit.answered,
+        Audit.visible,
+    )
 )
+
+
+AUDIT_ORDER = {
+    "started_at": col(Audit.started_at),
+    "company": func.lower(col(Company.name)),
+    "touchpoint": col(Audit.touchpoint),
+    "shopper": func.lower(col(Audit.shopper)),
+    "status": col(Audit.status),
+    "score": col(Audit.score_percent),
+}
+"""The orders an audits list can be sorted by (names the UI and CLI may pass)."""
 
 
 def list_audits(
@@ -173,11 +188,14 @@ def list_audits(
     touchpoint: str | None = None,
     status: str | None = None,
     ids: Sequence[str] | None = None,
+    order: str = "started_at",
+    descending: bool = True,
+    offset: int = 0,
     limit: int | None = None,
-    newest_first: bool = True,
 ) -> list[AuditRow]:
+    """Audits with their company and template titles, filtered and sorted in SQL."""
     stmt = (
-        select(*_AUDIT_ROW_COLUMNS)
+        sa.select(*_AUDIT_ROW_COLUMNS)
         .join(Company, col(Company.id) == col(Audit.company_id))
         .join(
             TemplateVersion,
@@ -193,11 +211,17 @@ def list_audits(
         stmt = stmt.where(col(Audit.status) == status)
     if ids is not None:
         stmt = stmt.where(col(Audit.id).in_(list(ids)))
-    order = col(Audit.started_at).desc() if newest_first else col(Audit.started_at).asc()
-    stmt = stmt.order_by(order, col(Audit.id))
+    key = AUDIT_ORDER[order]
+    primary = key.desc() if descending else key.asc()
+    started = col(Audit.started_at)
+    stmt = stmt.order_by(
+        primary.nulls_last(), started.desc() if descending else started.asc(), col(Audit.id)
+    )
+    if offset:
+        stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [AuditRow(*row) for row in session.exec(stmt)]  # type: ignore[call-overload]
+    return [AuditRow(*row) for row in session.execute(stmt)]
 
 
 def count_audits(*, session: Session) -> int:
@@ -247,7 +271,7 @@ def save_answer(
     """Upsert one answer row (value is the Python value; stored as JSON)."""
     upsert(
         session,
-        Answer.__table__,  # type: ignore[arg-type]
+        SQLModel.metadata.tables["answer"],
         {
             "audit_id": audit_id,
             "item_id": item_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
@@ -94,7 +94,7 @@ class AuditStatus:
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
 
-    LABELS = {IN_PROGRESS: "In progress", COMPLETED: "Completed"}
+    LABELS: ClassVar[dict[str, str]] = {IN_PROGRESS: "In progress", COMPLETED: "Completed"}
 
 
 class Audit(SQLModel, table=True):

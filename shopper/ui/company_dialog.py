@@ -1,0 +1,125 @@
+"""Create or edit a company: name, sector, time zone, business hours and holidays."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from shopper.domain.clock import local_zone_name, zone_names
+from shopper.domain.errors import ShopperError
+from shopper.services.companies import WEEKDAYS, CompanyInput, create_company, update_company
+from shopper.store.tables import Company
+from shopper.ui.crash import show_error
+
+DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+
+
+class CompanyDialog(QDialog):
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, company: Company | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.company = company
+        self.saved: Company | None = None
+        self.setWindowTitle("Edit company" if company else "New company")
+        self.setMinimumWidth(460)
+
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.name = QLineEdit(company.name if company else "")
+        self.name.setPlaceholderText("e.g. Northwind Outfitters")
+        self.name.setMaxLength(200)
+        form.addRow("&Name", self.name)
+        self.sector = QLineEdit(company.sector if company else "")
+        self.sector.setPlaceholderText("e.g. Clothing retail")
+        self.sector.setMaxLength(200)
+        form.addRow("&Sector", self.sector)
+        self.zone = QComboBox()
+        self.zone.setEditable(True)
+        zones = zone_names()
+        self.zone.addItems(zones)
+        completer = QCompleter(zones, self.zone)
+        completer.setFilterMode(completer.filterMode().MatchContains)
+        self.zone.setCompleter(completer)
+        self.zone.setCurrentText(company.timezone if company else local_zone_name())
+        form.addRow("&Time zone", self.zone)
+        layout.addLayout(form)
+
+        hours_box = QGroupBox("Business hours (for response times in business hours)")
+        grid = QGridLayout(hours_box)
+        current = company.hours() if company else CompanyInput("x").business_hours
+        self.days: dict[str, tuple[QCheckBox, QTimeEdit, QTimeEdit]] = {}
+        for row, day in enumerate(WEEKDAYS):
+            span = current.get(day)
+            check = QCheckBox(DAY_NAMES[day])
+            check.setChecked(span is not None)
+            opens = QTimeEdit(QTime.fromString((span or ["09:00"])[0], "HH:mm"))
+            closes = QTimeEdit(QTime.fromString((span or ["", "17:00"])[1], "HH:mm"))
+            for edit in (opens, closes):
+                edit.setDisplayFormat("HH:mm")
+                edit.setEnabled(span is not None)
+                check.toggled.connect(edit.setEnabled)
+            grid.addWidget(check, row, 0)
+            grid.addWidget(opens, row, 1)
+            grid.addWidget(QLabel("to"), row, 2)
+            grid.addWidget(closes, row, 3)
+            self.days[day] = (check, opens, closes)
+        layout.addWidget(hours_box)
+
+        layout.addWidget(QLabel("Holidays (one date per line, YYYY-MM-DD)"))
+        self.holidays = QPlainTextEdit("\n".join(company.holiday_list() if company else []))
+        self.holidays.setMaximumHeight(80)
+        self.holidays.setTabChangesFocus(True)
+        layout.addWidget(self.holidays)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def data(self) -> CompanyInput:
+        hours = {
+            day: [opens.time().toString("HH:mm"), closes.time().toString("HH:mm")]
+            for day, (check, opens, closes) in self.days.items()
+            if check.isChecked()
+        }
+        holidays = [line.strip() for line in self.holidays.toPlainText().splitlines()]
+        return CompanyInput(
+            name=self.name.text(),
+            sector=self.sector.text(),
+            timezone=self.zone.currentText().strip(),
+            business_hours=hours,
+            holidays=[h for h in holidays if h],
+        )
+
+    def accept(self) -> None:
+        try:
+            if self.company is None:
+                self.saved = create_company(engine=self.engine, data=self.data())
+            else:
+                self.saved = update_company(
+                    engine=self.engine, company_id=self.company.id, data=self.data()
+                )
+        except ShopperError as exc:
+            show_error(self, str(exc))
+            return
+        super().accept()

@@ -1,0 +1,436 @@
+"""The main window: companies and their audits on the left, the open audit on the right."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper import __version__
+from shopper.domain.errors import ShopperError
+from shopper.domain.template import TOUCHPOINTS
+from shopper.services import audits as audit_service
+from shopper.services.companies import get_company, list_companies
+from shopper.services.context import AppContext
+from shopper.services.demo import load_demo
+from shopper.services.runner import AuditRunner
+from shopper.services.templates import import_template_file
+from shopper.store.repo import AuditRow
+from shopper.store.tables import AuditStatus
+from shopper.ui.company_dialog import CompanyDialog
+from shopper.ui.crash import headless, show_error
+from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
+from shopper.ui.new_audit import NewAuditDialog
+from shopper.ui.runner.view import AuditRunnerView
+from shopper.ui.settings import Options, Settings
+from shopper.ui.style import STYLE_SHEET
+from shopper.ui.welcome import WelcomePane
+from shopper.ui.workers import Operation, run_operation
+
+log = logging.getLogger(__name__)
+
+PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.engine = ctx.engine
+        self.settings = Settings(ctx.data_dir)
+        self.runner_view: AuditRunnerView | None = None
+        self._operation: Operation | None = None
+        self.setWindowTitle("Shopper")
+        self.setStyleSheet(STYLE_SHEET)
+        self.resize(1280, 800)
+        self._build_actions()
+        self._build_menus()
+        self._build_central()
+        self._restore()
+        self.refresh()
+
+    # -- construction ------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_audit_action = self._action("&New audit…", self.new_audit, "Ctrl+N")
+        self.new_company_action = self._action("New &company…", self.new_company, "Ctrl+Shift+N")
+        self.edit_company_action = self._action("&Edit company…", self.edit_company)
+        self.demo_action = self._action("Load &demo data", self.load_demo)
+        self.import_template_action = self._action(
+            "&Import checklist template…", self.import_template
+        )
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.log_action = self._action("Open the &data folder", self.open_data_folder)
+        self.about_action = self._action("&About Shopper", self.about)
+        self.refresh_action = self._action("&Refresh lists", self.refresh, "F5")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (self.new_audit_action, self.new_company_action, self.edit_company_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_template_action)
+        file_menu.addAction(self.demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.refresh_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.log_action)
+        help_menu.addAction(self.about_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addAction(self.new_audit_action)
+        toolbar.addAction(self.new_company_action)
+
+    def _build_central(self) -> None:
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+
+        self.browser_splitter = QSplitter(Qt.Orientation.Vertical)
+        companies_box = QWidget()
+        companies_layout = QVBoxLayout(companies_box)
+        companies_layout.setContentsMargins(6, 6, 6, 0)
+        heading = QLabel("Companies")
+        heading.setObjectName("heading")
+        companies_layout.addWidget(heading)
+        self.company_model = CompanyListModel(self)
+        self.company_list = QListView()
+        self.company_list.setModel(self.company_model)
+        self.company_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.company_list.selectionModel().currentChanged.connect(self._company_changed)
+        self.company_list.doubleClicked.connect(lambda _i: self.edit_company())
+        companies_layout.addWidget(self.company_list)
+        self.browser_splitter.addWidget(companies_box)
+
+        audits_box = QWidget()
+        audits_layout = QVBoxLayout(audits_box)
+        audits_layout.setContentsMargins(6, 6, 6, 6)
+        filters = QHBoxLayout()
+        heading = QLabel("Audits")
+        heading.setObjectName("heading")
+        filters.addWidget(heading)
+        filters.addStretch(1)
+        self.touchpoint_filter = QComboBox()
+        self.touchpoint_filter.addItem("All touchpoints", "")
+        for key, label in TOUCHPOINTS.items():
+            self.touchpoint_filter.addItem(label, key)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("Any status", "")
+        for key, label in AuditStatus.LABELS.items():
+            self.status_filter.addItem(label, key)
+        filters.addWidget(self.touchpoint_filter)
+        filters.addWidget(self.status_filter)
+        audits_layout.addLayout(filters)
+        self.audit_model = AuditTableModel(self._fetch_audits, self)
+        self.audit_table = QTableView()
+        self.audit_table.setModel(self.audit_model)
+        self.audit_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.audit_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.audit_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.audit_table.setSortingEnabled(True)
+        self.audit_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.audit_table.verticalHeader().setVisible(False)
+        self.audit_table.setAlternatingRowColors(True)
+        self.audit_table.setWordWrap(False)
+        header = self.audit_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicatorShown(True)
+        for column, width in ((0, 120), (2, 110), (3, 110), (4, 90), (5, 64)):
+            self.audit_table.setColumnWidth(column, width)
+        self.audit_table.selectionModel().currentRowChanged.connect(self._audit_selected)
+        self.audit_table.activated.connect(self._audit_activated)
+        audits_layout.addWidget(self.audit_table)
+        self.browser_splitter.addWidget(audits_box)
+        self.browser_splitter.setStretchFactor(1, 3)
+        self.browser_splitter.setSizes([200, 600])
+        self.main_splitter.addWidget(self.browser_splitter)
+
+        self.stack = QStackedWidget()
+        self.welcome = WelcomePane()
+        self.welcome.start_audit.connect(self.new_audit)
+        self.welcome.load_demo.connect(self.load_demo)
+        self.stack.addWidget(self.welcome)
+        pick = QWidget()
+        pick_layout = QVBoxLayout(pick)
+        pick_label = QLabel("Pick an audit on the left to open it, or start a new one (Ctrl+N).")
+        pick_label.setObjectName("placeholder")
+        pick_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pick_label.setWordWrap(True)
+        pick_layout.addWidget(pick_label)
+        new_button = QPushButton("New audit…")
+        new_button.clicked.connect(self.new_audit)
+        pick_layout.addWidget(new_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        pick_layout.addStretch(1)
+        self.stack.addWidget(pick)
+        self.runner_host = QWidget()
+        self.runner_layout = QVBoxLayout(self.runner_host)
+        self.runner_layout.setContentsMargins(0, 0, 0, 0)
+        self.stack.addWidget(self.runner_host)
+        self.main_splitter.addWidget(self.stack)
+        self.main_splitter.setStretchFactor(0, 2)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setSizes([480, 800])
+        self.setCentralWidget(self.main_splitter)
+
+        self.touchpoint_filter.currentIndexChanged.connect(self._filters_changed)
+        self.status_filter.currentIndexChanged.connect(self._filters_changed)
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+
+    def _restore(self) -> None:
+        s = self.settings
+        if not s.get(Options.WINDOW_GEOMETRY).isEmpty():
+            self.restoreGeometry(s.get(Options.WINDOW_GEOMETRY))
+        if not s.get(Options.WINDOW_STATE).isEmpty():
+            self.restoreState(s.get(Options.WINDOW_STATE))
+        if not s.get(Options.MAIN_SPLITTER).isEmpty():
+            self.main_splitter.restoreState(s.get(Options.MAIN_SPLITTER))
+        if not s.get(Options.BROWSER_SPLITTER).isEmpty():
+            self.browser_splitter.restoreState(s.get(Options.BROWSER_SPLITTER))
+        for combo, option in (
+            (self.touchpoint_filter, Options.FILTER_TOUCHPOINT),
+            (self.status_filter, Options.FILTER_STATUS),
+        ):
+            index = combo.findData(s.get(option))
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+
+    def _save_layout(self) -> None:
+        s = self.settings
+        s.set(Options.WINDOW_GEOMETRY, self.saveGeometry())
+        s.set(Options.WINDOW_STATE, self.saveState())
+        s.set(Options.MAIN_SPLITTER, self.main_splitter.saveState())
+        s.set(Options.BROWSER_SPLITTER, self.browser_splitter.saveState())
+        if self.runner_view is not None:
+            s.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
+        s.set(Options.FILTER_TOUCHPOINT, self.touchpoint_filter.currentData())
+        s.set(Options.FILTER_STATUS, self.status_filter.currentData())
+        s.set(Options.LAST_AUDIT, self.runner_view.runner.audit_id if self.runner_view else "")
+        s.sync()
+
+    # -- lists -------------------------------------------------------------------
+
+    def selected_company_id(self) -> str:
+        index = self.company_list.currentIndex()
+        return str(index.data(ID_ROLE) or "") if index.isValid() else ""
+
+    def _fetch_audits(
+        self, order: str, descending: bool, offset: int, limit: int
+    ) -> list[AuditRow]:
+        return audit_service.list_audits(
+            engine=self.engine,
+            company_id=self.selected_company_id() or None,
+            touchpoint=self.touchpoint_filter.currentData() or None,
+            status=self.status_filter.currentData() or None,
+            order=order,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+
+    def refresh(self) -> None:
+        """Reload companies and audits, keeping the selection where possible."""
+        company_id = self.selected_company_id()
+        rows = list_companies(engine=self.engine)
+        self.company_model.set_rows(rows)
+        self.company_list.blockSignals(True)
+        row = max(self.company_model.row_of(company_id), 0)
+        self.company_list.setCurrentIndex(self.company_model.index(row))
+        self.company_list.blockSignals(False)
+        self._reload_audits()
+        total = sum(r.audits for r in rows)
+        self.count_label.setText(f"{len(rows)} companies · {total} audits")
+        if self.runner_view is None:
+            self.stack.setCurrentIndex(PAGE_WELCOME if total == 0 else PAGE_PICK)
+
+    def _reload_audits(self) -> None:
+        current = self.runner_view.runner.audit_id if self.runner_view else None
+        self.audit_table.selectionModel().blockSignals(True)
+        self.audit_model.reload()
+        if current:
+            row = self.audit_model.row_of(current)
+            if row >= 0:
+                self.audit_table.selectRow(row)
+        self.audit_table.selectionModel().blockSignals(False)
+
+    def _company_changed(self, *_args: Any) -> None:
+        self._reload_audits()
+
+    def _filters_changed(self) -> None:
+        self._reload_audits()
+
+    def _audit_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        audit_id = self.audit_model.audit_id(current.row())
+        if audit_id and (self.runner_view is None or self.runner_view.runner.audit_id != audit_id):
+            self.open_audit(audit_id)
+
+    def _audit_activated(self, index: QModelIndex) -> None:
+        audit_id = self.audit_model.audit_id(index.row())
+        if audit_id:
+            self.open_audit(audit_id)
+            if self.runner_view is not None:
+                self.runner_view.focus_item()
+
+    # -- audits ------------------------------------------------------------------
+
+    def open_audit(self, audit_id: str) -> bool:
+        """Open an audit in the runner, where it was left."""
+        if self.runner_view is not None:
+            if not self.runner_view.flush():
+                return False
+            self.settings.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
+            self.runner_view.deleteLater()
+            self.runner_view = None
+        try:
+            runner = AuditRunner(engine=self.engine, audit_id=audit_id)
+        except ShopperError as exc:
+            show_error(self, str(exc))
+            return False
+        view = AuditRunnerView(runner)
+        state = self.settings.get(Options.RUNNER_SPLITTER)
+        if not state.isEmpty():
+            view.splitter.restoreState(state)
+        view.changed.connect(self._audit_changed)
+        self.runner_layout.addWidget(view)
+        self.runner_view = view
+        self.stack.setCurrentIndex(PAGE_RUNNER)
+        self.setWindowTitle(f"Shopper — {runner.company.name}")
+        return True
+
+    def _audit_changed(self, audit_id: str) -> None:
+        # Only the summary columns of one row changed; refresh that row, not the list.
+        rows = audit_service.list_audits(engine=self.engine, ids=[audit_id])
+        if rows:
+            self.audit_model.replace_row(rows[0])
+
+    def new_audit(self) -> None:
+        company_id = self.selected_company_id()
+        dialog = NewAuditDialog(self.engine, self.settings, self, company_id)
+        if dialog.exec() and dialog.audit is not None:
+            self.refresh()
+            self.open_audit(dialog.audit.id)
+            self._select_audit_row(dialog.audit.id)
+            if self.runner_view is not None:
+                self.runner_view.focus_item()
+
+    def _select_audit_row(self, audit_id: str) -> None:
+        row = self.audit_model.row_of(audit_id)
+        if row >= 0:
+            self.audit_table.selectionModel().blockSignals(True)
+            self.audit_table.selectRow(row)
+            self.audit_table.selectionModel().blockSignals(False)
+
+    def new_company(self) -> None:
+        dialog = CompanyDialog(self.engine, self)
+        if dialog.exec():
+            self.refresh()
+
+    def edit_company(self) -> None:
+        company_id = self.selected_company_id()
+        if not company_id:
+            show_error(self, "Select a company in the list first.")
+            return
+        dialog = CompanyDialog(
+            self.engine, self, get_company(engine=self.engine, company_id=company_id)
+        )
+        if dialog.exec():
+            self.refresh()
+
+    # -- other actions -----------------------------------------------------------
+
+    def load_demo(self) -> None:
+        engine = self.engine
+
+        def work(progress: Any) -> Any:
+            return load_demo(engine=engine, progress=progress)
+
+        def done(result: Any) -> None:
+            self.refresh()
+            self.statusBar().showMessage(
+                f"Loaded {result.companies} demo companies and {result.audits} audits", 8000
+            )
+
+        def failed(exc: Exception) -> None:
+            show_error(
+                self, str(exc) if isinstance(exc, ShopperError) else f"Demo data failed: {exc}"
+            )
+
+        self._operation = run_operation(
+            self, "Loading demo data…", work, on_done=done, on_error=failed
+        )
+
+    def import_template(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import checklist template", "", "Templates (*.yaml *.yml *.json);;All files (*)"
+        )
+        if not path:
+            return
+        try:
+            template = import_template_file(engine=self.engine, path=Path(path))
+        except ShopperError as exc:
+            show_error(self, str(exc), title="Template not imported")
+            return
+        self.statusBar().showMessage(
+            f"Imported “{template.title}” v{template.version} ({template.item_count} items)", 8000
+        )
+
+    def open_data_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.data_dir)))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Shopper",
+            f"Shopper {__version__}\n\nMystery-shopping audits of a company's touchpoints.\n\n"
+            f"Data folder: {self.ctx.data_dir}\nLog: {self.ctx.log_path}",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.runner_view is not None and not self.runner_view.flush() and not headless():
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                "Your last change could not be saved. Quit anyway and lose it?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._save_layout()
+        event.accept()

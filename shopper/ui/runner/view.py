@@ -1,0 +1,555 @@
+"""The audit runner: the outline on the left, one item at a time on the right.
+
+Keyboard first: Y / N / A answer yes/no/N/A items and move on; digits answer
+ratings and choices; Enter or Tab moves on, Shift+Tab goes back; Ctrl+E edits
+the note; Ctrl+PgDown / Ctrl+PgUp jump between sections; Ctrl+Enter completes.
+Every change is committed at once; typed text after a short pause, on
+focus-out, on moving on and on quit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.domain.clock import in_zone
+from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.template import Item, ItemType, theme_label, touchpoint_label
+from shopper.services.runner import AuditRunner, MissingAnswersError
+from shopper.ui.crash import show_error
+from shopper.ui.models import score_color
+from shopper.ui.runner.editors import AnswerEditor, MultiChoiceEditor, make_editor
+from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, OutlineModel
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 600
+_NEXT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class ItemPanel(QFrame):
+    """The current item: prompt, help, answer editor and note. Takes the shortcut keys."""
+
+    key_pressed = Signal(QKeyEvent)
+    navigate = Signal(int)
+    """+1 next item, -1 previous item."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setObjectName("itemPanel")
+
+    def event(self, event: QEvent) -> bool:
+        # Tab and Shift+Tab move between items, not between widgets.
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Tab and not event.modifiers():
+                self.navigate.emit(1)
+                return True
+            if event.key() == Qt.Key.Key_Backtab:
+                self.navigate.emit(-1)
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.key_pressed.emit(event)
+        if not event.isAccepted():
+            super().keyPressEvent(event)
+
+
+class AuditRunnerView(QWidget):
+    """Runs one audit. Emits `changed(audit_id)` after every commit that alters the summary."""
+
+    changed = Signal(str)
+    completed = Signal(str)
+
+    def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.template = runner.template
+        self.current: Item = runner.template.item(runner.resume_item())
+        self.editor: AnswerEditor | None = None
+        self._note_loaded = ""
+        self._build()
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.flush)
+        self._apply_visibility()
+        self._update_header()
+        self._show_item(self.current, focus=True)
+        if runner.last_saved is None and runner.audit.updated_at:
+            self._set_saved_label(None)
+
+    # -- layout ----------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+
+        header = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("runnerTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        header.addWidget(self.title, 1)
+        self.score_label = QLabel()
+        self.score_label.setObjectName("scoreLabel")
+        header.addWidget(self.score_label)
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("savedLabel")
+        self.saved_label.setMinimumWidth(150)
+        self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header.addWidget(self.saved_label)
+        outer.addLayout(header)
+
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("subtitle")
+        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
+        outer.addWidget(self.subtitle)
+
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        banner_row = QHBoxLayout(self.banner)
+        self.banner_text = QLabel()
+        banner_row.addWidget(self.banner_text, 1)
+        self.reopen_button = QPushButton("Reopen for changes")
+        self.reopen_button.clicked.connect(self.reopen)
+        banner_row.addWidget(self.reopen_button)
+        outer.addWidget(self.banner)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.outline_model = OutlineModel(self.runner, self)
+        self.outline = QTreeView()
+        self.outline.setModel(self.outline_model)
+        self.outline.setHeaderHidden(False)
+        self.outline.setUniformRowHeights(True)
+        self.outline.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.outline.expandAll()
+        header_view = self.outline.header()
+        header_view.setStretchLastSection(False)
+        header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header_view.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.outline.clicked.connect(self._outline_clicked)
+        self.outline.setMinimumWidth(240)
+        self.splitter.addWidget(self.outline)
+
+        self.panel = ItemPanel()
+        self.panel.key_pressed.connect(self._panel_key)
+        self.panel.navigate.connect(self.step)
+        panel_layout = QVBoxLayout(self.panel)
+        panel_layout.setContentsMargins(16, 12, 16, 12)
+        self.position_label = QLabel()
+        self.position_label.setObjectName("position")
+        panel_layout.addWidget(self.position_label)
+        self.prompt = QLabel()
+        self.prompt.setObjectName("prompt")
+        self.prompt.setWordWrap(True)
+        self.prompt.setTextFormat(Qt.TextFormat.PlainText)
+        panel_layout.addWidget(self.prompt)
+        self.badges = QLabel()
+        self.badges.setObjectName("badges")
+        self.badges.setTextFormat(Qt.TextFormat.PlainText)
+        panel_layout.addWidget(self.badges)
+        self.help = QLabel()
+        self.help.setObjectName("help")
+        self.help.setWordWrap(True)
+        self.help.setTextFormat(Qt.TextFormat.PlainText)
+        panel_layout.addWidget(self.help)
+        self.editor_host = QVBoxLayout()
+        panel_layout.addLayout(self.editor_host)
+        panel_layout.addSpacing(8)
+        note_label = QLabel("Note (Ctrl+E)")
+        note_label.setObjectName("noteLabel")
+        panel_layout.addWidget(note_label)
+        self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText("What happened, in your words. Saved as you type.")
+        self.note.setMaximumHeight(110)
+        self.note.textChanged.connect(self._note_changed)
+        self.note.installEventFilter(self)
+        note_label.setBuddy(self.note)
+        panel_layout.addWidget(self.note)
+        panel_layout.addStretch(1)
+
+        nav = QHBoxLayout()
+        self.prev_button = QPushButton("◀ Previous")
+        self.prev_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.next_button.clicked.connect(lambda: self.step(1))
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.next_button)
+        nav.addStretch(1)
+        self.complete_button = QPushButton("Complete audit")
+        self.complete_button.setObjectName("completeButton")
+        self.complete_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.complete_button.setToolTip("Ctrl+Enter")
+        self.complete_button.clicked.connect(self.complete)
+        nav.addWidget(self.complete_button)
+        panel_layout.addLayout(nav)
+        self.keys_hint = QLabel(
+            "Y yes · N no · A N/A · 1-9 choose · Enter/Tab next · Shift+Tab back · "
+            "Ctrl+E note · Ctrl+PgDn next section · Ctrl+Enter complete"
+        )
+        self.keys_hint.setObjectName("hint")
+        self.keys_hint.setWordWrap(True)
+        panel_layout.addWidget(self.keys_hint)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.panel)
+        self.splitter.addWidget(scroll)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([360, 640])
+        outer.addWidget(self.splitter, 1)
+
+        for keys, slot in (
+            ("Ctrl+E", self.focus_note),
+            ("Ctrl+PgDown", lambda: self.move_section(1)),
+            ("Ctrl+PgUp", lambda: self.move_section(-1)),
+            ("Ctrl+Return", self.complete),
+            ("Ctrl+Enter", self.complete),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    # -- showing ---------------------------------------------------------------
+
+    def visible_items(self) -> list[Item]:
+        return self.runner.visible_items()
+
+    def _show_item(self, item: Item, *, focus: bool) -> None:
+        self.current = item
+        if self.editor is not None:
+            self.editor.deleteLater()
+            self.editor = None
+        section = self.template.section(item.section_id)
+        s_number = self.template.sections.index(section) + 1
+        visible = self.visible_items()
+        position = next((n for n, it in enumerate(visible, 1) if it.id == item.id), 0)
+        self.position_label.setText(
+            f"Section {s_number} of {len(self.template.sections)} · {section.title}"
+            f"      Item {position} of {len(visible)}"
+        )
+        self.prompt.setText(item.prompt)
+        badges = [item.type.label]
+        if item.required:
+            badges.append("required")
+        if item.critical:
+            badges.append("critical")
+        if item.theme:
+            badges.append(theme_label(item.theme))
+        if item.scored:
+            badges.append(f"weight {item.weight:g}")
+        self.badges.setText(" · ".join(badges))
+        self.help.setText(item.help)
+        self.help.setVisible(bool(item.help))
+
+        editor = make_editor(item, self.runner.zone)
+        editor.set_value(self.runner.value(item.id))
+        editor.committed.connect(self._editor_committed)
+        editor.edited.connect(self._typing)
+        widget = editor.input_widget()
+        if widget is not None:
+            widget.installEventFilter(self)
+        editor.set_read_only(self.runner.read_only)
+        self.editor_host.addWidget(editor)
+        self.editor = editor
+
+        self.note.blockSignals(True)
+        self.note.setPlainText(self.runner.note(item.id))
+        self.note.blockSignals(False)
+        self._note_loaded = self.note.toPlainText()
+        self.note.setReadOnly(self.runner.read_only)
+
+        index = self.outline_model.item_index(item.id)
+        self.outline.setCurrentIndex(index)
+        self.outline.scrollTo(index)
+        self.prev_button.setEnabled(position > 1)
+        self.next_button.setEnabled(position < len(visible))
+        if focus:
+            self.focus_item()
+        try:
+            self.runner.set_current(item.id)
+        except StorageError as exc:
+            log.warning("could not store the position: %s", exc)
+
+    def focus_item(self) -> None:
+        if self.editor is not None and not self.runner.read_only and self.editor.focus_input():
+            return
+        self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_note(self) -> None:
+        self.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _update_header(self) -> None:
+        runner = self.runner
+        audit = runner.audit
+        self.title.setText(
+            f"{runner.company.name} · {touchpoint_label(audit.touchpoint)} · "
+            f"{self.template.title} v{self.template.version}"
+        )
+        started = in_zone(audit.started_at, audit.started_tz)
+        who = audit.shopper or "no shopper name"
+        self.subtitle.setText(
+            f"Audit {audit.id[:8]} · started {started:%Y-%m-%d %H:%M} ({audit.started_tz}) · {who}"
+        )
+        score = runner.score
+        if score.percent is None:
+            text = "Score so far: —"
+        else:
+            text = f"Score so far: {score.percent:.0f}% · {score.verdict}"
+        if score.critical_failures:
+            text += f" ({len(score.critical_failures)} critical)"
+        self.score_label.setText(text)
+        color = score_color(score.percent, score.passed)
+        self.score_label.setStyleSheet(f"color: {color.name()};" if color else "")
+        read_only = runner.read_only
+        self.banner.setVisible(read_only)
+        if read_only and audit.completed_at:
+            done = in_zone(audit.completed_at, audit.completed_tz or audit.started_tz)
+            self.banner_text.setText(
+                f"Completed {done:%Y-%m-%d %H:%M}. Read-only: reopen it to change answers "
+                "(the reopening is recorded)."
+            )
+        self.complete_button.setEnabled(not read_only)
+        self.note.setReadOnly(read_only)
+
+    def _set_saved_label(self, error: str | None) -> None:
+        if error:
+            self.saved_label.setText("Not saved!")
+            self.saved_label.setToolTip(error)
+            self.saved_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+            return
+        self.saved_label.setToolTip("")
+        self.saved_label.setStyleSheet("")
+        saved = self.runner.last_saved
+        if self.runner.read_only:
+            self.saved_label.setText("Read-only")
+        elif saved is None:
+            self.saved_label.setText("All changes saved")
+        else:
+            local = in_zone(saved, self.runner.zone)
+            self.saved_label.setText(f"Saved {local:%H:%M:%S}")
+
+    def _apply_visibility(self) -> None:
+        model = self.outline_model
+        for s_row, section in enumerate(self.template.sections):
+            parent = model.section_index(s_row)
+            for i_row, _item in enumerate(section.items):
+                hidden = bool(model.index(i_row, 0, parent).data(HIDDEN_ROLE))
+                self.outline.setRowHidden(i_row, parent, hidden)
+        model.refresh()
+
+    # -- saving ----------------------------------------------------------------
+
+    def _typing(self) -> None:
+        self.saved_label.setText("Saving…")
+        self._autosave.start()
+
+    def _note_changed(self) -> None:
+        if not self.runner.read_only:
+            self._typing()
+
+    def _editor_committed(self, value: Any) -> None:
+        editor = self.sender()
+        if not isinstance(editor, AnswerEditor):
+            return
+        item_id = editor.item.id
+        if self._save(lambda: self.runner.set_answer(item_id, value)):
+            editor.mark_saved()
+        if not editor.typing:
+            # Buttons show what is stored: the new answer, or the old one if saving failed.
+            editor.set_value(self.runner.value(item_id))
+
+    def _save(self, action: Callable[[], object]) -> bool:
+        try:
+            action()
+        except StorageError as exc:
+            log.error("save failed: %s", exc)
+            self._set_saved_label(str(exc))
+            show_error(self, f"Your last change was NOT saved.\n\n{exc}\n\nIt is still on screen.")
+            return False
+        except ShopperError as exc:
+            self._set_saved_label(None)
+            show_error(self, str(exc))
+            return False
+        self._set_saved_label(None)
+        self._after_change()
+        return True
+
+    def _after_change(self) -> None:
+        self._apply_visibility()
+        self._update_header()
+        self.changed.emit(self.runner.audit_id)
+
+    def flush(self) -> bool:
+        """Commit typed text (answer and note) not saved yet; False if a save failed."""
+        self._autosave.stop()
+        ok = True
+        if self.editor is not None and self.editor.pending():
+            self.editor.flush()
+            ok = not self.editor.pending()
+        note = self.note.toPlainText()
+        if not self.runner.read_only and note != self._note_loaded:
+            item_id = self.current.id
+            if self._save(lambda: self.runner.set_note(item_id, note)):
+                self._note_loaded = note
+            else:
+                ok = False
+        if ok and self.saved_label.text() == "Saving…":
+            self._set_saved_label(None)
+        return ok
+
+    def has_unsaved(self) -> bool:
+        pending = self.editor is not None and self.editor.pending()
+        return pending or self.note.toPlainText() != self._note_loaded
+
+    # -- moving ----------------------------------------------------------------
+
+    def step(self, delta: int) -> None:
+        self.flush()
+        visible = self.visible_items()
+        ids = [it.id for it in visible]
+        if self.current.id in ids:
+            position = ids.index(self.current.id) + delta
+        else:  # the current item was just hidden: go to the next shown one
+            order = [it.id for it in self.template.items()]
+            here = order.index(self.current.id)
+            later = [it for it in visible if order.index(it.id) > here]
+            position = ids.index(later[0].id) if later and delta > 0 else len(ids) - 1
+        if 0 <= position < len(visible):
+            self._show_item(visible[position], focus=True)
+        else:
+            self.focus_item()
+
+    def move_section(self, step: int) -> None:
+        self.flush()
+        sections = list(self.template.sections)
+        here = sections.index(self.template.section(self.current.section_id))
+        visible = self.visible_items()
+        target = here + step
+        while 0 <= target < len(sections):
+            first = next((it for it in visible if it.section_id == sections[target].id), None)
+            if first is not None:
+                self._show_item(first, focus=True)
+                return
+            target += step
+
+    def go_to(self, item_id: str) -> None:
+        self.flush()
+        if self.template.has_item(item_id):
+            self._show_item(self.template.item(item_id), focus=True)
+
+    def _outline_clicked(self, index: Any) -> None:
+        item_id = index.siblingAtColumn(0).data(ITEM_ID_ROLE)
+        if item_id:
+            self.go_to(item_id)
+        else:
+            section = self.template.sections[index.row()]
+            visible = [it for it in self.visible_items() if it.section_id == section.id]
+            if visible:
+                self.go_to(visible[0].id)
+
+    # -- keys ------------------------------------------------------------------
+
+    def _panel_key(self, event: QKeyEvent) -> None:
+        if (
+            event.key() in _NEXT_KEYS
+            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            if (
+                isinstance(self.editor, MultiChoiceEditor)
+                and self.runner.value(self.current.id) is None
+            ):
+                self.editor.commit_current()
+            self.step(1)
+            event.accept()
+            return
+        if self.editor is not None and self.editor.handle_key(event):
+            event.accept()
+            if self.current.type in (ItemType.YES_NO, ItemType.RATING, ItemType.SINGLE_CHOICE):
+                self.step(1)
+            return
+        event.ignore()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key, mods = event.key(), event.modifiers()
+            ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+            is_note = watched is self.note
+            multiline = is_note or (self.editor is not None and self.current.type is ItemType.TEXT)
+            if key == Qt.Key.Key_Tab and not mods:
+                self.step(1)
+                return True
+            if key == Qt.Key.Key_Backtab:
+                self.step(-1)
+                return True
+            if key in _NEXT_KEYS and (ctrl or not multiline):
+                if ctrl and not multiline:
+                    return False  # Ctrl+Enter in a field completes the audit
+                self.step(1)
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.flush()
+                self.panel.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        elif event.type() == QEvent.Type.FocusOut:
+            self.flush()
+        return super().eventFilter(watched, event)
+
+    # -- completing ------------------------------------------------------------
+
+    def complete(self) -> None:
+        if self.runner.read_only:
+            return
+        if not self.flush():
+            return
+        try:
+            self.runner.complete()
+        except MissingAnswersError as exc:
+            show_error(self, str(exc), title="Cannot complete yet")
+            self.go_to(exc.item_ids[0])
+            return
+        except ShopperError as exc:
+            show_error(self, str(exc))
+            return
+        self._refresh_mode()
+        self.completed.emit(self.runner.audit_id)
+        self.changed.emit(self.runner.audit_id)
+
+    def reopen(self) -> None:
+        try:
+            self.runner.reopen("reopened in the app")
+        except ShopperError as exc:
+            show_error(self, str(exc))
+            return
+        self._refresh_mode()
+        self.changed.emit(self.runner.audit_id)
+
+    def _refresh_mode(self) -> None:
+        self._set_saved_label(None)
+        self._update_header()
+        self._show_item(self.current, focus=True)

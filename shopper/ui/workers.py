@@ -1,0 +1,115 @@
+"""Long work off the GUI thread, with a progress dialog.
+
+The work function runs in a worker thread and never touches a widget; it may
+report progress through the callback it is given, which reaches the dialog by
+a queued signal. Success and failure callbacks run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from shopper.domain.errors import ShopperError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    done = Signal(object)
+    failed = Signal(object, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[Progress], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.work(self.signals.progress.emit)
+        except Exception as exc:
+            self.signals.failed.emit(exc, traceback.format_exc())
+        else:
+            self.signals.done.emit(result)
+
+
+class Operation(QObject):
+    """One piece of background work and its dialog; keep a reference until it ends."""
+
+    finished = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        work: Callable[[Progress], Any],
+        *,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        super().__init__(parent)
+        self._on_done = on_done
+        self._on_error = on_error
+        self.dialog = QProgressDialog(title, "", 0, 0, parent)
+        self.dialog.setWindowTitle("Shopper")
+        self.dialog.setCancelButton(None)
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(300)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.signals = _Signals()
+        self.signals.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
+        self.signals.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
+        self.signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        self.job = _Job(work, self.signals)
+
+    def start(self) -> None:
+        QThreadPool.globalInstance().start(self.job)
+
+    @Slot(int, int)
+    def _progress(self, done: int, total: int) -> None:
+        self.dialog.setMaximum(max(total, 1))
+        self.dialog.setValue(min(done, total))
+
+    @Slot(object)
+    def _done(self, result: object) -> None:
+        self.dialog.close()
+        try:
+            self._on_done(result)
+        finally:
+            self.finished.emit()
+
+    @Slot(object, str)
+    def _failed(self, exc: Exception, trace: str) -> None:
+        self.dialog.close()
+        if not isinstance(exc, ShopperError):
+            log.error("background work failed:\n%s", trace)
+        try:
+            self._on_error(exc)
+        finally:
+            self.finished.emit()
+
+
+def run_operation(
+    parent: QWidget,
+    title: str,
+    work: Callable[[Progress], Any],
+    *,
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+) -> Operation:
+    op = Operation(parent, title, work, on_done=on_done, on_error=on_error)
+    op.finished.connect(op.deleteLater)
+    op.start()
+    return op
