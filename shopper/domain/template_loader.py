@@ -143,6 +143,13 @@ def parse_yaml_strict(text: str, *, name: str) -> Any:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise TemplateError(f"{name}: {where}not valid YAML: {exc.problem}") from exc
+    except yaml.reader.ReaderError as exc:  # its str() spans two lines
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character
+        shown = f"#x{char:04x}" if isinstance(char, int) else repr(char)
+        raise TemplateError(
+            f"{name}: line {line}: not valid YAML: {exc.reason} (character {shown})"
+        ) from exc
     except yaml.YAMLError as exc:
         raise TemplateError(f"{name}: not valid YAML: {exc}") from exc
     except _DuplicateKeyError as exc:

@@ -165,13 +165,16 @@ class MainWindow(QMainWindow):
         self.audit_table.setSortingEnabled(True)
         self.audit_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.audit_table.verticalHeader().setVisible(False)
+        self.audit_table.verticalHeader().setDefaultSectionSize(
+            self.audit_table.fontMetrics().height() + 8
+        )
         self.audit_table.setAlternatingRowColors(True)
         self.audit_table.setWordWrap(False)
         header = self.audit_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicatorShown(True)
-        for column, width in ((0, 120), (2, 110), (3, 110), (4, 90), (5, 64)):
+        for column, width in ((0, 84), (2, 100), (3, 100), (4, 84), (5, 58)):
             self.audit_table.setColumnWidth(column, width)
         self.audit_table.selectionModel().currentRowChanged.connect(self._audit_selected)
         self.audit_table.activated.connect(self._audit_activated)
@@ -205,7 +208,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(self.stack)
         self.main_splitter.setStretchFactor(0, 2)
         self.main_splitter.setStretchFactor(1, 3)
-        self.main_splitter.setSizes([480, 800])
+        self.main_splitter.setSizes([560, 720])
         self.setCentralWidget(self.main_splitter)
 
         self.touchpoint_filter.currentIndexChanged.connect(self._filters_changed)

@@ -192,8 +192,10 @@ class AuditTableModel(QAbstractTableModel):
         if role == ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.ToolTipRole:
+            started = in_zone(row.started_at, row.started_tz)
             return (
                 f"{row.company_name} — {touchpoint_label(row.touchpoint)}\n"
+                f"Started {started:%Y-%m-%d %H:%M} ({row.started_tz}) by {row.shopper or '—'}\n"
                 f"{row.template_title} v{row.template_version}\n"
                 f"Audit {row.id[:8]}, {row.answered}/{row.visible} answered"
                 + (f"\n{row.verdict}" if row.verdict else "")
@@ -208,7 +210,7 @@ class AuditTableModel(QAbstractTableModel):
     @staticmethod
     def _display(row: AuditRow, key: str) -> str:
         if key == "started_at":
-            return f"{in_zone(row.started_at, row.started_tz):%Y-%m-%d %H:%M}"
+            return f"{in_zone(row.started_at, row.started_tz):%Y-%m-%d}"
         if key == "company":
             return row.company_name
         if key == "touchpoint":
