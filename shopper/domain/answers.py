@@ -172,9 +172,9 @@ def _as_float(item: Item, value: Any) -> float:
 
 def _check_bounds(item: Item, number: float) -> None:
     if item.minimum is not None and number < item.minimum:
-        raise AnswerError(f"{item.id}: must be at least {item.minimum:g}, got {number:g}")
+        raise AnswerError(f"{item.id}: must be at least {item.minimum:.15g}, got {number:.15g}")
     if item.maximum is not None and number > item.maximum:
-        raise AnswerError(f"{item.id}: must be at most {item.maximum:g}, got {number:g}")
+        raise AnswerError(f"{item.id}: must be at most {item.maximum:.15g}, got {number:.15g}")
 
 
 def _normalize_datetime(item: Item, value: Any) -> dict[str, str]:

@@ -16,7 +16,7 @@ def now_utc() -> datetime:
 def local_zone_name() -> str:
     """The IANA name of this machine's time zone, or "UTC" when it cannot be told."""
     candidates = [os.environ.get("TZ", "").lstrip(":")]
-    with suppress(OSError):
+    with suppress(OSError, RuntimeError):  # Python < 3.13 raises RuntimeError on a link loop
         link = Path("/etc/localtime").resolve()
         if "zoneinfo" in link.parts:
             candidates.append("/".join(link.parts[link.parts.index("zoneinfo") + 1 :]))

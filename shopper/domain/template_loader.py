@@ -210,7 +210,8 @@ class _Validator:
                 self.fail(path, f"field names must be text, got {key!r}")
             if key not in allowed:
                 near = ", ".join(sorted(allowed))
-                self.fail(_join(path, key), f"unknown field {key!r} (expected one of: {near})")
+                shown = key if key.isprintable() else repr(key)  # keep the message one line
+                self.fail(_join(path, shown), f"unknown field {key!r} (expected one of: {near})")
         return value
 
     def text(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
@@ -93,7 +93,10 @@ def is_single_connection(engine: Engine) -> bool:
 
 def ensure_private_dir(path: Path) -> None:
     """Create a folder readable by the owner only (0700)."""
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder {path}: {exc.strerror or exc}") from exc
     with suppress(OSError):
         os.chmod(path, 0o700)
 
@@ -105,12 +108,17 @@ def open_database(url: str) -> Engine:
         ensure_private_dir(path.parent)
         if not path.exists():
             # Create it private before SQLite does, so it is never world-readable.
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the database {path}: {exc.strerror or exc}"
+                ) from exc
             os.close(fd)
     engine = create_db_engine(url)
     try:
         SQLModel.metadata.create_all(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
         raise StorageError(f"cannot open the database {path or url}: {exc.orig}") from exc
     return engine

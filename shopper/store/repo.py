@@ -70,7 +70,9 @@ def list_companies(*, session: Session) -> list[Company]:
 def find_company(*, session: Session, name_or_id: str) -> Company:
     """A company by exact name (any case), full id or unique id prefix."""
     needle = name_or_id.strip()
-    by_name = list(session.exec(select(Company).where(func.lower(Company.name) == needle.lower())))
+    # Compared in Python: SQLite's lower() folds ASCII only ("Łąka", "Ηλιος" never matched).
+    folded = needle.casefold()
+    by_name = [c for c in session.exec(select(Company)) if c.name.casefold() == folded]
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1:

@@ -350,6 +350,7 @@ class MainWindow(QMainWindow):
             self.refresh()
             self.open_audit(dialog.audit.id)
             self._select_audit_row(dialog.audit.id)
+            self.activateWindow()
             if self.runner_view is not None:
                 self.runner_view.focus_item()
 

@@ -119,8 +119,11 @@ class AuditTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         self._rows = self._fetch(self._order, self._descending, 0, self.PAGE)
-        self._more = len(self._rows) == self.PAGE
+        more = len(self._rows) == self.PAGE
+        # Views ask for more rows while handling the reset; answer once it is over.
+        self._more = False
         self.endResetModel()
+        self._more = more
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more
@@ -142,9 +145,7 @@ class AuditTableModel(QAbstractTableModel):
             return
         self._order = self.COLUMNS[column][0]
         self._descending = order == Qt.SortOrder.DescendingOrder
-        self.layoutAboutToBeChanged.emit()
-        self.reload()
-        self.layoutChanged.emit()
+        self.reload()  # sorted in SQL: a reset, not a layout change
 
     def replace_row(self, row: AuditRow) -> None:
         """Show fresh figures for one audit already in the list."""

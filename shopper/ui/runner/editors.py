@@ -68,6 +68,10 @@ class AnswerEditor(QWidget):
     def flush(self) -> None:
         """Commit typed text that is not saved yet."""
 
+    def accept_input(self, answered: bool) -> None:
+        """Enter was pressed: commit what is shown (`answered` says if a value is stored)."""
+        self.flush()
+
     def mark_saved(self) -> None:
         """The last committed value is on disk: typed text no longer counts as pending."""
 
@@ -260,15 +264,10 @@ class MultiChoiceEditor(AnswerEditor):
             return True
         return False
 
-    def flush(self) -> None:
+    def accept_input(self, answered: bool) -> None:
         """Enter on an unanswered multiple choice answers "none of these"."""
-
-    def commit_current(self) -> None:
-        if self._read_only:
-            return
-        if self.na_box is not None and self.na_box.isChecked():
-            return
-        self.committed.emit(self.selection())
+        if not answered and not self._read_only:
+            self.committed.emit(self.selection())
 
 
 class _LineEditor(AnswerEditor):
@@ -441,6 +440,12 @@ class DateTimeEditor(AnswerEditor):
             return
         self.committed.emit(self._value())
 
+    def accept_input(self, answered: bool) -> None:
+        """Enter on an unanswered date-time takes the one shown (now, by default)."""
+        if not answered:
+            self._dirty = True
+        self.flush()
+
     def mark_saved(self) -> None:
         self._dirty = False
 
@@ -454,7 +459,7 @@ class TextEditor(AnswerEditor):
         column.setContentsMargins(0, 0, 0, 0)
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)
-        self.text.setPlaceholderText("Type the answer. Tab or Ctrl+Enter moves on.")
+        self.text.setPlaceholderText("Type the answer. Tab moves on.")
         self.text.setMinimumHeight(90)
         self.text.textChanged.connect(self._changed)
         column.addWidget(self.text)

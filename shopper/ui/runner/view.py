@@ -36,7 +36,7 @@ from shopper.domain.template import Item, ItemType, theme_label, touchpoint_labe
 from shopper.services.runner import AuditRunner, MissingAnswersError
 from shopper.ui.crash import show_error
 from shopper.ui.models import score_color
-from shopper.ui.runner.editors import AnswerEditor, MultiChoiceEditor, make_editor
+from shopper.ui.runner.editors import AnswerEditor, make_editor
 from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, OutlineModel
 
 log = logging.getLogger(__name__)
@@ -434,7 +434,8 @@ class AuditRunnerView(QWidget):
     # -- moving ----------------------------------------------------------------
 
     def step(self, delta: int) -> None:
-        self.flush()
+        if not self.flush():
+            return  # keep the item on screen until its text is saved or fixed
         visible = self.visible_items()
         ids = [it.id for it in visible]
         if self.current.id in ids:
@@ -450,7 +451,8 @@ class AuditRunnerView(QWidget):
             self.focus_item()
 
     def move_section(self, step: int) -> None:
-        self.flush()
+        if not self.flush():
+            return
         sections = list(self.template.sections)
         here = sections.index(self.template.section(self.current.section_id))
         visible = self.visible_items()
@@ -463,7 +465,8 @@ class AuditRunnerView(QWidget):
             target += step
 
     def go_to(self, item_id: str) -> None:
-        self.flush()
+        if not self.flush():
+            return
         if self.template.has_item(item_id):
             self._show_item(self.template.item(item_id), focus=True)
 
@@ -480,16 +483,9 @@ class AuditRunnerView(QWidget):
     # -- keys ------------------------------------------------------------------
 
     def _panel_key(self, event: QKeyEvent) -> None:
-        if (
-            event.key() in _NEXT_KEYS
-            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
-        ):
-            if (
-                isinstance(self.editor, MultiChoiceEditor)
-                and self.runner.value(self.current.id) is None
-            ):
-                self.editor.commit_current()
-            self.step(1)
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if event.key() in _NEXT_KEYS and not ctrl:
+            self._accept_and_next()
             event.accept()
             return
         if self.editor is not None and self.editor.handle_key(event):
@@ -499,22 +495,29 @@ class AuditRunnerView(QWidget):
             return
         event.ignore()
 
+    def _accept_and_next(self) -> None:
+        if self.editor is not None and not self.runner.read_only:
+            self.editor.accept_input(self.runner.value(self.current.id) is not None)
+            if self.editor.pending():
+                return  # the text did not parse; the editor shows why
+        self.step(1)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key, mods = event.key(), event.modifiers()
-            ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-            is_note = watched is self.note
-            multiline = is_note or (self.editor is not None and self.current.type is ItemType.TEXT)
+            multiline = watched is self.note or self.current.type is ItemType.TEXT
             if key == Qt.Key.Key_Tab and not mods:
                 self.step(1)
                 return True
             if key == Qt.Key.Key_Backtab:
                 self.step(-1)
                 return True
-            if key in _NEXT_KEYS and (ctrl or not multiline):
-                if ctrl and not multiline:
-                    return False  # Ctrl+Enter in a field completes the audit
-                self.step(1)
+            if (
+                key in _NEXT_KEYS
+                and not multiline
+                and not mods & Qt.KeyboardModifier.ControlModifier
+            ):
+                self._accept_and_next()
                 return True
             if key == Qt.Key.Key_Escape:
                 self.flush()

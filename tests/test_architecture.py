@@ -1,0 +1,122 @@
+"""Dependencies point one way: nothing outside shopper/ui and shopper/app.py touches Qt."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = REPO_ROOT / "shopper"
+QT_FREE_PACKAGES = ("domain", "store", "report", "services")
+FORBIDDEN = ("PySide6", "shopper.ui", "shopper.app")
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path, root: Path = REPO_ROOT) -> list[tuple[int, str]]:
+    """(line, module) for every import in a file, relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = _module_name(path, root).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.append((node.lineno, module))
+            # `from shopper import ui` imports shopper.ui too.
+            found.extend((node.lineno, f"{module}.{alias.name}") for alias in node.names)
+    return found
+
+
+def _is_forbidden(module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in FORBIDDEN)
+
+
+def qt_free_files() -> list[Path]:
+    return [p for name in QT_FREE_PACKAGES for p in sorted((PACKAGE / name).rglob("*.py"))]
+
+
+def test_the_layers_exist() -> None:
+    for name in QT_FREE_PACKAGES:
+        assert (PACKAGE / name / "__init__.py").is_file(), name
+    assert len(qt_free_files()) >= 10
+
+
+@pytest.mark.parametrize("path", qt_free_files(), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_no_qt_or_gui_imports(path: Path) -> None:
+    bad = [
+        f"line {line}: {module}" for line, module in imported_modules(path) if _is_forbidden(module)
+    ]
+    assert bad == [], f"{path.relative_to(REPO_ROOT)} imports GUI code: {bad}"
+
+
+def test_the_checker_sees_every_import_form(tmp_path: Path) -> None:
+    sample = tmp_path / "shopper" / "services" / "sample.py"
+    sample.parent.mkdir(parents=True)
+    sample.write_text(
+        "import PySide6\n"
+        "import PySide6.QtCore as qc\n"
+        "from PySide6.QtWidgets import QWidget\n"
+        "from shopper import ui\n"
+        "from shopper.app import main\n"
+        "from ..ui import models\n"
+        "def later():\n"
+        "    from PySide6 import QtGui\n"
+        "import os\n",
+        encoding="utf-8",
+    )
+    found = imported_modules(sample, root=tmp_path)
+    flagged = sorted({line for line, module in found if _is_forbidden(module)})
+    assert flagged == [1, 2, 3, 4, 5, 6, 8]
+
+
+def test_domain_and_store_do_not_reach_up() -> None:
+    """domain depends on nothing in the app; store and report only on domain (and resources)."""
+    allowed = {
+        "domain": ("shopper.domain",),
+        "store": ("shopper.domain", "shopper.store"),
+        "report": ("shopper.domain", "shopper.store", "shopper.report", "shopper.resources"),
+    }
+    problems = []
+    for layer, prefixes in allowed.items():
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            for line, module in imported_modules(path):
+                if module == "shopper" or not module.startswith("shopper"):
+                    continue
+                if not any(module == p or module.startswith(f"{p}.") for p in prefixes):
+                    problems.append(f"{path.relative_to(REPO_ROOT)}:{line}: {module}")
+    assert problems == []
+
+
+def test_services_and_cli_import_without_qt() -> None:
+    code = (
+        "import shopper.services.audits, shopper.services.runner, shopper.services.demo, "
+        "shopper.cli; import sys; "
+        "assert not any(m.startswith('PySide6') for m in sys.modules), "
+        "sorted(m for m in sys.modules if m.startswith('PySide6'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

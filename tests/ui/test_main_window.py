@@ -1,0 +1,228 @@
+"""The main window: first run, demo data, lists and filters, a whole audit by keyboard."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from shopper.domain.template import ItemType
+from shopper.services.audits import list_audits, load_audit
+from shopper.services.companies import CompanyInput, create_company
+from shopper.services.context import AppContext
+from shopper.services.demo import load_demo
+from shopper.store.tables import AuditStatus
+from shopper.ui.crash import CrashHandler
+from shopper.ui.main_window import PAGE_PICK, PAGE_RUNNER, PAGE_WELCOME, MainWindow
+from shopper.ui.models import AuditTableModel, CompanyListModel
+from shopper.ui.new_audit import NewAuditDialog
+from shopper.ui.settings import Options, Settings
+from tests.ui.helpers import Keyboard, show, when_modal
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
+    win = MainWindow(ctx)
+    show(qtbot, win)
+    return win
+
+
+def test_first_run_shows_welcome_and_loads_demo(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    assert window.stack.currentIndex() == PAGE_WELCOME
+    window.welcome.load_demo.emit()
+    qtbot.waitUntil(lambda: window.audit_model.rowCount() > 0, timeout=20000)
+    assert window.stack.currentIndex() == PAGE_PICK
+    assert window.company_model.rowCount() == 7  # "All companies" + 6
+    assert "120 audits" in window.count_label.text()
+
+
+def test_filters_and_company_selection(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
+    load_demo(engine=ctx.engine, audits=60)
+    window.refresh()
+    everything = window.audit_model.rowCount()
+    assert everything == 60
+    window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+    phone_rows = window.audit_model.rowCount()
+    assert 0 < phone_rows < everything
+    assert all(window.audit_model.index(r, 2).data() == "Phone" for r in range(phone_rows))
+    window.touchpoint_filter.setCurrentIndex(0)
+    window.company_list.setCurrentIndex(window.company_model.index(1))
+    company_name = window.company_model.index(1).data().rsplit(" (", 1)[0]
+    rows = window.audit_model.rowCount()
+    assert 0 < rows < everything
+    assert {window.audit_model.index(r, 1).data() for r in range(rows)} == {company_name}
+
+
+def test_selecting_an_audit_opens_it(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    window.audit_table.selectRow(0)
+    assert window.stack.currentIndex() == PAGE_RUNNER
+    assert window.runner_view is not None
+    assert window.runner_view.runner.audit_id == window.audit_model.audit_id(0)
+
+
+def answer_current(keys: Keyboard, item_type: ItemType, scale_max: int) -> None:
+    """Answer whatever item has the focus, as a shopper would with the keyboard."""
+    if item_type is ItemType.YES_NO:
+        keys.press("y")
+    elif item_type is ItemType.RATING:
+        keys.press(str(scale_max % 10))
+    elif item_type is ItemType.SINGLE_CHOICE:
+        keys.press("1")
+    elif item_type is ItemType.MULTI_CHOICE:
+        keys.press("1")
+        keys.press(Qt.Key.Key_Return)
+    elif item_type in (ItemType.NUMBER, ItemType.COUNT):
+        keys.type("2")
+        keys.press(Qt.Key.Key_Return)
+    elif item_type is ItemType.DURATION:
+        keys.type("1:30")
+        keys.press(Qt.Key.Key_Return)
+    elif item_type is ItemType.DATETIME:
+        keys.press(Qt.Key.Key_Return)
+    else:
+        keys.type("Fine.")
+        keys.press(Qt.Key.Key_Tab)
+
+
+def test_new_phone_audit_completed_with_the_keyboard(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    create_company(engine=ctx.engine, data=CompanyInput(name="Żabka Polska"))
+    window.refresh()
+    keys = Keyboard(qtbot)
+
+    def fill_dialog(dialog: QWidget) -> None:
+        assert isinstance(dialog, NewAuditDialog)
+        dialog.touchpoint.setCurrentIndex(dialog.touchpoint.findData("phone"))
+        name = dialog.shopper
+        name.setFocus()
+        name.selectAll()
+        keys.type("Tess Ø")
+        keys.press(Qt.Key.Key_Return)
+
+    errors = when_modal(NewAuditDialog, fill_dialog)
+    keys.press(Qt.Key.Key_N, CTRL)
+    assert not errors, errors
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    view = window.runner_view
+    assert view is not None
+    assert view.runner.audit.shopper == "Tess Ø"
+    assert view.runner.template.touchpoint == "phone"
+
+    for _ in range(200):
+        item = view.current
+        if view.runner.value(item.id) is not None:
+            break  # wrapped round to an answered item: all done
+        scale_max = item.scale.max if item.scale else 5
+        answer_current(keys, item.type, scale_max)
+        if view.current is item:
+            break  # the last item: nothing further to move to
+    assert not view.runner.score.required_missing
+    keys.press(Qt.Key.Key_Return, CTRL)
+    detail = load_audit(engine=ctx.engine, audit_id=view.runner.audit_id)
+    assert detail.audit.status == AuditStatus.COMPLETED
+    assert detail.values["reached_human"] == "yes"
+    assert detail.values["hold_time"] == 90.0
+    assert detail.score.percent is not None
+    # The list shows the finished audit with its score.
+    row = window.audit_model.row_of(view.runner.audit_id)
+    assert window.audit_model.index(row, 4).data() == "Completed"
+    assert window.audit_model.index(row, 5).data().endswith("%")
+
+
+def test_shopper_name_is_remembered(qtbot: QtBot, ctx: AppContext) -> None:
+    create_company(engine=ctx.engine, data=CompanyInput(name="Acme"))
+    settings = Settings(ctx.data_dir)
+    dialog = NewAuditDialog(ctx.engine, settings)
+    show(qtbot, dialog)
+    dialog.shopper.setText("Ana")
+    dialog.accept()
+    assert dialog.audit is not None
+    again = NewAuditDialog(ctx.engine, Settings(ctx.data_dir))
+    assert again.shopper.text() == "Ana"
+    assert again.company.currentText() == "Acme"
+
+
+def test_layout_persists(qtbot: QtBot, ctx: AppContext) -> None:
+    win = MainWindow(ctx)
+    show(qtbot, win)
+    win.main_splitter.setSizes([300, 900])
+    win.touchpoint_filter.setCurrentIndex(win.touchpoint_filter.findData("email"))
+    win.close()
+    settings = Settings(ctx.data_dir)
+    assert not settings.get(Options.MAIN_SPLITTER).isEmpty()
+    assert settings.get(Options.FILTER_TOUCHPOINT) == "email"
+    again = MainWindow(ctx)
+    show(qtbot, again)
+    assert again.touchpoint_filter.currentData() == "email"
+    assert again.main_splitter.sizes()[0] < again.main_splitter.sizes()[1]
+
+
+def test_quit_flushes_typed_note(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
+    load_demo(engine=ctx.engine, audits=10)
+    window.refresh()
+    in_progress = list_audits(engine=ctx.engine, status=AuditStatus.IN_PROGRESS)[0]
+    window.open_audit(in_progress.id)
+    view = window.runner_view
+    assert view is not None
+    view.note.setFocus()
+    Keyboard(qtbot).type("typed just before quitting")
+    item_id = view.current.id
+    window.close()
+    saved = load_audit(engine=ctx.engine, audit_id=in_progress.id).answers[item_id]
+    assert saved.note.endswith("typed just before quitting")
+
+
+def test_models_pass_qtmodeltester(qtmodeltester: object, ctx: AppContext) -> None:
+    load_demo(engine=ctx.engine, audits=900)
+    model = AuditTableModel(
+        lambda order, desc, offset, limit: list_audits(
+            engine=ctx.engine, order=order, descending=desc, offset=offset, limit=limit
+        )
+    )
+    model.reload()
+    assert model.rowCount() == AuditTableModel.PAGE
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 2 * AuditTableModel.PAGE
+    qtmodeltester.check(model, force_py=True)  # type: ignore[attr-defined]
+    model.sort(5, Qt.SortOrder.DescendingOrder)
+    scores = [model.index(r, 5).data() for r in range(5)]
+    assert scores[0] >= scores[-1] or scores[0] == "100%"
+    companies = CompanyListModel()
+    from shopper.services.companies import list_companies
+
+    companies.set_rows(list_companies(engine=ctx.engine))
+    qtmodeltester.check(companies, force_py=True)  # type: ignore[attr-defined]
+
+
+def test_unexpected_error_is_logged_not_lost(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = CrashHandler(tmp_path / "shopper.log")
+    with caplog.at_level(logging.CRITICAL, logger="shopper.crash"):
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError as exc:
+            handler.handle(type(exc), exc, exc.__traceback__)
+    assert "RuntimeError: boom" in caplog.text
+
+
+def test_plain_line_edit_enter_accepts_dialog(qtbot: QtBot, ctx: AppContext) -> None:
+    create_company(engine=ctx.engine, data=CompanyInput(name="Acme"))
+    dialog = NewAuditDialog(ctx.engine, Settings(ctx.data_dir))
+    show(qtbot, dialog)
+    dialog.shopper.setFocus()
+    assert isinstance(QApplication.focusWidget(), QLineEdit)
+    qtbot.keyClick(dialog.shopper, Qt.Key.Key_Return)
+    assert dialog.audit is not None
