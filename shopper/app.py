@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 from pathlib import Path
 
@@ -13,20 +12,10 @@ from shopper.domain.errors import ShopperError
 log = logging.getLogger("shopper")
 
 
-def setup_logging(log_path: Path) -> None:
-    handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-
-
 def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from shopper.services.context import AppContext, default_data_dir
+    from shopper.services.context import AppContext, default_data_dir, setup_logging
     from shopper.ui.crash import CrashHandler, headless
     from shopper.ui.main_window import MainWindow
 

@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    args = argparse.Namespace()
     try:
         args = build_parser().parse_args(args_list)
         command = args.command or "gui"
@@ -95,11 +96,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ShopperError as exc:
         _user_error(str(exc))
+    except SystemExit:
+        raise
     except KeyboardInterrupt:
         print("shopper: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        log_path = getattr(args, "log_path", None)
+        if log_path is None:
+            raise  # no log yet: Python's own traceback is the only record
+        log.exception("unexpected error in: shopper %s", " ".join(args_list))
+        print(
+            f"shopper: unexpected error: {type(exc).__name__}: {exc}; details are in {log_path}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     return EXIT_OK
 
 
@@ -111,9 +124,13 @@ def _user_error(message: str) -> NoReturn:
 
 
 def _context(args: argparse.Namespace) -> Any:
-    from shopper.services.context import AppContext
+    """Open the data folder and database; from here on, errors are logged there."""
+    from shopper.services.context import AppContext, setup_logging
 
-    return AppContext.open(args.data_dir, args.db)
+    ctx = AppContext.open(args.data_dir, args.db)
+    setup_logging(ctx.log_path)
+    args.log_path = ctx.log_path
+    return ctx
 
 
 def _print_json(data: Any) -> None:

@@ -394,3 +394,27 @@ def test_user_error_in_a_subprocess(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
     assert "zzzz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unexpected_error_is_logged_and_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import audits
+
+    def broken(**_kwargs: Any) -> Any:
+        raise RuntimeError("a bug, not a user mistake")
+
+    monkeypatch.setattr(audits, "list_audits", broken)
+    assert main(["--data-dir", tmp_dir, "audits", "list"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "RuntimeError: a bug, not a user mistake" in err[0]
+    log_text = (Path(tmp_dir) / "shopper.log").read_text(encoding="utf-8")
+    assert "Traceback" in log_text and "a bug, not a user mistake" in log_text
+
+
+def test_audit_id_prefix_wildcards_are_literal(
+    capsys: pytest.CaptureFixture[str], demo_dir: str
+) -> None:
+    err = user_error(capsys, "--data-dir", demo_dir, "audits", "show", "____")
+    assert "no audit" in err

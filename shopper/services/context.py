@@ -7,6 +7,8 @@ overridden by `--data-dir` or `SHOPPER_DATA_DIR`, and the database URL by
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,3 +69,17 @@ class AppContext:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def setup_logging(log_path: Path) -> None:
+    """Log to a rotating file in the data folder (once per process and file)."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if getattr(handler, "baseFilename", None) == str(log_path):
+            return
+    handler = logging.handlers.RotatingFileHandler(
+        log_path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

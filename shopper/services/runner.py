@@ -204,8 +204,15 @@ class AuditRunner:
         self, status: str, at: datetime, *, completed: bool, event: str, detail: str = ""
     ) -> None:
         values: dict[str, Any] = {"status": status, "updated_at": at}
-        if completed:
-            values |= {"completed_at": at, "completed_tz": self.zone}
+        # A reopened audit is not completed any more; the events keep the history.
+        values |= (
+            {"completed_at": at, "completed_tz": self.zone}
+            if completed
+            else {
+                "completed_at": None,
+                "completed_tz": None,
+            }
+        )
         try:
             with session_scope(self.engine) as session:
                 session.execute(update(Audit).where(col(Audit.id) == self.audit.id).values(values))
@@ -221,9 +228,8 @@ class AuditRunner:
             raise _storage_error(exc) from exc
         self.audit.status = status
         self.audit.updated_at = at
-        if completed:
-            self.audit.completed_at = at
-            self.audit.completed_tz = self.zone
+        self.audit.completed_at = at if completed else None
+        self.audit.completed_tz = self.zone if completed else None
         self.last_saved = at
 
 

@@ -77,7 +77,11 @@ def find_company(*, session: Session, name_or_id: str) -> Company:
         return by_name[0]
     if len(by_name) > 1:
         raise AmbiguousError(f"{len(by_name)} companies are named {needle!r}; use the id instead")
-    by_id = list(session.exec(select(Company).where(col(Company.id).startswith(needle.lower()))))
+    by_id = list(
+        session.exec(
+            select(Company).where(col(Company.id).startswith(needle.lower(), autoescape=True))
+        )
+    )
     if len(by_id) == 1 and len(needle) >= 4:
         return by_id[0]
     raise NotFoundError(f"no company named {needle!r}")
@@ -242,7 +246,11 @@ def resolve_audit_id(*, session: Session, prefix: str) -> str:
     needle = prefix.strip().lower()
     if len(needle) < 4:
         raise NotFoundError(f"audit id {prefix!r} is too short; give at least 4 characters")
-    matches = list(session.exec(select(Audit.id).where(col(Audit.id).startswith(needle)).limit(3)))
+    matches = list(
+        session.exec(
+            select(Audit.id).where(col(Audit.id).startswith(needle, autoescape=True)).limit(3)
+        )
+    )
     if not matches:
         raise NotFoundError(f"no audit with id {prefix!r}")
     if len(matches) > 1:

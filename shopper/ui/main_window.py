@@ -335,6 +335,7 @@ class MainWindow(QMainWindow):
         self.runner_view = view
         self.stack.setCurrentIndex(PAGE_RUNNER)
         self.setWindowTitle(f"Shopper — {runner.company.name}")
+        self._select_audit_row(audit_id)
         return True
 
     def _audit_changed(self, audit_id: str) -> None:
@@ -349,7 +350,6 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.audit is not None:
             self.refresh()
             self.open_audit(dialog.audit.id)
-            self._select_audit_row(dialog.audit.id)
             self.activateWindow()
             if self.runner_view is not None:
                 self.runner_view.focus_item()

@@ -404,6 +404,8 @@ def test_reopen_records_an_event_and_allows_changes(
     reloaded = make_runner()
     assert not reloaded.read_only
     assert db_audit(ctx.engine, audit_id).status == AuditStatus.IN_PROGRESS
+    assert db_audit(ctx.engine, audit_id).completed_at is None
+    assert db_audit(ctx.engine, audit_id).completed_tz is None
     detail = load_audit(engine=ctx.engine, audit_id=audit_id)
     assert [e.kind for e in detail.events] == ["created", "completed", "reopened"]
     reopened = detail.events[-1]

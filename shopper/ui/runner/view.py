@@ -104,11 +104,16 @@ class AuditRunnerView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
 
+        top = QHBoxLayout()
         self.title = QLabel()
         self.title.setObjectName("runnerTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        outer.addWidget(self.title)
+        top.addWidget(self.title, 1)
+        self.score_label = QLabel()
+        self.score_label.setObjectName("scoreLabel")
+        top.addWidget(self.score_label)
+        outer.addLayout(top)
 
         status = QHBoxLayout()
         self.subtitle = QLabel()
@@ -116,9 +121,6 @@ class AuditRunnerView(QWidget):
         self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status.addWidget(self.subtitle, 1)
-        self.score_label = QLabel()
-        self.score_label.setObjectName("scoreLabel")
-        status.addWidget(self.score_label)
         self.saved_label = QLabel()
         self.saved_label.setObjectName("savedLabel")
         self.saved_label.setMinimumWidth(120)
@@ -321,10 +323,11 @@ class AuditRunnerView(QWidget):
             f"Audit {audit.id[:8]} · started {started:%Y-%m-%d %H:%M} ({audit.started_tz}) · {who}"
         )
         score = runner.score
+        label = "Score" if runner.read_only else "Score so far"
         if score.percent is None:
-            text = "Score so far: —"
+            text = f"{label}: —"
         else:
-            text = f"Score so far: {score.percent:.0f}% · {score.verdict}"
+            text = f"{label}: {score.percent:.0f}% · {score.verdict}"
         if score.critical_failures:
             text += f" ({len(score.critical_failures)} critical)"
         self.score_label.setText(text)
