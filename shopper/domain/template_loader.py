@@ -12,7 +12,7 @@ import math
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -331,8 +331,7 @@ class _Validator:
             description=description,
             bands=bands,
         )
-        self.check_conditions(template, seen_items)
-        return template
+        return self.check_conditions(template, seen_items)
 
     def bands(self, raw: Any) -> tuple[Band, ...]:
         if raw is None:
@@ -489,8 +488,15 @@ class _Validator:
         seen: set[str] = set()
         for index, o_raw in enumerate(raw):
             o_path = f"{path}[{index}]"
-            if isinstance(o_raw, str):
-                key, label, score = o_raw, o_raw, None
+            if isinstance(o_raw, bool):
+                self.fail(
+                    o_path,
+                    f"YAML reads an unquoted {_yamlish_answer(o_raw)!r} as true/false; "
+                    "put the option in quotes",
+                )
+            if isinstance(o_raw, str | int | float):
+                key = label = str(o_raw)
+                score = None
             else:
                 o_data = self.mapping(o_raw, o_path, {"key", "label", "score"})
                 key = self.text(o_data, "key", o_path, required=True, limit=64)
@@ -564,7 +570,9 @@ class _Validator:
             values.append(value)
         return ShowIf(target, tuple(values), negate=has_ne)
 
-    def check_conditions(self, template: Template, paths: dict[str, str]) -> None:
+    def check_conditions(self, template: Template, paths: dict[str, str]) -> Template:
+        """Check every show_if; return the template with condition values in answer form."""
+        normalized: dict[str, ShowIf] = {}
         for item in template.items():
             cond = item.show_if
             if cond is None:
@@ -574,7 +582,9 @@ class _Validator:
                 self.fail(path, f"item {item.id!r} cannot depend on itself")
             if not template.has_item(cond.item):
                 self.fail(path, f"refers to a missing item {cond.item!r}")
-            self.check_condition_values(template.item(cond.item), cond, paths[item.id])
+            values = self.condition_values(template.item(cond.item), cond, paths[item.id])
+            if values != cond.values:
+                normalized[item.id] = replace(cond, values=values)
         acyclic: set[str] = set()  # items whose chain of conditions is known to end
         for item in template.items():
             chain = [item.id]
@@ -591,20 +601,43 @@ class _Validator:
                 on_chain.add(nxt)
                 current = template.item(nxt)
             acyclic.update(chain)
+        if not normalized:
+            return template
+        sections = tuple(
+            replace(
+                section,
+                items=tuple(
+                    replace(it, show_if=normalized.get(it.id, it.show_if)) for it in section.items
+                ),
+            )
+            for section in template.sections
+        )
+        return replace(template, sections=sections)
 
-    def check_condition_values(self, source: Item, cond: ShowIf, item_path: str) -> None:
+    def condition_values(self, source: Item, cond: ShowIf, item_path: str) -> tuple[Any, ...]:
+        """The condition's values as the source item stores its answers; fail if impossible."""
         key = "not_equals" if cond.negate else "equals"
         path = f"{item_path}.show_if.{key}"
+        if source.type is ItemType.DATETIME:
+            self.fail(
+                path,
+                f"cannot depend on {source.id!r}: a date-time answer is never one fixed value",
+            )
+        values = []
         for value in cond.values:
+            stored = value
             if value == NA and source.allow_na:
-                continue
-            if source.type is ItemType.YES_NO:
+                ok = True
+            elif source.type is ItemType.YES_NO:
                 ok = value in ("yes", "no")
             elif source.type in _CHOICE_TYPES:
-                ok = source.option(str(value)) is not None
+                stored = str(value)  # option keys are text, even when they look like numbers
+                ok = source.option(stored) is not None
             elif source.type is ItemType.RATING and source.scale:
                 ok = isinstance(value, int) and source.scale.min <= value <= source.scale.max
-            elif source.type in (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION):
+            elif source.type is ItemType.COUNT:
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            elif source.type in (ItemType.NUMBER, ItemType.DURATION):
                 ok = isinstance(value, int | float) and not isinstance(value, bool)
             else:
                 ok = isinstance(value, str)
@@ -613,6 +646,8 @@ class _Validator:
                     path,
                     f"{value!r} is not a possible answer of {source.id!r} ({source.type.value})",
                 )
+            values.append(stored)
+        return tuple(values)
 
 
 def _join(path: str, key: str) -> str:

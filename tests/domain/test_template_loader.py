@@ -1081,3 +1081,44 @@ def test_mutated_valid_template_only_raises_template_error(data: st.DataObject) 
             break
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     _outcome(text.encode("utf-8", "surrogatepass"))
+
+
+def test_show_if_on_numeric_looking_option_keys_fires() -> None:
+    from shopper.domain.scoring import visible_items
+
+    template = load(
+        one(
+            "{id: size, prompt: Size, type: single_choice, options: [1, 2, 3]}",
+            "{id: big, prompt: Why big, type: text, show_if: {item: size, equals: 3}}",
+        )
+    )
+    assert template.item("size").option("3") is not None
+    assert template.item("big").show_if == ShowIf("size", ("3",))
+    assert "big" in visible_items(template, {"size": "3"})
+    assert "big" not in visible_items(template, {"size": "1"})
+
+
+def test_show_if_on_a_datetime_item_is_refused() -> None:
+    message = error_of(
+        one(
+            "{id: when, prompt: When, type: datetime}",
+            "{id: q, prompt: Q, type: yes_no, show_if: {item: when, equals: '2026-01-01'}}",
+        )
+    )
+    assert message.startswith("t.yaml: sections[0].items[1].show_if.equals: cannot depend on")
+
+
+def test_show_if_on_a_count_needs_whole_numbers() -> None:
+    message = error_of(
+        one(
+            "{id: n, prompt: N, type: count}",
+            "{id: q, prompt: Q, type: yes_no, show_if: {item: n, equals: 0.5}}",
+        )
+    )
+    assert message.startswith("t.yaml: sections[0].items[1].show_if.equals: 0.5 is not a possible")
+
+
+def test_unquoted_yes_option_says_to_quote_it() -> None:
+    message = error_of(one("{id: c, prompt: C, type: single_choice, options: [Yes, Maybe]}"))
+    assert message.startswith("t.yaml: sections[0].items[0].options[0]: YAML reads an unquoted")
+    assert "quotes" in message

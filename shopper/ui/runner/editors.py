@@ -363,7 +363,7 @@ class NumberEditor(_LineEditor):
         return value
 
     def show_text(self, value: Any) -> str:
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{value:.15g}" if isinstance(value, float) else str(value)
 
 
 class DurationEditor(_LineEditor):
