@@ -1,0 +1,109 @@
+"""`shopper audits`: list audits or show one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from shopper.cli.base import EXIT_OK, Subparsers, open_context, print_json
+from shopper.domain.template import TOUCHPOINTS, touchpoint_label
+from shopper.store.tables import AuditStatus
+
+
+def register(sub: Subparsers) -> None:
+    audits = sub.add_parser("audits", help="list audits or show one")
+    a_sub = audits.add_subparsers(dest="audits_command", metavar="ACTION", required=True)
+    a_list = a_sub.add_parser("list", help="list audits, newest first")
+    a_list.add_argument("--json", action="store_true")
+    a_list.add_argument("--company", metavar="NAME")
+    a_list.add_argument("--touchpoint", metavar="KIND", choices=list(TOUCHPOINTS))
+    a_list.add_argument(
+        "--status", metavar="S", choices=[AuditStatus.IN_PROGRESS, AuditStatus.COMPLETED]
+    )
+    a_show = a_sub.add_parser("show", help="show one audit with its answers and scores")
+    a_show.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
+    a_show.add_argument("--json", action="store_true")
+    audits.set_defaults(handler=cmd_audits)
+
+
+def cmd_audits(args: argparse.Namespace) -> int:
+    from shopper.services.audits import (
+        audit_to_json,
+        describe_row,
+        list_audits,
+        load_audit,
+        resolve_audit_id,
+    )
+    from shopper.services.companies import find_company
+
+    ctx = open_context(args)
+    if args.audits_command == "show":
+        audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
+        data = audit_to_json(load_audit(engine=ctx.engine, audit_id=audit_id))
+        if args.json:
+            print_json(data)
+        else:
+            _print_audit(data)
+        return EXIT_OK
+    company_id = None
+    if args.company:
+        company_id = find_company(engine=ctx.engine, name_or_id=args.company).id
+    rows = list_audits(
+        engine=ctx.engine, company_id=company_id, touchpoint=args.touchpoint, status=args.status
+    )
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "company": r.company_name,
+                    "company_id": r.company_id,
+                    "touchpoint": r.touchpoint,
+                    "template": r.template_title,
+                    "template_version": r.template_version,
+                    "shopper": r.shopper,
+                    "status": r.status,
+                    "started_at": r.started_at.isoformat(timespec="seconds"),
+                    "started_tz": r.started_tz,
+                    "completed_at": r.completed_at.isoformat(timespec="seconds")
+                    if r.completed_at
+                    else None,
+                    "score_percent": None if r.score_percent is None else round(r.score_percent, 2),
+                    "verdict": r.verdict,
+                    "passed": r.passed,
+                }
+                for r in rows
+            ]
+        )
+        return EXIT_OK
+    if not rows:
+        print("No audits.", file=sys.stderr)
+    for row in rows:
+        print(describe_row(row))
+    return EXIT_OK
+
+
+def _print_audit(data: dict[str, Any]) -> None:
+    score = data["score"]
+    percent = "—" if score["percent"] is None else f"{score['percent']:.1f}%"
+    print(f"Audit {data['id']}")
+    print(f"  Company:    {data['company']['name']}")
+    print(f"  Touchpoint: {touchpoint_label(data['touchpoint'])}")
+    print(f"  Template:   {data['template']['title']} v{data['template']['version']}")
+    print(f"  Shopper:    {data['shopper'] or '—'}")
+    print(f"  Status:     {AuditStatus.LABELS.get(data['status'], data['status'])}")
+    print(f"  Started:    {data['started_at']} ({data['started_tz']})")
+    if data["completed_at"]:
+        print(f"  Completed:  {data['completed_at']} ({data['completed_tz']})")
+    print(f"  Score:      {percent} — {score['verdict']}")
+    for section in data["sections"]:
+        s_percent = "" if section["percent"] is None else f"  {section['percent']:.0f}%"
+        print(f"\n{section['title']}{s_percent}")
+        for item in section["items"]:
+            if item["outcome"] == "hidden":
+                continue
+            answer = item["display"] or "(unanswered)"
+            print(f"  [{item['outcome']:<10}] {item['prompt']}: {answer}")
+            if item["note"]:
+                print(f"               note: {item['note']}")
