@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,16 @@ from shopper.domain.template import Template, touchpoint_label
 from shopper.services.templates import get_template
 from shopper.store import repo
 from shopper.store.engine import session_scope
-from shopper.store.tables import Audit, AuditEvent, AuditStatus, Company
+from shopper.store.tables import (
+    AnswerSource,
+    Audit,
+    AuditEvent,
+    AuditStatus,
+    Company,
+    Evidence,
+    InstrumentEvent,
+    Moment,
+)
 
 
 def start_audit(
@@ -104,6 +113,7 @@ class AnswerRecord:
     note: str
     answered_at: datetime
     answered_tz: str
+    source: str = AnswerSource.SHOPPER
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,9 @@ class AuditDetail:
     template: Template
     answers: dict[str, AnswerRecord]
     events: list[AuditEvent]
+    steps: list[InstrumentEvent] = field(default_factory=list)
+    moments: list[Moment] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -131,14 +144,20 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         company = repo.get_company(session=session, company_id=audit.company_id)
         rows = repo.load_answers(session=session, audit_id=audit_id)
         events = repo.list_events(session=session, audit_id=audit_id)
+        steps = repo.list_instrument_events(session=session, audit_id=audit_id)
+        moments = repo.list_moments(session=session, audit_id=audit_id)
+        evidence = repo.list_evidence(session=session, audit_id=audit_id)
     template = get_template(
         engine=engine, template_id=audit.template_id, version=audit.template_version
     )
     answers = {
-        row.item_id: AnswerRecord(row.decoded(), row.note, row.answered_at, row.answered_tz)
+        row.item_id: AnswerRecord(
+            row.decoded(), row.note, row.answered_at, row.answered_tz, row.source
+        )
         for row in rows
+        if row.value is not None or row.note
     }
-    return AuditDetail(audit, company, template, answers, events)
+    return AuditDetail(audit, company, template, answers, events, steps, moments, evidence)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -8,23 +8,38 @@ screen calls saved is on disk.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, update
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from shopper.domain.answers import normalize_answer
-from shopper.domain.clock import local_zone_name, now_utc
-from shopper.domain.errors import AnswerError, AuditStateError, StorageError
+from shopper.domain.clock import as_utc, local_zone_name, now_utc
+from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
+from shopper.domain.instruments import Instrument, Step
 from shopper.domain.scoring import AuditScore, score_audit
 from shopper.domain.template import Item, Template
 from shopper.services.audits import load_audit
+from shopper.services.evidence import store_evidence
+from shopper.services.instruments import Measurements, measure
 from shopper.store import repo
 from shopper.store.engine import session_scope
-from shopper.store.tables import Audit, AuditStatus, Company
+from shopper.store.tables import (
+    AnswerSource,
+    Audit,
+    AuditStatus,
+    Company,
+    Evidence,
+    InstrumentEvent,
+    Moment,
+    MomentKind,
+)
 
 MAX_NOTE = 100_000
 
@@ -43,7 +58,7 @@ class MissingAnswersError(AuditStateError):
 
 
 class AuditRunner:
-    """One audit open for answering."""
+    """One audit open for answering, with its instruments, moments and evidence."""
 
     def __init__(
         self,
@@ -60,9 +75,21 @@ class AuditRunner:
         self.audit: Audit = detail.audit
         self.company: Company = detail.company
         self.template: Template = detail.template
-        self._values: dict[str, Any] = {k: r.value for k, r in detail.answers.items()}
+        self._values: dict[str, Any] = {
+            k: r.value for k, r in detail.answers.items() if r.value is not None
+        }
         self._notes: dict[str, str] = {k: r.note for k, r in detail.answers.items()}
+        self._sources: dict[str, str] = {k: r.source for k, r in detail.answers.items()}
+        self._steps: list[tuple[str, Step]] = [_step(e) for e in detail.steps]
+        self._moments: list[Moment] = list(detail.moments)
+        self._evidence: list[Evidence] = list(detail.evidence)
         self._score = score_audit(self.template, self._values)
+        try:
+            self._measured = self._measure(self._steps)
+        except ShopperError:
+            # Steps saved by an older version may contradict each other; show the
+            # answers anyway and let the shopper correct the times.
+            self._measured = Measurements()
         self.last_saved: datetime | None = None
 
     # -- reading ---------------------------------------------------------------
@@ -105,14 +132,59 @@ class AuditRunner:
                 return item.id
         return next(self.template.items()).id
 
-    # -- writing ---------------------------------------------------------------
+    @property
+    def measurements(self) -> Measurements:
+        return self._measured
+
+    def measured(self, item_id: str) -> Any:
+        """The value an instrument measured for this item, or None."""
+        return self._measured.items.get(item_id)
+
+    def is_measured(self, item_id: str) -> bool:
+        """Whether the stored answer is the instrument's measurement."""
+        return (
+            self._values.get(item_id) is not None
+            and self._sources.get(item_id) == AnswerSource.INSTRUMENT
+        )
+
+    def is_override(self, item_id: str) -> bool:
+        """Whether the shopper's answer differs from what an instrument measured."""
+        measured = self._measured.items.get(item_id)
+        value = self._values.get(item_id)
+        return measured is not None and value is not None and value != measured
+
+    def steps(self, instrument: str) -> list[Step]:
+        return sorted((s for i, s in self._steps if i == instrument), key=lambda s: s.at)
+
+    @property
+    def moments(self) -> list[Moment]:
+        return sorted(self._moments, key=lambda m: m.at)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return list(self._evidence)
+
+    def evidence_for(
+        self, *, item_id: str | None = None, moment_id: str | None = None
+    ) -> list[Evidence]:
+        return [
+            e
+            for e in self._evidence
+            if (item_id is not None and e.item_id == item_id)
+            or (moment_id is not None and e.moment_id == moment_id)
+        ]
+
+    # -- answers ---------------------------------------------------------------
 
     def _check_writable(self) -> None:
         if self.read_only:
-            raise AuditStateError("this audit is completed; reopen it to change answers")
+            raise AuditStateError("this audit is completed; reopen it to change it")
 
     def set_answer(self, item_id: str, value: Any) -> datetime:
         """Validate and commit an answer (None clears it); returns when it was saved.
+
+        An answer equal to what an instrument measured counts as the measurement;
+        any other answer to a measured item is the shopper's override.
 
         Raises:
             AnswerError: the value does not fit the item.
@@ -123,7 +195,21 @@ class AuditRunner:
         if not self.template.has_item(item_id):
             raise AnswerError(f"{item_id}: no such item in this template")
         stored = normalize_answer(self.template.item(item_id), value)
-        return self._commit(item_id, stored, self._notes.get(item_id, ""))
+        measured = self._measured.items.get(item_id)
+        source = (
+            AnswerSource.INSTRUMENT
+            if stored is not None and stored == measured
+            else AnswerSource.SHOPPER
+        )
+        change = {item_id: (stored, self._notes.get(item_id, ""), source)}
+        return self._write(change, current=item_id)
+
+    def use_measured(self, item_id: str) -> datetime:
+        """Replace the shopper's override with the instrument's measurement."""
+        measured = self._measured.items.get(item_id)
+        if measured is None:
+            raise AnswerError(f"{item_id}: no instrument measured this item")
+        return self.set_answer(item_id, measured)
 
     def set_note(self, item_id: str, note: str) -> datetime:
         self._check_writable()
@@ -131,41 +217,280 @@ class AuditRunner:
             raise AnswerError(f"{item_id}: no such item in this template")
         if len(note) > MAX_NOTE:
             raise AnswerError(f"note is {len(note):,} characters; the limit is {MAX_NOTE:,}")
-        return self._commit(item_id, self._values.get(item_id), note)
+        source = self._sources.get(item_id, AnswerSource.SHOPPER)
+        change = {item_id: (self._values.get(item_id), note, source)}
+        return self._write(change, current=item_id)
 
-    def _commit(self, item_id: str, value: Any, note: str) -> datetime:
+    def _write(
+        self,
+        changes: dict[str, tuple[Any, str, str]],
+        *,
+        current: str | None = None,
+        extra: Callable[[Session], object] | None = None,
+    ) -> datetime:
+        """Commit answer changes (value, note, source) and other work in one transaction."""
         values = dict(self._values)
-        if value is None:
-            values.pop(item_id, None)
-        else:
-            values[item_id] = value
+        for item_id, (value, _note, _source) in changes.items():
+            if value is None:
+                values.pop(item_id, None)
+            else:
+                values[item_id] = value
         score = score_audit(self.template, values)
         at = self.clock()
         try:
             with session_scope(self.engine) as session:
-                repo.save_answer(
-                    session=session,
-                    audit_id=self.audit.id,
-                    item_id=item_id,
-                    value=value,
-                    note=note,
-                    at=at,
-                    tz=self.zone,
-                )
-                session.execute(
-                    update(Audit)
-                    .where(col(Audit.id) == self.audit.id)
-                    .values(**_summary(score), updated_at=at, current_item=item_id)
-                )
+                if extra is not None:
+                    extra(session)
+                for item_id, (value, note, source) in changes.items():
+                    repo.save_answer(
+                        session=session,
+                        audit_id=self.audit.id,
+                        item_id=item_id,
+                        value=value,
+                        note=note,
+                        at=at,
+                        tz=self.zone,
+                        source=source,
+                    )
+                summary = _summary(score) | {"updated_at": at}
+                if current is not None:
+                    summary["current_item"] = current
+                session.execute(update(Audit).where(col(Audit.id) == self.audit.id).values(summary))
         except (SQLAlchemyError, OSError) as exc:
             raise _storage_error(exc) from exc
         self._values = values
-        self._notes[item_id] = note
+        for item_id, (_value, note, source) in changes.items():
+            self._notes[item_id] = note
+            self._sources[item_id] = source
         self._score = score
-        self.audit.current_item = item_id
+        if current is not None:
+            self.audit.current_item = current
         self.audit.updated_at = at
         self.last_saved = at
         return at
+
+    # -- instruments -------------------------------------------------------------
+
+    def _measure(self, steps: list[tuple[str, Step]]) -> Measurements:
+        return measure(template=self.template, company=self.company, steps=steps, zone=self.zone)
+
+    def _measured_changes(self, new: Measurements) -> dict[str, tuple[Any, str, str]]:
+        """Answers the new measurements change: never the shopper's own answers."""
+        changes: dict[str, tuple[Any, str, str]] = {}
+        for item_id in set(new.items) | set(self._measured.items):
+            current = self._values.get(item_id)
+            source = self._sources.get(item_id)
+            if current is not None and source != AnswerSource.INSTRUMENT:
+                continue  # the shopper answered; a differing measurement shows as override
+            value = new.items.get(item_id)
+            note = self._notes.get(item_id, "")
+            if value is None:
+                if current is not None:
+                    changes[item_id] = (None, note, AnswerSource.SHOPPER)
+            elif value != current or source != AnswerSource.INSTRUMENT:
+                changes[item_id] = (value, note, AnswerSource.INSTRUMENT)
+        return changes
+
+    def _change_steps(
+        self, steps: list[tuple[str, Step]], extra: Callable[[Session], object]
+    ) -> None:
+        self._check_writable()
+        measured = self._measure(steps)  # contradictions are refused before any write
+        self._write(self._measured_changes(measured), extra=extra)
+        self._steps = steps
+        self._measured = measured
+
+    def add_step(
+        self,
+        instrument: str,
+        kind: str,
+        *,
+        at: datetime | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Step:
+        """Record an instrument step (now, unless `at` is given) and refresh measured items."""
+        if instrument not in set(Instrument):
+            raise ShopperError(f"unknown instrument {instrument!r}")
+        moment = as_utc(at) if at else self.clock()
+        details = dict(data or {})
+        _check_step_data(details)
+        record = InstrumentEvent(
+            audit_id=self.audit.id,
+            instrument=instrument,
+            kind=kind,
+            at=moment,
+            tz=self.zone,
+            data=json.dumps(details, ensure_ascii=False),
+        )
+        step = Step(record.id, kind, moment, details)
+        self._change_steps([*self._steps, (instrument, step)], lambda s: s.add(record))
+        return step
+
+    def update_step(
+        self, step_id: str, *, at: datetime | None = None, data: dict[str, Any] | None = None
+    ) -> Step:
+        """Correct a step's time or details afterwards."""
+        found = [(i, s) for i, s in self._steps if s.id == step_id]
+        if not found:
+            raise ShopperError("that step no longer exists")
+        _instrument, old = found[0]
+        details = dict(old.data if data is None else data)
+        _check_step_data(details)
+        new = Step(step_id, old.kind, as_utc(at) if at else old.at, details)
+        steps = [(i, new if s.id == step_id else s) for i, s in self._steps]
+
+        def write(session: Session) -> None:
+            session.execute(
+                update(InstrumentEvent)
+                .where(col(InstrumentEvent.id) == step_id)
+                .values(
+                    at=new.at,
+                    data=json.dumps(details, ensure_ascii=False),
+                    updated_at=self.clock(),
+                )
+            )
+
+        self._change_steps(steps, write)
+        return new
+
+    def delete_step(self, step_id: str) -> None:
+        steps = [(i, s) for i, s in self._steps if s.id != step_id]
+
+        def write(session: Session) -> None:
+            session.execute(sa_delete(InstrumentEvent).where(col(InstrumentEvent.id) == step_id))
+
+        self._change_steps(steps, write)
+
+    # -- moments -----------------------------------------------------------------
+
+    def add_moment(
+        self,
+        kind: str,
+        *,
+        note: str = "",
+        item_id: str | None = None,
+        at: datetime | None = None,
+    ) -> Moment:
+        """Log an unexpected good or bad moment, or a friction point, timestamped now."""
+        self._check_writable()
+        if kind not in MomentKind.LABELS:
+            raise ShopperError(f"unknown kind of moment {kind!r}")
+        if item_id is not None and not self.template.has_item(item_id):
+            raise AnswerError(f"{item_id}: no such item in this template")
+        _check_note(note)
+        moment = Moment(
+            audit_id=self.audit.id,
+            kind=kind,
+            at=as_utc(at) if at else self.clock(),
+            tz=self.zone,
+            note=note,
+            item_id=item_id,
+        )
+        self._write({}, extra=lambda s: s.add(moment))
+        self._moments.append(moment)
+        return moment
+
+    def update_moment(
+        self,
+        moment_id: str,
+        *,
+        note: str | None = None,
+        kind: str | None = None,
+        at: datetime | None = None,
+    ) -> Moment:
+        self._check_writable()
+        moment = next((m for m in self._moments if m.id == moment_id), None)
+        if moment is None:
+            raise ShopperError("that moment no longer exists")
+        values: dict[str, Any] = {"updated_at": self.clock()}
+        if note is not None:
+            _check_note(note)
+            values["note"] = note
+        if kind is not None:
+            if kind not in MomentKind.LABELS:
+                raise ShopperError(f"unknown kind of moment {kind!r}")
+            values["kind"] = kind
+        if at is not None:
+            values["at"] = as_utc(at)
+        self._write(
+            {},
+            extra=lambda s: s.execute(
+                update(Moment).where(col(Moment.id) == moment_id).values(values)
+            ),
+        )
+        for key, value in values.items():
+            setattr(moment, key, value)
+        return moment
+
+    def delete_moment(self, moment_id: str) -> None:
+        self._check_writable()
+
+        def write(session: Session) -> None:
+            session.execute(
+                update(Evidence).where(col(Evidence.moment_id) == moment_id).values(moment_id=None)
+            )
+            session.execute(sa_delete(Moment).where(col(Moment.id) == moment_id))
+
+        self._write({}, extra=write)
+        self._moments = [m for m in self._moments if m.id != moment_id]
+        for record in self._evidence:
+            if record.moment_id == moment_id:
+                record.moment_id = None
+
+    def moment_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(MomentKind.LABELS, 0)
+        for moment in self._moments:
+            counts[moment.kind] = counts.get(moment.kind, 0) + 1
+        return counts
+
+    # -- evidence ----------------------------------------------------------------
+
+    def attach(
+        self,
+        *,
+        data_dir: Path,
+        data: bytes,
+        filename: str,
+        item_id: str | None = None,
+        moment_id: str | None = None,
+        caption: str = "",
+    ) -> Evidence:
+        """Check and store a file, then attach it to an item or a moment.
+
+        Raises:
+            EvidenceError: the file is refused; nothing was stored.
+        """
+        self._check_writable()
+        if item_id is not None and not self.template.has_item(item_id):
+            raise AnswerError(f"{item_id}: no such item in this template")
+        if moment_id is not None and all(m.id != moment_id for m in self._moments):
+            raise ShopperError("that moment no longer exists")
+        stored = store_evidence(data_dir, data, filename)
+        record = Evidence(
+            audit_id=self.audit.id,
+            item_id=item_id,
+            moment_id=moment_id,
+            sha256=stored.sha256,
+            kind=stored.kind,
+            extension=stored.extension,
+            filename=Path(filename).name[:255],
+            size=stored.size,
+            caption=caption,
+            added_at=self.clock(),
+            added_tz=self.zone,
+        )
+        self._write({}, extra=lambda s: s.add(record))
+        self._evidence.append(record)
+        return record
+
+    def detach(self, evidence_id: str) -> None:
+        """Remove an attachment (the stored file stays: another record may share it)."""
+        self._check_writable()
+        self._write(
+            {},
+            extra=lambda s: s.execute(sa_delete(Evidence).where(col(Evidence.id) == evidence_id)),
+        )
+        self._evidence = [e for e in self._evidence if e.id != evidence_id]
 
     def set_current(self, item_id: str) -> None:
         """Remember where the shopper is, so the audit resumes there."""
@@ -231,6 +556,21 @@ class AuditRunner:
         self.audit.completed_at = at if completed else None
         self.audit.completed_tz = self.zone if completed else None
         self.last_saved = at
+
+
+def _step(event: InstrumentEvent) -> tuple[str, Step]:
+    return event.instrument, Step(event.id, event.kind, event.at, event.decoded())
+
+
+def _check_note(note: str) -> None:
+    if len(note) > MAX_NOTE:
+        raise AnswerError(f"note is {len(note):,} characters; the limit is {MAX_NOTE:,}")
+
+
+def _check_step_data(data: dict[str, Any]) -> None:
+    size = len(json.dumps(data, ensure_ascii=False))
+    if size > MAX_NOTE:
+        raise AnswerError(f"step details are {size:,} characters; the limit is {MAX_NOTE:,}")
 
 
 def _summary(score: AuditScore) -> dict[str, Any]:

@@ -19,7 +19,17 @@ from sqlmodel import Session, SQLModel, col, select
 from shopper.domain.clock import as_utc
 from shopper.domain.errors import AmbiguousError, NotFoundError
 from shopper.store.engine import upsert
-from shopper.store.tables import Answer, Audit, AuditEvent, Company, TemplateVersion
+from shopper.store.tables import (
+    Answer,
+    AnswerSource,
+    Audit,
+    AuditEvent,
+    Company,
+    Evidence,
+    InstrumentEvent,
+    Moment,
+    TemplateVersion,
+)
 
 # -- templates ----------------------------------------------------------------
 
@@ -277,6 +287,7 @@ def save_answer(
     note: str,
     at: datetime,
     tz: str,
+    source: str = AnswerSource.SHOPPER,
 ) -> None:
     """Upsert one answer row (value is the Python value; stored as JSON)."""
     upsert(
@@ -289,6 +300,7 @@ def save_answer(
             "note": note,
             "answered_at": at,
             "answered_tz": tz,
+            "source": source,
         },
         keys=("audit_id", "item_id"),
     )
@@ -312,3 +324,80 @@ def list_events(*, session: Session, audit_id: str) -> list[AuditEvent]:
 def shopper_names(*, session: Session) -> list[str]:
     stmt = select(Audit.shopper).where(or_(col(Audit.shopper) != "")).distinct()
     return sorted(set(session.exec(stmt)))
+
+
+# -- instruments, moments, evidence -------------------------------------------------
+
+
+def list_instrument_events(*, session: Session, audit_id: str) -> list[InstrumentEvent]:
+    stmt = (
+        select(InstrumentEvent)
+        .where(col(InstrumentEvent.audit_id) == audit_id)
+        .order_by(col(InstrumentEvent.at), col(InstrumentEvent.id))
+    )
+    return list(session.exec(stmt))
+
+
+def list_moments(*, session: Session, audit_id: str) -> list[Moment]:
+    stmt = select(Moment).where(col(Moment.audit_id) == audit_id).order_by(col(Moment.at))
+    return list(session.exec(stmt))
+
+
+def list_evidence(*, session: Session, audit_id: str) -> list[Evidence]:
+    stmt = (
+        select(Evidence).where(col(Evidence.audit_id) == audit_id).order_by(col(Evidence.added_at))
+    )
+    return list(session.exec(stmt))
+
+
+@dataclass(frozen=True)
+class WaitingEnquiry:
+    audit_id: str
+    company_id: str
+    company_name: str
+    touchpoint: str
+    sent_at: datetime
+    sent_tz: str
+
+
+def waiting_enquiries(*, session: Session) -> list[WaitingEnquiry]:
+    """E-mail enquiries sent with no reply recorded yet, oldest first, across all audits."""
+    replied = (
+        sa.select(col(InstrumentEvent.audit_id))
+        .where(col(InstrumentEvent.instrument) == "email")
+        .where(col(InstrumentEvent.kind) == "reply")
+    )
+    stmt = (
+        sa.select(
+            col(Audit.id),
+            col(Company.id),
+            col(Company.name),
+            col(Audit.touchpoint),
+            func.min(col(InstrumentEvent.at)),
+            func.min(col(InstrumentEvent.tz)),
+        )
+        .join(Audit, col(Audit.id) == col(InstrumentEvent.audit_id))
+        .join(Company, col(Company.id) == col(Audit.company_id))
+        .where(col(InstrumentEvent.instrument) == "email")
+        .where(col(InstrumentEvent.kind) == "sent")
+        .where(col(InstrumentEvent.audit_id).not_in(replied))
+        .group_by(col(Audit.id), col(Company.id), col(Company.name), col(Audit.touchpoint))
+        .order_by(func.min(col(InstrumentEvent.at)))
+    )
+    return [
+        WaitingEnquiry(aid, cid, name, touchpoint, _aware(sent) or datetime.min, tz)
+        for aid, cid, name, touchpoint, sent, tz in session.execute(stmt)
+    ]
+
+
+def moment_counts(*, session: Session, audit_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Moments per audit and kind, counted in SQL."""
+    stmt = (
+        sa.select(col(Moment.audit_id), col(Moment.kind), func.count(col(Moment.id)))
+        .where(col(Moment.audit_id).in_(list(audit_ids)))
+        .group_by(col(Moment.audit_id), col(Moment.kind))
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for audit_id, kind, count in session.execute(stmt):
+        counts.setdefault(audit_id, {})[kind] = count
+    return counts

@@ -130,6 +130,11 @@ class Audit(SQLModel, table=True):
     visible: int = 0
 
 
+class AnswerSource:
+    SHOPPER = "shopper"
+    INSTRUMENT = "instrument"
+
+
 class Answer(SQLModel, table=True):
     __tablename__ = "answer"
 
@@ -140,6 +145,12 @@ class Answer(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     answered_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     answered_tz: str = Field(default="UTC", max_length=64)
+    source: str = Field(
+        default=AnswerSource.SHOPPER,
+        max_length=20,
+        sa_column_kwargs={"server_default": AnswerSource.SHOPPER},
+    )
+    """Who gave the value: the shopper, or an instrument that measured it."""
 
     def decoded(self) -> Any:
         return None if self.value is None else json.loads(self.value)
@@ -156,3 +167,71 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     tz: str = Field(default="UTC", max_length=64)
     detail: str = Field(default="", sa_type=Text)
+
+
+class InstrumentEvent(SQLModel, table=True):
+    """One timestamped step of an instrument: a phone-tree step, a page on a path, an e-mail."""
+
+    __tablename__ = "instrument_event"
+    __table_args__ = (Index("ix_instrument_event_audit", "audit_id", "instrument", "at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    audit_id: str = Field(foreign_key="audit.id", max_length=36)
+    instrument: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    data: str = Field(default="{}", sa_type=Text)
+    """JSON details of the step (prompt heard, key pressed, URL, channel...)."""
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+    def decoded(self) -> dict[str, Any]:
+        value: Any = json.loads(self.data or "{}")
+        return value if isinstance(value, dict) else {}
+
+
+class MomentKind:
+    GOOD = "good"
+    BAD = "bad"
+    FRICTION = "friction"
+
+    LABELS: ClassVar[dict[str, str]] = {
+        GOOD: "Good moment",
+        BAD: "Bad moment",
+        FRICTION: "Friction point",
+    }
+
+
+class Moment(SQLModel, table=True):
+    """Something the shopper did not expect, good or bad, or a friction point."""
+
+    __tablename__ = "moment"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    audit_id: str = Field(foreign_key="audit.id", index=True, max_length=36)
+    kind: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    note: str = Field(default="", sa_type=Text)
+    item_id: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class Evidence(SQLModel, table=True):
+    """A file attached to an item or a moment, stored once by its content hash."""
+
+    __tablename__ = "evidence"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    audit_id: str = Field(foreign_key="audit.id", index=True, max_length=36)
+    item_id: str | None = Field(default=None, max_length=64)
+    moment_id: str | None = Field(default=None, foreign_key="moment.id", max_length=36)
+    sha256: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=20)
+    """image, audio, email or pdf."""
+    extension: str = Field(max_length=10)
+    filename: str = Field(default="", max_length=255)
+    size: int = 0
+    caption: str = Field(default="", sa_type=Text)
+    added_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    added_tz: str = Field(default="UTC", max_length=64)

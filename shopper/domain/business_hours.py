@@ -1,0 +1,120 @@
+"""Business hours in a company's own time zone, exact across weekends, holidays and DST.
+
+A response time "in business hours" counts only the time the company was
+open: each working day's opening hours are turned into UTC instants in the
+company's zone for that very date, so a day on which clocks change is 1 hour
+shorter or longer in real time exactly as the wall clock says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from shopper.domain.errors import ShopperError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _parse_time(text: str) -> time:
+    if text == "24:00":
+        return time.max
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Opening hours per weekday (local wall-clock time) and closed dates, in one zone."""
+
+    zone: str
+    hours: Mapping[str, tuple[time, time]]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_config(
+        cls, zone: str, hours: Mapping[str, Iterable[str]], holidays: Iterable[str] = ()
+    ) -> BusinessCalendar:
+        """Build from stored settings: {"mon": ["09:00", "17:00"], ...} and ISO dates."""
+        parsed: dict[str, tuple[time, time]] = {}
+        for day, span in hours.items():
+            opens, closes = (_parse_time(t) for t in span)
+            if day in WEEKDAYS and opens < closes:
+                parsed[day] = (opens, closes)
+        return cls(zone, parsed, frozenset(date.fromisoformat(h) for h in holidays))
+
+    def open_intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The UTC intervals the company is open between two instants."""
+        zone = ZoneInfo(self.zone)
+        first = start.astimezone(zone).date() - timedelta(days=1)
+        last = end.astimezone(zone).date() + timedelta(days=1)
+        intervals = []
+        day = first
+        while day <= last:
+            span = self.hours.get(WEEKDAYS[day.weekday()])
+            if span is not None and day not in self.holidays:
+                opens = _instant(day, span[0], zone)
+                closes = _instant(day, span[1], zone)
+                lo, hi = max(opens, start), min(closes, end)
+                if lo < hi:
+                    intervals.append((lo, hi))
+            day += timedelta(days=1)
+        return intervals
+
+    def business_seconds(self, start: datetime, end: datetime) -> float:
+        """Seconds of opening time between two aware instants (0 if end <= start)."""
+        _require_aware(start, end)
+        if end <= start:
+            return 0.0
+        return sum((hi - lo).total_seconds() for lo, hi in self.open_intervals(start, end))
+
+
+def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall-clock time on a date.
+
+    "24:00" is the start of the next day. A wall time skipped by a DST jump is
+    taken after the jump (fold=0 shifts it forward), a repeated one at its
+    first occurrence.
+    """
+    if wall == time.max:
+        local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    else:
+        local = datetime.combine(day, wall, tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def _require_aware(*moments: datetime) -> None:
+    for moment in moments:
+        if moment.tzinfo is None:
+            raise ValueError("business hours need aware datetimes")
+
+
+@dataclass(frozen=True)
+class ResponseTime:
+    calendar_seconds: float
+    business_seconds: float
+
+    @property
+    def calendar_hours(self) -> float:
+        return self.calendar_seconds / 3600
+
+    @property
+    def business_hours(self) -> float:
+        return self.business_seconds / 3600
+
+
+def response_time(calendar: BusinessCalendar, sent: datetime, replied: datetime) -> ResponseTime:
+    """How long a reply took, in calendar time and in the company's business hours.
+
+    Raises:
+        ShopperError: the reply is dated before the enquiry.
+    """
+    _require_aware(sent, replied)
+    if replied < sent:
+        raise ShopperError(
+            "a reply cannot arrive before the enquiry was sent "
+            f"(sent {sent:%Y-%m-%d %H:%M} UTC, reply {replied:%Y-%m-%d %H:%M} UTC)"
+        )
+    return ResponseTime((replied - sent).total_seconds(), calendar.business_seconds(sent, replied))

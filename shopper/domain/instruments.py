@@ -1,0 +1,355 @@
+"""Touchpoint instruments: what a shopper records during a call, a website visit or an
+e-mail exchange, and the figures computed from it.
+
+Each instrument is a list of timestamped steps (`Step`). The figures fill the
+matching checklist items (`PHONE_ITEMS`, `WEB_ITEMS`, `EMAIL_ITEMS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from shopper.domain.answers import make_datetime_answer
+from shopper.domain.business_hours import BusinessCalendar, response_time
+from shopper.domain.errors import ShopperError
+
+
+class Instrument(StrEnum):
+    PHONE = "phone"
+    WEB = "web"
+    EMAIL = "email"
+
+
+class PhoneStep(StrEnum):
+    CALL_START = "call_start"
+    MENU = "menu"
+    """A menu prompt heard: data has "prompt", "options", "key"."""
+    HOLD_START = "hold_start"
+    HOLD_END = "hold_end"
+    HUMAN = "human"
+    """A person answered: data may have "name"."""
+    TRANSFER = "transfer"
+    REPEAT = "repeat"
+    """Asked again for information already given: data may have "what"."""
+    DEAD_END = "dead_end"
+    """A dead end or disconnect: the call cannot go on."""
+    CALL_END = "call_end"
+
+
+class WebStep(StrEnum):
+    PAGE = "page"
+    """A page on the way: data has "url", "title", "clicked", "contact_visible"."""
+    FOUND = "found"
+    """The end of the path: data has "channel" and "channels" (all seen)."""
+
+
+class EmailStep(StrEnum):
+    SENT = "sent"
+    REPLY = "reply"
+    FOLLOW_UP = "follow_up"
+
+
+STEP_LABELS: dict[str, str] = {
+    PhoneStep.CALL_START: "Call started",
+    PhoneStep.MENU: "Menu prompt",
+    PhoneStep.HOLD_START: "On hold",
+    PhoneStep.HOLD_END: "Hold ended",
+    PhoneStep.HUMAN: "Person answered",
+    PhoneStep.TRANSFER: "Transferred",
+    PhoneStep.REPEAT: "Asked again",
+    PhoneStep.DEAD_END: "Dead end / disconnected",
+    PhoneStep.CALL_END: "Call ended",
+    WebStep.PAGE: "Page",
+    WebStep.FOUND: "Contact found",
+    EmailStep.SENT: "Enquiry sent",
+    EmailStep.REPLY: "Reply received",
+    EmailStep.FOLLOW_UP: "Follow-up received",
+}
+
+CHANNELS: dict[str, str] = {
+    "phone": "Phone number",
+    "email": "E-mail address",
+    "web_form": "Web form",
+    "chat_bot": "Chat bot",
+    "live_chat": "Live chat",
+    "none": "None found",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: str
+    at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _ordered(steps: Sequence[Step]) -> list[Step]:
+    return sorted(steps, key=lambda s: s.at)
+
+
+def _seconds(a: datetime, b: datetime) -> float:
+    return (b - a).total_seconds()
+
+
+# -- phone tree ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneFigures:
+    started: bool
+    menu_depth: int
+    menu_prompts: int
+    menu_loops: int
+    reached_human: bool
+    time_to_human: float | None
+    greeting_wait: float | None
+    time_in_menus: float
+    time_on_hold: float
+    time_talking: float
+    handoffs: int
+    repeated_info: int
+    dead_ends: int
+    duration: float | None
+    ended: bool
+
+
+def _prompt_key(data: Mapping[str, Any]) -> str:
+    return " ".join(str(data.get("prompt", "")).lower().split())
+
+
+def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
+    """Figures of a call mapped step by step.
+
+    Time is attributed to the state the call was in between two steps: menus
+    from the start (and after a hold if nobody answered yet), hold from
+    "on hold" or a transfer until the next person or menu, talking from
+    "person answered". Menu depth is the longest run of menu prompts without a
+    person in between; a loop is a prompt heard again in the same call.
+
+    Raises:
+        ShopperError: a step is timed before "call started".
+    """
+    ordered = _ordered(steps)
+    start = next((s for s in ordered if s.kind == PhoneStep.CALL_START), None)
+    if start is None:
+        return PhoneFigures(False, 0, 0, 0, False, None, None, 0, 0, 0, 0, 0, 0, None, False)
+    before = [s for s in ordered if s.at < start.at]
+    if before:
+        raise ShopperError(
+            f"“{STEP_LABELS.get(before[0].kind, before[0].kind)}” is timed before the call "
+            "started; correct its time"
+        )
+    state = "menus"
+    times = {"menus": 0.0, "hold": 0.0, "talking": 0.0}
+    last = start.at
+    depth = run = prompts = loops = handoffs = repeats = dead_ends = 0
+    heard: set[str] = set()
+    human_at: datetime | None = None
+    first_answer: datetime | None = None
+    end: datetime | None = None
+    for step in ordered:
+        if step is start or step.kind == PhoneStep.CALL_START:
+            continue
+        if end is not None:
+            break
+        if state in times:
+            times[state] += _seconds(last, step.at)
+        last = step.at
+        kind = step.kind
+        if first_answer is None and kind in (
+            PhoneStep.MENU,
+            PhoneStep.HUMAN,
+            PhoneStep.HOLD_START,
+        ):
+            first_answer = step.at
+        if kind == PhoneStep.MENU:
+            prompts += 1
+            run += 1
+            depth = max(depth, run)
+            key = _prompt_key(step.data)
+            if key and key in heard:
+                loops += 1
+            heard.add(key)
+            state = "menus"
+        elif kind == PhoneStep.HOLD_START:
+            state = "hold"
+        elif kind == PhoneStep.HOLD_END:
+            state = "talking" if human_at is not None else "menus"
+        elif kind == PhoneStep.HUMAN:
+            human_at = human_at or step.at
+            run = 0
+            state = "talking"
+        elif kind == PhoneStep.TRANSFER:
+            handoffs += 1
+            state = "hold"
+        elif kind == PhoneStep.REPEAT:
+            repeats += 1
+        elif kind in (PhoneStep.DEAD_END, PhoneStep.CALL_END):
+            if kind == PhoneStep.DEAD_END:
+                dead_ends += 1
+            end = step.at
+    return PhoneFigures(
+        started=True,
+        menu_depth=depth,
+        menu_prompts=prompts,
+        menu_loops=loops,
+        reached_human=human_at is not None,
+        time_to_human=_seconds(start.at, human_at) if human_at else None,
+        greeting_wait=_seconds(start.at, first_answer) if first_answer else None,
+        time_in_menus=times["menus"],
+        time_on_hold=times["hold"],
+        time_talking=times["talking"],
+        handoffs=handoffs,
+        repeated_info=repeats,
+        dead_ends=dead_ends,
+        duration=_seconds(start.at, end) if end else None,
+        ended=end is not None,
+    )
+
+
+def phone_item_values(figures: PhoneFigures) -> dict[str, Any]:
+    """Answers for the phone checklist's measured items (only once the call started)."""
+    if not figures.started:
+        return {}
+    values: dict[str, Any] = {
+        "menu_depth": figures.menu_depth,
+        "menu_prompts": figures.menu_prompts,
+        "menu_loops": figures.menu_loops,
+        "handoffs": figures.handoffs,
+        "repeated_info": figures.repeated_info,
+        "hold_time": round(figures.time_on_hold),
+    }
+    if figures.greeting_wait is not None:
+        values["greeting_wait"] = round(figures.greeting_wait)
+    if figures.reached_human:
+        values["reached_human"] = "yes"
+        values["time_to_human"] = round(figures.time_to_human or 0)
+    elif figures.ended:
+        values["reached_human"] = "no"
+    return values
+
+
+# -- website path ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebFigures:
+    pages: int
+    clicks_to_contact: int | None
+    time_to_contact: float | None
+    channel_found: str | None
+    channels: tuple[str, ...]
+    contact_on_home: bool | None
+
+
+def web_figures(steps: Sequence[Step]) -> WebFigures:
+    """Figures of a path to a contact channel.
+
+    The first page is where the visit began (no click); every further page is
+    one click. The path ends with the channel found ("none" if none was).
+    """
+    ordered = _ordered(steps)
+    pages = [s for s in ordered if s.kind == WebStep.PAGE]
+    found = next((s for s in ordered if s.kind == WebStep.FOUND), None)
+    if found is not None:
+        pages = [p for p in pages if p.at <= found.at]
+    channels: list[str] = []
+    for step in [*pages, *([found] if found else [])]:
+        for channel in step.data.get("channels", []):
+            if channel in CHANNELS and channel != "none" and channel not in channels:
+                channels.append(channel)
+    channel = str(found.data.get("channel", "none")) if found else None
+    if channel and channel != "none" and channel not in channels:
+        channels.append(channel)
+    return WebFigures(
+        pages=len(pages),
+        clicks_to_contact=max(len(pages) - 1, 0) if found and channel != "none" else None,
+        time_to_contact=(
+            _seconds(pages[0].at, found.at) if found and pages and channel != "none" else None
+        ),
+        channel_found=channel,
+        channels=tuple(c for c in CHANNELS if c in channels),
+        contact_on_home=bool(pages[0].data.get("contact_visible")) if pages else None,
+    )
+
+
+def web_item_values(figures: WebFigures) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if figures.contact_on_home is not None:
+        values["contact_on_home"] = "yes" if figures.contact_on_home else "no"
+    if figures.channel_found is not None:
+        values["channel_found"] = figures.channel_found
+        values["channels_offered"] = list(figures.channels)
+    if figures.clicks_to_contact is not None:
+        values["clicks_to_contact"] = figures.clicks_to_contact
+    if figures.time_to_contact is not None:
+        values["time_to_contact"] = round(figures.time_to_contact)
+    return values
+
+
+# -- e-mail tracker --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailFigures:
+    sent_at: datetime | None
+    replied_at: datetime | None
+    replies: int
+    follow_up: bool
+    response_calendar_hours: float | None
+    response_business_hours: float | None
+
+
+def email_figures(steps: Sequence[Step], calendar: BusinessCalendar) -> EmailFigures:
+    """Response time of the first reply, in calendar and in business hours.
+
+    Raises:
+        ShopperError: a reply is dated before the enquiry.
+    """
+    ordered = _ordered(steps)
+    sent = next((s for s in ordered if s.kind == EmailStep.SENT), None)
+    replies = [s for s in ordered if s.kind == EmailStep.REPLY]
+    follow_up = any(s.kind == EmailStep.FOLLOW_UP for s in ordered)
+    if sent is None:
+        return EmailFigures(
+            None, replies[0].at if replies else None, len(replies), follow_up, None, None
+        )
+    if replies and replies[0].at < sent.at:
+        response_time(calendar, sent.at, replies[0].at)  # raises with the dates
+    first = replies[0] if replies else None
+    timing = response_time(calendar, sent.at, first.at) if first else None
+    return EmailFigures(
+        sent_at=sent.at,
+        replied_at=first.at if first else None,
+        replies=len(replies),
+        follow_up=follow_up,
+        response_calendar_hours=timing.calendar_hours if timing else None,
+        response_business_hours=timing.business_hours if timing else None,
+    )
+
+
+def email_item_values(figures: EmailFigures, zone: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if figures.sent_at is not None:
+        values["enquiry_sent_at"] = make_datetime_answer(figures.sent_at, zone)
+    if figures.replied_at is not None:
+        values["reply_received"] = "yes"
+    if figures.response_business_hours is not None:
+        values["response_business_hours"] = round(figures.response_business_hours, 2)
+    if figures.response_calendar_hours is not None:
+        values["response_calendar_hours"] = round(figures.response_calendar_hours, 2)
+    if figures.follow_up:
+        values["follow_up"] = "yes"
+    return values
+
+
+def waited_hours(
+    sent_at: datetime, now: datetime, calendar: BusinessCalendar
+) -> tuple[float, float]:
+    """How long an unanswered enquiry has waited: (calendar hours, business hours)."""
+    return (now - sent_at).total_seconds() / 3600, calendar.business_seconds(sent_at, now) / 3600

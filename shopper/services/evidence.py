@@ -1,0 +1,226 @@
+"""Evidence files: checked, then stored once by content hash under the data folder.
+
+Accepted: images (PNG, JPEG, GIF, WebP, BMP, TIFF), audio (WAV, MP3, OGG,
+M4A, FLAC), e-mails (.eml) and PDFs, up to `MAX_EVIDENCE_BYTES`. A file is
+refused, with nothing stored, when it is too big, unreadable, not what its
+name says, or an image that is damaged or would decompress to an absurd size.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hashlib
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from shopper.domain.errors import ShopperError
+
+MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
+MAX_IMAGE_PIXELS = 80_000_000  # about 9000 x 9000; far beyond any screenshot or photo
+
+IMAGE_FORMATS = {
+    "PNG": "png",
+    "JPEG": "jpg",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "TIFF": "tiff",
+}
+EXTENSIONS = {
+    "image": {"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"},
+    "audio": {"wav", "mp3", "ogg", "oga", "m4a", "flac"},
+    "email": {"eml"},
+    "pdf": {"pdf"},
+}
+FILE_FILTER = "Evidence ({})".format(
+    " ".join(f"*.{ext}" for exts in EXTENSIONS.values() for ext in sorted(exts))
+)
+
+
+class EvidenceError(ShopperError):
+    """A file cannot be attached as evidence."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    kind: str
+    extension: str
+    size: int
+    width: int = 0
+    height: int = 0
+
+
+def evidence_path(data_dir: Path, sha256: str, extension: str) -> Path:
+    return data_dir / "evidence" / sha256[:2] / f"{sha256}.{extension}"
+
+
+def _sniff(data: bytes) -> tuple[str, str] | None:
+    """(kind, extension) from the first bytes, or None for an unknown kind."""
+    head = data[:16]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image", "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image", "jpg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image", "gif"
+    if head[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image", "webp"
+    if head.startswith(b"BM"):
+        return "image", "bmp"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image", "tiff"
+    if head[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio", "wav"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio", "mp3"
+    if head.startswith(b"OggS"):
+        return "audio", "ogg"
+    if head.startswith(b"fLaC"):
+        return "audio", "flac"
+    if data[4:8] == b"ftyp":
+        return "audio", "m4a"
+    if head.startswith(b"%PDF-"):
+        return "pdf", "pdf"
+    if _looks_like_email(data):
+        return "email", "eml"
+    return None
+
+
+def _looks_like_email(data: bytes) -> bool:
+    try:
+        text = data[:65536].decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data[:65536].decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
+            return False
+    message = email.parser.Parser(policy=email.policy.default).parsestr(text, headersonly=True)
+    keys = {k.lower() for k in message}
+    return bool(keys & {"from", "to"}) and bool(keys & {"subject", "date", "message-id"})
+
+
+def check_evidence(data: bytes, filename: str) -> StoredFile:
+    """Check that the bytes are an acceptable evidence file of the kind the name says.
+
+    Raises:
+        EvidenceError: one line naming the file and the fault.
+    """
+    name = Path(filename).name or "file"
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceError(
+            f"{name}: {len(data) / 1024 / 1024:.1f} MiB is over the limit of "
+            f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MiB for one piece of evidence"
+        )
+    if not data:
+        raise EvidenceError(f"{name}: the file is empty")
+    sniffed = _sniff(data)
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if sniffed is None:
+        raise EvidenceError(
+            f"{name}: not an image, audio file, e-mail (.eml) or PDF that Shopper can keep"
+        )
+    kind, extension = sniffed
+    if suffix and suffix not in EXTENSIONS[kind]:
+        claimed = next((k for k, exts in EXTENSIONS.items() if suffix in exts), None)
+        what = f"a {kind} file ({extension.upper()})"
+        if claimed is not None:
+            raise EvidenceError(f"{name}: the name says .{suffix} but the content is {what}")
+    width = height = 0
+    if kind == "image":
+        width, height, extension = _check_image(data, name)
+    return StoredFile(hashlib.sha256(data).hexdigest(), kind, extension, len(data), width, height)
+
+
+def _check_image(data: bytes, name: str) -> tuple[int, int, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(BytesIO(data)) as image:
+                width, height = image.size
+                fmt = image.format or ""
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise EvidenceError(
+                        f"{name}: the image is {width} x {height} pixels; the limit is "
+                        f"{MAX_IMAGE_PIXELS:,} pixels"
+                    )
+                image.verify()
+            with Image.open(BytesIO(data)) as image:
+                image.load()  # verify() skips the pixel data; a truncated file fails here
+        except EvidenceError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise EvidenceError(f"{name}: the image would decompress to an unsafe size") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise EvidenceError(f"{name}: the image is damaged or unreadable ({exc})") from exc
+    return width, height, IMAGE_FORMATS.get(fmt, "png")
+
+
+def store_evidence(data_dir: Path, data: bytes, filename: str) -> StoredFile:
+    """Check the bytes and keep them under their hash (once; atomic, private).
+
+    Raises:
+        EvidenceError: the file is refused; nothing was written.
+    """
+    checked = check_evidence(data, filename)
+    target = evidence_path(data_dir, checked.sha256, checked.extension)
+    if target.exists() and target.stat().st_size == checked.size:
+        return checked
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomic(target, data)
+    return checked
+
+
+def read_evidence_file(path: Path) -> bytes:
+    """Read a file the user chose, refusing early what is too big to be evidence."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_EVIDENCE_BYTES:
+            raise EvidenceError(
+                f"{path.name}: {size / 1024 / 1024:.1f} MiB is over the limit of "
+                f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MiB for one piece of evidence"
+            )
+        with path.open("rb") as handle:
+            return handle.read(MAX_EVIDENCE_BYTES + 1)
+    except OSError as exc:
+        raise EvidenceError(f"{path.name}: cannot read the file: {exc.strerror or exc}") from exc
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, fsync, then rename (owner-only)."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def verify_stored(data_dir: Path, sha256: str, extension: str) -> bool:
+    """Whether the stored file still has the hash recorded for it (tampering shows)."""
+    path = evidence_path(data_dir, sha256, extension)
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
