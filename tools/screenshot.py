@@ -8,16 +8,21 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+CALL = [
+    (0, "call_start", {}),
+    (12, "menu", {"prompt": "Welcome to Northwind. For orders press 1", "key": "1"}),
+    (41, "menu", {"prompt": "For a delivery question press 3", "options": "1-5", "key": "3"}),
+    (70, "hold_start", {}),
+    (262, "human", {}),
+    (330, "repeat", {"what": "order number"}),
+]
 FIRST_ANSWERS = {
-    "greeting_wait": 12.0,
-    "menu_depth": 2,
-    "menu_prompts": 7,
-    "menu_loops": 0,
     "prompts_clear": 4,
     "human_option": "yes",
 }
@@ -27,7 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--item", default="reached_human", help="item to show in the runner")
+    parser.add_argument("--item", default="hold_time", help="item to show in the runner")
     args = parser.parse_args()
     app = QApplication(sys.argv)
     from shopper.services.audits import list_audits, start_audit
@@ -53,8 +58,12 @@ def main() -> int:
         engine=ctx.engine, company_id=company.id, template_id=phone.id, shopper="Ana Souza"
     )
     runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
+    start = datetime.now(UTC) - timedelta(minutes=9)
+    for offset, kind, data in CALL:
+        runner.add_step("phone", kind, at=start + timedelta(seconds=offset), data=data)
     for item_id, value in FIRST_ANSWERS.items():
         runner.set_answer(item_id, value)
+    runner.add_moment("friction", note="Menu option 4 repeated the same message twice.")
     runner.set_note("menu_depth", "Option 4 (“other questions”) led to a second menu.")
     window.refresh()
     window.open_audit(audit.id)

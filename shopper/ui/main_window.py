@@ -42,6 +42,7 @@ from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
 from shopper.ui.new_audit import NewAuditDialog
 from shopper.ui.runner.view import AuditRunnerView
+from shopper.ui.screen import capture_screen_png
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.welcome import WelcomePane
@@ -95,6 +96,9 @@ class MainWindow(QMainWindow):
         self.log_action = self._action("Open the &data folder", self.open_data_folder)
         self.about_action = self._action("&About Shopper", self.about)
         self.refresh_action = self._action("&Refresh lists", self.refresh, "F5")
+        self.browser_action = self._action("Show the &audit list", self.toggle_browser, "Ctrl+L")
+        self.browser_action.setCheckable(True)
+        self.browser_action.setChecked(True)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -108,6 +112,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.refresh_action)
+        view_menu.addAction(self.browser_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.log_action)
         help_menu.addAction(self.about_action)
@@ -226,6 +231,9 @@ class MainWindow(QMainWindow):
             self.main_splitter.restoreState(s.get(Options.MAIN_SPLITTER))
         if not s.get(Options.BROWSER_SPLITTER).isEmpty():
             self.browser_splitter.restoreState(s.get(Options.BROWSER_SPLITTER))
+        visible = s.get(Options.BROWSER_VISIBLE) != "false"
+        self.browser_action.setChecked(visible)
+        self.browser_splitter.setVisible(visible)
         for combo, option in (
             (self.touchpoint_filter, Options.FILTER_TOUCHPOINT),
             (self.status_filter, Options.FILTER_STATUS),
@@ -243,6 +251,7 @@ class MainWindow(QMainWindow):
         s.set(Options.BROWSER_SPLITTER, self.browser_splitter.saveState())
         if self.runner_view is not None:
             s.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
+        s.set(Options.BROWSER_VISIBLE, "true" if self.browser_action.isChecked() else "false")
         s.set(Options.FILTER_TOUCHPOINT, self.touchpoint_filter.currentData())
         s.set(Options.FILTER_STATUS, self.status_filter.currentData())
         s.set(Options.LAST_AUDIT, self.runner_view.runner.audit_id if self.runner_view else "")
@@ -326,7 +335,7 @@ class MainWindow(QMainWindow):
         except ShopperError as exc:
             show_error(self, str(exc))
             return False
-        view = AuditRunnerView(runner)
+        view = AuditRunnerView(runner, self.ctx.data_dir, capture_screen_png)
         state = self.settings.get(Options.RUNNER_SPLITTER)
         if not state.isEmpty():
             view.splitter.restoreState(state)
@@ -414,6 +423,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Imported “{template.title}” v{template.version} ({template.item_count} items)", 8000
         )
+
+    def toggle_browser(self) -> None:
+        """Hide the companies and audits to give an audit the whole window, or show them."""
+        self.browser_splitter.setVisible(self.browser_action.isChecked())
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.data_dir)))

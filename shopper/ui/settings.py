@@ -33,6 +33,11 @@ class Options:
     FILTER_TOUCHPOINT = Option("filter/touchpoint", "", "Audit list touchpoint filter")
     FILTER_STATUS = Option("filter/status", "", "Audit list status filter")
     LAST_AUDIT = Option("last/audit", "", "Audit open when the app was closed")
+    REPORT_PAGE_SIZE = Option("report/page_size", "a4", "Paper size of PDF reports (a4, letter)")
+    REPORT_FOLDER = Option("report/folder", "", "Folder a PDF report was saved to last")
+    REPORT_REDACT = Option("report/redact", "false", "Mask e-mails and phone numbers in reports")
+    REPORT_REDACT_NAMES = Option("report/redact_names", "", "Names masked in reports")
+    BROWSER_VISIBLE = Option("window/browser_visible", "true", "Show the companies and audits")
 
 
 class Settings:

@@ -24,7 +24,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def open_view(qtbot: QtBot, ctx: AppContext, audit_id: str) -> AuditRunnerView:
-    view = AuditRunnerView(AuditRunner(engine=ctx.engine, audit_id=audit_id))
+    view = AuditRunnerView(AuditRunner(engine=ctx.engine, audit_id=audit_id), ctx.data_dir)
     show(qtbot, view)
     view.focus_item()
     return view

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -25,19 +26,31 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from shopper.domain.answers import format_answer
 from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.instruments import Instrument
 from shopper.domain.template import Item, ItemType, theme_label, touchpoint_label
+from shopper.services.instruments import INSTRUMENT_LABELS, INSTRUMENTS_FOR_TOUCHPOINT
 from shopper.services.runner import AuditRunner, MissingAnswersError
+from shopper.store.tables import MomentKind
 from shopper.ui.crash import show_error
 from shopper.ui.models import score_color
 from shopper.ui.runner.editors import AnswerEditor, make_editor
+from shopper.ui.runner.email_tracker import EmailTrackerPane
+from shopper.ui.runner.evidence import EvidencePane
+from shopper.ui.runner.instrument_base import InstrumentPane
+from shopper.ui.runner.moments import MomentsPane
 from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, OutlineModel
+from shopper.ui.runner.phone_map import PhoneMapPane
+from shopper.ui.runner.stopwatch import StopwatchPane
+from shopper.ui.runner.web_path import WebPathPane
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +64,24 @@ class ItemPanel(QFrame):
     key_pressed = Signal(QKeyEvent)
     navigate = Signal(int)
     """+1 next item, -1 previous item."""
+    files_dropped = Signal(list)
+    """Local files dropped on the item: attach them to it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setObjectName("itemPanel")
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.files_dropped.emit(paths)
+            event.acceptProposedAction()
 
     def event(self, event: QEvent) -> bool:
         # Tab and Shift+Tab move between items, not between widgets.
@@ -80,9 +106,17 @@ class AuditRunnerView(QWidget):
     changed = Signal(str)
     completed = Signal(str)
 
-    def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: AuditRunner,
+        data_dir: Path,
+        capture: Callable[[], bytes] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.data_dir = data_dir
+        self.capture = capture
         self.template = runner.template
         self.current: Item = runner.template.item(runner.resume_item())
         self.editor: AnswerEditor | None = None
@@ -125,6 +159,9 @@ class AuditRunnerView(QWidget):
         self.saved_label.setObjectName("savedLabel")
         self.saved_label.setMinimumWidth(120)
         self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.moments_label = QLabel()
+        self.moments_label.setObjectName("subtitle")
+        status.addWidget(self.moments_label)
         status.addWidget(self.saved_label)
         outer.addLayout(status)
 
@@ -181,6 +218,32 @@ class AuditRunnerView(QWidget):
         panel_layout.addWidget(self.help)
         self.editor_host = QVBoxLayout()
         panel_layout.addLayout(self.editor_host)
+        measured_row = QHBoxLayout()
+        self.measured_label = QLabel()
+        self.measured_label.setObjectName("measured")
+        self.measured_label.setWordWrap(True)
+        self.measured_label.setTextFormat(Qt.TextFormat.PlainText)
+        measured_row.addWidget(self.measured_label, 1)
+        self.use_measured_button = QPushButton("Use the measured value")
+        self.use_measured_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.use_measured_button.clicked.connect(self.use_measured)
+        measured_row.addWidget(self.use_measured_button)
+        panel_layout.addLayout(measured_row)
+        evidence_row = QHBoxLayout()
+        self.evidence_label = QLabel()
+        self.evidence_label.setObjectName("hint")
+        evidence_row.addWidget(self.evidence_label, 1)
+        attach_button = QPushButton("Attach…")
+        attach_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        attach_button.setToolTip("Attach a file to this item (or drop files here)")
+        evidence_row.addWidget(attach_button)
+        capture_button = QPushButton("Capture screen")
+        capture_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        capture_button.setToolTip("Ctrl+Shift+C: a screenshot as evidence for this item")
+        capture_button.setEnabled(self.capture is not None)
+        evidence_row.addWidget(capture_button)
+        self.item_buttons = [attach_button, capture_button]
+        panel_layout.addLayout(evidence_row)
         panel_layout.addSpacing(8)
         note_label = QLabel("Note (Ctrl+E)")
         note_label.setObjectName("noteLabel")
@@ -224,7 +287,15 @@ class AuditRunnerView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.panel)
-        self.splitter.addWidget(scroll)
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(scroll)
+        self.instruments = QTabWidget()
+        self.instruments.setDocumentMode(True)
+        self._build_instruments()
+        self.right_splitter.addWidget(self.instruments)
+        self.right_splitter.setStretchFactor(0, 3)
+        self.right_splitter.setStretchFactor(1, 2)
+        self.splitter.addWidget(self.right_splitter)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([330, 470])
@@ -232,6 +303,15 @@ class AuditRunnerView(QWidget):
 
         for keys, slot in (
             ("Ctrl+E", self.focus_note),
+            ("Ctrl+Shift+G", lambda: self.log_moment(MomentKind.GOOD)),
+            ("Ctrl+Shift+B", lambda: self.log_moment(MomentKind.BAD)),
+            ("Ctrl+Shift+F", lambda: self.log_moment(MomentKind.FRICTION)),
+            ("Ctrl+Shift+C", self.evidence_pane.capture_screen),
+            ("Ctrl+Shift+P", self.focus_phone_map),
+            ("Ctrl+Shift+W", self.focus_web_path),
+            ("F6", self.stopwatch.toggle),
+            ("F7", self.stopwatch.split),
+            ("F8", self.stopwatch.assign_to_current),
             ("Ctrl+PgDown", lambda: self.move_section(1)),
             ("Ctrl+PgUp", lambda: self.move_section(-1)),
             ("Ctrl+Return", self.complete),
@@ -240,6 +320,103 @@ class AuditRunnerView(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+
+    def _build_instruments(self) -> None:
+        runner = self.runner
+        offered = INSTRUMENTS_FOR_TOUCHPOINT.get(runner.audit.touchpoint, ())
+        self.phone_map: PhoneMapPane | None = None
+        self.web_path: WebPathPane | None = None
+        panes: list[tuple[InstrumentPane, str]] = []
+        if Instrument.PHONE in offered:
+            self.phone_map = PhoneMapPane(runner)
+            panes.append((self.phone_map, "Phone-tree map"))
+        if Instrument.WEB in offered:
+            self.web_path = WebPathPane(runner, self.data_dir, self.capture)
+            panes.append((self.web_path, "Website path"))
+        if Instrument.EMAIL in offered:
+            panes.append((EmailTrackerPane(runner), "E-mail"))
+        self.stopwatch = StopwatchPane(runner, lambda: self.current)
+        self.moments_pane = MomentsPane(runner, lambda: self.current)
+        self.moments_pane.return_focus = self.focus_item
+        self.evidence_pane = EvidencePane(runner, self.data_dir, lambda: self.current, self.capture)
+        panes += [
+            (self.stopwatch, "Stopwatch"),
+            (self.moments_pane, "Moments"),
+            (self.evidence_pane, "Evidence"),
+        ]
+        self.panes = [pane for pane, _title in panes]
+        for pane, title in panes:
+            pane.changed.connect(self._instrument_changed)
+            pane.set_read_only(runner.read_only)
+            self.instruments.addTab(pane, title)
+        self.panel.files_dropped.connect(
+            lambda paths: self.evidence_pane.attach_files(paths, item_id=self.current.id)
+        )
+        attach_button, capture_button = self.item_buttons
+        attach_button.clicked.connect(self.evidence_pane.choose_files)
+        capture_button.clicked.connect(self.evidence_pane.capture_screen)
+
+    # -- instruments ---------------------------------------------------------------
+
+    def _instrument_changed(self) -> None:
+        """An instrument, moment or attachment was saved: show what it changed."""
+        if self.editor is not None and not self.editor.pending():
+            self.editor.set_value(self.runner.value(self.current.id))
+        self._set_saved_label(None)
+        self._after_change()
+        for pane in self.panes:
+            if pane is not self.sender():
+                pane.refresh()
+
+    def log_moment(self, kind: str) -> None:
+        self.instruments.setCurrentWidget(self.moments_pane)
+        self.moments_pane.log(kind)
+
+    def focus_phone_map(self) -> None:
+        if self.phone_map is not None:
+            self.instruments.setCurrentWidget(self.phone_map)
+            self.phone_map.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_web_path(self) -> None:
+        if self.web_path is not None:
+            self.instruments.setCurrentWidget(self.web_path)
+            self.web_path.focus_entry()
+
+    def use_measured(self) -> None:
+        item_id = self.current.id
+        if self._save(lambda: self.runner.use_measured(item_id)) and self.editor is not None:
+            self.editor.set_value(self.runner.value(item_id))
+            self.editor.mark_saved()
+
+    def _update_item_extras(self) -> None:
+        """The measured value (and any override) and the evidence count of the current item."""
+        item_id = self.current.id
+        measured = self.runner.measured(item_id)
+        source = self.runner.measurements.sources.get(item_id)
+        label = INSTRUMENT_LABELS.get(source, "an instrument") if source else ""
+        if measured is None:
+            self.measured_label.setText("")
+        elif self.runner.is_override(item_id):
+            answered = format_answer(self.current, self.runner.value(item_id))
+            self.measured_label.setText(
+                f"Overridden: you answered {answered};"
+                f" the {label.lower()} measured {format_answer(self.current, measured)}."
+            )
+        else:
+            self.measured_label.setText(
+                f"Filled in from the {label.lower()}: {format_answer(self.current, measured)}."
+                " You can still change it."
+            )
+        self.measured_label.setVisible(measured is not None)
+        self.use_measured_button.setVisible(
+            self.runner.is_override(item_id) and not self.runner.read_only
+        )
+        attached = len(self.runner.evidence_for(item_id=item_id))
+        self.evidence_label.setText(
+            f"Evidence: {attached} file{'s' if attached != 1 else ''} attached"
+            if attached
+            else "Evidence: none yet (drop files here)"
+        )
 
     # -- showing ---------------------------------------------------------------
 
@@ -289,6 +466,7 @@ class AuditRunnerView(QWidget):
         self.note.blockSignals(False)
         self._note_loaded = self.note.toPlainText()
         self.note.setReadOnly(self.runner.read_only)
+        self._update_item_extras()
 
         index = self.outline_model.item_index(item.id)
         self.outline.setCurrentIndex(index)
@@ -343,6 +521,15 @@ class AuditRunnerView(QWidget):
             )
         self.complete_button.setEnabled(not read_only)
         self.note.setReadOnly(read_only)
+        counts = runner.moment_counts()
+        self.moments_label.setText(
+            f"Moments: {counts[MomentKind.GOOD]} good · {counts[MomentKind.BAD]} bad · "
+            f"{counts[MomentKind.FRICTION]} friction"
+        )
+        for button in self.item_buttons:
+            button.setEnabled(
+                not read_only and (button is self.item_buttons[0] or self.capture is not None)
+            )
 
     def _set_saved_label(self, error: str | None) -> None:
         if error:
@@ -410,6 +597,7 @@ class AuditRunnerView(QWidget):
     def _after_change(self) -> None:
         self._apply_visibility()
         self._update_header()
+        self._update_item_extras()
         self.changed.emit(self.runner.audit_id)
 
     def flush(self) -> bool:
@@ -426,6 +614,8 @@ class AuditRunnerView(QWidget):
                 self._note_loaded = note
             else:
                 ok = False
+        if not self.moments_pane.flush():
+            ok = False
         if ok and self.saved_label.text() == "Saving…":
             self._set_saved_label(None)
         return ok
@@ -560,6 +750,9 @@ class AuditRunnerView(QWidget):
         self.changed.emit(self.runner.audit_id)
 
     def _refresh_mode(self) -> None:
+        for pane in self.panes:
+            pane.set_read_only(self.runner.read_only)
+            pane.refresh()
         self._set_saved_label(None)
         self._update_header()
         self._show_item(self.current, focus=True)

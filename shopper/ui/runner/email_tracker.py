@@ -1,0 +1,140 @@
+"""The e-mail tracker: when the enquiry went out, when replies came, and the follow-up.
+
+Response times are shown in the company's business hours (its zone, working
+days and holidays, set in the company dialog) and in calendar time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.domain.errors import ShopperError
+from shopper.domain.instruments import EmailStep, Instrument, Step, waited_hours
+from shopper.services.instruments import calendar_of
+from shopper.services.runner import AuditRunner
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog
+
+
+def describe_email_step(step: Step, _row: int) -> str:
+    return str(step.data.get("subject") or step.data.get("note") or "")
+
+
+def hours_text(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    return f"{hours:.1f} h"
+
+
+class EmailTrackerPane(InstrumentPane):
+    def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
+        super().__init__(runner, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("When"))
+        self.when = QDateTimeEdit()
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setTimeZone(QTimeZone(runner.zone.encode()))
+        self.when.setDateTime(QDateTime.currentDateTime())
+        row.addWidget(self.when)
+        now = QPushButton("Now")
+        now.clicked.connect(lambda: self.when.setDateTime(QDateTime.currentDateTime()))
+        row.addWidget(now)
+        self.subject = QLineEdit()
+        self.subject.setPlaceholderText("Subject or a few words (optional)")
+        self.subject.setMaxLength(500)
+        row.addWidget(self.subject, 1)
+        layout.addLayout(row)
+        buttons = QHBoxLayout()
+        for label, kind in (
+            ("Enquiry sent", EmailStep.SENT),
+            ("Reply received", EmailStep.REPLY),
+            ("Follow-up received", EmailStep.FOLLOW_UP),
+        ):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, k=kind: self.record(k))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.figures = QLabel()
+        self.figures.setWordWrap(True)
+        layout.addWidget(self.figures)
+        self.model = StepsModel(runner.zone, describe_email_step, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._correct_time)
+        layout.addWidget(self.table, 1)
+        self.refresh()
+
+    def moment(self) -> datetime:
+        return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
+
+    def record(self, kind: EmailStep) -> None:
+        if self.runner.read_only:
+            return
+        data = {"subject": self.subject.text().strip()} if self.subject.text().strip() else {}
+        at = self.moment()
+        if self.run(lambda: self.runner.add_step(Instrument.EMAIL, kind, at=at, data=data)):
+            self.subject.clear()
+
+    def refresh(self) -> None:
+        self.model.set_steps(self.runner.steps(Instrument.EMAIL))
+        fig = self.runner.measurements.email
+        company = self.runner.company
+        zone_note = f"business hours of {company.name} ({company.timezone})"
+        if fig is None or fig.sent_at is None:
+            self.figures.setText(
+                "Record when you sent the enquiry; come back when the answer lands "
+                "(View › Waiting for replies lists every enquiry still open)."
+            )
+            return
+        if fig.response_business_hours is not None and fig.response_calendar_hours is not None:
+            text = (
+                f"First reply after {hours_text(fig.response_business_hours)} in {zone_note}"
+                f" ({hours_text(fig.response_calendar_hours)} calendar time)"
+                f" · {fig.replies} repl{'y' if fig.replies == 1 else 'ies'}"
+            )
+        else:
+            try:
+                calendar_h, business_h = waited_hours(
+                    fig.sent_at, datetime.now(UTC), calendar_of(company)
+                )
+                text = (
+                    f"No reply yet: waiting {hours_text(business_h)} in {zone_note}"
+                    f" ({hours_text(calendar_h)} calendar time)"
+                )
+            except ShopperError as exc:
+                text = str(exc)
+        if fig.follow_up:
+            text += " · follow-up received"
+        self.figures.setText(text)
+
+    def _correct_time(self, index: Any) -> None:
+        step = self.model.step_at(index.row())
+        if step is None or self.runner.read_only:
+            return
+        dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
+        if dialog.exec():
+            moment = dialog.moment()
+            self.run(lambda: self.runner.update_step(step.id, at=moment))

@@ -1,0 +1,276 @@
+"""Evidence: files attached to an item or a moment, with thumbnails; drop files to attach.
+
+Files are checked and stored by content hash (shopper.services.evidence);
+a stored file whose hash no longer matches is flagged as changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImageReader,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.domain.clock import in_zone
+from shopper.domain.template import Item
+from shopper.services.evidence import (
+    FILE_FILTER,
+    evidence_path,
+    read_evidence_file,
+    verify_stored,
+)
+from shopper.services.runner import AuditRunner
+from shopper.store.tables import Evidence, MomentKind
+from shopper.ui.runner.instrument_base import InstrumentPane
+
+Index = QModelIndex | QPersistentModelIndex
+THUMB = 48
+KIND_LABELS = {"image": "Image", "audio": "Audio", "email": "E-mail", "pdf": "PDF"}
+
+
+@cache
+def thumbnail(path: str) -> QIcon:
+    """A small icon of an image, decoded at thumbnail size (never the full image)."""
+    reader = QImageReader(path)
+    size = reader.size()
+    if size.isValid() and size.width() > 0 and size.height() > 0:
+        reader.setScaledSize(size.scaled(QSize(THUMB, THUMB), Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    if image.isNull():
+        return QIcon()
+    return QIcon(QPixmap.fromImage(image))
+
+
+@cache
+def _verified(path: str, sha256: str, extension: str, data_dir: str) -> bool:
+    return verify_stored(Path(data_dir), sha256, extension)
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+class EvidenceModel(QAbstractTableModel):
+    COLUMNS = ("File", "Attached to", "Kind", "Size", "Added")
+
+    def __init__(self, runner: AuditRunner, data_dir: Path, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.data_dir = data_dir
+        self.records: list[Evidence] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.records = self.runner.evidence
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+    def path_of(self, record: Evidence) -> Path:
+        return evidence_path(self.data_dir, record.sha256, record.extension)
+
+    def intact(self, record: Evidence) -> bool:
+        path = self.path_of(record)
+        return _verified(str(path), record.sha256, record.extension, str(self.data_dir))
+
+    def target_text(self, record: Evidence) -> str:
+        template = self.runner.template
+        if record.item_id and template.has_item(record.item_id):
+            return template.item(record.item_id).prompt
+        if record.moment_id:
+            moment = next((m for m in self.runner.moments if m.id == record.moment_id), None)
+            if moment is not None:
+                return f"{MomentKind.LABELS.get(moment.kind, moment.kind)}: {moment.note[:60]}"
+        return "The audit (e.g. a website path step)"
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.records):
+            return None
+        record = self.records[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                name = record.filename or f"{record.sha256[:12]}.{record.extension}"
+                return name if self.intact(record) else f"{name} — CHANGED since attached!"
+            if column == 1:
+                return self.target_text(record)
+            if column == 2:
+                return KIND_LABELS.get(record.kind, record.kind)
+            if column == 3:
+                return human_size(record.size)
+            return f"{in_zone(record.added_at, record.added_tz):%Y-%m-%d %H:%M}"
+        if role == Qt.ItemDataRole.DecorationRole and column == 0 and record.kind == "image":
+            return thumbnail(str(self.path_of(record)))
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and not self.intact(record):
+            return QColor("#c62828")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"sha256 {record.sha256}\n{record.caption}".strip()
+        return None
+
+    def record_at(self, row: int) -> Evidence | None:
+        return self.records[row] if 0 <= row < len(self.records) else None
+
+
+class EvidencePane(InstrumentPane):
+    def __init__(
+        self,
+        runner: AuditRunner,
+        data_dir: Path,
+        current_item: Callable[[], Item | None],
+        capture: Callable[[], bytes] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, parent)
+        self.data_dir = data_dir
+        self.current_item = current_item
+        self.capture = capture
+        self.setAcceptDrops(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        buttons = QHBoxLayout()
+        attach = QPushButton("Attach file to the current item…")
+        attach.clicked.connect(self.choose_files)
+        buttons.addWidget(attach)
+        self.capture_button = QPushButton("Capture screen")
+        self.capture_button.clicked.connect(self.capture_screen)
+        self.capture_button.setEnabled(capture is not None)
+        buttons.addWidget(self.capture_button)
+        buttons.addStretch(1)
+        open_button = QPushButton("Open")
+        open_button.clicked.connect(self.open_selected)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self.remove_selected)
+        buttons.addWidget(open_button)
+        buttons.addWidget(remove)
+        layout.addLayout(buttons)
+        hint = QLabel(
+            "Drop files here to attach them to the current item. Images, audio, "
+            ".eml e-mails and PDFs up to 50 MiB."
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.model = EvidenceModel(runner, data_dir, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 220)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        layout.addWidget(self.table, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def attach_files(self, paths: list[Path], item_id: str | None = None) -> int:
+        """Attach files to the current item (or `item_id`); returns how many were stored."""
+        if self.runner.read_only:
+            return 0
+        target = item_id
+        if target is None:
+            item = self.current_item()
+            target = item.id if item else None
+        stored = 0
+        for path in paths:
+            if self.run(lambda p=path: self._attach_path(p, target)):  # type: ignore[misc]
+                stored += 1
+        return stored
+
+    def _attach_path(self, path: Path, item_id: str | None) -> Evidence:
+        return self.runner.attach(
+            data_dir=self.data_dir,
+            data=read_evidence_file(path),
+            filename=path.name,
+            item_id=item_id,
+        )
+
+    def choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Attach evidence", "", FILE_FILTER)
+        self.attach_files([Path(n) for n in names])
+
+    def capture_screen(self) -> None:
+        if self.capture is None or self.runner.read_only:
+            return
+        png = self.capture()
+        item = self.current_item()
+        self.run(
+            lambda: self.runner.attach(
+                data_dir=self.data_dir,
+                data=png,
+                filename="screenshot.png",
+                item_id=item.id if item else None,
+            )
+        )
+
+    def selected(self) -> Evidence | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record_at(rows[0].row()) if rows else None
+
+    def open_selected(self) -> None:
+        record = self.selected()
+        if record is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.model.path_of(record))))
+
+    def remove_selected(self) -> None:
+        record = self.selected()
+        if record is not None and not self.runner.read_only:
+            self.run(lambda: self.runner.detach(record.id))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and not self.runner.read_only:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.attach_files(paths)
+            event.acceptProposedAction()

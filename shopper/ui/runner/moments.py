@@ -1,0 +1,215 @@
+"""Moments: one shortcut each to log an unexpected good or bad moment, or a friction point.
+
+Ctrl+Shift+G good, Ctrl+Shift+B bad, Ctrl+Shift+F friction. The moment is
+saved at the key press (linked to the current item if the box is ticked);
+its note is typed straight after and saved as you type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.domain.clock import in_zone
+from shopper.domain.template import Item
+from shopper.services.runner import AuditRunner
+from shopper.store.tables import Moment, MomentKind
+from shopper.ui.runner.instrument_base import InstrumentPane
+
+Index = QModelIndex | QPersistentModelIndex
+MOMENT_COLORS = {
+    MomentKind.GOOD: "#2e7d32",
+    MomentKind.BAD: "#c62828",
+    MomentKind.FRICTION: "#ef8f00",
+}
+SHORTCUTS = {
+    MomentKind.GOOD: "Ctrl+Shift+G",
+    MomentKind.BAD: "Ctrl+Shift+B",
+    MomentKind.FRICTION: "Ctrl+Shift+F",
+}
+
+
+class MomentsModel(QAbstractTableModel):
+    COLUMNS = ("Time", "Kind", "Item", "Note")
+
+    def __init__(self, runner: AuditRunner, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.moments: list[Moment] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.moments = self.runner.moments
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.moments)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.moments):
+            return None
+        moment = self.moments[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column == 0:
+                return f"{in_zone(moment.at, moment.tz):%H:%M:%S}"
+            if column == 1:
+                return MomentKind.LABELS.get(moment.kind, moment.kind)
+            if column == 2:
+                template = self.runner.template
+                if moment.item_id and template.has_item(moment.item_id):
+                    return template.item(moment.item_id).prompt
+                return ""
+            return moment.note
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return QColor(MOMENT_COLORS.get(moment.kind, "#000000"))
+        return None
+
+    def moment_at(self, row: int) -> Moment | None:
+        return self.moments[row] if 0 <= row < len(self.moments) else None
+
+
+class MomentsPane(InstrumentPane):
+    def __init__(
+        self,
+        runner: AuditRunner,
+        current_item: Callable[[], Item | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, parent)
+        self.current_item = current_item
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        buttons = QHBoxLayout()
+        for kind in (MomentKind.GOOD, MomentKind.BAD, MomentKind.FRICTION):
+            button = QPushButton(f"{MomentKind.LABELS[kind]}  ({SHORTCUTS[kind]})")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setStyleSheet(f"color: {MOMENT_COLORS[kind]};")
+            button.clicked.connect(lambda _=False, k=kind: self.log(k))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.link = QCheckBox("Link new moments to the current item")
+        self.link.setChecked(True)
+        layout.addWidget(self.link)
+        note_row = QHBoxLayout()
+        self.note_label = QLabel("Note")
+        note_row.addWidget(self.note_label)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("What happened? (saved as you type; Enter goes back)")
+        self.note.setMaxLength(5000)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(600)
+        self.note.textEdited.connect(lambda _t: self._save_timer.start())
+        self.note.returnPressed.connect(self._note_done)
+        note_row.addWidget(self.note, 1)
+        layout.addLayout(note_row)
+        self.counts = QLabel()
+        layout.addWidget(self.counts)
+        self.model = MomentsModel(runner, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._selected)
+        layout.addWidget(self.table, 1)
+        delete = QPushButton("Delete moment")
+        delete.clicked.connect(self.delete_selected)
+        layout.addWidget(delete, 0, Qt.AlignmentFlag.AlignRight)
+        self._save_timer.timeout.connect(self.flush)
+        self.editing: str | None = None
+        self.return_focus: Callable[[], None] | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.reload()
+        counts = self.runner.moment_counts()
+        self.counts.setText(
+            " · ".join(
+                f"{counts.get(k, 0)} {MomentKind.LABELS[k].lower()}s" for k in MomentKind.LABELS
+            )
+        )
+        if self.editing is not None:
+            for row, moment in enumerate(self.model.moments):
+                if moment.id == self.editing:
+                    self.table.selectRow(row)
+
+    def log(self, kind: str) -> Moment | None:
+        """Save a moment now; the note field then takes the keyboard."""
+        if self.runner.read_only:
+            return None
+        self.flush()
+        item = self.current_item() if self.link.isChecked() else None
+        moment = self.run(lambda: self.runner.add_moment(kind, item_id=item.id if item else None))
+        if not isinstance(moment, Moment):
+            return None
+        self.editing = moment.id
+        self.refresh()
+        self.note.clear()
+        self.note_label.setText(MomentKind.LABELS[kind])
+        self.note.setFocus()
+        return moment
+
+    def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        moment = self.model.moment_at(current.row())
+        if moment is None or moment.id == self.editing:
+            return
+        self.flush()
+        self.editing = moment.id
+        self.note.setText(moment.note)
+        self.note_label.setText(MomentKind.LABELS.get(moment.kind, "Note"))
+
+    def flush(self) -> bool:
+        self._save_timer.stop()
+        if self.editing is None or self.runner.read_only:
+            return True
+        moment = next((m for m in self.runner.moments if m.id == self.editing), None)
+        text = self.note.text()
+        if moment is None or moment.note == text:
+            return True
+        moment_id = self.editing
+        return bool(self.run(lambda: self.runner.update_moment(moment_id, note=text)))
+
+    def _note_done(self) -> None:
+        self.flush()
+        if self.return_focus is not None:
+            self.return_focus()
+
+    def delete_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        moment = self.model.moment_at(rows[0].row()) if rows else None
+        if moment is None or self.runner.read_only:
+            return
+        if self.run(lambda: self.runner.delete_moment(moment.id)):
+            self.editing = None
+            self.note.clear()

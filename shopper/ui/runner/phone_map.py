@@ -1,0 +1,218 @@
+"""The phone-tree map: one key per step of a call, shown as a timeline with its figures.
+
+With the map focused: S call started, M menu prompt, H on hold / hold ended,
+P person answered, T transferred, R asked again, D dead end, E call ended.
+A menu prompt opens a small form (prompt heard, options offered, key pressed)
+whose Enter saves the details; the step itself was saved at the key press.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.domain.answers import format_duration
+from shopper.domain.instruments import Instrument, PhoneFigures, PhoneStep, Step
+from shopper.services.runner import AuditRunner
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog
+
+KEYS: list[tuple[str, PhoneStep, str]] = [
+    ("S", PhoneStep.CALL_START, "Call started"),
+    ("M", PhoneStep.MENU, "Menu prompt"),
+    ("H", PhoneStep.HOLD_START, "On hold"),
+    ("P", PhoneStep.HUMAN, "Person answered"),
+    ("T", PhoneStep.TRANSFER, "Transferred"),
+    ("R", PhoneStep.REPEAT, "Asked again"),
+    ("D", PhoneStep.DEAD_END, "Dead end"),
+    ("E", PhoneStep.CALL_END, "Call ended"),
+]
+
+
+def describe_phone_step(step: Step, _row: int) -> str:
+    data = step.data
+    if step.kind == PhoneStep.MENU:
+        parts = []
+        if data.get("prompt"):
+            parts.append(f"“{data['prompt']}”")
+        if data.get("options"):
+            parts.append(f"options: {data['options']}")
+        if data.get("key"):
+            parts.append(f"pressed {data['key']}")
+        return " · ".join(parts) or "(details not given)"
+    if data.get("note"):
+        return str(data["note"])
+    return ""
+
+
+def figures_text(fig: PhoneFigures) -> str:
+    if not fig.started:
+        return "Press S (or the button) the moment you dial."
+    human = (
+        f"person after {format_duration(fig.time_to_human)}"
+        if fig.time_to_human is not None
+        else ("never reached a person" if fig.ended else "no person yet")
+    )
+    return (
+        f"Depth {fig.menu_depth} · {fig.menu_prompts} prompts · {fig.menu_loops} loops · {human}"
+        f"\nMenus {format_duration(fig.time_in_menus)} · hold {format_duration(fig.time_on_hold)}"
+        f" · talking {format_duration(fig.time_talking)} · {fig.handoffs} handoffs"
+        f" · repeated {fig.repeated_info}× · {fig.dead_ends} dead ends"
+        + (f" · call {format_duration(fig.duration)}" if fig.duration is not None else "")
+    )
+
+
+class PhoneMapPane(InstrumentPane):
+    def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
+        super().__init__(runner, parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        grid = QGridLayout()
+        self.buttons: dict[PhoneStep, QPushButton] = {}
+        for number, (key, kind, label) in enumerate(KEYS):
+            button = QPushButton(f"{label}  ({key})")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, k=kind: self.record(k))
+            grid.addWidget(button, number // 4, number % 4)
+            self.buttons[kind] = button
+        layout.addLayout(grid)
+
+        self.menu_form = QWidget()
+        form = QFormLayout(self.menu_form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.prompt = QLineEdit()
+        self.prompt.setPlaceholderText("What the menu said")
+        self.options = QLineEdit()
+        self.options.setPlaceholderText("e.g. 1 sales, 2 billing, 3 support")
+        self.key = QLineEdit()
+        self.key.setPlaceholderText("The key you pressed")
+        self.key.setMaximumWidth(120)
+        for edit in (self.prompt, self.options, self.key):
+            edit.returnPressed.connect(self._save_menu_details)
+        form.addRow("Prompt heard", self.prompt)
+        form.addRow("Options", self.options)
+        form.addRow("Key pressed", self.key)
+        self.menu_form.setVisible(False)
+        layout.addWidget(self.menu_form)
+        self._menu_step: str | None = None
+
+        self.figures = QLabel()
+        self.figures.setObjectName("figures")
+        self.figures.setWordWrap(True)
+        layout.addWidget(self.figures)
+
+        self.model = StepsModel(runner.zone, describe_phone_step, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._correct_time)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the map
+        layout.addWidget(self.table, 1)
+        hint = QLabel(
+            "Keys with the map focused (Ctrl+Shift+P): S M H P T R D E. "
+            "Double-click a step to correct its time; Delete removes it."
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.refresh()
+
+    def refresh(self) -> None:
+        steps = self.runner.steps(Instrument.PHONE)
+        self.model.set_steps(steps)
+        self.table.scrollToBottom()
+        fig = self.runner.measurements.phone
+        self.figures.setText(figures_text(fig) if fig else figures_text(_EMPTY))
+        on_hold = bool(steps) and self._on_hold(steps)
+        self.buttons[PhoneStep.HOLD_START].setText("Hold ended  (H)" if on_hold else "On hold  (H)")
+
+    @staticmethod
+    def _on_hold(steps: list[Step]) -> bool:
+        state = False
+        for step in steps:
+            if step.kind == PhoneStep.HOLD_START:
+                state = True
+            elif step.kind in (PhoneStep.HOLD_END, PhoneStep.HUMAN, PhoneStep.CALL_END):
+                state = False
+        return state
+
+    def record(self, kind: PhoneStep) -> None:
+        if self.runner.read_only:
+            return
+        steps = self.runner.steps(Instrument.PHONE)
+        if kind == PhoneStep.HOLD_START and self._on_hold(steps):
+            kind = PhoneStep.HOLD_END
+        step = self.run(lambda: self.runner.add_step(Instrument.PHONE, kind))
+        if isinstance(step, Step) and kind == PhoneStep.MENU:
+            self._menu_step = step.id
+            for edit in (self.prompt, self.options, self.key):
+                edit.clear()
+            self.menu_form.setVisible(True)
+            self.prompt.setFocus()
+
+    def _save_menu_details(self) -> None:
+        if self._menu_step is None:
+            return
+        data = {
+            "prompt": self.prompt.text().strip(),
+            "options": self.options.text().strip(),
+            "key": self.key.text().strip(),
+        }
+        step_id = self._menu_step
+        if self.run(lambda: self.runner.update_step(step_id, data=data)):
+            self._menu_step = None
+            self.menu_form.setVisible(False)
+            self.setFocus()
+
+    def _correct_time(self, index: Any) -> None:
+        step = self.model.step_at(index.row())
+        if step is None or self.runner.read_only:
+            return
+        dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
+        if dialog.exec():
+            moment = dialog.moment()
+            self.run(lambda: self.runner.update_step(step.id, at=moment))
+
+    def delete_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.runner.read_only:
+            return
+        step = self.model.step_at(rows[0].row())
+        if step is not None:
+            self.run(lambda: self.runner.delete_step(step.id))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            super().keyPressEvent(event)
+            return
+        if event.key() == Qt.Key.Key_Delete:
+            self.delete_selected()
+            return
+        text = event.text().upper()
+        for key, kind, _label in KEYS:
+            if text == key:
+                self.record(kind)
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+
+_EMPTY = PhoneFigures(False, 0, 0, 0, False, None, None, 0, 0, 0, 0, 0, 0, None, False)

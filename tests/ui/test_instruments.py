@@ -1,0 +1,295 @@
+"""Instruments in the runner, driven with the keyboard: a call, a website path, an e-mail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QDateTime, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from shopper.domain.instruments import EmailStep, Instrument, PhoneStep
+from shopper.services.audits import load_audit
+from shopper.services.context import AppContext
+from shopper.services.runner import AuditRunner
+from shopper.store.tables import AnswerSource, MomentKind
+from shopper.ui.runner.email_tracker import EmailTrackerPane
+from shopper.ui.runner.evidence import EvidenceModel
+from shopper.ui.runner.instrument_base import StepsModel
+from shopper.ui.runner.moments import MomentsModel
+from shopper.ui.runner.phone_map import describe_phone_step
+from shopper.ui.runner.view import AuditRunnerView
+from tests.ui.helpers import Keyboard, new_audit, show
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+class Clock:
+    """A clock the test moves forward, so recorded steps have known times."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def open_view(
+    qtbot: QtBot, ctx: AppContext, audit_id: str, clock: Clock | None = None, png: bytes = b""
+) -> AuditRunnerView:
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit_id, clock=clock or Clock(), zone="UTC")
+    view = AuditRunnerView(runner, ctx.data_dir, (lambda: png) if png else None)
+    show(qtbot, view)
+    view.focus_item()
+    return view
+
+
+def png_bytes(color: str = "red") -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def stored(ctx: AppContext, audit_id: str) -> dict[str, object]:
+    return load_audit(engine=ctx.engine, audit_id=audit_id).values
+
+
+def test_phone_call_recorded_with_keys_fills_items(qtbot: QtBot, ctx: AppContext) -> None:
+    clock = Clock()
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id, clock)
+    keys = Keyboard(qtbot)
+    keys.press(Qt.Key.Key_P, CTRL_SHIFT)
+    assert view.phone_map is not None
+    assert keys.focus() is view.phone_map
+    keys.press("s")
+    clock.advance(10)
+    keys.press("m")
+    assert isinstance(keys.focus(), QLineEdit)  # the prompt heard
+    keys.type("For billing press 2")
+    keys.press(Qt.Key.Key_Return)
+    assert keys.focus() is view.phone_map
+    clock.advance(20)
+    keys.press("h")
+    clock.advance(90)
+    keys.press("p")
+    clock.advance(30)
+    keys.press("r")
+    clock.advance(60)
+    keys.press("e")
+
+    values = stored(ctx, audit_id)
+    assert values["reached_human"] == "yes"
+    assert values["menu_depth"] == 1
+    assert values["menu_prompts"] == 1
+    assert values["hold_time"] == 90.0
+    assert values["time_to_human"] == 120.0
+    assert values["greeting_wait"] == 10.0
+    assert values["repeated_info"] == 1
+    steps = view.runner.steps(Instrument.PHONE)
+    assert [s.kind for s in steps] == [
+        "call_start",
+        "menu",
+        "hold_start",
+        "human",
+        "repeat",
+        "call_end",
+    ]
+    assert steps[1].data["prompt"] == "For billing press 2"
+    assert "Depth 1" in view.phone_map.figures.text()
+    # The item panel says where the answer came from.
+    view.go_to("hold_time")
+    assert "phone-tree map" in view.measured_label.text()
+
+
+def test_override_is_shown_and_kept(qtbot: QtBot, ctx: AppContext) -> None:
+    clock = Clock()
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id, clock)
+    assert view.phone_map is not None
+    view.phone_map.record(PhoneStep.CALL_START)
+    clock.advance(5)
+    view.phone_map.record(PhoneStep.MENU)
+    view.go_to("menu_depth")
+    keys = Keyboard(qtbot)
+    line = keys.focus()
+    assert isinstance(line, QLineEdit) and line.text() == "1"
+    line.selectAll()
+    keys.type("3")
+    keys.press(Qt.Key.Key_Return)
+    assert view.runner.is_override("menu_depth")
+    view.go_to("menu_depth")
+    assert view.measured_label.text().startswith("Overridden")
+    assert view.use_measured_button.isVisible()
+    # A later step does not overwrite the shopper's answer.
+    view.phone_map.record(PhoneStep.MENU)
+    assert stored(ctx, audit_id)["menu_depth"] == 3
+    view.use_measured()
+    detail = load_audit(engine=ctx.engine, audit_id=audit_id)
+    assert detail.values["menu_depth"] == 2
+    assert detail.answers["menu_depth"].source == AnswerSource.INSTRUMENT
+
+
+def test_website_path_recorded_with_keyboard(qtbot: QtBot, ctx: AppContext) -> None:
+    clock = Clock()
+    audit_id = new_audit(ctx, touchpoint="website")
+    view = open_view(qtbot, ctx, audit_id, clock, png=png_bytes())
+    keys = Keyboard(qtbot)
+    keys.press(Qt.Key.Key_W, CTRL_SHIFT)
+    pane = view.web_path
+    assert pane is not None and keys.focus() is pane.url
+    keys.type("https://example.com/")
+    keys.press(Qt.Key.Key_Return)
+    clock.advance(25)
+    keys.type("https://example.com/help")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Help centre")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Help")
+    keys.press(Qt.Key.Key_Return)
+    clock.advance(20)
+    pane.url.setText("https://example.com/contact")
+    pane.clicked.setText("Contact us")
+    pane.channel_boxes["email"].setChecked(True)
+    pane.channel_boxes["web_form"].setChecked(True)
+    pane.add_page(screenshot=True)
+    clock.advance(5)
+    pane.channel.setCurrentIndex(pane.channel.findData("web_form"))
+    pane.channel_boxes["web_form"].setChecked(True)
+    pane.found()
+
+    values = stored(ctx, audit_id)
+    assert values["clicks_to_contact"] == 2
+    assert values["time_to_contact"] == 50.0
+    assert values["channel_found"] == "web_form"
+    assert values["channels_offered"] == ["email", "web_form"]
+    assert values["contact_on_home"] == "no"
+    steps = view.runner.steps(Instrument.WEB)
+    assert steps[1].data["title"] == "Help centre" and steps[1].data["clicked"] == "Help"
+    assert steps[2].data.get("evidence_id")
+    assert len(view.runner.evidence) == 1
+
+
+def test_email_exchange_in_business_hours(qtbot: QtBot, ctx: AppContext) -> None:
+    audit_id = new_audit(ctx, touchpoint="email")
+    view = open_view(qtbot, ctx, audit_id)
+    pane = view.instruments.widget(0)
+    assert isinstance(pane, EmailTrackerPane)
+    # The company (Acme Ltd) keeps the default hours: Mon-Fri 09:00-17:00 UTC.
+    friday_4pm = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+    monday_10am = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    pane.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(friday_4pm.timestamp())))
+    pane.subject.setText("Where is my order?")
+    pane.record(EmailStep.SENT)
+    assert "No reply yet" in pane.figures.text()
+    pane.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(monday_10am.timestamp())))
+    pane.record(EmailStep.REPLY)
+    values = stored(ctx, audit_id)
+    assert values["reply_received"] == "yes"
+    assert values["response_business_hours"] == 2.0
+    assert values["response_calendar_hours"] == 66.0
+    assert "2.0 h" in pane.figures.text()
+    # A reply dated before the enquiry is refused and nothing changes.
+    pane.when.setDateTime(
+        QDateTime.fromSecsSinceEpoch(int((friday_4pm - timedelta(days=1)).timestamp()))
+    )
+    pane.record(EmailStep.REPLY)
+    assert len(view.runner.steps(Instrument.EMAIL)) == 2
+
+
+def test_moments_by_shortcut_with_note(qtbot: QtBot, ctx: AppContext) -> None:
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id)
+    keys = Keyboard(qtbot)
+    current = view.current.id
+    keys.press(Qt.Key.Key_B, CTRL_SHIFT)
+    assert keys.focus() is view.moments_pane.note
+    keys.type("Agent sighed loudly")
+    keys.press(Qt.Key.Key_Return)
+    keys.press(Qt.Key.Key_G, CTRL_SHIFT)
+    keys.type("Offered a callback")
+    view.flush()
+    moments = load_audit(engine=ctx.engine, audit_id=audit_id).moments
+    assert [(m.kind, m.note, m.item_id) for m in moments] == [
+        (MomentKind.BAD, "Agent sighed loudly", current),
+        (MomentKind.GOOD, "Offered a callback", current),
+    ]
+    assert "1 good · 1 bad · 0 friction" in view.moments_label.text()
+
+
+def test_stopwatch_split_fills_current_duration_item(qtbot: QtBot, ctx: AppContext) -> None:
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id)
+    view.go_to("hold_time")
+    stopwatch = view.stopwatch
+    stopwatch._accumulated = 95_000  # 1:35 already timed
+    stopwatch.split()
+    keys = Keyboard(qtbot)
+    keys.press(Qt.Key.Key_F8)
+    assert stored(ctx, audit_id)["hold_time"] == 95.0
+    # Or give a split to any duration item from the list.
+    stopwatch.target.setCurrentIndex(stopwatch.target.findData("greeting_wait"))
+    stopwatch.assign_selected()
+    assert stored(ctx, audit_id)["greeting_wait"] == 95.0
+
+
+@pytest.mark.filterwarnings("ignore:Function.*QDragEnterEvent.*deprecated:DeprecationWarning")
+def test_evidence_attached_by_drop_and_refused_when_bad(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id)
+    good = tmp_path / "receipt.png"
+    good.write_bytes(png_bytes())
+    fake = tmp_path / "photo.png"
+    fake.write_text("not an image", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(good)), QUrl.fromLocalFile(str(fake))])
+    where, action = QPointF(5, 5), Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    # Qt delivers a drop only to a widget that accepted the drag entering it.
+    enter = QDragEnterEvent(where.toPoint(), action, mime, buttons, mods)
+    QApplication.sendEvent(view.panel, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(view.panel, QDropEvent(where, action, mime, buttons, mods))
+    records = view.runner.evidence
+    assert len(records) == 1
+    assert records[0].item_id == view.current.id and records[0].filename == "receipt.png"
+    assert "1 file attached" in view.evidence_label.text()
+    assert len(load_audit(engine=ctx.engine, audit_id=audit_id).evidence) == 1
+
+
+@pytest.mark.parametrize("model_name", ["steps", "moments", "evidence"])
+def test_instrument_models(qtmodeltester: object, ctx: AppContext, model_name: str) -> None:
+    audit_id = new_audit(ctx)
+    clock = Clock()
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit_id, clock=clock, zone="UTC")
+    runner.add_step("phone", "call_start")
+    clock.advance(3)
+    runner.add_step("phone", "menu", data={"prompt": "Hello & <b>welcome</b>"})
+    runner.add_moment(MomentKind.FRICTION, note="Long wait")
+    runner.attach(data_dir=ctx.data_dir, data=png_bytes(), filename="a.png", item_id="hold_time")
+    model: object
+    if model_name == "steps":
+        steps_model = StepsModel("UTC", describe_phone_step)
+        steps_model.set_steps(runner.steps("phone"))
+        assert steps_model.index(1, 3).data() == "“Hello & <b>welcome</b>”"
+        model = steps_model
+    elif model_name == "moments":
+        moments_model = MomentsModel(runner)
+        moments_model.reload()
+        model = moments_model
+    else:
+        evidence_model = EvidenceModel(runner, ctx.data_dir)
+        evidence_model.reload()
+        assert evidence_model.index(0, 0).data() == "a.png"
+        model = evidence_model
+    qtmodeltester.check(model, force_py=True)  # type: ignore[attr-defined]
