@@ -418,3 +418,26 @@ def test_audit_id_prefix_wildcards_are_literal(
 ) -> None:
     err = user_error(capsys, "--data-dir", demo_dir, "audits", "show", "____")
     assert "no audit" in err
+
+
+def test_audits_waiting(capsys: pytest.CaptureFixture[str], tmp_dir: str) -> None:
+    from datetime import UTC, datetime
+
+    from shopper.services.audits import start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.context import AppContext
+    from shopper.services.runner import AuditRunner
+    from shopper.services.templates import list_templates
+
+    ctx = AppContext.open(Path(tmp_dir))
+    company = create_company(engine=ctx.engine, data=CompanyInput(name="Słow & Co"))
+    email = next(t for t in list_templates(engine=ctx.engine, touchpoint="email") if t.builtin)
+    audit = start_audit(engine=ctx.engine, company_id=company.id, template_id=email.id)
+    AuditRunner(engine=ctx.engine, audit_id=audit.id).add_step(
+        "email", "sent", at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    )
+    ctx.close()
+    rows = json.loads(ok(capsys, "--data-dir", tmp_dir, "audits", "waiting", "--json"))
+    assert [(r["audit_id"], r["company"]) for r in rows] == [(audit.id, "Słow & Co")]
+    assert rows[0]["waited_hours"] > 24
+    assert "Słow & Co" in ok(capsys, "--data-dir", tmp_dir, "audits", "waiting")

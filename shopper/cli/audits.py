@@ -24,6 +24,10 @@ def register(sub: Subparsers) -> None:
     a_show = a_sub.add_parser("show", help="show one audit with its answers and scores")
     a_show.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
     a_show.add_argument("--json", action="store_true")
+    a_wait = a_sub.add_parser(
+        "waiting", help="enquiries still waiting for a reply, with how long they have waited"
+    )
+    a_wait.add_argument("--json", action="store_true")
     audits.set_defaults(handler=cmd_audits)
 
 
@@ -38,6 +42,8 @@ def cmd_audits(args: argparse.Namespace) -> int:
     from shopper.services.companies import find_company
 
     ctx = open_context(args)
+    if args.audits_command == "waiting":
+        return _print_waiting(ctx, as_json=args.json)
     if args.audits_command == "show":
         audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
         data = audit_to_json(load_audit(engine=ctx.engine, audit_id=audit_id))
@@ -107,3 +113,33 @@ def _print_audit(data: dict[str, Any]) -> None:
             print(f"  [{item['outcome']:<10}] {item['prompt']}: {answer}")
             if item["note"]:
                 print(f"               note: {item['note']}")
+
+
+def _print_waiting(ctx: Any, *, as_json: bool) -> int:
+    from shopper.services.instruments import waiting_replies
+
+    rows = waiting_replies(engine=ctx.engine)
+    if as_json:
+        print_json(
+            [
+                {
+                    "audit_id": r.audit_id,
+                    "company": r.company_name,
+                    "touchpoint": r.touchpoint,
+                    "sent_at": r.sent_at.isoformat(timespec="seconds"),
+                    "waited_hours": round(r.waited_hours, 2),
+                    "waited_business_hours": round(r.waited_business_hours, 2),
+                }
+                for r in rows
+            ]
+        )
+        return EXIT_OK
+    if not rows:
+        print("No enquiry is waiting for a reply.", file=sys.stderr)
+    for r in rows:
+        print(
+            f"{r.audit_id[:8]}  {r.sent_at:%Y-%m-%d %H:%M} UTC  {r.company_name[:28]:<28}  "
+            f"{touchpoint_label(r.touchpoint):<18}  waited {r.waited_hours:6.1f} h "
+            f"({r.waited_business_hours:.1f} business h)"
+        )
+    return EXIT_OK

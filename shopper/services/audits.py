@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from shopper.domain.answers import format_answer
 from shopper.domain.clock import local_zone_name, now_utc
 from shopper.domain.errors import NotFoundError, ShopperError
+from shopper.domain.instruments import Instrument, Step
 from shopper.domain.scoring import AuditScore, score_audit
 from shopper.domain.template import Template, touchpoint_label
 from shopper.services.templates import get_template
@@ -26,6 +27,7 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    MomentKind,
 )
 
 
@@ -234,7 +236,76 @@ def audit_to_json(detail: AuditDetail) -> dict[str, Any]:
             {"kind": e.kind, "at": _iso(e.at), "tz": e.tz, "detail": e.detail}
             for e in detail.events
         ],
+        "instruments": instruments_to_json(detail),
+        "moments": [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "at": _iso(m.at),
+                "tz": m.tz,
+                "note": m.note,
+                "item_id": m.item_id,
+            }
+            for m in sorted(detail.moments, key=lambda m: m.at)
+        ],
+        "moment_counts": {
+            kind: sum(1 for m in detail.moments if m.kind == kind) for kind in MomentKind.LABELS
+        },
+        "evidence": [
+            {
+                "id": e.id,
+                "item_id": e.item_id,
+                "moment_id": e.moment_id,
+                "sha256": e.sha256,
+                "kind": e.kind,
+                "filename": e.filename,
+                "size": e.size,
+                "added_at": _iso(e.added_at),
+            }
+            for e in detail.evidence
+        ],
     }
+
+
+def instruments_to_json(detail: AuditDetail) -> dict[str, Any]:
+    """Each instrument's steps and computed figures (and an error if the steps contradict)."""
+    from shopper.services.instruments import measure
+
+    steps = [(e.instrument, Step(e.id, e.kind, e.at, e.decoded())) for e in detail.steps]
+    result: dict[str, Any] = {}
+    try:
+        measurements = measure(
+            template=detail.template,
+            company=detail.company,
+            steps=steps,
+            zone=detail.audit.started_tz,
+        )
+    except ShopperError as exc:
+        return {"error": str(exc)}
+    for instrument in Instrument:
+        figures = getattr(measurements, instrument.value)
+        if figures is None:
+            continue
+        result[instrument.value] = {
+            "figures": {k: _jsonable(v) for k, v in asdict(figures).items()},
+            "steps": [
+                {"id": st.id, "kind": st.kind, "at": _iso(st.at), "data": dict(st.data)}
+                for i, st in sorted(steps, key=lambda pair: pair[1].at)
+                if i == instrument.value
+            ],
+            "fills": sorted(
+                item for item, source in measurements.sources.items() if source == instrument
+            ),
+        }
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 def _round(value: float | None) -> float | None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import Engine
 
 from shopper.domain.answers import normalize_answer
 from shopper.domain.business_hours import BusinessCalendar
@@ -19,10 +22,13 @@ from shopper.domain.instruments import (
     email_item_values,
     phone_figures,
     phone_item_values,
+    waited_hours,
     web_figures,
     web_item_values,
 )
 from shopper.domain.template import Template
+from shopper.store import repo
+from shopper.store.engine import session_scope
 from shopper.store.tables import Company
 
 INSTRUMENT_LABELS = {
@@ -96,3 +102,43 @@ def measure(
                 continue  # a user template whose item of that id takes another kind of answer
             sources[item_id] = instrument
     return Measurements(phone, web, email, items, sources)
+
+
+@dataclass(frozen=True)
+class WaitingReply:
+    """An enquiry still waiting for its answer, and how long it has waited."""
+
+    audit_id: str
+    company_name: str
+    touchpoint: str
+    sent_at: datetime
+    waited_hours: float
+    waited_business_hours: float
+
+
+def waiting_replies(*, engine: Engine, now: datetime | None = None) -> list[WaitingReply]:
+    """Every enquiry across all audits with no reply recorded yet, longest wait first."""
+    moment = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        rows = repo.waiting_enquiries(session=session)
+        companies = {
+            c.id: c
+            for c in repo.list_companies(session=session)
+            if c.id in {r.company_id for r in rows}
+        }
+    result = []
+    for row in rows:
+        calendar_h, business_h = waited_hours(
+            row.sent_at, moment, calendar_of(companies[row.company_id])
+        )
+        result.append(
+            WaitingReply(
+                row.audit_id,
+                row.company_name,
+                row.touchpoint,
+                row.sent_at,
+                max(calendar_h, 0.0),
+                business_h,
+            )
+        )
+    return result

@@ -299,3 +299,42 @@ def test_update_company_validates_and_saves(ctx: AppContext) -> None:
     assert stored.updated_at >= stored.created_at
     with pytest.raises(NotFoundError):
         update_company(engine=ctx.engine, company_id="missing", data=CompanyInput(name="X"))
+
+
+def test_audit_to_json_has_instruments_moments_and_evidence(
+    ctx: AppContext, phone: Template, company_id: str
+) -> None:
+    from datetime import timedelta
+    from io import BytesIO
+
+    from PIL import Image
+
+    from shopper.services.instruments import waiting_replies
+
+    audit = start_audit(engine=ctx.engine, company_id=company_id, template_id=phone.id)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit.id, zone="UTC")
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    for offset, kind in ((0, "call_start"), (15, "menu"), (40, "human"), (200, "call_end")):
+        runner.add_step("phone", kind, at=start + timedelta(seconds=offset))
+    runner.add_step("email", "sent", at=start)
+    runner.add_moment("bad", note="Hung up on & <i>ignored</i>")
+    image = BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "PNG")
+    runner.attach(data_dir=ctx.data_dir, data=image.getvalue(), filename="x.png", item_id="overall")
+
+    data = audit_to_json(load_audit(engine=ctx.engine, audit_id=audit.id))
+    json.dumps(data)
+    phone_json = data["instruments"]["phone"]
+    assert phone_json["figures"]["time_to_human"] == 40.0
+    assert phone_json["figures"]["menu_prompts"] == 1
+    assert [s["kind"] for s in phone_json["steps"]] == ["call_start", "menu", "human", "call_end"]
+    assert "reached_human" in phone_json["fills"]
+    assert data["instruments"]["email"]["figures"]["replied_at"] is None
+    assert data["moments"][0]["note"] == "Hung up on & <i>ignored</i>"
+    assert data["moment_counts"] == {"good": 0, "bad": 1, "friction": 0}
+    assert (
+        data["evidence"][0]["filename"] == "x.png" and data["evidence"][0]["item_id"] == "overall"
+    )
+    waiting = waiting_replies(engine=ctx.engine, now=start + timedelta(days=3))
+    assert [w.audit_id for w in waiting] == [audit.id]
+    assert waiting[0].waited_hours == 72.0

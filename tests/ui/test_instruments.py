@@ -293,3 +293,20 @@ def test_instrument_models(qtmodeltester: object, ctx: AppContext, model_name: s
         assert evidence_model.index(0, 0).data() == "a.png"
         model = evidence_model
     qtmodeltester.check(model, force_py=True)  # type: ignore[attr-defined]
+
+
+def test_waiting_dialog_opens_the_audit(
+    qtbot: QtBot, qtmodeltester: object, ctx: AppContext
+) -> None:
+    from shopper.services.instruments import waiting_replies
+    from shopper.ui.waiting import WaitingDialog, WaitingModel
+
+    audit_id = new_audit(ctx, touchpoint="email")
+    AuditRunner(engine=ctx.engine, audit_id=audit_id).add_step("email", "sent")
+    rows = waiting_replies(engine=ctx.engine)
+    qtmodeltester.check(WaitingModel(rows), force_py=True)  # type: ignore[attr-defined]
+    dialog = WaitingDialog(rows)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.open_audit) as signal:
+        dialog.table.activated.emit(dialog.model.index(0, 0))
+    assert signal.args == [audit_id]

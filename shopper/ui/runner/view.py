@@ -368,6 +368,11 @@ class AuditRunnerView(QWidget):
             if pane is not self.sender():
                 pane.refresh()
 
+    def show_instrument(self, title: str) -> None:
+        for index in range(self.instruments.count()):
+            if self.instruments.tabText(index) == title:
+                self.instruments.setCurrentIndex(index)
+
     def log_moment(self, kind: str) -> None:
         self.instruments.setCurrentWidget(self.moments_pane)
         self.moments_pane.log(kind)
