@@ -181,28 +181,30 @@ def test_website_path_recorded_with_keyboard(qtbot: QtBot, ctx: AppContext) -> N
 def test_email_exchange_in_business_hours(qtbot: QtBot, ctx: AppContext) -> None:
     audit_id = new_audit(ctx, touchpoint="email")
     view = open_view(qtbot, ctx, audit_id)
-    pane = view.instruments.widget(0)
+    pane = view.email_tracker
     assert isinstance(pane, EmailTrackerPane)
-    # The company (Acme Ltd) keeps the default hours: Mon-Fri 09:00-17:00 UTC.
-    friday_4pm = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-    monday_10am = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    pane.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(friday_4pm.timestamp())))
-    pane.subject.setText("Where is my order?")
-    pane.record(EmailStep.SENT)
+    keys = Keyboard(qtbot)
+    alt = Qt.KeyboardModifier.AltModifier
+    # The company (Acme Ltd) keeps the default hours: Mon-Fri 09:00-17:00, here in UTC.
+    keys.press(Qt.Key.Key_E, CTRL_SHIFT)
+    assert keys.focus() is pane.when
+    keys.type("2026-11-20 16:00")  # a Friday, an hour before closing
+    keys.press(Qt.Key.Key_S, alt)
     assert "No reply yet" in pane.figures.text()
-    pane.when.setDateTime(QDateTime.fromSecsSinceEpoch(int(monday_10am.timestamp())))
-    pane.record(EmailStep.REPLY)
+    keys.press(Qt.Key.Key_E, CTRL_SHIFT)
+    keys.type("2026-11-23 10:00")  # Monday, an hour after opening
+    keys.press(Qt.Key.Key_R, alt)
     values = stored(ctx, audit_id)
     assert values["reply_received"] == "yes"
     assert values["response_business_hours"] == 2.0
     assert values["response_calendar_hours"] == 66.0
     assert "2.0 h" in pane.figures.text()
     # A reply dated before the enquiry is refused and nothing changes.
-    pane.when.setDateTime(
-        QDateTime.fromSecsSinceEpoch(int((friday_4pm - timedelta(days=1)).timestamp()))
-    )
-    pane.record(EmailStep.REPLY)
+    keys.press(Qt.Key.Key_E, CTRL_SHIFT)
+    keys.type("2026-11-19 16:00")
+    keys.press(Qt.Key.Key_R, alt)
     assert len(view.runner.steps(Instrument.EMAIL)) == 2
+    assert stored(ctx, audit_id)["response_business_hours"] == 2.0
 
 
 def test_moments_by_shortcut_with_note(qtbot: QtBot, ctx: AppContext) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateTimeEdit,
@@ -62,14 +63,17 @@ class EmailTrackerPane(InstrumentPane):
         row.addWidget(self.subject, 1)
         layout.addLayout(row)
         buttons = QHBoxLayout()
-        for label, kind in (
-            ("Enquiry sent", EmailStep.SENT),
-            ("Reply received", EmailStep.REPLY),
-            ("Follow-up received", EmailStep.FOLLOW_UP),
+        for label, keys, kind in (
+            ("Enquiry sent", "Alt+S", EmailStep.SENT),
+            ("Reply received", "Alt+R", EmailStep.REPLY),
+            ("Follow-up received", "Alt+O", EmailStep.FOLLOW_UP),
         ):
-            button = QPushButton(label)
+            button = QPushButton(f"{label} ({keys})")
             button.clicked.connect(lambda _=False, k=kind: self.record(k))
             buttons.addWidget(button)
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda k=kind: self.record(k))
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.figures = QLabel()
@@ -86,6 +90,11 @@ class EmailTrackerPane(InstrumentPane):
         self.table.doubleClicked.connect(self._correct_time)
         layout.addWidget(self.table, 1)
         self.refresh()
+
+    def focus_entry(self) -> None:
+        """Ctrl+Shift+E: type the time, then Alt+S, Alt+R or Alt+O records the step."""
+        self.when.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.when.selectAll()
 
     def moment(self) -> datetime:
         return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)

@@ -309,6 +309,7 @@ class AuditRunnerView(QWidget):
             ("Ctrl+Shift+C", self.evidence_pane.capture_screen),
             ("Ctrl+Shift+P", self.focus_phone_map),
             ("Ctrl+Shift+W", self.focus_web_path),
+            ("Ctrl+Shift+E", self.focus_email),
             ("F6", self.stopwatch.toggle),
             ("F7", self.stopwatch.split),
             ("F8", self.stopwatch.assign_to_current),
@@ -333,8 +334,10 @@ class AuditRunnerView(QWidget):
         if Instrument.WEB in offered:
             self.web_path = WebPathPane(runner, self.data_dir, self.capture)
             panes.append((self.web_path, "Website path"))
+        self.email_tracker: EmailTrackerPane | None = None
         if Instrument.EMAIL in offered:
-            panes.append((EmailTrackerPane(runner), "E-mail"))
+            self.email_tracker = EmailTrackerPane(runner)
+            panes.append((self.email_tracker, "E-mail"))
         self.stopwatch = StopwatchPane(runner, lambda: self.current)
         self.moments_pane = MomentsPane(runner, lambda: self.current)
         self.moments_pane.return_focus = self.focus_item
@@ -386,6 +389,11 @@ class AuditRunnerView(QWidget):
         if self.web_path is not None:
             self.instruments.setCurrentWidget(self.web_path)
             self.web_path.focus_entry()
+
+    def focus_email(self) -> None:
+        if self.email_tracker is not None:
+            self.instruments.setCurrentWidget(self.email_tracker)
+            self.email_tracker.focus_entry()
 
     def use_measured(self) -> None:
         item_id = self.current.id
