@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QDateTime, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from shopper.domain.instruments import EmailStep, Instrument, PhoneStep
+from shopper.domain.instruments import Instrument, PhoneStep
 from shopper.services.audits import load_audit
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
