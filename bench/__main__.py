@@ -1,0 +1,269 @@
+"""`make bench`: Shopper's speed as ratios against the floor of its stack.
+
+Every figure is the median of several runs after a warm-up, next to the same
+work done by the bare stack (a bare PySide6 window, a raw sqlite3 commit, the
+raw SQL query, bare reportlab) in the same run, so a busy machine slows both.
+Prints one table and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["SHOPPER_HEADLESS"] = "1"
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+
+
+@dataclass
+class Figure:
+    name: str
+    ours_ms: float
+    floor_ms: float | None
+    target: str
+    met: bool
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours_ms / self.floor_ms if self.floor_ms else None
+
+
+def timed(work: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:
+    """Milliseconds of each run after `warmup` unmeasured runs."""
+    for _ in range(warmup):
+        work()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def ratio_figure(name: str, ours: float, floor: float, limit: float, extra: str = "") -> Figure:
+    met = ours / floor <= limit
+    return Figure(name, ours, floor, f"ratio <= {limit:g}{extra}", met)
+
+
+# -- set-up ----------------------------------------------------------------------
+
+
+def make_demo(folder: Path, audits: int) -> float:
+    """Run `shopper demo` as a user would; returns its wall time in ms."""
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shopper",
+            "--data-dir",
+            str(folder),
+            "demo",
+            "--audits",
+            str(audits),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return (time.perf_counter() - start) * 1000
+
+
+# -- figures ---------------------------------------------------------------------
+
+
+def startup_ms(mode: str, data_dir: Path) -> tuple[float, float]:
+    """(ms from process start to first paint, peak RSS in MB) of one fresh process."""
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.startup", mode, str(data_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.split()
+    painted, rss = float(out[0]), float(out[1])
+    if painted < 0:
+        raise RuntimeError(f"{mode} never painted")
+    return (painted - start) * 1000, rss
+
+
+def startup_figures(empty: Path, big: Path, runs: int) -> list[Figure]:
+    figures = []
+    floor = [startup_ms("floor", empty) for _ in range(runs + 1)][1:]
+    floor_ms = median([f[0] for f in floor])
+    floor_rss = median([f[1] for f in floor])
+    for label, folder, limit in (
+        ("start-up to first paint, empty database", empty, 1.5),
+        ("start-up to first paint, 10,000 audits", big, 1.8),
+    ):
+        ours = [startup_ms("app", folder) for _ in range(runs + 1)][1:]
+        figures.append(ratio_figure(label, median([o[0] for o in ours]), floor_ms, limit))
+        if folder is big:
+            rss = median([o[1] for o in ours])
+            figures.append(
+                Figure(
+                    "memory with 10,000 audits on the main window (MB)",
+                    rss,
+                    floor_rss,
+                    "under 300 MB",
+                    rss < 300,
+                    "values are MB, not ms",
+                )
+            )
+    return figures
+
+
+def save_answer_figures(big: Path, answers: int) -> list[Figure]:
+    from shopper.services.audits import start_audit
+    from shopper.services.context import AppContext
+    from shopper.services.runner import AuditRunner
+    from shopper.services.templates import list_templates
+    from shopper.store.engine import SQLITE_PRAGMAS
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-save-"))
+    shutil.copytree(big, folder, dirs_exist_ok=True)
+    ctx = AppContext.open(folder)
+    phone = next(t for t in list_templates(engine=ctx.engine, touchpoint="phone") if t.builtin)
+    from shopper.services.companies import list_companies
+
+    company = list_companies(engine=ctx.engine)[0]
+    audit = start_audit(engine=ctx.engine, company_id=company.id, template_id=phone.id)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
+    counter = iter(range(10**9))
+    ours = timed(lambda: runner.set_answer("overall", 1 + next(counter) % 5), answers, warmup=20)
+    ctx.close()
+
+    raw = sqlite3.connect(folder / "shopper.db", isolation_level=None)
+    for pragma in SQLITE_PRAGMAS:
+        raw.execute(pragma)
+    now = datetime.now(UTC).isoformat()
+
+    def raw_save() -> None:
+        raw.execute("BEGIN")
+        raw.execute(
+            "INSERT OR REPLACE INTO answer (audit_id, item_id, value, note, answered_at, "
+            "answered_tz, source) VALUES (?, ?, ?, '', ?, 'UTC', 'shopper')",
+            (audit.id, "overall", str(1 + next(counter) % 5), now),
+        )
+        raw.execute("COMMIT")
+
+    floor = timed(raw_save, answers, warmup=20)
+    raw.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return [
+        ratio_figure("save one answer (median)", median(ours), median(floor), 1.5),
+        ratio_figure("save one answer (p99)", p99(ours), p99(floor), 1.5),
+    ]
+
+
+def audit_list_figure(big: Path, runs: int) -> Figure:
+    from shopper.services.audits import list_audits
+    from shopper.services.context import AppContext
+
+    ctx = AppContext.open(big)
+    ours = timed(lambda: list_audits(engine=ctx.engine), runs)
+    ctx.close()
+    raw = sqlite3.connect(big / "shopper.db")
+    sql = (
+        "SELECT a.id, a.company_id, c.name, a.touchpoint, t.title, a.template_id, "
+        "a.template_version, a.shopper, a.status, a.started_at, a.started_tz, a.completed_at, "
+        "a.score_percent, a.verdict, a.passed, a.critical_failures, a.answered, a.visible "
+        "FROM audit a JOIN company c ON c.id = a.company_id JOIN template_version t "
+        "ON t.template_id = a.template_id AND t.version = a.template_version "
+        "ORDER BY a.started_at DESC, a.id"
+    )
+    floor = timed(lambda: raw.execute(sql).fetchall(), runs)
+    raw.close()
+    return ratio_figure("audits list, 10,000 audits", median(ours), median(floor), 3)
+
+
+def demo_figure(ms: float) -> Figure:
+    return Figure("shopper demo --audits 10000", ms, None, "under 60 s", ms < 60_000)
+
+
+# -- output ----------------------------------------------------------------------
+
+
+def print_table(figures: list[Figure]) -> None:
+    header = f"{'figure':<52} {'ours':>10} {'floor':>10} {'ratio':>7}  {'target':<24} met"
+    print(header)
+    print("-" * len(header))
+    for f in figures:
+        floor = f"{f.floor_ms:10.1f}" if f.floor_ms is not None else f"{'—':>10}"
+        ratio = f"{f.ratio:7.2f}" if f.ratio is not None else f"{'—':>7}"
+        print(
+            f"{f.name:<52} {f.ours_ms:10.1f} {floor} {ratio}  {f.target:<24} "
+            f"{'yes' if f.met else 'NO'}"
+        )
+    print("\nTimes in ms (memory in MB); each the median of several runs after a warm-up.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument("--answers", type=int, default=1000, help="answers to save (default 1000)")
+    parser.add_argument("--audits", type=int, default=10_000, help="audits in the big database")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="shopper-bench-"))
+    empty, big = work / "empty", work / "big"
+    figures: list[Figure] = []
+    try:
+        make_demo(empty, 0)
+        demo_ms = make_demo(big, args.audits)
+        figures.append(demo_figure(demo_ms))
+        figures += startup_figures(empty, big, args.runs)
+        figures += save_answer_figures(big, args.answers)
+        figures.append(audit_list_figure(big, args.runs))
+        for extra in EXTRA_FIGURES:
+            figures.append(extra(big, args.runs))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(figures)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "taken": datetime.now(UTC).isoformat(timespec="seconds"),
+                "python": sys.version.split()[0],
+                "sqlite": sqlite3.sqlite_version,
+                "figures": [asdict(f) | {"ratio": f.ratio} for f in figures],
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"Written to {RESULTS.relative_to(ROOT)}")
+    return 0 if all(f.met for f in figures) else 1
+
+
+EXTRA_FIGURES: list[Callable[[Path, int], Figure]] = []
+"""Figures of features measured against their own floors (comparison, PDF, import)."""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
