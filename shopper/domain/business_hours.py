@@ -47,6 +47,10 @@ class BusinessCalendar:
 
     def open_intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The UTC intervals the company is open between two instants."""
+        _require_aware(start, end)
+        # In UTC: Python compares and subtracts two datetimes sharing a tzinfo by their
+        # wall-clock fields, which is off by the DST shift across a change.
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         zone = ZoneInfo(self.zone)
         first = start.astimezone(zone).date() - timedelta(days=1)
         last = end.astimezone(zone).date() + timedelta(days=1)
@@ -66,6 +70,7 @@ class BusinessCalendar:
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of opening time between two aware instants (0 if end <= start)."""
         _require_aware(start, end)
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         return sum((hi - lo).total_seconds() for lo, hi in self.open_intervals(start, end))
@@ -112,6 +117,7 @@ def response_time(calendar: BusinessCalendar, sent: datetime, replied: datetime)
         ShopperError: the reply is dated before the enquiry.
     """
     _require_aware(sent, replied)
+    sent, replied = sent.astimezone(UTC), replied.astimezone(UTC)  # real time, not wall clock
     if replied < sent:
         raise ShopperError(
             "a reply cannot arrive before the enquiry was sent "

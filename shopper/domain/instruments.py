@@ -8,8 +8,8 @@ matching checklist items (`PHONE_ITEMS`, `WEB_ITEMS`, `EMAIL_ITEMS`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -89,11 +89,19 @@ class Step:
 
 
 def _ordered(steps: Sequence[Step]) -> list[Step]:
-    return sorted(steps, key=lambda s: s.at)
+    """The steps in time order, timed in UTC.
+
+    Python compares and subtracts two datetimes sharing a tzinfo by their wall-clock
+    fields; in UTC a step across a DST change is ordered and timed in real time.
+    """
+    return sorted(
+        (s if s.at.tzinfo is UTC else replace(s, at=s.at.astimezone(UTC)) for s in steps),
+        key=lambda s: s.at,
+    )
 
 
 def _seconds(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds()
+    return (b.astimezone(UTC) - a.astimezone(UTC)).total_seconds()
 
 
 # -- phone tree ------------------------------------------------------------------
@@ -352,4 +360,4 @@ def waited_hours(
     sent_at: datetime, now: datetime, calendar: BusinessCalendar
 ) -> tuple[float, float]:
     """How long an unanswered enquiry has waited: (calendar hours, business hours)."""
-    return (now - sent_at).total_seconds() / 3600, calendar.business_seconds(sent_at, now) / 3600
+    return _seconds(sent_at, now) / 3600, calendar.business_seconds(sent_at, now) / 3600

@@ -33,6 +33,19 @@ IMAGE_FORMATS = {
     "BMP": "bmp",
     "TIFF": "tiff",
 }
+HEIF_BRANDS = {
+    b"heic",
+    b"heix",
+    b"heim",
+    b"heis",
+    b"hevc",
+    b"hevx",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+}
+"""ISO media brands of still images (HEIC, AVIF): the same container as M4A, not audio."""
 EXTENSIONS = {
     "image": {"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"},
     "audio": {"wav", "mp3", "ogg", "oga", "m4a", "flac"},
@@ -85,7 +98,7 @@ def _sniff(data: bytes) -> tuple[str, str] | None:
         return "audio", "ogg"
     if head.startswith(b"fLaC"):
         return "audio", "flac"
-    if data[4:8] == b"ftyp":
+    if data[4:8] == b"ftyp" and data[8:12] not in HEIF_BRANDS:
         return "audio", "m4a"
     if head.startswith(b"%PDF-"):
         return "pdf", "pdf"
@@ -130,16 +143,16 @@ def check_evidence(data: bytes, filename: str) -> StoredFile:
     kind, extension = sniffed
     if suffix and suffix not in EXTENSIONS[kind]:
         claimed = next((k for k, exts in EXTENSIONS.items() if suffix in exts), None)
-        what = f"a {kind} file ({extension.upper()})"
+        what = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} file ({extension.upper()})"
         if claimed is not None:
             raise EvidenceError(f"{name}: the name says .{suffix} but the content is {what}")
     width = height = 0
     if kind == "image":
-        width, height, extension = _check_image(data, name)
+        width, height, extension = _check_image(data, name, extension)
     return StoredFile(hashlib.sha256(data).hexdigest(), kind, extension, len(data), width, height)
 
 
-def _check_image(data: bytes, name: str) -> tuple[int, int, str]:
+def _check_image(data: bytes, name: str, sniffed: str) -> tuple[int, int, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -160,7 +173,8 @@ def _check_image(data: bytes, name: str) -> tuple[int, int, str]:
             raise EvidenceError(f"{name}: the image would decompress to an unsafe size") from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise EvidenceError(f"{name}: the image is damaged or unreadable ({exc})") from exc
-    return width, height, IMAGE_FORMATS.get(fmt, "png")
+    # Pillow may name a variant (a camera's JPEG is "MPO"): keep the sniffed extension.
+    return width, height, IMAGE_FORMATS.get(fmt, sniffed)
 
 
 def store_evidence(data_dir: Path, data: bytes, filename: str) -> StoredFile:
@@ -171,8 +185,8 @@ def store_evidence(data_dir: Path, data: bytes, filename: str) -> StoredFile:
     """
     checked = check_evidence(data, filename)
     target = evidence_path(data_dir, checked.sha256, checked.extension)
-    if target.exists() and target.stat().st_size == checked.size:
-        return checked
+    if target.exists() and verify_stored(data_dir, checked.sha256, checked.extension):
+        return checked  # already kept, intact (a damaged or altered copy is replaced)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_atomic(target, data)
     return checked

@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from shopper.domain.answers import normalize_answer
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
-from shopper.domain.instruments import Instrument, Step
+from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, Step, WebStep
 from shopper.domain.scoring import AuditScore, score_audit
 from shopper.domain.template import Item, Template
 from shopper.services.audits import load_audit
@@ -42,6 +42,11 @@ from shopper.store.tables import (
 )
 
 MAX_NOTE = 100_000
+STEP_KINDS: dict[Instrument, frozenset[str]] = {
+    Instrument.PHONE: frozenset(PhoneStep),
+    Instrument.WEB: frozenset(WebStep),
+    Instrument.EMAIL: frozenset(EmailStep),
+}
 
 
 class MissingAnswersError(AuditStateError):
@@ -311,6 +316,8 @@ class AuditRunner:
         """Record an instrument step (now, unless `at` is given) and refresh measured items."""
         if instrument not in set(Instrument):
             raise ShopperError(f"unknown instrument {instrument!r}")
+        if kind not in STEP_KINDS[Instrument(instrument)]:
+            raise ShopperError(f"{instrument}: unknown kind of step {kind!r}")
         moment = as_utc(at) if at else self.clock()
         details = dict(data or {})
         _check_step_data(details)
