@@ -2,11 +2,13 @@
 e-mail exchange, and the figures computed from it.
 
 Each instrument is a list of timestamped steps (`Step`). The figures fill the
-matching checklist items (`PHONE_ITEMS`, `WEB_ITEMS`, `EMAIL_ITEMS`).
+matching checklist items (`phone_item_values`, `web_item_values`,
+`email_item_values`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,7 +29,8 @@ class Instrument(StrEnum):
 class PhoneStep(StrEnum):
     CALL_START = "call_start"
     MENU = "menu"
-    """A menu prompt heard: data has "prompt", "options", "key"."""
+    """A menu prompt heard: data has "prompt", "options" (the options read out, as a
+    comma-separated list or a number) and "key"."""
     HOLD_START = "hold_start"
     HOLD_END = "hold_end"
     HUMAN = "human"
@@ -112,6 +115,8 @@ class PhoneFigures:
     started: bool
     menu_depth: int
     menu_prompts: int
+    options_heard: int | None
+    """Menu options read out across all prompts, where the shopper noted them."""
     menu_loops: int
     reached_human: bool
     time_to_human: float | None
@@ -124,6 +129,19 @@ class PhoneFigures:
     dead_ends: int
     duration: float | None
     ended: bool
+
+
+def option_count(data: Mapping[str, Any]) -> int | None:
+    """How many options a menu prompt read out: "4", or "1 sales, 2 billing" -> 2."""
+    raw = data.get("options")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return max(raw, 0)
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    return len([part for part in re.split(r"[,;/\n]+", text) if part.strip()])
 
 
 def _prompt_key(data: Mapping[str, Any]) -> str:
@@ -145,7 +163,7 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
     ordered = _ordered(steps)
     start = next((s for s in ordered if s.kind == PhoneStep.CALL_START), None)
     if start is None:
-        return PhoneFigures(False, 0, 0, 0, False, None, None, 0, 0, 0, 0, 0, 0, None, False)
+        return PhoneFigures(False, 0, 0, None, 0, False, None, None, 0, 0, 0, 0, 0, 0, None, False)
     before = [s for s in ordered if s.at < start.at]
     if before:
         raise ShopperError(
@@ -156,6 +174,7 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
     times = {"menus": 0.0, "hold": 0.0, "talking": 0.0}
     last = start.at
     depth = run = prompts = loops = handoffs = repeats = dead_ends = 0
+    options: int | None = None
     heard: set[str] = set()
     human_at: datetime | None = None
     first_answer: datetime | None = None
@@ -177,6 +196,9 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
             first_answer = step.at
         if kind == PhoneStep.MENU:
             prompts += 1
+            counted = option_count(step.data)
+            if counted is not None:
+                options = (options or 0) + counted
             run += 1
             depth = max(depth, run)
             key = _prompt_key(step.data)
@@ -205,6 +227,7 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
         started=True,
         menu_depth=depth,
         menu_prompts=prompts,
+        options_heard=options,
         menu_loops=loops,
         reached_human=human_at is not None,
         time_to_human=_seconds(start.at, human_at) if human_at else None,
@@ -226,12 +249,13 @@ def phone_item_values(figures: PhoneFigures) -> dict[str, Any]:
         return {}
     values: dict[str, Any] = {
         "menu_depth": figures.menu_depth,
-        "menu_prompts": figures.menu_prompts,
         "menu_loops": figures.menu_loops,
         "handoffs": figures.handoffs,
         "repeated_info": figures.repeated_info,
         "hold_time": round(figures.time_on_hold),
     }
+    if figures.options_heard is not None:
+        values["menu_prompts"] = figures.options_heard  # the checklist counts options heard
     if figures.greeting_wait is not None:
         values["greeting_wait"] = round(figures.greeting_wait)
     if figures.reached_human:

@@ -188,6 +188,7 @@ def audit_to_json(detail: AuditDetail) -> dict[str, Any]:
                     "value": rec.value if rec else None,
                     "display": format_answer(item, rec.value) if rec else "",
                     "note": rec.note if rec else "",
+                    "source": rec.source if rec else None,
                     "answered_at": _iso(rec.answered_at) if rec else None,
                     "outcome": i_score.outcome.value,
                     "points": round(i_score.points, 4),

@@ -18,6 +18,7 @@ from shopper.domain.instruments import (
     WebStep,
     email_figures,
     email_item_values,
+    option_count,
     phone_figures,
     phone_item_values,
     waited_hours,
@@ -77,7 +78,7 @@ def test_simple_call_item_values() -> None:
     values = phone_item_values(phone_figures(simple_call()))
     assert values == {
         "menu_depth": 2,
-        "menu_prompts": 2,
+        "menu_prompts": 6,  # options read out: three at each of the two prompts
         "menu_loops": 0,
         "handoffs": 0,
         "repeated_info": 0,
@@ -510,3 +511,24 @@ def test_waited_hours() -> None:
     sent = datetime(2025, 3, 28, 16, 0, tzinfo=warsaw)  # Friday before the spring change
     now = datetime(2025, 3, 31, 10, 0, tzinfo=warsaw)
     assert waited_hours(sent, now, WARSAW_OFFICE) == (65.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "count"),
+    [("4", 4), ("1 sales, 2 billing, 3 support", 3), ("a; b / c", 3), ("", None), (3, 3)],
+)
+def test_option_count(options: object, count: int | None) -> None:
+    assert option_count({"options": options}) == count
+
+
+def test_options_heard_fill_the_options_item() -> None:
+    steps = [
+        step(PhoneStep.CALL_START, 0),
+        step(PhoneStep.MENU, 5, prompt="Main menu", options="1 sales, 2 billing"),
+        step(PhoneStep.MENU, 20, prompt="Billing", options="3"),
+        step(PhoneStep.MENU, 30, prompt="Anything else"),
+    ]
+    figures = phone_figures(steps)
+    assert figures.menu_prompts == 3
+    assert figures.options_heard == 5
+    assert phone_item_values(figures)["menu_prompts"] == 5

@@ -329,6 +329,9 @@ def test_audit_to_json_has_instruments_moments_and_evidence(
     assert phone_json["figures"]["menu_prompts"] == 1
     assert [s["kind"] for s in phone_json["steps"]] == ["call_start", "menu", "human", "call_end"]
     assert "reached_human" in phone_json["fills"]
+    items = {i["id"]: i for sec in data["sections"] for i in sec["items"]}
+    assert items["reached_human"]["source"] == "instrument"
+    assert items["overall"]["source"] is None
     assert data["instruments"]["email"]["figures"]["replied_at"] is None
     assert data["moments"][0]["note"] == "Hung up on & <i>ignored</i>"
     assert data["moment_counts"] == {"good": 0, "bad": 1, "friction": 0}

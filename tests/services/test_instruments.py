@@ -132,7 +132,7 @@ def record_call(runner: AuditRunner) -> dict[str, Step]:
 
 MEASURED_CALL = {
     "menu_depth": 2,
-    "menu_prompts": 2,
+    "menu_prompts": 4,  # options read out: two at each prompt
     "menu_loops": 0,
     "handoffs": 0,
     "repeated_info": 0,

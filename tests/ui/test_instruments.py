@@ -75,6 +75,8 @@ def test_phone_call_recorded_with_keys_fills_items(qtbot: QtBot, ctx: AppContext
     keys.press("m")
     assert isinstance(keys.focus(), QLineEdit)  # the prompt heard
     keys.type("For billing press 2")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("1 sales, 2 billing, 3 other")
     keys.press(Qt.Key.Key_Return)
     assert keys.focus() is view.phone_map
     clock.advance(20)
@@ -89,7 +91,7 @@ def test_phone_call_recorded_with_keys_fills_items(qtbot: QtBot, ctx: AppContext
     values = stored(ctx, audit_id)
     assert values["reached_human"] == "yes"
     assert values["menu_depth"] == 1
-    assert values["menu_prompts"] == 1
+    assert values["menu_prompts"] == 3  # options read out
     assert values["hold_time"] == 90.0
     assert values["time_to_human"] == 120.0
     assert values["greeting_wait"] == 10.0

@@ -67,7 +67,9 @@ def figures_text(fig: PhoneFigures) -> str:
         else ("never reached a person" if fig.ended else "no person yet")
     )
     return (
-        f"Depth {fig.menu_depth} · {fig.menu_prompts} prompts · {fig.menu_loops} loops · {human}"
+        f"Depth {fig.menu_depth} · {fig.menu_prompts} prompts"
+        + (f" ({fig.options_heard} options)" if fig.options_heard is not None else "")
+        + f" · {fig.menu_loops} loops · {human}"
         f"\nMenus {format_duration(fig.time_in_menus)} · hold {format_duration(fig.time_on_hold)}"
         f" · talking {format_duration(fig.time_talking)} · {fig.handoffs} handoffs"
         f" · repeated {fig.repeated_info}× · {fig.dead_ends} dead ends"
@@ -97,7 +99,7 @@ class PhoneMapPane(InstrumentPane):
         self.prompt = QLineEdit()
         self.prompt.setPlaceholderText("What the menu said")
         self.options = QLineEdit()
-        self.options.setPlaceholderText("e.g. 1 sales, 2 billing, 3 support")
+        self.options.setPlaceholderText("The options read out: 1 sales, 2 billing… or just 3")
         self.key = QLineEdit()
         self.key.setPlaceholderText("The key you pressed")
         self.key.setMaximumWidth(120)
@@ -215,4 +217,4 @@ class PhoneMapPane(InstrumentPane):
         super().keyPressEvent(event)
 
 
-_EMPTY = PhoneFigures(False, 0, 0, 0, False, None, None, 0, 0, 0, 0, 0, 0, None, False)
+_EMPTY = PhoneFigures(False, 0, 0, None, 0, False, None, None, 0, 0, 0, 0, 0, 0, None, False)
