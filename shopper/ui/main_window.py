@@ -33,6 +33,7 @@ from shopper.services import audits as audit_service
 from shopper.services.companies import get_company, list_companies
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo
+from shopper.services.instruments import waiting_replies
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import import_template_file
 from shopper.store.repo import AuditRow
@@ -41,10 +42,12 @@ from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
 from shopper.ui.new_audit import NewAuditDialog
+from shopper.ui.report_export import ReportExporter
 from shopper.ui.runner.view import AuditRunnerView
 from shopper.ui.screen import capture_screen_png
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
+from shopper.ui.waiting import WaitingDialog
 from shopper.ui.welcome import WelcomePane
 from shopper.ui.workers import Operation, run_operation
 
@@ -88,6 +91,8 @@ class MainWindow(QMainWindow):
         self.new_audit_action = self._action("&New audit…", self.new_audit, "Ctrl+N")
         self.new_company_action = self._action("New &company…", self.new_company, "Ctrl+Shift+N")
         self.edit_company_action = self._action("&Edit company…", self.edit_company)
+        self.export_pdf_action = self._action("&Export PDF…", self.export_pdf, "Ctrl+P")
+        self.export_pdf_action.setEnabled(False)
         self.demo_action = self._action("Load &demo data", self.load_demo)
         self.import_template_action = self._action(
             "&Import checklist template…", self.import_template
@@ -99,6 +104,7 @@ class MainWindow(QMainWindow):
         self.browser_action = self._action("Show the &audit list", self.toggle_browser, "Ctrl+L")
         self.browser_action.setCheckable(True)
         self.browser_action.setChecked(True)
+        self.waiting_action = self._action("&Waiting for replies…", self.show_waiting)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -106,6 +112,7 @@ class MainWindow(QMainWindow):
         for action in (self.new_audit_action, self.new_company_action, self.edit_company_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.export_pdf_action)
         file_menu.addAction(self.import_template_action)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
@@ -113,6 +120,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.browser_action)
+        view_menu.addAction(self.waiting_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.log_action)
         help_menu.addAction(self.about_action)
@@ -121,6 +129,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.addAction(self.new_audit_action)
         toolbar.addAction(self.new_company_action)
+        toolbar.addAction(self.export_pdf_action)
 
     def _build_central(self) -> None:
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -342,6 +351,7 @@ class MainWindow(QMainWindow):
         view.changed.connect(self._audit_changed)
         self.runner_layout.addWidget(view)
         self.runner_view = view
+        self.export_pdf_action.setEnabled(True)
         self.stack.setCurrentIndex(PAGE_RUNNER)
         self.setWindowTitle(f"Shopper — {runner.company.name}")
         self._select_audit_row(audit_id)
@@ -423,6 +433,27 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Imported “{template.title}” v{template.version} ({template.item_count} items)", 8000
         )
+
+    def export_pdf(self) -> None:
+        """Export the open audit as a PDF report (the latest typing saved first)."""
+        if self.runner_view is None:
+            show_error(self, "Open an audit first.", title="Export PDF")
+            return
+        if not self.runner_view.flush():
+            return
+        runner = self.runner_view.runner
+        self._exporter = ReportExporter(self, self.ctx, self.settings)
+        self._exporter.export_audit(runner.audit_id, runner.company.name, runner.audit.started_at)
+
+    def show_waiting(self) -> None:
+        """Enquiries waiting for a reply; opening one shows its e-mail tracker."""
+        dialog = WaitingDialog(waiting_replies(engine=self.engine), self)
+        dialog.open_audit.connect(self._open_waiting)
+        dialog.exec()
+
+    def _open_waiting(self, audit_id: str) -> None:
+        if self.open_audit(audit_id) and self.runner_view is not None:
+            self.runner_view.show_instrument("E-mail")
 
     def toggle_browser(self) -> None:
         """Hide the companies and audits to give an audit the whole window, or show them."""

@@ -1,0 +1,93 @@
+"""Images for reports: checked, downscaled and re-encoded before they are embedded.
+
+The original file never reaches the PDF. Pillow decodes it (by content, not
+by name), it is shrunk to what the page needs and written again as a JPEG,
+so a 40-megapixel photo costs a few dozen kilobytes and a file with a
+surprise inside (a decompression bomb, a script renamed to .png, a truncated
+download) becomes a placeholder saying why, while the report still builds.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_PIXELS = 80_000_000
+"""Refused before decoding: about 9000 x 9000, far beyond any screenshot or photo."""
+JPEG_QUALITY = 82
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """A re-encoded JPEG ready to embed, with its size in pixels."""
+
+    data: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ImageProblem:
+    """Why an image is shown as a placeholder: one line for the reader."""
+
+    reason: str
+
+
+def prepare_image(path: Path, *, max_side: int = 1200) -> PreparedImage | ImageProblem:
+    """Decode, orient, downscale and re-encode an image file.
+
+    Args:
+        path: the image file; its name is not trusted, its content decides.
+        max_side: the longest side, in pixels, of the embedded image.
+
+    Returns:
+        The image ready to embed, or the reason it cannot be shown.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return ImageProblem(f"file cannot be read ({exc.strerror or exc})")
+    if size > MAX_FILE_BYTES:
+        return ImageProblem(f"file is too large ({size / 1_048_576:.0f} MB)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                if width * height > MAX_PIXELS:
+                    return ImageProblem(f"image is too large to embed ({width} × {height} pixels)")
+                img.draft("RGB", (max_side, max_side))  # JPEG: decode at a fraction of the size
+                img.load()
+                return _encode(img, max_side)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return ImageProblem("image is too large to embed (decompression bomb)")
+    except UnidentifiedImageError:
+        return ImageProblem("not an image this app can read")
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        # Pillow reports damaged data with any of these, depending on the format.
+        return ImageProblem(f"image file is damaged ({_first_line(exc)})")
+
+
+def _encode(img: Image.Image, max_side: int) -> PreparedImage:
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        img = flat
+    elif img.mode != "RGB":
+        img = img.convert("RGB")
+    img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return PreparedImage(out.getvalue(), img.width, img.height)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:120] if text else type(exc).__name__
