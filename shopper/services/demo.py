@@ -152,7 +152,8 @@ def load_demo(
     for index in range(audits):
         cid, company = companies[index % len(companies)]
         # Each company cycles through every touchpoint; neighbours in time differ.
-        template = templates[(3 * (index // len(companies)) + index) % len(templates)]
+        # (Not `3 * round + index`: with 25 companies that pins each one to a touchpoint.)
+        template = templates[demo_template_index(index, len(companies), len(templates))]
         # Spread over 360 days, oldest first; the newest few stay in progress.
         age_days = 360 * (audits - index) / max(audits, 1)
         started = anchor - timedelta(days=age_days, minutes=rng.randint(0, 600))
@@ -221,6 +222,12 @@ def load_demo(
     if progress:
         progress(audits, audits)
     return DemoResult(len(company_rows), len(audit_rows), len(answer_rows))
+
+
+def demo_template_index(index: int, companies: int, templates: int) -> int:
+    """Which template the `index`-th demo audit uses: company c's k-th audit gets k + c."""
+    rounds, company = divmod(index, companies)
+    return (rounds + company) % templates
 
 
 def _event(event_id: str, audit_id: str, kind: str, at: datetime, tz: str) -> dict[str, Any]:

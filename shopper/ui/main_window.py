@@ -38,6 +38,7 @@ from shopper.services.runner import AuditRunner
 from shopper.services.templates import import_template_file
 from shopper.store.repo import AuditRow
 from shopper.store.tables import AuditStatus
+from shopper.ui.analysis_menu import AnalysisActions
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
+        self.analysis = AnalysisActions(self)  # Analyse menu: compare, journey, findings
         self._restore()
         self.refresh()
 

@@ -1,0 +1,390 @@
+"""Comparing repeated audits: items × audits, changes, consistency and trends.
+
+Pure logic on templates and answer values; the services load the audits. The
+rules are documented in docs/scoring.md ("Comparing audits"):
+
+- Audits are columns in date order (oldest first). Items are rows, lined up by
+  item id across template versions; an item a version lacks is shown as "not
+  in this version" (`Cell.outcome is None`), never dropped.
+- Between consecutive audits an item is *fixed* when its outcome rank rises
+  (fail < partial < pass), *regressed* when it falls, *unchanged* when outcome
+  and value are the same, and *changed* otherwise (same outcome but another
+  value, or N/A, unanswered or hidden on one side only). An unscored item
+  (free text, date-time) or one missing from either version is not compared.
+- Item agreement is the share of pairs of audits scoring the item that give it
+  the same outcome. The consistency index is the weight-averaged agreement of
+  the items, times 100. Consistency is not quality: an item failed every time
+  is perfectly consistent.
+- The spread of scores is their sample standard deviation and range; the trend
+  is the least-squares slope of score against time, in points per 30 days.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from shopper.domain.answers import format_answer
+from shopper.domain.scoring import AuditScore, Outcome, score_audit
+from shopper.domain.template import Item, Template
+
+DAYS_PER_MONTH = 30.0
+FLAT_TREND = 1.0
+"""A trend within ±1 point per 30 days counts as flat."""
+
+RANK = {Outcome.FAIL: 0, Outcome.PARTIAL: 1, Outcome.PASS: 2}
+"""Outcomes that carry points, worst first; the rest are not comparable as better or worse."""
+
+NOT_IN_VERSION = "not in this version"
+
+
+class Change(StrEnum):
+    FIXED = "fixed"
+    REGRESSED = "regressed"
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    NOT_COMPARABLE = "not_comparable"
+    """Missing from one of the two template versions, or an unscored item."""
+
+    @property
+    def marker(self) -> str:
+        """A one-character sign for tables: ▲ fixed, ▼ regressed, ● changed."""
+        return _MARKERS[self]
+
+
+_MARKERS = {
+    Change.FIXED: "▲",
+    Change.REGRESSED: "▼",
+    Change.CHANGED: "●",
+    Change.UNCHANGED: "",
+    Change.NOT_COMPARABLE: "",
+}
+
+
+def classify_change(
+    before: Outcome | None, before_value: Any, after: Outcome | None, after_value: Any
+) -> Change:
+    """How an item moved from one audit to the next (None outcome: not in that version)."""
+    if before is None or after is None or Outcome.INFO in (before, after):
+        # Unscored answers (a date-time, free text) differ almost every time; calling
+        # that a change would bury the changes that matter.
+        return Change.NOT_COMPARABLE
+    if before in RANK and after in RANK:
+        if RANK[after] > RANK[before]:
+            return Change.FIXED
+        if RANK[after] < RANK[before]:
+            return Change.REGRESSED
+    if before == after and before_value == after_value:
+        return Change.UNCHANGED
+    return Change.CHANGED
+
+
+def agreement(outcomes: Sequence[Outcome]) -> float | None:
+    """Share of pairs of audits that give an item the same outcome (pass, partial or fail).
+
+    Other outcomes (N/A, unanswered, hidden, unscored) are left out. None
+    with fewer than two scored outcomes, since one audit agrees with nothing.
+    """
+    scored = [o for o in outcomes if o in RANK]
+    n = len(scored)
+    if n < 2:
+        return None
+    same = sum(k * (k - 1) for k in Counter(scored).values())
+    return same / (n * (n - 1))
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How far apart the audits' scores are, in percentage points."""
+
+    stdev: float | None
+    """Sample standard deviation; None with fewer than two scores."""
+    minimum: float | None
+    maximum: float | None
+
+    @property
+    def range(self) -> float | None:
+        if self.minimum is None or self.maximum is None:
+            return None
+        return self.maximum - self.minimum
+
+
+def spread(scores: Sequence[float]) -> Spread:
+    if not scores:
+        return Spread(None, None, None)
+    stdev = statistics.stdev(scores) if len(scores) >= 2 else None
+    return Spread(stdev, min(scores), max(scores))
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+    FLAT = "flat"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "↗", "down": "↘", "flat": "→"}[self.value]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Scores over time and the least-squares line through them."""
+
+    points: tuple[tuple[datetime, float], ...]
+    slope_per_month: float | None
+    """Points gained (or lost, negative) per 30 days; None without two distinct dates."""
+
+    @property
+    def direction(self) -> Direction | None:
+        if self.slope_per_month is None:
+            return None
+        if self.slope_per_month >= FLAT_TREND:
+            return Direction.UP
+        if self.slope_per_month <= -FLAT_TREND:
+            return Direction.DOWN
+        return Direction.FLAT
+
+    @property
+    def latest(self) -> float | None:
+        return self.points[-1][1] if self.points else None
+
+    def describe(self) -> str:
+        """ "↗ +2.4 per month", "→ flat", or "" when there is no trend."""
+        if self.slope_per_month is None or self.direction is None:
+            return ""
+        if self.direction is Direction.FLAT:
+            return f"{self.direction.arrow} flat"
+        return f"{self.direction.arrow} {self.slope_per_month:+.1f} per month"
+
+
+def trend(points: Sequence[tuple[datetime, float]]) -> Trend:
+    """The trend of scores taken at the given moments (any order; sorted by time)."""
+    ordered = tuple(sorted(points, key=lambda p: p[0]))
+    if len(ordered) < 2:
+        return Trend(ordered, None)
+    origin = ordered[0][0]
+    xs = [(moment - origin).total_seconds() / 86400 / DAYS_PER_MONTH for moment, _ in ordered]
+    ys = [score for _, score in ordered]
+    mean_x = math.fsum(xs) / len(xs)
+    mean_y = math.fsum(ys) / len(ys)
+    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
+    if sxx == 0:
+        return Trend(ordered, None)  # every score on the same moment: no slope
+    sxy = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return Trend(ordered, sxy / sxx)
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    """One audit to compare: when it started, its exact template and its answers."""
+
+    audit_id: str
+    started_at: datetime
+    template: Template
+    values: Mapping[str, Any]
+    notes: Mapping[str, str] = field(default_factory=dict)
+    shopper: str = ""
+    started_tz: str = "UTC"
+
+
+@dataclass(frozen=True)
+class AuditColumn:
+    audit_id: str
+    started_at: datetime
+    started_tz: str
+    shopper: str
+    template_id: str
+    template_title: str
+    template_version: int
+    percent: float | None
+    verdict: str
+    passed: bool | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One item in one audit."""
+
+    outcome: Outcome | None
+    """None when the audit's template version has no such item."""
+    value: Any = None
+    display: str = ""
+    note: str = ""
+    points: float = 0.0
+    max_points: float = 0.0
+    change: Change | None = None
+    """Against the previous audit; None in the first column."""
+
+    @property
+    def missing(self) -> bool:
+        return self.outcome is None
+
+    @property
+    def text(self) -> str:
+        """What a table shows: the answer, or why there is none."""
+        if self.outcome is None:
+            return NOT_IN_VERSION
+        if self.outcome is Outcome.HIDDEN:
+            return "hidden"
+        if self.outcome is Outcome.UNANSWERED:
+            return "unanswered"
+        return self.display
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item_id: str
+    prompt: str
+    section: str
+    theme: str
+    weight: float
+    cells: tuple[Cell, ...]
+    agreement: float | None
+
+    @property
+    def scored(self) -> int:
+        """How many audits scored this item (pass, partial or fail)."""
+        return sum(1 for c in self.cells if c.outcome in RANK)
+
+    @property
+    def outcome_counts(self) -> Counter[Outcome]:
+        return Counter(c.outcome for c in self.cells if c.outcome is not None)
+
+    def changes(self) -> Counter[Change]:
+        return Counter(c.change for c in self.cells[1:] if c.change is not None)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    audits: tuple[AuditColumn, ...]
+    rows: tuple[ItemRow, ...]
+    consistency: float | None
+    """0-100: the items' agreement averaged by weight; None if no item was scored twice."""
+    spread: Spread
+    trend: Trend
+
+    def pair_changes(self, column: int) -> Counter[Change]:
+        """Changes between audit `column - 1` and audit `column` (column >= 1)."""
+        counts: Counter[Change] = Counter()
+        for row in self.rows:
+            change = row.cells[column].change
+            if change is not None:
+                counts[change] += 1
+        return counts
+
+    @property
+    def latest_changes(self) -> Counter[Change]:
+        return self.pair_changes(len(self.audits) - 1) if len(self.audits) >= 2 else Counter()
+
+
+def merged_item_order(templates: Sequence[Template]) -> list[Item]:
+    """Every item of the given templates once, in the newest template's order.
+
+    `templates` go newest first. An item only older versions have is placed
+    after the item it followed there, so it stays beside its neighbours. The
+    Item returned is the newest version's.
+    """
+    order: list[str] = []
+    newest: dict[str, Item] = {}
+    for template in templates:
+        previous: str | None = None
+        for item in template.items():
+            if item.id not in newest:
+                newest[item.id] = item
+                at = order.index(previous) + 1 if previous is not None else 0
+                order.insert(at, item.id)
+            previous = item.id
+    return [newest[item_id] for item_id in order]
+
+
+def compare(audits: Sequence[AuditInput]) -> Comparison:
+    """Line audits up item by item (see the module docstring for the rules)."""
+    ordered = sorted(audits, key=lambda a: (a.started_at, a.audit_id))
+    scores: list[AuditScore] = [score_audit(a.template, a.values) for a in ordered]
+    columns = tuple(
+        AuditColumn(
+            audit_id=a.audit_id,
+            started_at=a.started_at,
+            started_tz=a.started_tz,
+            shopper=a.shopper,
+            template_id=a.template.id,
+            template_title=a.template.title,
+            template_version=a.template.version,
+            percent=s.percent,
+            verdict=s.verdict,
+            passed=s.passed,
+        )
+        for a, s in zip(ordered, scores, strict=True)
+    )
+    newest_first: dict[tuple[str, int], Template] = {}
+    for audit in reversed(ordered):
+        newest_first.setdefault((audit.template.id, audit.template.version), audit.template)
+    sections: dict[str, str] = {}
+    for template in reversed(newest_first.values()):  # newest wins
+        for section in template.sections:
+            for item in section.items:
+                sections[item.id] = section.title
+
+    rows = []
+    weighted = total_weight = 0.0
+    for item in merged_item_order(list(newest_first.values())):
+        cells: list[Cell] = []
+        for audit, score in zip(ordered, scores, strict=True):
+            cell = _cell(audit, score, item.id)
+            if cells:
+                prev = cells[-1]
+                change = classify_change(prev.outcome, prev.value, cell.outcome, cell.value)
+                cell = replace(cell, change=change)
+            cells.append(cell)
+        agree = agreement([c.outcome for c in cells if c.outcome is not None])
+        rows.append(
+            ItemRow(
+                item_id=item.id,
+                prompt=item.prompt,
+                section=sections[item.id],
+                theme=item.theme,
+                weight=item.weight,
+                cells=tuple(cells),
+                agreement=agree,
+            )
+        )
+        if agree is not None and item.weight > 0:
+            weighted += item.weight * agree
+            total_weight += item.weight
+    percents = [s.percent for s in scores if s.percent is not None]
+    dated = [
+        (a.started_at, s.percent)
+        for a, s in zip(ordered, scores, strict=True)
+        if s.percent is not None
+    ]
+    return Comparison(
+        audits=columns,
+        rows=tuple(rows),
+        consistency=100.0 * weighted / total_weight if total_weight else None,
+        spread=spread(percents),
+        trend=trend(dated),
+    )
+
+
+def _cell(audit: AuditInput, score: AuditScore, item_id: str) -> Cell:
+    if not audit.template.has_item(item_id):
+        return Cell(None)
+    item = audit.template.item(item_id)
+    result = score.items[item_id]
+    value = audit.values.get(item_id)
+    if result.outcome in (Outcome.HIDDEN, Outcome.UNANSWERED):
+        value = None  # a hidden answer is kept, but it is not part of this audit's result
+    return Cell(
+        outcome=result.outcome,
+        value=value,
+        display=format_answer(item, value),
+        note=audit.notes.get(item_id, ""),
+        points=result.points,
+        max_points=result.max_points,
+    )

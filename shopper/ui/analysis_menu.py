@@ -1,0 +1,206 @@
+"""The manager's windows, reached from the main window's Analyse menu.
+
+Compare, Journey and Findings by theme open as windows of their own beside
+the main window: a manager keeps a comparison or the findings open while the
+audit they lead to opens in the main window's runner, and may keep several
+(two touchpoints side by side). Each takes the main window's selection as its
+starting point. Export answers writes the audits in view (or all) to CSV or
+XLSX off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QToolBar, QWidget
+
+from shopper.domain.errors import ShopperError
+from shopper.services.export import ExportResult, export_answers, format_for
+from shopper.store.analysis import Scope
+from shopper.ui.compare.view import CompareWindow
+from shopper.ui.crash import show_error
+from shopper.ui.journey import JourneyWindow
+from shopper.ui.themes import ThemesWindow
+from shopper.ui.workers import Operation, run_operation
+
+if TYPE_CHECKING:
+    from shopper.ui.main_window import MainWindow
+
+EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
+
+
+class AnalysisActions(QObject):
+    """Adds the Analyse menu to a main window and keeps the windows it opens."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.windows: list[QWidget] = []
+        self._operation: Operation | None = None
+        self.compare_action = self._action("&Compare audits…", self.open_compare, "Ctrl+Shift+C")
+        self.compare_action.setToolTip(
+            "Compare the repeated audits of the selected company at the touchpoint in the filter"
+        )
+        self.journey_action = self._action("Company &journey…", self.open_journey, "Ctrl+Shift+J")
+        self.themes_action = self._action("&Findings by theme…", self.open_themes, "Ctrl+Shift+F")
+        self.export_view_action = self._action(
+            "&Export answers in view…", lambda: self.export(in_view=True)
+        )
+        self.export_all_action = self._action(
+            "Export &all answers…", lambda: self.export(in_view=False)
+        )
+        self._install()
+
+    def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _install(self) -> None:
+        bar = self.window.menuBar()
+        menu = bar.addMenu("&Analyse")
+        for action in (self.compare_action, self.journey_action, self.themes_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.export_view_action)
+        menu.addAction(self.export_all_action)
+        # Keep Help last, where people look for it.
+        help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
+        if help_action is not None:
+            bar.removeAction(menu.menuAction())
+            bar.insertMenu(help_action, menu)
+        toolbar = self.window.findChild(QToolBar, "mainToolbar")
+        if toolbar is not None:
+            toolbar.addSeparator()
+            toolbar.addAction(self.compare_action)
+            toolbar.addAction(self.journey_action)
+            toolbar.addAction(self.themes_action)
+
+    # -- the main window's selection -------------------------------------------------
+
+    def _company_id(self) -> str:
+        return self.window.selected_company_id()
+
+    def _touchpoint(self) -> str:
+        """The touchpoint filter, else the open audit's touchpoint."""
+        chosen = str(self.window.touchpoint_filter.currentData() or "")
+        if chosen:
+            return chosen
+        runner_view = self.window.runner_view
+        return runner_view.runner.audit.touchpoint if runner_view is not None else ""
+
+    # -- windows ---------------------------------------------------------------------
+
+    def _keep(self, widget: Any) -> Any:
+        widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        widget.destroyed.connect(lambda *_: self._forget(widget))
+        if hasattr(widget, "open_audit"):
+            widget.open_audit.connect(self.open_at)
+        self.windows.append(widget)
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+        return widget
+
+    def _forget(self, widget: QWidget) -> None:
+        if widget in self.windows:
+            self.windows.remove(widget)
+
+    def open_compare(self, company_id: str = "", touchpoint: str = "") -> CompareWindow:
+        window: CompareWindow = self._keep(
+            CompareWindow(
+                self.window.engine,
+                company_id=company_id or self._company_id(),
+                touchpoint=touchpoint or self._touchpoint(),
+                parent=self.window,
+            )
+        )
+        return window
+
+    def open_journey(self, company_id: str = "") -> JourneyWindow:
+        window: JourneyWindow = self._keep(
+            JourneyWindow(
+                self.window.engine, company_id=company_id or self._company_id(), parent=self.window
+            )
+        )
+        window.compare_requested.connect(self.open_compare)
+        window.findings_requested.connect(self.open_themes)
+        return window
+
+    def open_themes(
+        self, company_id: str | None = None, touchpoint: str | None = None, theme: str | None = None
+    ) -> ThemesWindow:
+        window: ThemesWindow = self._keep(
+            ThemesWindow(
+                self.window.engine,
+                company_id=self._company_id() if company_id is None else company_id,
+                touchpoint=str(self.window.touchpoint_filter.currentData() or "")
+                if touchpoint is None
+                else touchpoint,
+                theme=theme,
+                parent=self.window,
+            )
+        )
+        return window
+
+    def open_at(self, audit_id: str, item_id: str) -> None:
+        """Show an audit in the main window's runner, at the item if there is one."""
+        if not self.window.open_audit(audit_id):
+            return
+        runner_view = self.window.runner_view
+        if item_id and runner_view is not None:
+            runner_view.go_to(item_id)
+        self.window.raise_()
+        self.window.activateWindow()
+
+    # -- export ----------------------------------------------------------------------
+
+    def export(self, *, in_view: bool, path: Path | None = None) -> None:
+        """Ask for a file (unless given) and write the answers there in the background."""
+        if path is None:
+            name, chosen = QFileDialog.getSaveFileName(
+                self.window, "Export answers", "answers.xlsx", EXPORT_FILTERS
+            )
+            if not name:
+                return
+            path = Path(name)
+            if not path.suffix:
+                path = path.with_suffix(".csv" if "csv" in chosen.lower() else ".xlsx")
+        try:
+            fmt = format_for(path)
+        except ShopperError as exc:
+            show_error(self.window, str(exc), title="Nothing exported")
+            return
+        window = self.window
+        scope = (
+            Scope(
+                company_id=window.selected_company_id() or None,
+                touchpoint=str(window.touchpoint_filter.currentData() or "") or None,
+                status=str(window.status_filter.currentData() or "") or None,
+            )
+            if in_view
+            else Scope(status=None)
+        )
+        engine = window.engine
+
+        def work(progress: Any) -> ExportResult:
+            return export_answers(engine=engine, path=path, fmt=fmt, scope=scope, progress=progress)
+
+        def done(result: ExportResult) -> None:
+            window.statusBar().showMessage(
+                f"Exported {result.rows:,} answers of {result.audits:,} audits to {result.path}",
+                10000,
+            )
+
+        def failed(exc: Exception) -> None:
+            message = str(exc) if isinstance(exc, ShopperError) else f"Export failed: {exc}"
+            show_error(window, message, title="Nothing exported")
+
+        self._operation = run_operation(
+            window, "Exporting answers…", work, on_done=done, on_error=failed
+        )

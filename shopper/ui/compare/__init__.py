@@ -1,0 +1,1 @@
+"""The compare window: repeated audits of a company at a touchpoint, item by item."""

@@ -1,0 +1,324 @@
+"""The compare window: figures, a trend chart and the items × audits table.
+
+A window of its own (not a page of the main window) so a manager can keep a
+comparison beside the audit it leads to, or two comparisons side by side.
+Loading runs off the GUI thread; a newer request supersedes an older one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from shopper.domain.compare import Change
+from shopper.domain.errors import ShopperError
+from shopper.domain.template import TOUCHPOINTS
+from shopper.services.companies import list_companies
+from shopper.services.compare import DEFAULT_LAST, MAX_AUDITS, CompareResult, compare_pair
+from shopper.ui.charts import ScorePoint, ScoreTrendChart
+from shopper.ui.compare.model import ComparisonModel
+from shopper.ui.crash import show_error
+from shopper.ui.workers import Operation, run_operation
+
+LEGEND = (
+    "▲ fixed   ▼ regressed   ● changed (since the audit to the left)   ·   "
+    "green pass, amber partial, red fail, grey N/A   ·   double-click a cell to open the audit"
+)
+
+
+class CompareTable(QTableView):
+    """Enter opens the audit at the current cell, like a double-click."""
+
+    open_current = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_current.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+class CompareWindow(QWidget):
+    open_audit = Signal(str, str)
+    """(audit id, item id): show this audit at this item in the main window."""
+    loaded = Signal()
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        company_id: str = "",
+        touchpoint: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.engine = engine
+        self.result: CompareResult | None = None
+        self._operation: Operation | None = None
+        self._generation = 0
+        self.setWindowTitle("Compare audits — Shopper")
+        self.resize(1280, 820)
+        self._build()
+        self._fill_companies(company_id)
+        index = self.touchpoint_combo.findData(touchpoint)
+        self.touchpoint_combo.setCurrentIndex(max(index, 0))
+        self.company_combo.currentIndexChanged.connect(self.reload)
+        self.touchpoint_combo.currentIndexChanged.connect(self.reload)
+        self.last_spin.editingFinished.connect(self.reload)
+        self.reload()
+
+    # -- construction --------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        controls = QHBoxLayout()
+        self.company_combo = QComboBox()
+        self.company_combo.setMinimumContentsLength(24)
+        self.touchpoint_combo = QComboBox()
+        for key, name in TOUCHPOINTS.items():
+            self.touchpoint_combo.addItem(name, key)
+        self.last_spin = QSpinBox()
+        self.last_spin.setRange(2, MAX_AUDITS)
+        self.last_spin.setValue(DEFAULT_LAST)
+        self.last_spin.setToolTip("Compare the newest N completed audits")
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.reload)
+        for text, widget in (
+            ("Company", self.company_combo),
+            ("Touchpoint", self.touchpoint_combo),
+            ("Newest", self.last_spin),
+        ):
+            caption = QLabel(text)
+            caption.setBuddy(widget)
+            controls.addWidget(caption)
+            controls.addWidget(widget)
+        controls.addWidget(QLabel("audits"))
+        controls.addStretch(1)
+        controls.addWidget(refresh)
+        layout.addLayout(controls)
+
+        self.title_label = QLabel()
+        self.title_label.setObjectName("heading")
+        layout.addWidget(self.title_label)
+        figures = QHBoxLayout()
+        self.consistency_label = _figure_label()
+        self.spread_label = _figure_label()
+        self.trend_label = _figure_label()
+        self.changes_label = _figure_label()
+        for label in (
+            self.consistency_label,
+            self.spread_label,
+            self.trend_label,
+            self.changes_label,
+        ):
+            figures.addWidget(label, 1)
+        layout.addLayout(figures)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.chart = ScoreTrendChart()
+        self.splitter.addWidget(self.chart)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        self.model = ComparisonModel(self)
+        self.table = CompareTable()
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.horizontalHeader().setDefaultSectionSize(96)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.verticalHeader().setMaximumWidth(460)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.open_current.connect(self._activated)
+        table_layout.addWidget(self.table)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("placeholder")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.hide()
+        table_layout.addWidget(self.empty_label)
+        legend = QLabel(LEGEND)
+        legend.setObjectName("hint")
+        legend.setWordWrap(True)
+        table_layout.addWidget(legend)
+        self.splitter.addWidget(table_box)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setSizes([260, 500])
+        layout.addWidget(self.splitter, 1)
+
+    def _fill_companies(self, company_id: str) -> None:
+        self.company_combo.clear()
+        for row in list_companies(engine=self.engine):
+            self.company_combo.addItem(row.name, row.id)
+        index = self.company_combo.findData(company_id)
+        self.company_combo.setCurrentIndex(max(index, 0))
+
+    # -- loading -------------------------------------------------------------------
+
+    @property
+    def company_id(self) -> str:
+        return str(self.company_combo.currentData() or "")
+
+    @property
+    def touchpoint(self) -> str:
+        return str(self.touchpoint_combo.currentData() or "")
+
+    def reload(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        company_id, touchpoint, last = self.company_id, self.touchpoint, self.last_spin.value()
+        if not company_id:
+            self._show(None, "No companies yet: add one, or load the demo data.")
+            return
+        engine = self.engine
+
+        def work(_progress: Any) -> CompareResult:
+            return compare_pair(
+                engine=engine, company_id=company_id, touchpoint=touchpoint, last=last
+            )
+
+        def done(result: CompareResult) -> None:
+            if generation == self._generation:
+                self._show(result)
+
+        def failed(exc: Exception) -> None:
+            if generation != self._generation:
+                return
+            self._show(None, "The comparison could not be made.")
+            show_error(
+                self, str(exc) if isinstance(exc, ShopperError) else f"Compare failed: {exc}"
+            )
+
+        self.title_label.setText("Comparing…")
+        self._operation = run_operation(
+            self, "Comparing audits…", work, on_done=done, on_error=failed
+        )
+
+    def _show(self, result: CompareResult | None, message: str = "") -> None:
+        self.result = result
+        comparison = result.comparison if result else None
+        self.model.set_comparison(comparison)
+        if result is None or comparison is None:
+            self.title_label.setText(message)
+            for label in (
+                self.consistency_label,
+                self.spread_label,
+                self.trend_label,
+                self.changes_label,
+            ):
+                label.setText("")
+            self.chart.set_points([])
+            self._set_empty(message)
+            self.loaded.emit()
+            return
+        self.setWindowTitle(f"Compare — {result.title} — Shopper")
+        shown = len(comparison.audits)
+        more = f", the newest {shown} shown" if shown < result.available else ""
+        self.title_label.setText(
+            f"{result.title}: {result.available} completed audit"
+            f"{'' if result.available == 1 else 's'}{more}"
+        )
+        index = comparison.consistency
+        self.consistency_label.setText(
+            "<b>Consistency</b><br>"
+            + ("—" if index is None else f"<span style='font-size:16pt'>{index:.0f}</span> / 100")
+        )
+        self.consistency_label.setToolTip(
+            "How often two audits give an item the same outcome, averaged over the items "
+            "by weight (docs/scoring.md)"
+        )
+        spread = comparison.spread
+        if spread.stdev is None or spread.minimum is None or spread.maximum is None:
+            spread_text = "—"
+        else:
+            spread_text = (
+                f"<span style='font-size:16pt'>σ {spread.stdev:.1f}</span> points<br>"
+                f"{spread.minimum:.0f}–{spread.maximum:.0f}%"
+            )
+        self.spread_label.setText(f"<b>Score spread</b><br>{spread_text}")
+        trend = comparison.trend
+        if trend.slope_per_month is None or trend.direction is None:
+            trend_text = "—"
+        else:
+            trend_text = (
+                f"<span style='font-size:16pt'>{trend.direction.arrow} "
+                f"{trend.slope_per_month:+.1f}</span> points / month"
+                f"<br>{'flat' if trend.direction.value == 'flat' else trend.direction.value}"
+            )
+        self.trend_label.setText(f"<b>Trend</b><br>{trend_text}")
+        self.trend_label.setToolTip(
+            "Least-squares slope of the scores over time; within ±1 point a month is flat"
+        )
+        counts = comparison.latest_changes
+        if shown >= 2:
+            self.changes_label.setText(
+                "<b>Since the audit before</b><br>"
+                f"<span style='font-size:16pt; color:#1e7d32'>▲ {counts[Change.FIXED]}</span> "
+                f"fixed &nbsp; <span style='font-size:16pt; color:#b3261e'>"
+                f"▼ {counts[Change.REGRESSED]}</span> regressed"
+                f"<br>{counts[Change.CHANGED]} changed, {counts[Change.UNCHANGED]} unchanged"
+            )
+        else:
+            self.changes_label.setText("<b>Since the audit before</b><br>—")
+        self.chart.set_points(
+            [
+                ScorePoint(a.started_at, a.percent, a.audit_id)
+                for a in comparison.audits
+                if a.percent is not None
+            ]
+        )
+        if shown == 0:
+            self._set_empty(
+                f"No completed audits of {result.title} yet. Completed audits appear here; "
+                "those still in progress are left out."
+            )
+        else:
+            self._set_empty("")
+            self.table.horizontalHeader().resizeSection(self.model.columnCount() - 1, 60)
+            if comparison.rows:
+                last = self.model.index(0, self.model.columnCount() - 1)
+                self.table.scrollTo(last)  # the newest audits first in view
+        self.loaded.emit()
+
+    def _set_empty(self, message: str) -> None:
+        self.empty_label.setText(message)
+        self.empty_label.setVisible(bool(message))
+        self.table.setVisible(not message)
+
+    # -- opening -------------------------------------------------------------------
+
+    def _activated(self, index: QModelIndex) -> None:
+        target = self.model.target(index)
+        if target is not None:
+            self.open_audit.emit(*target)
+
+
+def _figure_label() -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setFrameShape(QFrame.Shape.StyledPanel)
+    label.setMargin(6)
+    label.setMinimumWidth(150)
+    return label

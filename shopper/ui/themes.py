@@ -1,0 +1,395 @@
+"""The findings-by-theme window: what fails across audits, grouped by theme.
+
+Themes on the left with their counts and month-by-month failure rate; on the
+right the items that fail most in the selected theme and every finding, each
+one a double-click (or Enter) away from the audit at that item. A window of
+its own, so it stays open beside the audit it leads to.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from shopper.domain.clock import in_zone
+from shopper.domain.errors import ShopperError
+from shopper.domain.template import TOUCHPOINTS, touchpoint_label
+from shopper.services.companies import list_companies
+from shopper.services.findings import (
+    Finding,
+    FindingKind,
+    FindingsReport,
+    ItemCount,
+    ThemeFindings,
+    findings_by_theme,
+)
+from shopper.ui.charts import KIND_COLORS, SparklineDelegate
+from shopper.ui.crash import show_error
+from shopper.ui.journey import plural
+from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.widgets import group_box, plain_table
+from shopper.ui.workers import Operation, run_operation
+
+DEFAULT_DAYS = 365
+FAIL_COLOR = KIND_COLORS["bad"]
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def theme_columns() -> list[Column[ThemeFindings]]:
+    return [
+        Column("Theme", lambda t: t.title),
+        Column("Findings", lambda t: f"{t.total:,}", sort_key=lambda t: t.total, align_right=True),
+        Column(
+            "Moments",
+            lambda t: f"{t.moments:,}",
+            sort_key=lambda t: t.moments,
+            align_right=True,
+            header_tip="Bad moments and friction points logged by the shoppers",
+        ),
+        Column(
+            "Audits",
+            lambda t: f"{t.audits:,}",
+            sort_key=lambda t: t.audits,
+            align_right=True,
+            header_tip="Audits with at least one finding in this theme",
+        ),
+        Column(
+            "Rate",
+            lambda t: _rate(t.rate),
+            sort_key=lambda t: t.rate,
+            align_right=True,
+            header_tip="Failed items per 100 scored items of the theme",
+        ),
+        Column(
+            "Trend",
+            lambda t: t.trend.describe() or "—",
+            sort_key=lambda t: t.trend.slope_per_month,
+            foreground=lambda t: (
+                FAIL_COLOR if (t.trend.slope_per_month or 0) >= 1 else None
+            ),  # a rising failure rate is bad news
+            header_tip="Of the monthly failure rate, in points per 30 days: up is worse",
+        ),
+        Column(
+            "By month",
+            lambda _t: "",
+            sort_key=lambda t: t.trend.latest,
+            values=lambda t: [m.rate for m in t.months],
+            tooltip=lambda t: "\n".join(
+                f"{m.month:%b %Y}: {m.failed} of {m.scored} failed" for m in t.months
+            ),
+        ),
+    ]
+
+
+def item_columns() -> list[Column[ItemCount]]:
+    return [
+        Column("Item", lambda i: i.prompt, tooltip=lambda i: f"{i.prompt}\n({i.item_id})"),
+        Column("Touchpoint", lambda i: touchpoint_label(i.touchpoint)),
+        Column("Failed", lambda i: str(i.failed), sort_key=lambda i: i.failed, align_right=True),
+        Column(
+            "Rate",
+            lambda i: _rate(100 * i.failed / i.scored if i.scored else None),
+            sort_key=lambda i: i.failed / i.scored if i.scored else None,
+            align_right=True,
+            header_tip="Failed in this share of the audits that scored the item",
+        ),
+    ]
+
+
+def finding_columns() -> list[Column[Finding]]:
+    return [
+        Column("When", lambda f: f"{in_zone(f.at, f.at_tz):%Y-%m-%d}", sort_key=lambda f: f.at),
+        Column("Company", lambda f: f.company_name),
+        Column("Touchpoint", lambda f: touchpoint_label(f.touchpoint)),
+        Column(
+            "Kind",
+            lambda f: "Critical failure" if f.critical else f.kind.label,
+            foreground=lambda f: FAIL_COLOR if f.critical else KIND_COLORS.get(f.kind.value),
+        ),
+        Column("Item", lambda f: f.prompt or "—", tooltip=lambda f: f.prompt),
+        Column("Answer", lambda f: f.answer),
+        Column("Note", lambda f: " ".join(f.note.split()), tooltip=lambda f: f.note),
+    ]
+
+
+class ThemesWindow(QWidget):
+    open_audit = Signal(str, str)
+    """(audit id, item id): show this audit at this item in the main window."""
+    loaded = Signal()
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        company_id: str = "",
+        touchpoint: str = "",
+        theme: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.engine = engine
+        self.report: FindingsReport | None = None
+        self._operation: Operation | None = None
+        self._generation = 0
+        self._wanted_theme = theme
+        self.setWindowTitle("Findings by theme — Shopper")
+        self.resize(1320, 820)
+        self._build()
+        self.company_combo.addItem("All companies", "")
+        for row in list_companies(engine=engine):
+            self.company_combo.addItem(row.name, row.id)
+        self.company_combo.setCurrentIndex(max(self.company_combo.findData(company_id), 0))
+        self.touchpoint_combo.setCurrentIndex(max(self.touchpoint_combo.findData(touchpoint), 0))
+        for widget in (self.company_combo, self.touchpoint_combo):
+            widget.currentIndexChanged.connect(self.reload)
+        for edit in (self.from_edit, self.to_edit):
+            edit.editingFinished.connect(self.reload)
+        self.reload()
+
+    # -- construction --------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        controls = QHBoxLayout()
+        self.company_combo = QComboBox()
+        self.company_combo.setMinimumContentsLength(22)
+        self.touchpoint_combo = QComboBox()
+        self.touchpoint_combo.addItem("All touchpoints", "")
+        for key, name in TOUCHPOINTS.items():
+            self.touchpoint_combo.addItem(name, key)
+        today = QDate.currentDate()
+        self.from_edit = QDateEdit(today.addDays(-DEFAULT_DAYS))
+        self.to_edit = QDateEdit(today)
+        for edit in (self.from_edit, self.to_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.reload)
+        for text, widget in (
+            ("Company", self.company_combo),
+            ("Touchpoint", self.touchpoint_combo),
+            ("From", self.from_edit),
+            ("to", self.to_edit),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            controls.addWidget(label)
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        controls.addWidget(refresh)
+        layout.addLayout(controls)
+        self.title_label = QLabel()
+        self.title_label.setObjectName("heading")
+        self.title_label.setWordWrap(True)
+        layout.addWidget(self.title_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.theme_model: RowsModel[ThemeFindings] = RowsModel(theme_columns(), self)
+        self.theme_table = plain_table(self.theme_model)
+        self.theme_table.setSortingEnabled(True)
+        self.theme_table.setItemDelegateForColumn(
+            6, SparklineDelegate(self.theme_table, color=FAIL_COLOR)
+        )
+        self.theme_table.horizontalHeader().setStretchLastSection(True)
+        for column, width in ((0, 118), (1, 66), (2, 66), (3, 54), (4, 50), (5, 112)):
+            self.theme_table.setColumnWidth(column, width)
+        self.theme_table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.theme_table.selectionModel().selectionChanged.connect(self._theme_selected)
+        splitter.addWidget(group_box("Themes", self.theme_table))
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        self.item_model: RowsModel[ItemCount] = RowsModel(item_columns(), self)
+        self.item_table = plain_table(self.item_model)
+        self.item_table.setSortingEnabled(True)
+        self.item_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 130), (2, 60), (3, 60)):
+            self.item_table.setColumnWidth(column, width)
+        self.item_table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        self.item_table.selectionModel().selectionChanged.connect(self._item_selected)
+        self.items_box = group_box("Items failed most often", self.item_table)
+        right.addWidget(self.items_box)
+        findings_box = QWidget()
+        findings_layout = QVBoxLayout(findings_box)
+        findings_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.findings_label = QLabel()
+        self.all_items_button = QPushButton("Every item")
+        self.all_items_button.setToolTip("Show the findings of every item in the theme")
+        self.all_items_button.clicked.connect(self.item_table.clearSelection)
+        row.addWidget(self.findings_label, 1)
+        row.addWidget(self.all_items_button)
+        findings_layout.addLayout(row)
+        self.finding_model: RowsModel[Finding] = RowsModel(finding_columns(), self)
+        self.finding_table = plain_table(self.finding_model)
+        self.finding_table.setSortingEnabled(True)
+        self.finding_table.horizontalHeader().setSectionResizeMode(
+            6, QHeaderView.ResizeMode.Stretch
+        )
+        for column, width in ((0, 86), (1, 150), (2, 120), (3, 110), (4, 240), (5, 70)):
+            self.finding_table.setColumnWidth(column, width)
+        self.finding_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.finding_table.setToolTip("Double-click (or Enter) to open the audit at that item")
+        self.finding_table.activated.connect(self._finding_activated)
+        findings_layout.addWidget(self.finding_table)
+        self.findings_box = group_box("Findings", findings_box)
+        right.addWidget(self.findings_box)
+        right.setSizes([260, 480])
+        splitter.addWidget(right)
+        splitter.setSizes([640, 680])
+        layout.addWidget(splitter, 1)
+
+    # -- loading -------------------------------------------------------------------
+
+    def date_range(self) -> tuple[datetime, datetime]:
+        """[From 00:00, the day after To 00:00) in UTC."""
+        start = self.from_edit.date().toPython()
+        end = self.to_edit.date().toPython()
+        assert isinstance(start, date) and isinstance(end, date)
+        since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+        until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
+        return since, until
+
+    def reload(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        since, until = self.date_range()
+        if since >= until:
+            self._show(None, "The start date is after the end date.")
+            return
+        engine = self.engine
+        company_id = str(self.company_combo.currentData() or "") or None
+        touchpoint = str(self.touchpoint_combo.currentData() or "") or None
+
+        def work(progress: Any) -> FindingsReport:
+            return findings_by_theme(
+                engine=engine,
+                company_id=company_id,
+                touchpoint=touchpoint,
+                since=since,
+                until=until,
+                progress=progress,
+            )
+
+        def done(report: FindingsReport) -> None:
+            if generation == self._generation:
+                self._show(report)
+
+        def failed(exc: Exception) -> None:
+            if generation != self._generation:
+                return
+            self._show(None, "The findings could not be gathered.")
+            show_error(
+                self, str(exc) if isinstance(exc, ShopperError) else f"Findings failed: {exc}"
+            )
+
+        self.title_label.setText("Gathering findings…")
+        self._operation = run_operation(
+            self, "Gathering findings…", work, on_done=done, on_error=failed
+        )
+
+    def _show(self, report: FindingsReport | None, message: str = "") -> None:
+        self.report = report
+        # A column every row shares (the company or touchpoint filtered on) says nothing.
+        self.finding_table.setColumnHidden(1, bool(self.company_combo.currentData()))
+        self.finding_table.setColumnHidden(2, bool(self.touchpoint_combo.currentData()))
+        previous = self.selected_theme()
+        self.theme_model.set_rows(report.themes if report else [])
+        if report is None:
+            self.title_label.setText(message)
+        elif not report.audits:
+            self.title_label.setText(
+                "No completed audits match these filters. Completed audits appear here; "
+                "those still in progress are left out."
+            )
+        else:
+            self.title_label.setText(
+                f"{plural(report.total, 'finding')} in "
+                f"{plural(report.audits, 'completed audit')} "
+                f"({self._describe_filter()})"
+            )
+        wanted = self._wanted_theme if self._wanted_theme is not None else previous
+        self._wanted_theme = None
+        rows = self.theme_model.rows()
+        number = next((n for n, t in enumerate(rows) if t.theme == wanted), 0)
+        if rows:
+            self.theme_table.selectRow(number)
+        else:
+            self._fill_theme(None)
+        self.loaded.emit()
+
+    def _describe_filter(self) -> str:
+        since, until = self.date_range()
+        last_day = until - timedelta(days=1)
+        return (
+            f"{self.company_combo.currentText()}, {self.touchpoint_combo.currentText().lower()}, "
+            f"{since:%Y-%m-%d} to {last_day:%Y-%m-%d}"
+        )
+
+    # -- selection -----------------------------------------------------------------
+
+    def selected_theme(self) -> str | None:
+        theme = self._current(self.theme_table, self.theme_model)
+        return theme.theme if theme is not None else None
+
+    @staticmethod
+    def _current(table: Any, model: RowsModel[Any]) -> Any:
+        rows = table.selectionModel().selectedRows()
+        return model.row(rows[0].row()) if rows else None
+
+    def _theme_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._fill_theme(self._current(self.theme_table, self.theme_model))
+
+    def _fill_theme(self, theme: ThemeFindings | None) -> None:
+        self.item_model.set_rows(theme.items if theme else [])
+        title = theme.title if theme else ""
+        self.items_box.setTitle(f"Items failed most often — {title}" if theme else "Items")
+        self.findings_box.setTitle(f"Findings — {title}" if theme else "Findings")
+        self._fill_findings()
+
+    def _item_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._fill_findings()
+
+    def _fill_findings(self) -> None:
+        theme = self._current(self.theme_table, self.theme_model)
+        item = self._current(self.item_table, self.item_model)
+        findings = list(theme.findings) if theme else []
+        if item is not None:
+            findings = [
+                f
+                for f in findings
+                if f.kind is FindingKind.FAILED_ITEM
+                and (f.template_id, f.item_id) == (item.template_id, item.item_id)
+            ]
+        self.finding_model.set_rows(findings)
+        self.all_items_button.setEnabled(item is not None)
+        if theme is None:
+            self.findings_label.setText("")
+        elif item is None:
+            self.findings_label.setText(
+                f"{plural(len(findings), 'finding')}, newest first: "
+                f"{plural(theme.failed, 'failed item')} and {plural(theme.moments, 'moment')}"
+            )
+        else:
+            self.findings_label.setText(f"{plural(len(findings), 'failure')} of “{item.prompt}”")
+
+    def _finding_activated(self, index: QModelIndex) -> None:
+        finding = self.finding_model.row(index.row())
+        if finding is not None:
+            self.open_audit.emit(finding.audit_id, finding.item_id or "")
