@@ -40,12 +40,12 @@ class AnalysisActions(QObject):
         self.window = window
         self.windows: list[QWidget] = []
         self._operation: Operation | None = None
-        self.compare_action = self._action("&Compare audits…", self.open_compare, "Ctrl+Shift+C")
+        self.compare_action = self._action("&Compare audits…", self.open_compare, "Ctrl+Alt+C")
         self.compare_action.setToolTip(
             "Compare the repeated audits of the selected company at the touchpoint in the filter"
         )
-        self.journey_action = self._action("Company &journey…", self.open_journey, "Ctrl+Shift+J")
-        self.themes_action = self._action("&Findings by theme…", self.open_themes, "Ctrl+Shift+F")
+        self.journey_action = self._action("Company &journey…", self.open_journey, "Ctrl+Alt+J")
+        self.themes_action = self._action("&Findings by theme…", self.open_themes, "Ctrl+Alt+T")
         self.export_view_action = self._action(
             "&Export answers in view…", lambda: self.export(in_view=True)
         )

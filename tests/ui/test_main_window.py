@@ -226,3 +226,25 @@ def test_plain_line_edit_enter_accepts_dialog(qtbot: QtBot, ctx: AppContext) -> 
     assert isinstance(QApplication.focusWidget(), QLineEdit)
     qtbot.keyClick(dialog.shopper, Qt.Key.Key_Return)
     assert dialog.audit is not None
+
+
+def test_no_two_shortcuts_collide(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
+    """A key bound twice fires neither binding (Qt calls it ambiguous)."""
+    from PySide6.QtGui import QAction, QShortcut
+
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    phone = next(r for r in list_audits(engine=ctx.engine) if r.touchpoint == "phone")
+    window.open_audit(phone.id)
+    seen: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            key = sequence.toString()
+            assert key not in seen, f"{key}: {action.text()} and {seen[key]}"
+            seen[key] = action.text()
+    for shortcut in window.findChildren(QShortcut):
+        key = shortcut.key().toString()
+        if key:
+            assert key not in seen, f"{key}: runner shortcut and {seen[key]}"
+            seen[key] = "runner shortcut"
+    assert {"Ctrl+N", "Ctrl+Shift+P", "Ctrl+Alt+C", "F6"} <= set(seen)
