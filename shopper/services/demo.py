@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from shopper.domain.answers import make_datetime_answer
 from shopper.domain.errors import ShopperError
-from shopper.domain.scoring import score_audit
+from shopper.domain.scoring import FAIL_BELOW, PASS_FROM, item_fraction, score_audit
 from shopper.domain.template import NA, Item, ItemType, Template
 from shopper.services.templates import get_template, list_templates
 from shopper.store.engine import session_scope
@@ -66,6 +66,13 @@ BAD_NOTES = (
     "Contact page hidden under 'About us › Legal'.",
     "Promised a call back that never came.",
     "Agent seemed rushed & read from a script <verbatim>.",
+)
+FRICTION_NOTES = (
+    "Had to scroll past three banners to find the form.",
+    "The chat window covered the order summary.",
+    "Asked for my account number before saying why.",
+    "Hold music restarted at full volume after each announcement.",
+    "The reply came from a no-reply address.",
 )
 ADVICE = (
     "Put the phone number on the home page.",
@@ -149,6 +156,7 @@ def load_demo(
     audit_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
+    moment_rows: list[dict[str, Any]] = []
     for index in range(audits):
         cid, company = companies[index % len(companies)]
         # Each company cycles through every touchpoint; neighbours in time differ.
@@ -204,6 +212,10 @@ def load_demo(
                     "answered_tz": company.timezone,
                 }
             )
+        for moment in _moments(rng, values, quality, started, last):
+            moment_rows.append(
+                moment | {"id": next_id(), "audit_id": audit_id, "tz": company.timezone}
+            )
         event_rows.append(_event(next_id(), audit_id, "created", started, company.timezone))
         if completed:
             event_rows.append(_event(next_id(), audit_id, "completed", completed, company.timezone))
@@ -219,6 +231,8 @@ def load_demo(
             session.execute(insert(tables["answer"]), answer_rows[start : start + 20000])
         for start in range(0, len(event_rows), 10000):
             session.execute(insert(tables["audit_event"]), event_rows[start : start + 10000])
+        for start in range(0, len(moment_rows), 10000):
+            session.execute(insert(tables["moment"]), moment_rows[start : start + 10000])
     if progress:
         progress(audits, audits)
     return DemoResult(len(company_rows), len(audit_rows), len(answer_rows))
@@ -248,9 +262,45 @@ def _answers(
         if value is None:
             continue
         values[item.id] = value
-        if item.type is not ItemType.TEXT and rng.random() < 0.18:
-            notes[item.id] = rng.choice(GOOD_NOTES if q >= 0.6 else BAD_NOTES)
+        fraction = item_fraction(item, value)
+        if fraction is not None and rng.random() < 0.18:
+            # The note agrees with the answer: praise for a pass, a complaint for a fail.
+            if fraction >= PASS_FROM:
+                notes[item.id] = rng.choice(GOOD_NOTES)
+            elif fraction < FAIL_BELOW:
+                notes[item.id] = rng.choice(BAD_NOTES)
     return values, notes
+
+
+def _moments(
+    rng: random.Random,
+    values: dict[str, Any],
+    quality: float,
+    started: datetime,
+    ended: datetime,
+) -> list[dict[str, Any]]:
+    """Zero to three unexpected moments, good ones more likely in a better audit."""
+    moments = []
+    span = max((ended - started).total_seconds(), 60.0)
+    for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+        bank: tuple[str, ...]
+        if rng.random() < quality:
+            kind, bank = "good", GOOD_NOTES
+        elif rng.random() < 0.5:
+            kind, bank = "bad", BAD_NOTES
+        else:
+            kind, bank = "friction", FRICTION_NOTES
+        at = started + timedelta(seconds=rng.uniform(0, span))
+        moments.append(
+            {
+                "kind": kind,
+                "at": at,
+                "note": rng.choice(bank),
+                "item_id": rng.choice(list(values)) if values and rng.random() < 0.7 else None,
+                "updated_at": at,
+            }
+        )
+    return sorted(moments, key=lambda m: m["at"])
 
 
 def _value(rng: random.Random, item: Item, q: float, started: datetime, zone: str) -> Any:
