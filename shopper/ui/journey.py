@@ -8,7 +8,7 @@ while opening the audits and comparisons it points to. The figures come from
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -58,7 +58,7 @@ from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.widgets import group_box, plain_table
 from shopper.ui.workers import Operation, run_operation
 
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 THEME_ROLE = Qt.ItemDataRole.UserRole + 40
 TOUCHPOINT_ROLE = Qt.ItemDataRole.UserRole + 41
 

@@ -7,7 +7,7 @@ sorts in SQL, so 10,000 audits never sit in Python at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -23,7 +23,7 @@ from shopper.domain.template import touchpoint_label
 from shopper.store.repo import AuditRow, CompanyRow
 from shopper.store.tables import AuditStatus
 
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 PASS_COLOR = QColor("#1e7d32")

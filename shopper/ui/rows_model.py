@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QIcon
 
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 20
 """The row object itself, for views and delegates."""
 VALUES_ROLE = Qt.ItemDataRole.UserRole + 21
@@ -34,6 +34,7 @@ class Column(Generic[T]):
     foreground: Callable[[T], QColor | None] | None = None
     background: Callable[[T], QColor | None] | None = None
     values: Callable[[T], Sequence[float | None]] | None = None
+    decoration: Callable[[T], QIcon | None] | None = None
     align_right: bool = False
     header_tip: str = ""
 
@@ -94,6 +95,8 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
             color = column.background(row)
             return QBrush(color) if color is not None else None
+        if role == Qt.ItemDataRole.DecorationRole and column.decoration is not None:
+            return column.decoration(row)
         if role == VALUES_ROLE and column.values is not None:
             return list(column.values(row))
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -18,46 +18,33 @@ from PySide6.QtWidgets import (
 from shopper.domain.clock import in_zone, local_zone_name
 from shopper.domain.template import touchpoint_label
 from shopper.services.instruments import WaitingReply
+from shopper.ui.rows_model import Column, RowsModel
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class WaitingModel(QAbstractTableModel):
-    COLUMNS = ("Sent", "Company", "Touchpoint", "Waited", "Business hours")
-
+class WaitingModel(RowsModel[WaitingReply]):
     def __init__(self, rows: list[WaitingReply], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows = rows
-        self.zone = local_zone_name()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                f"{in_zone(row.sent_at, self.zone):%Y-%m-%d %H:%M}",
-                row.company_name,
-                touchpoint_label(row.touchpoint),
-                _hours(row.waited_hours),
-                _hours(row.waited_business_hours),
-            )[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        zone = local_zone_name()
+        super().__init__(
+            [
+                Column("Sent", lambda r: f"{in_zone(r.sent_at, zone):%Y-%m-%d %H:%M}"),
+                Column("Company", lambda r: r.company_name),
+                Column("Touchpoint", lambda r: touchpoint_label(r.touchpoint)),
+                Column(
+                    "Waited",
+                    lambda r: _hours(r.waited_hours),
+                    sort_key=lambda r: r.waited_hours,
+                    align_right=True,
+                ),
+                Column(
+                    "Business hours",
+                    lambda r: _hours(r.waited_business_hours),
+                    sort_key=lambda r: r.waited_business_hours,
+                    align_right=True,
+                ),
+            ],
+            parent,
+        )
+        self.set_rows(rows)
 
 
 def _hours(hours: float) -> str:
@@ -96,5 +83,7 @@ class WaitingDialog(QDialog):
         layout.addWidget(self.table)
 
     def _activated(self, index: QModelIndex) -> None:
-        self.open_audit.emit(self.model.rows[index.row()].audit_id)
+        row = self.model.row(index.row())
+        if row is not None:
+            self.open_audit.emit(row.audit_id)
         self.accept()

@@ -8,7 +8,7 @@ is the item's agreement, beside the newest audits the view opens on.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -19,7 +19,7 @@ from shopper.domain.scoring import Outcome
 from shopper.domain.template import theme_label
 from shopper.ui.runner.outline import OUTCOME_TEXT
 
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 AUDIT_ID_ROLE = Qt.ItemDataRole.UserRole + 30
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 31
 PROMPT_CHARS = 60

@@ -12,14 +12,11 @@ from typing import Any
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateTimeEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +25,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import EmailStep, Instrument, Step, waited_hours
 from shopper.services.instruments import calendar_of
 from shopper.services.runner import AuditRunner
-from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog, list_table
 
 
 def describe_email_step(step: Step, _row: int) -> str:
@@ -80,13 +77,7 @@ class EmailTrackerPane(InstrumentPane):
         self.figures.setWordWrap(True)
         layout.addWidget(self.figures)
         self.model = StepsModel(runner.zone, describe_email_step, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table = list_table(self.model, 3)
         self.table.doubleClicked.connect(self._correct_time)
         layout.addWidget(self.table, 1)
         self.refresh()

@@ -11,14 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSize,
-    Qt,
-    QUrl,
-)
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -29,13 +22,10 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -50,9 +40,9 @@ from shopper.services.evidence import (
 )
 from shopper.services.runner import AuditRunner
 from shopper.store.tables import Evidence, MomentKind
-from shopper.ui.runner.instrument_base import InstrumentPane
+from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 
-Index = QModelIndex | QPersistentModelIndex
 THUMB = 48
 KIND_LABELS = {"image": "Image", "audio": "Audio", "email": "E-mail", "pdf": "PDF"}
 
@@ -83,32 +73,45 @@ def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
-class EvidenceModel(QAbstractTableModel):
-    COLUMNS = ("File", "Attached to", "Kind", "Size", "Added")
+class EvidenceModel(RowsModel[Evidence]):
+    """The audit's attachments: file (with a thumbnail), what it belongs to, kind, size."""
 
     def __init__(self, runner: AuditRunner, data_dir: Path, parent: Any = None) -> None:
-        super().__init__(parent)
         self.runner = runner
         self.data_dir = data_dir
-        self.records: list[Evidence] = []
+
+        def name(record: Evidence) -> str:
+            shown = record.filename or f"{record.sha256[:12]}.{record.extension}"
+            return shown if self.intact(record) else f"{shown} — CHANGED since attached!"
+
+        super().__init__(
+            [
+                Column(
+                    "File",
+                    name,
+                    tooltip=lambda r: f"sha256 {r.sha256}\n{r.caption}".strip(),
+                    foreground=lambda r: None if self.intact(r) else QColor("#c62828"),
+                    decoration=lambda r: (
+                        thumbnail(str(self.path_of(r))) if r.kind == "image" else None
+                    ),
+                ),
+                Column("Attached to", self.target_text),
+                Column("Kind", lambda r: KIND_LABELS.get(r.kind, r.kind)),
+                Column("Size", lambda r: human_size(r.size), sort_key=lambda r: r.size),
+                Column("Added", lambda r: f"{in_zone(r.added_at, r.added_tz):%Y-%m-%d %H:%M}"),
+            ],
+            parent,
+        )
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self.records = self.runner.evidence
-        self.endResetModel()
+        self.set_rows(self.runner.evidence)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.records)
+    @property
+    def records(self) -> list[Evidence]:
+        return self.rows()
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
+    def record_at(self, row: int) -> Evidence | None:
+        return self.row(row)
 
     def path_of(self, record: Evidence) -> Path:
         return evidence_path(self.data_dir, record.sha256, record.extension)
@@ -126,33 +129,6 @@ class EvidenceModel(QAbstractTableModel):
             if moment is not None:
                 return f"{MomentKind.LABELS.get(moment.kind, moment.kind)}: {moment.note[:60]}"
         return "The audit (e.g. a website path step)"
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.records):
-            return None
-        record = self.records[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                name = record.filename or f"{record.sha256[:12]}.{record.extension}"
-                return name if self.intact(record) else f"{name} — CHANGED since attached!"
-            if column == 1:
-                return self.target_text(record)
-            if column == 2:
-                return KIND_LABELS.get(record.kind, record.kind)
-            if column == 3:
-                return human_size(record.size)
-            return f"{in_zone(record.added_at, record.added_tz):%Y-%m-%d %H:%M}"
-        if role == Qt.ItemDataRole.DecorationRole and column == 0 and record.kind == "image":
-            return thumbnail(str(self.path_of(record)))
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and not self.intact(record):
-            return QColor("#c62828")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"sha256 {record.sha256}\n{record.caption}".strip()
-        return None
-
-    def record_at(self, row: int) -> Evidence | None:
-        return self.records[row] if 0 <= row < len(self.records) else None
 
 
 class EvidencePane(InstrumentPane):
@@ -195,14 +171,9 @@ class EvidencePane(InstrumentPane):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.model = EvidenceModel(runner, data_dir, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table = list_table(self.model, 1)
         self.table.setIconSize(QSize(THUMB, THUMB))
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 220)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         layout.addWidget(self.table, 1)

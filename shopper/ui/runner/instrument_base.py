@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDateTime,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimeZone,
-    Signal,
-)
+from PySide6.QtCore import QAbstractItemModel, QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,9 +31,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import STEP_LABELS, Step
 from shopper.services.runner import AuditRunner
 from shopper.ui.crash import show_error
-
-Index = QModelIndex | QPersistentModelIndex
-STEP_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+from shopper.ui.rows_model import Column, RowsModel
 
 KIND_COLORS = {
     "call_start": "#1565c0",
@@ -95,61 +89,65 @@ def elapsed(start: datetime | None, moment: datetime) -> str:
     return ("-" if seconds < 0 else "+") + format_duration(abs(seconds))
 
 
-class StepsModel(QAbstractTableModel):
+@dataclass(frozen=True)
+class StepRow:
+    """A step with what its row needs to know: its number and the first step's time."""
+
+    number: int
+    step: Step
+    start: datetime
+
+
+def step_columns(zone: str, describe: Callable[[Step, int], str]) -> list[Column[StepRow]]:
+    def tooltip(row: StepRow) -> str:
+        when = f"{in_zone(row.step.at, zone):%Y-%m-%d %H:%M:%S}"
+        label = STEP_LABELS.get(row.step.kind, row.step.kind)
+        return f"{label} at {when}\nDouble-click to correct the time."
+
+    def color(row: StepRow) -> QColor | None:
+        value = KIND_COLORS.get(row.step.kind)
+        return QColor(value) if value else None
+
+    return [
+        Column("Time", lambda r: f"{in_zone(r.step.at, zone):%H:%M:%S}", tooltip=tooltip),
+        Column("Elapsed", lambda r: elapsed(r.start, r.step.at), tooltip=tooltip),
+        Column("Step", lambda r: STEP_LABELS.get(r.step.kind, r.step.kind), foreground=color),
+        Column("Details", lambda r: describe(r.step, r.number), tooltip=tooltip),
+    ]
+
+
+class StepsModel(RowsModel[StepRow]):
     """An instrument's steps in time order: time, elapsed, step, details."""
 
-    COLUMNS = ("Time", "Elapsed", "Step", "Details")
-
     def __init__(self, zone: str, describe: Callable[[Step, int], str], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.zone = zone
-        self.describe = describe
-        self.steps: list[Step] = []
+        super().__init__(step_columns(zone, describe), parent)
 
     def set_steps(self, steps: list[Step]) -> None:
-        self.beginResetModel()
-        self.steps = list(steps)
-        self.endResetModel()
+        start = steps[0].at if steps else datetime.now(UTC)
+        self.set_rows([StepRow(number, step, start) for number, step in enumerate(steps)])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.steps)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.steps):
-            return None
-        step = self.steps[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return f"{in_zone(step.at, self.zone):%H:%M:%S}"
-            if column == 1:
-                return elapsed(self.steps[0].at, step.at)
-            if column == 2:
-                return STEP_LABELS.get(step.kind, step.kind)
-            return self.describe(step, index.row())
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
-            color = KIND_COLORS.get(step.kind)
-            return QColor(color) if color else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            when = f"{in_zone(step.at, self.zone):%Y-%m-%d %H:%M:%S}"
-            label = STEP_LABELS.get(step.kind, step.kind)
-            return f"{label} at {when}\nDouble-click to correct the time."
-        if role == STEP_ID_ROLE:
-            return step.id
-        return None
+    @property
+    def steps(self) -> list[Step]:
+        return [row.step for row in self.rows()]
 
     def step_at(self, row: int) -> Step | None:
-        return self.steps[row] if 0 <= row < len(self.steps) else None
+        found = self.row(row)
+        return found.step if found else None
+
+
+def list_table(model: QAbstractItemModel, stretch: int, *, keys: bool = True) -> QTableView:
+    """A compact, row-selecting, read-only table for an instrument's list."""
+    table = QTableView()
+    table.setModel(model)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    if not keys:
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the pane's own keys come first
+    return table
 
 
 class TimeDialog(QDialog):

@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,9 +26,9 @@ from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
 from shopper.services.runner import AuditRunner
 from shopper.store.tables import Moment, MomentKind
-from shopper.ui.runner.instrument_base import InstrumentPane
+from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 
-Index = QModelIndex | QPersistentModelIndex
 MOMENT_COLORS = {
     MomentKind.GOOD: "#2e7d32",
     MomentKind.BAD: "#c62828",
@@ -44,54 +41,41 @@ SHORTCUTS = {
 }
 
 
-class MomentsModel(QAbstractTableModel):
-    COLUMNS = ("Time", "Kind", "Item", "Note")
+class MomentsModel(RowsModel[Moment]):
+    """The audit's moments in time order: time, kind, linked item, note."""
 
     def __init__(self, runner: AuditRunner, parent: Any = None) -> None:
-        super().__init__(parent)
+        template = runner.template
+
+        def item_prompt(moment: Moment) -> str:
+            if moment.item_id and template.has_item(moment.item_id):
+                return template.item(moment.item_id).prompt
+            return ""
+
+        super().__init__(
+            [
+                Column("Time", lambda m: f"{in_zone(m.at, m.tz):%H:%M:%S}"),
+                Column(
+                    "Kind",
+                    lambda m: MomentKind.LABELS.get(m.kind, m.kind),
+                    foreground=lambda m: QColor(MOMENT_COLORS.get(m.kind, "#000000")),
+                ),
+                Column("Item", item_prompt, tooltip=item_prompt),
+                Column("Note", lambda m: m.note, tooltip=lambda m: m.note),
+            ],
+            parent,
+        )
         self.runner = runner
-        self.moments: list[Moment] = []
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self.moments = self.runner.moments
-        self.endResetModel()
+        self.set_rows(self.runner.moments)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.moments)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.moments):
-            return None
-        moment = self.moments[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == 0:
-                return f"{in_zone(moment.at, moment.tz):%H:%M:%S}"
-            if column == 1:
-                return MomentKind.LABELS.get(moment.kind, moment.kind)
-            if column == 2:
-                template = self.runner.template
-                if moment.item_id and template.has_item(moment.item_id):
-                    return template.item(moment.item_id).prompt
-                return ""
-            return moment.note
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            return QColor(MOMENT_COLORS.get(moment.kind, "#000000"))
-        return None
+    @property
+    def moments(self) -> list[Moment]:
+        return self.rows()
 
     def moment_at(self, row: int) -> Moment | None:
-        return self.moments[row] if 0 <= row < len(self.moments) else None
+        return self.row(row)
 
 
 class MomentsPane(InstrumentPane):
@@ -133,14 +117,7 @@ class MomentsPane(InstrumentPane):
         self.counts = QLabel()
         layout.addWidget(self.counts)
         self.model = MomentsModel(runner, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table = list_table(self.model, 3)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         layout.addWidget(self.table, 1)
         delete = QPushButton("Delete moment")

@@ -7,7 +7,7 @@ items stay in the model with `HIDDEN_ROLE` set; the view hides their rows.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
@@ -16,7 +16,7 @@ from shopper.domain.answers import format_answer
 from shopper.domain.scoring import Outcome
 from shopper.services.runner import AuditRunner
 
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
 _SECTION = 0  # internalId of section rows; item rows carry section index + 1
@@ -76,7 +76,7 @@ class OutlineModel(QAbstractItemModel):
             return self.createIndex(row, column, parent.row() + 1)
         return QModelIndex()
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         if not index.isValid() or index.internalId() == _SECTION:
             return QModelIndex()
         return self.createIndex(index.internalId() - 1, 0, _SECTION)

@@ -13,14 +13,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGridLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +25,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import Instrument, PhoneFigures, PhoneStep, Step
 from shopper.services.runner import AuditRunner
-from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog, list_table
 
 KEYS: list[tuple[str, PhoneStep, str]] = [
     ("S", PhoneStep.CALL_START, "Call started"),
@@ -118,15 +115,8 @@ class PhoneMapPane(InstrumentPane):
         layout.addWidget(self.figures)
 
         self.model = StepsModel(runner.zone, describe_phone_step, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table = list_table(self.model, 3, keys=False)
         self.table.doubleClicked.connect(self._correct_time)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the map
         layout.addWidget(self.table, 1)
         hint = QLabel(
             "Keys with the map focused (Ctrl+Shift+P): S M H P T R D E. "

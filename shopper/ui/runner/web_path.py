@@ -13,16 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +27,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import CHANNELS, Instrument, Step, WebStep
 from shopper.services.runner import AuditRunner
-from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog, list_table
 
 MAX_FIELD = 2000
 
@@ -117,13 +114,7 @@ class WebPathPane(InstrumentPane):
         self.figures.setWordWrap(True)
         layout.addWidget(self.figures)
         self.model = StepsModel(runner.zone, describe_web_step, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table = list_table(self.model, 3)
         self.table.doubleClicked.connect(self._correct_time)
         layout.addWidget(self.table, 1)
         self.refresh()
