@@ -202,6 +202,44 @@ def audit_list_figure(big: Path, runs: int) -> Figure:
     return ratio_figure("audits list, 10,000 audits", median(ours), median(floor), 3)
 
 
+def compare_figure(big: Path, runs: int) -> Figure:
+    """Compare the newest 50 audits of the company and touchpoint with the most."""
+    from shopper.services.compare import compare_pair
+    from shopper.services.context import AppContext
+
+    raw = sqlite3.connect(big / "shopper.db")
+    company_id, touchpoint = raw.execute(
+        "SELECT company_id, touchpoint FROM audit WHERE status = 'completed' "
+        "GROUP BY company_id, touchpoint ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    ids_sql = (
+        "SELECT id FROM audit WHERE company_id = ? AND touchpoint = ? AND status = 'completed' "
+        "ORDER BY started_at DESC LIMIT 50"
+    )
+
+    def floor_work() -> None:
+        ids = [row[0] for row in raw.execute(ids_sql, (company_id, touchpoint))]
+        marks = ",".join("?" * len(ids))
+        raw.execute(
+            f"SELECT audit_id, item_id, value, note FROM answer WHERE audit_id IN ({marks})", ids
+        ).fetchall()
+
+    floor = timed(floor_work, runs)
+    raw.close()
+    ctx = AppContext.open(big)
+    ours = timed(
+        lambda: compare_pair(
+            engine=ctx.engine, company_id=company_id, touchpoint=touchpoint, last=50
+        ),
+        runs,
+    )
+    ctx.close()
+    figure = ratio_figure("compare 50 audits of one company", median(ours), median(floor), 3)
+    figure.target += ", under 150 ms"
+    figure.met = figure.met and median(ours) < 150
+    return figure
+
+
 def demo_figure(ms: float) -> Figure:
     return Figure("shopper demo --audits 10000", ms, None, "under 60 s", ms < 60_000)
 
@@ -239,6 +277,7 @@ def main() -> int:
         figures += startup_figures(empty, big, args.runs)
         figures += save_answer_figures(big, args.answers)
         figures.append(audit_list_figure(big, args.runs))
+        figures.append(compare_figure(big, args.runs))
         for extra in EXTRA_FIGURES:
             figures.append(extra(big, args.runs))
     finally:
