@@ -3,18 +3,19 @@
 Pages: a cover with the verdict; a summary on page 2 that tells a reader
 what to fix (section scores as a chart, critical failures, top findings,
 best moments); a table of contents when the report is long; the findings,
-each with its note and evidence beside it; the full checklist; and, for
-notes too long for a table cell, the notes in full.
+each with its note and evidence beside it; the parts of the instruments the
+audit used (the call drawn as a tree, the website path, the e-mail exchange,
+the moments; see `instruments`); the full checklist; for notes too long for a
+table cell, the notes in full; and an appendix of every evidence file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -36,7 +37,9 @@ from reportlab.platypus import (
 from shopper.domain.answers import format_answer
 from shopper.domain.scoring import AuditScore, ItemScore, Outcome, score_audit
 from shopper.domain.template import Item, ItemType, Section, Template, touchpoint_label
+from shopper.report.appendix import appendix_part, number_evidence
 from shopper.report.charts import BarRow, band_color, bar_chart, percent_text, score_ring
+from shopper.report.context import ReportContext
 from shopper.report.document import (
     CONTENTS_FROM_PAGES,
     DEFAULT_PAGE_SIZE,
@@ -49,7 +52,16 @@ from shopper.report.document import (
     build,
     heading,
 )
+from shopper.report.facts import (
+    AuditFacts,
+    EvidenceFact,
+    InstrumentFacts,
+    MomentFact,
+)
 from shopper.report.flowables import EvidenceImage, boxed, facts_table, thumbnails
+from shopper.report.formats import local_time
+from shopper.report.images import PreparedImages
+from shopper.report.instruments import instrument_parts
 from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.report.styles import ACCENT, BAD, FAIR, MUTED, RULE, styles
 from shopper.report.text import clip, markup, one_line
@@ -73,41 +85,6 @@ _OUTCOME_FILL = {
     Outcome.PARTIAL: Color(1.0, 0.95, 0.85),
     Outcome.FAIL: Color(0.99, 0.90, 0.90),
 }
-
-
-@dataclass(frozen=True)
-class MomentFact:
-    """A moment the shopper logged: "good", "bad" or "friction", with a note."""
-
-    kind: str
-    at: datetime
-    tz: str
-    note: str
-
-
-@dataclass(frozen=True)
-class AuditFacts:
-    """Everything the audit report prints: plain data, no database.
-
-    `answers` maps item ids to stored answer values, `notes` to the shopper's
-    notes, and `evidence` to the image files attached to an item (shown as
-    thumbnails beside its finding; plain paths or `EvidenceImage`s).
-    """
-
-    audit_id: str
-    company: str
-    touchpoint: str
-    shopper: str
-    status: str
-    started_at: datetime
-    started_tz: str
-    template: Template
-    answers: Mapping[str, Any]
-    notes: Mapping[str, str] = field(default_factory=dict)
-    completed_at: datetime | None = None
-    completed_tz: str | None = None
-    evidence: Mapping[str, Sequence[Path | EvidenceImage]] = field(default_factory=dict)
-    moments: Sequence[MomentFact] = ()
 
 
 @dataclass(frozen=True)
@@ -183,14 +160,7 @@ def build_audit_report(
 
 def _local(moment: datetime | None, zone: str | None, *, with_zone: bool = True) -> str:
     """A moment in the zone it was taken in: "2026-11-23 14:03 (Europe/Warsaw)"."""
-    if moment is None:
-        return "—"
-    try:
-        local = moment.astimezone(ZoneInfo(zone or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        local, zone = moment, "UTC"
-    text = f"{local:%Y-%m-%d %H:%M}"
-    return f"{text} ({zone})" if with_zone else text
+    return local_time(moment, zone, with_zone=with_zone)
 
 
 def _num(value: float) -> str:
@@ -229,6 +199,17 @@ class _AuditReport:
         self.rows = self._rows()
         self.findings = [row for row in self.rows if row.is_finding]
         self.long_texts: list[_Row] = []
+        self.images = PreparedImages()
+        self.context = ReportContext(
+            facts,
+            redactor,
+            self.width,
+            self.height,
+            generated,
+            images=self.images,
+            item_numbers={row.item.id: row.number for row in self.rows},
+        )
+        number_evidence(self.context)
 
     # -- data ----------------------------------------------------------------------
 
@@ -283,8 +264,12 @@ class _AuditReport:
         story += self.summary_page()
         story += [PageBreak(), ContentsSlot()]
         story += self.findings_part()
+        instruments = instrument_parts(self.context)
+        if instruments:
+            story += [*instruments, PageBreak()]
         story += self.checklist_part()
         story += self.long_texts_part()
+        story += appendix_part(self.context)
         return story
 
     def cover(self) -> list[Flowable]:
@@ -493,7 +478,7 @@ class _AuditReport:
             if moment.kind == "good" and moment.note.strip():
                 entries.append(
                     [
-                        self.user(one_line(moment.note, 240), "body"),
+                        Paragraph(markup(one_line(self.redact(moment.note), 240)), self.sheet.body),
                         self.ours(_local(moment.at, moment.tz), "muted"),
                     ]
                 )
@@ -552,7 +537,7 @@ class _AuditReport:
                 text.append(
                     self.ours(f"The whole note is under “Notes in full”, {row.number}.", "muted")
                 )
-        paths = list(self.facts.evidence.get(row.item.id, ()))
+        paths = self.item_images(row.item.id)
         color = BAD if row.score.outcome is Outcome.FAIL else FAIR
         if paths:
             images = self.evidence_column(paths)
@@ -585,12 +570,25 @@ class _AuditReport:
             parts.append(f"theme: {self.redact(row.item.theme)}")
         return " · ".join(parts)
 
+    def item_images(self, item_id: str) -> list[Path | EvidenceImage]:
+        """An item's evidence images: its attached images, then any extra image files."""
+        attached: list[Path | EvidenceImage] = [
+            EvidenceImage(record.path, record.filename, record.caption)
+            for record in self.facts.attachments
+            if record.item_id == item_id and record.kind == "image" and record.path is not None
+        ]
+        return attached + list(self.facts.evidence.get(item_id, ()))
+
     def evidence_column(self, images: Sequence[Path | EvidenceImage]) -> list[Flowable]:
         """Thumbnails of an item's evidence images, with a count of any left out."""
         shown = list(images[:THUMBS_PER_FINDING])
         column: list[Flowable] = []
         for flowable in thumbnails(
-            shown, width=THUMB_WIDTH, height=THUMB_HEIGHT, redact=self.redact
+            shown,
+            width=THUMB_WIDTH,
+            height=THUMB_HEIGHT,
+            redact=self.redact,
+            prepared=self.images,
         ):
             column += [flowable, Spacer(1, 2 * mm)]
         if len(images) > len(shown):
@@ -708,4 +706,11 @@ class _AuditReport:
         return [self.ours(line, "body") for line in text.splitlines() if line.strip()]
 
 
-__all__ = ["AuditFacts", "EvidenceImage", "MomentFact", "build_audit_report"]
+__all__ = [
+    "AuditFacts",
+    "EvidenceFact",
+    "EvidenceImage",
+    "InstrumentFacts",
+    "MomentFact",
+    "build_audit_report",
+]

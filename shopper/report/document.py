@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import Any, BinaryIO
 
 from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -79,16 +80,36 @@ class HeadingInfo:
     contents: bool
 
 
-def heading(text: str, level: int, *, contents: bool = True) -> Paragraph:
+def heading(
+    text: str,
+    level: int,
+    *,
+    contents: bool = True,
+    space_before: float | None = None,
+    keep_with_next: bool = True,
+) -> Paragraph:
     """A heading paragraph; at levels 0-1 also an outline entry and a contents line.
 
     Args:
         text: plain text (escaped here).
         level: 0 for a part of the report, 1 for a section within it, 2 below that.
         contents: whether it is listed in the table of contents.
+        space_before: room above it, instead of its style's; like any space
+            before, dropped at the top of a page.
+        keep_with_next: keep it on the page of what follows. Say False before
+            something that splits across pages and is taller than one (reportlab
+            would move the pair to a new page), and put a `CondPageBreak` before it.
     """
     sheet = styles()
-    para = Paragraph(markup(text), (sheet.h1, sheet.h2, sheet.h3)[min(level, 2)])
+    style = (sheet.h1, sheet.h2, sheet.h3)[min(level, 2)]
+    if space_before is not None or not keep_with_next:
+        style = ParagraphStyle(
+            f"{style.name}Own",
+            parent=style,
+            spaceBefore=style.spaceBefore if space_before is None else space_before,
+            keepWithNext=keep_with_next,
+        )
+    para = Paragraph(markup(text), style)
     # An attribute, not a subclass: Paragraph.split() builds parts from self.__class__.
     para.shopper_heading = HeadingInfo(level, one_line(text, 120), contents)
     return para

@@ -15,7 +15,7 @@ from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
 from reportlab.platypus.flowables import KeepInFrame
 
-from shopper.report.images import ImageProblem, prepare_image
+from shopper.report.images import ImageProblem, PreparedImages, prepare_image
 from shopper.report.styles import MUTED, RULE, SHADE, styles
 from shopper.report.text import markup, one_line
 
@@ -94,7 +94,13 @@ def placeholder(reason: str, name: str, *, width: float, height: float) -> Flowa
 
 
 def picture(
-    path: Path, *, width: float, height: float, name: str = "", redact: Redact | None = None
+    path: Path,
+    *,
+    width: float,
+    height: float,
+    name: str = "",
+    redact: Redact | None = None,
+    images: PreparedImages | None = None,
 ) -> Flowable:
     """An image file fitted into width x height points, or a placeholder saying why not.
 
@@ -104,18 +110,43 @@ def picture(
         height: the largest height on the page, in points.
         name: what to call the file on a placeholder (default: its file name).
         redact: masks personal data in the name shown on a placeholder.
+        images: the report's prepared images, shared by every use of a file;
+            without it the file is prepared for this size alone.
     """
     label = name or path.name
     if redact is not None:
         label = redact(label)
-    # Twice the displayed size in pixels keeps screenshots legible when printed.
-    prepared = prepare_image(path, max_side=int(max(width, height) * 2))
+    if images is not None:
+        prepared = images.get(path)
+    else:
+        # Twice the displayed size in pixels keeps screenshots legible when printed.
+        prepared = prepare_image(path, max_side=int(max(width, height) * 2))
     if isinstance(prepared, ImageProblem):
         return placeholder(prepared.reason, label, width=width, height=min(height, 60))
     scale = min(width / prepared.width, height / prepared.height)
     return Image(
         BytesIO(prepared.data), width=prepared.width * scale, height=prepared.height * scale
     )
+
+
+def framed(flowable: Flowable) -> Flowable:
+    """A picture with a hairline around it, so a white page shows its edges; a
+    placeholder (already boxed) is returned as it is."""
+    if not isinstance(flowable, Image):
+        return flowable
+    table = Table([[flowable]], colWidths=[flowable.drawWidth], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
 
 
 @dataclass(frozen=True)
@@ -133,6 +164,7 @@ def thumbnails(
     width: float,
     height: float,
     redact: Redact | None = None,
+    prepared: PreparedImages | None = None,
 ) -> list[Flowable]:
     """Evidence images for a column of the given width, each at most `height` tall.
 
@@ -142,7 +174,45 @@ def thumbnails(
     for image in images:
         evidence = image if isinstance(image, EvidenceImage) else EvidenceImage(image)
         name = evidence.name or evidence.path.name
-        column.append(picture(evidence.path, width=width, height=height, name=name, redact=redact))
+        column.append(
+            picture(
+                evidence.path,
+                width=width,
+                height=height,
+                name=name,
+                redact=redact,
+                images=prepared,
+            )
+        )
         if evidence.caption.strip():
             column.append(para(evidence.caption, "muted", redact=redact))
     return column
+
+
+def stat_grid(stats: Sequence[tuple[str, str]], *, width: float, columns: int = 4) -> Table:
+    """Figures as tiles: a muted label over a bold value, `columns` to a row.
+
+    Labels and values are plain text this code wrote (escaped here, not redacted).
+    """
+    sheet = styles()
+    cells = [
+        [Paragraph(markup(label), sheet.label), Paragraph(markup(value), sheet.stat)]
+        for label, value in stats
+    ]
+    rows = [cells[i : i + columns] for i in range(0, len(cells), columns)] or [[[]]]
+    rows[-1] += [[]] * (columns - len(rows[-1]))
+    gap = 6.0
+    table = Table(rows, colWidths=[width / columns] * columns)
+    commands: list[tuple[object, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ("RIGHTPADDING", (0, 0), (-1, -1), gap),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell:
+                commands.append(("LINEBEFORE", (c, r), (c, r), 2, RULE))
+    table.setStyle(TableStyle(commands))
+    return table

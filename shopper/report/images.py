@@ -20,6 +20,9 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 80_000_000
 """Refused before decoding: about 9000 x 9000, far beyond any screenshot or photo."""
 JPEG_QUALITY = 82
+EVIDENCE_MAX_SIDE = 1200
+"""Evidence images are prepared once per report at this size, whatever size they print at:
+the page width of the appendix at about 150 dpi, and a thumbnail reuses the same copy."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,23 @@ def prepare_image(path: Path, *, max_side: int = 1200) -> PreparedImage | ImageP
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         # Pillow reports damaged data with any of these, depending on the format.
         return ImageProblem(f"image file is damaged ({_first_line(exc)})")
+
+
+class PreparedImages:
+    """Each image file of a report prepared once, however often the report shows it.
+
+    The PDF then holds one copy of each picture (reportlab stores identical images
+    once), and the layout passes of a long report decode each file only once.
+    """
+
+    def __init__(self, max_side: int = EVIDENCE_MAX_SIDE) -> None:
+        self.max_side = max_side
+        self._done: dict[Path, PreparedImage | ImageProblem] = {}
+
+    def get(self, path: Path) -> PreparedImage | ImageProblem:
+        if path not in self._done:
+            self._done[path] = prepare_image(path, max_side=self.max_side)
+        return self._done[path]
 
 
 def _encode(img: Image.Image, max_side: int) -> PreparedImage:

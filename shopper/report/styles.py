@@ -157,6 +157,11 @@ class Styles:
             "Label", parent=self.small, textColor=MUTED, fontSize=8.5, leading=11
         )
         self.value = ParagraphStyle("Value", parent=base, fontSize=11, leading=14.5, spaceAfter=0)
+        self.stat = ParagraphStyle(
+            "Stat", parent=base, fontName=SANS_BOLD, fontSize=12, leading=15, spaceAfter=0
+        )
+        self.node = ParagraphStyle("Node", parent=self.small, leading=10.2)
+        self.node_head = ParagraphStyle("NodeHead", parent=self.cell, leading=11)
         self.score = ParagraphStyle(
             "Score",
             parent=base,

@@ -11,18 +11,28 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import Engine
 
 from shopper import __version__
-from shopper.report.audit import AuditFacts, EvidenceImage, MomentFact, build_audit_report
+from shopper.domain.business_hours import BusinessCalendar
+from shopper.domain.instruments import Instrument, Step
+from shopper.report.audit import (
+    AuditFacts,
+    EvidenceFact,
+    InstrumentFacts,
+    MomentFact,
+    build_audit_report,
+)
 from shopper.report.document import ReportError, page_size_for
+from shopper.report.facts import default_calendar
 from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
 from shopper.services.evidence import evidence_path
+from shopper.services.instruments import calendar_of
 from shopper.store.tables import AuditStatus
 
 Progress = Callable[[int, int], None]
@@ -41,20 +51,33 @@ def audit_facts(detail: AuditDetail, *, data_dir: Path | None = None) -> AuditFa
     Args:
         detail: the audit.
         data_dir: the data folder, where evidence files are stored; without it
-            the report shows no evidence images.
+            the report lists the evidence but shows no images.
     """
     audit = detail.audit
-    evidence: dict[str, list[EvidenceImage]] = {}
-    if data_dir is not None:
-        for record in detail.evidence:
-            if record.kind == "image" and record.item_id:
-                evidence.setdefault(record.item_id, []).append(
-                    EvidenceImage(
-                        evidence_path(data_dir, record.sha256, record.extension),
-                        name=record.filename,
-                        caption=record.caption,
-                    )
-                )
+    steps: dict[str, list[Step]] = {instrument: [] for instrument in Instrument}
+    for event in detail.steps:
+        if event.instrument in steps:
+            steps[event.instrument].append(Step(event.id, event.kind, event.at, event.decoded()))
+    attachments = tuple(
+        EvidenceFact(
+            id=record.id,
+            kind=record.kind,
+            filename=record.filename,
+            size=record.size,
+            sha256=record.sha256,
+            path=(
+                evidence_path(data_dir, record.sha256, record.extension)
+                if data_dir is not None
+                else None
+            ),
+            caption=record.caption,
+            item_id=record.item_id,
+            moment_id=record.moment_id,
+            added_at=record.added_at,
+            added_tz=record.added_tz,
+        )
+        for record in detail.evidence
+    )
     return AuditFacts(
         audit_id=audit.id,
         company=detail.company.name,
@@ -68,9 +91,26 @@ def audit_facts(detail: AuditDetail, *, data_dir: Path | None = None) -> AuditFa
         template=detail.template,
         answers=detail.values,
         notes={item_id: record.note for item_id, record in detail.answers.items()},
-        evidence=evidence,
-        moments=tuple(MomentFact(m.kind, m.at, m.tz, m.note) for m in detail.moments),
+        moments=tuple(
+            MomentFact(m.kind, m.at, m.tz, m.note, item_id=m.item_id, id=m.id)
+            for m in detail.moments
+        ),
+        instruments=InstrumentFacts(
+            phone=tuple(steps[Instrument.PHONE]),
+            web=tuple(steps[Instrument.WEB]),
+            email=tuple(steps[Instrument.EMAIL]),
+            calendar=_calendar(detail),
+        ),
+        attachments=attachments,
     )
+
+
+def _calendar(detail: AuditDetail) -> BusinessCalendar:
+    """The company's business hours; damaged hours fall back to the default ones, in its zone."""
+    try:
+        return calendar_of(detail.company)
+    except (ValueError, TypeError, AttributeError):
+        return replace(default_calendar(), zone=detail.company.timezone)
 
 
 def make_audit_report(

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,17 @@ import pypdf
 import pypdf._text_extraction as _extraction
 from pypdf.generic import IndirectObject
 
+from shopper.domain.business_hours import WEEKDAYS, BusinessCalendar
+from shopper.domain.instruments import Step
 from shopper.domain.template import Item, ItemType, Option, Scale, Section, Target, Template
-from shopper.report.audit import AuditFacts, EvidenceImage, MomentFact, build_audit_report
+from shopper.report.audit import (
+    AuditFacts,
+    EvidenceFact,
+    EvidenceImage,
+    InstrumentFacts,
+    MomentFact,
+    build_audit_report,
+)
 from shopper.report.document import MARGIN_BOTTOM, MARGIN_TOP
 from shopper.report.redact import NO_REDACTION, Redactor
 
@@ -96,6 +105,8 @@ def facts(
     shopper: str = "Tess Tester",
     evidence: Mapping[str, Sequence[Path | EvidenceImage]] | None = None,
     moments: Sequence[MomentFact] = (),
+    instruments: InstrumentFacts | None = None,
+    attachments: Sequence[EvidenceFact] = (),
 ) -> AuditFacts:
     return AuditFacts(
         audit_id="0e5c9beb-cd26-4ea8-9437-35d4ec1b2724",
@@ -112,6 +123,8 @@ def facts(
         notes=dict(notes or {}),
         evidence=dict(evidence or {}),
         moments=tuple(moments),
+        instruments=instruments or InstrumentFacts(),
+        attachments=tuple(attachments),
     )
 
 
@@ -235,3 +248,94 @@ def squeeze(text: str) -> str:
     """Text without any whitespace: wrapping adds line breaks, and the extractor may
     add or drop spaces where it does."""
     return "".join(text.split())
+
+
+# -- instrument data -------------------------------------------------------------------
+
+CALL_START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def at(seconds: float, start: datetime = CALL_START) -> datetime:
+    return start + timedelta(seconds=seconds)
+
+
+def phone_call() -> list[Step]:
+    """A call with three menu levels, a loop, a hold, two people, a repeat and a transfer."""
+    support = "Support. For internet press 1, for TV press 2, for your phone line press 3."
+    rows: list[tuple[float, str, dict[str, Any]]] = [
+        (0, "call_start", {}),
+        (
+            6,
+            "menu",
+            {
+                "prompt": "Welcome to Acme. For sales press 1, for billing 2, for support 3.",
+                "options": "1 sales, 2 billing, 3 support",
+                "key": "3",
+            },
+        ),
+        (31, "menu", {"prompt": support, "options": "3", "key": "1"}),
+        (52, "menu", {"prompt": "Enter your customer number, then the hash key.", "key": "#"}),
+        (80, "menu", {"prompt": support, "options": "3", "key": "1"}),
+        (100, "hold_start", {}),
+        (370, "human", {"name": "Marta"}),
+        (420, "repeat", {"what": "customer number"}),
+        (510, "transfer", {"note": "Sent to the billing desk"}),
+        (585, "human", {"name": "Piotr"}),
+        (780, "call_end", {}),
+    ]
+    return [Step(f"p{n}", kind, at(s), data) for n, (s, kind, data) in enumerate(rows)]
+
+
+def web_path(shots: dict[int, str] | None = None) -> list[Step]:
+    """Four pages to a contact form, then "contact found"; `shots` maps page index to an
+    evidence id."""
+    pages = [
+        ("https://acme.example/", "Acme — home", "", False, []),
+        ("https://acme.example/help", "Help centre", "Help", False, ["chat_bot"]),
+        ("https://acme.example/help/contact", "Contact us", "Still need help?", True, ["email"]),
+        (
+            "https://acme.example/help/contact/form?topic=billing&ref=<b>x</b>",
+            "Write to us",
+            "Send a message",
+            True,
+            ["web_form", "email"],
+        ),
+    ]
+    steps = []
+    for n, (url, title, clicked, visible, channels) in enumerate(pages):
+        data: dict[str, Any] = {
+            "url": url,
+            "title": title,
+            "clicked": clicked,
+            "contact_visible": visible,
+            "channels": channels,
+        }
+        if shots and n in shots:
+            data["evidence_id"] = shots[n]
+        steps.append(Step(f"w{n}", "page", at(40 * n), data))
+    steps.append(
+        Step("wf", "found", at(175), {"channel": "web_form", "channels": ["web_form", "email"]})
+    )
+    return steps
+
+
+FRIDAY_AFTERNOON = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 16:00 in Warsaw
+
+
+def email_exchange(*, replied: bool = True) -> list[Step]:
+    """Sent on a Friday afternoon; the reply comes on Monday morning, a follow-up on Tuesday."""
+    steps = [Step("e0", "sent", FRIDAY_AFTERNOON, {"subject": "Billing question <#123>"})]
+    if replied:
+        steps += [
+            Step(
+                "e1", "reply", datetime(2026, 11, 23, 9, 0, tzinfo=UTC), {"subject": "Re: Billing"}
+            ),
+            Step("e2", "follow_up", datetime(2026, 11, 24, 12, 0, tzinfo=UTC), {}),
+        ]
+    return steps
+
+
+def warsaw_calendar() -> BusinessCalendar:
+    return BusinessCalendar.from_config(
+        "Europe/Warsaw", {d: ["09:00", "17:00"] for d in WEEKDAYS[:5]}
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from shopper.report.images import ImageProblem, PreparedImage, prepare_image
+from shopper.report.images import ImageProblem, PreparedImage, PreparedImages, prepare_image
 from tests.report.images import bomb_png, not_an_image, photo, transparent_png, truncated_jpeg
 
 
@@ -59,3 +59,14 @@ def test_broken_files_give_one_line_reasons(tmp_path: Path) -> None:
         assert isinstance(result, ImageProblem), path
         assert expected in result.reason
         assert "\n" not in result.reason
+
+
+def test_a_report_prepares_each_file_once(tmp_path: Path) -> None:
+    images = PreparedImages(max_side=300)
+    path = photo(tmp_path / "shop.jpg", (1200, 900))
+    first = images.get(path)
+    assert isinstance(first, PreparedImage) and (first.width, first.height) == (300, 225)
+    path.write_bytes(b"changed since")  # later uses in the same report reuse the first copy
+    assert images.get(path) is first
+    broken = images.get(not_an_image(tmp_path / "x.png"))
+    assert isinstance(broken, ImageProblem)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
 
 from shopper.domain.errors import NotFoundError
+from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, WebStep
 from shopper.report.document import ReportError
-from shopper.report.flowables import EvidenceImage
 from shopper.services import reports
-from shopper.services.audits import load_audit
+from shopper.services.audits import load_audit, start_audit
+from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
+from shopper.services.evidence import evidence_path
 from shopper.services.reports import audit_facts, make_audit_report, write_atomically
 from shopper.services.runner import AuditRunner
+from shopper.services.templates import import_template_file
 from tests.report.helpers import Pdf
 from tests.report.images import photo
 from tests.ui.helpers import new_audit, yes_no_template
@@ -110,16 +114,112 @@ def test_an_unwritable_folder_is_a_report_error(
 def test_evidence_images_reach_the_report(ctx: AppContext, audit_id: str, tmp_path: Path) -> None:
     runner = AuditRunner(engine=ctx.engine, audit_id=audit_id)
     picture = photo(tmp_path / "desk.jpg", (640, 480)).read_bytes()
-    runner.attach(
+    record = runner.attach(
         data_dir=ctx.data_dir, data=picture, filename="desk.jpg", item_id="q1", caption="Desk"
     )
     facts = audit_facts(load_audit(engine=ctx.engine, audit_id=audit_id), data_dir=ctx.data_dir)
-    (attached,) = facts.evidence["q1"]
-    assert isinstance(attached, EvidenceImage)
-    assert attached.name == "desk.jpg" and attached.caption == "Desk"
-    assert attached.path.is_file()
+    (attached,) = facts.attachments
+    assert (attached.id, attached.item_id, attached.kind) == (record.id, "q1", "image")
+    assert attached.filename == "desk.jpg" and attached.caption == "Desk"
+    assert attached.sha256 == record.sha256 and attached.size == len(picture)
+    assert attached.path is not None and attached.path.read_bytes() == picture
+    without = audit_facts(load_audit(engine=ctx.engine, audit_id=audit_id))
+    assert without.attachments[0].path is None
     out = tmp_path / "with-evidence.pdf"
     make_audit_report(engine=ctx.engine, audit_id=audit_id, out_path=out, data_dir=ctx.data_dir)
     pdf = Pdf.of(out.read_bytes())
-    assert pdf.image_count() == 1
-    assert "Desk" in pdf.text
+    assert pdf.image_count() == 1  # beside the finding and in the appendix: one copy
+    assert "Desk" in pdf.text and "Appendix: evidence" in pdf.outline_titles()
+
+
+FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 16:00 in Warsaw
+
+
+@pytest.fixture
+def warsaw_audit(ctx: AppContext, tmp_path: Path) -> str:
+    company = create_company(
+        engine=ctx.engine, data=CompanyInput(name="Kawa <Sp. z o.o.>", timezone="Europe/Warsaw")
+    )
+    template = import_template_file(engine=ctx.engine, path=yes_no_template(tmp_path, count=2))
+    return start_audit(
+        engine=ctx.engine,
+        company_id=company.id,
+        template_id=template.id,
+        shopper="Tess",
+        zone="Europe/Warsaw",
+        at=FRIDAY,
+    ).id
+
+
+def test_instruments_moments_and_evidence_from_the_database(
+    ctx: AppContext, warsaw_audit: str, tmp_path: Path
+) -> None:
+    runner = AuditRunner(engine=ctx.engine, audit_id=warsaw_audit, zone="Europe/Warsaw")
+    call = [
+        (0, PhoneStep.CALL_START, {}),
+        (8, PhoneStep.MENU, {"prompt": "Witamy! <b>Wciśnij 1</b>", "options": "2", "key": "1"}),
+        (30, PhoneStep.HOLD_START, {}),
+        (150, PhoneStep.HUMAN, {"name": "Ola"}),
+        (300, PhoneStep.CALL_END, {}),
+    ]
+    for seconds, kind, data in call:
+        runner.add_step(Instrument.PHONE, kind, at=FRIDAY + timedelta(seconds=seconds), data=data)
+    shots = []
+    for n in range(2):
+        png = photo(tmp_path / f"p{n}.png", (800 + n, 500), "PNG").read_bytes()
+        shots.append(runner.attach(data_dir=ctx.data_dir, data=png, filename=f"page-{n}.png"))
+        runner.add_step(
+            Instrument.WEB,
+            WebStep.PAGE,
+            at=FRIDAY + timedelta(minutes=10 + n),
+            data={
+                "url": f"https://kawa.example/{n}",
+                "title": f"Strona {n}",
+                "evidence_id": shots[-1].id,
+            },
+        )
+    runner.add_step(
+        Instrument.WEB,
+        WebStep.FOUND,
+        at=FRIDAY + timedelta(minutes=12),
+        data={"channel": "phone", "channels": ["phone"]},
+    )
+    runner.add_step(Instrument.EMAIL, EmailStep.SENT, at=FRIDAY, data={"subject": "Pytanie"})
+    runner.add_step(Instrument.EMAIL, EmailStep.REPLY, at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    moment = runner.add_moment(
+        "bad", note="Muzyka <i>za głośno</i>", item_id="q2", at=FRIDAY + timedelta(minutes=1)
+    )
+    mail = b"From: shop@kawa.example\nTo: tess@example.com\nSubject: Re\n\nDzien dobry"
+    runner.attach(data_dir=ctx.data_dir, data=mail, filename="reply.eml", moment_id=moment.id)
+    # The second screenshot is damaged on disk after it was stored.
+    stored = evidence_path(ctx.data_dir, shots[1].sha256, shots[1].extension)
+    stored.write_bytes(stored.read_bytes()[:300])
+
+    detail = load_audit(engine=ctx.engine, audit_id=warsaw_audit)
+    facts = audit_facts(detail, data_dir=ctx.data_dir)
+    assert facts.instruments.calendar.zone == "Europe/Warsaw"
+    assert [len(facts.instruments.phone), len(facts.instruments.web)] == [5, 3]
+    assert facts.moments[0].item_id == "q2" and facts.moments[0].id == moment.id
+
+    out = tmp_path / "instruments.pdf"
+    make_audit_report(engine=ctx.engine, audit_id=warsaw_audit, out_path=out, data_dir=ctx.data_dir)
+    pdf = Pdf.of(out.read_bytes())
+    parts = ["Phone call", "Website path", "E-mail exchange", "Moments", "Appendix: evidence"]
+    assert all(part in pdf.outline_titles() for part in parts)
+    flat = " ".join(pdf.text.split())
+    for text in (
+        "“Witamy! <b>Wciśnij 1</b>”",
+        "Time to a person 2:30",
+        "Name: Ola",
+        "https://kawa.example/1",
+        "Response, business hours 2 h",
+        "Europe/Warsaw",
+        "Muzyka <i>za głośno</i>",
+        "Item 1.2: Question 2?",
+        "reply.eml",
+        "E-mail",
+        "Image not shown: image file is damaged",
+    ):
+        assert text in flat, text
+    assert pdf.image_count() == 1  # the intact screenshot; the damaged one is a placeholder
+    assert pdf.uris() == []
