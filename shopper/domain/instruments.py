@@ -144,6 +144,33 @@ def option_count(data: Mapping[str, Any]) -> int | None:
     return len([part for part in re.split(r"[,;/\n]+", text) if part.strip()])
 
 
+class MenuTree:
+    """The level of each menu prompt as a call goes on.
+
+    A new prompt is one level deeper than the one before; a prompt heard before
+    in the call is a loop back to the level it was first heard at; a person
+    answering ends the tree, so the next prompt is at level 1 again.
+    """
+
+    def __init__(self) -> None:
+        self.level = 0
+        self._first: dict[str, int] = {}
+
+    def prompt(self, data: Mapping[str, Any]) -> tuple[int, bool]:
+        """(level, whether the prompt was heard before) of the next prompt."""
+        key = _prompt_key(data)
+        if key and key in self._first:
+            self.level = self._first[key]
+            return self.level, True
+        self.level += 1
+        if key:
+            self._first[key] = self.level
+        return self.level, False
+
+    def person(self) -> None:
+        self.level = 0
+
+
 def _prompt_key(data: Mapping[str, Any]) -> str:
     return " ".join(str(data.get("prompt", "")).lower().split())
 
@@ -154,8 +181,8 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
     Time is attributed to the state the call was in between two steps: menus
     from the start (and after a hold if nobody answered yet), hold from
     "on hold" or a transfer until the next person or menu, talking from
-    "person answered". Menu depth is the longest run of menu prompts without a
-    person in between; a loop is a prompt heard again in the same call.
+    "person answered". Menu depth is the deepest level a prompt was heard at
+    (`MenuTree`); a loop is a prompt heard again in the same call.
 
     Raises:
         ShopperError: a step is timed before "call started".
@@ -173,9 +200,9 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
     state = "menus"
     times = {"menus": 0.0, "hold": 0.0, "talking": 0.0}
     last = start.at
-    depth = run = prompts = loops = handoffs = repeats = dead_ends = 0
+    depth = prompts = loops = handoffs = repeats = dead_ends = 0
     options: int | None = None
-    heard: set[str] = set()
+    tree = MenuTree()
     human_at: datetime | None = None
     first_answer: datetime | None = None
     end: datetime | None = None
@@ -199,12 +226,9 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
             counted = option_count(step.data)
             if counted is not None:
                 options = (options or 0) + counted
-            run += 1
-            depth = max(depth, run)
-            key = _prompt_key(step.data)
-            if key and key in heard:
-                loops += 1
-            heard.add(key)
+            level, again = tree.prompt(step.data)
+            depth = max(depth, level)
+            loops += again
             state = "menus"
         elif kind == PhoneStep.HOLD_START:
             state = "hold"
@@ -212,7 +236,7 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
             state = "talking" if human_at is not None else "menus"
         elif kind == PhoneStep.HUMAN:
             human_at = human_at or step.at
-            run = 0
+            tree.person()
             state = "talking"
         elif kind == PhoneStep.TRANSFER:
             handoffs += 1

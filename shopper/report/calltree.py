@@ -24,7 +24,7 @@ from reportlab.lib.colors import Color, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
-from shopper.domain.instruments import STEP_LABELS, PhoneStep, Step, option_count
+from shopper.domain.instruments import STEP_LABELS, MenuTree, PhoneStep, Step, option_count
 from shopper.report.facts import step_text
 from shopper.report.formats import clock
 from shopper.report.styles import (
@@ -199,9 +199,10 @@ def _spans(ordered: list[Step], start: int, origin: datetime) -> list[Span]:
 def _tree(ordered: list[Step]) -> tuple[list[int], dict[int, int], list[int], int | None]:
     """Menu levels, loops, indents, and the index of the step that ended the call.
 
-    A menu prompt is drawn at its level (counted as the figures count depth:
-    prompts since the last person); any other step hangs under the last prompt,
-    or, once a person answered, stays beside that person until the next prompt.
+    A menu prompt is drawn at its level, counted as the figures count depth
+    (`MenuTree`: a prompt heard before goes back to its level); any other step
+    hangs under the last prompt, or, once a person answered, stays beside that
+    person until the next prompt.
     As in the figures, a second "call started" changes nothing, and nothing
     after the end of the call counts.
     """
@@ -210,6 +211,7 @@ def _tree(ordered: list[Step]) -> tuple[list[int], dict[int, int], list[int], in
     loops: dict[int, int] = {}
     heard: dict[str, int] = {}
     run, talk = 0, 1
+    tree = MenuTree()
     started = False
     ended: int | None = None
     for index, step in enumerate(ordered):
@@ -220,8 +222,8 @@ def _tree(ordered: list[Step]) -> tuple[list[int], dict[int, int], list[int], in
         elif kind == PhoneStep.CALL_START:
             indent, started = 0, True
         elif kind == PhoneStep.MENU:
-            run += 1
-            indent = level = run
+            level, _again = tree.prompt(step.data)
+            indent = run = level
             key = _prompt_key(step)
             if key and key in heard:
                 loops[index] = heard[key]
@@ -230,6 +232,7 @@ def _tree(ordered: list[Step]) -> tuple[list[int], dict[int, int], list[int], in
             indent = run + 1 if run else talk
             if kind == PhoneStep.HUMAN:
                 talk, run = indent, 0
+                tree.person()
             elif kind in _ENDS and started:
                 ended = index
         levels.append(level)

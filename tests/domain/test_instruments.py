@@ -532,3 +532,19 @@ def test_options_heard_fill_the_options_item() -> None:
     assert figures.menu_prompts == 3
     assert figures.options_heard == 5
     assert phone_item_values(figures)["menu_prompts"] == 5
+
+
+def test_a_loop_back_returns_to_the_level_it_was_first_heard_at() -> None:
+    steps = [
+        step(PhoneStep.CALL_START, 0),
+        step(PhoneStep.MENU, 5, prompt="Main menu"),
+        step(PhoneStep.MENU, 15, prompt="Billing"),
+        step(PhoneStep.MENU, 25, prompt="Invoices"),
+        step(PhoneStep.MENU, 35, prompt="main MENU"),  # back to the top
+        step(PhoneStep.MENU, 45, prompt="Billing"),
+        step(PhoneStep.CALL_END, 60),
+    ]
+    figures = phone_figures(steps)
+    assert figures.menu_depth == 3  # three real levels, however often they were heard
+    assert figures.menu_loops == 2
+    assert figures.menu_prompts == 5

@@ -27,10 +27,10 @@ def test_spans_levels_loops_and_indents_of_a_call() -> None:
     shape = shape_call(phone_call())
     kinds = [s.kind for s in shape.steps]
     assert kinds[0] == PhoneStep.CALL_START and kinds[-1] == PhoneStep.CALL_END
-    assert shape.levels[:5] == [0, 1, 2, 3, 4]
+    assert shape.levels[:5] == [0, 1, 2, 3, 2]  # step 5 loops back to the second level
     assert shape.loops == {4: 2}  # step 5 repeats the prompt of step 3
     # Menus nest; the hold and the people hang under the last menu and stay there.
-    assert shape.indents == [0, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5]
+    assert shape.indents == [0, 1, 2, 3, 2, 3, 3, 3, 3, 3, 3]
     assert shape.total == 780
     assert _totals(phone_call()) == {"menus": 100, "hold": 345, "talking": 335}
 

@@ -98,7 +98,7 @@ def test_a_recorded_call_is_drawn_with_its_figures() -> None:
     ):
         assert label in flat, label
     figures = {
-        "Menu depth": "4 levels",
+        "Menu depth": "3 levels",
         "Loops": "1",
         "Time to a person": "6:10",
         "Call length": "13:00",
