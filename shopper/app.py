@@ -16,6 +16,8 @@ def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from shopper.services.context import AppContext, default_data_dir, setup_logging
+    from shopper.store.integrity import DamagedDatabaseError
+    from shopper.ui.backups_dialog import offer_restore_at_start
     from shopper.ui.crash import CrashHandler, headless
     from shopper.ui.main_window import MainWindow
 
@@ -39,10 +41,15 @@ def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
         ctx = AppContext.open(folder, db_url)
     except ShopperError as exc:
         log.error("cannot open the database: %s", exc)
-        if not headless():
-            QMessageBox.critical(None, "Shopper", f"Shopper cannot start:\n\n{exc}")
-        print(f"shopper: error: {exc}", file=sys.stderr)  # noqa: T201
-        return 2
+        restored = None
+        if isinstance(exc, DamagedDatabaseError) and not headless():
+            restored = offer_restore_at_start(folder, db_url, exc)
+        if restored is None:
+            if not headless():
+                QMessageBox.critical(None, "Shopper", f"Shopper cannot start:\n\n{exc}")
+            print(f"shopper: error: {exc}", file=sys.stderr)  # noqa: T201
+            return 2
+        ctx = restored
     window = MainWindow(ctx)
     window.show()
     code = app.exec()

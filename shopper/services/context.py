@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 from sqlalchemy import Engine
 
-from shopper.store.engine import ensure_private_dir, open_database, sqlite_url
+from shopper.store.engine import ensure_private_dir, open_database, sqlite_path, sqlite_url
 
 APP_NAME = "Shopper"
 DB_FILENAME = "shopper.db"
@@ -50,10 +52,16 @@ class AppContext:
         folder = (data_dir or default_data_dir()).expanduser().resolve()
         ensure_private_dir(folder)
         url = db_url or os.environ.get("SHOPPER_DB_URL") or sqlite_url(folder / DB_FILENAME)
-        engine = open_database(url)
+        ensure_private_dir(folder / "evidence")
+        engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
         ctx = cls(folder, url, engine)
         sync_builtin_templates(engine=engine)
         return ctx
+
+    @property
+    def db_path(self) -> Path | None:
+        """The SQLite file, or None in team mode (PostgreSQL)."""
+        return sqlite_path(self.db_url)
 
     @property
     def log_path(self) -> Path:
@@ -71,6 +79,17 @@ class AppContext:
         self.engine.dispose()
 
 
+def _backup_before_migration(backups_dir: Path) -> Callable[[Engine, str], object]:
+    def backup(engine: Engine, revision: str) -> object:
+        from shopper.services.backups import make_backup
+
+        return make_backup(
+            engine=engine, backups_dir=backups_dir, reason=f"before-migration-{revision.lower()}"
+        )
+
+    return backup
+
+
 def setup_logging(log_path: Path) -> None:
     """Log to a rotating file in the data folder (once per process and file)."""
     root = logging.getLogger()
@@ -80,6 +99,8 @@ def setup_logging(log_path: Path) -> None:
     handler = logging.handlers.RotatingFileHandler(
         log_path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
+    with suppress(OSError):
+        os.chmod(log_path, 0o600)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)

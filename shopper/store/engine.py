@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from shopper.domain.errors import StorageError
 
@@ -101,12 +101,26 @@ def ensure_private_dir(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
-def open_database(url: str) -> Engine:
-    """Create the engine and the schema, turning environment failures into `StorageError`."""
+def open_database(url: str, *, backup: Callable[[Engine, str], object] | None = None) -> Engine:
+    """Check the file, create the engine, then create or migrate the schema.
+
+    A SQLite file is checked (`PRAGMA quick_check`, read-only) before anything
+    touches it; `backup` is called before a migration (see `shopper.store.schema`).
+
+    Raises:
+        StorageError: cannot open; `DamagedDatabaseError` for a damaged file (left
+            unchanged), `NewerDatabaseError` for a newer Shopper's database.
+    """
+    from shopper.store.integrity import check_file
+    from shopper.store.schema import check_file_revision, prepare_schema
+
     path = sqlite_path(url)
     if path is not None:
         ensure_private_dir(path.parent)
-        if not path.exists():
+        if path.exists():
+            check_file(path)
+            check_file_revision(path)
+        else:
             # Create it private before SQLite does, so it is never world-readable.
             try:
                 fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -117,10 +131,13 @@ def open_database(url: str) -> Engine:
             os.close(fd)
     engine = create_db_engine(url)
     try:
-        SQLModel.metadata.create_all(engine)
+        prepare_schema(engine, backup=backup)
     except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
         raise StorageError(f"cannot open the database {path or url}: {exc.orig}") from exc
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -41,6 +41,7 @@ from shopper.store.tables import AuditStatus
 from shopper.ui.analysis_menu import AnalysisActions
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import headless, show_error
+from shopper.ui.data_safety import DataActions
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
 from shopper.ui.new_audit import NewAuditDialog
 from shopper.ui.report_export import ReportExporter
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_central()
         self.analysis = AnalysisActions(self)  # Analyse menu: compare, journey, findings
+        self.data_actions = DataActions(self)  # bundles, backups, restore; drag and drop
         self._restore()
         self.refresh()
 

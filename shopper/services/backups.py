@@ -1,0 +1,422 @@
+"""Backups of the local database: when to make them, which to keep, restoring one, checking.
+
+Backups are online copies (see `shopper.store.backup`) in the data folder's
+`backups/`, named `shopper-YYYYMMDDTHHMMSSZ-REASON.db` in UTC. They are made
+automatically at most every 30 minutes while something changed, and always
+before a migration, an import and a restore. Rotation keeps the newest backup
+of each of the last 12 days, 10 weeks and 9 months that have one, plus the
+few newest whatever their age (so the backup made just before an import
+survives the next automatic ones).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from shopper.domain.clock import now_utc
+from shopper.domain.errors import ShopperError, StorageError
+from shopper.services.evidence import evidence_path, verify_stored
+from shopper.store.backup import backup_to, install_copy
+from shopper.store.engine import ensure_private_dir, sqlite_path
+from shopper.store.integrity import DamagedDatabaseError, check_file, problems, read_only
+from shopper.store.schema import (
+    SHOPPER_TABLES,
+    NewerDatabaseError,
+    head_revision,
+    known_revisions,
+    prepare_schema,
+)
+
+if TYPE_CHECKING:
+    from shopper.services.context import AppContext
+
+AUTO_INTERVAL = timedelta(minutes=30)
+_NAME = re.compile(r"^shopper-(\d{8}T\d{6}Z)(?:-([a-z0-9-]+))?\.db$")
+_REASON = re.compile(r"^[a-z0-9-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Retention:
+    daily: int = 12
+    weekly: int = 10
+    monthly: int = 9
+    newest: int = 3
+
+
+RETENTION = Retention()
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    made_at: datetime
+    """When the copy was started (UTC)."""
+    reason: str
+    size: int
+
+    @property
+    def label(self) -> str:
+        """The reason in words: "Automatic", "Before import"..."""
+        known = REASON_LABELS.get(self.reason.split("-")[0])
+        return known or self.reason.replace("-", " ").capitalize() or "Backup"
+
+
+REASON_LABELS = {
+    "auto": "Automatic",
+    "manual": "Made by hand",
+}
+
+
+# -- which backups to keep (pure) ---------------------------------------------------
+
+
+def backups_to_keep(times: Iterable[datetime], retention: Retention = RETENTION) -> set[datetime]:
+    """The backup times rotation keeps.
+
+    For each of the last `daily` days that have a backup, the newest of that
+    day; likewise for ISO weeks and calendar months; plus the `newest` few.
+    Days, weeks and months are those of each datetime as given (pass local times).
+    """
+    ordered = sorted(set(times), reverse=True)
+    keep = set(ordered[: retention.newest])
+    buckets: tuple[tuple[int, Callable[[datetime], Hashable]], ...] = (
+        (retention.daily, lambda t: t.date()),
+        (retention.weekly, lambda t: t.isocalendar()[:2]),
+        (retention.monthly, lambda t: (t.year, t.month)),
+    )
+    for count, bucket in buckets:
+        seen: set[Hashable] = set()
+        for moment in ordered:
+            key = bucket(moment)
+            if key in seen:
+                continue
+            if len(seen) == count:
+                break
+            seen.add(key)
+            keep.add(moment)
+    return keep
+
+
+def backup_due(
+    *,
+    last_backup: datetime | None,
+    last_change: datetime | None,
+    now: datetime,
+    interval: timedelta = AUTO_INTERVAL,
+) -> bool:
+    """Whether an automatic backup is due: something changed since the last one, long enough ago."""
+    if last_change is None:
+        return False
+    if last_backup is None:
+        return True
+    return last_change > last_backup and now - last_backup >= interval
+
+
+# -- the backups folder -----------------------------------------------------------------
+
+
+def parse_backup_name(name: str) -> tuple[datetime, str] | None:
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    try:
+        made = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return made, match.group(2) or ""
+
+
+def list_backups(backups_dir: Path) -> list[BackupInfo]:
+    """The backups in the folder, newest first (other files are left alone)."""
+    found = []
+    try:
+        entries = list(backups_dir.iterdir())
+    except OSError:
+        return []
+    for path in entries:
+        parsed = parse_backup_name(path.name)
+        if parsed is None or not path.is_file():
+            continue
+        found.append(BackupInfo(path, parsed[0], parsed[1], path.stat().st_size))
+    return sorted(found, key=lambda b: (b.made_at, b.path.name), reverse=True)
+
+
+def rotate(backups_dir: Path, *, retention: Retention = RETENTION) -> list[Path]:
+    """Delete the backups rotation does not keep (days in local time); returns them."""
+    backups = list_backups(backups_dir)
+    local = {b.path: b.made_at.astimezone() for b in backups}
+    kept = backups_to_keep(local.values(), retention)
+    removed = []
+    for backup in backups:
+        if local[backup.path] not in kept:
+            backup.path.unlink(missing_ok=True)
+            removed.append(backup.path)
+    return removed
+
+
+def make_backup(
+    *, engine: Engine, backups_dir: Path, reason: str, now: datetime | None = None
+) -> BackupInfo:
+    """Back the database up into the backups folder, then rotate.
+
+    Raises:
+        StorageError: the backup could not be made (the database is untouched).
+    """
+    if not _REASON.match(reason):
+        raise ValueError(f"bad backup reason {reason!r}")
+    ensure_private_dir(backups_dir)
+    at = (now or now_utc()).astimezone(UTC).replace(microsecond=0)
+    stem = f"shopper-{at:%Y%m%dT%H%M%SZ}-{reason}"
+    target = backups_dir / f"{stem}.db"
+    serial = 2
+    while target.exists():
+        target = backups_dir / f"{stem}-{serial}.db"
+        serial += 1
+    size = backup_to(engine, target)
+    rotate(backups_dir)
+    return BackupInfo(target, at, target.stem[len(f"shopper-{at:%Y%m%dT%H%M%SZ}-") :], size)
+
+
+def backup_to_file(*, engine: Engine, target: Path) -> int:
+    """A backup at a path the user chose (not rotated); returns its size.
+
+    Raises:
+        StorageError: the folder is missing or the copy failed.
+    """
+    target = target.expanduser()
+    if target.is_dir():
+        raise StorageError(f"{target}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise StorageError(f"{target}: the folder {target.parent} does not exist")
+    return backup_to(engine, target)
+
+
+def last_change(db_path: Path) -> datetime | None:
+    """When the database file (or its write-ahead log) was last written."""
+    times = []
+    for path in (db_path, Path(f"{db_path}-wal")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if info.st_size:
+            times.append(info.st_mtime)
+    return datetime.fromtimestamp(max(times), UTC) if times else None
+
+
+def auto_backup(
+    *, engine: Engine, backups_dir: Path, now: datetime | None = None
+) -> BackupInfo | None:
+    """Make a backup if one is due (see `backup_due`); None when not due or not SQLite."""
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is None:
+        return None
+    moment = now or now_utc()
+    backups = list_backups(backups_dir)
+    due = backup_due(
+        last_backup=backups[0].made_at if backups else None,
+        last_change=last_change(path),
+        now=moment,
+    )
+    if not due:
+        return None
+    return make_backup(engine=engine, backups_dir=backups_dir, reason="auto", now=moment)
+
+
+# -- restoring ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored_from: Path
+    previous: Path | None
+    """Where the database that was replaced is kept (a backup, or the file set aside)."""
+
+
+def check_backup_file(path: Path) -> None:
+    """Refuse a file that is not a sound Shopper database this version can open.
+
+    Raises:
+        ShopperError: naming the file and what is wrong with it.
+    """
+    if not path.is_file():
+        raise ShopperError(f"{path}: no such file")
+    try:
+        found = problems(path, full=True)
+    except DamagedDatabaseError as exc:
+        raise StorageError(f"{path.name}: not a usable backup ({exc.problem})") from exc
+    if found:
+        raise StorageError(f"{path.name}: the backup is damaged ({found[0]})")
+    with read_only(path) as connection:
+        try:
+            tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+            revision = None
+            if "alembic_version" in tables:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        except sqlite3.Error as exc:
+            raise StorageError(f"{path.name}: not a usable backup ({exc})") from exc
+    if not SHOPPER_TABLES.issubset(tables):
+        raise StorageError(f"{path.name}: not a Shopper database")
+    if revision is not None and revision not in known_revisions():
+        raise NewerDatabaseError(
+            f"{path.name}: made by a newer version of Shopper (schema revision {revision}; "
+            f"this version knows up to {head_revision()})"
+        )
+
+
+def restore_backup(
+    *, data_dir: Path, db_path: Path, source: Path, ctx: AppContext | None = None
+) -> RestoreResult:
+    """Replace the database with a backup; the current one is kept first.
+
+    With `ctx` (the database opens fine) the current database is backed up
+    online, and `ctx.engine` is then pointed at the restored file (upgraded if
+    it is older), so everything holding the engine goes on working. Without it
+    (the database is damaged, or from a newer Shopper) the current file is set
+    aside in the backups folder byte for byte, and the caller opens the result.
+
+    Raises:
+        ShopperError: the backup is unusable; nothing was changed.
+        StorageError: the current database could not be kept; nothing was changed.
+    """
+    from shopper.services.templates import sync_builtin_templates
+
+    source = source.expanduser().resolve()
+    if db_path.exists() and source == db_path.resolve():
+        raise ShopperError(f"{source.name}: that is the database itself, not a backup")
+    check_backup_file(source)
+    backups_dir = data_dir / "backups"
+    if ctx is None:
+        previous = set_aside(db_path, backups_dir)
+        install_copy(source, db_path)
+        return RestoreResult(source, previous)
+    engine = ctx.engine
+    kept = make_backup(engine=engine, backups_dir=backups_dir, reason="before-restore")
+    engine.dispose()  # every connection closed: the file may be replaced
+    install_copy(source, db_path)
+
+    def before_migration(engine: Engine, revision: str) -> object:
+        reason = f"before-migration-{revision.lower()}"
+        return make_backup(engine=engine, backups_dir=backups_dir, reason=reason)
+
+    try:
+        check_file(db_path)
+        prepare_schema(engine, backup=before_migration)
+        sync_builtin_templates(engine=engine)
+    except BaseException:
+        engine.dispose()
+        install_copy(kept.path, db_path)  # back to where we were
+        raise
+    return RestoreResult(source, kept.path)
+
+
+def set_aside(db_path: Path, backups_dir: Path, now: datetime | None = None) -> Path | None:
+    """Move a database that cannot be opened (and its WAL) into the backups folder, unchanged."""
+    if not db_path.exists():
+        return None
+    ensure_private_dir(backups_dir)
+    at = (now or now_utc()).astimezone(UTC)
+    target = backups_dir / f"set-aside-{at:%Y%m%dT%H%M%SZ}.db"
+    serial = 2
+    while target.exists():
+        target = backups_dir / f"set-aside-{at:%Y%m%dT%H%M%SZ}-{serial}.db"
+        serial += 1
+    try:
+        for side in ("-wal", "-shm", "-journal"):
+            companion = Path(f"{db_path}{side}")
+            if companion.exists():
+                companion.rename(Path(f"{target}{side}"))
+        db_path.rename(target)
+    except OSError as exc:
+        raise StorageError(f"could not set {db_path.name} aside: {exc.strerror or exc}") from exc
+    return target
+
+
+# -- checking -----------------------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    database: Path
+    problems: list[str] = field(default_factory=list)
+    broken_links: int = 0
+    audits: int = 0
+    evidence_ok: int = 0
+    evidence_missing: list[str] = field(default_factory=list)
+    evidence_damaged: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.problems or self.broken_links or self.evidence_missing or self.evidence_damaged
+        )
+
+    def lines(self) -> list[str]:
+        db = "ok" if not self.problems else f"DAMAGED ({self.problems[0]})"
+        lines = [f"Database {self.database}: {db} (integrity_check), {self.audits} audits"]
+        if self.broken_links:
+            lines.append(f"Rows pointing at missing rows: {self.broken_links}")
+        lines.append(
+            f"Evidence files: {self.evidence_ok} ok, {len(self.evidence_missing)} missing, "
+            f"{len(self.evidence_damaged)} damaged"
+        )
+        return lines
+
+    def fault(self) -> str:
+        """One line saying what is wrong (for the command line's error)."""
+        parts = []
+        if self.problems:
+            parts.append(f"the database is damaged ({self.problems[0]})")
+        if self.broken_links:
+            parts.append(f"{self.broken_links} rows point at missing rows")
+        for label, names in (
+            ("missing", self.evidence_missing),
+            ("damaged", self.evidence_damaged),
+        ):
+            if names:
+                shown = ", ".join(n[:12] for n in names[:3])
+                more = "…" if len(names) > 3 else ""
+                parts.append(f"{len(names)} evidence files are {label} ({shown}{more})")
+        return "; ".join(parts)
+
+
+def check_data(*, data_dir: Path, db_path: Path) -> CheckReport:
+    """Check the database (full integrity check) and every evidence file's hash; changes nothing.
+
+    Raises:
+        StorageError: the database file is missing or unreadable.
+    """
+    if not db_path.is_file():
+        raise StorageError(f"no database at {db_path}")
+    report = CheckReport(db_path)
+    try:
+        report.problems = problems(db_path, full=True)
+    except DamagedDatabaseError as exc:
+        report.problems = [exc.problem]
+        return report
+    if report.problems:
+        return report
+    with read_only(db_path) as connection:
+        try:
+            report.broken_links = len(connection.execute("PRAGMA foreign_key_check").fetchall())
+            report.audits = connection.execute("SELECT count(*) FROM audit").fetchone()[0]
+            files = connection.execute("SELECT DISTINCT sha256, extension FROM evidence").fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{db_path.name}: cannot read it ({exc})") from exc
+    for sha256, extension in files:
+        if verify_stored(data_dir, sha256, extension):
+            report.evidence_ok += 1
+        elif evidence_path(data_dir, sha256, extension).exists():
+            report.evidence_damaged.append(sha256)
+        else:
+            report.evidence_missing.append(sha256)
+    return report

@@ -1,0 +1,387 @@
+"""Reading a bundle's JSON members: every field checked, answers against their templates.
+
+`read_bundle` turns an opened `BundleArchive` into rows ready to insert, or
+refuses the bundle naming the member and the field at fault. Scores are
+computed here from the answers, never taken from the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shopper.domain.answers import normalize_answer
+from shopper.domain.clock import is_valid_zone
+from shopper.domain.errors import AnswerError, TemplateError
+from shopper.domain.instruments import Instrument
+from shopper.domain.scoring import score_audit
+from shopper.domain.template import Template
+from shopper.domain.template_loader import load_template_bytes
+from shopper.services.bundle_zip import BundleArchive, BundleError
+from shopper.services.evidence import EXTENSIONS, MAX_EVIDENCE_BYTES
+from shopper.services.runner import MAX_NOTE, STEP_KINDS
+from shopper.store import exchange
+from shopper.store.tables import AnswerSource, AuditStatus, MomentKind
+
+Progress = Callable[[int, int], None]
+_PART = re.compile(r"^audits/\d{4,6}\.json$")
+_EVIDENCE = re.compile(r"^evidence/([0-9a-f]{64})$")
+
+
+@dataclass
+class BundleAudit:
+    rows: exchange.AuditRows
+    company_id: str
+    template_key: tuple[str, int]
+    updated_at: datetime
+    evidence: set[tuple[str, str, str]]
+    """(sha256, extension, kind) of every evidence row."""
+
+
+@dataclass
+class BundleContent:
+    companies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    audits: list[BundleAudit] = field(default_factory=list)
+    created_at: str = ""
+    app_version: str = ""
+
+
+class _Fields:
+    """Typed access to one JSON object, with errors naming the member and the field."""
+
+    def __init__(self, archive: BundleArchive, data: Any, where: str) -> None:
+        self.archive = archive
+        self.where = where
+        if not isinstance(data, dict):
+            raise archive.fail(f"{where}: expected an object")
+        self.data: dict[str, Any] = data
+
+    def fail(self, key: str, message: str) -> BundleError:
+        return self.archive.fail(f"{self.where}.{key}: {message}")
+
+    def text(self, key: str, limit: int, *, optional: bool = False) -> Any:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(key, "expected text")
+        if len(value) > limit:
+            raise self.fail(key, f"longer than {limit:,} characters")
+        return value
+
+    def ident(self, key: str, *, optional: bool = False) -> Any:
+        value = self.text(key, 64, optional=optional)
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", value):
+            raise self.fail(key, f"{value[:40]!r} is not a valid id")
+        return value
+
+    def integer(self, key: str, low: int = 0, high: int = 2**31) -> int:
+        value = self.data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise self.fail(key, f"expected a whole number from {low} to {high}")
+        return value
+
+    def time(self, key: str, *, optional: bool = False) -> Any:
+        value = self.data.get(key)
+        if value is None and optional:
+            return None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise self.fail(key, "expected a date-time with its UTC offset")
+        return moment.astimezone(UTC)
+
+    def zone(self, key: str, *, optional: bool = False) -> Any:
+        value = self.text(key, 64, optional=optional)
+        if value is not None and not is_valid_zone(value):
+            raise self.fail(key, f"unknown time zone {value!r}")
+        return value
+
+    def choice(self, key: str, allowed: Iterable[str]) -> str:
+        value = self.data.get(key)
+        options = list(allowed)
+        if value not in options:
+            raise self.fail(key, f"{str(value)[:40]!r} is not one of {', '.join(options)}")
+        return str(value)
+
+    def objects(self, key: str) -> list[_Fields]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise self.fail(key, "expected a list")
+        return [_Fields(self.archive, v, f"{self.where}.{key}[{i}]") for i, v in enumerate(value)]
+
+
+def read_bundle(archive: BundleArchive, progress: Progress | None = None) -> BundleContent:
+    """Parse and check every JSON member; evidence is only checked to be present.
+
+    Raises:
+        BundleError: the first fault, naming the member and field.
+    """
+    report = progress or (lambda _done, _total: None)
+    names = archive.names()
+    parts = sorted(n for n in names if _PART.match(n))
+    content = BundleContent(
+        created_at=str(archive.manifest.get("created_at", ""))[:40],
+        app_version=str(archive.manifest.get("app_version", ""))[:40],
+    )
+    for required in ("companies.json", "templates.json"):
+        if required not in names:
+            raise archive.fail(f"not a Shopper bundle (no {required})")
+    companies = _Fields(archive, archive.json("companies.json"), "companies.json")
+    for company in companies.objects("companies"):
+        record = _company(company)
+        content.companies[record["id"]] = record
+    templates = _Fields(archive, archive.json("templates.json"), "templates.json")
+    parsed: dict[tuple[str, int], Template] = {}
+    for entry in templates.objects("templates"):
+        record, template = _template(entry)
+        key = (record["template_id"], record["version"])
+        content.templates[key] = record
+        parsed[key] = template
+    seen_ids: set[str] = set()
+    for index, part in enumerate(parts, start=1):
+        data = _Fields(archive, archive.json(part), part)
+        for entry in data.objects("audits"):
+            content.audits.append(_audit(entry, content, parsed, seen_ids))
+        report(index, len(parts) + 1)
+    present = {m.group(1) for n in names if (m := _EVIDENCE.match(n))}
+    for audit in content.audits:
+        for sha256, _ext, _kind in sorted(audit.evidence):
+            if sha256 not in present:
+                raise archive.fail(
+                    f"audit {audit.rows.audit['id'][:8]} refers to the evidence file "
+                    f"{sha256[:12]}… which is missing from the bundle"
+                )
+    return content
+
+
+def _company(f: _Fields) -> dict[str, Any]:
+    hours = f.data.get("business_hours", {})
+    holidays = f.data.get("holidays", [])
+    if not isinstance(hours, dict) or not all(
+        isinstance(v, list) and len(v) == 2 and all(isinstance(t, str) and len(t) <= 5 for t in v)
+        for v in hours.values()
+    ):
+        raise f.fail("business_hours", "expected weekday -> [opening, closing]")
+    if not isinstance(holidays, list) or not all(
+        isinstance(d, str) and len(d) <= 10 for d in holidays
+    ):
+        raise f.fail("holidays", "expected a list of dates")
+    name = f.text("name", 200)
+    if not name.strip():
+        raise f.fail("name", "must not be empty")
+    return {
+        "id": f.ident("id"),
+        "name": name,
+        "sector": f.text("sector", 200),
+        "timezone": f.zone("timezone"),
+        "business_hours": json.dumps(hours, ensure_ascii=False),
+        "holidays": json.dumps(holidays, ensure_ascii=False),
+        "notes": f.text("notes", MAX_NOTE),
+        "created_at": f.time("created_at"),
+        "updated_at": f.time("updated_at"),
+    }
+
+
+def _template(f: _Fields) -> tuple[dict[str, Any], Template]:
+    source = f.text("source", 1024 * 1024)
+    declared_id = f.ident("id")
+    version = f.integer("version", 1, 1_000_000)
+    try:
+        loaded = load_template_bytes(source.encode("utf-8"), name=f"{f.where}.source")
+    except TemplateError as exc:
+        raise f.archive.fail(str(exc)) from exc
+    template = loaded.template
+    if (template.id, template.version) != (declared_id, version):
+        raise f.fail("source", "the template text has another id or version than the entry")
+    if f.text("sha256", 64) != loaded.sha256:
+        raise f.fail("sha256", "does not match the template text")
+    record = {
+        "template_id": template.id,
+        "version": template.version,
+        "title": template.title,
+        "touchpoint": template.touchpoint,
+        "source": loaded.source,
+        "sha256": loaded.sha256,
+        "builtin": bool(f.data.get("builtin", False)),
+    }
+    return record, template
+
+
+def _audit(
+    f: _Fields,
+    content: BundleContent,
+    templates: dict[tuple[str, int], Template],
+    seen_ids: set[str],
+) -> BundleAudit:
+    audit_id = f.ident("id")
+    if audit_id in seen_ids:
+        raise f.fail("id", f"the audit {audit_id[:8]} appears twice in the bundle")
+    company_id = f.ident("company_id")
+    if company_id not in content.companies:
+        raise f.fail("company_id", "the company is not in the bundle")
+    ref = _Fields(f.archive, f.data.get("template"), f"{f.where}.template")
+    key = (ref.ident("id"), ref.integer("version", 1, 1_000_000))
+    template = templates.get(key)
+    if template is None:
+        raise f.fail("template", "the template version is not in the bundle")
+    status = f.choice("status", AuditStatus.LABELS)
+    completed_at = f.time("completed_at", optional=True)
+    if (status == AuditStatus.COMPLETED) != (completed_at is not None):
+        raise f.fail("completed_at", "a completed audit needs it, one in progress must not have it")
+    where = f.where
+    answers = []
+    values: dict[str, Any] = {}
+    for answer in f.objects("answers"):
+        item_id = answer.text("item_id", 64)
+        if not template.has_item(item_id):
+            raise answer.fail("item_id", f"{item_id!r} is not an item of the audit's template")
+        raw = answer.data.get("value")
+        try:
+            value = normalize_answer(template.item(item_id), raw)
+        except AnswerError as exc:
+            raise f.archive.fail(f"{answer.where}.value: {exc}") from exc
+        if value is not None:
+            values[item_id] = value
+        answers.append(
+            {
+                "audit_id": audit_id,
+                "item_id": item_id,
+                "value": None if value is None else json.dumps(value, ensure_ascii=False),
+                "note": answer.text("note", MAX_NOTE),
+                "answered_at": answer.time("answered_at"),
+                "answered_tz": answer.zone("answered_tz"),
+                "source": answer.choice("source", (AnswerSource.SHOPPER, AnswerSource.INSTRUMENT)),
+            }
+        )
+    if len({a["item_id"] for a in answers}) != len(answers):
+        raise f.fail("answers", "an item is answered twice")
+    events = [
+        {
+            "id": _unique(e, seen_ids),
+            "audit_id": audit_id,
+            "kind": e.text("kind", 20),
+            "at": e.time("at"),
+            "tz": e.zone("tz"),
+            "detail": e.text("detail", MAX_NOTE),
+        }
+        for e in f.objects("events")
+    ]
+    steps = []
+    for s in f.objects("steps"):
+        instrument = s.choice("instrument", [i.value for i in Instrument])
+        data = s.data.get("data", {})
+        if not isinstance(data, dict) or len(json.dumps(data, ensure_ascii=False)) > MAX_NOTE:
+            raise s.fail("data", "expected an object of step details (at most 100,000 characters)")
+        steps.append(
+            {
+                "id": _unique(s, seen_ids),
+                "audit_id": audit_id,
+                "instrument": instrument,
+                "kind": s.choice("kind", sorted(STEP_KINDS[Instrument(instrument)])),
+                "at": s.time("at"),
+                "tz": s.zone("tz"),
+                "data": json.dumps(data, ensure_ascii=False),
+                "updated_at": s.time("updated_at"),
+            }
+        )
+    moments = []
+    for m in f.objects("moments"):
+        item_id = m.text("item_id", 64, optional=True)
+        if item_id is not None and not template.has_item(item_id):
+            raise m.fail("item_id", f"{item_id!r} is not an item of the audit's template")
+        moments.append(
+            {
+                "id": _unique(m, seen_ids),
+                "audit_id": audit_id,
+                "kind": m.choice("kind", MomentKind.LABELS),
+                "at": m.time("at"),
+                "tz": m.zone("tz"),
+                "note": m.text("note", MAX_NOTE),
+                "item_id": item_id,
+                "updated_at": m.time("updated_at"),
+            }
+        )
+    moment_ids = {m["id"] for m in moments}
+    evidence = []
+    files: set[tuple[str, str, str]] = set()
+    for e in f.objects("evidence"):
+        kind = e.choice("kind", EXTENSIONS)
+        extension = e.choice("extension", sorted(EXTENSIONS[kind]))
+        sha256 = e.text("sha256", 64)
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise e.fail("sha256", "expected 64 lowercase hex digits")
+        item_id = e.text("item_id", 64, optional=True)
+        if item_id is not None and not template.has_item(item_id):
+            raise e.fail("item_id", f"{item_id!r} is not an item of the audit's template")
+        moment_id = e.text("moment_id", 64, optional=True)
+        if moment_id is not None and moment_id not in moment_ids:
+            raise e.fail("moment_id", "the moment is not in this audit")
+        files.add((sha256, extension, kind))
+        evidence.append(
+            {
+                "id": _unique(e, seen_ids),
+                "audit_id": audit_id,
+                "item_id": item_id,
+                "moment_id": moment_id,
+                "sha256": sha256,
+                "kind": kind,
+                "extension": extension,
+                "filename": Path(e.text("filename", 255).replace("\\", "/")).name,
+                "size": e.integer("size", 0, MAX_EVIDENCE_BYTES),
+                "caption": e.text("caption", MAX_NOTE),
+                "added_at": e.time("added_at"),
+                "added_tz": e.zone("added_tz"),
+            }
+        )
+    seen_ids.add(audit_id)
+    score = score_audit(template, values)
+    current = f.text("current_item", 64, optional=True)
+    row = {
+        "id": audit_id,
+        "company_id": company_id,
+        "touchpoint": template.touchpoint,
+        "template_id": key[0],
+        "template_version": key[1],
+        "shopper": f.text("shopper", 200),
+        "status": status,
+        "started_at": f.time("started_at"),
+        "started_tz": f.zone("started_tz"),
+        "completed_at": completed_at,
+        "completed_tz": f.zone("completed_tz", optional=True),
+        "updated_at": f.time("updated_at"),
+        "current_item": current if current is None or template.has_item(current) else None,
+        "score_percent": score.percent,
+        "verdict": score.verdict,
+        "passed": score.passed,
+        "critical_failures": len(score.critical_failures),
+        "answered": score.answered,
+        "visible": score.visible,
+    }
+    if score.percent is not None and not math.isfinite(score.percent):
+        raise f.archive.fail(f"{where}: the answers give no finite score")
+    children = {
+        "answer": answers,
+        "audit_event": events,
+        "instrument_event": steps,
+        "moment": moments,
+        "evidence": evidence,
+    }
+    return BundleAudit(exchange.AuditRows(row, children), company_id, key, row["updated_at"], files)
+
+
+def _unique(f: _Fields, seen: set[str]) -> str:
+    row_id: str = f.ident("id")
+    if row_id in seen:
+        raise f.fail("id", f"the id {row_id[:8]} appears twice in the bundle")
+    seen.add(row_id)
+    return row_id

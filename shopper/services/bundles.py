@@ -1,0 +1,546 @@
+"""Audit bundles: `.shopper` files that carry audits and their evidence between machines.
+
+The format is documented in docs/bundle-format.md. Export writes the file
+atomically. Import checks the whole bundle before it changes anything, makes
+a backup, then merges in ONE transaction: audits are matched by id; a newer
+`updated_at` wins and replaces that audit's rows wholesale; the same bundle
+imported twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel, col
+
+from shopper import __version__
+from shopper.domain.clock import now_utc
+from shopper.domain.errors import ShopperError, StorageError
+from shopper.services.backups import make_backup
+from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
+from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
+from shopper.services.evidence import (
+    MAX_EVIDENCE_BYTES,
+    EvidenceError,
+    check_evidence,
+    evidence_path,
+    verify_stored,
+    write_atomic,
+)
+from shopper.services.files import atomic_file
+from shopper.store import exchange
+from shopper.store.engine import ensure_private_dir, session_scope
+from shopper.store.tables import Audit, Company, TemplateVersion
+
+if TYPE_CHECKING:
+    from shopper.services.context import AppContext
+
+
+BUNDLE_SUFFIX = ".shopper"
+AUDITS_PER_PART = 500
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    return None
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    audits: int
+    companies: int
+    evidence: int
+    size: int
+
+
+def export_bundle(
+    *,
+    engine: Engine,
+    data_dir: Path,
+    path: Path,
+    audit_ids: Sequence[str],
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Write the audits, their companies, templates and evidence into a bundle at `path`.
+
+    Raises:
+        ShopperError: nothing to export, or an evidence file is missing or damaged.
+        StorageError: the file could not be written (nothing is left under its name).
+    """
+    report = progress or _no_progress
+    if not audit_ids:
+        raise ShopperError("nothing to export: no audits were chosen")
+    created = (now or now_utc()).astimezone(UTC)
+    with session_scope(engine) as session:
+        rows = exchange.read_audits(session=session, audit_ids=list(dict.fromkeys(audit_ids)))
+        company_ids = sorted({r.audit["company_id"] for r in rows})
+        companies = [session.get(Company, cid) for cid in company_ids]
+        keys = sorted({(r.audit["template_id"], r.audit["template_version"]) for r in rows})
+        templates = [session.get(TemplateVersion, key) for key in keys]
+    evidence = sorted(
+        {(e["sha256"], e["extension"]) for r in rows for e in r.children.get("evidence", [])}
+    )
+    for sha256, extension in evidence:
+        if not verify_stored(data_dir, sha256, extension):
+            raise ShopperError(
+                f"evidence file {sha256[:12]}….{extension} is missing or damaged in the data "
+                "folder; run `shopper check`, then detach or re-attach it before exporting"
+            )
+    total = len(rows) + len(evidence)
+    hashes: dict[str, dict[str, Any]] = {}
+    stamp = created.timetuple()[:6]
+    with atomic_file(path.expanduser()) as handle, zipfile.ZipFile(handle, "w") as archive:
+
+        def add(name: str, data: bytes, *, deflate: bool = True) -> None:
+            info = _member_info(name, stamp, deflate=deflate)
+            archive.writestr(info, data)
+            hashes[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+        add("companies.json", _dump({"companies": [_company_json(c) for c in companies if c]}))
+        add("templates.json", _dump({"templates": [_template_json(t) for t in templates if t]}))
+        for part, start in enumerate(range(0, len(rows), AUDITS_PER_PART), start=1):
+            chunk = rows[start : start + AUDITS_PER_PART]
+            add(f"audits/{part:04d}.json", _dump({"audits": [_audit_json(r) for r in chunk]}))
+            report(start + len(chunk), total)
+        done_files: set[str] = set()
+        for index, (sha256, extension) in enumerate(evidence, start=1):
+            if sha256 not in done_files:
+                data = evidence_path(data_dir, sha256, extension).read_bytes()
+                add(f"evidence/{sha256}", data, deflate=False)
+                done_files.add(sha256)
+            report(len(rows) + index, total)
+        manifest = {
+            "format": FORMAT_NAME,
+            "format_version": f"{FORMAT_VERSION[0]}.{FORMAT_VERSION[1]}",
+            "app_version": __version__,
+            "created_at": created.isoformat(),
+            "audits": len(rows),
+            "members": hashes,
+        }
+        archive.writestr(_member_info(MANIFEST, stamp), _dump(manifest))
+    size = path.expanduser().stat().st_size
+    return ExportResult(path, len(rows), len(companies), len(done_files), size)
+
+
+def _member_info(name: str, stamp: tuple[int, ...], *, deflate: bool = True) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+    info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    info.external_attr = 0o100600 << 16  # a plain file, owner-only
+    return info
+
+
+def _dump(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _company_json(company: Company) -> dict[str, Any]:
+    return {
+        "id": company.id,
+        "name": company.name,
+        "sector": company.sector,
+        "timezone": company.timezone,
+        "business_hours": company.hours(),
+        "holidays": company.holiday_list(),
+        "notes": company.notes,
+        "created_at": _iso(company.created_at),
+        "updated_at": _iso(company.updated_at),
+    }
+
+
+def _template_json(record: TemplateVersion) -> dict[str, Any]:
+    return {
+        "id": record.template_id,
+        "version": record.version,
+        "title": record.title,
+        "touchpoint": record.touchpoint,
+        "sha256": record.sha256,
+        "builtin": record.builtin,
+        "source": record.source,
+    }
+
+
+def _audit_json(rows: exchange.AuditRows) -> dict[str, Any]:
+    a = rows.audit
+    children = rows.children
+    return {
+        "id": a["id"],
+        "company_id": a["company_id"],
+        "template": {"id": a["template_id"], "version": a["template_version"]},
+        "touchpoint": a["touchpoint"],
+        "shopper": a["shopper"],
+        "status": a["status"],
+        "started_at": _iso(a["started_at"]),
+        "started_tz": a["started_tz"],
+        "completed_at": _iso(a["completed_at"]),
+        "completed_tz": a["completed_tz"],
+        "updated_at": _iso(a["updated_at"]),
+        "current_item": a["current_item"],
+        "answers": [
+            {
+                "item_id": r["item_id"],
+                "value": None if r["value"] is None else json.loads(r["value"]),
+                "note": r["note"],
+                "answered_at": _iso(r["answered_at"]),
+                "answered_tz": r["answered_tz"],
+                "source": r["source"],
+            }
+            for r in sorted(children.get("answer", []), key=lambda r: r["item_id"])
+        ],
+        "events": [
+            {k: _iso(v) if k == "at" else v for k, v in r.items() if k != "audit_id"}
+            for r in sorted(children.get("audit_event", []), key=lambda r: (r["at"], r["id"]))
+        ],
+        "steps": [
+            {
+                "id": r["id"],
+                "instrument": r["instrument"],
+                "kind": r["kind"],
+                "at": _iso(r["at"]),
+                "tz": r["tz"],
+                "data": json.loads(r["data"] or "{}"),
+                "updated_at": _iso(r["updated_at"]),
+            }
+            for r in sorted(children.get("instrument_event", []), key=lambda r: (r["at"], r["id"]))
+        ],
+        "moments": [
+            {
+                k: _iso(v) if k in ("at", "updated_at") else v
+                for k, v in r.items()
+                if k != "audit_id"
+            }
+            for r in sorted(children.get("moment", []), key=lambda r: (r["at"], r["id"]))
+        ],
+        "evidence": [
+            {k: _iso(v) if k == "added_at" else v for k, v in r.items() if k != "audit_id"}
+            for r in sorted(children.get("evidence", []), key=lambda r: (r["added_at"], r["id"]))
+        ],
+    }
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """An audit named in the import summary."""
+
+    id: str
+    company: str
+    touchpoint: str
+    started_at: datetime
+
+
+@dataclass
+class ImportSummary:
+    bundle: str
+    added: list[AuditLine] = field(default_factory=list)
+    updated: list[AuditLine] = field(default_factory=list)
+    """Audits that were here and are newer in the bundle: replaced by the bundle's."""
+    unchanged: list[AuditLine] = field(default_factory=list)
+    kept: list[AuditLine] = field(default_factory=list)
+    """Audits that differ but whose copy here is newer: kept as they are."""
+    companies_added: int = 0
+    companies_updated: int = 0
+    templates_added: int = 0
+    evidence_added: int = 0
+    backup: Path | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.added
+            or self.updated
+            or self.companies_added
+            or self.companies_updated
+            or self.templates_added
+        )
+
+    def headline(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged"
+            + (f", {len(self.kept)} kept (newer here)" if self.kept else "")
+        )
+
+    def lines(self) -> list[str]:
+        out = [f"Imported {self.bundle}: {self.headline()}."]
+        if self.companies_added or self.companies_updated or self.templates_added:
+            out.append(
+                f"Companies: {self.companies_added} added, {self.companies_updated} updated; "
+                f"templates: {self.templates_added} added; evidence files: {self.evidence_added}."
+            )
+        for audit in self.updated:
+            out.append(f"Updated (the bundle's edit is newer): {_describe(audit)}")
+        for audit in self.kept:
+            out.append(f"Kept (the edit here is newer): {_describe(audit)}")
+        if self.backup is not None:
+            out.append(f"A backup from just before the import: {self.backup}")
+        return out
+
+
+def _describe(audit: AuditLine) -> str:
+    return f"{audit.id[:8]} {audit.company}, {audit.touchpoint}, {audit.started_at:%Y-%m-%d}"
+
+
+def import_bundle(
+    *,
+    engine: Engine,
+    data_dir: Path,
+    path: Path,
+    progress: Progress | None = None,
+    backup: Callable[[], Path | None] | None = None,
+) -> ImportSummary:
+    """Check a bundle whole, then merge it in one transaction (a backup first).
+
+    `backup` is called once the bundle has passed every check and something
+    will change; it returns where the backup is.
+
+    Raises:
+        BundleError: the bundle is refused; nothing was changed.
+        StorageError: the database or data folder cannot be written; nothing was changed.
+    """
+    report = progress or _no_progress
+    path = path.expanduser()
+    with BundleArchive(path) as archive:
+        content = read_bundle(archive, lambda d, t: report(40 * d // max(t, 1), 100))
+        summary = ImportSummary(path.name)
+        try:
+            with session_scope(engine) as session:
+                _merge(session, archive, content, summary, dry_run=True)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not read the database: {_reason(exc)}") from exc
+        if not summary.changed:
+            return summary
+        needed = _evidence_needed(content, summary)
+        ensure_private_dir(data_dir / "evidence")
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
+        except OSError as exc:
+            raise StorageError(f"cannot write in {data_dir}: {exc.strerror or exc}") from exc
+        try:
+            try:
+                staged = _stage_evidence(archive, needed, staging, report)
+            except OSError as exc:
+                raise StorageError(
+                    f"could not unpack the evidence files: {exc.strerror or exc}"
+                ) from exc
+            summary.backup = backup() if backup is not None else None
+            summary.evidence_added = _store_staged(data_dir, staged)
+            final = ImportSummary(path.name, backup=summary.backup)
+            final.evidence_added = summary.evidence_added
+            try:
+                with session_scope(engine) as session:
+                    _merge(session, archive, content, final, dry_run=False)
+            except SQLAlchemyError as exc:
+                raise StorageError(f"could not save the import: {_reason(exc)}") from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    report(100, 100)
+    return final
+
+
+def _evidence_needed(content: BundleContent, summary: ImportSummary) -> set[tuple[str, str, str]]:
+    writing = {a.id for a in summary.added} | {a.id for a in summary.updated}
+    return {
+        f for audit in content.audits if audit.rows.audit["id"] in writing for f in audit.evidence
+    }
+
+
+def _stage_evidence(
+    archive: BundleArchive,
+    needed: set[tuple[str, str, str]],
+    staging: Path,
+    report: Progress,
+) -> list[tuple[Path, str, str]]:
+    """Copy and check each needed evidence file under our own names; (path, sha256, ext)."""
+    staged: list[tuple[Path, str, str]] = []
+    copies: dict[str, Path] = {}
+    for index, (sha256, extension, kind) in enumerate(sorted(needed), start=1):
+        target = copies.get(sha256)
+        if target is None:
+            target = staging / f"{index}"
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                digest = archive.copy_to(f"evidence/{sha256}", out, MAX_EVIDENCE_BYTES)
+            if digest != sha256:
+                raise archive.fail(f"the evidence file {sha256[:12]}… has other content")
+            copies[sha256] = target
+        try:
+            checked = check_evidence(target.read_bytes(), f"evidence.{extension}")
+        except EvidenceError as exc:
+            raise archive.fail(f"evidence/{sha256[:12]}…: {exc}") from exc
+        if checked.kind != kind:
+            raise archive.fail(f"evidence/{sha256[:12]}… is {checked.kind}, not {kind}")
+        staged.append((target, sha256, extension))
+        report(40 + 50 * index // len(needed), 100)
+    return staged
+
+
+def _store_staged(data_dir: Path, staged: list[tuple[Path, str, str]]) -> int:
+    added = 0
+    try:
+        for source, sha256, extension in staged:
+            target = evidence_path(data_dir, sha256, extension)
+            if target.exists() and verify_stored(data_dir, sha256, extension):
+                continue
+            ensure_private_dir(target.parent)
+            write_atomic(target, source.read_bytes())
+            added += 1
+    except OSError as exc:
+        raise StorageError(f"could not store evidence files: {exc.strerror or exc}") from exc
+    return added
+
+
+def _merge(
+    session: Session,
+    archive: BundleArchive,
+    content: BundleContent,
+    summary: ImportSummary,
+    *,
+    dry_run: bool,
+) -> None:
+    """Compare the bundle with the database, and (unless `dry_run`) write the differences."""
+    company_table = SQLModel.metadata.tables["company"]
+    for key, record in content.templates.items():
+        stored = session.get(TemplateVersion, key)
+        if stored is None:
+            summary.templates_added += 1
+            if not dry_run:
+                session.execute(
+                    insert(SQLModel.metadata.tables["template_version"]),
+                    [record | {"added_at": now_utc()}],
+                )
+        elif stored.sha256 != record["sha256"]:
+            raise archive.fail(
+                f"template {key[0][:8]} version {key[1]} ({record['title']}) is stored here "
+                "with different content; the sender must give the changed template a new version"
+            )
+    for company_id, record in content.companies.items():
+        stored_company = session.get(Company, company_id)
+        if stored_company is None:
+            summary.companies_added += 1
+            if not dry_run:
+                session.execute(insert(company_table), [record])
+        elif record["updated_at"] > stored_company.updated_at:
+            summary.companies_updated += 1
+            if not dry_run:
+                values = {k: v for k, v in record.items() if k not in ("id", "created_at")}
+                session.execute(
+                    update(company_table).where(company_table.c.id == company_id).values(values)
+                )
+    names = {cid: r["name"] for cid, r in content.companies.items()}
+    ids = [a.rows.audit["id"] for a in content.audits]
+    stored_times = _updated_times(session, ids)
+    writing: list[tuple[BundleAudit, bool]] = []
+    for audit in content.audits:
+        row = audit.rows.audit
+        line = AuditLine(row["id"], names[audit.company_id], row["touchpoint"], row["started_at"])
+        here = stored_times.get(row["id"])
+        if here is None:
+            summary.added.append(line)
+            writing.append((audit, False))
+        elif audit.updated_at > here:
+            summary.updated.append(line)
+            writing.append((audit, True))
+        elif audit.updated_at == here:
+            summary.unchanged.append(line)
+        else:
+            summary.kept.append(line)
+    _check_clashes(session, archive, [a for a, _ in writing])
+    if dry_run:
+        return
+    for audit, replace in writing:
+        exchange.insert_audit(session=session, rows=audit.rows, replace=replace)
+
+
+def _updated_times(session: Session, ids: list[str]) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = select(col(Audit.id), col(Audit.updated_at)).where(col(Audit.id).in_(chunk))
+        found.update({audit_id: at for audit_id, at in session.execute(stmt)})
+    return found
+
+
+def _check_clashes(session: Session, archive: BundleArchive, audits: list[BundleAudit]) -> None:
+    """Refuse rows whose ids already belong to another audit here."""
+    for table in ("audit_event", "instrument_event", "moment", "evidence"):
+        wanted = {r["id"]: a.rows.audit["id"] for a in audits for r in a.rows.children[table]}
+        owners = exchange.owners_of(session=session, table=table, ids=wanted)
+        for row_id, owner in owners.items():
+            if owner != wanted[row_id]:
+                raise archive.fail(
+                    f"the {table.replace('_', ' ')} {row_id[:8]} of audit {wanted[row_id][:8]} "
+                    f"belongs to another audit ({owner[:8]}) here"
+                )
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
+
+
+# -- choosing what to export ---------------------------------------------------------------
+
+
+def audit_ids_for(
+    *,
+    engine: Engine,
+    audit_ids: Sequence[str] = (),
+    company_id: str | None = None,
+    everything: bool = False,
+) -> list[str]:
+    """The ids of the chosen audits, a company's audits, or every audit."""
+    with session_scope(engine) as session:
+        stmt = select(col(Audit.id)).order_by(col(Audit.started_at), col(Audit.id))
+        if company_id is not None:
+            stmt = stmt.where(col(Audit.company_id) == company_id)
+        elif not everything:
+            return list(dict.fromkeys(audit_ids))
+        return [row[0] for row in session.execute(stmt)]
+
+
+def default_bundle_name(label: str, at: datetime | None = None) -> str:
+    """A file name like `shopper-acme-2025-06-01.shopper` (letters, digits and dashes)."""
+    slug = re.sub(r"[\W_]+", "-", label.casefold()).strip("-")[:40] or "audits"
+    return f"shopper-{slug}-{(at or now_utc()):%Y-%m-%d}{BUNDLE_SUFFIX}"
+
+
+def is_bundle(path: Path) -> bool:
+    return path.suffix.lower() == BUNDLE_SUFFIX
+
+
+def import_into(ctx: AppContext, path: Path, progress: Progress | None = None) -> ImportSummary:
+    """Import a bundle into the app's database, with a backup just before it changes anything."""
+
+    def backup() -> Path | None:
+        if ctx.db_path is None:
+            return None
+        return make_backup(
+            engine=ctx.engine, backups_dir=ctx.backups_dir, reason="before-import"
+        ).path
+
+    return import_bundle(
+        engine=ctx.engine, data_dir=ctx.data_dir, path=path, progress=progress, backup=backup
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations of the Shopper schema; run from code by `shopper.store.schema`."""

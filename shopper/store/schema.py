@@ -1,0 +1,221 @@
+"""The schema's version: Alembic migrations, run from code when a database is opened.
+
+- A new, empty database gets the tables of `shopper.store.tables` and is
+  stamped with the newest revision.
+- A database made before migrations existed (tables, no `alembic_version`) is
+  taken to be at the baseline revision.
+- An older revision is upgraded: a backup first, then every migration in ONE
+  transaction with foreign keys off, then `PRAGMA foreign_key_check` must be
+  empty. Any failure rolls the whole upgrade back: the database stays as it was.
+- A revision this app does not know comes from a newer Shopper and is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+import shopper.store.tables  # noqa: F401  (registers the tables on the metadata)
+from shopper.domain.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BASELINE = "0001"
+SHOPPER_TABLES = frozenset({"company", "template_version", "audit", "answer"})
+
+BackupHook = Callable[[Engine, str], object]
+"""Called with the engine and the revision being left, before a migration; raises to stop it."""
+
+
+class NewerDatabaseError(StorageError):
+    """The database was written by a newer Shopper: its schema revision is unknown here."""
+
+
+class MigrationError(StorageError):
+    """A migration failed; the database was left as it was."""
+
+
+def alembic_config(location: Path = MIGRATIONS_DIR, connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision(location: Path = MIGRATIONS_DIR) -> str:
+    head = ScriptDirectory.from_config(alembic_config(location)).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def known_revisions(location: Path = MIGRATIONS_DIR) -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config(location))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stored in the database; None for a new or pre-migration database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def prepare_schema(
+    engine: Engine, *, backup: BackupHook | None = None, location: Path = MIGRATIONS_DIR
+) -> str | None:
+    """Create, accept or upgrade the schema; returns the revision it was upgraded from, if any.
+
+    Raises:
+        NewerDatabaseError: a newer Shopper wrote this database.
+        MigrationError: a migration failed (nothing changed).
+        StorageError: not a Shopper database, or the database cannot be read.
+    """
+    url = engine.url.render_as_string(hide_password=True)
+    where = engine.url.database or url
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            current = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot read the database {where}: {_reason(exc)}") from exc
+    head = head_revision(location)
+    if not tables - {"alembic_version"}:
+        _create(engine, location)
+        return None
+    if current is None:
+        if not SHOPPER_TABLES.issubset(tables):
+            raise StorageError(f"{where} is not a Shopper database; choose another data folder")
+        current = BASELINE
+        stamp_first = True
+    else:
+        stamp_first = False
+    if current not in known_revisions(location):
+        raise _newer(where, current, location)
+    if current == head and not stamp_first:
+        return None
+    if backup is not None:
+        backup(engine, current)
+    log.info("upgrading the database schema from %s to %s", current, head)
+    try:
+        migrate(engine, stamp=BASELINE if stamp_first else None, location=location)
+    except MigrationError:
+        raise
+    except Exception as exc:  # a migration's own bug must not look like a crash of the app
+        log.exception("schema upgrade from %s failed", current)
+        raise MigrationError(
+            f"the database {where} could not be upgraded from schema revision {current} "
+            f"({_reason(exc)}); it was left as it was"
+        ) from exc
+    return current
+
+
+def migrate(engine: Engine, *, stamp: str | None = None, location: Path = MIGRATIONS_DIR) -> None:
+    """Run the migrations up to the newest, all in one transaction with foreign keys off.
+
+    `stamp` first records a revision the database is known to be at (the
+    baseline, for a database made before migrations existed).
+    """
+    with _migration_transaction(engine) as conn:
+        config = alembic_config(location, conn)
+        if stamp is not None:
+            command.stamp(config, stamp)
+        command.upgrade(config, "head")
+
+
+def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
+    """Refuse a file from a newer Shopper, or another program's database, before it is opened
+    for writing (opening it for writing would already switch its journal mode).
+
+    Raises:
+        NewerDatabaseError: a newer Shopper wrote it.
+        StorageError: it is not a Shopper database.
+    """
+    from shopper.store.integrity import read_only
+
+    with read_only(path) as connection:
+        try:
+            tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+            row = None
+            if "alembic_version" in tables:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read the database {path}: {exc}") from exc
+    if not tables - {"alembic_version"}:
+        return  # new and empty
+    if row is None and not SHOPPER_TABLES.issubset(tables):
+        raise StorageError(f"{path} is not a Shopper database; choose another data folder")
+    if row is not None and row[0] not in known_revisions(location):
+        raise _newer(str(path), row[0], location)
+
+
+def _newer(where: str, revision: str, location: Path) -> NewerDatabaseError:
+    return NewerDatabaseError(
+        f"the database {where} was written by a newer version of Shopper (schema revision "
+        f"{revision}; this version knows up to {head_revision(location)}); install the newer "
+        "Shopper to open it"
+    )
+
+
+def _create(engine: Engine, location: Path) -> None:
+    try:
+        with _migration_transaction(engine) as conn:
+            SQLModel.metadata.create_all(conn)
+            command.stamp(alembic_config(location, conn), "head")
+    except SQLAlchemyError as exc:
+        where = engine.url.database or "the database"
+        raise StorageError(f"cannot create the tables in {where}: {_reason(exc)}") from exc
+
+
+@contextmanager
+def _migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """One connection, foreign keys off, and every statement (DDL too) in one transaction.
+
+    Python's sqlite3 runs DDL outside any transaction unless told otherwise, so
+    the transaction is begun and ended here by hand.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        level = driver.isolation_level
+        driver.isolation_level = None
+        try:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    table = broken[0][0]
+                    raise MigrationError(
+                        f"the upgrade left {len(broken)} rows pointing at missing rows "
+                        f"(first in table {table}); it was undone"
+                    )
+                conn.exec_driver_sql("COMMIT")
+            except BaseException:
+                if driver.in_transaction:
+                    conn.exec_driver_sql("ROLLBACK")
+                raise
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            driver.isolation_level = level
+            conn.rollback()  # ends SQLAlchemy's own (empty) transaction
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

@@ -1,0 +1,398 @@
+"""Backups and bundles in the main window: File-menu actions, drag and drop, automatic backups.
+
+`DataActions` adds Import bundle…, Export bundle…, Back up now and Restore
+backup… to the File menu, accepts `.shopper` files dropped on the window, and
+every few minutes asks the backup service (off the GUI thread) whether an
+automatic backup is due. Work that touches the database runs as an operation
+with a progress dialog; the open audit is saved first and reloaded after.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QDropEvent
+from PySide6.QtWidgets import QFileDialog
+
+from shopper.domain.clock import in_zone, local_zone_name
+from shopper.domain.errors import ShopperError
+from shopper.services.audits import list_audits
+from shopper.services.backups import (
+    BackupInfo,
+    RestoreResult,
+    auto_backup,
+    list_backups,
+    make_backup,
+    restore_backup,
+)
+from shopper.services.bundles import (
+    BUNDLE_SUFFIX,
+    ExportResult,
+    ImportSummary,
+    audit_ids_for,
+    default_bundle_name,
+    export_bundle,
+    import_into,
+    is_bundle,
+)
+from shopper.services.companies import get_company
+from shopper.ui.backups_dialog import RestoreDialog
+from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice, ImportSummaryDialog
+from shopper.ui.crash import show_error
+from shopper.ui.workers import Operation, run_operation
+
+if TYPE_CHECKING:
+    from shopper.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+AUTO_CHECK_MS = 5 * 60 * 1000
+"""How often to ask whether an automatic backup is due (the service decides)."""
+FIRST_CHECK_MS = 60 * 1000
+BUNDLE_FILTER = f"Shopper bundles (*{BUNDLE_SUFFIX});;All files (*)"
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Quiet(QRunnable):
+    """Background work without a dialog (automatic backups); never touches a widget."""
+
+    def __init__(self, work: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as exc:
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+class DataActions(QObject):
+    """Adds the data-safety and exchange actions to a main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.busy = False
+        self.backing_up = False
+        self.summary_dialog: ImportSummaryDialog | None = None
+        self.last_summaries: list[ImportSummary] = []
+        self._operation: Operation | None = None
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._auto_done, Qt.ConnectionType.QueuedConnection)
+        self._signals.failed.connect(self._auto_failed, Qt.ConnectionType.QueuedConnection)
+        self.import_action = self._action(
+            "Im&port bundle…",
+            self.choose_import,
+            "Ctrl+Shift+I",
+            "Import audits from .shopper files",
+        )
+        self.export_action = self._action(
+            "E&xport bundle…", self.choose_export, "", "Write audits to a .shopper file"
+        )
+        self.backup_action = self._action("&Back up now", self.backup_now)
+        self.restore_action = self._action("&Restore backup…", self.choose_restore)
+        local = window.ctx.db_path is not None
+        self.backup_action.setEnabled(local)
+        self.restore_action.setEnabled(local)
+        self._install()
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+        self.timer = QTimer(self)
+        self.timer.setInterval(AUTO_CHECK_MS)
+        self.timer.timeout.connect(self.auto_backup)
+        self.first_check = QTimer(self)
+        self.first_check.setSingleShot(True)
+        self.first_check.setInterval(FIRST_CHECK_MS)
+        self.first_check.timeout.connect(self.auto_backup)
+        if local:
+            self.timer.start()
+            self.first_check.start()
+
+    def _action(self, text: str, slot: Any, shortcut: str = "", tip: str = "") -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _install(self) -> None:
+        bar = self.window.menuBar()
+        file_action = next((a for a in bar.actions() if a.text() == "&File"), None)
+        menu = file_action.menu() if file_action is not None else bar.addMenu("&File")
+        before = self.window.quit_action if self.window.quit_action in menu.actions() else None
+        actions = (self.import_action, self.export_action, None, self.backup_action)
+        for action in (*actions, self.restore_action, None):
+            if action is None:
+                menu.insertSeparator(before) if before else menu.addSeparator()
+            elif before is not None:
+                menu.insertAction(before, action)
+            else:
+                menu.addAction(action)
+
+    # -- the open audit ---------------------------------------------------------------
+
+    def _release_audit(self) -> str | None:
+        """Save the open audit's typing first; returns its id. Raises if that fails."""
+        view = self.window.runner_view
+        if view is None:
+            return None
+        if not view.flush():
+            raise ShopperError("your last change could not be saved; fix that first")
+        return view.runner.audit_id
+
+    def _reload(self, audit_id: str | None) -> None:
+        """Show the database as it is now: lists, and the open audit read afresh."""
+        window = self.window
+        if audit_id is not None and list_audits(engine=window.engine, ids=[audit_id]):
+            window.open_audit(audit_id)
+        elif window.runner_view is not None:
+            view, window.runner_view = window.runner_view, None
+            view.deleteLater()
+            window.export_pdf_action.setEnabled(False)
+            window.setWindowTitle("Shopper")
+        window.refresh()
+
+    def _start(
+        self,
+        title: str,
+        work: Callable[[Any], Any],
+        done: Callable[[Any, str | None], None],
+        failed_title: str,
+    ) -> None:
+        if self.busy:
+            show_error(self.window, "Wait until the current import, export or restore ends.")
+            return
+        try:
+            audit_id = self._release_audit()
+        except ShopperError as exc:
+            show_error(self.window, str(exc), title=failed_title)
+            return
+        self.busy = True
+
+        def on_done(result: Any) -> None:
+            self.busy = False
+            done(result, audit_id)
+
+        def on_error(exc: Exception) -> None:
+            self.busy = False
+            self._reload(audit_id)
+            message = str(exc) if isinstance(exc, ShopperError) else f"{failed_title}: {exc}"
+            show_error(self.window, message, title=failed_title)
+
+        self._operation = run_operation(
+            self.window, title, work, on_done=on_done, on_error=on_error
+        )
+
+    # -- import ------------------------------------------------------------------------
+
+    def choose_import(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self.window, "Import bundles", str(Path.home()), BUNDLE_FILTER
+        )
+        if names:
+            self.import_files([Path(n) for n in names])
+
+    def import_files(self, paths: list[Path]) -> None:
+        """Import bundles one after the other (each in one transaction) and show a summary."""
+        ctx = self.window.ctx
+
+        def work(progress: Any) -> list[ImportSummary]:
+            summaries = []
+            for index, path in enumerate(paths):
+
+                def step(done: int, total: int, index: int = index) -> None:
+                    progress(index * 100 + 100 * done // max(total, 1), 100 * len(paths))
+
+                summaries.append(import_into(ctx, path, step))
+            return summaries
+
+        def done(summaries: list[ImportSummary], audit_id: str | None) -> None:
+            self._reload(audit_id)
+            self.last_summaries = summaries
+            self.summary_dialog = ImportSummaryDialog(summaries, self.window)
+            self.summary_dialog.open()
+            added = sum(len(s.added) for s in summaries)
+            updated = sum(len(s.updated) for s in summaries)
+            self.window.statusBar().showMessage(
+                f"Imported {added} new and {updated} updated audits", 10000
+            )
+
+        self._start("Importing…", work, done, "Bundle not imported")
+
+    # -- export ------------------------------------------------------------------------
+
+    def export_choices(self) -> list[ExportChoice]:
+        window = self.window
+        engine = window.engine
+        choices = []
+        view = window.runner_view
+        if view is not None:
+            runner = view.runner
+            choices.append(
+                ExportChoice(
+                    f"The open audit ({runner.company.name}, {runner.audit.started_at:%Y-%m-%d})",
+                    [runner.audit_id],
+                    f"{runner.company.name} {runner.audit.touchpoint}",
+                )
+            )
+        company_id = window.selected_company_id()
+        if company_id:
+            ids = audit_ids_for(engine=engine, company_id=company_id)
+            name = get_company(engine=engine, company_id=company_id).name
+            choices.append(ExportChoice(f"Every audit of {name} ({len(ids)})", ids, name))
+        everything = audit_ids_for(engine=engine, everything=True)
+        choices.append(ExportChoice(f"Every audit ({len(everything)})", everything, "all"))
+        return choices
+
+    def choose_export(self) -> None:
+        choices = self.export_choices()
+        if not any(c.audit_ids for c in choices):
+            show_error(self.window, "There are no audits to export yet.", title="Export a bundle")
+            return
+        dialog = ExportBundleDialog(choices, self.window)
+        if not dialog.exec() or dialog.chosen is None:
+            return
+        choice = dialog.chosen
+        name, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Export a bundle",
+            str(Path.home() / default_bundle_name(choice.name)),
+            BUNDLE_FILTER,
+        )
+        if name:
+            path = Path(name)
+            if not path.suffix:
+                path = path.with_suffix(BUNDLE_SUFFIX)
+            self.export_to(path, choice.audit_ids)
+
+    def export_to(self, path: Path, audit_ids: list[str]) -> None:
+        ctx = self.window.ctx
+
+        def work(progress: Any) -> ExportResult:
+            return export_bundle(
+                engine=ctx.engine,
+                data_dir=ctx.data_dir,
+                path=path,
+                audit_ids=audit_ids,
+                progress=progress,
+            )
+
+        def done(result: ExportResult, audit_id: str | None) -> None:
+            self._reload(audit_id)
+            self.window.statusBar().showMessage(
+                f"Exported {result.audits} audits and {result.evidence} evidence files to "
+                f"{result.path}",
+                10000,
+            )
+
+        self._start("Exporting…", work, done, "Bundle not exported")
+
+    # -- backups -----------------------------------------------------------------------
+
+    def backup_now(self) -> None:
+        ctx = self.window.ctx
+
+        def work(_progress: Any) -> BackupInfo:
+            return make_backup(engine=ctx.engine, backups_dir=ctx.backups_dir, reason="manual")
+
+        def done(info: BackupInfo, audit_id: str | None) -> None:
+            self._reload(audit_id)
+            self.window.statusBar().showMessage(f"Backed up to {info.path}", 10000)
+
+        self._start("Backing up…", work, done, "No backup made")
+
+    def choose_restore(self) -> None:
+        dialog = RestoreDialog(list_backups(self.window.ctx.backups_dir), self.window)
+        if dialog.exec() and dialog.chosen is not None:
+            self.restore(dialog.chosen)
+
+    def restore(self, source: Path) -> None:
+        """Put a backup in place (the current database is backed up first) and reopen on it."""
+        ctx = self.window.ctx
+        db_path = ctx.db_path
+        if db_path is None:
+            show_error(self.window, "Restoring works on the local database only.")
+            return
+        if self.backing_up:  # its copy must not straddle the file being replaced
+            show_error(self.window, "An automatic backup is being made; try again in a moment.")
+            return
+
+        def work(_progress: Any) -> RestoreResult:
+            return restore_backup(data_dir=ctx.data_dir, db_path=db_path, source=source, ctx=ctx)
+
+        def done(result: RestoreResult, audit_id: str | None) -> None:
+            self._reload(audit_id)
+            kept = result.previous.name if result.previous else "nothing"
+            self.window.statusBar().showMessage(
+                f"Restored {result.restored_from.name}; the database it replaced is kept as {kept}",
+                15000,
+            )
+
+        # While busy, the automatic backup stays away from the file being replaced.
+        self._start("Restoring…", work, done, "Backup not restored")
+
+    def auto_backup(self) -> None:
+        """Ask the service, off the GUI thread, whether a backup is due, and make it if so."""
+        if self.busy or self.backing_up or self.window.ctx.db_path is None:
+            return
+        self.backing_up = True
+        ctx = self.window.ctx
+        QThreadPool.globalInstance().start(
+            _Quiet(
+                lambda: auto_backup(engine=ctx.engine, backups_dir=ctx.backups_dir), self._signals
+            )
+        )
+
+    @Slot(object)
+    def _auto_done(self, info: BackupInfo | None) -> None:
+        self.backing_up = False
+        if info is not None:
+            at = in_zone(info.made_at, local_zone_name())
+            self.window.statusBar().showMessage(f"Backed up automatically at {at:%H:%M}", 8000)
+
+    @Slot(object)
+    def _auto_failed(self, exc: Exception) -> None:
+        self.backing_up = False
+        log.warning("automatic backup failed: %s", exc)
+        self.window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
+
+    # -- drag and drop ---------------------------------------------------------------
+
+    @staticmethod
+    def bundle_paths(event: QDropEvent) -> list[Path]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        return [p for p in paths if is_bundle(p)]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window:
+            kind = event.type()
+            if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+                assert isinstance(event, QDropEvent)  # drag enter and move events are drop events
+                if self.bundle_paths(event):
+                    event.acceptProposedAction()
+                    return True
+            elif kind == QEvent.Type.Drop:
+                assert isinstance(event, QDropEvent)
+                paths = self.bundle_paths(event)
+                if paths:
+                    event.acceptProposedAction()
+                    self.import_files(paths)
+                    return True
+        return super().eventFilter(watched, event)

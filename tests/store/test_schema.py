@@ -1,0 +1,283 @@
+"""Migrations: new databases, the committed fixtures, newer databases, failed migrations."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from shopper.domain.errors import StorageError
+from shopper.services.audits import load_audit
+from shopper.services.backups import list_backups
+from shopper.services.context import AppContext
+from shopper.store.engine import create_db_engine, open_database, sqlite_url
+from shopper.store.schema import (
+    BASELINE,
+    MIGRATIONS_DIR,
+    MigrationError,
+    NewerDatabaseError,
+    current_revision,
+    head_revision,
+    migrate,
+    prepare_schema,
+)
+from tests.data_helpers import FIXTURES, count_rows, integrity, snapshot
+
+FIXTURE_DBS = sorted(FIXTURES.glob("*.db"))
+AFFECTED = "3.40.1"
+
+
+def schema_dump(path: Path) -> list[tuple[str, ...]]:
+    with closing(sqlite3.connect(path)) as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+            )
+        ]
+
+
+def differences(engine: Engine) -> list[object]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
+def migrations_copy(tmp_path: Path, extra: str, name: str = "r0002_extra.py") -> Path:
+    location = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, location, ignore=shutil.ignore_patterns("__pycache__"))
+    (location / "versions" / name).write_text(extra, encoding="utf-8")
+    return location
+
+
+def legacy_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(FIXTURE_DBS[0], folder / "shopper.db")
+    return folder / "shopper.db"
+
+
+def test_there_is_a_fixture_per_released_schema() -> None:
+    assert FIXTURE_DBS, "commit a database made by the current schema under tests/fixtures"
+    for path in FIXTURE_DBS:
+        assert path.with_suffix(".json").is_file(), f"{path.name} needs its expected counts"
+
+
+def test_new_database_gets_the_tables_and_the_newest_revision(tmp_path: Path) -> None:
+    engine = open_database(sqlite_url(tmp_path / "new.db"))
+    try:
+        assert current_revision(engine) == head_revision()
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_DBS, ids=lambda p: p.name)
+def test_every_fixture_upgrades_to_head_with_its_content(tmp_path: Path, fixture: Path) -> None:
+    expected = json.loads(fixture.with_suffix(".json").read_text(encoding="utf-8"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(fixture, folder / "shopper.db")
+    ctx = AppContext.open(folder)
+    try:
+        assert current_revision(ctx.engine) == head_revision()
+        assert differences(ctx.engine) == []
+        with ctx.engine.connect() as conn:
+            for table, count in expected["counts"].items():
+                if table == "template_version":
+                    # Built-in templates newer than the fixture are added on opening.
+                    found = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                    assert found >= count
+                    continue
+                found = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                assert found == count, table
+            ids = [r[0] for r in conn.execute(text("SELECT id FROM audit ORDER BY id"))]
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert ids == expected["audit_ids"]
+        for audit_id in ids:
+            detail = load_audit(engine=ctx.engine, audit_id=audit_id)
+            assert detail.score.answered == detail.audit.answered
+    finally:
+        ctx.close()
+    assert integrity(folder / "shopper.db") == ["ok"]
+    backups = list_backups(folder / "backups")
+    assert [b.reason for b in backups] == [f"before-migration-{BASELINE}"]
+    # The backup is the database as it was before the upgrade.
+    assert count_rows(backups[0].path, "audit") == expected["counts"]["audit"]
+    with closing(sqlite3.connect(backups[0].path)) as connection:
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+    assert "alembic_version" not in tables
+
+
+def test_migrations_from_nothing_give_exactly_the_tables(tmp_path: Path) -> None:
+    """Catches a column, table or index added to tables.py without a migration."""
+    engine = create_db_engine(sqlite_url(tmp_path / "migrated.db"), sqlite_version=AFFECTED)
+    try:
+        migrate(engine)
+        assert current_revision(engine) == head_revision()
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_database_of_a_newer_shopper_is_refused_unchanged(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    AppContext.open(folder).close()
+    db = folder / "shopper.db"
+    with closing(sqlite3.connect(db)) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
+        connection.commit()
+    before = snapshot(folder)
+    with pytest.raises(NewerDatabaseError, match=r"newer version of Shopper.*f00dcafe9999"):
+        AppContext.open(folder)
+    assert snapshot(folder) == before
+
+
+def test_not_a_shopper_database_is_refused_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    with closing(sqlite3.connect(db)) as connection:
+        connection.execute("CREATE TABLE recipes (name TEXT)")
+        connection.commit()
+    before = db.read_bytes()
+    with pytest.raises(StorageError, match="not a Shopper database"):
+        open_database(sqlite_url(db))
+    assert db.read_bytes() == before
+
+
+FAILING = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))
+    with op.batch_alter_table("audit") as batch:
+        batch.add_column(sa.Column("flag", sa.Integer, nullable=True))
+    op.execute("UPDATE audit SET shopper = 'overwritten'")
+    raise RuntimeError("deliberate failure half-way")
+
+
+def downgrade():
+    pass
+"""
+
+
+def test_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    db = legacy_copy(tmp_path)
+    engine = open_database(sqlite_url(db))  # stamped at the baseline
+    engine.dispose()
+    before_schema = schema_dump(db)
+    shoppers_before = _shoppers(db)
+    location = migrations_copy(tmp_path, FAILING)
+    engine = create_db_engine(sqlite_url(db), sqlite_version=AFFECTED)  # one connection
+    calls: list[str] = []
+    try:
+        with pytest.raises(MigrationError, match=r"deliberate failure half-way.*left as it was"):
+            prepare_schema(engine, backup=lambda _e, rev: calls.append(rev), location=location)
+        assert calls == [BASELINE]  # the backup came first
+        assert current_revision(engine) == BASELINE
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    assert schema_dump(db) == before_schema
+    assert _shoppers(db) == shoppers_before
+    assert integrity(db) == ["ok"]
+
+
+def _shoppers(db: Path) -> list[str]:
+    with closing(sqlite3.connect(db)) as connection:
+        return [r[0] for r in connection.execute("SELECT shopper FROM audit ORDER BY id")]
+
+
+ORPHANS = """
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute(
+        "INSERT INTO answer (audit_id, item_id, value, note, answered_at, answered_tz, source) "
+        "VALUES ('no-such-audit', 'x', NULL, '', '2025-01-01 00:00:00', 'UTC', 'shopper')"
+    )
+
+
+def downgrade():
+    pass
+"""
+
+
+def test_migration_that_breaks_foreign_keys_is_undone(tmp_path: Path) -> None:
+    db = legacy_copy(tmp_path)
+    open_database(sqlite_url(db)).dispose()
+    answers = count_rows(db, "answer")
+    engine = create_db_engine(sqlite_url(db))
+    try:
+        with pytest.raises(MigrationError, match="pointing at missing rows"):
+            prepare_schema(engine, location=migrations_copy(tmp_path, ORPHANS))
+        assert current_revision(engine) == BASELINE
+    finally:
+        engine.dispose()
+    assert count_rows(db, "answer") == answers
+
+
+GOOD = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("company") as batch:
+        batch.add_column(sa.Column("website", sa.String(200), nullable=False, server_default=""))
+
+
+def downgrade():
+    pass
+"""
+
+
+def test_a_real_upgrade_keeps_every_row_with_foreign_keys_off(tmp_path: Path) -> None:
+    """Batch mode copies the company table, which audits point at: only safe with FKs off."""
+    db = legacy_copy(tmp_path)
+    open_database(sqlite_url(db)).dispose()
+    counts = {t: count_rows(db, t) for t in ("company", "audit", "answer", "evidence")}
+    engine = create_db_engine(sqlite_url(db), sqlite_version=AFFECTED)
+    calls: list[str] = []
+    try:
+        before = prepare_schema(
+            engine,
+            backup=lambda _e, rev: calls.append(rev),
+            location=migrations_copy(tmp_path, GOOD),
+        )
+        assert before == BASELINE
+        assert calls == [BASELINE]
+        assert current_revision(engine) == "0002"
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+            assert conn.execute(text("SELECT count(*) FROM company WHERE website = ''")).scalar()
+    finally:
+        engine.dispose()
+    assert {t: count_rows(db, t) for t in counts} == counts
+    assert integrity(db) == ["ok"]

@@ -1,0 +1,156 @@
+"""`shopper backup / restore / check / export / import` from the command line."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from shopper.services.backups import list_backups
+from shopper.services.context import AppContext
+from shopper.services.runner import AuditRunner
+from tests.data_helpers import FIXTURES, damage, new_counts_audit, png, scalar, snapshot
+from tests.test_cli import ok, user_error
+
+
+@pytest.fixture
+def filled(data_dir: Path, tmp_path: Path) -> str:
+    """A data folder (the default one, via SHOPPER_DATA_DIR) with one answered audit."""
+    ctx = AppContext.open(data_dir)
+    try:
+        audit_id = new_counts_audit(ctx, tmp_path, company="Cli Ltd")
+        runner = AuditRunner(engine=ctx.engine, audit_id=audit_id)
+        runner.set_answer("c1", 4)
+        runner.attach(data_dir=data_dir, data=png(5), filename="x.png", item_id="c1")
+    finally:
+        ctx.close()
+    return audit_id
+
+
+def test_backup_into_the_backups_folder_and_to_a_file(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str, tmp_path: Path
+) -> None:
+    out = ok(capsys, "backup")
+    backups = list_backups(data_dir / "backups")
+    assert len(backups) == 1
+    assert backups[0].reason == "manual"
+    assert str(backups[0].path) in out
+    target = tmp_path / "mine.db"
+    assert str(target) in ok(capsys, "backup", "-o", str(target))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert scalar(target, "SELECT count(*) FROM audit") == 1
+    line = user_error(capsys, "backup", "-o", str(tmp_path / "nowhere" / "x.db"))
+    assert "does not exist" in line
+
+
+def test_check_passes_then_names_what_is_damaged(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str
+) -> None:
+    out = ok(capsys, "check")
+    assert ": ok (integrity_check), 1 audits" in out
+    assert "Evidence files: 1 ok, 0 missing, 0 damaged" in out
+    for stored in (data_dir / "evidence").rglob("*.png"):
+        stored.write_bytes(b"altered")
+    line = user_error(capsys, "check")
+    assert "1 evidence files are damaged" in line
+
+
+def test_check_of_a_damaged_database_exits_2_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    ctx = AppContext.open(data_dir)
+    for n in range(12):
+        new_counts_audit(ctx, tmp_path, company=f"Company {n} " + "z" * 150)
+    ctx.close()
+    damage(data_dir / "shopper.db")
+    before = snapshot(data_dir)
+    line = user_error(capsys, "check")
+    assert "the database is damaged" in line
+    line = user_error(capsys, "audits", "list")
+    assert "shopper.db is damaged" in line
+    assert "restore a backup" in line
+    after = snapshot(data_dir)
+    after.pop("shopper.log", None)
+    before.pop("shopper.log", None)
+    assert after == before
+
+
+def test_restore_replaces_the_database_and_keeps_the_old_one(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.db"
+    ok(capsys, "backup", "-o", str(good))
+    ctx = AppContext.open(data_dir)
+    AuditRunner(engine=ctx.engine, audit_id=filled).set_answer("c1", 9)
+    ctx.close()
+    out = ok(capsys, "restore", str(good))
+    assert "Restored" in out
+    assert "before-restore" in out
+    assert scalar(data_dir / "shopper.db", "SELECT value FROM answer WHERE item_id='c1'") == "4"
+
+
+def test_restore_over_a_damaged_database_and_refusing_bad_backups(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.db"
+    ok(capsys, "backup", "-o", str(good))
+    junk = tmp_path / "junk.db"
+    junk.write_text("nothing useful", encoding="utf-8")
+    assert "not a usable backup" in user_error(capsys, "restore", str(junk))
+    assert "no such file" in user_error(capsys, "restore", str(tmp_path / "gone.db"))
+    damage(data_dir / "shopper.db", page=2)
+    damaged = (data_dir / "shopper.db").read_bytes()
+    out = ok(capsys, "restore", str(good))
+    assert "set-aside-" in out
+    kept = next((data_dir / "backups").glob("set-aside-*.db"))
+    assert kept.read_bytes() == damaged
+    assert "ok (integrity_check)" in ok(capsys, "check")
+
+
+def test_a_legacy_backup_is_upgraded_when_restored(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str
+) -> None:
+    fixture = sorted(FIXTURES.glob("*.db"))[0]
+    ok(capsys, "restore", str(fixture))
+    assert scalar(data_dir / "shopper.db", "SELECT count(*) FROM audit") == 40
+    assert scalar(data_dir / "shopper.db", "SELECT version_num FROM alembic_version")
+
+
+def test_export_and_import_round_trip(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "out.shopper"
+    out = ok(capsys, "export", filled[:8], "-o", str(bundle))
+    assert "Exported 1 audits of 1 companies with 1 evidence files" in out
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o600
+    ok(capsys, "export", "--company", "Cli Ltd", "-o", str(tmp_path / "company.shopper"))
+    ok(capsys, "export", "--all", "-o", str(tmp_path / "all.shopper"))
+    other = tmp_path / "other"
+    out = ok(capsys, "--data-dir", str(other), "import", str(bundle))
+    assert "1 added, 0 updated, 0 unchanged" in out
+    assert "A backup from just before the import" in out
+    out = ok(capsys, "--data-dir", str(other), "import", str(tmp_path / "all.shopper"))
+    assert "0 added, 0 updated, 1 unchanged" in out
+
+
+def test_export_and_import_mistakes_are_one_line(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str, tmp_path: Path
+) -> None:
+    out = str(tmp_path / "x.shopper")
+    assert "one of them" in user_error(capsys, "export", "-o", out)
+    assert "one of them" in user_error(capsys, "export", filled, "--all", "-o", out)
+    assert "no company named" in user_error(capsys, "export", "--company", "Nope", "-o", out)
+    assert "no audit" in user_error(capsys, "export", "ffffffff", "-o", out)
+    line = user_error(capsys, "import", str(FIXTURES / "bundles" / "dotdot-name.shopper"))
+    assert "unsafe member name" in line
+    assert "cannot read the file" in user_error(capsys, "import", str(tmp_path / "none.shopper"))
+
+
+def test_team_database_is_refused_by_the_file_commands(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    url = "postgresql://shopper@localhost/shopper"
+    for command in (["check"], ["restore", "x.db"]):
+        line = user_error(capsys, "--db", url, *command)
+        assert "local SQLite database only" in line
