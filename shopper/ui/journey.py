@@ -386,6 +386,7 @@ class JourneyWindow(QWidget):
         return now_utc() - timedelta(days=days) if days else None
 
     def reload(self) -> None:
+        self.loading = True
         self._generation += 1
         generation = self._generation
         company_id = self.company_id
@@ -423,6 +424,7 @@ class JourneyWindow(QWidget):
             self.touchpoint_model.set_rows([])
             self.heat_model.set_heat_map(None)
             self._show_timeline()
+            self.loading = False
             self.loaded.emit()
             return
         self.setWindowTitle(f"Journey — {journey.company_name} — Shopper")
@@ -441,6 +443,7 @@ class JourneyWindow(QWidget):
         self.touchpoint_table.resizeColumnsToContents()
         self.heat_model.set_heat_map(journey.heat_map)
         self._show_timeline()
+        self.loading = False
         self.loaded.emit()
 
     def _show_timeline(self) -> None:

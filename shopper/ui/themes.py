@@ -267,6 +267,7 @@ class ThemesWindow(QWidget):
         return since, until
 
     def reload(self) -> None:
+        self.loading = True
         self._generation += 1
         generation = self._generation
         since, until = self.date_range()
@@ -332,6 +333,7 @@ class ThemesWindow(QWidget):
             self.theme_table.selectRow(number)
         else:
             self._fill_theme(None)
+        self.loading = False
         self.loaded.emit()
 
     def _describe_filter(self) -> str:

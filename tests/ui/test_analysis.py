@@ -57,9 +57,8 @@ def company_id(window: MainWindow) -> str:
 
 
 def wait_loaded(qtbot: QtBot, widget: CompareWindow | JourneyWindow | ThemesWindow) -> None:
-    """Wait for the background load the window started when it opened."""
-    with qtbot.waitSignal(widget.loaded, timeout=LOAD_TIMEOUT):
-        pass
+    """Wait for the window's latest background load (it may already have ended)."""
+    qtbot.waitUntil(lambda: not widget.loading, timeout=LOAD_TIMEOUT)
 
 
 # -- models under qtmodeltester --------------------------------------------------------

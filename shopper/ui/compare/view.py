@@ -186,6 +186,7 @@ class CompareWindow(QWidget):
         return str(self.touchpoint_combo.currentData() or "")
 
     def reload(self) -> None:
+        self.loading = True
         self._generation += 1
         generation = self._generation
         company_id, touchpoint, last = self.company_id, self.touchpoint, self.last_spin.value()
@@ -231,6 +232,7 @@ class CompareWindow(QWidget):
                 label.setText("")
             self.chart.set_points([])
             self._set_empty(message)
+            self.loading = False
             self.loaded.emit()
             return
         self.setWindowTitle(f"Compare — {result.title} — Shopper")
@@ -300,6 +302,7 @@ class CompareWindow(QWidget):
             if comparison.rows:
                 last = self.model.index(0, self.model.columnCount() - 1)
                 self.table.scrollTo(last)  # the newest audits first in view
+        self.loading = False
         self.loaded.emit()
 
     def _set_empty(self, message: str) -> None:
