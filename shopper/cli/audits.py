@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from shopper.cli.base import EXIT_OK, Subparsers, open_context, print_json
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
-from shopper.store.tables import AuditStatus
 
 
 def register(sub: Subparsers) -> None:

@@ -14,6 +14,7 @@ from shopper.domain.clock import local_zone_name, now_utc
 from shopper.domain.errors import NotFoundError, ShopperError
 from shopper.domain.instruments import Instrument, Step
 from shopper.domain.scoring import AuditScore, score_audit
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template, touchpoint_label
 from shopper.services.templates import get_template
 from shopper.store import repo
@@ -22,7 +23,6 @@ from shopper.store.tables import (
     AnswerSource,
     Audit,
     AuditEvent,
-    AuditStatus,
     Company,
     Evidence,
     InstrumentEvent,

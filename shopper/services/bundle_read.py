@@ -21,13 +21,14 @@ from shopper.domain.clock import is_valid_zone
 from shopper.domain.errors import AnswerError, TemplateError
 from shopper.domain.instruments import Instrument
 from shopper.domain.scoring import score_audit
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template
 from shopper.domain.template_loader import load_template_bytes
 from shopper.services.bundle_zip import BundleArchive, BundleError
 from shopper.services.evidence import EXTENSIONS, MAX_EVIDENCE_BYTES
 from shopper.services.runner import MAX_NOTE, STEP_KINDS
 from shopper.store import exchange
-from shopper.store.tables import AnswerSource, AuditStatus, MomentKind
+from shopper.store.tables import AnswerSource, MomentKind
 
 Progress = Callable[[int, int], None]
 _PART = re.compile(r"^audits/\d{4,6}\.json$")

@@ -24,6 +24,7 @@ from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
 from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, Step, WebStep
 from shopper.domain.scoring import AuditScore, score_audit
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import Item, Template
 from shopper.services.audits import load_audit
 from shopper.services.evidence import store_evidence
@@ -33,7 +34,6 @@ from shopper.store.engine import session_scope
 from shopper.store.tables import (
     AnswerSource,
     Audit,
-    AuditStatus,
     Company,
     Evidence,
     InstrumentEvent,

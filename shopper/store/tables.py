@@ -15,6 +15,8 @@ from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Text, TypeDecorato
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from shopper.domain.status import AuditStatus
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and hands them back aware (SQLite keeps no zone)."""
@@ -88,13 +90,6 @@ class TemplateVersion(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     builtin: bool = False
     added_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
-
-
-class AuditStatus:
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-
-    LABELS: ClassVar[dict[str, str]] = {IN_PROGRESS: "In progress", COMPLETED: "Completed"}
 
 
 class Audit(SQLModel, table=True):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from shopper import __version__
 from shopper.domain.errors import ShopperError
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import TOUCHPOINTS
 from shopper.services import audits as audit_service
 from shopper.services.companies import get_company, list_companies
@@ -37,7 +38,6 @@ from shopper.services.instruments import waiting_replies
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import import_template_file
 from shopper.store.repo import AuditRow
-from shopper.store.tables import AuditStatus
 from shopper.ui.analysis_menu import AnalysisActions
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import headless, show_error

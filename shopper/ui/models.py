@@ -7,7 +7,7 @@ sorts in SQL, so 10,000 audits never sit in Python at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -19,9 +19,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from shopper.domain.clock import in_zone
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import touchpoint_label
-from shopper.store.repo import AuditRow, CompanyRow
-from shopper.store.tables import AuditStatus
+
+if TYPE_CHECKING:
+    from shopper.store.repo import AuditRow, CompanyRow
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -85,7 +87,7 @@ class CompanyListModel(QAbstractListModel):
         return -1
 
 
-Fetch = Callable[[str, bool, int, int], list[AuditRow]]
+Fetch: TypeAlias = "Callable[[str, bool, int, int], list[AuditRow]]"
 """fetch(order, descending, offset, limit) -> rows, with the filters already applied."""
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shopper.domain.errors import NotFoundError, ShopperError
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template
 from shopper.resources import TEMPLATES_DIR
 from shopper.services.audits import (
@@ -29,7 +30,6 @@ from shopper.services.companies import (
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import get_template, import_template_file, list_templates
-from shopper.store.tables import AuditStatus
 
 T0 = datetime(2025, 5, 12, 8, 0, tzinfo=UTC)
 ZONE = "Europe/Warsaw"

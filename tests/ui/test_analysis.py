@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.compare import Change
+from shopper.domain.status import AuditStatus
 from shopper.services.compare import compare_pair
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo
 from shopper.services.findings import findings_by_theme
 from shopper.services.journey import company_journey
-from shopper.store.tables import AuditStatus
 from shopper.ui.compare.model import ComparisonModel
 from shopper.ui.compare.view import CompareWindow
 from shopper.ui.journey import (

@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from shopper.domain.status import AuditStatus
 from shopper.domain.template import ItemType
 from shopper.services.audits import list_audits, load_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo
-from shopper.store.tables import AuditStatus
 from shopper.ui.crash import CrashHandler
 from shopper.ui.main_window import PAGE_PICK, PAGE_RUNNER, PAGE_WELCOME, MainWindow
 from shopper.ui.models import AuditTableModel, CompanyListModel

@@ -11,11 +11,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.exc import OperationalError
 
 from shopper.domain.errors import StorageError
+from shopper.domain.status import AuditStatus
 from shopper.services.audits import load_audit
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from shopper.store import repo
-from shopper.store.tables import AuditStatus
 from shopper.ui.runner.outline import OutlineModel
 from shopper.ui.runner.view import AuditRunnerView
 from tests.ui.helpers import Keyboard, new_audit, show, yes_no_template
