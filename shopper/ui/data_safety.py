@@ -130,9 +130,7 @@ class DataActions(QObject):
         return action
 
     def _install(self) -> None:
-        bar = self.window.menuBar()
-        file_action = next((a for a in bar.actions() if a.text() == "&File"), None)
-        menu = file_action.menu() if file_action is not None else bar.addMenu("&File")
+        menu = self.window.file_menu
         before = self.window.quit_action if self.window.quit_action in menu.actions() else None
         actions = (self.import_action, self.export_action, None, self.backup_action)
         for action in (*actions, self.restore_action, None):

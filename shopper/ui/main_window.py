@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         for action in (self.new_audit_action, self.new_company_action, self.edit_company_action):
             file_menu.addAction(action)
         file_menu.addSeparator()

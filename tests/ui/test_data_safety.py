@@ -60,8 +60,7 @@ def stored(ctx: AppContext, audit_id: str) -> dict[str, Any]:
 
 
 def test_file_menu_has_the_data_actions_before_quit(window: MainWindow) -> None:
-    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
-    texts = [a.text() for a in file_menu.actions() if not a.isSeparator()]
+    texts = [a.text() for a in window.file_menu.actions() if not a.isSeparator()]
     for text in ("Im&port bundle…", "E&xport bundle…", "&Back up now", "&Restore backup…"):
         assert text in texts
         assert texts.index(text) < texts.index("&Quit")

@@ -76,7 +76,7 @@ class OutlineModel(QAbstractItemModel):
             return self.createIndex(row, column, parent.row() + 1)
         return QModelIndex()
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid() or index.internalId() == _SECTION:
             return QModelIndex()
         return self.createIndex(index.internalId() - 1, 0, _SECTION)
