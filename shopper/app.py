@@ -1,24 +1,29 @@
-"""Start the GUI: logging, QApplication, crash handler, the main window."""
+"""Start the GUI: logging, QApplication, crash handler, the main window.
+
+The window is painted first; the database layer is imported and the database
+opened in a worker thread right after, so the shopper sees the app at once
+and the GUI never freezes on start-up work.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from shopper import __version__
-from shopper.domain.errors import ShopperError
+from shopper.paths import default_data_dir
 
 log = logging.getLogger("shopper")
 
+EXIT_CANNOT_OPEN = 2
+
 
 def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
-    from shopper.services.context import AppContext, default_data_dir, setup_logging
-    from shopper.store.integrity import DamagedDatabaseError
-    from shopper.ui.backups_dialog import offer_restore_at_start
-    from shopper.ui.crash import CrashHandler, headless
+    from shopper.ui.crash import CrashHandler
     from shopper.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -30,28 +35,72 @@ def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
 
     folder = (data_dir or default_data_dir()).expanduser()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        setup_logging(folder / "shopper.log")
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         print(f"shopper: error: cannot use the data folder {folder}: {exc}", file=sys.stderr)  # noqa: T201
-        return 2
-    log.info("Shopper %s starting; data folder %s", __version__, folder)
+        return EXIT_CANNOT_OPEN
     CrashHandler(folder / "shopper.log").install()
-    try:
-        ctx = AppContext.open(folder, db_url)
-    except ShopperError as exc:
-        log.error("cannot open the database: %s", exc)
-        restored = None
-        if isinstance(exc, DamagedDatabaseError) and not headless():
-            restored = offer_restore_at_start(folder, db_url, exc)
-        if restored is None:
-            if not headless():
-                QMessageBox.critical(None, "Shopper", f"Shopper cannot start:\n\n{exc}")
-            print(f"shopper: error: {exc}", file=sys.stderr)  # noqa: T201
-            return 2
-        ctx = restored
-    window = MainWindow(ctx)
+    window = MainWindow(data_dir=folder)
+    opener = DatabaseOpener(window, folder, db_url)
+    # After the first paint: the worker's imports would otherwise compete with it.
+    window.first_painted.connect(opener.start)
     window.show()
     code = app.exec()
-    ctx.close()
+    if opener.failed:
+        return EXIT_CANNOT_OPEN
+    if window.attached:
+        window.ctx.close()
     return code
+
+
+class DatabaseOpener:
+    """Open the database off the GUI thread, then hand it to the window (or say why not)."""
+
+    def __init__(self, window: Any, folder: Path, db_url: str | None) -> None:
+        self.window = window
+        self.folder = folder
+        self.db_url = db_url
+        self.failed = False
+        self._operation: Any = None
+
+    def start(self) -> None:
+        from shopper.ui.workers import run_operation
+
+        folder, db_url = self.folder, self.db_url
+
+        def work(_progress: Any) -> Any:
+            from shopper.services.context import AppContext, setup_logging
+
+            setup_logging(folder / "shopper.log")
+            log.info("Shopper %s starting; data folder %s", __version__, folder)
+            return AppContext.open(folder, db_url)
+
+        self._operation = run_operation(
+            self.window, "Opening the database…", work, on_done=self.opened, on_error=self.refused
+        )
+
+    def opened(self, ctx: Any) -> None:
+        self.window.attach(ctx)
+
+    def refused(self, exc: Exception) -> None:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        from shopper.domain.errors import ShopperError
+        from shopper.store.integrity import DamagedDatabaseError
+        from shopper.ui.crash import headless
+
+        if not isinstance(exc, ShopperError):
+            raise exc  # a bug: the crash handler shows it
+        log.error("cannot open the database: %s", exc)
+        if isinstance(exc, DamagedDatabaseError) and not headless():
+            from shopper.ui.backups_dialog import offer_restore_at_start
+
+            restored = offer_restore_at_start(self.folder, self.db_url, exc)
+            if restored is not None:
+                self.window.attach(restored)
+                return
+        self.failed = True
+        print(f"shopper: error: {exc}", file=sys.stderr)  # noqa: T201
+        if not headless():
+            QMessageBox.critical(self.window, "Shopper", f"Shopper cannot start:\n\n{exc}")
+        QApplication.exit(EXIT_CANNOT_OPEN)

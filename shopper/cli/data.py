@@ -60,7 +60,8 @@ def register(sub: Subparsers) -> None:
 
 def _local_database(args: argparse.Namespace) -> tuple[Path, Path]:
     """The data folder and the SQLite file these commands work on (no team database)."""
-    from shopper.services.context import DB_FILENAME, default_data_dir, setup_logging
+    from shopper.paths import default_data_dir
+    from shopper.services.context import DB_FILENAME, setup_logging
     from shopper.store.engine import ensure_private_dir, sqlite_path
 
     folder = (args.data_dir or default_data_dir()).expanduser().resolve()

@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The vocabulary lives apart so the GUI can paint before this module loads; re-exported.
+from shopper.domain.vocabulary import (  # noqa: F401
+    KNOWN_THEMES,
+    TOUCHPOINTS,
+    theme_label,
+    touchpoint_label,
+)
+
 FORMAT_VERSION = 1
 
 NA = "na"
@@ -44,40 +52,6 @@ _TYPE_LABELS = {
     ItemType.DATETIME: "Date and time",
     ItemType.TEXT: "Free text",
 }
-
-TOUCHPOINTS: dict[str, str] = {
-    "website": "Website",
-    "phone": "Phone",
-    "email": "Email",
-    "chat": "Live chat",
-    "store": "Store visit",
-    "delivery": "Order & delivery",
-    "survey": "Satisfaction survey",
-    "other": "Other",
-}
-
-KNOWN_THEMES: dict[str, str] = {
-    "contactability": "Contactability",
-    "speed": "Speed",
-    "clarity": "Clarity",
-    "empathy": "Empathy",
-    "knowledge": "Knowledge",
-    "resolution": "Resolution",
-    "follow-up": "Follow-up",
-    "brand": "Brand",
-    "personal": "Personal touch",
-    "product": "Product",
-    "effort": "Customer effort",
-    "bias": "Survey bias",
-}
-
-
-def theme_label(theme: str) -> str:
-    return KNOWN_THEMES.get(theme, theme.replace("-", " ").capitalize())
-
-
-def touchpoint_label(kind: str) -> str:
-    return TOUCHPOINTS.get(kind, kind.capitalize())
 
 
 @dataclass(frozen=True)

@@ -15,21 +15,13 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import Engine
 
+from shopper.paths import default_data_dir
 from shopper.store.engine import ensure_private_dir, open_database, sqlite_path, sqlite_url
 
-APP_NAME = "Shopper"
 DB_FILENAME = "shopper.db"
 LOG_FILENAME = "shopper.log"
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("SHOPPER_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 @dataclass

@@ -1,13 +1,19 @@
-"""The main window: companies and their audits on the left, the open audit on the right."""
+"""The main window: companies and their audits on the left, the open audit on the right.
+
+Start-up paints this window before the database layer (SQLAlchemy, sqlmodel)
+is even imported: the module imports only Qt and light modules, and the
+screens that need the database are imported when first used. `attach` gives
+the window its open database once the start-up work is done.
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,41 +35,49 @@ from PySide6.QtWidgets import (
 from shopper import __version__
 from shopper.domain.errors import ShopperError
 from shopper.domain.status import AuditStatus
-from shopper.domain.template import TOUCHPOINTS
-from shopper.services import audits as audit_service
-from shopper.services.companies import get_company, list_companies
-from shopper.services.context import AppContext
-from shopper.services.demo import load_demo
-from shopper.services.instruments import waiting_replies
-from shopper.services.runner import AuditRunner
-from shopper.services.templates import import_template_file
-from shopper.store.repo import AuditRow
-from shopper.ui.analysis_menu import AnalysisActions
-from shopper.ui.company_dialog import CompanyDialog
+from shopper.domain.vocabulary import TOUCHPOINTS
 from shopper.ui.crash import headless, show_error
-from shopper.ui.data_safety import DataActions
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
-from shopper.ui.new_audit import NewAuditDialog
-from shopper.ui.report_export import ReportExporter
-from shopper.ui.runner.view import AuditRunnerView
 from shopper.ui.screen import capture_screen_png
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
-from shopper.ui.waiting import WaitingDialog
 from shopper.ui.welcome import WelcomePane
 from shopper.ui.workers import Operation, run_operation
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from shopper.services.context import AppContext
+    from shopper.store.repo import AuditRow
+    from shopper.ui.analysis_menu import AnalysisActions
+    from shopper.ui.data_safety import DataActions
+    from shopper.ui.report_export import ReportExporter
+    from shopper.ui.runner.view import AuditRunnerView
 
 log = logging.getLogger(__name__)
 
 PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
+PICK_TEXT = "Pick an audit on the left to open it, or start a new one (Ctrl+N)."
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    first_painted = Signal()
+    """The window has been painted once: the moment to start the slow start-up work."""
+
+    ctx: AppContext
+    engine: Engine
+    analysis: AnalysisActions
+    data_actions: DataActions
+    _exporter: ReportExporter
+
+    def __init__(self, ctx: AppContext | None = None, *, data_dir: Path | None = None) -> None:
         super().__init__()
-        self.ctx = ctx
-        self.engine = ctx.engine
-        self.settings = Settings(ctx.data_dir)
+        folder = ctx.data_dir if ctx is not None else data_dir
+        if folder is None:
+            raise ValueError("MainWindow needs an open AppContext or the data folder")
+        self.settings = Settings(folder)
+        self.attached = False
+        self._painted = False
         self.runner_view: AuditRunnerView | None = None
         self._operation: Operation | None = None
         self.setWindowTitle("Shopper")
@@ -72,10 +86,50 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_central()
+        self._restore()
+        if ctx is not None:
+            self.attach(ctx)
+        else:
+            self._set_enabled(False)
+            self.stack.setCurrentIndex(PAGE_PICK)
+            self.pick_label.setText("Opening your audits…")
+            self.statusBar().showMessage("Opening the database…")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            # Queued: start-up work begins once this paint has reached the screen.
+            QTimer.singleShot(0, self.first_painted.emit)
+
+    def attach(self, ctx: AppContext) -> None:
+        """Work on this open database: install the screens that need it and fill the lists."""
+        from shopper.ui.analysis_menu import AnalysisActions
+        from shopper.ui.data_safety import DataActions
+
+        self.ctx = ctx
+        self.engine = ctx.engine
         self.analysis = AnalysisActions(self)  # Analyse menu: compare, journey, findings
         self.data_actions = DataActions(self)  # bundles, backups, restore; drag and drop
-        self._restore()
+        self.attached = True
+        self._set_enabled(True)
+        self.pick_label.setText(PICK_TEXT)
+        self.statusBar().clearMessage()
         self.refresh()
+
+    def _set_enabled(self, enabled: bool) -> None:
+        """Until the database is open, only quitting and help make sense."""
+        for action in (
+            self.new_audit_action,
+            self.new_company_action,
+            self.edit_company_action,
+            self.demo_action,
+            self.import_template_action,
+            self.refresh_action,
+            self.waiting_action,
+        ):
+            action.setEnabled(enabled)
+        self.main_splitter.setEnabled(enabled)
 
     # -- construction ------------------------------------------------------------
 
@@ -209,7 +263,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         pick = QWidget()
         pick_layout = QVBoxLayout(pick)
-        pick_label = QLabel("Pick an audit on the left to open it, or start a new one (Ctrl+N).")
+        self.pick_label = pick_label = QLabel(PICK_TEXT)
         pick_label.setObjectName("placeholder")
         pick_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         pick_label.setWordWrap(True)
@@ -279,6 +333,10 @@ class MainWindow(QMainWindow):
     def _fetch_audits(
         self, order: str, descending: bool, offset: int, limit: int
     ) -> list[AuditRow]:
+        if not self.attached:
+            return []  # the view sorts while it is built, before the database is open
+        from shopper.services import audits as audit_service
+
         return audit_service.list_audits(
             engine=self.engine,
             company_id=self.selected_company_id() or None,
@@ -293,6 +351,8 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Reload companies and audits, keeping the selection where possible."""
         company_id = self.selected_company_id()
+        from shopper.services.companies import list_companies
+
         rows = list_companies(engine=self.engine)
         self.company_model.set_rows(rows)
         self.company_list.blockSignals(True)
@@ -344,6 +404,9 @@ class MainWindow(QMainWindow):
             self.runner_view.deleteLater()
             self.runner_view = None
         try:
+            from shopper.services.runner import AuditRunner
+            from shopper.ui.runner.view import AuditRunnerView
+
             runner = AuditRunner(engine=self.engine, audit_id=audit_id)
         except ShopperError as exc:
             show_error(self, str(exc))
@@ -363,12 +426,16 @@ class MainWindow(QMainWindow):
 
     def _audit_changed(self, audit_id: str) -> None:
         # Only the summary columns of one row changed; refresh that row, not the list.
+        from shopper.services import audits as audit_service
+
         rows = audit_service.list_audits(engine=self.engine, ids=[audit_id])
         if rows:
             self.audit_model.replace_row(rows[0])
 
     def new_audit(self) -> None:
         company_id = self.selected_company_id()
+        from shopper.ui.new_audit import NewAuditDialog
+
         dialog = NewAuditDialog(self.engine, self.settings, self, company_id)
         if dialog.exec() and dialog.audit is not None:
             self.refresh()
@@ -385,6 +452,8 @@ class MainWindow(QMainWindow):
             self.audit_table.selectionModel().blockSignals(False)
 
     def new_company(self) -> None:
+        from shopper.ui.company_dialog import CompanyDialog
+
         dialog = CompanyDialog(self.engine, self)
         if dialog.exec():
             self.refresh()
@@ -394,6 +463,9 @@ class MainWindow(QMainWindow):
         if not company_id:
             show_error(self, "Select a company in the list first.")
             return
+        from shopper.services.companies import get_company
+        from shopper.ui.company_dialog import CompanyDialog
+
         dialog = CompanyDialog(
             self.engine, self, get_company(engine=self.engine, company_id=company_id)
         )
@@ -406,6 +478,8 @@ class MainWindow(QMainWindow):
         engine = self.engine
 
         def work(progress: Any) -> Any:
+            from shopper.services.demo import load_demo
+
             return load_demo(engine=engine, progress=progress)
 
         def done(result: Any) -> None:
@@ -430,6 +504,8 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
+            from shopper.services.templates import import_template_file
+
             template = import_template_file(engine=self.engine, path=Path(path))
         except ShopperError as exc:
             show_error(self, str(exc), title="Template not imported")
@@ -446,11 +522,16 @@ class MainWindow(QMainWindow):
         if not self.runner_view.flush():
             return
         runner = self.runner_view.runner
+        from shopper.ui.report_export import ReportExporter
+
         self._exporter = ReportExporter(self, self.ctx, self.settings)
         self._exporter.export_audit(runner.audit_id, runner.company.name, runner.audit.started_at)
 
     def show_waiting(self) -> None:
         """Enquiries waiting for a reply; opening one shows its e-mail tracker."""
+        from shopper.services.instruments import waiting_replies
+        from shopper.ui.waiting import WaitingDialog
+
         dialog = WaitingDialog(waiting_replies(engine=self.engine), self)
         dialog.open_audit.connect(self._open_waiting)
         dialog.exec()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from shopper.domain.clock import in_zone
 from shopper.domain.status import AuditStatus
-from shopper.domain.template import touchpoint_label
+from shopper.domain.vocabulary import touchpoint_label
 
 if TYPE_CHECKING:
     from shopper.store.repo import AuditRow, CompanyRow
