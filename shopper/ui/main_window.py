@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self._operation: Operation | None = None
         self.setWindowTitle("Shopper")
         self.setStyleSheet(STYLE_SHEET)
-        self.resize(1280, 800)
+        self._size_to_screen()
         self._build_actions()
         self._build_menus()
         self._build_central()
@@ -287,6 +287,15 @@ class MainWindow(QMainWindow):
         self.status_filter.currentIndexChanged.connect(self._filters_changed)
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
+
+    def _size_to_screen(self) -> None:
+        """First run: most of the screen (the runner and the lists both want room)."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(1280, 800)
+            return
+        space = screen.availableGeometry()
+        self.resize(max(960, int(space.width() * 0.92)), max(640, int(space.height() * 0.9)))
 
     def _restore(self) -> None:
         s = self.settings

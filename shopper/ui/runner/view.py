@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -121,6 +128,7 @@ class AuditRunnerView(QWidget):
         self.current: Item = runner.template.item(runner.resume_item())
         self.editor: AnswerEditor | None = None
         self._note_loaded = ""
+        self._sized = False
         self._build()
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
@@ -274,27 +282,38 @@ class AuditRunnerView(QWidget):
         self.complete_button.setToolTip("Ctrl+Enter")
         self.complete_button.clicked.connect(self.complete)
         nav.addWidget(self.complete_button)
-        panel_layout.addLayout(nav)
+
         self.keys_hint = QLabel(
             "Y yes · N no · A N/A · 1-9 choose · Enter/Tab next · Shift+Tab back · "
             "Ctrl+E note · Ctrl+PgDn next section · Ctrl+Enter complete"
         )
         self.keys_hint.setObjectName("hint")
         self.keys_hint.setWordWrap(True)
-        panel_layout.addWidget(self.keys_hint)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.panel)
+        # The buttons and keys stay in view below the item, however long it is.
+        item_side = QWidget()
+        item_layout = QVBoxLayout(item_side)
+        item_layout.setContentsMargins(0, 0, 0, 0)
+        item_layout.addWidget(scroll, 1)
+        nav_bar = QWidget()
+        nav_layout = QVBoxLayout(nav_bar)
+        nav_layout.setContentsMargins(16, 4, 16, 4)
+        nav_layout.addLayout(nav)
+        nav_layout.addWidget(self.keys_hint)
+        item_layout.addWidget(nav_bar)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.right_splitter.addWidget(scroll)
+        self.right_splitter.addWidget(item_side)
         self.instruments = QTabWidget()
         self.instruments.setDocumentMode(True)
         self._build_instruments()
         self.right_splitter.addWidget(self.instruments)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
+        self.right_splitter.setCollapsible(0, False)
         self.splitter.addWidget(self.right_splitter)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -321,6 +340,20 @@ class AuditRunnerView(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            QTimer.singleShot(0, self._fit_item_panel)
+
+    def _fit_item_panel(self) -> None:
+        """The item with its buttons in full view; the instruments take what is left."""
+        total = sum(self.right_splitter.sizes())
+        wanted = self.panel.sizeHint().height() + 80  # with the buttons below it
+        if total > 0:
+            first = min(wanted, total - 160)
+            self.right_splitter.setSizes([first, total - first])
 
     def _build_instruments(self) -> None:
         runner = self.runner
