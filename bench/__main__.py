@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SHOPPER_HEADLESS"] = "1"
@@ -251,6 +252,190 @@ def compare_figure(big: Path, runs: int) -> Figure:
     return figure
 
 
+PDF_TEMPLATE_HEAD = """\
+format: 1
+id: 5f0c2a55-0d7e-4b35-9f4e-b3a1c3d2e100
+version: 1
+title: Bench, sixty items
+touchpoint: store
+sections:
+"""
+
+
+def _sixty_item_template(folder: Path) -> Path:
+    lines = [PDF_TEMPLATE_HEAD]
+    for section in range(6):
+        lines.append(f"  - id: s{section}\n    title: Section {section + 1}\n    items:\n")
+        for item in range(10):
+            lines.append(
+                f"      - {{id: q{section}_{item}, prompt: 'Was point {item + 1} of part "
+                f"{section + 1} as the customer would expect it?', type: yes_no, weight: 2}}\n"
+            )
+    path = folder / "sixty.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def _photos(folder: Path, count: int) -> list[Path]:
+    from PIL import Image, ImageDraw
+
+    paths = []
+    for number in range(count):
+        image = Image.new("RGB", (2400, 1800), (40 + 20 * number, 90, 140))
+        draw = ImageDraw.Draw(image)
+        for y in range(0, 1800, 40):
+            draw.line([(0, y), (2400, 1800 - y)], fill=(255, 255 - 10 * number, 200), width=9)
+        path = folder / f"photo{number}.jpg"
+        image.save(path, "JPEG", quality=88)
+        paths.append(path)
+    return paths
+
+
+def pdf_figure(big: Path, runs: int) -> Figure:
+    """A 60-item audit with notes and 10 photos, against bare reportlab on the same content."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Image as RLImage
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    from shopper.services.audits import start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.context import AppContext
+    from shopper.services.reports import make_audit_report
+    from shopper.services.runner import AuditRunner
+    from shopper.services.templates import import_template_file
+
+    work = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    ctx = AppContext.open(work / "data")
+    template = import_template_file(engine=ctx.engine, path=_sixty_item_template(work))
+    company = create_company(engine=ctx.engine, data=CompanyInput(name="Bench Stores"))
+    audit = start_audit(engine=ctx.engine, company_id=company.id, template_id=template.id)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
+    photos = _photos(work, 10)
+    items = list(template.items())
+    for number, item in enumerate(items):
+        runner.set_answer(item.id, "no" if number % 4 == 0 else "yes")
+        runner.set_note(
+            item.id, f"Observation {number + 1}: the shelf label and the price differed."
+        )
+    for number, photo in enumerate(photos):
+        runner.attach(
+            data_dir=ctx.data_dir,
+            data=photo.read_bytes(),
+            filename=photo.name,
+            item_id=items[4 * number].id,
+        )
+    out = work / "ours.pdf"
+    ours = timed(
+        lambda: make_audit_report(
+            engine=ctx.engine, audit_id=audit.id, out_path=out, data_dir=ctx.data_dir
+        ),
+        runs,
+    )
+    ctx.close()
+
+    styles = getSampleStyleSheet()
+
+    def bare() -> None:
+        story: list[Any] = [Paragraph("Bench Stores — audit", styles["Title"])]
+        for number, item in enumerate(items):
+            story.append(Paragraph(item.prompt, styles["Heading4"]))
+            story.append(
+                Paragraph(
+                    f"Observation {number + 1}: the shelf label and the price differed.",
+                    styles["BodyText"],
+                )
+            )
+            if number % 4 == 0 and number // 4 < len(photos):
+                story.append(RLImage(str(photos[number // 4]), width=240, height=180))
+        rows = [["#", "Item", "Answer", "Note"]] + [
+            [
+                str(n + 1),
+                Paragraph(it.prompt, styles["BodyText"]),
+                "No" if n % 4 == 0 else "Yes",
+                Paragraph("Observation", styles["BodyText"]),
+            ]
+            for n, it in enumerate(items)
+        ]
+        story.append(Table(rows, repeatRows=1, colWidths=[24, 260, 50, 120]))
+        SimpleDocTemplate(str(work / "bare.pdf"), pagesize=A4).build(story)
+
+    floor = timed(bare, runs)
+    shutil.rmtree(work, ignore_errors=True)
+    return ratio_figure("PDF: 60-item audit with 10 photos", median(ours), median(floor), 1.5)
+
+
+def import_figure(big: Path, runs: int) -> Figure:
+    """Import a bundle of 1,000 audits into an empty database, against raw inserts."""
+    from shopper.services.bundles import export_bundle, import_bundle
+    from shopper.services.context import AppContext
+
+    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    source = AppContext.open(big)
+    ids = [
+        row[0]
+        for row in source.engine.raw_connection().execute(
+            "SELECT id FROM audit ORDER BY started_at LIMIT 1000"
+        )
+    ]
+    bundle = work / "thousand.shopper"
+    export_bundle(engine=source.engine, data_dir=source.data_dir, path=bundle, audit_ids=ids)
+    source.close()
+
+    counter = iter(range(10**6))
+    # Each run imports into a fresh, already opened empty database: only the import is timed.
+    contexts = iter([AppContext.open(work / f"ours{n}") for n in range(runs + 1)])
+
+    def ours_work() -> None:
+        ctx = next(contexts)
+        import_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle)
+        ctx.close()
+
+    # The floor: the same rows, read from the big database, inserted raw into an
+    # empty database of the same schema (created once; each run into a fresh copy).
+    template_db = work / "empty"
+    AppContext.open(template_db).close()
+    raw_source = sqlite3.connect(big / "shopper.db")
+    marks = ",".join("?" * len(ids))
+    tables = {
+        "company": raw_source.execute(
+            f"SELECT * FROM company WHERE id IN (SELECT company_id FROM audit WHERE id IN ({marks}))",
+            ids,
+        ).fetchall(),
+        "audit": raw_source.execute(f"SELECT * FROM audit WHERE id IN ({marks})", ids).fetchall(),
+        "answer": raw_source.execute(
+            f"SELECT * FROM answer WHERE audit_id IN ({marks})", ids
+        ).fetchall(),
+        "audit_event": raw_source.execute(
+            f"SELECT * FROM audit_event WHERE audit_id IN ({marks})", ids
+        ).fetchall(),
+        "moment": raw_source.execute(
+            f"SELECT * FROM moment WHERE audit_id IN ({marks})", ids
+        ).fetchall(),
+    }
+    raw_source.close()
+
+    def floor_work() -> None:
+        target = work / f"floor{next(counter)}.db"
+        shutil.copyfile(template_db / "shopper.db", target)
+        raw = sqlite3.connect(target, isolation_level=None)
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA synchronous=FULL")
+        raw.execute("BEGIN")
+        for table, rows in tables.items():
+            if rows:
+                raw.executemany(
+                    f"INSERT OR IGNORE INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows
+                )
+        raw.execute("COMMIT")
+        raw.close()
+
+    floor = timed(floor_work, runs)
+    ours = timed(ours_work, runs)
+    shutil.rmtree(work, ignore_errors=True)
+    return ratio_figure("import a bundle of 1,000 audits", median(ours), median(floor), 3)
+
+
 def demo_figure(ms: float) -> Figure:
     return Figure("shopper demo --audits 10000", ms, None, "under 60 s", ms < 60_000)
 
@@ -289,6 +474,8 @@ def main() -> int:
         figures += save_answer_figures(big, args.answers)
         figures.append(audit_list_figure(big, args.runs))
         figures.append(compare_figure(big, args.runs))
+        figures.append(pdf_figure(big, args.runs))
+        figures.append(import_figure(big, max(2, args.runs // 2)))
         for extra in EXTRA_FIGURES:
             figures.append(extra(big, args.runs))
     finally:

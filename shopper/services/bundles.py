@@ -471,8 +471,13 @@ def _merge(
     _check_clashes(session, archive, [a for a, _ in writing])
     if dry_run:
         return
+    # New audits go in as a few bulk statements; a newer copy replaces its audit's rows.
+    exchange.insert_new_audits(
+        session=session, audits=[audit.rows for audit, replace in writing if not replace]
+    )
     for audit, replace in writing:
-        exchange.insert_audit(session=session, rows=audit.rows, replace=replace)
+        if replace:
+            exchange.insert_audit(session=session, rows=audit.rows, replace=True)
 
 
 def _updated_times(session: Session, ids: list[str]) -> dict[str, datetime]:

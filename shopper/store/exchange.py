@@ -84,6 +84,17 @@ def delete_children(*, session: Session, audit_id: str) -> None:
         session.execute(delete(model).where(model.c.audit_id == audit_id))
 
 
+def insert_new_audits(*, session: Session, audits: Sequence[AuditRows]) -> None:
+    """Insert audits not yet stored, with all their rows: one statement per table."""
+    if not audits:
+        return
+    session.execute(insert(SQLModel.metadata.tables["audit"]), [a.audit for a in audits])
+    for table in CHILD_TABLES:
+        batch = [row for a in audits for row in a.children.get(table, ())]
+        if batch:
+            session.execute(insert(SQLModel.metadata.tables[table]), batch)
+
+
 def insert_audit(*, session: Session, rows: AuditRows, replace: bool) -> None:
     """Insert an audit and its rows; with `replace`, its existing rows are replaced wholesale."""
     audit_table = SQLModel.metadata.tables["audit"]

@@ -252,19 +252,18 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(
     bundle = tmp_path / "three.shopper"
     export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=ids)
     manager = other("manager")
-    real = exchange.insert_audit
-    calls: list[str] = []
+    real = exchange.insert_new_audits
+    calls: list[int] = []
 
     def failing(**kwargs: Any) -> None:
-        calls.append(kwargs["rows"].audit["id"])
-        if len(calls) == 3:
-            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
-        real(**kwargs)
+        real(**kwargs)  # every row is written... then the disk fails before the commit
+        calls.append(len(kwargs["audits"]))
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(exchange, "insert_audit", failing)
+    monkeypatch.setattr(exchange, "insert_new_audits", failing)
     with pytest.raises(StorageError, match="could not save the import: disk I/O error"):
         import_bundle(engine=manager.engine, data_dir=manager.data_dir, path=bundle)
-    assert len(calls) == 3
+    assert calls == [3]
     assert audit_count(manager) == 0
 
 
