@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shopper.cli import main
+from shopper.services.context import AppContext
 from tests.report.helpers import Pdf
+from tests.services.analysis_data import History, build_history
 from tests.test_cli import ok, user_error
 
 
@@ -81,3 +84,110 @@ def test_user_mistakes(
     filled = [a.format(id=audit_id, tmp=tmp_path) for a in args]
     line = user_error(capsys, "--data-dir", folder, *filled)
     assert message in line
+
+
+# -- comparisons and journeys --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, History]]:
+    """The hand-made history of tests/services/analysis_data.py: Acme Stores' store visits."""
+    folder = tmp_path_factory.mktemp("cli-manager-reports")
+    ctx = AppContext.open(folder / "data")
+    history = build_history(ctx, folder)
+    ctx.close()
+    yield str(folder / "data"), history
+
+
+def test_compare_chosen_audits(
+    capsys: pytest.CaptureFixture[str], history_dir: tuple[str, History], tmp_path: Path
+) -> None:
+    folder, history = history_dir
+    out = tmp_path / "compare.pdf"
+    ids = [history.audits["A1"][:8], history.audits["A3"]]
+    printed = ok(capsys, "--data-dir", folder, "report", "--compare", *ids, "-o", str(out))
+    pdf = Pdf.of(out.read_bytes())
+    assert printed.strip() == f"Wrote {out} ({pdf.page_count} pages)"
+    text = " ".join(pdf.text.split())
+    assert "AUDIT COMPARISON" in text and "Acme Stores" in text and "2 audits" in text
+
+
+def test_compare_a_company_at_a_touchpoint(
+    capsys: pytest.CaptureFixture[str], history_dir: tuple[str, History], tmp_path: Path
+) -> None:
+    folder, _history = history_dir
+    out = tmp_path / "store.pdf"
+    ok(
+        capsys,
+        "--data-dir", folder, "report", "--company", "ACME STORES", "--touchpoint", "store",
+        "--last", "2", "-o", str(out), "--page-size", "letter", "--redact", "Tom",
+    )  # fmt: skip
+    pdf = Pdf.of(out.read_bytes())
+    text = " ".join(pdf.text.split())
+    assert "2 audits, the newest of 3" in text
+    assert "Tom" not in text and "[name]" in text
+    assert round(float(pdf.reader.pages[0].mediabox.width)) == 612
+
+
+def test_journey_of_a_company(
+    capsys: pytest.CaptureFixture[str], history_dir: tuple[str, History], tmp_path: Path
+) -> None:
+    folder, _history = history_dir
+    out = tmp_path / "journey.pdf"
+    ok(capsys, "--data-dir", folder, "report", "--company", "acme stores", "-o", str(out))
+    text = " ".join(Pdf.of(out.read_bytes()).text.split())
+    assert "COMPANY JOURNEY" in text and "Acme Stores" in text
+    assert "Themes by touchpoint" in text and "Door stuck" in text
+    dated = tmp_path / "dated.pdf"
+    ok(
+        capsys,
+        "--data-dir", folder, "report", "--company", "acme stores", "--since", "2025-04-01",
+        "--until", "2025-12-31", "-o", str(dated),
+    )  # fmt: skip
+    text = " ".join(Pdf.of(dated.read_bytes()).text.split())
+    assert "2025-04-01 – 2025-12-31" in text and "2 completed audits across 1 touchpoint" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("--compare {A1} -o x.pdf", "at least two different audit ids"),
+        ("--compare {A1} {A1} -o x.pdf", "at least two different"),
+        ("{A1} --compare {A2} {A3} -o x.pdf", "not allowed with"),
+        ("{A1} --company 'Acme Stores' -o x.pdf", "not allowed with"),
+        ("--compare {A1} {A2} --company Acme -o x.pdf", "not allowed with"),
+        ("{A1} --touchpoint store -o x.pdf", "--touchpoint goes with --company"),
+        ("--company 'Acme Stores' --last 3 -o x.pdf", "--last goes with"),
+        ("--company Nobody -o x.pdf", "no company named 'Nobody'"),
+        ("--compare {A1} ffffffff -o x.pdf", "ffffffff"),
+        (
+            "--company 'Other Shop' --touchpoint store -o {tmp}/x.pdf",
+            "Other Shop has only one completed audit at Store visit",
+        ),
+        (
+            "--company 'Acme Stores' --since 2030-01-01 -o {tmp}/x.pdf",
+            "no completed audits in this period",
+        ),
+        (
+            "--company 'Acme Stores' --since 2025-05-02 --until 2025-05-01 -o x.pdf",
+            "--since must not be after --until",
+        ),
+        (
+            "--company 'Acme Stores' --touchpoint store --last 1 -o {tmp}/x.pdf",
+            "between 2 and 500",
+        ),
+        ("--compare {A1} {A3} -o {tmp}/no/x.pdf", "does not exist"),
+    ],
+)
+def test_manager_report_mistakes(
+    capsys: pytest.CaptureFixture[str],
+    history_dir: tuple[str, History],
+    tmp_path: Path,
+    args: str,
+    message: str,
+) -> None:
+    folder, history = history_dir
+    filled = [a.format(tmp=tmp_path, **history.audits) for a in shlex.split(args)]
+    line = user_error(capsys, "--data-dir", folder, "report", *filled)
+    assert message in line
+    assert list(tmp_path.iterdir()) == []

@@ -6,11 +6,14 @@
 - `redact`: masking e-mail addresses, phone numbers and names;
 - `images`: evidence images checked, downscaled and re-encoded, once per report;
 - `charts`, `flowables`: builders of the pieces of a page;
+- `timecharts`: charts over time (score trends, sparklines, monthly bars, lanes);
 - `document`: the page frame and the one `build()` that writes any binary file;
 - `facts`: what an audit report prints, as plain data;
 - `context`: what the parts of one report share while it is laid out;
 - `calltree`: the phone call drawn as a timeline and a tree;
 - `instruments`: the phone call, website path, e-mail exchange and moments parts;
 - `appendix`: every evidence file, images at a readable size;
-- `audit`: the audit report.
+- `audit`: the audit report;
+- `comparison`: repeated audits compared, item by item;
+- `journey`: a company across its touchpoints.
 """

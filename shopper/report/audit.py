@@ -149,13 +149,17 @@ def build_audit_report(
         generated=when,
         creator=creator,
     )
-    return build(
-        out,
-        report.story,
-        page_size=page_size,
-        info=info,
-        contents_from_pages=contents_from_pages,
-    )
+    try:
+        return build(
+            out,
+            report.story,
+            page_size=page_size,
+            info=info,
+            contents_from_pages=contents_from_pages,
+            likely_long=report.likely_long(),
+        )
+    finally:
+        report.images.close()
 
 
 def _local(moment: datetime | None, zone: str | None, *, with_zone: bool = True) -> str:
@@ -255,6 +259,11 @@ class _AuditReport:
         return band_color(percent, self.template.bands)
 
     # -- story ---------------------------------------------------------------------
+
+    def likely_long(self) -> bool:
+        """Whether the report will surely need its contents: evidence images, many items."""
+        images = sum(1 for a in self.facts.attachments if a.kind == "image")
+        return images >= 2 or len(self.rows) >= 40
 
     def story(self) -> list[Flowable]:
         self.long_texts = []

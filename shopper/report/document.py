@@ -182,10 +182,8 @@ class _Document(BaseDocTemplate):
         width, height = self.pagesize
         top = height - MARGIN_TOP + 8 * mm
         half = self.width / 2 - 3 * mm
-        left = Paragraph(markup(one_line(self.info.header_left, HEADER_TEXT_LIMIT)), sheet.header)
-        right = Paragraph(
-            markup(one_line(self.info.header_right, HEADER_TEXT_LIMIT)), sheet.header_right
-        )
+        left = _one_line_in(self.info.header_left, sheet.header, half)
+        right = _one_line_in(self.info.header_right, sheet.header_right, half)
         for para, x in ((left, MARGIN_X), (right, width - MARGIN_X - half)):
             _w, h = para.wrap(half, 30 * mm)
             para.drawOn(canvas, x, top - h + 9)
@@ -205,6 +203,18 @@ class _Document(BaseDocTemplate):
             MARGIN_X, MARGIN_BOTTOM - 10 * mm, f"{self.info.creator} · {when:%Y-%m-%d %H:%M}"
         )
         canvas.restoreState()
+
+
+def _one_line_in(text: str, style: ParagraphStyle, width: float) -> Paragraph:
+    """Plain text as a paragraph clipped to one line of `width` (a header must not wrap
+    over the rule below it)."""
+    limit = HEADER_TEXT_LIMIT
+    while True:
+        para = Paragraph(markup(one_line(text, limit)), style)
+        _w, h = para.wrap(width, 30 * mm)
+        if h <= style.leading * 1.5 or limit <= 8:
+            return para
+        limit = limit * 4 // 5
 
 
 def _numbered_canvas(page_width: float) -> type[Canvas]:
@@ -248,6 +258,7 @@ def build(
     page_size: str = DEFAULT_PAGE_SIZE,
     info: PageInfo,
     contents_from_pages: int = CONTENTS_FROM_PAGES,
+    likely_long: bool = False,
 ) -> int:
     """Lay out a report and write the PDF to a binary file object.
 
@@ -261,6 +272,9 @@ def build(
         info: metadata and header texts.
         contents_from_pages: from this many pages on, a table of contents is
             put where the story has a `ContentsSlot`.
+        likely_long: the caller expects the contents: lay out with them straight
+            away instead of measuring first (one layout pass fewer; if the report
+            turns out short after all, it is laid out again without them).
 
     Returns:
         The number of pages written.
@@ -270,6 +284,14 @@ def build(
     """
     size = page_size_for(page_size)
     canvasmaker = _numbered_canvas(size[0])
+    if likely_long:
+        with_contents = BytesIO()
+        doc = _Document(with_contents, pagesize=size, info=info)
+        doc.multiBuild(_with_contents(story()), canvasmaker=canvasmaker)
+        # The contents page itself counts; without it the report must still be long.
+        if doc.page - 1 >= contents_from_pages:
+            out.write(with_contents.getvalue())
+            return int(doc.page)
     first = BytesIO()
     doc = _Document(first, pagesize=size, info=info)
     doc.build(_without_contents(story()), canvasmaker=canvasmaker)

@@ -153,6 +153,17 @@ class Styles:
             "CellHead", parent=self.cell, fontName=SANS_BOLD, textColor=colors.white
         )
         self.cell_right = ParagraphStyle("CellRight", parent=self.cell, alignment=TA_RIGHT)
+        # Dense grids (audits side by side, heat maps) print a size down from table cells.
+        self.grid = ParagraphStyle("Grid", parent=self.cell, fontSize=7.5, leading=9.4)
+        self.grid_bold = ParagraphStyle("GridBold", parent=self.grid, fontName=SANS_BOLD)
+        self.grid_muted = ParagraphStyle("GridMuted", parent=self.grid, textColor=MUTED)
+        self.grid_head = ParagraphStyle(
+            "GridHead", parent=self.grid, fontName=SANS_BOLD, textColor=colors.white
+        )
+        self.grid_center = ParagraphStyle("GridCenter", parent=self.grid, alignment=TA_CENTER)
+        self.grid_center_bold = ParagraphStyle(
+            "GridCenterBold", parent=self.grid_center, fontName=SANS_BOLD, fontSize=9, leading=11
+        )
         self.label = ParagraphStyle(
             "Label", parent=self.small, textColor=MUTED, fontSize=8.5, leading=11
         )

@@ -1,8 +1,11 @@
-"""Making PDF reports: read the audit, lay it out, write the file atomically.
+"""Making PDF reports: gather the figures, lay them out, write the file atomically.
 
-The PDF is written to a temporary file beside the target, flushed to disk
-and renamed over it, so the target is either the old file or the whole new
-report, never half a PDF, even if the app is killed mid-way.
+Three reports: one audit (`make_audit_report`), repeated audits compared
+(`make_comparison_report`) and a company's journey across its touchpoints
+(`make_journey_report`). The PDF is written to a temporary file beside the
+target, flushed to disk and renamed over it, so the target is either the old
+file or the whole new report, never half a PDF, even if the app is killed
+mid-way.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,7 +23,10 @@ from sqlalchemy import Engine
 
 from shopper import __version__
 from shopper.domain.business_hours import BusinessCalendar
+from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import Instrument, Step
+from shopper.domain.status import AuditStatus
+from shopper.domain.template import touchpoint_label
 from shopper.report.audit import (
     AuditFacts,
     EvidenceFact,
@@ -27,13 +34,27 @@ from shopper.report.audit import (
     MomentFact,
     build_audit_report,
 )
+from shopper.report.comparison import MIN_AUDITS, ComparisonFacts, build_comparison_report
 from shopper.report.document import ReportError, page_size_for
 from shopper.report.facts import default_calendar
+from shopper.report.journey import (
+    EventFacts,
+    FindingFacts,
+    JourneyFacts,
+    MonthBar,
+    ThemeFacts,
+    ThemeItemFacts,
+    TouchpointFacts,
+    build_journey_report,
+)
 from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
+from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
 from shopper.services.evidence import evidence_path
+from shopper.services.findings import FindingsReport, findings_by_theme
 from shopper.services.instruments import calendar_of
-from shopper.store.tables import AuditStatus
+from shopper.services.journey import Journey, company_journey
+from shopper.services.templates import get_template
 
 Progress = Callable[[int, int], None]
 _STEPS = 3
@@ -149,8 +170,7 @@ def make_audit_report(
     detail = load_audit(engine=engine, audit_id=audit_id)
     facts = audit_facts(detail, data_dir=data_dir)
     report(1)
-    names = tuple(n for n in redact_names if n.strip())
-    redactor = Redactor.for_names(names) if redact or names else NO_REDACTION
+    redactor = redactor_for(redact, redact_names)
     pages = write_atomically(
         out_path,
         lambda out: build_audit_report(
@@ -158,6 +178,223 @@ def make_audit_report(
         ),
     )
     report(_STEPS)
+    return ReportResult(out_path, pages)
+
+
+def redactor_for(redact: bool, names: Sequence[str]) -> Redactor:
+    """Masks e-mail addresses and phone numbers when asked, and the names given (any
+    name turns it on); otherwise masks nothing."""
+    chosen = tuple(n for n in names if n.strip())
+    return Redactor.for_names(chosen) if redact or chosen else NO_REDACTION
+
+
+def _staged(progress: Progress | None, stages: int) -> Callable[[int], Progress]:
+    """Progress per stage on one scale: stage n of `stages` runs from n*100 to n*100 + 100."""
+
+    def stage(index: int) -> Progress:
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                share = 100 * done // total if total > 0 else 100
+                progress(index * 100 + min(share, 100), stages * 100)
+
+        return report
+
+    return stage
+
+
+# -- comparison -----------------------------------------------------------------------------
+
+
+def comparison_facts(*, engine: Engine, result: CompareResult) -> ComparisonFacts:
+    """What the comparison report prints; the bands are those of the latest audit's template."""
+    metas = result.metas
+    facts = ComparisonFacts(
+        comparison=result.comparison,
+        companies=tuple(m.company_name for m in metas),
+        touchpoints=tuple(m.touchpoint for m in metas),
+        available=result.available,
+    )
+    if not metas:
+        return facts
+    newest = metas[-1]
+    template = get_template(
+        engine=engine, template_id=newest.template_id, version=newest.template_version
+    )
+    return replace(facts, bands=template.bands)
+
+
+def make_comparison_report(
+    *,
+    engine: Engine,
+    out_path: Path,
+    audit_ids: Sequence[str] = (),
+    company_id: str | None = None,
+    touchpoint: str | None = None,
+    last: int = DEFAULT_LAST,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: str = "a4",
+    redact: bool = False,
+    redact_names: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> ReportResult:
+    """Write the PDF comparing chosen audits, or a company's audits at one touchpoint.
+
+    Give either `audit_ids` (full ids, two or more, any order) or `company_id` with
+    `touchpoint` (its newest `last` completed audits there, started in [since, until)).
+
+    Raises:
+        ShopperError: both or neither chosen, or fewer than two audits to compare.
+        NotFoundError: an audit or the company does not exist.
+        ReportError: unknown page size, or the file cannot be written.
+    """
+    page_size_for(page_size)  # refuse a bad size before any work
+    stage = _staged(progress, 2)
+    stage(0)(0, 1)
+    if audit_ids and company_id:
+        raise ShopperError("compare either chosen audits or a company's audits, not both")
+    if audit_ids:
+        unique = list(dict.fromkeys(audit_ids))
+        if len(unique) < MIN_AUDITS:
+            raise ShopperError(
+                f"a comparison needs at least {MIN_AUDITS} different audits, got {len(unique)}"
+            )
+        result = compare_audit_ids(engine=engine, audit_ids=unique)
+    elif company_id and touchpoint:
+        result = compare_pair(
+            engine=engine,
+            company_id=company_id,
+            touchpoint=touchpoint,
+            last=last,
+            since=since,
+            until=until,
+        )
+        found = len(result.comparison.audits)
+        if found < MIN_AUDITS:
+            have = "no completed audits" if found == 0 else "only one completed audit"
+            raise ShopperError(
+                f"{result.company_name} has {have} at {touchpoint_label(touchpoint)} in this "
+                f"period; a comparison needs at least {MIN_AUDITS}"
+            )
+    else:
+        raise ShopperError("choose the audits to compare, or a company and a touchpoint")
+    facts = comparison_facts(engine=engine, result=result)
+    stage(0)(1, 1)
+    redactor = redactor_for(redact, redact_names)
+    pages = write_atomically(
+        out_path,
+        lambda out: build_comparison_report(
+            out, facts, page_size=page_size, redactor=redactor, creator=f"Shopper {__version__}"
+        ),
+    )
+    stage(1)(1, 1)
+    return ReportResult(out_path, pages)
+
+
+# -- journey --------------------------------------------------------------------------------
+
+
+def journey_facts(journey: Journey, findings: FindingsReport) -> JourneyFacts:
+    """What the journey report prints, from a company's journey and its findings by theme."""
+    touchpoints = tuple(
+        TouchpointFacts(
+            touchpoint=s.touchpoint,
+            audits=s.audits,
+            average=s.average,
+            trend=s.trend,
+            latest_percent=s.latest.score_percent if s.latest else None,
+            latest_verdict=s.latest.verdict if s.latest else "",
+            latest_passed=s.latest.passed if s.latest else None,
+            latest_at=s.latest.started_at if s.latest else None,
+            latest_tz=s.latest.started_tz if s.latest else "UTC",
+        )
+        for s in journey.touchpoints
+    )
+    themes = tuple(
+        ThemeFacts(
+            theme=t.theme,
+            failed=t.failed,
+            moments=t.moments,
+            scored=t.scored,
+            audits=t.audits,
+            months=tuple(MonthBar(m.month, m.failed, m.scored) for m in t.months),
+            trend=t.trend,
+            items=tuple(
+                ThemeItemFacts(i.prompt, i.touchpoint, i.failed, i.scored) for i in t.items
+            ),
+            findings=tuple(
+                FindingFacts(
+                    kind=f.kind.value,
+                    touchpoint=f.touchpoint,
+                    at=f.at,
+                    tz=f.at_tz,
+                    prompt=f.prompt,
+                    answer=f.answer,
+                    note=f.note,
+                    critical=f.critical,
+                )
+                for f in t.findings
+            ),
+        )
+        for t in findings.themes
+    )
+    return JourneyFacts(
+        company=journey.company_name,
+        audits=journey.audits,
+        touchpoints=touchpoints,
+        heat_themes=journey.heat_map.themes,
+        heat=dict(journey.heat_map.cells),
+        themes=themes,
+        timeline=tuple(
+            EventFacts(e.at, e.tz, e.touchpoint, e.kind, e.title, e.text, e.source)
+            for e in journey.timeline
+        ),
+        since=journey.since,
+        until=journey.until,
+    )
+
+
+def make_journey_report(
+    *,
+    engine: Engine,
+    company_id: str,
+    out_path: Path,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: str = "a4",
+    redact: bool = False,
+    redact_names: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> ReportResult:
+    """Write the PDF of a company's journey over its completed audits started in [since, until).
+
+    Raises:
+        NotFoundError: no such company.
+        ShopperError: the company has no completed audits in the period.
+        ReportError: unknown page size, or the file cannot be written.
+    """
+    page_size_for(page_size)
+    stage = _staged(progress, 3)
+    journey = company_journey(
+        engine=engine, company_id=company_id, since=since, until=until, progress=stage(0)
+    )
+    if journey.audits == 0:
+        raise ShopperError(
+            f"{journey.company_name} has no completed audits in this period; "
+            "a journey report needs at least one"
+        )
+    findings = findings_by_theme(
+        engine=engine, company_id=company_id, since=since, until=until, progress=stage(1)
+    )
+    facts = journey_facts(journey, findings)
+    redactor = redactor_for(redact, redact_names)
+    pages = write_atomically(
+        out_path,
+        lambda out: build_journey_report(
+            out, facts, page_size=page_size, redactor=redactor, creator=f"Shopper {__version__}"
+        ),
+    )
+    stage(2)(1, 1)
     return ReportResult(out_path, pages)
 
 

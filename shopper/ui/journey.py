@@ -54,7 +54,9 @@ from shopper.ui.charts import (
 )
 from shopper.ui.crash import show_error
 from shopper.ui.models import score_color
+from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.settings import Settings
 from shopper.ui.widgets import group_box, plain_table
 from shopper.ui.workers import Operation, run_operation
 
@@ -259,11 +261,17 @@ class JourneyWindow(QWidget):
     loaded = Signal()
 
     def __init__(
-        self, engine: Engine, *, company_id: str = "", parent: QWidget | None = None
+        self,
+        engine: Engine,
+        *,
+        company_id: str = "",
+        parent: QWidget | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.engine = engine
         self.journey: Journey | None = None
+        self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
         self._operation: Operation | None = None
         self._generation = 0
         self.setWindowTitle("Company journey — Shopper")
@@ -290,6 +298,10 @@ class JourneyWindow(QWidget):
         self.period_combo.setCurrentIndex(DEFAULT_PERIOD)
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
+        self.export_button = QPushButton("Export &PDF…")
+        self.export_button.setToolTip("Write this journey as a PDF report")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_pdf)
         for text, widget in (("Company", self.company_combo), ("Period", self.period_combo)):
             caption = QLabel(text)
             caption.setBuddy(widget)
@@ -297,6 +309,7 @@ class JourneyWindow(QWidget):
             controls.addWidget(widget)
         controls.addStretch(1)
         controls.addWidget(refresh)
+        controls.addWidget(self.export_button)
         layout.addLayout(controls)
         self.title_label = QLabel()
         self.title_label.setObjectName("heading")
@@ -413,12 +426,14 @@ class JourneyWindow(QWidget):
             )
 
         self.title_label.setText("Loading the journey…")
+        self.export_button.setEnabled(False)  # until the journey on show is the one chosen
         self._operation = run_operation(
             self, "Loading the company journey…", work, on_done=done, on_error=failed
         )
 
     def _show(self, journey: Journey | None, message: str = "") -> None:
         self.journey = journey
+        self.export_button.setEnabled(journey is not None and journey.audits > 0)
         if journey is None:
             self.title_label.setText(message)
             self.touchpoint_model.set_rows([])
@@ -467,6 +482,15 @@ class JourneyWindow(QWidget):
         )
 
     # -- actions -------------------------------------------------------------------
+
+    def export_pdf(self) -> None:
+        """Write the journey on show as a PDF (read afresh, off the GUI thread)."""
+        journey = self.journey
+        if journey is None or not journey.audits:
+            return
+        self.exporter.export_journey(
+            company_id=journey.company_id, since=journey.since, company=journey.company_name
+        )
 
     def _touchpoint_activated(self, index: QModelIndex) -> None:
         summary = self.touchpoint_model.row(index.row())

@@ -1,13 +1,17 @@
 """Export PDF: a dialog asking where and how, then the report written off the GUI thread.
 
-The work function only calls the report service; it never touches a widget.
-When it is done the PDF opens in the system viewer; an error is one message.
+One dialog and one exporter for the three reports: an audit (the main window),
+a comparison (the compare window) and a company's journey (the journey
+window). The work function only calls the report service; it never touches a
+widget. When it is done the PDF opens in the system viewer; an error is one
+message.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,13 +33,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import Engine
 
 from shopper.domain.errors import ShopperError
 from shopper.report.redact import parse_names
 from shopper.services.context import AppContext
-from shopper.services.reports import ReportResult, make_audit_report
+from shopper.services.reports import (
+    ReportResult,
+    make_audit_report,
+    make_comparison_report,
+    make_journey_report,
+)
 from shopper.ui.crash import headless, show_error
-from shopper.ui.settings import Options, Settings
+from shopper.ui.settings import Option, Options, Settings
 from shopper.ui.workers import Operation, Progress, run_operation
 
 log = logging.getLogger(__name__)
@@ -44,10 +54,29 @@ PAGE_SIZE_LABELS = {"a4": "A4", "letter": "Letter"}
 _UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
-def suggested_file_name(company: str, started: datetime) -> str:
-    """A file name for a report that any file system accepts: "Audit - Acme - 2026-11-23.pdf"."""
-    name = " ".join(_UNSAFE_IN_NAMES.sub(" ", company).split()).strip(" .")[:80] or "audit"
-    return f"Audit - {name} - {started:%Y-%m-%d}.pdf"
+def _safe(text: str) -> str:
+    return " ".join(_UNSAFE_IN_NAMES.sub(" ", text).split()).strip(" .")[:80]
+
+
+def suggested_file_name(
+    company: str, started: datetime, *, kind: str = "Audit", detail: str = ""
+) -> str:
+    """A file name for a report that any file system accepts: "Audit - Acme - 2026-11-23.pdf",
+    "Comparison - Acme - Phone - 2026-11-23.pdf"."""
+    parts = [kind, _safe(company) or kind.lower()]
+    if _safe(detail):
+        parts.append(_safe(detail))
+    return " - ".join([*parts, f"{started:%Y-%m-%d}"]) + ".pdf"
+
+
+def settings_of(widget: QWidget | None) -> Settings | None:
+    """The settings of the window a widget belongs to (the main window's), if any."""
+    while widget is not None:
+        found = getattr(widget, "settings", None)
+        if isinstance(found, Settings):
+            return found
+        widget = widget.parentWidget()
+    return None
 
 
 @dataclass(frozen=True)
@@ -67,12 +96,23 @@ def open_file(path: Path) -> None:
 
 
 class ExportDialog(QDialog):
-    """Where to save the PDF, on which paper, and what to mask before sharing it."""
+    """Where to save the PDF, on which paper, and what to mask before sharing it.
 
-    def __init__(self, settings: Settings, suggested: Path, parent: QWidget | None = None) -> None:
+    The choices start from the settings and are kept there; without settings
+    (a window on its own) they start from the defaults and are not kept.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None,
+        suggested: Path,
+        parent: QWidget | None = None,
+        *,
+        title: str = "Export PDF",
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.setWindowTitle("Export PDF")
+        self.setWindowTitle(title)
         self.setMinimumWidth(520)
         form = QFormLayout()
 
@@ -87,14 +127,14 @@ class ExportDialog(QDialog):
         self.page_size = QComboBox()
         for key, label in PAGE_SIZE_LABELS.items():
             self.page_size.addItem(label, key)
-        index = self.page_size.findData(settings.get(Options.REPORT_PAGE_SIZE))
+        index = self.page_size.findData(self._setting(Options.REPORT_PAGE_SIZE))
         self.page_size.setCurrentIndex(max(index, 0))
         form.addRow("&Paper:", self.page_size)
 
         self.redact = QCheckBox("&Mask e-mail addresses and phone numbers")
-        self.redact.setChecked(settings.get(Options.REPORT_REDACT) == "true")
+        self.redact.setChecked(self._setting(Options.REPORT_REDACT) == "true")
         form.addRow("Sharing:", self.redact)
-        self.names = QLineEdit(settings.get(Options.REPORT_REDACT_NAMES))
+        self.names = QLineEdit(self._setting(Options.REPORT_REDACT_NAMES))
         self.names.setPlaceholderText("and these names, separated by commas")
         form.addRow("", self.names)
         self.redact.toggled.connect(self.names.setEnabled)
@@ -113,6 +153,9 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _setting(self, option: Option) -> str:
+        return str(self.settings.get(option) if self.settings else option.default)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -143,38 +186,62 @@ class ExportDialog(QDialog):
             return
         choice = self.choice()
         s = self.settings
-        s.set(Options.REPORT_PAGE_SIZE, choice.page_size)
-        s.set(Options.REPORT_FOLDER, str(choice.path.parent))
-        s.set(Options.REPORT_REDACT, "true" if choice.redact else "false")
-        s.set(Options.REPORT_REDACT_NAMES, self.names.text().strip())
+        if s is not None:
+            s.set(Options.REPORT_PAGE_SIZE, choice.page_size)
+            s.set(Options.REPORT_FOLDER, str(choice.path.parent))
+            s.set(Options.REPORT_REDACT, "true" if choice.redact else "false")
+            s.set(Options.REPORT_REDACT_NAMES, self.names.text().strip())
         super().accept()
 
 
 class ReportExporter:
-    """Exports audits as PDF for a window; keeps the running operation alive."""
+    """Exports PDF reports for a window; keeps the running operation alive.
 
-    def __init__(self, parent: QWidget, ctx: AppContext, settings: Settings) -> None:
+    Args:
+        parent: the window the dialogs and progress belong to.
+        ctx: the app's context; or only the database, for a window that has
+            nothing else (its reports then show no evidence images: the
+            comparison and journey reports have none).
+        settings: where the dialog's choices are kept, if anywhere.
+    """
+
+    def __init__(
+        self, parent: QWidget, ctx: AppContext | Engine, settings: Settings | None
+    ) -> None:
         self.parent = parent
-        self.ctx = ctx
+        self.data_dir: Path | None
+        if isinstance(ctx, AppContext):
+            self.engine, self.data_dir = ctx.engine, ctx.data_dir
+        else:
+            self.engine, self.data_dir = ctx, None
         self.settings = settings
         self.operation: Operation | None = None
         self.last_result: ReportResult | None = None
 
-    def suggested_path(self, company: str, started: datetime) -> Path:
-        folder = Path(self.settings.get(Options.REPORT_FOLDER) or Path.home())
+    def suggested_path(
+        self, company: str, started: datetime, *, kind: str = "Audit", detail: str = ""
+    ) -> Path:
+        folder_name = self.settings.get(Options.REPORT_FOLDER) if self.settings else ""
+        folder = Path(folder_name or Path.home())
         if not folder.is_dir():
             folder = Path.home()
-        return folder / suggested_file_name(company, started)
+        return folder / suggested_file_name(company, started, kind=kind, detail=detail)
+
+    def _ask(self, suggested: Path, title: str) -> ExportChoice | None:
+        dialog = ExportDialog(self.settings, suggested, self.parent, title=title)
+        return dialog.choice() if dialog.exec() else None
+
+    # -- the three reports -------------------------------------------------------------
 
     def export_audit(self, audit_id: str, company: str, started: datetime) -> None:
         """Ask where and how, then write the audit's PDF in the background."""
-        dialog = ExportDialog(self.settings, self.suggested_path(company, started), self.parent)
-        if dialog.exec():
-            self.start(audit_id, dialog.choice())
+        choice = self._ask(self.suggested_path(company, started), "Export PDF")
+        if choice is not None:
+            self.start(audit_id, choice)
 
     def start(self, audit_id: str, choice: ExportChoice) -> Operation:
-        """Write the PDF off the GUI thread; open it when done, or say what went wrong."""
-        engine, data_dir = self.ctx.engine, self.ctx.data_dir
+        """Write the audit's PDF off the GUI thread; open it when done, or say what went wrong."""
+        engine, data_dir = self.engine, self.data_dir
 
         def work(progress: Progress) -> ReportResult:
             return make_audit_report(
@@ -188,6 +255,78 @@ class ReportExporter:
                 progress=progress,
             )
 
+        return self._run("Writing the PDF report…", work)
+
+    def export_comparison(
+        self, *, company_id: str, touchpoint: str, last: int, company: str, label: str
+    ) -> None:
+        """Ask where and how, then write the comparison of a company's audits at a touchpoint.
+
+        Args:
+            company_id: the company.
+            touchpoint: the touchpoint's key.
+            last: compare the newest this many completed audits.
+            company: the company's name, for the file name.
+            label: the touchpoint's name, for the file name.
+        """
+        suggested = self.suggested_path(
+            company, datetime.now().astimezone(), kind="Comparison", detail=label
+        )
+        choice = self._ask(suggested, "Export comparison PDF")
+        if choice is not None:
+            self.start_comparison(choice, company_id=company_id, touchpoint=touchpoint, last=last)
+
+    def start_comparison(
+        self, choice: ExportChoice, *, company_id: str, touchpoint: str, last: int
+    ) -> Operation:
+        engine = self.engine
+
+        def work(progress: Progress) -> ReportResult:
+            return make_comparison_report(
+                engine=engine,
+                out_path=choice.path,
+                company_id=company_id,
+                touchpoint=touchpoint,
+                last=last,
+                page_size=choice.page_size,
+                redact=choice.redact,
+                redact_names=choice.names,
+                progress=progress,
+            )
+
+        return self._run("Writing the comparison report…", work)
+
+    def export_journey(self, *, company_id: str, since: datetime | None, company: str) -> None:
+        """Ask where and how, then write the company's journey over its audits since `since`."""
+        suggested = self.suggested_path(company, datetime.now().astimezone(), kind="Journey")
+        choice = self._ask(suggested, "Export journey PDF")
+        if choice is not None:
+            self.start_journey(choice, company_id=company_id, since=since)
+
+    def start_journey(
+        self, choice: ExportChoice, *, company_id: str, since: datetime | None
+    ) -> Operation:
+        engine = self.engine
+
+        def work(progress: Progress) -> ReportResult:
+            return make_journey_report(
+                engine=engine,
+                company_id=company_id,
+                out_path=choice.path,
+                since=since,
+                page_size=choice.page_size,
+                redact=choice.redact,
+                redact_names=choice.names,
+                progress=progress,
+            )
+
+        return self._run("Writing the journey report…", work)
+
+    # -- running -----------------------------------------------------------------------
+
+    def _run(self, title: str, work: Callable[[Progress], ReportResult]) -> Operation:
+        """Run `work` off the GUI thread; open the PDF when done, or say what went wrong."""
+
         def done(result: ReportResult) -> None:
             self.last_result = result
             if isinstance(self.parent, QMainWindow):
@@ -199,7 +338,5 @@ class ReportExporter:
             message = str(exc) if isinstance(exc, ShopperError) else f"{type(exc).__name__}: {exc}"
             show_error(self.parent, f"The PDF was not written. {message}", title="Export PDF")
 
-        self.operation = run_operation(
-            self.parent, "Writing the PDF report…", work, on_done=done, on_error=failed
-        )
+        self.operation = run_operation(self.parent, title, work, on_done=done, on_error=failed)
         return self.operation

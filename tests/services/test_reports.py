@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pytest
 
-from shopper.domain.errors import NotFoundError
+from shopper.domain.errors import NotFoundError, ShopperError
 from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, WebStep
 from shopper.report.document import ReportError
 from shopper.services import reports
@@ -16,11 +18,19 @@ from shopper.services.audits import load_audit, start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.evidence import evidence_path
-from shopper.services.reports import audit_facts, make_audit_report, write_atomically
+from shopper.services.reports import (
+    audit_facts,
+    make_audit_report,
+    make_comparison_report,
+    make_journey_report,
+    write_atomically,
+)
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import import_template_file
-from tests.report.helpers import Pdf
+from tests.report.helpers import Pdf, squeeze
 from tests.report.images import photo
+from tests.services.analysis_data import T0, History, build_history
+from tests.services.analysis_data import _run as run_audit
 from tests.ui.helpers import new_audit, yes_no_template
 
 
@@ -223,3 +233,214 @@ def test_instruments_moments_and_evidence_from_the_database(
         assert text in flat, text
     assert pdf.image_count() == 1  # the intact screenshot; the damaged one is a placeholder
     assert pdf.uris() == []
+
+
+# -- the comparison and the journey ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shared:
+    ctx: AppContext
+    history: History
+    odd_company_id: str
+    """A company with two store visits whose every text is hostile or in another script."""
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """The hand-made history of tests/services/analysis_data.py, which these tests only
+    read, and the odd company."""
+    folder = tmp_path_factory.mktemp("manager-reports")
+    context = AppContext.open(folder / "data")
+    history = build_history(context, folder)
+    template = import_template_file(engine=context.engine, path=folder / "store-v2.yaml")
+    odd = create_company(engine=context.engine, data=CompanyInput(name=ODD_COMPANY))
+    for day, (shopper, clean) in enumerate([(ODD_SHOPPER, "yes"), ("Ana", "no")]):
+        run_audit(
+            context,
+            company_id=odd.id,
+            template_id=template.id,
+            version=2,
+            day=day,
+            answers={"clean": clean, "greet": "yes", "smile": "yes"},
+            notes={"clean": ODD_NOTE},
+            moments=(("friction", ODD_NOTE, None),),
+            shopper=shopper,
+        )
+    yield Shared(context, history, odd.id)
+    context.close()
+
+
+ODD_COMPANY = "Zielona Łąka <b>&amp;</b> 桜"
+ODD_SHOPPER = "Ηλίας <a href='https://evil.example'>x</a>"
+ODD_NOTE = 'Кофе <img src="/etc/passwd"/> & 日本語'
+
+
+def _pdf(path: Path) -> tuple[Pdf, str]:
+    pdf = Pdf.of(path.read_bytes())
+    return pdf, " ".join(pdf.text.split())
+
+
+def test_comparison_of_a_company_at_a_touchpoint(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    steps: list[tuple[int, int]] = []
+    out = tmp_path / "compare.pdf"
+    result = make_comparison_report(
+        engine=ctx.engine,
+        out_path=out,
+        company_id=history.company_id,
+        touchpoint="store",
+        page_size="letter",
+        progress=lambda done, total: steps.append((done, total)),
+    )
+    pdf, text = _pdf(out)
+    assert result.pages == pdf.page_count
+    assert round(float(pdf.reader.pages[0].mediabox.width)) == 612
+    for expected in ("AUDIT COMPARISON", "Acme Stores", "Store visit", "3 audits", "Ana, Tom"):
+        assert expected in text, expected
+    assert "Spotless" in text and "Dusty shelves" in text  # the shoppers' notes
+    assert "Critical failure" in text
+    assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1]
+    assert [done for done, _total in steps] == sorted(done for done, _total in steps)
+    assert pdf.uris() == [] and pdf.image_count() == 0
+
+
+def test_comparison_of_chosen_audits(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    out = tmp_path / "chosen.pdf"
+    ids = [history.audits["other"], history.audits["A1"], history.audits["A1"]]
+    make_comparison_report(engine=ctx.engine, out_path=out, audit_ids=ids)
+    _, text = _pdf(out)
+    assert "2 companies" in text and "Acme Stores, Other Shop" in text
+
+
+def test_too_few_audits_to_compare_is_a_clear_error(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    out = tmp_path / "none.pdf"
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"company_id": history.other_company_id, "touchpoint": "store"},
+            "Other Shop has only one completed audit at Store visit",
+        ),
+        (
+            {"company_id": history.company_id, "touchpoint": "phone"},
+            "Acme Stores has no completed audits at Phone",
+        ),
+        ({"audit_ids": [history.audits["A1"]] * 2}, "at least 2 different audits, got 1"),
+        ({}, "choose the audits to compare"),
+        (
+            {"audit_ids": [history.audits["A1"]], "company_id": history.company_id},
+            "not both",
+        ),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ShopperError, match=message):
+            make_comparison_report(engine=ctx.engine, out_path=out, **kwargs)
+    assert not out.exists()
+
+
+def test_journey_of_a_company(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    steps: list[tuple[int, int]] = []
+    out = tmp_path / "journey.pdf"
+    result = make_journey_report(
+        engine=ctx.engine,
+        company_id=history.company_id,
+        out_path=out,
+        progress=lambda done, total: steps.append((done, total)),
+    )
+    pdf, text = _pdf(out)
+    assert result.pages == pdf.page_count >= 4
+    for expected in (
+        "COMPANY JOURNEY",
+        "Acme Stores",
+        "3 completed audits across 1 touchpoint",
+        "Themes by touchpoint",
+        "Brand",
+        "Empathy",
+        "Speed",
+        "Ignored at the counter",  # a bad moment, under its item's theme
+        "Door stuck",  # friction
+        "Free coffee",  # a good moment on the timeline
+        "Spotless",  # a note on a passed item: good
+        "Dusty shelves",  # a note on a failed item: bad
+        "Critical: Were you greeted?",
+    ):
+        assert expected in text, expected
+    assert steps[-1][0] == steps[-1][1]
+    assert pdf.uris() == [] and pdf.image_count() == 0
+
+
+def test_journey_without_audits_is_a_clear_error(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    with pytest.raises(ShopperError, match="Acme Stores has no completed audits in this period"):
+        make_journey_report(
+            engine=ctx.engine,
+            company_id=history.company_id,
+            out_path=tmp_path / "j.pdf",
+            since=T0 + timedelta(days=365),
+        )
+    with pytest.raises(NotFoundError):
+        make_journey_report(engine=ctx.engine, company_id="f" * 36, out_path=tmp_path / "j.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_texts_from_the_database_print_exactly(shared: Shared, tmp_path: Path) -> None:
+    ctx, company_id = shared.ctx, shared.odd_company_id
+    journey, compare = tmp_path / "j.pdf", tmp_path / "c.pdf"
+    make_journey_report(engine=ctx.engine, company_id=company_id, out_path=journey)
+    make_comparison_report(
+        engine=ctx.engine, out_path=compare, company_id=company_id, touchpoint="store"
+    )
+    expected = {journey: (ODD_COMPANY, ODD_NOTE), compare: (ODD_COMPANY, ODD_NOTE, ODD_SHOPPER)}
+    for path, texts in expected.items():
+        pdf = Pdf.of(path.read_bytes())
+        everything = squeeze(pdf.text)
+        for text in texts:
+            assert squeeze(text) in everything, (path.name, text)
+        assert pdf.uris() == [] and pdf.image_count() == 0
+
+
+def test_redaction_reaches_both_reports(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    out = tmp_path / "r.pdf"
+    make_journey_report(
+        engine=ctx.engine, company_id=history.company_id, out_path=out, redact_names=["spotless"]
+    )
+    assert "Spotless" not in Pdf.of(out.read_bytes()).text
+    make_comparison_report(
+        engine=ctx.engine,
+        out_path=out,
+        company_id=history.company_id,
+        touchpoint="store",
+        redact_names=["Tom"],
+    )
+    text = Pdf.of(out.read_bytes()).text
+    assert "Tom" not in text and "[name]" in text and "Acme Stores" in text
+
+
+@pytest.mark.parametrize("builder", ["build_comparison_report", "build_journey_report"])
+def test_a_failed_manager_report_leaves_the_old_file(
+    shared: Shared,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    builder: str,
+) -> None:
+    ctx, history = shared.ctx, shared.history
+    out = tmp_path / "report.pdf"
+    out.write_bytes(b"%PDF- the previous report")
+
+    def half_then_crash(stream: BinaryIO, *_args: object, **_kwargs: object) -> int:
+        stream.write(b"%PDF-1.4 half a report")
+        raise RuntimeError("layout bug")
+
+    monkeypatch.setattr(reports, builder, half_then_crash)
+    with pytest.raises(RuntimeError):
+        if builder == "build_journey_report":
+            make_journey_report(engine=ctx.engine, company_id=history.company_id, out_path=out)
+        else:
+            make_comparison_report(
+                engine=ctx.engine, out_path=out, company_id=history.company_id, touchpoint="store"
+            )
+    assert out.read_bytes() == b"%PDF- the previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]

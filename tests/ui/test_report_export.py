@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from shopper.services.context import AppContext
 from shopper.ui import report_export
+from shopper.ui.compare.view import CompareWindow
+from shopper.ui.journey import JourneyWindow
 from shopper.ui.main_window import MainWindow
 from shopper.ui.report_export import ExportChoice, ExportDialog, ReportExporter
 from shopper.ui.settings import Options, Settings
 from tests.report.helpers import Pdf
+from tests.services.analysis_data import History, build_history
 from tests.ui.helpers import new_audit, show, when_modal
 
 
@@ -134,3 +138,141 @@ def test_suggested_file_names_are_safe() -> None:
     name = report_export.suggested_file_name('A/B: "C"*<D>|?\x00 Łąka ', when)
     assert name == "Audit - A B C D Łąka - 2026-11-23.pdf"
     assert report_export.suggested_file_name("...", when) == "Audit - audit - 2026-11-23.pdf"
+
+
+# -- the compare and journey windows ----------------------------------------------------------
+
+LOAD_TIMEOUT = 15000
+
+
+@pytest.fixture
+def history(ctx: AppContext, tmp_path: Path) -> History:
+    """Acme Stores' three completed store visits (tests/services/analysis_data.py)."""
+    return build_history(ctx, tmp_path)
+
+
+@pytest.fixture
+def acme(ctx: AppContext, history: History) -> tuple[AppContext, History]:
+    return ctx, history
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[threading.Thread]:
+    """Record the thread the report service runs in."""
+    threads: list[threading.Thread] = []
+    real = getattr(report_export, name)
+
+    def spy(**kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        return real(**kwargs)
+
+    monkeypatch.setattr(report_export, name, spy)
+    return threads
+
+
+def _save_as(target: Path, *, title: str) -> list[BaseException]:
+    def fill(dialog: QWidget) -> None:
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.windowTitle() == title
+        dialog.path_edit.setText(str(target))
+        dialog.accept()
+
+    return when_modal(ExportDialog, fill)
+
+
+def test_compare_window_exports_the_comparison(
+    qtbot: QtBot,
+    acme: tuple[AppContext, History],
+    tmp_path: Path,
+    opened: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx, history = acme
+    threads = _spy(monkeypatch, "make_comparison_report")
+    settings = Settings(ctx.data_dir)
+    window = CompareWindow(
+        ctx.engine, company_id=history.company_id, touchpoint="store", settings=settings
+    )
+    with qtbot.waitSignal(window.loaded, timeout=LOAD_TIMEOUT):
+        show(qtbot, window)
+    assert window.export_button.isEnabled()
+    assert window.exporter.settings is settings
+    suggested = window.exporter.suggested_path(
+        "Acme Stores", datetime.now(UTC), kind="Comparison", detail="Store visit"
+    )
+    assert suggested.name.startswith("Comparison - Acme Stores - Store visit - ")
+    target = tmp_path / "compare.pdf"
+    problems = _save_as(target, title="Export comparison PDF")
+    qtbot.mouseClick(window.export_button, Qt.MouseButton.LeftButton)
+    assert problems == []
+    qtbot.waitUntil(lambda: bool(opened), timeout=20000)
+    assert opened == [target]
+    assert threads and threads[0] is not threading.main_thread()
+    text = " ".join(Pdf.of(target.read_bytes()).text.split())
+    assert "AUDIT COMPARISON" in text and "Acme Stores" in text and "3 audits" in text
+    assert settings.get(Options.REPORT_FOLDER) == str(tmp_path)
+    # Fewer than two audits: nothing to export.
+    with qtbot.waitSignal(window.loaded, timeout=LOAD_TIMEOUT):
+        window.touchpoint_combo.setCurrentIndex(window.touchpoint_combo.findData("phone"))
+    assert not window.export_button.isEnabled()
+
+
+def test_journey_window_exports_the_journey(
+    qtbot: QtBot,
+    acme: tuple[AppContext, History],
+    tmp_path: Path,
+    opened: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx, history = acme
+    threads = _spy(monkeypatch, "make_journey_report")
+    window = JourneyWindow(ctx.engine, company_id=history.company_id)
+    with qtbot.waitSignal(window.loaded, timeout=LOAD_TIMEOUT):
+        show(qtbot, window)
+    assert window.exporter.settings is None  # a window on its own keeps no choices
+    if window.journey is not None and window.journey.audits:
+        pytest.fail("the history is older than the default period")
+    assert not window.export_button.isEnabled()
+    with qtbot.waitSignal(window.loaded, timeout=LOAD_TIMEOUT):
+        window.period_combo.setCurrentIndex(window.period_combo.findData(0))  # all time
+    assert window.export_button.isEnabled()
+    target = tmp_path / "journey.pdf"
+    problems = _save_as(target, title="Export journey PDF")
+    qtbot.mouseClick(window.export_button, Qt.MouseButton.LeftButton)
+    assert problems == []
+    qtbot.waitUntil(lambda: bool(opened), timeout=20000)
+    assert opened == [target]
+    assert threads and threads[0] is not threading.main_thread()
+    text = " ".join(Pdf.of(target.read_bytes()).text.split())
+    assert "COMPANY JOURNEY" in text and "Acme Stores" in text and "Door stuck" in text
+
+
+def test_manager_windows_use_the_main_windows_settings(
+    qtbot: QtBot, window: MainWindow, history: History
+) -> None:
+    compare = window.analysis.open_compare(history.company_id, "store")
+    journey = window.analysis.open_journey(history.company_id)
+    for opened_window in (compare, journey):
+        with qtbot.waitSignal(opened_window.loaded, timeout=LOAD_TIMEOUT):
+            pass
+        assert opened_window.exporter.settings is window.settings
+        opened_window.close()
+
+
+def test_a_failed_comparison_export_is_one_message(
+    qtbot: QtBot, ctx: AppContext, history: History, tmp_path: Path, errors: list[str]
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    exporter = ReportExporter(parent, ctx.engine, None)
+    exporter.start_comparison(
+        ExportChoice(tmp_path / "x.pdf"),
+        company_id=history.other_company_id,
+        touchpoint="store",
+        last=50,
+    )
+    qtbot.waitUntil(lambda: bool(errors), timeout=20000)
+    assert errors == [
+        "The PDF was not written. Other Shop has only one completed audit at Store visit in "
+        "this period; a comparison needs at least 2"
+    ]
+    assert not (tmp_path / "x.pdf").exists()

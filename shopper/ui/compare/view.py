@@ -35,6 +35,8 @@ from shopper.services.compare import DEFAULT_LAST, MAX_AUDITS, CompareResult, co
 from shopper.ui.charts import ScorePoint, ScoreTrendChart
 from shopper.ui.compare.model import ComparisonModel
 from shopper.ui.crash import show_error
+from shopper.ui.report_export import ReportExporter, settings_of
+from shopper.ui.settings import Settings
 from shopper.ui.workers import Operation, run_operation
 
 LEGEND = (
@@ -67,10 +69,12 @@ class CompareWindow(QWidget):
         company_id: str = "",
         touchpoint: str = "",
         parent: QWidget | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.engine = engine
         self.result: CompareResult | None = None
+        self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
         self._operation: Operation | None = None
         self._generation = 0
         self.setWindowTitle("Compare audits — Shopper")
@@ -100,6 +104,10 @@ class CompareWindow(QWidget):
         self.last_spin.setToolTip("Compare the newest N completed audits")
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
+        self.export_button = QPushButton("Export &PDF…")
+        self.export_button.setToolTip("Write this comparison as a PDF report")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_pdf)
         for text, widget in (
             ("Company", self.company_combo),
             ("Touchpoint", self.touchpoint_combo),
@@ -112,6 +120,7 @@ class CompareWindow(QWidget):
         controls.addWidget(QLabel("audits"))
         controls.addStretch(1)
         controls.addWidget(refresh)
+        controls.addWidget(self.export_button)
         layout.addLayout(controls)
 
         self.title_label = QLabel()
@@ -213,6 +222,7 @@ class CompareWindow(QWidget):
             )
 
         self.title_label.setText("Comparing…")
+        self.export_button.setEnabled(False)  # until the comparison on show is the one chosen
         self._operation = run_operation(
             self, "Comparing audits…", work, on_done=done, on_error=failed
         )
@@ -220,6 +230,7 @@ class CompareWindow(QWidget):
     def _show(self, result: CompareResult | None, message: str = "") -> None:
         self.result = result
         comparison = result.comparison if result else None
+        self.export_button.setEnabled(comparison is not None and len(comparison.audits) >= 2)
         self.model.set_comparison(comparison)
         if result is None or comparison is None:
             self.title_label.setText(message)
@@ -309,6 +320,19 @@ class CompareWindow(QWidget):
         self.empty_label.setText(message)
         self.empty_label.setVisible(bool(message))
         self.table.setVisible(not message)
+
+    def export_pdf(self) -> None:
+        """Write the comparison on show as a PDF (read afresh, off the GUI thread)."""
+        result = self.result
+        if result is None or len(result.comparison.audits) < 2:
+            return
+        self.exporter.export_comparison(
+            company_id=self.company_id,
+            touchpoint=self.touchpoint,
+            last=self.last_spin.value(),
+            company=result.company_name,
+            label=self.touchpoint_combo.currentText(),
+        )
 
     # -- opening -------------------------------------------------------------------
 
