@@ -399,7 +399,8 @@ def import_figure(big: Path, runs: int) -> Figure:
     marks = ",".join("?" * len(ids))
     tables = {
         "company": raw_source.execute(
-            f"SELECT * FROM company WHERE id IN (SELECT company_id FROM audit WHERE id IN ({marks}))",
+            "SELECT * FROM company WHERE id IN "
+            f"(SELECT company_id FROM audit WHERE id IN ({marks}))",
             ids,
         ).fetchall(),
         "audit": raw_source.execute(f"SELECT * FROM audit WHERE id IN ({marks})", ids).fetchall(),
