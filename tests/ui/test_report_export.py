@@ -252,8 +252,7 @@ def test_manager_windows_use_the_main_windows_settings(
     compare = window.analysis.open_compare(history.company_id, "store")
     journey = window.analysis.open_journey(history.company_id)
     for opened_window in (compare, journey):
-        with qtbot.waitSignal(opened_window.loaded, timeout=LOAD_TIMEOUT):
-            pass
+        qtbot.waitUntil(lambda: not opened_window.loading, timeout=LOAD_TIMEOUT)
         assert opened_window.exporter.settings is window.settings
         opened_window.close()
 
