@@ -260,7 +260,7 @@ class AuditRunner:
                 summary = _summary(score) | {"updated_at": at}
                 if current is not None:
                     summary["current_item"] = current
-                session.execute(update(Audit).where(col(Audit.id) == self.audit.id).values(summary))
+                repo.update_audit(session=session, audit_id=self.audit.id, values=summary)
         except (SQLAlchemyError, OSError) as exc:
             raise _storage_error(exc) from exc
         self._values = values

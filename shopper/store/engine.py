@@ -7,6 +7,7 @@ speaks portable SQLAlchemy.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,7 +15,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, inspect
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DatabaseError
@@ -149,17 +150,30 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> None:
-    """Insert a row or, if its key exists, update it: idempotent on both databases."""
+    """Insert a row or, if its key exists, update it: idempotent on both databases.
+
+    The statement is built once per table, columns and database, with bound
+    parameters, and run on the session's connection (Core, not the ORM): saving
+    an answer is the app's hottest path.
+    """
     dialect = session.get_bind().dialect.name
-    update = {k: v for k, v in values.items() if k not in keys}
+    statement = _upsert_statement(dialect, table, tuple(values), tuple(keys))
+    session.connection().execute(statement, dict(values))
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Any:
     if dialect == "sqlite":
-        lite = sqlite_dialect.insert(table).values(**values)
-        session.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=update))
+        base: Any = sqlite_dialect.insert(table)
     elif dialect == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        session.execute(pg.on_conflict_do_update(index_elements=list(keys), set_=update))
+        base = postgresql.insert(table)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise StorageError(f"unsupported database {dialect}")
+    statement = base.values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+    changes = {name: statement.excluded[name] for name in columns if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
 @contextmanager

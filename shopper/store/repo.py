@@ -6,8 +6,9 @@ answer of every audit.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -405,3 +406,18 @@ def moment_counts(*, session: Session, audit_ids: Sequence[str]) -> dict[str, di
     for audit_id, kind, count in session.execute(stmt):
         counts.setdefault(audit_id, {})[kind] = count
     return counts
+
+
+def update_audit(*, session: Session, audit_id: str, values: Mapping[str, Any]) -> None:
+    """Set columns of one audit row (a statement built once per set of columns)."""
+    session.connection().execute(_audit_update(tuple(values)), {"_id": audit_id, **values})
+
+
+@functools.cache
+def _audit_update(columns: tuple[str, ...]) -> Any:
+    table = SQLModel.metadata.tables["audit"]
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("_id"))
+        .values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
+    )
