@@ -505,8 +505,8 @@ class AuditRunner:
             return
         try:
             with session_scope(self.engine) as session:
-                session.execute(
-                    update(Audit).where(col(Audit.id) == self.audit.id).values(current_item=item_id)
+                repo.update_audit(
+                    session=session, audit_id=self.audit.id, values={"current_item": item_id}
                 )
         except (SQLAlchemyError, OSError) as exc:
             raise _storage_error(exc) from exc
@@ -547,7 +547,7 @@ class AuditRunner:
         )
         try:
             with session_scope(self.engine) as session:
-                session.execute(update(Audit).where(col(Audit.id) == self.audit.id).values(values))
+                repo.update_audit(session=session, audit_id=self.audit.id, values=values)
                 repo.add_event(
                     session=session,
                     audit_id=self.audit.id,
