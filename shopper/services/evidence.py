@@ -11,8 +11,6 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import hashlib
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -21,6 +19,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from shopper.domain.errors import ShopperError
+from shopper.services.files import atomic_file
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 MAX_IMAGE_PIXELS = 80_000_000  # about 9000 x 9000; far beyond any screenshot or photo
@@ -208,23 +207,9 @@ def read_evidence_file(path: Path) -> bytes:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename (owner-only)."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Write bytes whole or not at all, owner-only (see `files.atomic_file`)."""
+    with atomic_file(target) as handle:
+        handle.write(data)
 
 
 def verify_stored(data_dir: Path, sha256: str, extension: str) -> bool:

@@ -10,9 +10,6 @@ mid-way.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,7 +20,7 @@ from sqlalchemy import Engine
 
 from shopper import __version__
 from shopper.domain.business_hours import BusinessCalendar
-from shopper.domain.errors import ShopperError
+from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.instruments import Instrument, Step
 from shopper.domain.status import AuditStatus
 from shopper.domain.template import touchpoint_label
@@ -51,6 +48,7 @@ from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
 from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
 from shopper.services.evidence import evidence_path
+from shopper.services.files import atomic_file
 from shopper.services.findings import FindingsReport, findings_by_theme
 from shopper.services.instruments import calendar_of
 from shopper.services.journey import Journey, company_journey
@@ -399,7 +397,8 @@ def make_journey_report(
 
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], int]) -> int:
-    """Run `write` on a temporary file beside `path`, then put it in place.
+    """Run `write` on a temporary file beside `path`, then put it in place (owner-only,
+    like every export; see `files.atomic_file`).
 
     Returns:
         What `write` returned.
@@ -407,47 +406,8 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], int]) -> int:
     Raises:
         ReportError: the folder is missing or not writable, or the disk is full.
     """
-    folder = path.parent
-    if path.is_dir():
-        raise ReportError(f"{path} is a folder; give a file name for the PDF")
-    if not folder.is_dir():
-        raise ReportError(f"cannot write {path}: the folder {folder} does not exist")
     try:
-        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        raise ReportError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            result = write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        # mkstemp makes the file private; a report is meant to be shared like any document.
-        os.chmod(temp, _mode_for(path))
-        os.replace(temp, path)
-    except OSError as exc:
-        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    _sync_folder(folder)
-    return result
-
-
-def _mode_for(path: Path) -> int:
-    """The replaced file's permissions, or rw-r--r-- for a new file."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        with atomic_file(path) as out:
+            return write(out)
+    except StorageError as exc:
+        raise ReportError(str(exc)) from exc

@@ -13,7 +13,7 @@ import pytest
 from shopper.domain.errors import NotFoundError, ShopperError
 from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, WebStep
 from shopper.report.document import ReportError
-from shopper.services import reports
+from shopper.services import files, reports
 from shopper.services.audits import load_audit, start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
@@ -60,7 +60,7 @@ def test_writes_a_pdf(ctx: AppContext, audit_id: str, tmp_path: Path) -> None:
     assert "Acme Ltd" in pdf.text and "Ewa Nowak" in pdf.text
     assert round(float(pdf.reader.pages[0].mediabox.width)) == 612
     assert steps[0] == (0, 3) and steps[-1] == (3, 3)
-    assert out.stat().st_mode & 0o777 == 0o644
+    assert out.stat().st_mode & 0o777 == 0o600  # exports are the owner's alone
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
@@ -116,8 +116,8 @@ def test_an_unwritable_folder_is_a_report_error(
     def refuse(**_kwargs: object) -> tuple[int, str]:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(reports.tempfile, "mkstemp", refuse)
-    with pytest.raises(ReportError, match=r"cannot write in .*Permission denied"):
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    with pytest.raises(ReportError, match=r"cannot write here: Permission denied"):
         write_atomically(tmp_path / "r.pdf", lambda out: out.write(b"x"))
 
 

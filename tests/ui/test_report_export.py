@@ -252,7 +252,7 @@ def test_manager_windows_use_the_main_windows_settings(
     compare = window.analysis.open_compare(history.company_id, "store")
     journey = window.analysis.open_journey(history.company_id)
     for opened_window in (compare, journey):
-        qtbot.waitUntil(lambda: not opened_window.loading, timeout=LOAD_TIMEOUT)
+        qtbot.waitUntil(lambda w=opened_window: not w.loading, timeout=LOAD_TIMEOUT)
         assert opened_window.exporter.settings is window.settings
         opened_window.close()
 
