@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -246,13 +247,17 @@ def test_journey_window_exports_the_journey(
     assert "COMPANY JOURNEY" in text and "Acme Stores" in text and "Door stuck" in text
 
 
+def _loaded(window: CompareWindow | JourneyWindow) -> bool:
+    return not window.loading
+
+
 def test_manager_windows_use_the_main_windows_settings(
     qtbot: QtBot, window: MainWindow, history: History
 ) -> None:
     compare = window.analysis.open_compare(history.company_id, "store")
     journey = window.analysis.open_journey(history.company_id)
     for opened_window in (compare, journey):
-        qtbot.waitUntil(lambda w=opened_window: not w.loading, timeout=LOAD_TIMEOUT)
+        qtbot.waitUntil(partial(_loaded, opened_window), timeout=LOAD_TIMEOUT)
         assert opened_window.exporter.settings is window.settings
         opened_window.close()
 
