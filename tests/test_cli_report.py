@@ -191,3 +191,21 @@ def test_manager_report_mistakes(
     line = user_error(capsys, "--data-dir", folder, "report", *filled)
     assert message in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_paper_sizes_match_the_report_package() -> None:
+    from shopper.cli.report import DEFAULT_PAPER, PAPER
+    from shopper.report.document import DEFAULT_PAGE_SIZE, PAGE_SIZES
+
+    assert (set(PAPER), DEFAULT_PAPER) == (set(PAGE_SIZES), DEFAULT_PAGE_SIZE)
+
+
+def test_the_command_line_starts_without_reportlab() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, shopper.cli; shopper.cli.build_parser(); "
+        "sys.exit(any(m.startswith('reportlab') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

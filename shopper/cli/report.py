@@ -20,8 +20,11 @@ from pathlib import Path
 from shopper.cli._filters import company_id, date_range, day
 from shopper.cli.base import EXIT_OK, Subparsers, UsageError, open_context
 from shopper.domain.template import TOUCHPOINTS
-from shopper.report.document import DEFAULT_PAGE_SIZE, PAGE_SIZES
-from shopper.report.redact import parse_names
+
+# The paper sizes by name; reportlab itself is imported only when a report is made,
+# so every other command (and `shopper gui`) starts without it.
+PAPER = ("a4", "letter")
+DEFAULT_PAPER = "a4"
 
 
 def register(sub: Subparsers) -> None:
@@ -76,9 +79,9 @@ def register(sub: Subparsers) -> None:
     report.add_argument(
         "--page-size",
         type=str.lower,
-        choices=list(PAGE_SIZES),
-        default=DEFAULT_PAGE_SIZE,
-        help=f"paper size (default {DEFAULT_PAGE_SIZE})",
+        choices=list(PAPER),
+        default=DEFAULT_PAPER,
+        help=f"paper size (default {DEFAULT_PAPER})",
     )
     report.set_defaults(handler=cmd_report)
 
@@ -115,6 +118,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     _check(args)
     output: Path = args.output.expanduser()
     redact = args.redact is not None
+    from shopper.report.redact import parse_names
+
     names = parse_names(args.redact or "")
     ctx = open_context(args)
     if args.compare is not None:
