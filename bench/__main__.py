@@ -129,7 +129,7 @@ def startup_figures(empty: Path, big: Path, runs: int) -> list[Figure]:
             Figure(
                 f"  then ready (database open, lists filled){' — 10,000' if folder is big else ''}",
                 ready,
-                floor_ms,
+                None,
                 "information",
                 True,
                 "not a target: the window is usable from first paint, lists fill after",
