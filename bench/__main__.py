@@ -57,6 +57,23 @@ def timed(work: Callable[[], object], runs: int, warmup: int = 1) -> list[float]
     return times
 
 
+def paired(
+    ours: Callable[[], object], floor: Callable[[], object], runs: int, warmup: int = 1
+) -> tuple[list[float], list[float]]:
+    """Time ours and the floor alternately, so a busy moment on the machine hits both."""
+    for _ in range(warmup):
+        ours()
+        floor()
+    ours_ms: list[float] = []
+    floor_ms: list[float] = []
+    for _ in range(runs):
+        for work, times in ((ours, ours_ms), (floor, floor_ms)):
+            start = time.perf_counter()
+            work()
+            times.append((time.perf_counter() - start) * 1000)
+    return ours_ms, floor_ms
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -115,14 +132,16 @@ def startup_ms(mode: str, data_dir: Path) -> tuple[float, float, float]:
 
 def startup_figures(empty: Path, big: Path, runs: int) -> list[Figure]:
     figures = []
-    floor = [startup_ms("floor", empty) for _ in range(runs + 1)][1:]
-    floor_ms = median([f[0] for f in floor])
-    floor_rss = median([f[2] for f in floor])
     for label, folder, limit in (
         ("start-up to first paint, empty database", empty, 1.5),
         ("start-up to first paint, 10,000 audits", big, 1.8),
     ):
-        ours = [startup_ms("app", folder) for _ in range(runs + 1)][1:]
+        # Fresh processes, alternately ours and the floor; the first pair warms the disk cache.
+        pairs = [(startup_ms("app", folder), startup_ms("floor", empty)) for _ in range(runs + 1)]
+        ours = [app for app, _floor in pairs[1:]]
+        floor = [bare for _app, bare in pairs[1:]]
+        floor_ms = median([f[0] for f in floor])
+        floor_rss = median([f[2] for f in floor])
         figures.append(ratio_figure(label, median([o[0] for o in ours]), floor_ms, limit))
         ready = median([o[1] for o in ours])
         figures.append(
@@ -198,8 +217,6 @@ def audit_list_figure(big: Path, runs: int) -> Figure:
     from shopper.services.context import AppContext
 
     ctx = AppContext.open(big)
-    ours = timed(lambda: list_audits(engine=ctx.engine), runs)
-    ctx.close()
     raw = sqlite3.connect(big / "shopper.db")
     sql = (
         "SELECT a.id, a.company_id, c.name, a.touchpoint, t.title, a.template_id, "
@@ -209,8 +226,11 @@ def audit_list_figure(big: Path, runs: int) -> Figure:
         "ON t.template_id = a.template_id AND t.version = a.template_version "
         "ORDER BY a.started_at DESC, a.id"
     )
-    floor = timed(lambda: raw.execute(sql).fetchall(), runs)
+    ours, floor = paired(
+        lambda: list_audits(engine=ctx.engine), lambda: raw.execute(sql).fetchall(), runs
+    )
     raw.close()
+    ctx.close()
     return ratio_figure("audits list, 10,000 audits", median(ours), median(floor), 3)
 
 
@@ -236,16 +256,16 @@ def compare_figure(big: Path, runs: int) -> Figure:
             f"SELECT audit_id, item_id, value, note FROM answer WHERE audit_id IN ({marks})", ids
         ).fetchall()
 
-    floor = timed(floor_work, runs)
-    raw.close()
     ctx = AppContext.open(big)
-    ours = timed(
+    ours, floor = paired(
         lambda: compare_pair(
             engine=ctx.engine, company_id=company_id, touchpoint=touchpoint, last=50
         ),
+        floor_work,
         runs,
     )
     ctx.close()
+    raw.close()
     figure = ratio_figure("compare 50 audits of one company", median(ours), median(floor), 3)
     figure.target += ", under 150 ms"
     figure.met = figure.met and median(ours) < 150
@@ -326,13 +346,9 @@ def pdf_figure(big: Path, runs: int) -> Figure:
             item_id=items[4 * number].id,
         )
     out = work / "ours.pdf"
-    ours = timed(
-        lambda: make_audit_report(
-            engine=ctx.engine, audit_id=audit.id, out_path=out, data_dir=ctx.data_dir
-        ),
-        runs,
-    )
-    ctx.close()
+
+    def ours_work() -> None:
+        make_audit_report(engine=ctx.engine, audit_id=audit.id, out_path=out, data_dir=ctx.data_dir)
 
     styles = getSampleStyleSheet()
 
@@ -360,7 +376,8 @@ def pdf_figure(big: Path, runs: int) -> Figure:
         story.append(Table(rows, repeatRows=1, colWidths=[24, 260, 50, 120]))
         SimpleDocTemplate(str(work / "bare.pdf"), pagesize=A4).build(story)
 
-    floor = timed(bare, runs)
+    ours, floor = paired(ours_work, bare, runs)
+    ctx.close()
     shutil.rmtree(work, ignore_errors=True)
     return ratio_figure("PDF: 60-item audit with 10 photos", median(ours), median(floor), 1.5)
 
@@ -384,7 +401,7 @@ def import_figure(big: Path, runs: int) -> Figure:
 
     counter = iter(range(10**6))
     # Each run imports into a fresh, already opened empty database: only the import is timed.
-    contexts = iter([AppContext.open(work / f"ours{n}") for n in range(runs + 1)])
+    contexts = iter([AppContext.open(work / f"ours{n}") for n in range(runs + 1)])  # + warm-up
 
     def ours_work() -> None:
         ctx = next(contexts)
@@ -431,8 +448,7 @@ def import_figure(big: Path, runs: int) -> Figure:
         raw.execute("COMMIT")
         raw.close()
 
-    floor = timed(floor_work, runs)
-    ours = timed(ours_work, runs)
+    ours, floor = paired(ours_work, floor_work, runs)
     shutil.rmtree(work, ignore_errors=True)
     return ratio_figure("import a bundle of 1,000 audits", median(ours), median(floor), 3)
 
@@ -460,7 +476,7 @@ def print_table(figures: list[Figure]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument("--runs", type=int, default=7, help="runs per figure (default 7)")
     parser.add_argument("--answers", type=int, default=1000, help="answers to save (default 1000)")
     parser.add_argument("--audits", type=int, default=10_000, help="audits in the big database")
     args = parser.parse_args()
