@@ -16,8 +16,12 @@ from PySide6.QtWidgets import QApplication
 
 CALL = [
     (0, "call_start", {}),
-    (12, "menu", {"prompt": "Welcome to Northwind. For orders press 1", "key": "1"}),
-    (41, "menu", {"prompt": "For a delivery question press 3", "options": "1-5", "key": "3"}),
+    (
+        12,
+        "menu",
+        {"prompt": "Welcome to Northwind. For orders press 1", "options": "4", "key": "1"},
+    ),
+    (41, "menu", {"prompt": "For a delivery question press 3", "options": "5", "key": "3"}),
     (70, "hold_start", {}),
     (262, "human", {}),
     (330, "repeat", {"what": "order number"}),

@@ -64,14 +64,18 @@ def figures_text(fig: PhoneFigures) -> str:
         else ("never reached a person" if fig.ended else "no person yet")
     )
     return (
-        f"Depth {fig.menu_depth} · {fig.menu_prompts} prompts"
-        + (f" ({fig.options_heard} options)" if fig.options_heard is not None else "")
-        + f" · {fig.menu_loops} loops · {human}"
+        f"Depth {fig.menu_depth} · {_count(fig.menu_prompts, 'prompt')}"
+        + (f" ({_count(fig.options_heard, 'option')})" if fig.options_heard is not None else "")
+        + f" · {_count(fig.menu_loops, 'loop')} · {human}"
         f"\nMenus {format_duration(fig.time_in_menus)} · hold {format_duration(fig.time_on_hold)}"
-        f" · talking {format_duration(fig.time_talking)} · {fig.handoffs} handoffs"
-        f" · repeated {fig.repeated_info}× · {fig.dead_ends} dead ends"
+        f" · talking {format_duration(fig.time_talking)} · {_count(fig.handoffs, 'handoff')}"
+        f" · repeated {fig.repeated_info}× · {_count(fig.dead_ends, 'dead end')}"
         + (f" · call {format_duration(fig.duration)}" if fig.duration is not None else "")
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class PhoneMapPane(InstrumentPane):
