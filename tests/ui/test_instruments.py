@@ -314,3 +314,23 @@ def test_waiting_dialog_opens_the_audit(
     with qtbot.waitSignal(dialog.open_audit) as signal:
         dialog.table.activated.emit(dialog.model.index(0, 0))
     assert signal.args == [audit_id]
+
+
+def test_a_step_time_is_corrected_by_double_click(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.ui.runner import instrument_base
+
+    clock = Clock()
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id, clock)
+    assert view.phone_map is not None
+    view.phone_map.record(PhoneStep.CALL_START)
+    clock.advance(30)
+    view.phone_map.record(PhoneStep.HUMAN)
+    corrected = clock.now + timedelta(seconds=45)
+    monkeypatch.setattr(instrument_base.TimeDialog, "exec", lambda _self: 1)
+    monkeypatch.setattr(instrument_base.TimeDialog, "moment", lambda _self: corrected)
+    view.phone_map.table.doubleClicked.emit(view.phone_map.model.index(1, 0))
+    assert [s.at for s in view.runner.steps(Instrument.PHONE)][1] == corrected
+    assert stored(ctx, audit_id)["time_to_human"] == 75.0

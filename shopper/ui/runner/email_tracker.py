@@ -7,7 +7,6 @@ days and holidays, set in the company dialog) and in calendar time.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -25,7 +24,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import EmailStep, Instrument, Step, waited_hours
 from shopper.services.instruments import calendar_of
 from shopper.services.runner import AuditRunner
-from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog, list_table
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
 
 def describe_email_step(step: Step, _row: int) -> str:
@@ -78,7 +77,7 @@ class EmailTrackerPane(InstrumentPane):
         layout.addWidget(self.figures)
         self.model = StepsModel(runner.zone, describe_email_step, self)
         self.table = list_table(self.model, 3)
-        self.table.doubleClicked.connect(self._correct_time)
+        self.table.doubleClicked.connect(self.correct_time)
         layout.addWidget(self.table, 1)
         self.refresh()
 
@@ -129,12 +128,3 @@ class EmailTrackerPane(InstrumentPane):
         if fig.follow_up:
             text += " · follow-up received"
         self.figures.setText(text)
-
-    def _correct_time(self, index: Any) -> None:
-        step = self.model.step_at(index.row())
-        if step is None or self.runner.read_only:
-            return
-        dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
-        if dialog.exec():
-            moment = dialog.moment()
-            self.run(lambda: self.runner.update_step(step.id, at=moment))

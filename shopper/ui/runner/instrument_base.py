@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import QAbstractItemModel, QDateTime, QModelIndex, Qt, QTimeZone, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -74,6 +74,17 @@ class InstrumentPane(QWidget):
 
     def refresh(self) -> None:
         """Show the runner's current state."""
+
+    def correct_time(self, index: QModelIndex) -> None:
+        """Double-click on a step: correct when it happened."""
+        model = getattr(self, "model", None)
+        step = model.step_at(index.row()) if isinstance(model, StepsModel) else None
+        if step is None or self.runner.read_only:
+            return
+        dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
+        if dialog.exec():
+            moment = dialog.moment()
+            self.run(lambda: self.runner.update_step(step.id, at=moment))
 
     def set_read_only(self, read_only: bool) -> None:
         # Inputs only: lists and tables stay scrollable in a completed audit.

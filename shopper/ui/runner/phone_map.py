@@ -8,8 +8,6 @@ whose Enter saves the details; the step itself was saved at the key press.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -25,7 +23,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import Instrument, PhoneFigures, PhoneStep, Step
 from shopper.services.runner import AuditRunner
-from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog, list_table
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
 KEYS: list[tuple[str, PhoneStep, str]] = [
     ("S", PhoneStep.CALL_START, "Call started"),
@@ -120,7 +118,7 @@ class PhoneMapPane(InstrumentPane):
 
         self.model = StepsModel(runner.zone, describe_phone_step, self)
         self.table = list_table(self.model, 3, keys=False)
-        self.table.doubleClicked.connect(self._correct_time)
+        self.table.doubleClicked.connect(self.correct_time)
         layout.addWidget(self.table, 1)
         hint = QLabel(
             "Keys with the map focused (Ctrl+Shift+P): S M H P T R D E. "
@@ -177,15 +175,6 @@ class PhoneMapPane(InstrumentPane):
             self._menu_step = None
             self.menu_form.setVisible(False)
             self.setFocus()
-
-    def _correct_time(self, index: Any) -> None:
-        step = self.model.step_at(index.row())
-        if step is None or self.runner.read_only:
-            return
-        dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
-        if dialog.exec():
-            moment = dialog.moment()
-            self.run(lambda: self.runner.update_step(step.id, at=moment))
 
     def delete_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import CHANNELS, Instrument, Step, WebStep
 from shopper.services.runner import AuditRunner
-from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, TimeDialog, list_table
+from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
 MAX_FIELD = 2000
 
@@ -115,7 +115,7 @@ class WebPathPane(InstrumentPane):
         layout.addWidget(self.figures)
         self.model = StepsModel(runner.zone, describe_web_step, self)
         self.table = list_table(self.model, 3)
-        self.table.doubleClicked.connect(self._correct_time)
+        self.table.doubleClicked.connect(self.correct_time)
         layout.addWidget(self.table, 1)
         self.refresh()
 
@@ -182,15 +182,6 @@ class WebPathPane(InstrumentPane):
                 Instrument.WEB, WebStep.FOUND, data={"channel": channel, "channels": seen}
             )
         )
-
-    def _correct_time(self, index: Any) -> None:
-        step = self.model.step_at(index.row())
-        if step is None or self.runner.read_only:
-            return
-        dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
-        if dialog.exec():
-            moment = dialog.moment()
-            self.run(lambda: self.runner.update_step(step.id, at=moment))
 
     def focus_entry(self) -> None:
         self.url.setFocus(Qt.FocusReason.ShortcutFocusReason)
