@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -88,11 +89,19 @@ def setup_logging(log_path: Path) -> None:
     for handler in root.handlers:
         if getattr(handler, "baseFilename", None) == str(log_path):
             return
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _PrivateRotatingFileHandler(
         log_path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
-    with suppress(OSError):
-        os.chmod(log_path, 0o600)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the fresh one after a rollover too, is owner-only."""
+
+    def _open(self) -> Any:
+        stream = super()._open()
+        with suppress(OSError):
+            os.chmod(self.baseFilename, 0o600)
+        return stream

@@ -309,3 +309,24 @@ def test_a_restore_that_cannot_be_upgraded_puts_the_database_back(
     with pytest.raises(MigrationError):
         restore_backup(data_dir=ctx.data_dir, db_path=db, source=old.path, ctx=ctx)
     assert AuditRunner(engine=ctx.engine, audit_id=audit_id).value("c1") == 2
+
+
+def test_every_log_file_is_owner_only(tmp_path: Path) -> None:
+    import logging.handlers
+
+    from shopper.services.context import setup_logging
+
+    log_path = tmp_path / "shopper.log"
+    setup_logging(log_path)
+    root = logging.getLogger()
+    handler = next(h for h in root.handlers if getattr(h, "baseFilename", "") == str(log_path))
+    try:
+        logging.getLogger("shopper.test").info("before the rollover")
+        assert isinstance(handler, logging.handlers.RotatingFileHandler)
+        handler.doRollover()
+        logging.getLogger("shopper.test").info("after the rollover")
+        for path in (log_path, tmp_path / "shopper.log.1"):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    finally:
+        root.removeHandler(handler)
+        handler.close()
