@@ -14,12 +14,21 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from sqlite3 import sqlite_version
 from typing import Any
 
 from sqlalchemy import Engine
 
 from shopper.paths import default_data_dir
-from shopper.store.engine import ensure_private_dir, open_database, sqlite_path, sqlite_url
+from shopper.store import lock as process_lock
+from shopper.store.engine import (
+    ensure_private_dir,
+    open_database,
+    parse_version,
+    sqlite_path,
+    sqlite_url,
+    wal_reset_bug_affected,
+)
 
 DB_FILENAME = "shopper.db"
 LOG_FILENAME = "shopper.log"
@@ -32,6 +41,8 @@ class AppContext:
     data_dir: Path
     db_url: str
     engine: Engine = field(repr=False)
+    lock: Path | None = field(default=None, repr=False)
+    """The data folder's process lock, held while the database is open (see store.lock)."""
 
     @classmethod
     def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
@@ -46,9 +57,17 @@ class AppContext:
         ensure_private_dir(folder)
         url = db_url or os.environ.get("SHOPPER_DB_URL") or sqlite_url(folder / DB_FILENAME)
         ensure_private_dir(folder / "evidence")
-        engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
-        ctx = cls(folder, url, engine)
-        sync_builtin_templates(engine=engine)
+        lock = None
+        if sqlite_path(url) is not None and wal_reset_bug_affected(parse_version(sqlite_version)):
+            lock = process_lock.acquire(folder)
+        try:
+            engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
+            ctx = cls(folder, url, engine, lock)
+            sync_builtin_templates(engine=engine)
+        except BaseException:
+            if lock is not None:
+                process_lock.release(lock)
+            raise
         return ctx
 
     @property
@@ -70,6 +89,9 @@ class AppContext:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.lock is not None:
+            process_lock.release(self.lock)
+            self.lock = None
 
 
 def _backup_before_migration(backups_dir: Path) -> Callable[[Engine, str], object]:
