@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from shopper.domain.clock import in_zone, now_utc
-from shopper.domain.errors import ShopperError
 from shopper.domain.template import touchpoint_label
 from shopper.domain.themes import theme_title
 from shopper.services.companies import list_companies
@@ -52,13 +51,12 @@ from shopper.ui.charts import (
     TimelineView,
     heat_color,
 )
-from shopper.ui.crash import show_error
 from shopper.ui.models import score_color
 from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.settings import Settings
 from shopper.ui.widgets import group_box, plain_table
-from shopper.ui.workers import Operation, run_operation
+from shopper.ui.workers import LatestLoad
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 THEME_ROLE = Qt.ItemDataRole.UserRole + 40
@@ -272,8 +270,7 @@ class JourneyWindow(QWidget):
         self.engine = engine
         self.journey: Journey | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
-        self._operation: Operation | None = None
-        self._generation = 0
+        self.loader = LatestLoad(self, self._show)
         self.setWindowTitle("Company journey — Shopper")
         self.resize(1300, 860)
         self._build()
@@ -399,12 +396,9 @@ class JourneyWindow(QWidget):
         return now_utc() - timedelta(days=days) if days else None
 
     def reload(self) -> None:
-        self.loading = True
-        self._generation += 1
-        generation = self._generation
         company_id = self.company_id
         if not company_id:
-            self._show(None, "No companies yet: add one, or load the demo data.")
+            self.loader.skip("No companies yet: add one, or load the demo data.")
             return
         engine, since = self.engine, self.since()
 
@@ -413,23 +407,15 @@ class JourneyWindow(QWidget):
                 engine=engine, company_id=company_id, since=since, progress=progress
             )
 
-        def done(journey: Journey) -> None:
-            if generation == self._generation:
-                self._show(journey)
-
-        def failed(exc: Exception) -> None:
-            if generation != self._generation:
-                return
-            self._show(None, "The journey could not be loaded.")
-            show_error(
-                self, str(exc) if isinstance(exc, ShopperError) else f"Journey failed: {exc}"
-            )
-
         self.title_label.setText("Loading the journey…")
         self.export_button.setEnabled(False)  # until the journey on show is the one chosen
-        self._operation = run_operation(
-            self, "Loading the company journey…", work, on_done=done, on_error=failed
+        self.loader.start(
+            "Loading the company journey…", work, failure="The journey could not be loaded."
         )
+
+    @property
+    def loading(self) -> bool:
+        return self.loader.loading
 
     def _show(self, journey: Journey | None, message: str = "") -> None:
         self.journey = journey
@@ -439,7 +425,6 @@ class JourneyWindow(QWidget):
             self.touchpoint_model.set_rows([])
             self.heat_model.set_heat_map(None)
             self._show_timeline()
-            self.loading = False
             self.loaded.emit()
             return
         self.setWindowTitle(f"Journey — {journey.company_name} — Shopper")
@@ -458,7 +443,6 @@ class JourneyWindow(QWidget):
         self.touchpoint_table.resizeColumnsToContents()
         self.heat_model.set_heat_map(journey.heat_map)
         self._show_timeline()
-        self.loading = False
         self.loaded.emit()
 
     def _show_timeline(self) -> None:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from shopper.domain.clock import in_zone
-from shopper.domain.errors import ShopperError
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
 from shopper.services.companies import list_companies
 from shopper.services.findings import (
@@ -38,11 +37,10 @@ from shopper.services.findings import (
     findings_by_theme,
 )
 from shopper.ui.charts import KIND_COLORS, SparklineDelegate
-from shopper.ui.crash import show_error
 from shopper.ui.journey import plural
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.widgets import group_box, plain_table
-from shopper.ui.workers import Operation, run_operation
+from shopper.ui.workers import LatestLoad
 
 DEFAULT_DAYS = 365
 FAIL_COLOR = KIND_COLORS["bad"]
@@ -146,8 +144,7 @@ class ThemesWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.engine = engine
         self.report: FindingsReport | None = None
-        self._operation: Operation | None = None
-        self._generation = 0
+        self.loader = LatestLoad(self, self._show)
         self._wanted_theme = theme
         self.setWindowTitle("Findings by theme — Shopper")
         self.resize(1320, 820)
@@ -267,12 +264,9 @@ class ThemesWindow(QWidget):
         return since, until
 
     def reload(self) -> None:
-        self.loading = True
-        self._generation += 1
-        generation = self._generation
         since, until = self.date_range()
         if since >= until:
-            self._show(None, "The start date is after the end date.")
+            self.loader.skip("The start date is after the end date.")
             return
         engine = self.engine
         company_id = str(self.company_combo.currentData() or "") or None
@@ -288,22 +282,14 @@ class ThemesWindow(QWidget):
                 progress=progress,
             )
 
-        def done(report: FindingsReport) -> None:
-            if generation == self._generation:
-                self._show(report)
-
-        def failed(exc: Exception) -> None:
-            if generation != self._generation:
-                return
-            self._show(None, "The findings could not be gathered.")
-            show_error(
-                self, str(exc) if isinstance(exc, ShopperError) else f"Findings failed: {exc}"
-            )
-
         self.title_label.setText("Gathering findings…")
-        self._operation = run_operation(
-            self, "Gathering findings…", work, on_done=done, on_error=failed
+        self.loader.start(
+            "Gathering findings…", work, failure="The findings could not be gathered."
         )
+
+    @property
+    def loading(self) -> bool:
+        return self.loader.loading
 
     def _show(self, report: FindingsReport | None, message: str = "") -> None:
         self.report = report
@@ -333,7 +319,6 @@ class ThemesWindow(QWidget):
             self.theme_table.selectRow(number)
         else:
             self._fill_theme(None)
-        self.loading = False
         self.loaded.emit()
 
     def _describe_filter(self) -> str:

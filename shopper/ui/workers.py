@@ -113,3 +113,50 @@ def run_operation(
     op.finished.connect(op.deleteLater)
     op.start()
     return op
+
+
+class LatestLoad:
+    """Background loads of which only the latest one reaches the screen.
+
+    A window whose filters change while a load runs starts another; whatever the
+    older one brings back is dropped. `show(result, message)` gets the result (or
+    None and a message); `loading` is True from `start` until the latest load
+    has been shown.
+    """
+
+    def __init__(self, parent: QWidget, show: Callable[[Any, str], None]) -> None:
+        self.parent = parent
+        self.show = show
+        self.generation = 0
+        self.loading = False
+        self._operation: Operation | None = None
+
+    def skip(self, message: str) -> None:
+        """Nothing to load (no company, an empty range): show the message now."""
+        self.generation += 1
+        self.loading = False
+        self.show(None, message)
+
+    def start(self, title: str, work: Callable[[Progress], Any], *, failure: str) -> None:
+        """Run `work` off the GUI thread; a failure shows `failure` and one message."""
+        from shopper.ui.crash import show_error
+
+        self.generation += 1
+        generation = self.generation
+        self.loading = True
+
+        def done(result: Any) -> None:
+            if generation == self.generation:
+                self.loading = False
+                self.show(result, "")
+
+        def failed(exc: Exception) -> None:
+            if generation != self.generation:
+                return
+            self.loading = False
+            self.show(None, failure)
+            show_error(
+                self.parent, str(exc) if isinstance(exc, ShopperError) else f"{failure} {exc}"
+            )
+
+        self._operation = run_operation(self.parent, title, work, on_done=done, on_error=failed)

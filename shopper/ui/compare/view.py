@@ -28,16 +28,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from shopper.domain.compare import Change
-from shopper.domain.errors import ShopperError
 from shopper.domain.template import TOUCHPOINTS
 from shopper.services.companies import list_companies
 from shopper.services.compare import DEFAULT_LAST, MAX_AUDITS, CompareResult, compare_pair
 from shopper.ui.charts import ScorePoint, ScoreTrendChart
 from shopper.ui.compare.model import ComparisonModel
-from shopper.ui.crash import show_error
 from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.settings import Settings
-from shopper.ui.workers import Operation, run_operation
+from shopper.ui.workers import LatestLoad
 
 LEGEND = (
     "▲ fixed   ▼ regressed   ● changed (since the audit to the left)   ·   "
@@ -75,8 +73,7 @@ class CompareWindow(QWidget):
         self.engine = engine
         self.result: CompareResult | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
-        self._operation: Operation | None = None
-        self._generation = 0
+        self.loader = LatestLoad(self, self._show)
         self.setWindowTitle("Compare audits — Shopper")
         self.resize(1280, 820)
         self._build()
@@ -195,12 +192,9 @@ class CompareWindow(QWidget):
         return str(self.touchpoint_combo.currentData() or "")
 
     def reload(self) -> None:
-        self.loading = True
-        self._generation += 1
-        generation = self._generation
         company_id, touchpoint, last = self.company_id, self.touchpoint, self.last_spin.value()
         if not company_id:
-            self._show(None, "No companies yet: add one, or load the demo data.")
+            self.loader.skip("No companies yet: add one, or load the demo data.")
             return
         engine = self.engine
 
@@ -209,23 +203,13 @@ class CompareWindow(QWidget):
                 engine=engine, company_id=company_id, touchpoint=touchpoint, last=last
             )
 
-        def done(result: CompareResult) -> None:
-            if generation == self._generation:
-                self._show(result)
-
-        def failed(exc: Exception) -> None:
-            if generation != self._generation:
-                return
-            self._show(None, "The comparison could not be made.")
-            show_error(
-                self, str(exc) if isinstance(exc, ShopperError) else f"Compare failed: {exc}"
-            )
-
         self.title_label.setText("Comparing…")
         self.export_button.setEnabled(False)  # until the comparison on show is the one chosen
-        self._operation = run_operation(
-            self, "Comparing audits…", work, on_done=done, on_error=failed
-        )
+        self.loader.start("Comparing audits…", work, failure="The comparison could not be made.")
+
+    @property
+    def loading(self) -> bool:
+        return self.loader.loading
 
     def _show(self, result: CompareResult | None, message: str = "") -> None:
         self.result = result
@@ -243,7 +227,6 @@ class CompareWindow(QWidget):
                 label.setText("")
             self.chart.set_points([])
             self._set_empty(message)
-            self.loading = False
             self.loaded.emit()
             return
         self.setWindowTitle(f"Compare — {result.title} — Shopper")
@@ -313,7 +296,6 @@ class CompareWindow(QWidget):
             if comparison.rows:
                 last = self.model.index(0, self.model.columnCount() - 1)
                 self.table.scrollTo(last)  # the newest audits first in view
-        self.loading = False
         self.loaded.emit()
 
     def _set_empty(self, message: str) -> None:
