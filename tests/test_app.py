@@ -1,57 +1,84 @@
-"""Starting the GUI: the window paints first, the database opens off the GUI thread."""
+"""Starting the GUI: the window paints first, the database opens off the GUI thread.
+
+Each start runs in a child process, as a user's would: `shopper.app.main` runs and
+quits the application's event loop, which must not leak into the other tests.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
+START = """
+import json, sys
+from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-
 from shopper.app import main
 from shopper.ui.main_window import MainWindow
 
+app = QApplication(sys.argv[:1])
+seen = {}
 
-def _window() -> MainWindow | None:
-    return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
+def first_look():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    seen["shown before the database"] = window.isVisible() and not window.attached
 
+    def wait():
+        if window.attached:
+            seen["attached"] = True
+            seen["lists filled"] = window.company_model.rowCount() == 1  # "All companies"
+            window.close()
+            QApplication.quit()
+        else:
+            QTimer.singleShot(20, wait)
 
-def test_window_first_then_database(qapp: QApplication, tmp_path: Path) -> None:
-    seen: dict[str, bool] = {}
+    wait()
 
-    def first_look() -> None:
-        window = _window()
-        assert window is not None
-        seen["shown before the database"] = window.isVisible() and not window.attached
-
-        def wait() -> None:
-            if window.attached:
-                seen["attached"] = True
-                seen["lists filled"] = window.company_model.rowCount() == 1  # "All companies"
-                window.close()
-                QApplication.quit()
-            else:
-                QTimer.singleShot(20, wait)
-
-        wait()
-
+if sys.argv[2] == "watch":
     QTimer.singleShot(0, first_look)
-    assert main(data_dir=tmp_path / "data") == 0
-    assert seen == {"shown before the database": True, "attached": True, "lists filled": True}
+code = main(data_dir=Path(sys.argv[1]))
+print(json.dumps({"code": code, "seen": seen}))
+"""
+
+
+def start(folder: Path, mode: str) -> tuple[dict[str, object], str]:
+    env = os.environ | {"QT_QPA_PLATFORM": "offscreen", "SHOPPER_HEADLESS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", START, str(folder), mode],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines, done.stderr
+    result: dict[str, object] = json.loads(lines[-1])
+    return result, done.stderr
+
+
+def test_window_first_then_database(tmp_path: Path) -> None:
+    result, _err = start(tmp_path / "data", "watch")
+    assert result["code"] == 0
+    assert result["seen"] == {
+        "shown before the database": True,
+        "attached": True,
+        "lists filled": True,
+    }
     assert (tmp_path / "data" / "shopper.db").exists()
 
 
-def test_a_database_that_cannot_open_exits_2(
-    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_database_that_cannot_open_exits_2(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     damaged = folder / "shopper.db"
     damaged.write_bytes(b"this is not a database at all" * 100)
     before = damaged.read_bytes()
-    assert main(data_dir=folder) == 2
-    assert "shopper: error:" in capsys.readouterr().err
+    result, err = start(folder, "plain")
+    assert result["code"] == 2
+    assert "shopper: error:" in err
     assert damaged.read_bytes() == before
-    window = _window()
-    if window is not None:
-        window.close()

@@ -53,10 +53,15 @@ def printable(text: str) -> str:
     out = []
     for char in text:
         code = ord(char)
+        category = unicodedata.category(char)
+        if category == "Zs" and code not in coverage.main:
+            # Not through the CJK face even where it has the space (U+3000): reportlab
+            # breaks lines at spaces and joins with " ", which that face lacks.
+            out.append(" ")
+            continue
         if code <= 0xFFFF and (code in coverage.main or code in coverage.cjk or char == "\n"):
             out.append(char)
             continue
-        category = unicodedata.category(char)
         if category == "Zs":
             out.append(" ")
         elif category not in ("Cf", "Mn", "Me") or code > 0xFFFF:

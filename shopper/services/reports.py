@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
@@ -168,15 +168,11 @@ def make_audit_report(
     detail = load_audit(engine=engine, audit_id=audit_id)
     facts = audit_facts(detail, data_dir=data_dir)
     report(1)
-    redactor = redactor_for(redact, redact_names)
-    pages = write_atomically(
-        out_path,
-        lambda out: build_audit_report(
-            out, facts, page_size=page_size, redactor=redactor, creator=f"Shopper {__version__}"
-        ),
+    result = _write_report(
+        out_path, build_audit_report, facts, page_size, redactor_for(redact, redact_names)
     )
     report(_STEPS)
-    return ReportResult(out_path, pages)
+    return result
 
 
 def redactor_for(redact: bool, names: Sequence[str]) -> Redactor:
@@ -278,15 +274,11 @@ def make_comparison_report(
         raise ShopperError("choose the audits to compare, or a company and a touchpoint")
     facts = comparison_facts(engine=engine, result=result)
     stage(0)(1, 1)
-    redactor = redactor_for(redact, redact_names)
-    pages = write_atomically(
-        out_path,
-        lambda out: build_comparison_report(
-            out, facts, page_size=page_size, redactor=redactor, creator=f"Shopper {__version__}"
-        ),
+    written = _write_report(
+        out_path, build_comparison_report, facts, page_size, redactor_for(redact, redact_names)
     )
     stage(1)(1, 1)
-    return ReportResult(out_path, pages)
+    return written
 
 
 # -- journey --------------------------------------------------------------------------------
@@ -385,14 +377,23 @@ def make_journey_report(
         engine=engine, company_id=company_id, since=since, until=until, progress=stage(1)
     )
     facts = journey_facts(journey, findings)
-    redactor = redactor_for(redact, redact_names)
+    result = _write_report(
+        out_path, build_journey_report, facts, page_size, redactor_for(redact, redact_names)
+    )
+    stage(2)(1, 1)
+    return result
+
+
+def _write_report(
+    out_path: Path, build: Callable[..., int], facts: Any, page_size: str, redactor: Redactor
+) -> ReportResult:
+    """Lay out one report with `build` and write it atomically where the user asked."""
     pages = write_atomically(
         out_path,
-        lambda out: build_journey_report(
+        lambda out: build(
             out, facts, page_size=page_size, redactor=redactor, creator=f"Shopper {__version__}"
         ),
     )
-    stage(2)(1, 1)
     return ReportResult(out_path, pages)
 
 

@@ -52,3 +52,9 @@ def test_clip_cuts_at_a_space_and_says_so() -> None:
 
 def test_one_line_joins_lines() -> None:
     assert one_line("a\n b\t\tc", 100) == "a b c"
+
+
+def test_an_ideographic_space_prints_as_a_plain_space() -> None:
+    # Found by hypothesis: U+3000 went to the CJK face, and reportlab then wrote the
+    # spaces it joins lines with in that face, which has no ASCII space: NULs in the text.
+    assert printable("0\u30000 東京\u3000駅") == "0 0 東京 駅"

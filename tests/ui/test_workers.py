@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -27,11 +28,15 @@ def test_an_older_load_finishing_late_is_dropped(qtbot: QtBot) -> None:
         release.wait(5)
         return "old"
 
-    loader.start("Loading…", slow, failure="Failed.")
-    loader.start("Loading…", lambda _progress: "new", failure="Failed.")
-    qtbot.waitUntil(lambda: not loader.loading, timeout=5000)
-    release.set()
-    qtbot.wait(200)  # time for the old result to come back, and be dropped
+    try:
+        loader.start("Loading…", slow, failure="Failed.")
+        loader.start("Loading…", lambda _progress: "new", failure="Failed.")
+        qtbot.waitUntil(lambda: not loader.loading, timeout=5000)
+    finally:
+        release.set()  # never leave a pool thread blocked for the tests after this one
+    # The old load ends too; its result arrives, and is dropped, before the parent goes.
+    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(50)
     assert shown == [("new", "")]
     assert threads == [True]
 
