@@ -21,6 +21,12 @@ EXIT_CANNOT_OPEN = 2
 
 
 def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
+    from shopper.ui.qt_libs import platform_problem
+
+    if (problem := platform_problem()) is not None:
+        print(f"shopper: error: {problem}", file=sys.stderr)  # noqa: T201
+        return EXIT_CANNOT_OPEN
+
     from PySide6.QtWidgets import QApplication
 
     from shopper.ui.crash import CrashHandler

@@ -6,7 +6,6 @@ import atexit
 import json
 import shutil
 import tempfile
-import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -354,18 +353,16 @@ def test_the_valid_corpus_bundle_imports(ctx: AppContext) -> None:
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_bundle_is_refused_fast_and_changes_nothing(ctx: AppContext, name: str) -> None:
+def test_hostile_bundle_is_refused_and_changes_nothing(ctx: AppContext, name: str) -> None:
+    # How fast a refusal is belongs to `make bench` (no test depends on the machine's speed).
     before = snapshot(ctx.data_dir)
-    started = time.perf_counter()
     with pytest.raises(BundleError) as info:
         import_into(ctx, CORPUS / name)
-    elapsed = time.perf_counter() - started
     message = str(info.value)
     assert EXPECTED[name] in message
     assert message.startswith(f"{name}: ")
     assert message.endswith("nothing was imported")
     assert "\n" not in message
-    assert elapsed < 1.0, f"{name} took {elapsed:.2f} s to refuse"
     assert snapshot(ctx.data_dir) == before  # the database file is byte-identical
     assert not list(ctx.data_dir.glob(".import-*"))
 
