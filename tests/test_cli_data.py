@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,49 @@ def test_restore_over_a_damaged_database_and_refusing_bad_backups(
     kept = next((data_dir / "backups").glob("set-aside-*.db"))
     assert kept.read_bytes() == damaged
     assert "ok (integrity_check)" in ok(capsys, "check")
+
+
+HOLD_OPEN = """
+import sys
+from pathlib import Path
+from shopper.services.context import AppContext
+from shopper.services.runner import AuditRunner
+ctx = AppContext.open(Path(sys.argv[1]))
+print("open", flush=True)
+sys.stdin.readline()
+AuditRunner(engine=ctx.engine, audit_id=sys.argv[2]).set_answer("c1", 7)
+print("saved", flush=True)
+"""
+
+
+def test_a_restore_refused_because_the_app_is_open_changes_nothing(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.db"
+    ok(capsys, "backup", "-o", str(good))
+    app = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(data_dir), filled],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert app.stdout is not None and app.stdout.readline().strip() == "open"
+        before = {k: v for k, v in snapshot(data_dir).items() if k != "shopper.log"}
+        line = user_error(capsys, "restore", str(good))
+        assert "already open in another Shopper" in line
+        after = {k: v for k, v in snapshot(data_dir).items() if k != "shopper.log"}
+        assert after == before
+        assert not list((data_dir / "backups").glob("set-aside-*"))
+        # The app goes on saving into the database it has open, which is still the one here.
+        assert app.stdin is not None
+        app.stdin.write("\n")
+        app.stdin.flush()
+        assert app.stdout.readline().strip() == "saved"
+    finally:
+        app.kill()
+        app.wait()
+    assert scalar(data_dir / "shopper.db", "SELECT value FROM answer WHERE item_id='c1'") == "7"
 
 
 def test_a_legacy_backup_is_upgraded_when_restored(

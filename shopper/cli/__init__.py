@@ -62,7 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from shopper.app import main as gui_main
 
             return gui_main(data_dir=args.data_dir, db_url=args.db)
-        code: int = args.handler(args)
+        try:
+            code: int = args.handler(args)
+        finally:
+            context = getattr(args, "context", None)
+            if context is not None:
+                context.close()
         return code
     except ShopperError as exc:
         _user_error(str(exc))

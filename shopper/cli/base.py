@@ -34,6 +34,7 @@ def open_context(args: argparse.Namespace) -> Any:
     from shopper.services.context import AppContext, setup_logging
 
     ctx = AppContext.open(args.data_dir, args.db)
+    args.context = ctx  # closed by `shopper.cli.main` however the command ends
     setup_logging(ctx.log_path)
     args.log_path = ctx.log_path
     return ctx

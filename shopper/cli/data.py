@@ -97,17 +97,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from shopper.services.backups import check_backup_file, restore_backup
+    from shopper.services.backups import check_backup_file, restore_backup, sole_use
     from shopper.services.context import AppContext
+    from shopper.store.lock import DatabaseInUseError
 
     folder, db_path = _local_database(args)
-    check_backup_file(args.file.expanduser())  # before touching the current database
-    try:
-        current: AppContext | None = AppContext.open(folder, args.db)
-    except StorageError:
-        current = None  # damaged or from a newer Shopper: it is set aside unchanged
-    result = restore_backup(data_dir=folder, db_path=db_path, source=args.file, ctx=current)
-    (current or AppContext.open(folder, args.db)).close()
+    with sole_use(db_path):  # refused, before anything is touched, while another has it open
+        check_backup_file(args.file.expanduser())
+        try:
+            current: AppContext | None = AppContext.open(folder, args.db)
+        except DatabaseInUseError:
+            raise
+        except StorageError:
+            current = None  # damaged or from a newer Shopper: it is set aside unchanged
+        result = restore_backup(data_dir=folder, db_path=db_path, source=args.file, ctx=current)
+        (current or AppContext.open(folder, args.db)).close()
     print(f"Restored {result.restored_from}")
     if result.previous is not None:
         print(f"The database it replaced is kept as {result.previous}")

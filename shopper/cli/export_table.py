@@ -41,13 +41,16 @@ def cmd_export_table(args: argparse.Namespace) -> int:
     if since and until and since >= until:
         raise ShopperError("--since: must not be after --until")
     ctx = open_context(args)
-    scope = Scope(
-        company_id=company_id(ctx, args),
-        touchpoint=args.touchpoint,
-        since=since,
-        until=until,
-        status=args.status,
-    )
-    result = export_answers(engine=ctx.engine, path=args.output, fmt=fmt, scope=scope)
+    try:
+        scope = Scope(
+            company_id=company_id(ctx, args),
+            touchpoint=args.touchpoint,
+            since=since,
+            until=until,
+            status=args.status,
+        )
+        result = export_answers(engine=ctx.engine, path=args.output, fmt=fmt, scope=scope)
+    finally:
+        ctx.close()
     print(f"Wrote {result.rows:,} answers of {result.audits:,} audits to {result.path}")
     return EXIT_OK

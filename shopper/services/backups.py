@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ from sqlalchemy import Engine
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.services.evidence import evidence_path, verify_stored
+from shopper.services.files import check_output
+from shopper.store import lock as process_lock
 from shopper.store.backup import backup_to, install_copy
 from shopper.store.engine import ensure_private_dir, sqlite_path
 from shopper.store.integrity import DamagedDatabaseError, check_file, problems, read_only
@@ -191,9 +194,7 @@ def backup_to_file(*, engine: Engine, target: Path) -> int:
     Raises:
         StorageError: the folder is missing or the copy failed.
     """
-    target = target.expanduser()
-    if target.is_dir():
-        raise StorageError(f"{target}: is a folder; give a file name")
+    target = check_output(target)
     if not target.parent.is_dir():
         raise StorageError(f"{target}: the folder {target.parent} does not exist")
     return backup_to(engine, target)
@@ -273,6 +274,19 @@ def check_backup_file(path: Path) -> None:
         )
 
 
+@contextmanager
+def sole_use(db_path: Path) -> Iterator[None]:
+    """Hold the database alone while it is replaced: refused, changing nothing, while another
+    Shopper process has it open (it would go on writing into the file set aside)."""
+    lock = process_lock.acquire(
+        db_path, exclusive=True, why="restoring would replace the database under it"
+    )
+    try:
+        yield
+    finally:
+        process_lock.release(lock, exclusive=True)
+
+
 def restore_backup(
     *, data_dir: Path, db_path: Path, source: Path, ctx: AppContext | None = None
 ) -> RestoreResult:
@@ -287,7 +301,15 @@ def restore_backup(
     Raises:
         ShopperError: the backup is unusable; nothing was changed.
         StorageError: the current database could not be kept; nothing was changed.
+        DatabaseInUseError: another Shopper process has the database open; nothing changed.
     """
+    with sole_use(db_path):
+        return _restore(data_dir=data_dir, db_path=db_path, source=source, ctx=ctx)
+
+
+def _restore(
+    *, data_dir: Path, db_path: Path, source: Path, ctx: AppContext | None
+) -> RestoreResult:
     from shopper.services.templates import sync_builtin_templates
 
     source = source.expanduser().resolve()

@@ -40,7 +40,7 @@ from shopper.services.evidence import (
     verify_stored,
     write_atomic,
 )
-from shopper.services.files import atomic_file
+from shopper.services.files import output_file
 from shopper.store import exchange
 from shopper.store.engine import ensure_private_dir, session_scope
 from shopper.store.tables import Audit, Company, TemplateVersion
@@ -107,7 +107,7 @@ def export_bundle(
     total = len(rows) + len(evidence)
     hashes: dict[str, dict[str, Any]] = {}
     stamp = created.timetuple()[:6]
-    with atomic_file(path.expanduser()) as handle, zipfile.ZipFile(handle, "w") as archive:
+    with output_file(path) as handle, zipfile.ZipFile(handle, "w") as archive:
 
         def add(name: str, data: bytes, *, deflate: bool = True) -> None:
             info = _member_info(name, stamp, deflate=deflate)

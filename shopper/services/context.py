@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from shopper.paths import default_data_dir
+from shopper.services import files
 from shopper.store import lock as process_lock
 from shopper.store.engine import (
     ensure_private_dir,
@@ -42,7 +43,9 @@ class AppContext:
     db_url: str
     engine: Engine = field(repr=False)
     lock: Path | None = field(default=None, repr=False)
-    """The data folder's process lock, held while the database is open (see store.lock)."""
+    """The database file's process lock, held while it is open (see store.lock)."""
+    lock_exclusive: bool = field(default=False, repr=False)
+    closed: bool = field(default=False, repr=False)
 
     @classmethod
     def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
@@ -57,16 +60,23 @@ class AppContext:
         ensure_private_dir(folder)
         url = db_url or os.environ.get("SHOPPER_DB_URL") or sqlite_url(folder / DB_FILENAME)
         ensure_private_dir(folder / "evidence")
+        db_file = sqlite_path(url)
         lock = None
-        if sqlite_path(url) is not None and wal_reset_bug_affected(parse_version(sqlite_version)):
-            lock = process_lock.acquire(folder)
+        exclusive = wal_reset_bug_affected(parse_version(sqlite_version))
+        if db_file is not None:
+            ensure_private_dir(db_file.parent)
+            why = WAL_BUG_REASON if exclusive else "another program holds it alone (a restore)"
+            lock = process_lock.acquire(db_file, exclusive=exclusive, why=why)
+        guarded = protected_paths(folder, db_file)
+        files.protect(guarded)
         try:
             engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
-            ctx = cls(folder, url, engine, lock)
+            ctx = cls(folder, url, engine, lock, exclusive)
             sync_builtin_templates(engine=engine)
         except BaseException:
+            files.unprotect(guarded)
             if lock is not None:
-                process_lock.release(lock)
+                process_lock.release(lock, exclusive=exclusive)
             raise
         return ctx
 
@@ -89,9 +99,27 @@ class AppContext:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.closed:
+            return
+        self.closed = True
+        files.unprotect(protected_paths(self.data_dir, self.db_path))
         if self.lock is not None:
-            process_lock.release(self.lock)
+            process_lock.release(self.lock, exclusive=self.lock_exclusive)
             self.lock = None
+
+
+WAL_BUG_REASON = (
+    "with this version of SQLite two programs writing the same database at once could damage it"
+)
+
+
+def protected_paths(folder: Path, db_file: Path | None) -> list[Path]:
+    """What no user output may replace: the data folder, and the database's own files."""
+    paths = [folder]
+    if db_file is not None:
+        paths += [Path(f"{db_file}{side}") for side in ("", "-wal", "-shm", "-journal")]
+        paths.append(process_lock.lock_path(db_file))
+    return paths
 
 
 def _backup_before_migration(backups_dir: Path) -> Callable[[Engine, str], object]:

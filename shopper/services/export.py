@@ -2,7 +2,7 @@
 
 Audits are read a page at a time (`services.analysis`) and each row is
 written as it is made, so memory stays flat however many audits there are;
-the file appears under its name only once complete (`files.atomic_file`).
+the file appears under its name only once complete (`files.output_file`).
 
 What each format does to text (docs/scoring.md, "Exporting answers"):
 
@@ -39,7 +39,7 @@ from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError
 from shopper.domain.template import touchpoint_label
 from shopper.services.analysis import Progress, ScoredAudit, scored_audits
-from shopper.services.files import atomic_file
+from shopper.services.files import output_file
 from shopper.store import analysis
 from shopper.store.analysis import Scope
 from shopper.store.engine import session_scope
@@ -126,7 +126,7 @@ def export_answers(
                 f"({XLSX_MAX_ROWS - 1:,} rows at most); export as CSV or narrow the filter"
             )
     audits = scored_audits(engine=engine, scope=scope, progress=progress)
-    with atomic_file(path) as handle:
+    with output_file(path) as handle:
         writer = _write_csv if fmt is Format.CSV else _write_xlsx
         rows, audit_count = writer(handle, audits)
     return ExportResult(path, rows, audit_count)

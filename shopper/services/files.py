@@ -1,20 +1,88 @@
-"""Writing files the user asked for: whole or not at all.
+"""Writing files the user asked for: whole or not at all, and never over our own data.
 
 A file is written to a temporary name in the same folder, flushed to disk
 and renamed over the target, so a crash or a full disk never leaves half a
-file under the name the user chose.
+file under the name the user chose. Only a regular file is ever replaced (a
+device, a pipe or a folder under that name is refused), and an output the user
+names (`output_file`) may not land in an open data folder or on an open
+database file: `AppContext` protects those while it has them open.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
 from shopper.domain.errors import StorageError
+
+_protected: Counter[Path] = Counter()
+"""Resolved folders and files no user output may replace, with how many opens protect each."""
+_protected_lock = threading.Lock()
+
+
+def protect(paths: Iterable[Path]) -> None:
+    """Keep user outputs off these folders (and everything in them) and files."""
+    with _protected_lock:
+        _protected.update(Path(os.path.realpath(p)) for p in paths)
+
+
+def unprotect(paths: Iterable[Path]) -> None:
+    """Undo one `protect` of the same paths."""
+    with _protected_lock:
+        _protected.subtract(Path(os.path.realpath(p)) for p in paths)
+        for path in [p for p, users in _protected.items() if users <= 0]:
+            del _protected[path]
+
+
+def check_output(path: Path) -> Path:
+    """Refuse an output path inside a protected folder, on a protected file, or not a file.
+
+    Returns:
+        The path with `~` expanded.
+
+    Raises:
+        StorageError: naming the path and why it cannot be written.
+    """
+    path = path.expanduser()
+    target = Path(os.path.realpath(path))
+    with _protected_lock:
+        guarded = list(_protected)
+    for place in guarded:
+        if target == place or place in target.parents:
+            if place.is_dir():
+                raise StorageError(
+                    f"{path}: is inside Shopper's data folder {place}; choose a file outside it"
+                )
+            raise StorageError(f"{path}: is Shopper's own database file; choose another file")
+    _check_replaceable(path)
+    return path
+
+
+def _check_replaceable(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode  # follows a symbolic link to what it names
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise StorageError(f"{path}: is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        raise StorageError(f"{path}: is not an ordinary file (a device or a pipe); give a file")
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[BinaryIO]:
+    """`atomic_file` for a file the user named: checked with `check_output` first."""
+    with atomic_file(check_output(path)) as handle:
+        yield handle
 
 
 @contextmanager
@@ -25,8 +93,7 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
         StorageError: the folder is missing or not writable, or the disk is full.
     """
     folder = path.parent
-    if path.is_dir():
-        raise StorageError(f"{path}: is a folder; give a file name")
+    _check_replaceable(path)
     if not folder.is_dir():
         raise StorageError(f"{path}: the folder {folder} does not exist")
     try:

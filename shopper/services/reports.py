@@ -48,7 +48,7 @@ from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
 from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
 from shopper.services.evidence import evidence_path
-from shopper.services.files import atomic_file
+from shopper.services.files import check_output, output_file
 from shopper.services.findings import FindingsReport, findings_by_theme
 from shopper.services.instruments import calendar_of
 from shopper.services.journey import Journey, company_journey
@@ -162,7 +162,7 @@ def make_audit_report(
         NotFoundError: no such audit.
         ReportError: unknown page size, or the file cannot be written.
     """
-    page_size_for(page_size)  # refuse a bad size before any work
+    _refuse_early(page_size, out_path)
     report = (lambda done: progress(done, _STEPS)) if progress else (lambda _done: None)
     report(0)
     detail = load_audit(engine=engine, audit_id=audit_id)
@@ -242,7 +242,7 @@ def make_comparison_report(
         NotFoundError: an audit or the company does not exist.
         ReportError: unknown page size, or the file cannot be written.
     """
-    page_size_for(page_size)  # refuse a bad size before any work
+    _refuse_early(page_size, out_path)
     stage = _staged(progress, 2)
     stage(0)(0, 1)
     if audit_ids and company_id:
@@ -363,7 +363,7 @@ def make_journey_report(
         ShopperError: the company has no completed audits in the period.
         ReportError: unknown page size, or the file cannot be written.
     """
-    page_size_for(page_size)
+    _refuse_early(page_size, out_path)
     stage = _staged(progress, 3)
     journey = company_journey(
         engine=engine, company_id=company_id, since=since, until=until, progress=stage(0)
@@ -384,6 +384,15 @@ def make_journey_report(
     return result
 
 
+def _refuse_early(page_size: str, out_path: Path) -> None:
+    """Refuse a bad page size or a place the PDF may not go before any work is done."""
+    page_size_for(page_size)
+    try:
+        check_output(out_path)
+    except StorageError as exc:
+        raise ReportError(str(exc)) from exc
+
+
 def _write_report(
     out_path: Path, build: Callable[..., int], facts: Any, page_size: str, redactor: Redactor
 ) -> ReportResult:
@@ -399,7 +408,7 @@ def _write_report(
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], int]) -> int:
     """Run `write` on a temporary file beside `path`, then put it in place (owner-only,
-    like every export; see `files.atomic_file`).
+    like every export; see `files.output_file`).
 
     Returns:
         What `write` returned.
@@ -408,7 +417,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], int]) -> int:
         ReportError: the folder is missing or not writable, or the disk is full.
     """
     try:
-        with atomic_file(path) as out:
+        with output_file(path) as out:
             return write(out)
     except StorageError as exc:
         raise ReportError(str(exc)) from exc

@@ -15,10 +15,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, inspect
+from sqlalchemy import URL, Engine, Table, bindparam, create_engine, event, inspect, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -52,7 +52,8 @@ def wal_reset_bug_affected(version: tuple[int, ...]) -> bool:
 
 
 def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+    """The URL of a SQLite file, quoted so `?`, `%` or `#` in a folder name stay in the path."""
+    return URL.create("sqlite", database=str(path)).render_as_string()
 
 
 def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) -> Engine:
@@ -93,8 +94,15 @@ def is_single_connection(engine: Engine) -> bool:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create a folder readable by the owner only (0700)."""
+    """Create a folder readable by the owner only (0700), and any missing parents alike."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
     try:
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create the folder {path}: {exc.strerror or exc}") from exc
@@ -143,10 +151,16 @@ def open_database(url: str, *, backup: Callable[[Engine, str], object] | None = 
 
 
 def sqlite_path(url: str) -> Path | None:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url != prefix and ":memory:" not in url:
-        return Path(url[len(prefix) :])
-    return None
+    """The file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    if not url.startswith("sqlite"):
+        return None
+    try:
+        database = make_url(url).database
+    except ArgumentError:
+        return None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: Sequence[str]) -> None:

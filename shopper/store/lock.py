@@ -1,10 +1,16 @@
-"""One process at a time on a SQLite database whose SQLite has the WAL-reset bug.
+"""Which processes may have a SQLite database open at once: a lock file beside the database.
 
-Inside a process the engine holds a single connection (`engine.create_db_engine`);
-across processes (the app open while `shopper import` runs, say) this lock file
-keeps a second process out, because two processes are two connections writing
-or checkpointing at once. Opens of the same folder within one process share
-the lock; the operating system drops it when the process ends, however it ends.
+The lock belongs to the database file (its resolved path, however a command reached it:
+`--data-dir`, `--db` or `SHOPPER_DB_URL`), in `shopper.db.lock` beside it.
+
+- On a SQLite with the WAL-reset bug, every open is exclusive: two processes are two
+  connections writing or checkpointing at once (the engine holds one connection within a
+  process, see `engine.create_db_engine`).
+- Otherwise opens share the lock, and only what replaces the file under everyone (a
+  restore) takes it exclusively, so it is refused while another process has it open.
+
+Opens within one process share one descriptor; the operating system drops the lock when
+the process ends, however it ends.
 """
 
 from __future__ import annotations
@@ -13,25 +19,41 @@ import os
 import sys
 import threading
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from shopper.domain.errors import StorageError
 
-LOCK_NAME = "shopper.lock"
+LOCK_SUFFIX = ".lock"
 
-_held: dict[Path, tuple[int, int]] = {}
-"""Lock file -> (open descriptor, how many opens in this process use it)."""
+
+@dataclass
+class _Held:
+    fd: int
+    shared: int = 0
+    exclusive: int = 0
+
+
+_held: dict[Path, _Held] = {}
 _guard = threading.Lock()
 
 
 class DatabaseInUseError(StorageError):
-    """Another Shopper process has this data folder's database open."""
+    """Another Shopper process has this database open."""
+
+
+def lock_path(db_path: Path) -> Path:
+    """The lock file of a database: beside its resolved path."""
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + LOCK_SUFFIX)
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
+    def _try_lock(fd: int, exclusive: bool) -> bool:
+        if not exclusive:
+            return True  # Windows has no shared byte locks; an open file cannot be replaced
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -45,9 +67,9 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _try_lock(fd: int) -> bool:
+    def _try_lock(fd: int, exclusive: bool) -> bool:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except OSError:
             return False
         return True
@@ -57,45 +79,80 @@ else:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def acquire(folder: Path) -> Path:
-    """Take (or share, within this process) the lock of a data folder.
+def acquire(db_path: Path, *, exclusive: bool, why: str = "") -> Path:
+    """Take (or share, within this process) the lock of a database file.
+
+    Args:
+        db_path: the SQLite file.
+        exclusive: no other process may have it open while this is held.
+        why: said to the user after "close it first" when another process holds it.
+
+    Returns:
+        The lock's key, for `release`.
 
     Raises:
-        DatabaseInUseError: another process holds it.
+        DatabaseInUseError: another process holds it in a way that excludes this one.
     """
-    path = (folder / LOCK_NAME).resolve()
+    path = lock_path(db_path)
     with _guard:
-        if path in _held:
-            fd, users = _held[path]
-            _held[path] = (fd, users + 1)
-            return path
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        if not _try_lock(fd):
-            holder = ""
-            with suppress(OSError, ValueError, AttributeError):  # no pread on Windows
-                holder = f" (process {int(os.pread(fd, 32, 0).decode().strip())})"
-            os.close(fd)
-            raise DatabaseInUseError(
-                f"the database in {folder} is already open in another Shopper{holder}; "
-                "close it first: with this version of SQLite two programs writing the same "
-                "database at once could damage it"
-            )
-        with suppress(OSError, AttributeError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-        _held[path] = (fd, 1)
-        return path
+        held = _held.get(path)
+        if held is None:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the lock file {path}: {exc.strerror or exc}"
+                ) from exc
+            if not _try_lock(fd, exclusive):
+                holder = _holder(fd)
+                os.close(fd)
+                raise _in_use(db_path, holder, why)
+            held = _held[path] = _Held(fd)
+            _note_pid(fd)
+        elif exclusive and not held.exclusive and not _try_lock(held.fd, True):
+            # This process shares it already, and so does another one.
+            _try_lock(held.fd, False)
+            raise _in_use(db_path, "", why)
+        if exclusive:
+            held.exclusive += 1
+        else:
+            held.shared += 1
+    return path
 
 
-def release(path: Path) -> None:
-    """Give back one use of a lock taken with `acquire`."""
+def release(path: Path, *, exclusive: bool) -> None:
+    """Give back one use of a lock taken with `acquire` (with the same `exclusive`)."""
     with _guard:
-        if path not in _held:
+        held = _held.get(path)
+        if held is None:
             return
-        fd, users = _held[path]
-        if users > 1:
-            _held[path] = (fd, users - 1)
+        if exclusive:
+            held.exclusive = max(0, held.exclusive - 1)
+        else:
+            held.shared = max(0, held.shared - 1)
+        if held.exclusive or held.shared:
+            if not held.exclusive:
+                _try_lock(held.fd, False)  # back to sharing
             return
         del _held[path]
-        _unlock(fd)
-        os.close(fd)
+        _unlock(held.fd)
+        os.close(held.fd)
+
+
+def _note_pid(fd: int) -> None:
+    with suppress(OSError, AttributeError):
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+
+
+def _holder(fd: int) -> str:
+    with suppress(OSError, ValueError, AttributeError):  # no pread on Windows
+        return f" (process {int(os.pread(fd, 32, 0).decode().strip())})"
+    return ""
+
+
+def _in_use(db_path: Path, holder: str, why: str) -> DatabaseInUseError:
+    reason = f": {why}" if why else ""
+    return DatabaseInUseError(
+        f"the database {db_path} is already open in another Shopper{holder}; close it first{reason}"
+    )
