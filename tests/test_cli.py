@@ -149,6 +149,7 @@ def test_templates_validate_good_files(capsys: pytest.CaptureFixture[str], tmp_p
         (GOOD_TEMPLATE.replace("format: 1", "format: 99"), "format"),
         (GOOD_TEMPLATE.replace("        prompt: Were you greeted?\n", ""), "prompt"),
         (GOOD_TEMPLATE + "  - id: [unclosed\n", "line"),
+        (GOOD_TEMPLATE.replace("version: 1", f"version: {10**30}"), "version"),
     ],
 )
 def test_templates_validate_bad_file(

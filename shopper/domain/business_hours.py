@@ -8,6 +8,7 @@ shorter or longer in real time exactly as the wall clock says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +17,42 @@ from zoneinfo import ZoneInfo
 from shopper.domain.errors import ShopperError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+MAX_HOLIDAYS = 3660
+"""Ten years of closed days is plenty for one company."""
+
+
+def hours_problem(hours: object) -> str | None:
+    """What is wrong with opening hours as stored ({"mon": ["09:00", "17:00"], ...}), or None."""
+    if not isinstance(hours, Mapping):
+        return "expected weekday -> [opening, closing]"
+    for day, span in hours.items():
+        if day not in WEEKDAYS:
+            return f"unknown day {str(day)[:20]!r} (use {', '.join(WEEKDAYS)})"
+        if (
+            not isinstance(span, (list, tuple))
+            or len(span) != 2
+            or not all(isinstance(t, str) and _HHMM.match(t) for t in span)
+            or span[0] >= span[1]
+        ):
+            return f"{day} needs an opening and a later closing time as HH:MM"
+    return None
+
+
+def holidays_problem(holidays: object) -> str | None:
+    """What is wrong with a list of closed dates (ISO, YYYY-MM-DD), or None."""
+    if not isinstance(holidays, (list, tuple)):
+        return "expected a list of dates (YYYY-MM-DD)"
+    if len(holidays) > MAX_HOLIDAYS:
+        return f"at most {MAX_HOLIDAYS:,} dates"
+    for text in holidays:
+        try:
+            if not isinstance(text, str) or len(text) != 10:
+                raise ValueError(text)
+            date.fromisoformat(text)
+        except ValueError:
+            return f"{str(text)[:20]!r} is not a date (YYYY-MM-DD)"
+    return None
 
 
 def _parse_time(text: str) -> time:

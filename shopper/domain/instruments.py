@@ -83,6 +83,50 @@ CHANNELS: dict[str, str] = {
 }
 
 
+MAX_STEP_DATA = 100_000
+"""Characters of a step's details, as JSON."""
+_STEP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_STEP_FIELDS = 40
+
+
+def step_data_problem(data: object) -> str | None:
+    """What is wrong with a step's details, or None.
+
+    Details are a flat object: short lowercase keys, each value text, a yes/no, a whole
+    number or a list of texts; "channels" and "channel" name known contact channels,
+    "contact_visible" is a yes/no.
+    """
+    if not isinstance(data, Mapping):
+        return "expected an object of step details"
+    if len(data) > _STEP_FIELDS:
+        return f"at most {_STEP_FIELDS} details"
+    for key, value in data.items():
+        if not isinstance(key, str) or not _STEP_KEY.match(key):
+            return f"{str(key)[:40]!r} is not a valid detail name"
+        problem = _step_value_problem(key, value)
+        if problem is not None:
+            return f"{key}: {problem}"
+    return None
+
+
+def _step_value_problem(key: str, value: object) -> str | None:
+    if key == "contact_visible":
+        return None if isinstance(value, bool) else "expected true or false"
+    if key == "channel":
+        return None if value in CHANNELS else f"unknown channel {str(value)[:40]!r}"
+    if key == "channels":
+        if not isinstance(value, list) or not all(v in CHANNELS for v in value):
+            return f"expected a list of channels ({', '.join(CHANNELS)})"
+        return None
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return None if abs(value) <= 10**9 else "number out of range"
+    if isinstance(value, list) and len(value) <= 100 and all(isinstance(v, str) for v in value):
+        return None
+    return "expected text, true or false, a whole number or a list of texts"
+
+
 @dataclass(frozen=True)
 class Step:
     id: str

@@ -41,6 +41,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _THEME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _MAX_TEXT = 4000
 
+MAX_VERSION = 1_000_000
+"""Versions are counted, not dates: a million leaves room and fits every database's integer."""
 _TEMPLATE_KEYS = {"format", "id", "version", "title", "touchpoint", "description", "bands"}
 _SECTION_KEYS = {"id", "title", "description", "items"}
 _ITEM_KEYS = {
@@ -304,8 +306,9 @@ class _Validator:
         if template_id is None:
             self.fail("id", f"expected a UUID such as {uuid.UUID(int=0)}, got {raw_id!r}")
         version = self.integer(doc.get("version"), "version")
-        if version < 1:
-            self.fail("version", f"must be 1 or more, got {version}")
+        if not 1 <= version <= MAX_VERSION:
+            shown = f"{version}" if abs(version) < 10**12 else "a number that large"
+            self.fail("version", f"must be a whole number from 1 to {MAX_VERSION:,}, got {shown}")
         title = self.text(doc, "title", "", required=True, limit=200)
         touchpoint = doc.get("touchpoint")
         if not isinstance(touchpoint, str) or touchpoint not in TOUCHPOINTS:

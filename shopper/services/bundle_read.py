@@ -12,18 +12,19 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from shopper.domain.answers import normalize_answer
-from shopper.domain.clock import is_valid_zone
+from shopper.domain.business_hours import holidays_problem, hours_problem
+from shopper.domain.clock import is_valid_zone, now_utc
 from shopper.domain.errors import AnswerError, TemplateError
-from shopper.domain.instruments import Instrument
+from shopper.domain.instruments import MAX_STEP_DATA, Instrument, step_data_problem
 from shopper.domain.scoring import score_audit
 from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template
-from shopper.domain.template_loader import load_template_bytes
+from shopper.domain.template_loader import MAX_VERSION, load_template_bytes
 from shopper.services.bundle_zip import BundleArchive, BundleError
 from shopper.services.evidence import EXTENSIONS, MAX_EVIDENCE_BYTES
 from shopper.services.runner import MAX_NOTE, STEP_KINDS
@@ -33,6 +34,8 @@ from shopper.store.tables import AnswerSource, MomentKind
 Progress = Callable[[int, int], None]
 _PART = re.compile(r"^audits/\d{4,6}\.json$")
 _EVIDENCE = re.compile(r"^evidence/([0-9a-f]{64})$")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+PLAUSIBLE_AHEAD = timedelta(days=1)
 
 
 @dataclass
@@ -57,12 +60,17 @@ class BundleContent:
 class _Fields:
     """Typed access to one JSON object, with errors naming the member and the field."""
 
-    def __init__(self, archive: BundleArchive, data: Any, where: str) -> None:
+    def __init__(self, archive: BundleArchive, data: Any, where: str, latest: datetime) -> None:
         self.archive = archive
         self.where = where
+        self.latest = latest
+        """The latest time a bundle may carry: a day after the import (clocks differ)."""
         if not isinstance(data, dict):
             raise archive.fail(f"{where}: expected an object")
         self.data: dict[str, Any] = data
+
+    def child(self, data: Any, where: str) -> _Fields:
+        return _Fields(self.archive, data, where, self.latest)
 
     def fail(self, key: str, message: str) -> BundleError:
         return self.archive.fail(f"{self.where}.{key}: {message}")
@@ -95,11 +103,19 @@ class _Fields:
             return None
         try:
             moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
+            if moment is not None and moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError):  # 0001-01-01T00:00+14:00 is before year 1 in UTC
             moment = None
         if moment is None or moment.tzinfo is None:
             raise self.fail(key, "expected a date-time with its UTC offset")
-        return moment.astimezone(UTC)
+        if not EARLIEST <= moment <= self.latest:
+            raise self.fail(
+                key,
+                f"{str(value)[:40]} is not a plausible time (before 2000, or later than a day "
+                "from now)",
+            )
+        return moment
 
     def zone(self, key: str, *, optional: bool = False) -> Any:
         value = self.text(key, 64, optional=optional)
@@ -118,16 +134,24 @@ class _Fields:
         value = self.data.get(key, [])
         if not isinstance(value, list):
             raise self.fail(key, "expected a list")
-        return [_Fields(self.archive, v, f"{self.where}.{key}[{i}]") for i, v in enumerate(value)]
+        return [self.child(v, f"{self.where}.{key}[{i}]") for i, v in enumerate(value)]
 
 
-def read_bundle(archive: BundleArchive, progress: Progress | None = None) -> BundleContent:
+def read_bundle(
+    archive: BundleArchive, progress: Progress | None = None, *, now: datetime | None = None
+) -> BundleContent:
     """Parse and check every JSON member; evidence is only checked to be present.
+
+    Args:
+        archive: the opened bundle.
+        progress: called with (done, total).
+        now: the time of the import; no time in the bundle may be more than a day later.
 
     Raises:
         BundleError: the first fault, naming the member and field.
     """
     report = progress or (lambda _done, _total: None)
+    latest = (now or now_utc()) + PLAUSIBLE_AHEAD
     names = archive.names()
     parts = sorted(n for n in names if _PART.match(n))
     content = BundleContent(
@@ -137,11 +161,11 @@ def read_bundle(archive: BundleArchive, progress: Progress | None = None) -> Bun
     for required in ("companies.json", "templates.json"):
         if required not in names:
             raise archive.fail(f"not a Shopper bundle (no {required})")
-    companies = _Fields(archive, archive.json("companies.json"), "companies.json")
+    companies = _Fields(archive, archive.json("companies.json"), "companies.json", latest)
     for company in companies.objects("companies"):
         record = _company(company)
         content.companies[record["id"]] = record
-    templates = _Fields(archive, archive.json("templates.json"), "templates.json")
+    templates = _Fields(archive, archive.json("templates.json"), "templates.json", latest)
     parsed: dict[tuple[str, int], Template] = {}
     for entry in templates.objects("templates"):
         record, template = _template(entry)
@@ -150,7 +174,7 @@ def read_bundle(archive: BundleArchive, progress: Progress | None = None) -> Bun
         parsed[key] = template
     seen_ids: set[str] = set()
     for index, part in enumerate(parts, start=1):
-        data = _Fields(archive, archive.json(part), part)
+        data = _Fields(archive, archive.json(part), part, latest)
         for entry in data.objects("audits"):
             content.audits.append(_audit(entry, content, parsed, seen_ids))
         report(index, len(parts) + 1)
@@ -168,15 +192,10 @@ def read_bundle(archive: BundleArchive, progress: Progress | None = None) -> Bun
 def _company(f: _Fields) -> dict[str, Any]:
     hours = f.data.get("business_hours", {})
     holidays = f.data.get("holidays", [])
-    if not isinstance(hours, dict) or not all(
-        isinstance(v, list) and len(v) == 2 and all(isinstance(t, str) and len(t) <= 5 for t in v)
-        for v in hours.values()
-    ):
-        raise f.fail("business_hours", "expected weekday -> [opening, closing]")
-    if not isinstance(holidays, list) or not all(
-        isinstance(d, str) and len(d) <= 10 for d in holidays
-    ):
-        raise f.fail("holidays", "expected a list of dates")
+    if (problem := hours_problem(hours)) is not None:
+        raise f.fail("business_hours", problem)
+    if (problem := holidays_problem(holidays)) is not None:
+        raise f.fail("holidays", problem)
     name = f.text("name", 200)
     if not name.strip():
         raise f.fail("name", "must not be empty")
@@ -196,7 +215,7 @@ def _company(f: _Fields) -> dict[str, Any]:
 def _template(f: _Fields) -> tuple[dict[str, Any], Template]:
     source = f.text("source", 1024 * 1024)
     declared_id = f.ident("id")
-    version = f.integer("version", 1, 1_000_000)
+    version = f.integer("version", 1, MAX_VERSION)
     try:
         loaded = load_template_bytes(source.encode("utf-8"), name=f"{f.where}.source")
     except TemplateError as exc:
@@ -213,7 +232,7 @@ def _template(f: _Fields) -> tuple[dict[str, Any], Template]:
         "touchpoint": template.touchpoint,
         "source": loaded.source,
         "sha256": loaded.sha256,
-        "builtin": bool(f.data.get("builtin", False)),
+        "builtin": False,  # built-in checklists come only from the app's own files
     }
     return record, template
 
@@ -230,8 +249,8 @@ def _audit(
     company_id = f.ident("company_id")
     if company_id not in content.companies:
         raise f.fail("company_id", "the company is not in the bundle")
-    ref = _Fields(f.archive, f.data.get("template"), f"{f.where}.template")
-    key = (ref.ident("id"), ref.integer("version", 1, 1_000_000))
+    ref = f.child(f.data.get("template"), f"{f.where}.template")
+    key = (ref.ident("id"), ref.integer("version", 1, MAX_VERSION))
     template = templates.get(key)
     if template is None:
         raise f.fail("template", "the template version is not in the bundle")
@@ -281,8 +300,10 @@ def _audit(
     for s in f.objects("steps"):
         instrument = s.choice("instrument", [i.value for i in Instrument])
         data = s.data.get("data", {})
-        if not isinstance(data, dict) or len(json.dumps(data, ensure_ascii=False)) > MAX_NOTE:
-            raise s.fail("data", "expected an object of step details (at most 100,000 characters)")
+        if (problem := step_data_problem(data)) is not None:
+            raise s.fail("data", problem)
+        if len(json.dumps(data, ensure_ascii=False)) > MAX_STEP_DATA:
+            raise s.fail("data", f"longer than {MAX_STEP_DATA:,} characters")
         steps.append(
             {
                 "id": _unique(s, seen_ids),

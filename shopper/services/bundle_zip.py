@@ -16,6 +16,7 @@ import re
 import stat
 import struct
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -96,9 +97,9 @@ class BundleArchive:
                 f"has {len(infos):,} members; a bundle may have at most {MAX_MEMBERS:,}"
             )
         if len(self._infos) != len(infos):
-            names = [i.filename for i in infos]
-            twice = next(n for n in names if names.count(n) > 1)
-            raise self.fail(f"the member {twice!r} appears twice")
+            counts = Counter(i.filename for i in infos)
+            twice = next(n for n, count in counts.items() if count > 1)
+            raise self.fail(f"the member {self.label(twice)!r} appears twice")
         total = packed = 0
         for info in infos:
             _check_name(self, info.filename)
@@ -134,7 +135,13 @@ class BundleArchive:
         end_of_data = self._zip.start_dir
         previous_end = 0
         previous = ""
-        for info in sorted(infos, key=lambda i: i.header_offset):
+        ordered = sorted(infos, key=lambda i: i.header_offset)
+        if ordered and ordered[0].header_offset != 0:
+            # zipfile finds the members past anything prepended (a script, say); we do not.
+            raise self.fail(
+                f"has {ordered[0].header_offset:,} bytes of something else before its first member"
+            )
+        for info in ordered:
             if info.header_offset < previous_end:
                 raise self.fail(
                     f"the members {previous!r} and {self.label(info.filename)!r} overlap "

@@ -28,7 +28,8 @@ from sqlmodel import Session, SQLModel, col
 
 from shopper import __version__
 from shopper.domain.clock import now_utc
-from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.errors import ShopperError, StorageError, TemplateError
+from shopper.domain.status import AuditStatus
 from shopper.services.backups import make_backup
 from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
 from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
@@ -40,7 +41,8 @@ from shopper.services.evidence import (
     verify_stored,
     write_atomic,
 )
-from shopper.services.files import output_file
+from shopper.services.files import STAGING_PREFIX, output_file
+from shopper.services.templates import refuse_builtin_lookalike
 from shopper.store import exchange
 from shopper.store.engine import ensure_private_dir, session_scope
 from shopper.store.tables import Audit, Company, TemplateVersion
@@ -261,6 +263,8 @@ class ImportSummary:
     unchanged: list[AuditLine] = field(default_factory=list)
     kept: list[AuditLine] = field(default_factory=list)
     """Audits that differ but whose copy here is newer: kept as they are."""
+    completed_changed: list[AuditLine] = field(default_factory=list)
+    """Audits completed here that the bundle changed (each reopened on the sender's side)."""
     companies_added: int = 0
     companies_updated: int = 0
     templates_added: int = 0
@@ -293,6 +297,8 @@ class ImportSummary:
             )
         for audit in self.updated:
             out.append(f"Updated (the bundle's edit is newer): {_describe(audit)}")
+        for audit in self.completed_changed:
+            out.append(f"A completed audit changed (reopened by its sender): {_describe(audit)}")
         for audit in self.kept:
             out.append(f"Kept (the edit here is newer): {_describe(audit)}")
         if self.backup is not None:
@@ -336,7 +342,7 @@ def import_bundle(
         needed = _evidence_needed(content, summary)
         ensure_private_dir(data_dir / "evidence")
         try:
-            staging = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
+            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=data_dir))
         except OSError as exc:
             raise StorageError(f"cannot write in {data_dir}: {exc.strerror or exc}") from exc
         try:
@@ -347,14 +353,20 @@ def import_bundle(
                     f"could not unpack the evidence files: {exc.strerror or exc}"
                 ) from exc
             summary.backup = backup() if backup is not None else None
-            summary.evidence_added = _store_staged(data_dir, staged)
-            final = ImportSummary(path.name, backup=summary.backup)
-            final.evidence_added = summary.evidence_added
+            created: list[Path] = []
             try:
-                with session_scope(engine) as session:
-                    _merge(session, archive, content, final, dry_run=False)
-            except SQLAlchemyError as exc:
-                raise StorageError(f"could not save the import: {_reason(exc)}") from exc
+                summary.evidence_added = _store_staged(data_dir, staged, created)
+                final = ImportSummary(path.name, backup=summary.backup)
+                final.evidence_added = summary.evidence_added
+                try:
+                    with session_scope(engine) as session:
+                        _merge(session, archive, content, final, dry_run=False)
+                except SQLAlchemyError as exc:
+                    raise StorageError(f"could not save the import: {_reason(exc)}") from exc
+            except BaseException:
+                for stored in created:  # nothing refers to them: the merge never happened
+                    stored.unlink(missing_ok=True)
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     report(100, 100)
@@ -398,15 +410,19 @@ def _stage_evidence(
     return staged
 
 
-def _store_staged(data_dir: Path, staged: list[tuple[Path, str, str]]) -> int:
+def _store_staged(data_dir: Path, staged: list[tuple[Path, str, str]], created: list[Path]) -> int:
+    """Put the staged files in the evidence folder; `created` gets each file that is new."""
     added = 0
     try:
         for source, sha256, extension in staged:
             target = evidence_path(data_dir, sha256, extension)
-            if target.exists() and verify_stored(data_dir, sha256, extension):
+            existed = target.exists()
+            if existed and verify_stored(data_dir, sha256, extension):
                 continue
             ensure_private_dir(target.parent)
             write_atomic(target, source.read_bytes())
+            if not existed:
+                created.append(target)
             added += 1
     except OSError as exc:
         raise StorageError(f"could not store evidence files: {exc.strerror or exc}") from exc
@@ -424,6 +440,16 @@ def _merge(
     """Compare the bundle with the database, and (unless `dry_run`) write the differences."""
     company_table = SQLModel.metadata.tables["company"]
     for key, record in content.templates.items():
+        try:
+            refuse_builtin_lookalike(
+                session=session,
+                template_id=key[0],
+                sha256=record["sha256"],
+                title=record["title"],
+                name="templates.json",
+            )
+        except TemplateError as exc:
+            raise archive.fail(str(exc)) from exc
         stored = session.get(TemplateVersion, key)
         if stored is None:
             summary.templates_added += 1
@@ -452,22 +478,25 @@ def _merge(
                 )
     names = {cid: r["name"] for cid, r in content.companies.items()}
     ids = [a.rows.audit["id"] for a in content.audits]
-    stored_times = _updated_times(session, ids)
+    states = exchange.audit_states(session=session, audit_ids=ids)
     writing: list[tuple[BundleAudit, bool]] = []
     for audit in content.audits:
         row = audit.rows.audit
         line = AuditLine(row["id"], names[audit.company_id], row["touchpoint"], row["started_at"])
-        here = stored_times.get(row["id"])
+        here = states.get(row["id"])
         if here is None:
             summary.added.append(line)
             writing.append((audit, False))
-        elif audit.updated_at > here:
+        elif audit.updated_at > here.updated_at:
             summary.updated.append(line)
             writing.append((audit, True))
-        elif audit.updated_at == here:
+            if here.status == AuditStatus.COMPLETED:
+                summary.completed_changed.append(line)
+        elif audit.updated_at == here.updated_at:
             summary.unchanged.append(line)
         else:
             summary.kept.append(line)
+    _check_history(session, archive, [a for a, replace in writing if replace], states)
     _check_clashes(session, archive, [a for a, _ in writing])
     if dry_run:
         return
@@ -480,13 +509,38 @@ def _merge(
             exchange.insert_audit(session=session, rows=audit.rows, replace=True)
 
 
-def _updated_times(session: Session, ids: list[str]) -> dict[str, datetime]:
-    found: dict[str, datetime] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        stmt = select(col(Audit.id), col(Audit.updated_at)).where(col(Audit.id).in_(chunk))
-        found.update({audit_id: at for audit_id, at in session.execute(stmt)})
-    return found
+def _check_history(
+    session: Session,
+    archive: BundleArchive,
+    replacing: list[BundleAudit],
+    stored: dict[str, exchange.StoredState],
+) -> None:
+    """A newer copy may add to an audit's history, never rewrite it.
+
+    It keeps every event recorded here, and a completed audit changes only with the
+    reopening that made it editable again (an event after its completion here).
+    """
+    recorded = exchange.event_ids(
+        session=session, audit_ids=[a.rows.audit["id"] for a in replacing]
+    )
+    for audit in replacing:
+        audit_id = audit.rows.audit["id"]
+        events = audit.rows.children.get("audit_event", [])
+        dropped = recorded.get(audit_id, set()) - {e["id"] for e in events}
+        if dropped:
+            raise archive.fail(
+                f"audit {audit_id[:8]}: the bundle's copy leaves out {len(dropped)} of the "
+                "events recorded here; an audit's history is only ever added to"
+            )
+        here = stored[audit_id]
+        if here.status != AuditStatus.COMPLETED or here.completed_at is None:
+            continue
+        completed_at = here.completed_at
+        if not any(e["kind"] == "reopened" and e["at"] >= completed_at for e in events):
+            raise archive.fail(
+                f"audit {audit_id[:8]} is completed here, and the bundle changes it without "
+                "reopening it (no reopening after its completion); it was not imported"
+            )
 
 
 def _check_clashes(session: Session, archive: BundleArchive, audits: list[BundleAudit]) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import Engine
 
+from shopper.domain.business_hours import holidays_problem, hours_problem
 from shopper.domain.clock import is_valid_zone, now_utc
 from shopper.domain.errors import ShopperError
 from shopper.store import repo
@@ -16,7 +15,6 @@ from shopper.store.engine import session_scope
 from shopper.store.tables import DEFAULT_HOURS, Company
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
 @dataclass
@@ -40,18 +38,10 @@ class CompanyInput:
             raise ShopperError("sector: too long (limit 200 characters)")
         if not is_valid_zone(self.timezone):
             raise ShopperError(f"time zone: unknown zone {self.timezone!r}")
-        for day, span in self.business_hours.items():
-            if day not in WEEKDAYS:
-                raise ShopperError(f"business hours: unknown day {day!r}")
-            if len(span) != 2 or not all(_HHMM.match(t) for t in span) or span[0] >= span[1]:
-                raise ShopperError(
-                    f"business hours: {day} needs an opening and a later closing time as HH:MM"
-                )
-        for text in self.holidays:
-            try:
-                date.fromisoformat(text)
-            except ValueError as exc:
-                raise ShopperError(f"holidays: {text!r} is not a date (YYYY-MM-DD)") from exc
+        if (problem := hours_problem(self.business_hours)) is not None:
+            raise ShopperError(f"business hours: {problem}")
+        if (problem := holidays_problem(self.holidays)) is not None:
+            raise ShopperError(f"holidays: {problem}")
 
 
 def create_company(*, engine: Engine, data: CompanyInput) -> Company:

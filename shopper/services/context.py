@@ -73,6 +73,7 @@ class AppContext:
             engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
             ctx = cls(folder, url, engine, lock, exclusive)
             sync_builtin_templates(engine=engine)
+            files.remove_stale_staging(folder)
         except BaseException:
             files.unprotect(guarded)
             if lock is not None:

@@ -11,7 +11,9 @@ database file: `AppContext` protects those while it has them open.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -21,6 +23,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shopper.domain.errors import StorageError
+
+STAGING_PREFIX = ".import-"
+"""Folders an import unpacks into, named `.import-PID-…` after the process that made them."""
 
 _protected: Counter[Path] = Counter()
 """Resolved folders and files no user output may replace, with how many opens protect each."""
@@ -126,3 +131,35 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def remove_stale_staging(data_dir: Path) -> list[Path]:
+    """Remove the staging folders that imports killed midway left behind; returns them.
+
+    A folder whose process still runs (another Shopper importing now) is left alone.
+    """
+    removed = []
+    try:
+        entries = list(data_dir.glob(f"{STAGING_PREFIX}*"))
+    except OSError:
+        return []
+    for folder in entries:
+        pid_text = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        pid = int(pid_text) if pid_text.isdigit() else None
+        if pid is not None and (pid == os.getpid() or _running(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if sys.platform == "win32":  # signal 0 is CTRL_C_EVENT there: never probe that way
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, but is not ours to signal
+    return True

@@ -22,7 +22,15 @@ from sqlmodel import Session, col
 from shopper.domain.answers import normalize_answer
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
-from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, Step, WebStep
+from shopper.domain.instruments import (
+    MAX_STEP_DATA,
+    EmailStep,
+    Instrument,
+    PhoneStep,
+    Step,
+    WebStep,
+    step_data_problem,
+)
 from shopper.domain.scoring import AuditScore, score_audit
 from shopper.domain.status import AuditStatus
 from shopper.domain.template import Item, Template
@@ -575,9 +583,11 @@ def _check_note(note: str) -> None:
 
 
 def _check_step_data(data: dict[str, Any]) -> None:
+    if (problem := step_data_problem(data)) is not None:
+        raise AnswerError(f"step details: {problem}")
     size = len(json.dumps(data, ensure_ascii=False))
-    if size > MAX_NOTE:
-        raise AnswerError(f"step details are {size:,} characters; the limit is {MAX_NOTE:,}")
+    if size > MAX_STEP_DATA:
+        raise AnswerError(f"step details are {size:,} characters; the limit is {MAX_STEP_DATA:,}")
 
 
 def _summary(score: AuditScore) -> dict[str, Any]:

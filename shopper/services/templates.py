@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -41,6 +42,44 @@ def builtin_template_files() -> list[Path]:
     return sorted(TEMPLATES_DIR.glob("*.yaml"))
 
 
+@functools.cache
+def _shipped_hashes() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for path in builtin_template_files():
+        loaded = load_template_file(path)
+        found.setdefault(loaded.template.id, set()).add(loaded.sha256)
+    return {template_id: frozenset(hashes) for template_id, hashes in found.items()}
+
+
+def builtin_versions(*, session: Session) -> dict[str, set[str]]:
+    """Built-in template id -> the SHA-256 of every version Shopper ever shipped of it.
+
+    A template with one of these ids is a built-in checklist: it may only ever be one of
+    these exact texts, whoever brings it (a bundle, `templates import`).
+    """
+    found = {key: set(hashes) for key, hashes in _shipped_hashes().items()}
+    for template_id, hashes in repo.builtin_template_hashes(session=session).items():
+        found.setdefault(template_id, set()).update(hashes)
+    return found
+
+
+def refuse_builtin_lookalike(
+    *, session: Session, template_id: str, sha256: str, title: str, name: str
+) -> None:
+    """Refuse a template that carries a built-in checklist's id but not one of its texts.
+
+    Raises:
+        TemplateError: naming the file or bundle and the template.
+    """
+    allowed = builtin_versions(session=session).get(template_id)
+    if allowed is not None and sha256 not in allowed:
+        raise TemplateError(
+            f"{name}: template {template_id[:8]} ({title}) has the id of a built-in checklist "
+            "but other content; built-in checklists come only with Shopper (copy it under a "
+            "new id to change it)"
+        )
+
+
 def sync_builtin_templates(*, engine: Engine) -> int:
     """Store every built-in template version not yet in the database; returns how many."""
     added = 0
@@ -71,6 +110,10 @@ def import_template_file(*, engine: Engine, path: Path) -> Template:
 
 def _store(session: Session, loaded: LoadedTemplate, *, builtin: bool, name: str) -> bool:
     tpl = loaded.template
+    if not builtin:
+        refuse_builtin_lookalike(
+            session=session, template_id=tpl.id, sha256=loaded.sha256, title=tpl.title, name=name
+        )
     existing = repo.get_template_version(session=session, template_id=tpl.id, version=tpl.version)
     if existing is not None:
         if existing.sha256 == loaded.sha256:

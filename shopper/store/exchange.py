@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, update
@@ -63,6 +64,41 @@ def read_audits(*, session: Session, audit_ids: Sequence[str]) -> list[AuditRows
 def _where(model: Any, audit_ids: list[str]) -> Any:
     column = model.id if model is Audit else model.audit_id
     return select(model).where(col(column).in_(audit_ids))
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What an import must know of an audit already stored here."""
+
+    updated_at: datetime
+    status: str
+    completed_at: datetime | None
+
+
+def audit_states(*, session: Session, audit_ids: Sequence[str]) -> dict[str, StoredState]:
+    """The stored audits among `audit_ids`, with when they changed, status and completion."""
+    table = SQLModel.metadata.tables["audit"]
+    found: dict[str, StoredState] = {}
+    for start in range(0, len(audit_ids), _CHUNK):
+        chunk = list(audit_ids[start : start + _CHUNK])
+        stmt = sa_select(
+            table.c.id, table.c.updated_at, table.c.status, table.c.completed_at
+        ).where(table.c.id.in_(chunk))
+        for audit_id, updated, status, completed in session.execute(stmt):
+            found[audit_id] = StoredState(updated, status, completed)
+    return found
+
+
+def event_ids(*, session: Session, audit_ids: Sequence[str]) -> dict[str, set[str]]:
+    """The ids of the audit events recorded for each audit."""
+    table = SQLModel.metadata.tables["audit_event"]
+    found: dict[str, set[str]] = {}
+    for start in range(0, len(audit_ids), _CHUNK):
+        chunk = list(audit_ids[start : start + _CHUNK])
+        stmt = sa_select(table.c.audit_id, table.c.id).where(table.c.audit_id.in_(chunk))
+        for audit_id, event_id in session.execute(stmt):
+            found.setdefault(audit_id, set()).add(event_id)
+    return found
 
 
 def owners_of(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:

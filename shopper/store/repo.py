@@ -58,6 +58,17 @@ def template_hashes(*, session: Session) -> set[str]:
     return set(session.exec(select(TemplateVersion.sha256)))
 
 
+def builtin_template_hashes(*, session: Session) -> dict[str, set[str]]:
+    """Template id -> the SHA-256 of each built-in version stored (shipped by any release)."""
+    stmt = select(TemplateVersion.template_id, TemplateVersion.sha256).where(
+        col(TemplateVersion.builtin).is_(True)
+    )
+    found: dict[str, set[str]] = {}
+    for template_id, sha256 in session.exec(stmt):
+        found.setdefault(template_id, set()).add(sha256)
+    return found
+
+
 # -- companies ----------------------------------------------------------------
 
 

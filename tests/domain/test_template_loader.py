@@ -554,7 +554,12 @@ def test_bad_uuid(value: str, shown: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("version: 1", "version: 0", "version: must be 1 or more, got 0"),
+        ("version: 1", "version: 0", "version: must be a whole number from 1 to 1,000,000, got 0"),
+        (
+            "version: 1",
+            f"version: {10**30}",
+            "version: must be a whole number from 1 to 1,000,000, got a number that large",
+        ),
         ("version: 1", "version: '2'", "version: expected a whole number, got '2'"),
         ("title: Test", "title: '  '", "title: must not be empty"),
         ("title: Test", "title: " + "x" * 201, "title: too long (201 characters; limit 200)"),

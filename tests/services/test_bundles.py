@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import shutil
 import tempfile
 import zipfile
@@ -293,6 +294,167 @@ def test_row_ids_that_belong_to_another_audit_here_are_refused(
     with pytest.raises(BundleError, match="belongs to another audit"):
         import_into(ctx, forged)
     assert snapshot(ctx.data_dir) == before
+
+
+def forge(bundle: Path, out: Path, change: Any) -> Path:
+    """A copy of `bundle` whose first audit `change` rewrote, with the manifest to match."""
+    import hashlib
+
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(out, "w") as target:
+        manifest = json.loads(source.read("manifest.json"))
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "audits/0001.json":
+                part = json.loads(data)
+                change(part["audits"][0])
+                data = json.dumps(part).encode()
+                manifest["members"][name]["sha256"] = hashlib.sha256(data).hexdigest()
+            if name != "manifest.json":
+                target.writestr(name, data)
+        target.writestr("manifest.json", json.dumps(manifest))
+    return out
+
+
+def test_a_bundle_cannot_rewrite_a_completed_audit(
+    ctx: AppContext, tmp_path: Path, other: Any
+) -> None:
+    clock = Clock(datetime(2025, 5, 1, 9, tzinfo=UTC))
+    audit_id = rich_audit(ctx, tmp_path, clock)  # completed
+    bundle = tmp_path / "done.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=[audit_id])
+    manager = other("manager")
+    import_into(manager, bundle)
+    kept = rows_of(manager, [audit_id])
+
+    def rewrite(audit: dict[str, Any]) -> None:
+        audit.update(status="in_progress", completed_at=None, completed_tz=None, events=[])
+        audit["updated_at"] = "2026-01-01T00:00:00+00:00"
+        audit["answers"][0]["value"] = 0
+
+    before = snapshot(manager.data_dir)
+    with pytest.raises(BundleError, match="leaves out 2 of the events recorded here"):
+        import_into(manager, forge(bundle, tmp_path / "rewrite.shopper", rewrite))
+
+    def quietly_edited(audit: dict[str, Any]) -> None:
+        audit["updated_at"] = "2026-01-01T00:00:00+00:00"
+        audit["answers"][0]["value"] = 0
+
+    with pytest.raises(BundleError, match="is completed here, and the bundle changes it without"):
+        import_into(manager, forge(bundle, tmp_path / "quiet.shopper", quietly_edited))
+    for stamp in ("9999-12-30T00:00:00+00:00", "1970-01-01T00:00:00+00:00"):
+        far = forge(bundle, tmp_path / "far.shopper", lambda a, s=stamp: a.update(updated_at=s))
+        with pytest.raises(BundleError, match="not a plausible time"):
+            import_into(manager, far)
+    assert snapshot(manager.data_dir) == before
+    assert rows_of(manager, [audit_id]) == kept
+
+    # Reopened, changed and completed again by its shopper: that bundle goes in, and says so.
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit_id, clock=clock)
+    runner.reopen("a late reply came")
+    runner.set_answer("c1", 5)
+    runner.complete()
+    again = tmp_path / "again.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=again, audit_ids=[audit_id])
+    summary = import_into(manager, again)
+    assert [a.id for a in summary.completed_changed] == [audit_id]
+    assert any("A completed audit changed (reopened by its sender)" in x for x in summary.lines())
+    assert rows_of(manager, [audit_id]) == rows_of(ctx, [audit_id])
+
+
+def test_a_bundle_never_replaces_a_built_in_checklist(ctx: AppContext, tmp_path: Path) -> None:
+    from shopper.services.templates import list_templates
+
+    before = [(t.id, t.version, t.builtin) for t in list_templates(engine=ctx.engine)]
+    with pytest.raises(BundleError, match="has the id of a built-in checklist"):
+        import_into(ctx, CORPUS / "builtin-override.shopper")
+    assert [(t.id, t.version, t.builtin) for t in list_templates(engine=ctx.engine)] == before
+
+
+def test_a_shipped_checklist_in_a_bundle_is_welcome(
+    ctx: AppContext, tmp_path: Path, other: Any
+) -> None:
+    from shopper.services.audits import start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.templates import list_templates
+
+    phone = next(t for t in list_templates(engine=ctx.engine) if t.touchpoint == "phone")
+    assert phone.builtin
+    company = create_company(engine=ctx.engine, data=CompanyInput(name="Built In Ltd"))
+    audit = start_audit(engine=ctx.engine, company_id=company.id, template_id=phone.id)
+    bundle = tmp_path / "one.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=[audit.id])
+    with zipfile.ZipFile(bundle) as archive:
+        templates = json.loads(archive.read("templates.json"))["templates"]
+    assert [(t["id"], t["builtin"]) for t in templates] == [(phone.id, True)]
+    manager = other("manager")
+    summary = import_into(manager, bundle)
+    assert len(summary.added) == 1
+    shown = [(t.id, t.version, t.builtin) for t in list_templates(engine=manager.engine)]
+    assert (phone.id, phone.version, True) in shown
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
+def test_duplicate_members_are_found_in_one_pass(tmp_path: Path, ctx: AppContext) -> None:
+    """99,999 members, the last two alike: refused (the check was quadratic: minutes).
+
+    How long it takes is a figure of `make bench`; here, that it is refused, and how.
+    """
+    bundle = tmp_path / "dup.shopper"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_STORED) as archive:
+        for n in range(99_998):
+            archive.writestr(f"pad/{n}.json", b"")
+        archive.writestr("pad/99997.json", b"")
+    with pytest.raises(BundleError, match=r"the member 'pad/99997\.json' appears twice"):
+        import_into(ctx, bundle)
+
+
+def test_a_failed_import_removes_the_evidence_it_had_stored(
+    ctx: AppContext, tmp_path: Path, other: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(datetime(2025, 5, 1, 9, tzinfo=UTC))
+    audit_id = rich_audit(ctx, tmp_path, clock)
+    bundle = tmp_path / "one.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=[audit_id])
+    manager = other("manager")
+    evidence_before = sorted(p.name for p in manager.evidence_dir.rglob("*") if p.is_file())
+
+    def failing(**_kwargs: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(exchange, "insert_new_audits", failing)
+    with pytest.raises(StorageError):
+        import_into(manager, bundle)
+    assert sorted(p.name for p in manager.evidence_dir.rglob("*") if p.is_file()) == (
+        evidence_before
+    )
+    assert not list(manager.data_dir.glob(".import-*"))
+
+
+def test_a_staging_folder_left_by_a_killed_import_goes_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "data"
+    AppContext.open(folder).close()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    dead = folder / f".import-{gone.stdout.strip()}-abc123"
+    dead.mkdir()
+    (dead / "1").write_bytes(b"half an evidence file")
+    legacy = folder / ".import-k2j3h4"
+    legacy.mkdir()
+    alive = folder / f".import-{os.getppid()}-busy"  # a live process: importing right now
+    alive.mkdir()
+    AppContext.open(folder).close()
+    assert not dead.exists()
+    assert not legacy.exists()
+    assert alive.exists()
 
 
 # -- export choices ----------------------------------------------------------------------

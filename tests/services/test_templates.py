@@ -230,3 +230,20 @@ def test_a_new_uuid_is_a_separate_template(ctx: AppContext, tmp_path: Path) -> N
     import_template_file(engine=ctx.engine, path=write(tmp_path, "b.yaml", text))
     ids = {i.id for i in list_templates(engine=ctx.engine, touchpoint="chat")}
     assert {TEMPLATE_ID, other_id} <= ids
+
+
+def test_a_file_with_a_built_in_id_but_other_content_is_refused(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    from shopper.resources import TEMPLATES_DIR
+
+    shipped = (TEMPLATES_DIR / "phone.yaml").read_text(encoding="utf-8")
+    fake = tmp_path / "phone-v99.yaml"
+    fake.write_text(shipped.replace("version: 1\n", "version: 99\n", 1), encoding="utf-8")
+    before = list_templates(engine=ctx.engine)
+    with pytest.raises(TemplateError, match=r"phone-v99\.yaml: .* has the id of a built-in"):
+        import_template_file(engine=ctx.engine, path=fake)
+    assert list_templates(engine=ctx.engine) == before
+    # The shipped file itself is no clash: it is already stored, as built in.
+    import_template_file(engine=ctx.engine, path=TEMPLATES_DIR / "phone.yaml")
+    assert list_templates(engine=ctx.engine) == before
