@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,47 @@ def test_a_restore_refused_because_the_app_is_open_changes_nothing(
         app.kill()
         app.wait()
     assert scalar(data_dir / "shopper.db", "SELECT value FROM answer WHERE item_id='c1'") == "7"
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (
+            "CREATE TRIGGER wipe AFTER UPDATE ON answer BEGIN DELETE FROM answer; END",
+            "trigger 'wipe'",
+        ),
+        ("CREATE VIEW peek AS SELECT * FROM company", "view 'peek'"),
+        ("CREATE TABLE stash (x TEXT)", "table 'stash'"),
+        ("CREATE INDEX ix_sneaky ON answer (note)", "index 'ix_sneaky'"),
+    ],
+)
+def test_a_backup_with_objects_we_never_create_is_refused_by_name(
+    capsys: pytest.CaptureFixture[str],
+    data_dir: Path,
+    filled: str,
+    tmp_path: Path,
+    extra: str,
+    named: str,
+) -> None:
+    hostile = tmp_path / "hostile.db"
+    ok(capsys, "backup", "-o", str(hostile))
+    with closing(sqlite3.connect(hostile)) as connection:
+        connection.execute(extra)
+        connection.commit()
+    before = {k: v for k, v in snapshot(data_dir).items() if k != "shopper.log"}
+    line = user_error(capsys, "restore", str(hostile))
+    assert named in line and "hostile.db" in line
+    assert {k: v for k, v in snapshot(data_dir).items() if k != "shopper.log"} == before
+
+    # Nor does a database with one open: the first edit could run it.
+    (data_dir / "shopper.db").unlink()
+    for side in ("-wal", "-shm"):
+        Path(f"{data_dir / 'shopper.db'}{side}").unlink(missing_ok=True)
+    hostile.rename(data_dir / "shopper.db")
+    opened = (data_dir / "shopper.db").read_bytes()
+    line = user_error(capsys, "audits", "list")
+    assert named in line
+    assert (data_dir / "shopper.db").read_bytes() == opened
 
 
 def test_a_legacy_backup_is_upgraded_when_restored(

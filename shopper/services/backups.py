@@ -31,8 +31,11 @@ from shopper.store.backup import backup_to, install_copy
 from shopper.store.engine import ensure_private_dir, sqlite_path
 from shopper.store.integrity import DamagedDatabaseError, check_file, problems, read_only
 from shopper.store.schema import (
+    BASELINE,
     SHOPPER_TABLES,
     NewerDatabaseError,
+    describe_foreign,
+    foreign_objects,
     head_revision,
     known_revisions,
     prepare_schema,
@@ -263,15 +266,18 @@ def check_backup_file(path: Path) -> None:
             if "alembic_version" in tables:
                 row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
                 revision = row[0] if row else None
+            if not SHOPPER_TABLES.issubset(tables):
+                raise StorageError(f"{path.name}: not a Shopper database")
+            if revision is not None and revision not in known_revisions():
+                raise NewerDatabaseError(
+                    f"{path.name}: made by a newer version of Shopper (schema revision "
+                    f"{revision}; this version knows up to {head_revision()})"
+                )
+            found = foreign_objects(connection, revision or BASELINE)
         except sqlite3.Error as exc:
             raise StorageError(f"{path.name}: not a usable backup ({exc})") from exc
-    if not SHOPPER_TABLES.issubset(tables):
-        raise StorageError(f"{path.name}: not a Shopper database")
-    if revision is not None and revision not in known_revisions():
-        raise NewerDatabaseError(
-            f"{path.name}: made by a newer version of Shopper (schema revision {revision}; "
-            f"this version knows up to {head_revision()})"
-        )
+    if found:
+        raise StorageError(f"{path.name}: {describe_foreign(found)}; it was not restored")
 
 
 @contextmanager

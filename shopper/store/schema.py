@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -22,8 +23,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
 
 import shopper.store.tables  # noqa: F401  (registers the tables on the metadata)
@@ -41,6 +43,10 @@ BackupHook = Callable[[Engine, str], object]
 
 class NewerDatabaseError(StorageError):
     """The database was written by a newer Shopper: its schema revision is unknown here."""
+
+
+class ForeignSchemaError(StorageError):
+    """The database holds triggers, views or tables Shopper's migrations never create."""
 
 
 class MigrationError(StorageError):
@@ -140,6 +146,7 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
 
     Raises:
         NewerDatabaseError: a newer Shopper wrote it.
+        ForeignSchemaError: it holds a trigger, view or table Shopper never creates.
         StorageError: it is not a Shopper database.
     """
     from shopper.store.integrity import read_only
@@ -152,12 +159,76 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
                 row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot read the database {path}: {exc}") from exc
-    if not tables - {"alembic_version"}:
-        return  # new and empty
-    if row is None and not SHOPPER_TABLES.issubset(tables):
-        raise StorageError(f"{path} is not a Shopper database; choose another data folder")
-    if row is not None and row[0] not in known_revisions(location):
-        raise _newer(str(path), row[0], location)
+        if not tables - {"alembic_version"}:
+            return  # new and empty
+        if row is None and not SHOPPER_TABLES.issubset(tables):
+            raise StorageError(f"{path} is not a Shopper database; choose another data folder")
+        if row is not None and row[0] not in known_revisions(location):
+            raise _newer(str(path), row[0], location)
+        try:
+            found = foreign_objects(connection, row[0] if row else BASELINE, location)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read the database {path}: {exc}") from exc
+    if found:
+        raise ForeignSchemaError(
+            f"the database {path} {describe_foreign(found)}; it is not opened (it could "
+            "change or delete data); restore a backup"
+        )
+
+
+def expected_objects(
+    revision: str | None, location: Path = MIGRATIONS_DIR
+) -> frozenset[tuple[str, str]]:
+    """(type, name) of every schema object Shopper creates at a revision.
+
+    The newest is read off the tables' metadata (what `_create` makes, which a test keeps
+    equal to the migrations); an older one is built by running the migrations up to it on
+    a scratch database in memory.
+    """
+    if revision is None or revision == head_revision(location):
+        found = {("table", "alembic_version")}
+        for table in SQLModel.metadata.sorted_tables:
+            found.add(("table", table.name))
+            found.update(("index", index.name) for index in table.indexes if index.name)
+        return frozenset(found)
+    return _migrated_objects(revision, str(location))
+
+
+@functools.cache
+def _migrated_objects(revision: str, location: str) -> frozenset[tuple[str, str]]:
+    scratch = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        with _migration_transaction(scratch) as conn:
+            command.upgrade(alembic_config(Path(location), conn), revision)
+        with scratch.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT type, name FROM sqlite_master").fetchall()
+    finally:
+        scratch.dispose()
+    return frozenset((str(kind), str(name)) for kind, name in rows if not _internal(str(name)))
+
+
+def _internal(name: str) -> bool:
+    # SQLite reserves these names: its own indexes, sequences and statistics, never ours.
+    return name.startswith("sqlite_")
+
+
+def foreign_objects(
+    connection: sqlite3.Connection, revision: str | None, location: Path = MIGRATIONS_DIR
+) -> list[str]:
+    """The schema objects in a database that Shopper's migrations do not create, as
+    "trigger 'wipe'": a trigger or view there would run whatever it was written to do."""
+    allowed = expected_objects(revision, location)
+    rows = connection.execute("SELECT type, name FROM sqlite_master ORDER BY type, name")
+    return [
+        f"{kind} {name!r}"
+        for kind, name in rows
+        if not _internal(str(name)) and (str(kind), str(name)) not in allowed
+    ]
+
+
+def describe_foreign(found: list[str]) -> str:
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    return f"holds {found[0]}{more} that Shopper does not create"
 
 
 def _newer(where: str, revision: str, location: Path) -> NewerDatabaseError:
