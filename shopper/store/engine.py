@@ -120,7 +120,7 @@ def open_database(url: str, *, backup: Callable[[Engine, str], object] | None = 
         StorageError: cannot open; `DamagedDatabaseError` for a damaged file (left
             unchanged), `NewerDatabaseError` for a newer Shopper's database.
     """
-    from shopper.store.integrity import check_file
+    from shopper.store.integrity import check_file, explain
     from shopper.store.schema import check_file_revision, prepare_schema
 
     path = sqlite_path(url)
@@ -143,7 +143,9 @@ def open_database(url: str, *, backup: Callable[[Engine, str], object] | None = 
         prepare_schema(engine, backup=backup)
     except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
-        raise StorageError(f"cannot open the database {path or url}: {exc.orig}") from exc
+        if path is not None:
+            raise explain(exc, path) from exc
+        raise StorageError(f"cannot open the database {url}: {exc.orig}") from exc
     except BaseException:
         engine.dispose()
         raise

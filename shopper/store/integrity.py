@@ -8,6 +8,7 @@ repaired, replaced or written to.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -30,6 +31,65 @@ class DamagedDatabaseError(StorageError):
         )
 
 
+class DiskError(StorageError):
+    """The disk under the database is full or failing: the database itself is not damaged."""
+
+
+# SQLite's primary result codes (an extended code keeps the primary one in its low byte).
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CORRUPT = 5, 6, 10, 11
+SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 13, 14, 26
+NEARLY_FULL = 1024 * 1024
+"""Less room than this beside the database counts as a full disk."""
+
+
+def sqlite_code(exc: BaseException) -> int | None:
+    """The primary SQLite result code of an error (from SQLAlchemy's wrapper too), if any."""
+    cause = getattr(exc, "orig", None) or exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def free_bytes(path: Path) -> int | None:
+    folder = path if path.is_dir() else path.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def disk_full_message(path: Path, free: int | None) -> str:
+    room = f" ({free / 1024:,.0f} KB free)" if free is not None else ""
+    return (
+        f"the disk is full{room} where the database {path} is; free some space and try "
+        "again (the database is not damaged and nothing was changed)"
+    )
+
+
+def explain(exc: BaseException, path: Path, action: str = "open") -> StorageError:
+    """The error to show for a SQLite failure on `path`, told apart by its code, not its words.
+
+    A full or failing disk is never reported as damage: "restore a backup" would be advice
+    that loses recent work.
+    """
+    code = sqlite_code(exc)
+    detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    free = free_bytes(path)
+    if code == SQLITE_FULL or (
+        code in (SQLITE_IOERR, SQLITE_CANTOPEN) and free is not None and free < NEARLY_FULL
+    ):
+        return DiskError(disk_full_message(path, free))
+    if code == SQLITE_IOERR:
+        return DiskError(
+            f"cannot {action} the database {path}: the disk reported an error ({detail}); "
+            "the database was not changed; check the disk and try again"
+        )
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return DamagedDatabaseError(path, detail)
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return StorageError(f"cannot {action} the database {path}: it is busy ({detail})")
+    return StorageError(f"cannot {action} the database {path}: {detail}")
+
+
 @contextmanager
 def read_only(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection that cannot write to `path` (nor create it).
@@ -41,7 +101,7 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=5.0)
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+        raise explain(exc, path) from exc
     with closing(connection):
         yield connection
 
@@ -57,12 +117,8 @@ def problems(path: Path, *, full: bool = False) -> list[str]:
     with read_only(path) as connection:
         try:
             rows = connection.execute(f"PRAGMA {pragma}").fetchall()
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "unable to open" in str(exc):
-                raise StorageError(f"cannot read the database {path}: {exc}") from exc
-            raise DamagedDatabaseError(path, str(exc)) from exc
-        except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
-            raise DamagedDatabaseError(path, str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise explain(exc, path, "read") from exc
     found = [str(row[0]) for row in rows]
     return [] if found == ["ok"] else found
 

@@ -149,7 +149,7 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
         ForeignSchemaError: it holds a trigger, view or table Shopper never creates.
         StorageError: it is not a Shopper database.
     """
-    from shopper.store.integrity import read_only
+    from shopper.store.integrity import explain, read_only
 
     with read_only(path) as connection:
         try:
@@ -158,7 +158,7 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
             if "alembic_version" in tables:
                 row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot read the database {path}: {exc}") from exc
+            raise explain(exc, path, "read") from exc
         if not tables - {"alembic_version"}:
             return  # new and empty
         if row is None and not SHOPPER_TABLES.issubset(tables):
@@ -168,7 +168,7 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
         try:
             found = foreign_objects(connection, row[0] if row else BASELINE, location)
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot read the database {path}: {exc}") from exc
+            raise explain(exc, path, "read") from exc
     if found:
         raise ForeignSchemaError(
             f"the database {path} {describe_foreign(found)}; it is not opened (it could "
