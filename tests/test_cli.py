@@ -442,3 +442,44 @@ def test_audits_waiting(capsys: pytest.CaptureFixture[str], tmp_dir: str) -> Non
     assert [(r["audit_id"], r["company"]) for r in rows] == [(audit.id, "Słow & Co")]
     assert rows[0]["waited_hours"] > 24
     assert "Słow & Co" in ok(capsys, "--data-dir", tmp_dir, "audits", "waiting")
+
+
+HOSTILE_NAME = "Evil\x1b]0;owned\x07\x1b[31m Ltd\u202etxt.exe\x00\r"
+
+
+def test_text_output_shows_control_and_bidi_characters_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, data_dir: Path
+) -> None:
+    from shopper.services.audits import start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.context import AppContext
+    from shopper.services.templates import import_template_file
+
+    template = tmp_path / "evil.yaml"
+    template.write_text(
+        GOOD_TEMPLATE.replace("title: Tiny check", 'title: "Tiny\\e[2J\\a check\\u202e"'),
+        encoding="utf-8",
+    )
+    ctx = AppContext.open(data_dir)
+    try:
+        tpl = import_template_file(engine=ctx.engine, path=template)
+        company = create_company(engine=ctx.engine, data=CompanyInput(name=HOSTILE_NAME))
+        audit = start_audit(
+            engine=ctx.engine, company_id=company.id, template_id=tpl.id, shopper=HOSTILE_NAME
+        )
+    finally:
+        ctx.close()
+    outputs = [
+        ok(capsys, "audits", "list"),
+        ok(capsys, "audits", "show", audit.id[:8]),
+        ok(capsys, "templates", "list"),
+        ok(capsys, "templates", "validate", str(template)),
+        user_error(capsys, "audits", "list", "--company", HOSTILE_NAME + "x"),
+    ]
+    for out in outputs:
+        assert not any(ch in out for ch in "\x1b\x07\x00\r\u202e"), repr(out)
+    assert "Evil\\u001b]0;owned\\u0007" in outputs[0]
+    assert "\\u202e" in outputs[2]
+    # JSON already escapes them, and reads back exactly as typed.
+    shown = json.loads(ok(capsys, "audits", "show", audit.id[:8], "--json"))
+    assert shown["company"]["name"] == HOSTILE_NAME.strip()

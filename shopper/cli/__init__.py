@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from shopper import __version__
-from shopper.cli.base import EXIT_BUG, EXIT_OK, EXIT_USER, Parser
+from shopper.cli.base import EXIT_BUG, EXIT_OK, EXIT_USER, EscapingStream, Parser
 from shopper.domain.errors import ShopperError
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command: text on stdout and stderr is shown with control characters escaped."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingStream(out), EscapingStream(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args = argparse.Namespace()
     try:

@@ -4,14 +4,44 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from shopper.domain.errors import ShopperError
 
 EXIT_OK = 0
 EXIT_BUG = 1
 EXIT_USER = 2
+
+
+# Control characters (but newline and tab) and the characters that reorder text: from a
+# bundle, a name could recolour the terminal, set its title, or show text in another order.
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control and bidi-override character shown as `\\uXXXX`.
+
+    The escape is JSON's own, so JSON output reads back the same.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class EscapingStream:
+    """A text stream that escapes what `escape_controls` escapes before writing it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_controls(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class UsageError(ShopperError):
