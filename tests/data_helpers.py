@@ -103,3 +103,14 @@ def png(seed: int, size: tuple[int, int] = (4, 3)) -> bytes:
     buffer = BytesIO()
     Image.new("RGB", size, (seed % 256, (seed // 256) % 256, 7)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def make_backup_file(data_dir: Path) -> Path:
+    """A backup of the data folder's database in its backups folder; returns its path."""
+    from shopper.services.backups import make_backup
+
+    ctx = AppContext.open(data_dir)
+    try:
+        return make_backup(engine=ctx.engine, backups_dir=ctx.backups_dir, reason="manual").path
+    finally:
+        ctx.close()

@@ -36,6 +36,15 @@ def register(sub: Subparsers) -> None:
     )
     check.set_defaults(handler=cmd_check)
 
+    repair = sub.add_parser(
+        "repair",
+        help="rebuild the database's indexes when only they are damaged (no data is lost)",
+        description="Run a full integrity check; when only indexes disagree with their "
+        "tables, keep a copy of the file as it is, rebuild them (REINDEX) and check again. "
+        "Other damage is refused: restore a backup instead.",
+    )
+    repair.set_defaults(handler=cmd_repair)
+
     export = sub.add_parser(
         "export",
         help="write audits with their evidence to a .shopper bundle",
@@ -120,13 +129,47 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from shopper.services.backups import check_data
+    from shopper.services.upkeep import CheckResult
+    from shopper.store.integrity import clear_damage, note_damage
 
     folder, db_path = _local_database(args)
     report = check_data(data_dir=folder, db_path=db_path)
     for line in report.lines():
         print(line)
+    if not report.problems:
+        clear_damage(folder)
+    elif not _quick_check_finds_it(db_path):
+        # Damage the check on open misses: every open is read-only until it is mended.
+        note_damage(folder, report.problems)
     if not report.ok:
-        raise StorageError(f"shopper check: {report.fault()}")
+        fix = "; restore a backup (`shopper restore FILE`)" if report.problems else ""
+        if report.problems and CheckResult(tuple(report.problems)).indexes_only:
+            fix = "; only indexes are damaged: `shopper repair` rebuilds them (no data is lost)"
+        raise StorageError(f"shopper check: {report.fault()}{fix}")
+    return EXIT_OK
+
+
+def _quick_check_finds_it(db_path: Path) -> bool:
+    from shopper.store.integrity import DamagedDatabaseError, problems
+
+    try:
+        return bool(problems(db_path))
+    except DamagedDatabaseError:
+        return True
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from shopper.services.upkeep import repair_indexes
+
+    _local_database(args)
+    ctx = open_context(args)
+    assert ctx.db_path is not None
+    result = repair_indexes(engine=ctx.engine, db_path=ctx.db_path, data_dir=ctx.data_dir)
+    if result.kept is None:
+        print(f"The database {ctx.db_path} is sound: nothing to repair")
+    else:
+        print(f"Rebuilt the indexes of {ctx.db_path}; it passes a full check now")
+        print(f"The database as it was is kept as {result.kept}")
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 80_000_000
@@ -121,8 +121,55 @@ class PreparedImages:
             self._folder = None
 
 
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_STRIP_ROWS = 32
+"""Rows of the output built at a time when a large image is shrunk."""
+
+
+def _shrink(img: Image.Image, max_side: int) -> Image.Image:
+    """A large decoded image reduced by a whole factor, a strip at a time.
+
+    Only the decoded image and one strip of it in the output's mode are ever in memory,
+    never a second full-size copy (a conversion, a rotation). What is left is less than
+    twice `max_side` on its longer side, for the final, finer downscale.
+    """
+    width, height = img.size
+    factor = max(width, height) // max_side
+    if factor < 2:
+        return img
+    alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    mode = "RGBA" if alpha else "RGB"
+    out = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    step = factor * _STRIP_ROWS
+    for top in range(0, height, step):
+        strip = img.crop((0, top, width, min(height, top + step)))
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        out.paste(strip.reduce(factor), (0, top // factor))
+    return out
+
+
+def print_copy(img: Image.Image, max_side: int = EVIDENCE_MAX_SIDE) -> bytes | None:
+    """The JPEG a report prints of a decoded image, or None when the image is small enough
+    to prepare from itself cheaply at report time."""
+    if max(img.size) <= max_side:
+        return None
+    return _encode(img, max_side).data
+
+
 def _encode(img: Image.Image, max_side: int) -> PreparedImage:
-    img = ImageOps.exif_transpose(img)
+    turn = _TURNS.get(img.getexif().get(0x0112, 1))
+    img = _shrink(img, max_side)  # before turning: turning copies the whole image
+    if turn is not None:
+        img = img.transpose(turn)
     if img.mode in ("RGBA", "LA", "P", "PA"):
         rgba = img.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")

@@ -28,8 +28,14 @@ from shopper.services.evidence import evidence_path, verify_stored
 from shopper.services.files import check_output
 from shopper.store import lock as process_lock
 from shopper.store.backup import backup_to, install_copy
-from shopper.store.engine import ensure_private_dir, sqlite_path
-from shopper.store.integrity import DamagedDatabaseError, check_file, problems, read_only
+from shopper.store.engine import ensure_private_dir, sqlite_path, stop_writing
+from shopper.store.integrity import (
+    DamagedDatabaseError,
+    check_file,
+    clear_damage,
+    problems,
+    read_only,
+)
 from shopper.store.schema import (
     BASELINE,
     SHOPPER_TABLES,
@@ -326,6 +332,7 @@ def _restore(
     if ctx is None:
         previous = set_aside(db_path, backups_dir)
         install_copy(source, db_path)
+        clear_damage(data_dir)
         return RestoreResult(source, previous)
     engine = ctx.engine
     kept = make_backup(engine=engine, backups_dir=backups_dir, reason="before-restore")
@@ -344,6 +351,8 @@ def _restore(
         engine.dispose()
         install_copy(kept.path, db_path)  # back to where we were
         raise
+    clear_damage(data_dir)  # a sound database is in place: writing may resume
+    stop_writing(engine, False)
     return RestoreResult(source, kept.path)
 
 

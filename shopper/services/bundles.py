@@ -38,6 +38,8 @@ from shopper.services.evidence import (
     EvidenceError,
     check_evidence,
     evidence_path,
+    find_print_copy,
+    store_print_copy,
     verify_stored,
     write_atomic,
 )
@@ -405,6 +407,9 @@ def _stage_evidence(
             raise archive.fail(f"evidence/{sha256[:12]}…: {exc}") from exc
         if checked.kind != kind:
             raise archive.fail(f"evidence/{sha256[:12]}… is {checked.kind}, not {kind}")
+        if checked.print_copy is not None:
+            copy = target.with_name(f"{target.name}.print")
+            copy.write_bytes(checked.print_copy)
         staged.append((target, sha256, extension))
         report(40 + 50 * index // len(needed), 100)
     return staged
@@ -424,6 +429,12 @@ def _store_staged(data_dir: Path, staged: list[tuple[Path, str, str]], created: 
             if not existed:
                 created.append(target)
             added += 1
+            copy = source.with_name(f"{source.name}.print")
+            if copy.exists() and find_print_copy(data_dir, sha256) is None:
+                store_print_copy(data_dir, sha256, copy.read_bytes())
+                found = find_print_copy(data_dir, sha256)
+                if found is not None:
+                    created.append(found)
     except OSError as exc:
         raise StorageError(f"could not store evidence files: {exc.strerror or exc}") from exc
     return added

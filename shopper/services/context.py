@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -23,13 +24,19 @@ from shopper.paths import default_data_dir
 from shopper.services import files
 from shopper.store import lock as process_lock
 from shopper.store.engine import (
+    checkpoint,
     ensure_private_dir,
     open_database,
     parse_version,
     sqlite_path,
     sqlite_url,
+    stop_writing,
     wal_reset_bug_affected,
+    writing_stopped,
 )
+from shopper.store.integrity import DamagedDatabaseError, damage_noted
+
+log = logging.getLogger(__name__)
 
 DB_FILENAME = "shopper.db"
 LOG_FILENAME = "shopper.log"
@@ -46,6 +53,8 @@ class AppContext:
     """The database file's process lock, held while it is open (see store.lock)."""
     lock_exclusive: bool = field(default=False, repr=False)
     closed: bool = field(default=False, repr=False)
+    unclean_shutdown: bool = field(default=False, repr=False)
+    """The last run on this database ended without a clean close (a crash, a kill)."""
 
     @classmethod
     def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
@@ -70,8 +79,16 @@ class AppContext:
         guarded = protected_paths(folder, db_file)
         files.protect(guarded)
         try:
+            if db_file is not None:
+                refuse_empty_database(folder, db_file)
             engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
             ctx = cls(folder, url, engine, lock, exclusive)
+            if db_file is not None:
+                from shopper.services import upkeep
+
+                ctx.unclean_shutdown = upkeep.mark_running(folder)
+                if damage_noted(folder):
+                    stop_writing(engine)  # until a repair or a restore: see services.upkeep
             sync_builtin_templates(engine=engine)
             files.remove_stale_staging(folder)
         except BaseException:
@@ -99,10 +116,21 @@ class AppContext:
         return self.data_dir / "backups"
 
     def close(self) -> None:
+        """Close cleanly: the write-ahead log emptied into the database, then every
+        connection closed and the lock given back."""
+        if not self.closed and self.db_path is not None and not writing_stopped(self.engine):
+            try:
+                checkpoint(self.engine)
+            except Exception as exc:  # a full disk, say: the log stays and is replayed
+                log.warning("no checkpoint on closing: %s", exc)
         self.engine.dispose()
         if self.closed:
             return
         self.closed = True
+        if self.db_path is not None:
+            from shopper.services import upkeep
+
+            upkeep.mark_stopped(self.data_dir)
         files.unprotect(protected_paths(self.data_dir, self.db_path))
         if self.lock is not None:
             process_lock.release(self.lock, exclusive=self.lock_exclusive)
@@ -112,6 +140,58 @@ class AppContext:
 WAL_BUG_REASON = (
     "with this version of SQLite two programs writing the same database at once could damage it"
 )
+
+
+class EmptyDatabaseError(DamagedDatabaseError):
+    """The database file is empty though the data folder was used: offer the latest backup."""
+
+    def __init__(self, path: Path, latest: Path | None) -> None:
+        super().__init__(path, "it is empty (0 bytes)")
+        where = (
+            f"restore the latest backup: `shopper restore {latest}` (or File › Restore backup…)"
+            if latest is not None
+            else "there is no backup to restore; move the empty file away to start afresh"
+        )
+        self.args = (
+            f"the database {path} is empty (0 bytes), though this data folder was used "
+            f"before; Shopper has not touched it; {where}",
+        )
+
+
+def refuse_empty_database(folder: Path, db_file: Path) -> None:
+    """Refuse a 0-byte database in a folder that holds backups, evidence or a log.
+
+    SQLite would take the empty file as a new database, and the first write would make it
+    one: the work in the backups would then look lost.
+
+    Raises:
+        EmptyDatabaseError: naming the latest backup, if there is one.
+    """
+    try:
+        if db_file.stat().st_size != 0:
+            return
+    except FileNotFoundError:
+        return
+    from shopper.services.backups import list_backups
+
+    backups = list_backups(folder / "backups")
+    used = bool(backups) or _has_files(folder / "evidence") or _non_empty(folder / LOG_FILENAME)
+    if used:
+        raise EmptyDatabaseError(db_file, backups[0].path if backups else None)
+
+
+def _has_files(folder: Path) -> bool:
+    try:
+        return any(p.is_file() for p in folder.rglob("*"))
+    except OSError:
+        return False
+
+
+def _non_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def protected_paths(folder: Path, db_file: Path | None) -> list[Path]:
@@ -149,10 +229,28 @@ def setup_logging(log_path: Path) -> None:
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating log whose every file, the fresh one after a rollover too, is owner-only."""
+    """A rotating log whose every file, the fresh one after a rollover too, is owner-only.
+
+    A log that cannot be written (a full disk) says so in one line, once, and never
+    prints logging's traceback for each record.
+    """
+
+    _complained = False
 
     def _open(self) -> Any:
         stream = super()._open()
         with suppress(OSError):
             os.chmod(self.baseFilename, 0o600)
         return stream
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self._complained:
+            return
+        self._complained = True
+        exc = sys.exc_info()[1]
+        reason = getattr(exc, "strerror", None) or exc or "unknown error"
+        with suppress(Exception):
+            sys.stderr.write(
+                f"shopper: warning: cannot write the log {self.baseFilename} ({reason}); "
+                "going on without it\n"
+            )

@@ -12,13 +12,14 @@ import email.parser
 import email.policy
 import hashlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from shopper.domain.errors import ShopperError
+from shopper.report.images import print_copy
 from shopper.services.files import atomic_file
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
@@ -68,10 +69,44 @@ class StoredFile:
     size: int
     width: int = 0
     height: int = 0
+    print_copy: bytes | None = field(default=None, repr=False, compare=False)
+    """A large image's print-size JPEG, made while it was decoded for the check, so a
+    report never decodes a 9000-pixel original again (see `find_print_copy`)."""
 
 
 def evidence_path(data_dir: Path, sha256: str, extension: str) -> Path:
     return data_dir / "evidence" / sha256[:2] / f"{sha256}.{extension}"
+
+
+def _print_copy_path(data_dir: Path, sha256: str, copy: bytes) -> Path:
+    # Named by its own hash too, so a changed copy shows as plainly as a changed original.
+    digest = hashlib.sha256(copy).hexdigest()[:32]
+    return data_dir / "evidence" / sha256[:2] / f"{sha256}.print-{digest}.jpg"
+
+
+def store_print_copy(data_dir: Path, sha256: str, copy: bytes) -> None:
+    """Keep the print-size copy of an image (once; atomic, private)."""
+    target = _print_copy_path(data_dir, sha256, copy)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(target, copy)
+
+
+def find_print_copy(data_dir: Path, sha256: str) -> Path | None:
+    """The intact print-size copy of an image, if one was made; None otherwise."""
+    folder = data_dir / "evidence" / sha256[:2]
+    try:
+        candidates = sorted(folder.glob(f"{sha256}.print-*.jpg"))
+    except OSError:
+        return None
+    for path in candidates:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if path.name == _print_copy_path(data_dir, sha256, data).name:
+            return path
+    return None
 
 
 def _sniff(data: bytes) -> tuple[str, str] | None:
@@ -146,12 +181,14 @@ def check_evidence(data: bytes, filename: str) -> StoredFile:
         if claimed is not None:
             raise EvidenceError(f"{name}: the name says .{suffix} but the content is {what}")
     width = height = 0
+    copy = None
     if kind == "image":
-        width, height, extension = _check_image(data, name, extension)
-    return StoredFile(hashlib.sha256(data).hexdigest(), kind, extension, len(data), width, height)
+        width, height, extension, copy = _check_image(data, name, extension)
+    digest = hashlib.sha256(data).hexdigest()
+    return StoredFile(digest, kind, extension, len(data), width, height, copy)
 
 
-def _check_image(data: bytes, name: str, sniffed: str) -> tuple[int, int, str]:
+def _check_image(data: bytes, name: str, sniffed: str) -> tuple[int, int, str, bytes | None]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -166,6 +203,7 @@ def _check_image(data: bytes, name: str, sniffed: str) -> tuple[int, int, str]:
                 image.verify()
             with Image.open(BytesIO(data)) as image:
                 image.load()  # verify() skips the pixel data; a truncated file fails here
+                copy = print_copy(image)
         except EvidenceError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -173,7 +211,7 @@ def _check_image(data: bytes, name: str, sniffed: str) -> tuple[int, int, str]:
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise EvidenceError(f"{name}: the image is damaged or unreadable ({exc})") from exc
     # Pillow may name a variant (a camera's JPEG is "MPO"): keep the sniffed extension.
-    return width, height, IMAGE_FORMATS.get(fmt, sniffed)
+    return width, height, IMAGE_FORMATS.get(fmt, sniffed), copy
 
 
 def store_evidence(data_dir: Path, data: bytes, filename: str) -> StoredFile:
@@ -184,10 +222,12 @@ def store_evidence(data_dir: Path, data: bytes, filename: str) -> StoredFile:
     """
     checked = check_evidence(data, filename)
     target = evidence_path(data_dir, checked.sha256, checked.extension)
-    if target.exists() and verify_stored(data_dir, checked.sha256, checked.extension):
-        return checked  # already kept, intact (a damaged or altered copy is replaced)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_atomic(target, data)
+    if not (target.exists() and verify_stored(data_dir, checked.sha256, checked.extension)):
+        # Kept once; a damaged or altered copy is replaced.
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(target, data)
+    if checked.print_copy is not None:
+        store_print_copy(data_dir, checked.sha256, checked.print_copy)
     return checked
 
 

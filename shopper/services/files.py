@@ -146,14 +146,15 @@ def remove_stale_staging(data_dir: Path) -> list[Path]:
     for folder in entries:
         pid_text = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
         pid = int(pid_text) if pid_text.isdigit() else None
-        if pid is not None and (pid == os.getpid() or _running(pid)):
+        if pid is not None and (pid == os.getpid() or process_running(pid)):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process with this id runs (on Windows, assumed so: it cannot be probed)."""
     if sys.platform == "win32":  # signal 0 is CTRL_C_EVENT there: never probe that way
         return True
     try:

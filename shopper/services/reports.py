@@ -47,7 +47,7 @@ from shopper.report.journey import (
 from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
 from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
-from shopper.services.evidence import evidence_path
+from shopper.services.evidence import evidence_path, find_print_copy
 from shopper.services.files import check_output, output_file
 from shopper.services.findings import FindingsReport, findings_by_theme
 from shopper.services.instruments import calendar_of
@@ -84,11 +84,7 @@ def audit_facts(detail: AuditDetail, *, data_dir: Path | None = None) -> AuditFa
             filename=record.filename,
             size=record.size,
             sha256=record.sha256,
-            path=(
-                evidence_path(data_dir, record.sha256, record.extension)
-                if data_dir is not None
-                else None
-            ),
+            path=_printable(data_dir, record.sha256, record.extension),
             caption=record.caption,
             item_id=record.item_id,
             moment_id=record.moment_id,
@@ -173,6 +169,14 @@ def make_audit_report(
     )
     report(_STEPS)
     return result
+
+
+def _printable(data_dir: Path | None, sha256: str, extension: str) -> Path | None:
+    """The file a report prints of a piece of evidence: a large image's print-size copy
+    when it has one (never decoding 9000 pixels again), else the file itself."""
+    if data_dir is None:
+        return None
+    return find_print_copy(data_dir, sha256) or evidence_path(data_dir, sha256, extension)
 
 
 def redactor_for(redact: bool, names: Sequence[str]) -> Redactor:

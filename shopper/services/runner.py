@@ -38,7 +38,8 @@ from shopper.services.audits import load_audit
 from shopper.services.evidence import store_evidence
 from shopper.services.instruments import Measurements, measure
 from shopper.store import repo
-from shopper.store.engine import session_scope
+from shopper.store.engine import session_scope, sqlite_path, writing_stopped
+from shopper.store.integrity import SQLITE_FULL, free_bytes, sqlite_code
 from shopper.store.tables import (
     AnswerSource,
     Audit,
@@ -270,7 +271,7 @@ class AuditRunner:
                     summary["current_item"] = current
                 repo.update_audit(session=session, audit_id=self.audit.id, values=summary)
         except (SQLAlchemyError, OSError) as exc:
-            raise _storage_error(exc) from exc
+            raise _storage_error(exc, self.engine) from exc
         self._values = values
         for item_id, (_value, note, source) in changes.items():
             self._notes[item_id] = note
@@ -517,7 +518,7 @@ class AuditRunner:
                     session=session, audit_id=self.audit.id, values={"current_item": item_id}
                 )
         except (SQLAlchemyError, OSError) as exc:
-            raise _storage_error(exc) from exc
+            raise _storage_error(exc, self.engine) from exc
         self.audit.current_item = item_id
 
     def complete(self) -> datetime:
@@ -565,7 +566,7 @@ class AuditRunner:
                     detail=detail,
                 )
         except (SQLAlchemyError, OSError) as exc:
-            raise _storage_error(exc) from exc
+            raise _storage_error(exc, self.engine) from exc
         self.audit.status = status
         self.audit.updated_at = at
         self.audit.completed_at = at if completed else None
@@ -601,6 +602,19 @@ def _summary(score: AuditScore) -> dict[str, Any]:
     }
 
 
-def _storage_error(exc: Exception) -> StorageError:
+def _storage_error(exc: Exception, engine: Engine) -> StorageError:
+    if writing_stopped(engine):
+        return StorageError(
+            "could not save: the database was found damaged, so Shopper stopped writing to it "
+            "(your text stays here); repair it (File › Repair database) or restore a backup"
+        )
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is not None and sqlite_code(exc) == SQLITE_FULL:
+        return StorageError(f"could not save: the disk is full ({_free_kb(path)} KB free)")
     detail = getattr(exc, "orig", None) or exc
     return StorageError(f"could not save: {detail}")
+
+
+def _free_kb(path: Path) -> str:
+    free = free_bytes(path)
+    return "?" if free is None else f"{free / 1024:,.0f}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -74,6 +75,7 @@ def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) 
             pool_timeout=60,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "checkout", _query_only_listener(weakref.ref(engine)))
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
@@ -86,6 +88,44 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+_stopped: weakref.WeakSet[Engine] = weakref.WeakSet()
+"""SQLite engines on a database found damaged: every connection is query-only."""
+
+
+def stop_writing(engine: Engine, stop: bool = True) -> None:
+    """Make every connection of a SQLite engine read-only (or writable again).
+
+    Connections pick it up at their next checkout (`PRAGMA query_only`), so a damaged
+    database is never written to, by any path, until it is repaired or replaced.
+    """
+    if stop:
+        _stopped.add(engine)
+    else:
+        _stopped.discard(engine)
+
+
+def writing_stopped(engine: Engine) -> bool:
+    return engine in _stopped
+
+
+def _query_only_listener(engine: weakref.ref[Engine]) -> Callable[[Any, Any, Any], None]:
+    def on_checkout(dbapi_conn: sqlite3.Connection, record: Any, _proxy: Any) -> None:
+        owner = engine()
+        wanted = owner is not None and owner in _stopped
+        if record.info.get("query_only", False) != wanted:
+            dbapi_conn.execute(f"PRAGMA query_only={int(wanted)}")
+            record.info["query_only"] = wanted
+
+    return on_checkout
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy the write-ahead log into the database and empty it (TRUNCATE), so a lost `-wal`
+    file loses as little as possible. Uses the engine's own connection."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def is_single_connection(engine: Engine) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 from shopper.domain.errors import StorageError
@@ -143,3 +143,24 @@ def foreign_key_problems(path: Path) -> int:
             return len(connection.execute("PRAGMA foreign_key_check").fetchall())
         except sqlite3.DatabaseError as exc:
             raise DamagedDatabaseError(path, str(exc)) from exc
+
+
+# -- damage found by a full check, remembered across runs -------------------------------
+
+DAMAGE_FILE = ".damage-found"
+"""Written in the data folder when a full check finds damage, removed when one passes or the
+database is replaced: until then every open of the database is read-only."""
+
+
+def note_damage(data_dir: Path, found: list[str] | tuple[str, ...]) -> None:
+    with suppress(OSError):
+        (data_dir / DAMAGE_FILE).write_text("\n".join(found[:100]) + "\n", encoding="utf-8")
+
+
+def damage_noted(data_dir: Path) -> bool:
+    return (data_dir / DAMAGE_FILE).exists()
+
+
+def clear_damage(data_dir: Path) -> None:
+    with suppress(OSError):
+        (data_dir / DAMAGE_FILE).unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QDropEvent
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from shopper.domain.clock import in_zone, local_zone_name
 from shopper.domain.errors import ShopperError
@@ -24,7 +24,6 @@ from shopper.services.audits import list_audits
 from shopper.services.backups import (
     BackupInfo,
     RestoreResult,
-    auto_backup,
     list_backups,
     make_backup,
     restore_backup,
@@ -40,6 +39,15 @@ from shopper.services.bundles import (
     is_bundle,
 )
 from shopper.services.companies import get_company
+from shopper.services.upkeep import (
+    CheckResult,
+    RepairResult,
+    TickResult,
+    full_check_due,
+    repair_indexes,
+    tick,
+)
+from shopper.store.engine import writing_stopped
 from shopper.ui.backups_dialog import RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice, ImportSummaryDialog
 from shopper.ui.crash import show_error
@@ -50,9 +58,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AUTO_CHECK_MS = 5 * 60 * 1000
-"""How often to ask whether an automatic backup is due (the service decides)."""
-FIRST_CHECK_MS = 60 * 1000
+UPKEEP_MS = 60 * 1000
+"""How often the upkeep runs: a checkpoint when idle, a backup when due (the service decides)."""
+FIRST_UPKEEP_MS = 3 * 1000
+"""The first round, with the full check when one is due (after a crash, or once a day)."""
 BUNDLE_FILTER = f"Shopper bundles (*{BUNDLE_SUFFIX});;All files (*)"
 
 
@@ -103,22 +112,38 @@ class DataActions(QObject):
         )
         self.backup_action = self._action("&Back up now", self.backup_now)
         self.restore_action = self._action("&Restore backup…", self.choose_restore)
+        self.repair_action = self._action(
+            "Re&pair database…",
+            self.repair,
+            "",
+            "Check the whole database and rebuild its indexes if only they are damaged",
+        )
         local = window.ctx.db_path is not None
-        self.backup_action.setEnabled(local)
-        self.restore_action.setEnabled(local)
+        for action in (self.backup_action, self.restore_action, self.repair_action):
+            action.setEnabled(local)
         self._install()
         window.setAcceptDrops(True)
         window.installEventFilter(self)
+        self.damage_dialog: QMessageBox | None = None
+        self.damage_label = QLabel()
+        self.damage_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.damage_label.setVisible(False)
+        window.statusBar().addPermanentWidget(self.damage_label)
+        self.check_due = local and full_check_due(
+            window.ctx.data_dir, unclean=window.ctx.unclean_shutdown
+        )
         self.timer = QTimer(self)
-        self.timer.setInterval(AUTO_CHECK_MS)
-        self.timer.timeout.connect(self.auto_backup)
+        self.timer.setInterval(UPKEEP_MS)
+        self.timer.timeout.connect(self.upkeep)
         self.first_check = QTimer(self)
         self.first_check.setSingleShot(True)
-        self.first_check.setInterval(FIRST_CHECK_MS)
-        self.first_check.timeout.connect(self.auto_backup)
+        self.first_check.setInterval(FIRST_UPKEEP_MS)
+        self.first_check.timeout.connect(self.upkeep)
         if local:
             self.timer.start()
             self.first_check.start()
+            if writing_stopped(window.ctx.engine):
+                self._show_stopped()
 
     def _action(self, text: str, slot: Any, shortcut: str = "", tip: str = "") -> QAction:
         action = QAction(text, self.window)
@@ -133,7 +158,7 @@ class DataActions(QObject):
         menu = self.window.file_menu
         before = self.window.quit_action if self.window.quit_action in menu.actions() else None
         actions = (self.import_action, self.export_action, None, self.backup_action)
-        for action in (*actions, self.restore_action, None):
+        for action in (*actions, self.restore_action, self.repair_action, None):
             if action is None:
                 menu.insertSeparator(before) if before else menu.addSeparator()
             elif before is not None:
@@ -343,21 +368,30 @@ class DataActions(QObject):
         # While busy, the automatic backup stays away from the file being replaced.
         self._start("Restoring…", work, done, "Backup not restored")
 
-    def auto_backup(self) -> None:
-        """Ask the service, off the GUI thread, whether a backup is due, and make it if so."""
-        if self.busy or self.backing_up or self.window.ctx.db_path is None:
+    def upkeep(self) -> None:
+        """One round of upkeep off the GUI thread: the full check when due, a checkpoint
+        when idle, an automatic backup when due (see `services.upkeep.tick`)."""
+        ctx = self.window.ctx
+        db_path = ctx.db_path
+        if self.busy or self.backing_up or db_path is None:
             return
         self.backing_up = True
-        ctx = self.window.ctx
+        check, self.check_due = self.check_due, False
         QThreadPool.globalInstance().start(
             _Quiet(
-                lambda: auto_backup(engine=ctx.engine, backups_dir=ctx.backups_dir), self._signals
+                lambda: tick(
+                    engine=ctx.engine, db_path=db_path, data_dir=ctx.data_dir, check=check
+                ),
+                self._signals,
             )
         )
 
     @Slot(object)
-    def _auto_done(self, info: BackupInfo | None) -> None:
+    def _auto_done(self, result: TickResult) -> None:
         self.backing_up = False
+        if result.check is not None and not result.check.ok:
+            self.show_damage(result.check)
+        info = result.backup
         if info is not None:
             at = in_zone(info.made_at, local_zone_name())
             self.window.statusBar().showMessage(f"Backed up automatically at {at:%H:%M}", 8000)
@@ -365,8 +399,58 @@ class DataActions(QObject):
     @Slot(object)
     def _auto_failed(self, exc: Exception) -> None:
         self.backing_up = False
-        log.warning("automatic backup failed: %s", exc)
+        log.warning("upkeep failed: %s", exc)
         self.window.statusBar().showMessage(f"Automatic backup failed: {exc}", 15000)
+
+    # -- damage found -----------------------------------------------------------------
+
+    def _show_stopped(self) -> None:
+        self.damage_label.setText("Read-only: the database is damaged")
+        self.damage_label.setToolTip(
+            "Shopper found damage and stopped writing, so nothing more is lost. "
+            "File › Repair database… or File › Restore backup…"
+        )
+        self.damage_label.setVisible(True)
+
+    def show_damage(self, result: CheckResult) -> None:
+        """Say that writing stopped and why, and offer the fix (never modal: work may go on
+        being read)."""
+        self._show_stopped()
+        dialog = QMessageBox(self.window)
+        dialog.setIcon(QMessageBox.Icon.Warning)
+        dialog.setWindowTitle("The database is damaged")
+        dialog.setText(result.advice())
+        if result.indexes_only:
+            repair = dialog.addButton("Rebuild the indexes", QMessageBox.ButtonRole.AcceptRole)
+            repair.clicked.connect(self.repair)
+        restore = dialog.addButton("Restore a backup…", QMessageBox.ButtonRole.ActionRole)
+        restore.clicked.connect(self.choose_restore)
+        dialog.addButton(QMessageBox.StandardButton.Close)
+        self.damage_dialog = dialog
+        dialog.open()
+
+    def repair(self) -> None:
+        """Check the whole database; rebuild its indexes if only they are damaged."""
+        ctx = self.window.ctx
+        if ctx.db_path is None:
+            return
+        db_path = ctx.db_path
+
+        def work(_progress: Any) -> RepairResult:
+            return repair_indexes(engine=ctx.engine, db_path=db_path, data_dir=ctx.data_dir)
+
+        def done(result: RepairResult, audit_id: str | None) -> None:
+            self.damage_label.setVisible(False)
+            self._reload(audit_id)
+            text = (
+                "The database is sound: nothing to repair."
+                if result.kept is None
+                else f"Indexes rebuilt; the database is sound. As it was, it is kept as "
+                f"{result.kept.name}."
+            )
+            self.window.statusBar().showMessage(text, 15000)
+
+        self._start("Checking and repairing the database…", work, done, "Not repaired")
 
     # -- drag and drop ---------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from shopper.domain.errors import NotFoundError, ShopperError
 from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template
 from shopper.resources import TEMPLATES_DIR
+from shopper.services import templates as templates_service
 from shopper.services.audits import (
     audit_to_json,
     describe_row,
@@ -29,7 +30,7 @@ from shopper.services.companies import (
 )
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
-from shopper.services.templates import get_template, import_template_file, list_templates
+from shopper.services.templates import get_template, list_templates
 
 T0 = datetime(2025, 5, 12, 8, 0, tzinfo=UTC)
 ZONE = "Europe/Warsaw"
@@ -46,7 +47,8 @@ def company_id(ctx: AppContext) -> str:
     return create_company(engine=ctx.engine, data=CompanyInput(name="Northwind")).id
 
 
-def _import_phone_v2(ctx: AppContext, tmp_path: Path) -> None:
+def _ship_phone_v2(ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a newer release would: its built-in phone checklist at version 2."""
     source = (TEMPLATES_DIR / "phone.yaml").read_text(encoding="utf-8")
     assert "\nversion: 1\n" in source
     changed = source.replace("\nversion: 1\n", "\nversion: 2\n", 1).replace(
@@ -54,7 +56,8 @@ def _import_phone_v2(ctx: AppContext, tmp_path: Path) -> None:
     )
     path = tmp_path / "phone-v2.yaml"
     path.write_text(changed, encoding="utf-8")
-    import_template_file(engine=ctx.engine, path=path)
+    monkeypatch.setattr(templates_service, "builtin_template_files", lambda: [path])
+    assert templates_service.sync_builtin_templates(engine=ctx.engine) == 1
 
 
 # -- start_audit ------------------------------------------------------------------
@@ -86,9 +89,13 @@ def test_start_audit_records_the_start(ctx: AppContext, phone: Template, company
 
 
 def test_start_audit_uses_the_latest_template_version(
-    ctx: AppContext, phone: Template, company_id: str, tmp_path: Path
+    ctx: AppContext,
+    phone: Template,
+    company_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _import_phone_v2(ctx, tmp_path)
+    _ship_phone_v2(ctx, tmp_path, monkeypatch)
     latest = start_audit(engine=ctx.engine, company_id=company_id, template_id=phone.id, at=T0)
     assert latest.template_version == 2
     assert load_audit(engine=ctx.engine, audit_id=latest.id).template.title == (

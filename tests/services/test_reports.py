@@ -444,3 +444,59 @@ def test_a_failed_manager_report_leaves_the_old_file(
             )
     assert out.read_bytes() == b"%PDF- the previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+BIG_IMAGE = r"""
+import resource, sys
+from pathlib import Path
+from PIL import Image
+step, folder = sys.argv[1], Path(sys.argv[2])
+if step == "make":
+    img = Image.new(sys.argv[3], (8900, 8900), "teal")  # the largest image evidence accepts
+    img.save(folder / "huge.png", "PNG")
+elif step == "attach":
+    from shopper.services.context import AppContext
+    from shopper.services.runner import AuditRunner
+    ctx = AppContext.open(folder / "data")
+    runner = AuditRunner(engine=ctx.engine, audit_id=sys.argv[3])
+    runner.attach(data_dir=ctx.data_dir, data=(folder / "huge.png").read_bytes(),
+                  filename="huge.png", item_id="q1")
+    ctx.close()
+else:
+    from shopper.services.context import AppContext
+    from shopper.services.reports import make_audit_report
+    ctx = AppContext.open(folder / "data")
+    make_audit_report(engine=ctx.engine, audit_id=sys.argv[3], out_path=folder / "r.pdf",
+                      data_dir=ctx.data_dir)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="ru_maxrss is POSIX")
+def test_a_report_with_the_largest_image_stays_under_400_mb(
+    tmp_path: Path, mode: str, audit_id: str, ctx: AppContext
+) -> None:
+    import subprocess
+    import sys
+
+    ctx.close()
+    assert ctx.data_dir == tmp_path / "data"
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", BIG_IMAGE, *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("make", str(tmp_path), mode)
+    run("attach", str(tmp_path), audit_id)
+    peak_mb = int(run("report", str(tmp_path), audit_id).strip())
+    assert (tmp_path / "r.pdf").stat().st_size > 0
+    assert peak_mb < 400, f"the report peaked at {peak_mb} MB"

@@ -276,14 +276,14 @@ def test_automatic_backup_runs_off_the_gui_thread_when_due(
     qtbot: QtBot, window: MainWindow, ctx: AppContext, tmp_path: Path
 ) -> None:
     assert window.data_actions.timer.isActive()
-    assert window.data_actions.timer.interval() == data_safety.AUTO_CHECK_MS
+    assert window.data_actions.timer.interval() == data_safety.UPKEEP_MS
     new_counts_audit(ctx, tmp_path)
-    window.data_actions.auto_backup()
+    window.data_actions.upkeep()
     qtbot.waitUntil(lambda: not window.data_actions.backing_up, timeout=10000)
     backups = list_backups(ctx.backups_dir)
     assert [b.reason for b in backups] == ["auto"]
     assert "Backed up automatically" in window.statusBar().currentMessage()
-    window.data_actions.auto_backup()  # not due again for 30 minutes
+    window.data_actions.upkeep()  # not due again for 30 minutes
     qtbot.waitUntil(lambda: not window.data_actions.backing_up, timeout=10000)
     assert len(list_backups(ctx.backups_dir)) == 1
 
@@ -364,3 +364,48 @@ def test_a_damaged_database_at_start_offers_the_backups(
     kept = next((folder / "backups").glob("set-aside-*.db"))
     assert kept.read_bytes() == damaged
     assert "kept, unchanged" in told[0]
+
+
+# -- damage the quick check misses -----------------------------------------------------------
+
+
+def test_damage_found_in_the_background_stops_writing_and_the_repair_mends_it(
+    qtbot: QtBot, data_dir: Path, tmp_path: Path
+) -> None:
+    from shopper.services.runner import AuditRunner
+    from shopper.store.engine import writing_stopped
+    from tests.data_helpers import integrity
+    from tests.services.test_upkeep import damage_an_index
+
+    ctx = AppContext.open(data_dir)
+    for n in range(30):
+        new_counts_audit(ctx, tmp_path, company=f"company number {n:02}")
+    ctx.close()
+    damage_an_index(data_dir / "shopper.db")
+    ctx = AppContext.open(data_dir)  # the quick check on open passes
+    try:
+        window = MainWindow(ctx)
+        show(qtbot, window)
+        actions = window.data_actions
+        assert actions.check_due  # never checked in full
+        actions.upkeep()
+        qtbot.waitUntil(lambda: actions.damage_dialog is not None, timeout=20000)
+        assert writing_stopped(ctx.engine)
+        assert actions.damage_label.isVisible()
+        dialog = actions.damage_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert "indexes are damaged" in dialog.text()
+        labels = [b.text() for b in dialog.buttons()]
+        assert "Rebuild the indexes" in labels and "Restore a backup…" in labels
+        rebuild = next(b for b in dialog.buttons() if b.text() == "Rebuild the indexes")
+        rebuild.click()
+        wait_idle(qtbot, window)
+        assert not writing_stopped(ctx.engine)
+        assert not actions.damage_label.isVisible()
+        assert integrity(data_dir / "shopper.db") == ["ok"]
+        assert "Indexes rebuilt" in window.statusBar().currentMessage()
+        audit_id = new_counts_audit(ctx, tmp_path)
+        AuditRunner(engine=ctx.engine, audit_id=audit_id).set_answer("c1", 1)
+        window.close()
+    finally:
+        ctx.close()
