@@ -453,6 +453,38 @@ def import_figure(big: Path, runs: int) -> Figure:
     return ratio_figure("import a bundle of 1,000 audits", median(ours), median(floor), 3)
 
 
+def hostile_bundle_figure(big: Path, runs: int) -> Figure:
+    """Refusing a bundle of 99,999 members whose last two share a name (once quadratic)."""
+    import warnings
+    import zipfile
+
+    from shopper.services.bundle_zip import BundleError
+    from shopper.services.bundles import import_into
+    from shopper.services.context import AppContext
+
+    bundle = big.parent / "duplicate-members.shopper"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_STORED) as archive:
+            for n in range(99_998):
+                archive.writestr(f"pad/{n}.json", b"")
+            archive.writestr("pad/99997.json", b"")
+    ctx = AppContext.open(big.parent / "hostile")
+
+    def refuse() -> None:
+        try:
+            import_into(ctx, bundle)
+        except BundleError:
+            return
+        raise AssertionError("the bundle was not refused")
+
+    try:
+        ms = median(timed(refuse, max(2, runs // 2)))
+    finally:
+        ctx.close()
+    return Figure("refuse a bundle of 99,999 members, two alike", ms, None, "under 5 s", ms < 5000)
+
+
 def demo_figure(ms: float) -> Figure:
     return Figure("shopper demo --audits 10000", ms, None, "under 60 s", ms < 60_000)
 
@@ -515,7 +547,7 @@ def main() -> int:
     return 0 if all(f.met for f in figures) else 1
 
 
-EXTRA_FIGURES: list[Callable[[Path, int], Figure]] = []
+EXTRA_FIGURES: list[Callable[[Path, int], Figure]] = [hostile_bundle_figure]
 """Figures of features measured against their own floors (comparison, PDF, import)."""
 
 
