@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from shopper.cli.base import EXIT_OK, Subparsers, open_context, print_json
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
+from shopper.domain.vocabulary import AuditStatus
 
 
 def register(sub: Subparsers) -> None:
@@ -98,7 +98,7 @@ def _print_audit(data: dict[str, Any]) -> None:
     print(f"  Touchpoint: {touchpoint_label(data['touchpoint'])}")
     print(f"  Template:   {data['template']['title']} v{data['template']['version']}")
     print(f"  Shopper:    {data['shopper'] or '—'}")
-    print(f"  Status:     {AuditStatus.LABELS.get(data['status'], data['status'])}")
+    print(f"  Status:     {AuditStatus.label_of(data['status'])}")
     print(f"  Started:    {data['started_at']} ({data['started_tz']})")
     if data["completed_at"]:
         print(f"  Completed:  {data['completed_at']} ({data['completed_tz']})")

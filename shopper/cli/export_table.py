@@ -8,7 +8,7 @@ from pathlib import Path
 from shopper.cli._filters import add_filters, company_id, date_range
 from shopper.cli.base import EXIT_OK, Subparsers, open_context
 from shopper.domain.errors import ShopperError
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus
 
 
 def register(sub: Subparsers) -> None:

@@ -1,6 +1,78 @@
-"""The words audits are filed under: touchpoints and themes."""
+"""The words of the domain: audit states, moments, answer sources, touchpoints, themes.
+
+Each closed set of words is a `StrEnum` (stored and compared as its plain text) with a
+label for people; touchpoints and themes are open sets (a template may name its own), so
+they are mappings with a fallback label.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+
+class Words(StrEnum):
+    """A closed set of words with labels: `label`, and `label_of` for any stored text."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def of(cls, value: object) -> Self | None:
+        """The member for a stored text, or None when it is not one of these words."""
+        if not isinstance(value, str):
+            return None
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored text; the text itself when it is not one of these words."""
+        member = cls.of(value)
+        return member.label if member is not None else value
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+
+class AuditStatus(Words):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class MomentKind(Words):
+    """A moment the shopper logs with one key: unexpectedly good, bad, or friction."""
+
+    GOOD = "good"
+    BAD = "bad"
+    FRICTION = "friction"
+
+
+class AnswerSource(Words):
+    """Who gave an answer: the shopper, or an instrument's measurement."""
+
+    SHOPPER = "shopper"
+    INSTRUMENT = "instrument"
+
+
+_LABELS: dict[Words, str] = {
+    AuditStatus.IN_PROGRESS: "In progress",
+    AuditStatus.COMPLETED: "Completed",
+    MomentKind.GOOD: "Good moment",
+    MomentKind.BAD: "Bad moment",
+    MomentKind.FRICTION: "Friction point",
+    AnswerSource.SHOPPER: "Shopper",
+    AnswerSource.INSTRUMENT: "Instrument",
+}
+
+DEFAULT_HOURS: dict[str, list[str]] = {
+    day: ["09:00", "17:00"] for day in ("mon", "tue", "wed", "thu", "fri")
+}
+"""A company's opening hours until they are set: Monday to Friday, 09:00-17:00."""
 
 TOUCHPOINTS: dict[str, str] = {
     "website": "Website",

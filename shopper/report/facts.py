@@ -16,8 +16,8 @@ from typing import Any
 from shopper.domain.business_hours import BusinessCalendar
 from shopper.domain.instruments import Step
 from shopper.domain.template import Template
+from shopper.domain.vocabulary import DEFAULT_HOURS
 from shopper.report.flowables import EvidenceImage
-from shopper.store.tables import DEFAULT_HOURS
 
 
 def default_calendar() -> BusinessCalendar:

@@ -14,20 +14,18 @@ from shopper.domain.clock import local_zone_name, now_utc
 from shopper.domain.errors import NotFoundError, ShopperError
 from shopper.domain.instruments import Instrument, Step
 from shopper.domain.scoring import AuditScore, score_audit
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template, touchpoint_label
+from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.templates import get_template
 from shopper.store import repo
 from shopper.store.engine import session_scope
 from shopper.store.tables import (
-    AnswerSource,
     Audit,
     AuditEvent,
     Company,
     Evidence,
     InstrumentEvent,
     Moment,
-    MomentKind,
 )
 
 
@@ -250,7 +248,7 @@ def audit_to_json(detail: AuditDetail) -> dict[str, Any]:
             for m in sorted(detail.moments, key=lambda m: m.at)
         ],
         "moment_counts": {
-            kind: sum(1 for m in detail.moments if m.kind == kind) for kind in MomentKind.LABELS
+            kind: sum(1 for m in detail.moments if m.kind == kind) for kind in MomentKind.values()
         },
         "evidence": [
             {
@@ -319,5 +317,5 @@ def describe_row(row: repo.AuditRow) -> str:
     return (
         f"{row.id[:8]}  {row.started_at:%Y-%m-%d}  {row.company_name[:28]:<28}  "
         f"{touchpoint_label(row.touchpoint):<18}  "
-        f"{AuditStatus.LABELS.get(row.status, row.status):<11}  {score}  {row.shopper}"
+        f"{AuditStatus.label_of(row.status):<11}  {score}  {row.shopper}"
     )

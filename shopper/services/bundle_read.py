@@ -22,14 +22,13 @@ from shopper.domain.clock import is_valid_zone, now_utc
 from shopper.domain.errors import AnswerError, TemplateError
 from shopper.domain.instruments import MAX_STEP_DATA, Instrument, step_data_problem
 from shopper.domain.scoring import score_audit
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template
 from shopper.domain.template_loader import MAX_VERSION, load_template_bytes
+from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.bundle_zip import BundleArchive, BundleError
 from shopper.services.evidence import EXTENSIONS, MAX_EVIDENCE_BYTES
 from shopper.services.runner import MAX_NOTE, STEP_KINDS
 from shopper.store import exchange
-from shopper.store.tables import AnswerSource, MomentKind
 
 Progress = Callable[[int, int], None]
 _PART = re.compile(r"^audits/\d{4,6}\.json$")
@@ -254,7 +253,7 @@ def _audit(
     template = templates.get(key)
     if template is None:
         raise f.fail("template", "the template version is not in the bundle")
-    status = f.choice("status", AuditStatus.LABELS)
+    status = f.choice("status", AuditStatus.values())
     completed_at = f.time("completed_at", optional=True)
     if (status == AuditStatus.COMPLETED) != (completed_at is not None):
         raise f.fail("completed_at", "a completed audit needs it, one in progress must not have it")
@@ -325,7 +324,7 @@ def _audit(
             {
                 "id": _unique(m, seen_ids),
                 "audit_id": audit_id,
-                "kind": m.choice("kind", MomentKind.LABELS),
+                "kind": m.choice("kind", MomentKind.values()),
                 "at": m.time("at"),
                 "tz": m.zone("tz"),
                 "note": m.text("note", MAX_NOTE),

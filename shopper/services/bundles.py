@@ -29,7 +29,7 @@ from sqlmodel import Session, SQLModel, col
 from shopper import __version__
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError, TemplateError
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.backups import make_backup
 from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
 from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
@@ -47,7 +47,11 @@ from shopper.services.files import STAGING_PREFIX, output_file
 from shopper.services.templates import refuse_builtin_lookalike
 from shopper.store import exchange
 from shopper.store.engine import ensure_private_dir, session_scope
-from shopper.store.tables import Audit, Company, TemplateVersion
+from shopper.store.tables import (
+    Audit,
+    Company,
+    TemplateVersion,
+)
 
 if TYPE_CHECKING:
     from shopper.services.context import AppContext

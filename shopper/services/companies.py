@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from shopper.domain.business_hours import holidays_problem, hours_problem
 from shopper.domain.clock import is_valid_zone, now_utc
 from shopper.domain.errors import ShopperError
+from shopper.domain.vocabulary import DEFAULT_HOURS
 from shopper.store import repo
 from shopper.store.engine import session_scope
-from shopper.store.tables import DEFAULT_HOURS, Company
+from shopper.store.tables import Company
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

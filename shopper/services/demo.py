@@ -21,11 +21,11 @@ from sqlmodel import SQLModel
 from shopper.domain.answers import make_datetime_answer
 from shopper.domain.errors import ShopperError
 from shopper.domain.scoring import FAIL_BELOW, PASS_FROM, item_fraction, score_audit
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import NA, Item, ItemType, Template
+from shopper.domain.vocabulary import DEFAULT_HOURS, AuditStatus
 from shopper.services.templates import get_template, list_templates
 from shopper.store.engine import session_scope
-from shopper.store.tables import DEFAULT_HOURS, Company
+from shopper.store.tables import Company
 
 DEFAULT_AUDITS = 120
 

@@ -22,11 +22,11 @@ from shopper.domain.compare import Trend, trend
 from shopper.domain.scoring import Outcome
 from shopper.domain.template import KNOWN_THEMES, TOUCHPOINTS
 from shopper.domain.themes import NO_THEME, Tally, theme_tallies
+from shopper.domain.vocabulary import MomentKind
 from shopper.services.analysis import Progress, ScoredAudit, scored_audits
 from shopper.store import analysis, repo
 from shopper.store.analysis import Scope, ScorePoint
 from shopper.store.engine import session_scope
-from shopper.store.tables import MomentKind
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class TimelineEvent:
 
     @property
     def kind_label(self) -> str:
-        return MomentKind.LABELS.get(self.kind, self.kind)
+        return MomentKind.label_of(self.kind)
 
 
 @dataclass(frozen=True)

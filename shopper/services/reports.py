@@ -22,8 +22,8 @@ from shopper import __version__
 from shopper.domain.business_hours import BusinessCalendar
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.instruments import Instrument, Step
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import touchpoint_label
+from shopper.domain.vocabulary import AuditStatus
 from shopper.report.audit import (
     AuditFacts,
     EvidenceFact,
@@ -98,7 +98,7 @@ def audit_facts(detail: AuditDetail, *, data_dir: Path | None = None) -> AuditFa
         company=detail.company.name,
         touchpoint=audit.touchpoint,
         shopper=audit.shopper,
-        status=AuditStatus.LABELS.get(audit.status, audit.status),
+        status=AuditStatus.label_of(audit.status),
         started_at=audit.started_at,
         started_tz=audit.started_tz,
         completed_at=audit.completed_at,

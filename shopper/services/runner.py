@@ -9,7 +9,7 @@ screen calls saved is on disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,8 @@ from shopper.domain.instruments import (
     step_data_problem,
 )
 from shopper.domain.scoring import AuditScore, score_audit
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import Item, Template
+from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.audits import load_audit
 from shopper.services.evidence import store_evidence
 from shopper.services.instruments import Measurements, measure
@@ -41,13 +41,11 @@ from shopper.store import repo
 from shopper.store.engine import session_scope, sqlite_path, writing_stopped
 from shopper.store.integrity import SQLITE_FULL, free_bytes, sqlite_code
 from shopper.store.tables import (
-    AnswerSource,
     Audit,
     Company,
     Evidence,
     InstrumentEvent,
     Moment,
-    MomentKind,
 )
 
 MAX_NOTE = 100_000
@@ -237,7 +235,7 @@ class AuditRunner:
 
     def _write(
         self,
-        changes: dict[str, tuple[Any, str, str]],
+        changes: Mapping[str, tuple[Any, str, str]],
         *,
         current: str | None = None,
         extra: Callable[[Session], object] | None = None,
@@ -389,7 +387,7 @@ class AuditRunner:
     ) -> Moment:
         """Log an unexpected good or bad moment, or a friction point, timestamped now."""
         self._check_writable()
-        if kind not in MomentKind.LABELS:
+        if kind not in MomentKind.values():
             raise ShopperError(f"unknown kind of moment {kind!r}")
         if item_id is not None and not self.template.has_item(item_id):
             raise AnswerError(f"{item_id}: no such item in this template")
@@ -423,7 +421,7 @@ class AuditRunner:
             _check_note(note)
             values["note"] = note
         if kind is not None:
-            if kind not in MomentKind.LABELS:
+            if kind not in MomentKind.values():
                 raise ShopperError(f"unknown kind of moment {kind!r}")
             values["kind"] = kind
         if at is not None:
@@ -454,7 +452,7 @@ class AuditRunner:
                 record.moment_id = None
 
     def moment_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(MomentKind.LABELS, 0)
+        counts = dict.fromkeys(MomentKind.values(), 0)
         for moment in self._moments:
             counts[moment.kind] = counts.get(moment.kind, 0) + 1
         return counts

@@ -19,8 +19,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col
 
 from shopper.domain.clock import as_utc
-from shopper.domain.status import AuditStatus
-from shopper.store.tables import Answer, Audit, Company, Moment, TemplateVersion, UTCDateTime
+from shopper.domain.vocabulary import AuditStatus
+from shopper.store.tables import (
+    Answer,
+    Audit,
+    Company,
+    Moment,
+    TemplateVersion,
+    UTCDateTime,
+)
 
 if TYPE_CHECKING:  # SQLAlchemy 2.1 types Select by its columns; 2.0 does not
     AnySelect = sa.Select[*tuple[Any, ...]]

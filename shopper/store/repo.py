@@ -19,10 +19,10 @@ from sqlmodel import Session, SQLModel, col, select
 
 from shopper.domain.clock import as_utc
 from shopper.domain.errors import AmbiguousError, NotFoundError
+from shopper.domain.vocabulary import AnswerSource
 from shopper.store.engine import upsert
 from shopper.store.tables import (
     Answer,
-    AnswerSource,
     Audit,
     AuditEvent,
     Company,

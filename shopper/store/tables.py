@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -46,11 +46,6 @@ def new_id() -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-DEFAULT_HOURS: dict[str, list[str]] = {
-    day: ["09:00", "17:00"] for day in ("mon", "tue", "wed", "thu", "fri")
-}
 
 
 class Company(SQLModel, table=True):
@@ -109,7 +104,7 @@ class Audit(SQLModel, table=True):
     template_id: str = Field(max_length=36)
     template_version: int
     shopper: str = Field(default="", max_length=200)
-    status: str = Field(default=AuditStatus.IN_PROGRESS, index=True, max_length=20)
+    status: str = Field(default=AuditStatus.IN_PROGRESS.value, index=True, max_length=20)
     started_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     started_tz: str = Field(default="UTC", max_length=64)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -125,11 +120,6 @@ class Audit(SQLModel, table=True):
     visible: int = 0
 
 
-class AnswerSource:
-    SHOPPER = "shopper"
-    INSTRUMENT = "instrument"
-
-
 class Answer(SQLModel, table=True):
     __tablename__ = "answer"
 
@@ -141,9 +131,9 @@ class Answer(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     answered_tz: str = Field(default="UTC", max_length=64)
     source: str = Field(
-        default=AnswerSource.SHOPPER,
+        default=AnswerSource.SHOPPER.value,
         max_length=20,
-        sa_column_kwargs={"server_default": AnswerSource.SHOPPER},
+        sa_column_kwargs={"server_default": AnswerSource.SHOPPER.value},
     )
     """Who gave the value: the shopper, or an instrument that measured it."""
 
@@ -183,18 +173,6 @@ class InstrumentEvent(SQLModel, table=True):
     def decoded(self) -> dict[str, Any]:
         value: Any = json.loads(self.data or "{}")
         return value if isinstance(value, dict) else {}
-
-
-class MomentKind:
-    GOOD = "good"
-    BAD = "bad"
-    FRICTION = "friction"
-
-    LABELS: ClassVar[dict[str, str]] = {
-        GOOD: "Good moment",
-        BAD: "Bad moment",
-        FRICTION: "Friction point",
-    }
 
 
 class Moment(SQLModel, table=True):

@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 
 from shopper import __version__
 from shopper.domain.errors import ShopperError
-from shopper.domain.status import AuditStatus
-from shopper.domain.vocabulary import TOUCHPOINTS
+from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
 from shopper.ui.screen import capture_screen_png
@@ -223,7 +222,7 @@ class MainWindow(QMainWindow):
             self.touchpoint_filter.addItem(label, key)
         self.status_filter = QComboBox()
         self.status_filter.addItem("Any status", "")
-        for key, label in AuditStatus.LABELS.items():
+        for key, label in ((s.value, s.label) for s in AuditStatus):
             self.status_filter.addItem(label, key)
         filters.addWidget(self.touchpoint_filter)
         filters.addWidget(self.status_filter)

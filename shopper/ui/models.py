@@ -19,8 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from shopper.domain.clock import in_zone
-from shopper.domain.status import AuditStatus
-from shopper.domain.vocabulary import touchpoint_label
+from shopper.domain.vocabulary import AuditStatus, touchpoint_label
 
 if TYPE_CHECKING:
     from shopper.store.repo import AuditRow, CompanyRow
@@ -221,7 +220,7 @@ class AuditTableModel(QAbstractTableModel):
         if key == "shopper":
             return row.shopper
         if key == "status":
-            return AuditStatus.LABELS.get(row.status, row.status)
+            return AuditStatus.label_of(row.status)
         if row.score_percent is None:
             return "—"
         mark = " ⚠" if row.critical_failures else ""

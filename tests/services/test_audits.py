@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shopper.domain.errors import NotFoundError, ShopperError
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import Template
+from shopper.domain.vocabulary import AuditStatus
 from shopper.resources import TEMPLATES_DIR
 from shopper.services import templates as templates_service
 from shopper.services.audits import (

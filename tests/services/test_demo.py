@@ -15,13 +15,18 @@ from sqlmodel import Session, col, select
 from shopper.domain.answers import normalize_answer
 from shopper.domain.errors import ShopperError
 from shopper.domain.scoring import score_audit
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.audits import list_audits, load_audit
 from shopper.services.companies import find_company, list_companies
 from shopper.services.demo import COMPANIES, DEFAULT_AUDITS, load_demo
 from shopper.services.templates import list_templates, sync_builtin_templates
 from shopper.store.engine import open_database, sqlite_url
-from shopper.store.tables import Answer, Audit, AuditEvent, Company
+from shopper.store.tables import (
+    Answer,
+    Audit,
+    AuditEvent,
+    Company,
+)
 
 ANCHOR = datetime(2025, 6, 1, 15, 30, tzinfo=UTC)
 

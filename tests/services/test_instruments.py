@@ -18,6 +18,7 @@ from shopper.domain.errors import AnswerError, AuditStateError, ShopperError
 from shopper.domain.instruments import EmailStep, Instrument, PhoneStep, Step, WebStep
 from shopper.domain.template import Item, ItemType, Template
 from shopper.domain.template_loader import parse_template_text
+from shopper.domain.vocabulary import AnswerSource
 from shopper.services.audits import audit_to_json, load_audit, start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
@@ -25,7 +26,12 @@ from shopper.services.evidence import EvidenceError, evidence_path, verify_store
 from shopper.services.instruments import measure
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import get_template, list_templates
-from shopper.store.tables import Answer, AnswerSource, Company, Evidence, InstrumentEvent
+from shopper.store.tables import (
+    Answer,
+    Company,
+    Evidence,
+    InstrumentEvent,
+)
 
 ZONE = "Europe/Warsaw"
 T0 = datetime(2025, 5, 13, 9, 0, tzinfo=UTC)  # Tuesday 11:00 in Warsaw

@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
 from shopper.domain.scoring import score_audit
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import NA, Item, ItemType, Template
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services import runner as runner_module
 from shopper.services.audits import load_audit, start_audit
 from shopper.services.companies import CompanyInput, create_company
@@ -24,7 +24,11 @@ from shopper.services.runner import MAX_NOTE, AuditRunner, MissingAnswersError
 from shopper.services.templates import get_template, list_templates
 from shopper.store import repo
 from shopper.store.engine import create_db_engine, session_scope
-from shopper.store.tables import Answer, Audit, AuditEvent
+from shopper.store.tables import (
+    Answer,
+    Audit,
+    AuditEvent,
+)
 
 ZONE = "Europe/Warsaw"
 T0 = datetime(2025, 5, 12, 8, 0, tzinfo=UTC)

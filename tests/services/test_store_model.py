@@ -28,14 +28,13 @@ from hypothesis.stateful import (
 )
 
 from shopper.domain.errors import AuditStateError
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus, MomentKind
 from shopper.services.audits import load_audit, start_audit
 from shopper.services.bundles import audit_ids_for, export_bundle, import_bundle
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import import_template_file
-from shopper.store.tables import MomentKind
 from tests.data_helpers import COUNT_ITEMS, counts_template
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
@@ -170,7 +169,7 @@ class StoreModel(RuleBasedStateMachine):
         self.runner(audit).reopen(reason)
         state.completed = False
 
-    @rule(audit=audits, kind=st.sampled_from(sorted(MomentKind.LABELS)), note=TEXT)
+    @rule(audit=audits, kind=st.sampled_from(sorted(MomentKind.values())), note=TEXT)
     def moment(self, audit: str, kind: str, note: str) -> None:
         state = self.model[audit]
         if state.completed:

@@ -30,7 +30,10 @@ from shopper.store.engine import (
     upsert,
     wal_reset_bug_affected,
 )
-from shopper.store.tables import Company, UTCDateTime
+from shopper.store.tables import (
+    Company,
+    UTCDateTime,
+)
 
 AFFECTED = "3.40.1"
 FIXED = "3.51.3"

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
 from shopper.domain.errors import AmbiguousError, NotFoundError, ShopperError
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.audits import start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
@@ -20,7 +20,10 @@ from shopper.services.templates import list_templates
 from shopper.store import repo
 from shopper.store.engine import session_scope, sqlite_url
 from shopper.store.repo import AUDIT_ORDER, AuditRow
-from shopper.store.tables import Audit, Company
+from shopper.store.tables import (
+    Audit,
+    Company,
+)
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 

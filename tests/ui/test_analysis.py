@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.compare import Change
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.compare import compare_pair
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo

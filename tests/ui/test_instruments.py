@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.instruments import Instrument, PhoneStep
+from shopper.domain.vocabulary import AnswerSource, MomentKind
 from shopper.services.audits import load_audit
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
-from shopper.store.tables import AnswerSource, MomentKind
 from shopper.ui.runner.email_tracker import EmailTrackerPane
 from shopper.ui.runner.evidence import EvidenceModel
 from shopper.ui.runner.instrument_base import StepsModel

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from shopper.domain.status import AuditStatus
 from shopper.domain.template import ItemType
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.audits import list_audits, load_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.exc import OperationalError
 
 from shopper.domain.errors import StorageError
-from shopper.domain.status import AuditStatus
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.audits import load_audit
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
+from shopper.domain.vocabulary import MomentKind
 from shopper.services.evidence import (
     FILE_FILTER,
     evidence_path,
@@ -39,7 +40,7 @@ from shopper.services.evidence import (
     verify_stored,
 )
 from shopper.services.runner import AuditRunner
-from shopper.store.tables import Evidence, MomentKind
+from shopper.store.tables import Evidence
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 
@@ -127,7 +128,7 @@ class EvidenceModel(RowsModel[Evidence]):
         if record.moment_id:
             moment = next((m for m in self.runner.moments if m.id == record.moment_id), None)
             if moment is not None:
-                return f"{MomentKind.LABELS.get(moment.kind, moment.kind)}: {moment.note[:60]}"
+                return f"{MomentKind.label_of(moment.kind)}: {moment.note[:60]}"
         return "The audit (e.g. a website path step)"
 
 

@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
+from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner
-from shopper.store.tables import Moment, MomentKind
+from shopper.store.tables import Moment
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 
-MOMENT_COLORS = {
+MOMENT_COLORS: dict[str, str] = {
     MomentKind.GOOD: "#2e7d32",
     MomentKind.BAD: "#c62828",
     MomentKind.FRICTION: "#ef8f00",
@@ -57,7 +58,7 @@ class MomentsModel(RowsModel[Moment]):
                 Column("Time", lambda m: f"{in_zone(m.at, m.tz):%H:%M:%S}"),
                 Column(
                     "Kind",
-                    lambda m: MomentKind.LABELS.get(m.kind, m.kind),
+                    lambda m: MomentKind.label_of(m.kind),
                     foreground=lambda m: QColor(MOMENT_COLORS.get(m.kind, "#000000")),
                 ),
                 Column("Item", item_prompt, tooltip=item_prompt),
@@ -91,7 +92,7 @@ class MomentsPane(InstrumentPane):
         layout.setContentsMargins(6, 6, 6, 6)
         buttons = QHBoxLayout()
         for kind in (MomentKind.GOOD, MomentKind.BAD, MomentKind.FRICTION):
-            button = QPushButton(f"{MomentKind.LABELS[kind]}  ({SHORTCUTS[kind]})")
+            button = QPushButton(f"{MomentKind(kind).label}  ({SHORTCUTS[kind]})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setStyleSheet(f"color: {MOMENT_COLORS[kind]};")
             button.clicked.connect(lambda _=False, k=kind: self.log(k))
@@ -133,7 +134,7 @@ class MomentsPane(InstrumentPane):
         counts = self.runner.moment_counts()
         self.counts.setText(
             " · ".join(
-                f"{counts.get(k, 0)} {MomentKind.LABELS[k].lower()}s" for k in MomentKind.LABELS
+                f"{counts.get(k, 0)} {MomentKind(k).label.lower()}s" for k in MomentKind.values()
             )
         )
         if self.editing is not None:
@@ -153,7 +154,7 @@ class MomentsPane(InstrumentPane):
         self.editing = moment.id
         self.refresh()
         self.note.clear()
-        self.note_label.setText(MomentKind.LABELS[kind])
+        self.note_label.setText(MomentKind(kind).label)
         self.note.setFocus()
         return moment
 
@@ -164,7 +165,8 @@ class MomentsPane(InstrumentPane):
         self.flush()
         self.editing = moment.id
         self.note.setText(moment.note)
-        self.note_label.setText(MomentKind.LABELS.get(moment.kind, "Note"))
+        kind = MomentKind.of(moment.kind)
+        self.note_label.setText(kind.label if kind is not None else "Note")
 
     def flush(self) -> bool:
         self._save_timer.stop()

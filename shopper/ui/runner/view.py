@@ -44,9 +44,9 @@ from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.instruments import Instrument
 from shopper.domain.template import Item, ItemType, theme_label, touchpoint_label
+from shopper.domain.vocabulary import MomentKind
 from shopper.services.instruments import INSTRUMENT_LABELS, INSTRUMENTS_FOR_TOUCHPOINT
 from shopper.services.runner import AuditRunner, MissingAnswersError
-from shopper.store.tables import MomentKind
 from shopper.ui.crash import show_error
 from shopper.ui.models import score_color
 from shopper.ui.runner.editors import AnswerEditor, make_editor
