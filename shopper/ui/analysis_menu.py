@@ -22,8 +22,8 @@ from shopper.services.export import ExportResult, export_answers, format_for
 from shopper.store.analysis import Scope
 from shopper.ui.compare.view import CompareWindow
 from shopper.ui.crash import show_error
+from shopper.ui.findings import FindingsWindow
 from shopper.ui.journey import JourneyWindow
-from shopper.ui.themes import ThemesWindow
 from shopper.ui.workers import Operation, run_operation
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class AnalysisActions(QObject):
             "Compare the repeated audits of the selected company at the touchpoint in the filter"
         )
         self.journey_action = self._action("Company &journey…", self.open_journey, "Ctrl+Alt+J")
-        self.themes_action = self._action("&Findings by theme…", self.open_themes, "Ctrl+Alt+T")
+        self.findings_action = self._action("&Findings by theme…", self.open_findings, "Ctrl+Alt+T")
         self.export_view_action = self._action(
             "&Export answers in view…", lambda: self.export(in_view=True)
         )
@@ -64,7 +64,7 @@ class AnalysisActions(QObject):
     def _install(self) -> None:
         bar = self.window.menuBar()
         menu = bar.addMenu("&Analyse")
-        for action in (self.compare_action, self.journey_action, self.themes_action):
+        for action in (self.compare_action, self.journey_action, self.findings_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.export_view_action)
@@ -79,7 +79,7 @@ class AnalysisActions(QObject):
             toolbar.addSeparator()
             toolbar.addAction(self.compare_action)
             toolbar.addAction(self.journey_action)
-            toolbar.addAction(self.themes_action)
+            toolbar.addAction(self.findings_action)
 
     # -- the main window's selection -------------------------------------------------
 
@@ -129,14 +129,14 @@ class AnalysisActions(QObject):
             )
         )
         window.compare_requested.connect(self.open_compare)
-        window.findings_requested.connect(self.open_themes)
+        window.findings_requested.connect(self.open_findings)
         return window
 
-    def open_themes(
+    def open_findings(
         self, company_id: str | None = None, touchpoint: str | None = None, theme: str | None = None
-    ) -> ThemesWindow:
-        window: ThemesWindow = self._keep(
-            ThemesWindow(
+    ) -> FindingsWindow:
+        window: FindingsWindow = self._keep(
+            FindingsWindow(
                 self.window.engine,
                 company_id=self._company_id() if company_id is None else company_id,
                 touchpoint=str(self.window.touchpoint_filter.currentData() or "")

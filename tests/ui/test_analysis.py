@@ -19,6 +19,7 @@ from shopper.services.findings import findings_by_theme
 from shopper.services.journey import company_journey
 from shopper.ui.compare.model import ComparisonModel
 from shopper.ui.compare.view import CompareWindow
+from shopper.ui.findings import FindingsWindow, finding_columns, item_columns, theme_columns
 from shopper.ui.journey import (
     HeatMapModel,
     JourneyWindow,
@@ -28,7 +29,6 @@ from shopper.ui.journey import (
 )
 from shopper.ui.main_window import MainWindow
 from shopper.ui.rows_model import Column, RowsModel
-from shopper.ui.themes import ThemesWindow, finding_columns, item_columns, theme_columns
 from tests.ui.helpers import show
 
 LOAD_TIMEOUT = 15000
@@ -56,7 +56,7 @@ def company_id(window: MainWindow) -> str:
     return window.selected_company_id()
 
 
-def wait_loaded(qtbot: QtBot, widget: CompareWindow | JourneyWindow | ThemesWindow) -> None:
+def wait_loaded(qtbot: QtBot, widget: CompareWindow | JourneyWindow | FindingsWindow) -> None:
     """Wait for the window's latest background load (it may already have ended)."""
     qtbot.waitUntil(lambda: not widget.loading, timeout=LOAD_TIMEOUT)
 
@@ -214,7 +214,7 @@ def test_journey_window(qtbot: QtBot, window: MainWindow) -> None:
     assert compare.touchpoint == journey.journey.touchpoints[0].touchpoint
     journey.heat_table.activated.emit(journey.heat_model.index(0, 0))
     themes = window.analysis.windows[-1]
-    assert isinstance(themes, ThemesWindow)
+    assert isinstance(themes, FindingsWindow)
     qtbot.addWidget(themes)
     wait_loaded(qtbot, themes)
     assert themes.selected_theme() == journey.journey.heat_map.themes[0]
@@ -222,7 +222,7 @@ def test_journey_window(qtbot: QtBot, window: MainWindow) -> None:
 
 def test_findings_window(qtbot: QtBot, window: MainWindow) -> None:
     window.touchpoint_filter.setCurrentIndex(0)  # every touchpoint
-    themes = window.analysis.open_themes()
+    themes = window.analysis.open_findings()
     qtbot.addWidget(themes)
     wait_loaded(qtbot, themes)
     assert themes.report is not None and themes.report.total > 0
@@ -252,7 +252,7 @@ def test_findings_window(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_findings_window_dates(qtbot: QtBot, demo: AppContext) -> None:
-    themes = ThemesWindow(demo.engine)
+    themes = FindingsWindow(demo.engine)
     show(qtbot, themes)
     wait_loaded(qtbot, themes)
     everything = themes.report

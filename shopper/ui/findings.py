@@ -127,7 +127,7 @@ def finding_columns() -> list[Column[Finding]]:
     ]
 
 
-class ThemesWindow(QWidget):
+class FindingsWindow(QWidget):
     open_audit = Signal(str, str)
     """(audit id, item id): show this audit at this item in the main window."""
     loaded = Signal()
