@@ -168,7 +168,7 @@ def test_import_shows_a_summary_and_refreshes_the_lists(
     assert "0 added, 0 updated, 1 unchanged" in again.headline.text()
 
 
-def test_summary_names_updated_and_kept_audits(qtmodeltester: Any) -> None:
+def test_summary_names_updated_and_kept_audits(qapp: QApplication, qtmodeltester: Any) -> None:
     from datetime import UTC, datetime
 
     from shopper.services.bundles import AuditLine, ImportSummary
