@@ -92,7 +92,7 @@ class DatabaseOpener:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         from shopper.domain.errors import ShopperError
-        from shopper.store.integrity import DamagedDatabaseError
+        from shopper.services.records import DamagedDatabaseError
         from shopper.ui.crash import headless
 
         if not isinstance(exc, ShopperError):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QToolBar, QWidget
 
 from shopper.domain.errors import ShopperError
 from shopper.services.export import ExportResult, export_answers, format_for
-from shopper.store.analysis import Scope
+from shopper.services.records import Scope
 from shopper.ui.compare.view import CompareWindow
 from shopper.ui.crash import show_error
 from shopper.ui.findings import FindingsWindow

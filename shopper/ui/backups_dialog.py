@@ -26,7 +26,7 @@ from shopper.domain.clock import in_zone, local_zone_name
 from shopper.domain.errors import ShopperError
 from shopper.services.backups import BackupInfo, list_backups, restore_backup
 from shopper.services.context import DB_FILENAME, AppContext
-from shopper.store.integrity import DamagedDatabaseError
+from shopper.services.records import DamagedDatabaseError
 from shopper.ui.rows_model import ROW_ROLE, Column, RowsModel
 
 log = logging.getLogger(__name__)

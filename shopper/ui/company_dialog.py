@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from shopper.domain.clock import local_zone_name, zone_names
 from shopper.domain.errors import ShopperError
 from shopper.services.companies import WEEKDAYS, CompanyInput, create_company, update_company
-from shopper.store.tables import Company
+from shopper.services.records import Company
 from shopper.ui.crash import show_error
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))

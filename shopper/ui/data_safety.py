@@ -46,8 +46,8 @@ from shopper.services.upkeep import (
     full_check_due,
     repair_indexes,
     tick,
+    writing_stopped,
 )
-from shopper.store.engine import writing_stopped
 from shopper.ui.backups_dialog import RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice, ImportSummaryDialog
 from shopper.ui.crash import show_error

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from shopper.services.context import AppContext
-    from shopper.store.repo import AuditRow
+    from shopper.services.records import AuditRow
     from shopper.ui.analysis_menu import AnalysisActions
     from shopper.ui.data_safety import DataActions
     from shopper.ui.report_export import ReportExporter

@@ -22,7 +22,7 @@ from shopper.domain.clock import in_zone
 from shopper.domain.vocabulary import AuditStatus, touchpoint_label
 
 if TYPE_CHECKING:
-    from shopper.store.repo import AuditRow, CompanyRow
+    from shopper.services.records import AuditRow, CompanyRow
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -20,8 +20,8 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.template import TOUCHPOINTS
 from shopper.services.audits import start_audit
 from shopper.services.companies import list_companies
+from shopper.services.records import Audit
 from shopper.services.templates import list_templates
-from shopper.store.tables import Audit
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import show_error
 from shopper.ui.settings import Options, Settings

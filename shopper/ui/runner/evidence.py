@@ -39,8 +39,8 @@ from shopper.services.evidence import (
     read_evidence_file,
     verify_stored,
 )
+from shopper.services.records import Evidence
 from shopper.services.runner import AuditRunner
-from shopper.store.tables import Evidence
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
+from shopper.services.records import Moment
 from shopper.services.runner import AuditRunner
-from shopper.store.tables import Moment
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 
