@@ -120,3 +120,146 @@ def test_services_and_cli_import_without_qt() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- the GUI and the store, SQL, circles ---------------------------------------------------
+
+
+def _files(*names: str) -> list[Path]:
+    found: list[Path] = []
+    for name in names:
+        target = PACKAGE / name
+        found += [target] if target.suffix == ".py" else sorted(target.rglob("*.py"))
+    return found
+
+
+def test_the_gui_imports_nothing_from_the_store() -> None:
+    """The GUI goes through services, which hand it domain types or plain rows."""
+    problems = [
+        f"{path.relative_to(REPO_ROOT)}:{line}: {module}"
+        for path in _files("ui", "app.py")
+        for line, module in imported_modules(path)
+        if module == "shopper.store" or module.startswith("shopper.store.")
+    ]
+    assert problems == []
+
+
+SQL_FREE = ("services", "cli", "ui", "app.py")
+"""Where no SQL is built: statements live in the store, in functions that take a session."""
+ALLOWED_FROM_SQLALCHEMY = {
+    "Engine",
+    "Connection",
+    "Session",
+    "SQLAlchemyError",
+    "OperationalError",
+    "DatabaseError",
+    "IntegrityError",
+}
+
+
+def sql_builders(path: Path) -> list[str]:
+    """Names a file imports from SQLAlchemy or sqlmodel other than engines, sessions, errors."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [
+                f"line {node.lineno}: import {alias.name}"
+                for alias in node.names
+                if alias.name.split(".")[0] in ("sqlalchemy", "sqlmodel")
+            ]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            "sqlalchemy",
+            "sqlmodel",
+        ):
+            found += [
+                f"line {node.lineno}: {node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name not in ALLOWED_FROM_SQLALCHEMY
+            ]
+    return found
+
+
+@pytest.mark.parametrize("path", _files(*SQL_FREE), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_sql_lives_in_the_store(path: Path) -> None:
+    assert sql_builders(path) == [], f"{path.relative_to(REPO_ROOT)} builds SQL"
+
+
+def test_the_sql_checker_sees_builders(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from sqlalchemy import Engine, select\n"
+        "from sqlalchemy.exc import SQLAlchemyError\n"
+        "from sqlmodel import Session, col\n"
+        "import sqlalchemy as sa\n"
+        "def later():\n"
+        "    from sqlalchemy import text\n",
+        encoding="utf-8",
+    )
+    assert [x.split(":")[0] for x in sql_builders(sample)] == [
+        "line 1",
+        "line 3",
+        "line 4",
+        "line 6",
+    ]
+
+
+def import_graph(root: Path = REPO_ROOT) -> dict[str, set[str]]:
+    """Each module of the package -> the modules of the package it imports, however it
+    imports them (at the top, inside a function, or for type checking only)."""
+    paths = {_module_name(p, root): p for p in sorted((root / "shopper").rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        targets = set()
+        for _line, imported in imported_modules(path, root):
+            module = imported
+            while module and module not in paths:
+                module = module.rpartition(".")[0]  # a name imported from a module
+            if module and module != name and not name.startswith(f"{module}."):
+                targets.add(module)
+        graph[name] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or round a loop (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles() -> None:
+    assert circles(import_graph()) == []
+
+
+def test_the_circle_finder_finds_circles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert circles(graph) == [["a", "b", "c"]]

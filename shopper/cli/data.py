@@ -119,7 +119,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
             raise
         except StorageError:
             current = None  # damaged or from a newer Shopper: it is set aside unchanged
-        result = restore_backup(data_dir=folder, db_path=db_path, source=args.file, ctx=current)
+        result = restore_backup(
+            data_dir=folder,
+            db_path=db_path,
+            source=args.file,
+            engine=current.engine if current else None,
+        )
+        if current is not None and result.engine is not None:
+            current.adopt(result.engine)
         (current or AppContext.open(folder, args.db)).close()
     print(f"Restored {result.restored_from}")
     if result.previous is not None:

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -28,7 +27,7 @@ from shopper.services.evidence import evidence_path, verify_stored
 from shopper.services.files import check_output
 from shopper.store import lock as process_lock
 from shopper.store.backup import backup_to, install_copy
-from shopper.store.engine import ensure_private_dir, sqlite_path, stop_writing
+from shopper.store.engine import create_db_engine, ensure_private_dir, sqlite_path
 from shopper.store.integrity import (
     DamagedDatabaseError,
     check_file,
@@ -46,9 +45,6 @@ from shopper.store.schema import (
     known_revisions,
     prepare_schema,
 )
-
-if TYPE_CHECKING:
-    from shopper.services.context import AppContext
 
 AUTO_INTERVAL = timedelta(minutes=30)
 _NAME = re.compile(r"^shopper-(\d{8}T\d{6}Z)(?:-([a-z0-9-]+))?\.db$")
@@ -249,6 +245,8 @@ class RestoreResult:
     restored_from: Path
     previous: Path | None
     """Where the database that was replaced is kept (a backup, or the file set aside)."""
+    engine: Engine | None = None
+    """The engine on the restored database, for the caller to adopt (when it gave one)."""
 
 
 def check_backup_file(path: Path) -> None:
@@ -300,27 +298,28 @@ def sole_use(db_path: Path) -> Iterator[None]:
 
 
 def restore_backup(
-    *, data_dir: Path, db_path: Path, source: Path, ctx: AppContext | None = None
+    *, data_dir: Path, db_path: Path, source: Path, engine: Engine | None = None
 ) -> RestoreResult:
     """Replace the database with a backup; the current one is kept first.
 
-    With `ctx` (the database opens fine) the current database is backed up
-    online, and `ctx.engine` is then pointed at the restored file (upgraded if
-    it is older), so everything holding the engine goes on working. Without it
-    (the database is damaged, or from a newer Shopper) the current file is set
-    aside in the backups folder byte for byte, and the caller opens the result.
+    With `engine` (the current database opens fine) it is backed up online first; the
+    restored file (upgraded if it is older) then comes back with a fresh engine of its
+    own in `RestoreResult.engine`, which the caller adopts: `engine` is disposed. Without
+    it (the database is damaged, or from a newer Shopper) the current file is set aside in
+    the backups folder byte for byte, and the caller opens the result.
 
     Raises:
         ShopperError: the backup is unusable; nothing was changed.
-        StorageError: the current database could not be kept; nothing was changed.
+        StorageError: the current database could not be kept; nothing was changed (the
+            caller's engine still works on it).
         DatabaseInUseError: another Shopper process has the database open; nothing changed.
     """
     with sole_use(db_path):
-        return _restore(data_dir=data_dir, db_path=db_path, source=source, ctx=ctx)
+        return _restore(data_dir=data_dir, db_path=db_path, source=source, engine=engine)
 
 
 def _restore(
-    *, data_dir: Path, db_path: Path, source: Path, ctx: AppContext | None
+    *, data_dir: Path, db_path: Path, source: Path, engine: Engine | None
 ) -> RestoreResult:
     from shopper.services.templates import sync_builtin_templates
 
@@ -329,12 +328,11 @@ def _restore(
         raise ShopperError(f"{source.name}: that is the database itself, not a backup")
     check_backup_file(source)
     backups_dir = data_dir / "backups"
-    if ctx is None:
+    if engine is None:
         previous = set_aside(db_path, backups_dir)
         install_copy(source, db_path)
         clear_damage(data_dir)
         return RestoreResult(source, previous)
-    engine = ctx.engine
     kept = make_backup(engine=engine, backups_dir=backups_dir, reason="before-restore")
     engine.dispose()  # every connection closed: the file may be replaced
     install_copy(source, db_path)
@@ -343,17 +341,17 @@ def _restore(
         reason = f"before-migration-{revision.lower()}"
         return make_backup(engine=engine, backups_dir=backups_dir, reason=reason)
 
+    fresh = create_db_engine(engine.url.render_as_string(hide_password=False))
     try:
         check_file(db_path)
-        prepare_schema(engine, backup=before_migration)
-        sync_builtin_templates(engine=engine)
+        prepare_schema(fresh, backup=before_migration)
+        sync_builtin_templates(engine=fresh)
     except BaseException:
-        engine.dispose()
+        fresh.dispose()
         install_copy(kept.path, db_path)  # back to where we were
         raise
-    clear_damage(data_dir)  # a sound database is in place: writing may resume
-    stop_writing(engine, False)
-    return RestoreResult(source, kept.path)
+    clear_damage(data_dir)  # a sound database is in place
+    return RestoreResult(source, kept.path, fresh)
 
 
 def set_aside(db_path: Path, backups_dir: Path, now: datetime | None = None) -> Path | None:

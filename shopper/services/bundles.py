@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session
 
 from shopper import __version__
 from shopper.domain.clock import now_utc
@@ -48,7 +48,6 @@ from shopper.services.templates import refuse_builtin_lookalike
 from shopper.store import exchange
 from shopper.store.engine import ensure_private_dir, session_scope
 from shopper.store.tables import (
-    Audit,
     Company,
     TemplateVersion,
 )
@@ -453,7 +452,6 @@ def _merge(
     dry_run: bool,
 ) -> None:
     """Compare the bundle with the database, and (unless `dry_run`) write the differences."""
-    company_table = SQLModel.metadata.tables["company"]
     for key, record in content.templates.items():
         try:
             refuse_builtin_lookalike(
@@ -469,9 +467,10 @@ def _merge(
         if stored is None:
             summary.templates_added += 1
             if not dry_run:
-                session.execute(
-                    insert(SQLModel.metadata.tables["template_version"]),
-                    [record | {"added_at": now_utc()}],
+                exchange.insert_rows(
+                    session=session,
+                    table="template_version",
+                    rows=[record | {"added_at": now_utc()}],
                 )
         elif stored.sha256 != record["sha256"]:
             raise archive.fail(
@@ -483,14 +482,12 @@ def _merge(
         if stored_company is None:
             summary.companies_added += 1
             if not dry_run:
-                session.execute(insert(company_table), [record])
+                exchange.insert_rows(session=session, table="company", rows=[record])
         elif record["updated_at"] > stored_company.updated_at:
             summary.companies_updated += 1
             if not dry_run:
                 values = {k: v for k, v in record.items() if k not in ("id", "created_at")}
-                session.execute(
-                    update(company_table).where(company_table.c.id == company_id).values(values)
-                )
+                exchange.update_company(session=session, company_id=company_id, values=values)
     names = {cid: r["name"] for cid, r in content.companies.items()}
     ids = [a.rows.audit["id"] for a in content.audits]
     states = exchange.audit_states(session=session, audit_ids=ids)
@@ -586,13 +583,10 @@ def audit_ids_for(
     everything: bool = False,
 ) -> list[str]:
     """The ids of the chosen audits, a company's audits, or every audit."""
+    if company_id is None and not everything:
+        return list(dict.fromkeys(audit_ids))
     with session_scope(engine) as session:
-        stmt = select(col(Audit.id)).order_by(col(Audit.started_at), col(Audit.id))
-        if company_id is not None:
-            stmt = stmt.where(col(Audit.company_id) == company_id)
-        elif not everything:
-            return list(dict.fromkeys(audit_ids))
-        return [row[0] for row in session.execute(stmt)]
+        return exchange.audit_ids(session=session, company_id=company_id)
 
 
 def default_bundle_name(label: str, at: datetime | None = None) -> str:

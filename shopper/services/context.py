@@ -115,6 +115,12 @@ class AppContext:
     def backups_dir(self) -> Path:
         return self.data_dir / "backups"
 
+    def adopt(self, engine: Engine) -> None:
+        """Work on this engine from now on (a restore's fresh one); the old one is disposed."""
+        if engine is not self.engine:
+            self.engine.dispose()
+            self.engine = engine
+
     def close(self) -> None:
         """Close cleanly: the write-ahead log emptied into the database, then every
         connection closed and the lock given back."""

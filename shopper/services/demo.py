@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 
 from shopper.domain.answers import make_datetime_answer
 from shopper.domain.errors import ShopperError
@@ -24,6 +23,7 @@ from shopper.domain.scoring import FAIL_BELOW, PASS_FROM, item_fraction, score_a
 from shopper.domain.template import NA, Item, ItemType, Template
 from shopper.domain.vocabulary import DEFAULT_HOURS, AuditStatus
 from shopper.services.templates import get_template, list_templates
+from shopper.store import exchange
 from shopper.store.engine import session_scope
 from shopper.store.tables import Company
 
@@ -223,17 +223,12 @@ def load_demo(
         if progress and index % 500 == 0:
             progress(index, audits)
 
-    tables = SQLModel.metadata.tables
     with session_scope(engine) as session:
-        session.execute(insert(tables["company"]), company_rows)
-        for start in range(0, len(audit_rows), 5000):
-            session.execute(insert(tables["audit"]), audit_rows[start : start + 5000])
-        for start in range(0, len(answer_rows), 20000):
-            session.execute(insert(tables["answer"]), answer_rows[start : start + 20000])
-        for start in range(0, len(event_rows), 10000):
-            session.execute(insert(tables["audit_event"]), event_rows[start : start + 10000])
-        for start in range(0, len(moment_rows), 10000):
-            session.execute(insert(tables["moment"]), moment_rows[start : start + 10000])
+        exchange.insert_rows(session=session, table="company", rows=company_rows)
+        exchange.insert_rows(session=session, table="audit", rows=audit_rows, batch=5000)
+        exchange.insert_rows(session=session, table="answer", rows=answer_rows, batch=20_000)
+        exchange.insert_rows(session=session, table="audit_event", rows=event_rows)
+        exchange.insert_rows(session=session, table="moment", rows=moment_rows)
     if progress:
         progress(audits, audits)
     return DemoResult(len(company_rows), len(audit_rows), len(answer_rows))

@@ -14,10 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlalchemy import delete as sa_delete
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from shopper.domain.answers import normalize_answer
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
@@ -354,15 +353,12 @@ class AuditRunner:
         steps = [(i, new if s.id == step_id else s) for i, s in self._steps]
 
         def write(session: Session) -> None:
-            session.execute(
-                update(InstrumentEvent)
-                .where(col(InstrumentEvent.id) == step_id)
-                .values(
-                    at=new.at,
-                    data=json.dumps(details, ensure_ascii=False),
-                    updated_at=self.clock(),
-                )
-            )
+            values = {
+                "at": new.at,
+                "data": json.dumps(details, ensure_ascii=False),
+                "updated_at": self.clock(),
+            }
+            repo.update_step(session=session, step_id=step_id, values=values)
 
         self._change_steps(steps, write)
         return new
@@ -371,7 +367,7 @@ class AuditRunner:
         steps = [(i, s) for i, s in self._steps if s.id != step_id]
 
         def write(session: Session) -> None:
-            session.execute(sa_delete(InstrumentEvent).where(col(InstrumentEvent.id) == step_id))
+            repo.delete_step(session=session, step_id=step_id)
 
         self._change_steps(steps, write)
 
@@ -428,9 +424,7 @@ class AuditRunner:
             values["at"] = as_utc(at)
         self._write(
             {},
-            extra=lambda s: s.execute(
-                update(Moment).where(col(Moment.id) == moment_id).values(values)
-            ),
+            extra=lambda s: repo.update_moment(session=s, moment_id=moment_id, values=values),
         )
         for key, value in values.items():
             setattr(moment, key, value)
@@ -439,13 +433,7 @@ class AuditRunner:
     def delete_moment(self, moment_id: str) -> None:
         self._check_writable()
 
-        def write(session: Session) -> None:
-            session.execute(
-                update(Evidence).where(col(Evidence.moment_id) == moment_id).values(moment_id=None)
-            )
-            session.execute(sa_delete(Moment).where(col(Moment.id) == moment_id))
-
-        self._write({}, extra=write)
+        self._write({}, extra=lambda s: repo.delete_moment(session=s, moment_id=moment_id))
         self._moments = [m for m in self._moments if m.id != moment_id]
         for record in self._evidence:
             if record.moment_id == moment_id:
@@ -502,7 +490,7 @@ class AuditRunner:
         self._check_writable()
         self._write(
             {},
-            extra=lambda s: s.execute(sa_delete(Evidence).where(col(Evidence.id) == evidence_id)),
+            extra=lambda s: repo.delete_evidence(session=s, evidence_id=evidence_id),
         )
         self._evidence = [e for e in self._evidence if e.id != evidence_id]
 

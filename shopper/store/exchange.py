@@ -101,6 +101,28 @@ def event_ids(*, session: Session, audit_ids: Sequence[str]) -> dict[str, set[st
     return found
 
 
+def insert_rows(
+    *, session: Session, table: str, rows: Sequence[dict[str, Any]], batch: int = 10_000
+) -> None:
+    """Insert many rows of one table, a batch per statement."""
+    target = SQLModel.metadata.tables[table]
+    for start in range(0, len(rows), batch):
+        session.execute(insert(target), list(rows[start : start + batch]))
+
+
+def update_company(*, session: Session, company_id: str, values: dict[str, Any]) -> None:
+    table = SQLModel.metadata.tables["company"]
+    session.execute(update(table).where(table.c.id == company_id).values(values))
+
+
+def audit_ids(*, session: Session, company_id: str | None = None) -> list[str]:
+    """Every audit's id (or a company's), oldest first."""
+    stmt = select(col(Audit.id)).order_by(col(Audit.started_at), col(Audit.id))
+    if company_id is not None:
+        stmt = stmt.where(col(Audit.company_id) == company_id)
+    return list(session.exec(stmt))
+
+
 def owners_of(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:
     """Which audit each existing row id of a child table belongs to."""
     model = SQLModel.metadata.tables[table]

@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, or_
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, select
 
 from shopper.domain.clock import as_utc
@@ -404,6 +406,34 @@ def waiting_enquiries(*, session: Session) -> list[WaitingEnquiry]:
         WaitingEnquiry(aid, cid, name, touchpoint, _aware(sent) or datetime.min, tz)
         for aid, cid, name, touchpoint, sent, tz in session.execute(stmt)
     ]
+
+
+def update_step(*, session: Session, step_id: str, values: Mapping[str, Any]) -> None:
+    """Change an instrument step's columns (its time, details, `updated_at`)."""
+    session.execute(
+        sa_update(InstrumentEvent).where(col(InstrumentEvent.id) == step_id).values(dict(values))
+    )
+
+
+def delete_step(*, session: Session, step_id: str) -> None:
+    session.execute(sa_delete(InstrumentEvent).where(col(InstrumentEvent.id) == step_id))
+
+
+def update_moment(*, session: Session, moment_id: str, values: Mapping[str, Any]) -> None:
+    session.execute(sa_update(Moment).where(col(Moment.id) == moment_id).values(dict(values)))
+
+
+def delete_moment(*, session: Session, moment_id: str) -> None:
+    """Delete a moment; evidence attached to it stays, attached to nothing but its item."""
+    session.execute(
+        sa_update(Evidence).where(col(Evidence.moment_id) == moment_id).values(moment_id=None)
+    )
+    session.execute(sa_delete(Moment).where(col(Moment.id) == moment_id))
+
+
+def delete_evidence(*, session: Session, evidence_id: str) -> None:
+    """Delete an evidence record (the stored file stays: another record may share it)."""
+    session.execute(sa_delete(Evidence).where(col(Evidence.id) == evidence_id))
 
 
 def moment_counts(*, session: Session, audit_ids: Sequence[str]) -> dict[str, dict[str, int]]:

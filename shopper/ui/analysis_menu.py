@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QToolBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QWidget
 
 from shopper.domain.errors import ShopperError
 from shopper.services.export import ExportResult, export_answers, format_for
@@ -27,7 +27,7 @@ from shopper.ui.journey import JourneyWindow
 from shopper.ui.workers import Operation, run_operation
 
 if TYPE_CHECKING:
-    from shopper.ui.main_window import MainWindow
+    from shopper.ui.host import AuditHost
 
 EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 
@@ -35,9 +35,10 @@ EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 class AnalysisActions(QObject):
     """Adds the Analyse menu to a main window and keeps the windows it opens."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, host: AuditHost) -> None:
         super().__init__(window)
         self.window = window
+        self.host = host
         self.windows: list[QWidget] = []
         self._operation: Operation | None = None
         self.compare_action = self._action("&Compare audits…", self.open_compare, "Ctrl+Alt+C")
@@ -84,15 +85,11 @@ class AnalysisActions(QObject):
     # -- the main window's selection -------------------------------------------------
 
     def _company_id(self) -> str:
-        return self.window.selected_company_id()
+        return self.host.selected_company_id()
 
     def _touchpoint(self) -> str:
         """The touchpoint filter, else the open audit's touchpoint."""
-        chosen = str(self.window.touchpoint_filter.currentData() or "")
-        if chosen:
-            return chosen
-        runner_view = self.window.runner_view
-        return runner_view.runner.audit.touchpoint if runner_view is not None else ""
+        return self.host.selected_touchpoint()
 
     # -- windows ---------------------------------------------------------------------
 
@@ -114,7 +111,7 @@ class AnalysisActions(QObject):
     def open_compare(self, company_id: str = "", touchpoint: str = "") -> CompareWindow:
         window: CompareWindow = self._keep(
             CompareWindow(
-                self.window.engine,
+                self.host.engine,
                 company_id=company_id or self._company_id(),
                 touchpoint=touchpoint or self._touchpoint(),
                 parent=self.window,
@@ -125,7 +122,7 @@ class AnalysisActions(QObject):
     def open_journey(self, company_id: str = "") -> JourneyWindow:
         window: JourneyWindow = self._keep(
             JourneyWindow(
-                self.window.engine, company_id=company_id or self._company_id(), parent=self.window
+                self.host.engine, company_id=company_id or self._company_id(), parent=self.window
             )
         )
         window.compare_requested.connect(self.open_compare)
@@ -137,9 +134,9 @@ class AnalysisActions(QObject):
     ) -> FindingsWindow:
         window: FindingsWindow = self._keep(
             FindingsWindow(
-                self.window.engine,
+                self.host.engine,
                 company_id=self._company_id() if company_id is None else company_id,
-                touchpoint=str(self.window.touchpoint_filter.currentData() or "")
+                touchpoint=self.host.selected_filter_touchpoint()
                 if touchpoint is None
                 else touchpoint,
                 theme=theme,
@@ -150,13 +147,7 @@ class AnalysisActions(QObject):
 
     def open_at(self, audit_id: str, item_id: str) -> None:
         """Show an audit in the main window's runner, at the item if there is one."""
-        if not self.window.open_audit(audit_id):
-            return
-        runner_view = self.window.runner_view
-        if item_id and runner_view is not None:
-            runner_view.go_to(item_id)
-        self.window.raise_()
-        self.window.activateWindow()
+        self.host.show_audit_at(audit_id, item_id)
 
     # -- export ----------------------------------------------------------------------
 
@@ -176,17 +167,17 @@ class AnalysisActions(QObject):
         except ShopperError as exc:
             show_error(self.window, str(exc), title="Nothing exported")
             return
-        window = self.window
+        window, host = self.window, self.host
         scope = (
             Scope(
-                company_id=window.selected_company_id() or None,
-                touchpoint=str(window.touchpoint_filter.currentData() or "") or None,
-                status=str(window.status_filter.currentData() or "") or None,
+                company_id=host.selected_company_id() or None,
+                touchpoint=host.selected_filter_touchpoint() or None,
+                status=host.selected_status() or None,
             )
             if in_view
             else Scope(status=None)
         )
-        engine = window.engine
+        engine = host.engine
 
         def work(progress: Any) -> ExportResult:
             return export_answers(engine=engine, path=path, fmt=fmt, scope=scope, progress=progress)

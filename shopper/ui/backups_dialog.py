@@ -156,7 +156,7 @@ def offer_restore_at_start(
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             result = restore_backup(
-                data_dir=folder, db_path=folder / DB_FILENAME, source=dialog.chosen, ctx=None
+                data_dir=folder, db_path=folder / DB_FILENAME, source=dialog.chosen
             )
             ctx = AppContext.open(folder, db_url)
         except ShopperError as exc:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from shopper.domain.clock import in_zone, local_zone_name
 from shopper.domain.errors import ShopperError
@@ -54,7 +54,7 @@ from shopper.ui.crash import show_error
 from shopper.ui.workers import Operation, run_operation
 
 if TYPE_CHECKING:
-    from shopper.ui.main_window import MainWindow
+    from shopper.ui.host import AuditHost
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,10 @@ class _Quiet(QRunnable):
 class DataActions(QObject):
     """Adds the data-safety and exchange actions to a main window."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, host: AuditHost) -> None:
         super().__init__(window)
         self.window = window
+        self.host = host
         self.busy = False
         self.backing_up = False
         self.summary_dialog: ImportSummaryDialog | None = None
@@ -118,7 +119,7 @@ class DataActions(QObject):
             "",
             "Check the whole database and rebuild its indexes if only they are damaged",
         )
-        local = window.ctx.db_path is not None
+        local = host.ctx.db_path is not None
         for action in (self.backup_action, self.restore_action, self.repair_action):
             action.setEnabled(local)
         self._install()
@@ -130,7 +131,7 @@ class DataActions(QObject):
         self.damage_label.setVisible(False)
         window.statusBar().addPermanentWidget(self.damage_label)
         self.check_due = local and full_check_due(
-            window.ctx.data_dir, unclean=window.ctx.unclean_shutdown
+            host.ctx.data_dir, unclean=host.ctx.unclean_shutdown
         )
         self.timer = QTimer(self)
         self.timer.setInterval(UPKEEP_MS)
@@ -142,7 +143,7 @@ class DataActions(QObject):
         if local:
             self.timer.start()
             self.first_check.start()
-            if writing_stopped(window.ctx.engine):
+            if writing_stopped(host.engine):
                 self._show_stopped()
 
     def _action(self, text: str, slot: Any, shortcut: str = "", tip: str = "") -> QAction:
@@ -155,8 +156,8 @@ class DataActions(QObject):
         return action
 
     def _install(self) -> None:
-        menu = self.window.file_menu
-        before = self.window.quit_action if self.window.quit_action in menu.actions() else None
+        menu = self.host.file_menu
+        before = self.host.quit_action if self.host.quit_action in menu.actions() else None
         actions = (self.import_action, self.export_action, None, self.backup_action)
         for action in (*actions, self.restore_action, self.repair_action, None):
             if action is None:
@@ -170,7 +171,7 @@ class DataActions(QObject):
 
     def _release_audit(self) -> str | None:
         """Save the open audit's typing first; returns its id. Raises if that fails."""
-        view = self.window.runner_view
+        view = self.host.runner_view
         if view is None:
             return None
         if not view.flush():
@@ -179,15 +180,12 @@ class DataActions(QObject):
 
     def _reload(self, audit_id: str | None) -> None:
         """Show the database as it is now: lists, and the open audit read afresh."""
-        window = self.window
-        if audit_id is not None and list_audits(engine=window.engine, ids=[audit_id]):
-            window.open_audit(audit_id)
-        elif window.runner_view is not None:
-            view, window.runner_view = window.runner_view, None
-            view.deleteLater()
-            window.export_pdf_action.setEnabled(False)
-            window.setWindowTitle("Shopper")
-        window.refresh()
+        host = self.host
+        if audit_id is not None and list_audits(engine=host.engine, ids=[audit_id]):
+            host.open_audit(audit_id)
+        elif host.runner_view is not None:
+            host.close_audit()
+        host.refresh()
 
     def _start(
         self,
@@ -231,7 +229,7 @@ class DataActions(QObject):
 
     def import_files(self, paths: list[Path]) -> None:
         """Import bundles one after the other (each in one transaction) and show a summary."""
-        ctx = self.window.ctx
+        ctx = self.host.ctx
 
         def work(progress: Any) -> list[ImportSummary]:
             summaries = []
@@ -259,10 +257,10 @@ class DataActions(QObject):
     # -- export ------------------------------------------------------------------------
 
     def export_choices(self) -> list[ExportChoice]:
-        window = self.window
-        engine = window.engine
+        host = self.host
+        engine = host.engine
         choices = []
-        view = window.runner_view
+        view = host.runner_view
         if view is not None:
             runner = view.runner
             choices.append(
@@ -272,7 +270,7 @@ class DataActions(QObject):
                     f"{runner.company.name} {runner.audit.touchpoint}",
                 )
             )
-        company_id = window.selected_company_id()
+        company_id = host.selected_company_id()
         if company_id:
             ids = audit_ids_for(engine=engine, company_id=company_id)
             name = get_company(engine=engine, company_id=company_id).name
@@ -303,7 +301,7 @@ class DataActions(QObject):
             self.export_to(path, choice.audit_ids)
 
     def export_to(self, path: Path, audit_ids: list[str]) -> None:
-        ctx = self.window.ctx
+        ctx = self.host.ctx
 
         def work(progress: Any) -> ExportResult:
             return export_bundle(
@@ -327,7 +325,7 @@ class DataActions(QObject):
     # -- backups -----------------------------------------------------------------------
 
     def backup_now(self) -> None:
-        ctx = self.window.ctx
+        ctx = self.host.ctx
 
         def work(_progress: Any) -> BackupInfo:
             return make_backup(engine=ctx.engine, backups_dir=ctx.backups_dir, reason="manual")
@@ -339,13 +337,13 @@ class DataActions(QObject):
         self._start("Backing up…", work, done, "No backup made")
 
     def choose_restore(self) -> None:
-        dialog = RestoreDialog(list_backups(self.window.ctx.backups_dir), self.window)
+        dialog = RestoreDialog(list_backups(self.host.ctx.backups_dir), self.window)
         if dialog.exec() and dialog.chosen is not None:
             self.restore(dialog.chosen)
 
     def restore(self, source: Path) -> None:
         """Put a backup in place (the current database is backed up first) and reopen on it."""
-        ctx = self.window.ctx
+        ctx = self.host.ctx
         db_path = ctx.db_path
         if db_path is None:
             show_error(self.window, "Restoring works on the local database only.")
@@ -355,9 +353,14 @@ class DataActions(QObject):
             return
 
         def work(_progress: Any) -> RestoreResult:
-            return restore_backup(data_dir=ctx.data_dir, db_path=db_path, source=source, ctx=ctx)
+            return restore_backup(
+                data_dir=ctx.data_dir, db_path=db_path, source=source, engine=ctx.engine
+            )
 
         def done(result: RestoreResult, audit_id: str | None) -> None:
+            if result.engine is not None:
+                self.host.adopt_engine(result.engine)
+            self.damage_label.setVisible(False)
             self._reload(audit_id)
             kept = result.previous.name if result.previous else "nothing"
             self.window.statusBar().showMessage(
@@ -371,7 +374,7 @@ class DataActions(QObject):
     def upkeep(self) -> None:
         """One round of upkeep off the GUI thread: the full check when due, a checkpoint
         when idle, an automatic backup when due (see `services.upkeep.tick`)."""
-        ctx = self.window.ctx
+        ctx = self.host.ctx
         db_path = ctx.db_path
         if self.busy or self.backing_up or db_path is None:
             return
@@ -431,7 +434,7 @@ class DataActions(QObject):
 
     def repair(self) -> None:
         """Check the whole database; rebuild its indexes if only they are damaged."""
-        ctx = self.window.ctx
+        ctx = self.host.ctx
         if ctx.db_path is None:
             return
         db_path = ctx.db_path

@@ -108,8 +108,8 @@ class MainWindow(QMainWindow):
 
         self.ctx = ctx
         self.engine = ctx.engine
-        self.analysis = AnalysisActions(self)  # Analyse menu: compare, journey, findings
-        self.data_actions = DataActions(self)  # bundles, backups, restore; drag and drop
+        self.analysis = AnalysisActions(self, self)  # Analyse menu: compare, journey, findings
+        self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
         self.attached = True
         self._set_enabled(True)
         self.pick_label.setText(PICK_TEXT)
@@ -338,6 +338,19 @@ class MainWindow(QMainWindow):
         index = self.company_list.currentIndex()
         return str(index.data(ID_ROLE) or "") if index.isValid() else ""
 
+    def selected_filter_touchpoint(self) -> str:
+        return str(self.touchpoint_filter.currentData() or "")
+
+    def selected_touchpoint(self) -> str:
+        """The touchpoint in the filter, else the open audit's."""
+        chosen = self.selected_filter_touchpoint()
+        if chosen or self.runner_view is None:
+            return chosen
+        return self.runner_view.runner.audit.touchpoint
+
+    def selected_status(self) -> str:
+        return str(self.status_filter.currentData() or "")
+
     def _fetch_audits(
         self, order: str, descending: bool, offset: int, limit: int
     ) -> list[AuditRow]:
@@ -431,6 +444,32 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Shopper — {runner.company.name}")
         self._select_audit_row(audit_id)
         return True
+
+    def show_audit_at(self, audit_id: str, item_id: str) -> None:
+        """Open an audit at an item (for the analysis windows) and bring the window forward."""
+        if not self.open_audit(audit_id):
+            return
+        if item_id and self.runner_view is not None:
+            self.runner_view.go_to(item_id)
+        self.raise_()
+        self.activateWindow()
+
+    def close_audit(self) -> None:
+        """Close the open audit without saving more (it is gone, or its database was replaced)."""
+        if self.runner_view is None:
+            return
+        view, self.runner_view = self.runner_view, None
+        view.deleteLater()
+        self.export_pdf_action.setEnabled(False)
+        self.setWindowTitle("Shopper")
+
+    def adopt_engine(self, engine: Engine) -> None:
+        """Work on a fresh engine (a restore's). The analysis windows hold the old one and
+        show the old data: they close."""
+        self.ctx.adopt(engine)
+        self.engine = engine
+        for window in list(self.analysis.windows):
+            window.close()
 
     def _audit_changed(self, audit_id: str) -> None:
         # Only the summary columns of one row changed; refresh that row, not the list.

@@ -167,8 +167,10 @@ def test_restore_keeps_the_current_database_and_the_engine(ctx: AppContext, tmp_
     good = make_backup(engine=ctx.engine, backups_dir=ctx.backups_dir, reason="manual")
     runner.set_answer("c1", 2)
     db = ctx.data_dir / "shopper.db"
-    result = restore_backup(data_dir=ctx.data_dir, db_path=db, source=good.path, ctx=ctx)
-    # The same engine now reads the restored file.
+    result = restore_backup(data_dir=ctx.data_dir, db_path=db, source=good.path, engine=ctx.engine)
+    assert result.engine is not None
+    ctx.adopt(result.engine)
+    # The context's engine now reads the restored file.
     assert AuditRunner(engine=ctx.engine, audit_id=audit_id).value("c1") == 1
     assert result.previous is not None
     assert "before-restore" in result.previous.name
@@ -188,7 +190,7 @@ def test_restore_over_a_damaged_database_sets_it_aside_unchanged(tmp_path: Path)
     damaged = db.read_bytes()
     with pytest.raises(DamagedDatabaseError):
         AppContext.open(folder)
-    result = restore_backup(data_dir=folder, db_path=db, source=good.path, ctx=None)
+    result = restore_backup(data_dir=folder, db_path=db, source=good.path)
     assert result.previous is not None
     assert result.previous.name.startswith("set-aside-")
     assert result.previous.read_bytes() == damaged
@@ -208,15 +210,17 @@ def test_unusable_backups_are_refused_and_nothing_changes(ctx: AppContext, tmp_p
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all " * 100)
     with pytest.raises(StorageError, match=r"junk\.db: not a usable backup"):
-        restore_backup(data_dir=ctx.data_dir, db_path=db, source=junk, ctx=ctx)
+        restore_backup(data_dir=ctx.data_dir, db_path=db, source=junk, engine=ctx.engine)
     broken = make_backup(engine=ctx.engine, backups_dir=tmp_path, reason="manual").path
     damage(broken)
     with pytest.raises(StorageError, match=r"not a usable backup|damaged"):
-        restore_backup(data_dir=ctx.data_dir, db_path=db, source=broken, ctx=ctx)
+        restore_backup(data_dir=ctx.data_dir, db_path=db, source=broken, engine=ctx.engine)
     with pytest.raises(ShopperError, match="no such file"):
-        restore_backup(data_dir=ctx.data_dir, db_path=db, source=tmp_path / "gone.db", ctx=ctx)
+        restore_backup(
+            data_dir=ctx.data_dir, db_path=db, source=tmp_path / "gone.db", engine=ctx.engine
+        )
     with pytest.raises(ShopperError, match="the database itself"):
-        restore_backup(data_dir=ctx.data_dir, db_path=db, source=db, ctx=ctx)
+        restore_backup(data_dir=ctx.data_dir, db_path=db, source=db, engine=ctx.engine)
     assert snapshot(ctx.data_dir) == before
 
 
@@ -307,7 +311,7 @@ def test_a_restore_that_cannot_be_upgraded_puts_the_database_back(
     monkeypatch.setattr(backups, "prepare_schema", failing)
     db = ctx.data_dir / "shopper.db"
     with pytest.raises(MigrationError):
-        restore_backup(data_dir=ctx.data_dir, db_path=db, source=old.path, ctx=ctx)
+        restore_backup(data_dir=ctx.data_dir, db_path=db, source=old.path, engine=ctx.engine)
     assert AuditRunner(engine=ctx.engine, audit_id=audit_id).value("c1") == 2
 
 

@@ -468,7 +468,14 @@ else:
     ctx = AppContext.open(folder / "data")
     make_audit_report(engine=ctx.engine, audit_id=sys.argv[3], out_path=folder / "r.pdf",
                       data_dir=ctx.data_dir)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    # VmHWM: the peak of this program's own memory. ru_maxrss would also count the parent
+    # that started it (Linux keeps it across exec), a pytest worker of any size.
+    status = Path("/proc/self/status")
+    if status.exists():
+        line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+        print(int(line.split()[1]) // 1024)
+    else:
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
