@@ -154,6 +154,25 @@ class Trend:
     def latest(self) -> float | None:
         return self.points[-1][1] if self.points else None
 
+    def line(self) -> tuple[tuple[datetime, float], tuple[datetime, float]] | None:
+        """The least-squares line at the first and the last point, or None without a slope.
+
+        The one fit every chart draws (in the app and in the reports): its values are not
+        clamped, so a chart clamps them to its own axis.
+        """
+        slope = self.slope_per_month
+        if slope is None:
+            return None
+        first, last = self.points[0][0], self.points[-1][0]
+        months = [_months(first, moment) for moment, _ in self.points]
+        mean_x = math.fsum(months) / len(months)
+        mean_y = math.fsum(score for _, score in self.points) / len(self.points)
+
+        def value(moment: datetime) -> float:
+            return mean_y + slope * (_months(first, moment) - mean_x)
+
+        return (first, value(first)), (last, value(last))
+
     def describe(self) -> str:
         """ "↗ +2.4 per month", "→ flat", or "" when there is no trend."""
         if self.slope_per_month is None or self.direction is None:
@@ -163,13 +182,17 @@ class Trend:
         return f"{self.direction.arrow} {self.slope_per_month:+.1f} per month"
 
 
+def _months(origin: datetime, moment: datetime) -> float:
+    return (moment - origin).total_seconds() / 86400 / DAYS_PER_MONTH
+
+
 def trend(points: Sequence[tuple[datetime, float]]) -> Trend:
     """The trend of scores taken at the given moments (any order; sorted by time)."""
     ordered = tuple(sorted(points, key=lambda p: p[0]))
     if len(ordered) < 2:
         return Trend(ordered, None)
     origin = ordered[0][0]
-    xs = [(moment - origin).total_seconds() / 86400 / DAYS_PER_MONTH for moment, _ in ordered]
+    xs = [_months(origin, moment) for moment, _ in ordered]
     ys = [score for _, score in ordered]
     mean_x = math.fsum(xs) / len(xs)
     mean_y = math.fsum(ys) / len(ys)

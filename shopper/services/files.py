@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shopper.domain.errors import StorageError
+from shopper.store.backup import fsync_folder
 
 STAGING_PREFIX = ".import-"
 """Folders an import unpacks into, named `.import-PID-…` after the process that made them."""
@@ -120,17 +121,7 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
         with suppress(OSError):
             temp.unlink()
         raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows has no directory handles."""
-    with suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    fsync_folder(folder)
 
 
 def remove_stale_staging(data_dir: Path) -> list[Path]:

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col
 
-from shopper.domain.clock import as_utc
 from shopper.domain.vocabulary import AuditStatus
 from shopper.store.tables import (
     Answer,
@@ -27,6 +26,7 @@ from shopper.store.tables import (
     Moment,
     TemplateVersion,
     UTCDateTime,
+    as_aware,
 )
 
 if TYPE_CHECKING:  # SQLAlchemy 2.1 types Select by its columns; 2.0 does not
@@ -83,7 +83,7 @@ class AnswerRow:
 
     @property
     def answered_at(self) -> datetime:
-        moment = _aware(self.raw_answered_at)
+        moment = as_aware(self.raw_answered_at)
         assert moment is not None
         return moment
 
@@ -135,18 +135,9 @@ def _filtered(stmt: AnySelect, scope: Scope) -> AnySelect:
     return stmt
 
 
-def _aware(value: Any) -> datetime | None:
-    """Aggregates and raw joins bypass the column type: SQLite hands back naive values."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return as_utc(value)
-
-
 def _meta(row: Sequence[Any]) -> AuditMeta:
     meta = AuditMeta(*row[: len(_META_COLUMNS)])
-    started = _aware(meta.started_at)
+    started = as_aware(meta.started_at)
     assert started is not None
     return replace(meta, started_at=started)
 
@@ -231,7 +222,7 @@ def moments_of(*, session: Session, audit_ids: Sequence[str]) -> dict[str, list[
         .order_by(col(Moment.at), col(Moment.id))
     )
     for moment_id, audit_id, kind, at, tz, note, item_id in session.connection().execute(stmt):
-        moment_at = _aware(at)
+        moment_at = as_aware(at)
         assert moment_at is not None
         found[audit_id].append(
             MomentRow(moment_id, audit_id, kind, moment_at, tz, note or "", item_id)
@@ -294,7 +285,7 @@ def score_points(*, session: Session, scope: Scope) -> list[ScorePoint]:
     for audit_id, touchpoint, started, tz, percent, verdict, passed, critical in session.execute(
         stmt
     ):
-        at = _aware(started)
+        at = as_aware(started)
         assert at is not None
         points.append(ScorePoint(audit_id, touchpoint, at, tz, percent, verdict, passed, critical))
     return points

@@ -19,7 +19,6 @@ from sqlalchemy import func, or_
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, select
 
-from shopper.domain.clock import as_utc
 from shopper.domain.errors import AmbiguousError, NotFoundError
 from shopper.domain.vocabulary import AnswerSource
 from shopper.store.engine import upsert
@@ -32,6 +31,7 @@ from shopper.store.tables import (
     InstrumentEvent,
     Moment,
     TemplateVersion,
+    as_aware,
 )
 
 # -- templates ----------------------------------------------------------------
@@ -135,17 +135,8 @@ def company_rows(*, session: Session) -> list[CompanyRow]:
     )
     rows = []
     for cid, name, sector, count, last in session.execute(stmt):
-        rows.append(CompanyRow(cid, name, sector, count, _aware(last)))
+        rows.append(CompanyRow(cid, name, sector, count, as_aware(last)))
     return rows
-
-
-def _aware(value: Any) -> datetime | None:
-    """Aggregates bypass the column type, so SQLite hands back naive text or datetimes."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return as_utc(value)
 
 
 # -- audits -------------------------------------------------------------------
@@ -403,7 +394,7 @@ def waiting_enquiries(*, session: Session) -> list[WaitingEnquiry]:
         .order_by(func.min(col(InstrumentEvent.at)))
     )
     return [
-        WaitingEnquiry(aid, cid, name, touchpoint, _aware(sent) or datetime.min, tz)
+        WaitingEnquiry(aid, cid, name, touchpoint, as_aware(sent) or datetime.min, tz)
         for aid, cid, name, touchpoint, sent, tz in session.execute(stmt)
     ]
 

@@ -15,6 +15,7 @@ from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Text, TypeDecorato
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from shopper.domain.clock import as_utc
 from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
 
 
@@ -38,6 +39,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def as_aware(value: Any) -> datetime | None:
+    """A time read past the column type (an aggregate, a raw join) as an aware UTC datetime:
+    SQLite hands those back naive, as text or as a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
 
 
 def new_id() -> str:

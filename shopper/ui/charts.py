@@ -7,7 +7,6 @@ delegate, since a chart widget per row would be far too heavy for a table.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +50,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.domain.compare import trend
+from shopper.domain.palette import heat_rgb
 from shopper.ui.rows_model import VALUES_ROLE
 
 SCORE_COLOR = QColor("#1565c0")
@@ -61,21 +62,9 @@ KIND_LABELS = {"good": "Good moment", "bad": "Bad moment", "friction": "Friction
 
 
 def heat_color(percent: float | None) -> QColor | None:
-    """Red at 0 %, amber at 60 %, green from 80 %: the default bands, as a gradient."""
-    if percent is None:
-        return None
-    stops = ((0.0, QColor("#ef9a9a")), (60.0, QColor("#ffe082")), (80.0, QColor("#a5d6a7")))
-    if percent >= stops[-1][0]:
-        return stops[-1][1]
-    for (low, low_color), (high, high_color) in itertools.pairwise(stops):
-        if percent <= high:
-            share = (percent - low) / (high - low)
-            return QColor(
-                round(low_color.red() + share * (high_color.red() - low_color.red())),
-                round(low_color.green() + share * (high_color.green() - low_color.green())),
-                round(low_color.blue() + share * (high_color.blue() - low_color.blue())),
-            )
-    return stops[0][1]
+    """The heat scale of `domain.palette` as a QColor."""
+    rgb = heat_rgb(percent)
+    return None if rgb is None else QColor(*rgb)
 
 
 def _msecs(moment: datetime) -> float:
@@ -250,16 +239,11 @@ class ScoreTrendChart(QChartView):
         series.attachAxis(y_axis)
 
     def _fitted_line(self) -> list[tuple[float, float]] | None:
-        """The least-squares line over the points' span, clamped to 0-100."""
-        xs = [_msecs(p.at) for p in self.points]
-        ys = [p.percent for p in self.points]
-        if len(xs) < 2 or xs[0] == xs[-1]:
+        """The trend's least-squares line over the points' span, clamped to 0-100."""
+        line = trend([(p.at, p.percent) for p in self.points]).line()
+        if line is None:
             return None
-        mean_x = math.fsum(xs) / len(xs)
-        mean_y = math.fsum(ys) / len(ys)
-        sxx = math.fsum((x - mean_x) ** 2 for x in xs)
-        slope = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
-        return [(x, min(100.0, max(0.0, mean_y + slope * (x - mean_x)))) for x in (xs[0], xs[-1])]
+        return [(_msecs(at), min(100.0, max(0.0, value))) for at, value in line]
 
 
 # -- timeline ------------------------------------------------------------------------------

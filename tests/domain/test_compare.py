@@ -311,3 +311,28 @@ def test_month_of_uses_the_audits_zone() -> None:
     late_evening = datetime(2025, 1, 31, 23, 30, tzinfo=UTC)
     assert month_of(late_evening, "UTC").month == 1
     assert month_of(late_evening, "Europe/Warsaw").month == 2
+
+
+def test_the_trend_line_is_the_least_squares_fit_at_both_ends() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shopper.domain.compare import trend
+
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    # Exactly on a line: 50 points, +3 per 30 days.
+    points = [(start + timedelta(days=30 * n), 50.0 + 3 * n) for n in range(5)]
+    line = trend(points).line()
+    assert line is not None
+    (first_at, first), (last_at, last) = line
+    assert (first_at, last_at) == (points[0][0], points[-1][0])
+    assert first == pytest.approx(50.0) and last == pytest.approx(62.0)
+    # Scattered: the line passes through the mean at the mean time.
+    scattered = [
+        (start, 40.0),
+        (start + timedelta(days=10), 80.0),
+        (start + timedelta(days=20), 60.0),
+    ]
+    (_, a), (_, b) = trend(scattered).line() or ((start, 0.0), (start, 0.0))
+    assert (a + b) / 2 == pytest.approx(60.0)
+    assert trend(points[:1]).line() is None
+    assert trend([(start, 1.0), (start, 9.0)]).line() is None
