@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
             self.main_splitter.restoreState(s.get(Options.MAIN_SPLITTER))
         if not s.get(Options.BROWSER_SPLITTER).isEmpty():
             self.browser_splitter.restoreState(s.get(Options.BROWSER_SPLITTER))
-        visible = s.get(Options.BROWSER_VISIBLE) != "false"
+        visible = s.get(Options.BROWSER_VISIBLE)
         self.browser_action.setChecked(visible)
         self.browser_splitter.setVisible(visible)
         for combo, option in (
@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
         s.set(Options.BROWSER_SPLITTER, self.browser_splitter.saveState())
         if self.runner_view is not None:
             s.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
-        s.set(Options.BROWSER_VISIBLE, "true" if self.browser_action.isChecked() else "false")
+        s.set(Options.BROWSER_VISIBLE, self.browser_action.isChecked())
         s.set(Options.FILTER_TOUCHPOINT, self.touchpoint_filter.currentData())
         s.set(Options.FILTER_STATUS, self.status_filter.currentData())
         s.set(Options.LAST_AUDIT, self.runner_view.runner.audit_id if self.runner_view else "")

@@ -132,7 +132,7 @@ class ExportDialog(QDialog):
         form.addRow("&Paper:", self.page_size)
 
         self.redact = QCheckBox("&Mask e-mail addresses and phone numbers")
-        self.redact.setChecked(self._setting(Options.REPORT_REDACT) == "true")
+        self.redact.setChecked(self.settings.get(Options.REPORT_REDACT) if self.settings else False)
         form.addRow("Sharing:", self.redact)
         self.names = QLineEdit(self._setting(Options.REPORT_REDACT_NAMES))
         self.names.setPlaceholderText("and these names, separated by commas")
@@ -154,8 +154,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
-    def _setting(self, option: Option) -> str:
-        return str(self.settings.get(option) if self.settings else option.default)
+    def _setting(self, option: Option[str]) -> str:
+        return self.settings.get(option) if self.settings else option.default
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -189,7 +189,7 @@ class ExportDialog(QDialog):
         if s is not None:
             s.set(Options.REPORT_PAGE_SIZE, choice.page_size)
             s.set(Options.REPORT_FOLDER, str(choice.path.parent))
-            s.set(Options.REPORT_REDACT, "true" if choice.redact else "false")
+            s.set(Options.REPORT_REDACT, choice.redact)
             s.set(Options.REPORT_REDACT_NAMES, self.names.text().strip())
         super().accept()
 

@@ -1,22 +1,26 @@
-"""Every setting declared once, with its default, read through one accessor.
+"""Every setting declared once, with its type and default, read through one accessor.
 
 Settings live in `settings.ini` in the data folder, so each data folder (and
-each test) has its own.
+each test) has its own. An option's default fixes its type: `Settings.get` hands
+back that type whatever the file holds (an INI file stores everything as text:
+"true" comes back as True), and the default when the stored text does not fit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+T = TypeVar("T", str, bool, int, QByteArray)
+
 
 @dataclass(frozen=True)
-class Option:
+class Option(Generic[T]):
     key: str
-    default: Any
+    default: T
     title: str
 
 
@@ -35,9 +39,9 @@ class Options:
     LAST_AUDIT = Option("last/audit", "", "Audit open when the app was closed")
     REPORT_PAGE_SIZE = Option("report/page_size", "a4", "Paper size of PDF reports (a4, letter)")
     REPORT_FOLDER = Option("report/folder", "", "Folder a PDF report was saved to last")
-    REPORT_REDACT = Option("report/redact", "false", "Mask e-mails and phone numbers in reports")
+    REPORT_REDACT = Option("report/redact", False, "Mask e-mails and phone numbers in reports")
     REPORT_REDACT_NAMES = Option("report/redact_names", "", "Names masked in reports")
-    BROWSER_VISIBLE = Option("window/browser_visible", "true", "Show the companies and audits")
+    BROWSER_VISIBLE = Option("window/browser_visible", True, "Show the companies and audits")
 
 
 class Settings:
@@ -46,16 +50,33 @@ class Settings:
     def __init__(self, data_dir: Path) -> None:
         self._qs = QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat)
 
-    def get(self, option: Option) -> Any:
-        value = self._qs.value(option.key, option.default)
-        if isinstance(option.default, str):
-            return "" if value is None else str(value)
-        if isinstance(option.default, QByteArray):
+    def get(self, option: Option[T]) -> T:
+        value: Any = self._qs.value(option.key, option.default)
+        default = option.default
+        if isinstance(default, bool):  # before int: a bool is an int
+            return _as_bool(value, default)
+        if isinstance(default, int):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return default
+        if isinstance(default, QByteArray):
             return value if isinstance(value, QByteArray) else QByteArray()
-        return value
+        return default if value is None else str(value)
 
-    def set(self, option: Option, value: Any) -> None:
+    def set(self, option: Option[T], value: T) -> None:
         self._qs.setValue(option.key, value)
 
     def sync(self) -> None:
         self._qs.sync()
+
+
+def _as_bool(value: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    return default
