@@ -192,6 +192,15 @@ class AnalysisActions(QObject):
             message = str(exc) if isinstance(exc, ShopperError) else f"Export failed: {exc}"
             show_error(window, message, title="Nothing exported")
 
+        def cancelled() -> None:
+            window.statusBar().showMessage("Export cancelled: no file was written", 10000)
+
         self._operation = run_operation(
-            window, "Exporting answers…", work, on_done=done, on_error=failed
+            window,
+            "Exporting answers…",
+            work,
+            on_done=done,
+            on_error=failed,
+            on_cancel=cancelled,
+            cancellable=True,
         )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox
 
@@ -51,7 +51,7 @@ from shopper.services.upkeep import (
 from shopper.ui.backups_dialog import RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice, ImportSummaryDialog
 from shopper.ui.crash import show_error
-from shopper.ui.workers import Operation, run_operation
+from shopper.ui.workers import Operation, run_operation, run_quietly
 
 if TYPE_CHECKING:
     from shopper.ui.host import AuditHost
@@ -63,28 +63,6 @@ UPKEEP_MS = 60 * 1000
 FIRST_UPKEEP_MS = 3 * 1000
 """The first round, with the full check when one is due (after a crash, or once a day)."""
 BUNDLE_FILTER = f"Shopper bundles (*{BUNDLE_SUFFIX});;All files (*)"
-
-
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Quiet(QRunnable):
-    """Background work without a dialog (automatic backups); never touches a widget."""
-
-    def __init__(self, work: Callable[[], Any], signals: _Signals) -> None:
-        super().__init__()
-        self.work = work
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except Exception as exc:
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
 
 
 class DataActions(QObject):
@@ -99,9 +77,7 @@ class DataActions(QObject):
         self.summary_dialog: ImportSummaryDialog | None = None
         self.last_summaries: list[ImportSummary] = []
         self._operation: Operation | None = None
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._auto_done, Qt.ConnectionType.QueuedConnection)
-        self._signals.failed.connect(self._auto_failed, Qt.ConnectionType.QueuedConnection)
+        self._upkeep: Operation | None = None
         self.import_action = self._action(
             "Im&port bundle…",
             self.choose_import,
@@ -193,7 +169,11 @@ class DataActions(QObject):
         work: Callable[[Any], Any],
         done: Callable[[Any, str | None], None],
         failed_title: str,
+        *,
+        cancelled: str = "",
     ) -> None:
+        """Run `work` behind a progress dialog, the open audit saved first and reloaded
+        after; with `cancelled` (the words to show when it is), the dialog offers Cancel."""
         if self.busy:
             show_error(self.window, "Wait until the current import, export or restore ends.")
             return
@@ -214,8 +194,19 @@ class DataActions(QObject):
             message = str(exc) if isinstance(exc, ShopperError) else f"{failed_title}: {exc}"
             show_error(self.window, message, title=failed_title)
 
+        def on_cancel() -> None:
+            self.busy = False
+            self._reload(audit_id)
+            self.window.statusBar().showMessage(cancelled, 10000)
+
         self._operation = run_operation(
-            self.window, title, work, on_done=on_done, on_error=on_error
+            self.window,
+            title,
+            work,
+            on_done=on_done,
+            on_error=on_error,
+            on_cancel=on_cancel,
+            cancellable=bool(cancelled),
         )
 
     # -- import ------------------------------------------------------------------------
@@ -252,7 +243,13 @@ class DataActions(QObject):
                 f"Imported {added} new and {updated} updated audits", 10000
             )
 
-        self._start("Importing…", work, done, "Bundle not imported")
+        self._start(
+            "Importing…",
+            work,
+            done,
+            "Bundle not imported",
+            cancelled="Import cancelled: nothing was imported",
+        )
 
     # -- export ------------------------------------------------------------------------
 
@@ -320,7 +317,13 @@ class DataActions(QObject):
                 10000,
             )
 
-        self._start("Exporting…", work, done, "Bundle not exported")
+        self._start(
+            "Exporting…",
+            work,
+            done,
+            "Bundle not exported",
+            cancelled="Export cancelled: no bundle was written",
+        )
 
     # -- backups -----------------------------------------------------------------------
 
@@ -380,16 +383,13 @@ class DataActions(QObject):
             return
         self.backing_up = True
         check, self.check_due = self.check_due, False
-        QThreadPool.globalInstance().start(
-            _Quiet(
-                lambda: tick(
-                    engine=ctx.engine, db_path=db_path, data_dir=ctx.data_dir, check=check
-                ),
-                self._signals,
-            )
+        self._upkeep = run_quietly(
+            self.window,
+            lambda: tick(engine=ctx.engine, db_path=db_path, data_dir=ctx.data_dir, check=check),
+            on_done=self._auto_done,
+            on_error=self._auto_failed,
         )
 
-    @Slot(object)
     def _auto_done(self, result: TickResult) -> None:
         self.backing_up = False
         if result.check is not None and not result.check.ok:
@@ -399,7 +399,6 @@ class DataActions(QObject):
             at = in_zone(info.made_at, local_zone_name())
             self.window.statusBar().showMessage(f"Backed up automatically at {at:%H:%M}", 8000)
 
-    @Slot(object)
     def _auto_failed(self, exc: Exception) -> None:
         self.backing_up = False
         log.warning("upkeep failed: %s", exc)

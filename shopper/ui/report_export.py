@@ -338,5 +338,17 @@ class ReportExporter:
             message = str(exc) if isinstance(exc, ShopperError) else f"{type(exc).__name__}: {exc}"
             show_error(self.parent, f"The PDF was not written. {message}", title="Export PDF")
 
-        self.operation = run_operation(self.parent, title, work, on_done=done, on_error=failed)
+        def cancelled() -> None:
+            if isinstance(self.parent, QMainWindow):
+                self.parent.statusBar().showMessage("Cancelled: no PDF was written", 8000)
+
+        self.operation = run_operation(
+            self.parent,
+            title,
+            work,
+            on_done=done,
+            on_error=failed,
+            on_cancel=cancelled,
+            cancellable=True,
+        )
         return self.operation

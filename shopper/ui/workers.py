@@ -1,13 +1,21 @@
-"""Long work off the GUI thread, with a progress dialog.
+"""Long work off the GUI thread: the one path every window uses.
 
 The work function runs in a worker thread and never touches a widget; it may
 report progress through the callback it is given, which reaches the dialog by
 a queued signal. Success and failure callbacks run on the GUI thread.
+
+- `run_operation` shows a progress dialog (after 300 ms); with `cancellable`, the
+  dialog has a Cancel button, and the work stops at its next progress report:
+  the callback raises `Cancelled` there, so every transaction the work had open
+  rolls back and every file it was writing is removed, as for any failure.
+- `run_quietly` is the same without a dialog, for work the user did not ask for
+  (the automatic backup, the upkeep).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -22,10 +30,18 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
+class Cancelled(BaseException):
+    """The user cancelled the work; raised at its next progress report.
+
+    Not an `Exception`, so no handler that turns failures into messages takes it for one.
+    """
+
+
 class _Signals(QObject):
     progress = Signal(int, int)
     done = Signal(object)
     failed = Signal(object, str)
+    cancelled = Signal()
 
 
 class _Job(QRunnable):
@@ -33,11 +49,19 @@ class _Job(QRunnable):
         super().__init__()
         self.work = work
         self.signals = signals
+        self.cancel = threading.Event()
         self.setAutoDelete(True)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.cancel.is_set():
+            raise Cancelled
+        self.signals.progress.emit(done, total)
 
     def run(self) -> None:
         try:
-            result = self.work(self.signals.progress.emit)
+            result = self.work(self._progress)
+        except Cancelled:
+            self.signals.cancelled.emit()
         except Exception as exc:
             self.signals.failed.emit(exc, traceback.format_exc())
         else:
@@ -45,46 +69,70 @@ class _Job(QRunnable):
 
 
 class Operation(QObject):
-    """One piece of background work and its dialog; keep a reference until it ends."""
+    """One piece of background work and its dialog (if any); keep a reference until it ends."""
 
     finished = Signal()
 
     def __init__(
         self,
         parent: QWidget,
-        title: str,
+        title: str | None,
         work: Callable[[Progress], Any],
         *,
         on_done: Callable[[Any], None],
         on_error: Callable[[Exception], None],
+        on_cancel: Callable[[], None] | None = None,
+        cancellable: bool = False,
     ) -> None:
         super().__init__(parent)
         self._on_done = on_done
         self._on_error = on_error
-        self.dialog = QProgressDialog(title, "", 0, 0, parent)
-        self.dialog.setWindowTitle("Shopper")
-        self.dialog.setCancelButton(None)
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(300)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
+        self._on_cancel = on_cancel
+        self.dialog: QProgressDialog | None = None
         self.signals = _Signals()
         self.signals.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         self.signals.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
         self.signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        self.signals.cancelled.connect(self._cancelled, Qt.ConnectionType.QueuedConnection)
         self.job = _Job(work, self.signals)
+        if title is not None:
+            dialog = self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+            dialog.setWindowTitle("Shopper")
+            if cancellable:
+                dialog.canceled.connect(self.cancel)
+            else:
+                dialog.setCancelButton(None)
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
 
     def start(self) -> None:
         QThreadPool.globalInstance().start(self.job)
 
+    def cancel(self) -> None:
+        """Stop the work at its next progress report (the dialog says it is stopping)."""
+        self.job.cancel.set()
+        if self.dialog is not None:
+            self.dialog.setLabelText("Cancelling…")
+
+    @property
+    def cancelling(self) -> bool:
+        return self.job.cancel.is_set()
+
+    def _close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+
     @Slot(int, int)
     def _progress(self, done: int, total: int) -> None:
-        self.dialog.setMaximum(max(total, 1))
-        self.dialog.setValue(min(done, total))
+        if self.dialog is not None and not self.cancelling:
+            self.dialog.setMaximum(max(total, 1))
+            self.dialog.setValue(min(done, total))
 
     @Slot(object)
     def _done(self, result: object) -> None:
-        self.dialog.close()
+        self._close()
         try:
             self._on_done(result)
         finally:
@@ -92,11 +140,20 @@ class Operation(QObject):
 
     @Slot(object, str)
     def _failed(self, exc: Exception, trace: str) -> None:
-        self.dialog.close()
+        self._close()
         if not isinstance(exc, ShopperError):
             log.error("background work failed:\n%s", trace)
         try:
             self._on_error(exc)
+        finally:
+            self.finished.emit()
+
+    @Slot()
+    def _cancelled(self) -> None:
+        self._close()
+        try:
+            if self._on_cancel is not None:
+                self._on_cancel()
         finally:
             self.finished.emit()
 
@@ -108,8 +165,33 @@ def run_operation(
     *,
     on_done: Callable[[Any], None],
     on_error: Callable[[Exception], None],
+    on_cancel: Callable[[], None] | None = None,
+    cancellable: bool = False,
 ) -> Operation:
-    op = Operation(parent, title, work, on_done=on_done, on_error=on_error)
+    """Run `work` off the GUI thread behind a progress dialog (Cancel with `cancellable`)."""
+    op = Operation(
+        parent,
+        title,
+        work,
+        on_done=on_done,
+        on_error=on_error,
+        on_cancel=on_cancel,
+        cancellable=cancellable,
+    )
+    op.finished.connect(op.deleteLater)
+    op.start()
+    return op
+
+
+def run_quietly(
+    parent: QWidget,
+    work: Callable[[], Any],
+    *,
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+) -> Operation:
+    """Run `work` off the GUI thread with no dialog: work the user did not ask for."""
+    op = Operation(parent, None, lambda _progress: work(), on_done=on_done, on_error=on_error)
     op.finished.connect(op.deleteLater)
     op.start()
     return op

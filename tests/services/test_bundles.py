@@ -609,3 +609,41 @@ def _fuzz_context(folder: Path) -> AppContext:
         _PRISTINE.append(made / "data")
     shutil.copytree(_PRISTINE[0], folder / "data")
     return AppContext.open(folder / "data")
+
+
+def test_an_import_cancelled_midway_changes_nothing(
+    ctx: AppContext, tmp_path: Path, other: Any
+) -> None:
+    """The app cancels by raising from the progress callback (`ui.workers.Cancelled`, a
+    BaseException): whenever that comes, nothing of the import stays."""
+
+    class Stop(BaseException):
+        pass
+
+    clock = Clock(datetime(2025, 5, 1, 9, tzinfo=UTC))
+    ids = [rich_audit(ctx, tmp_path, clock) for _ in range(3)]
+    bundle = tmp_path / "three.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=ids)
+    manager = other("manager")
+    before = snapshot(manager.data_dir)
+    counted: list[int] = []
+    import_into(other("counter"), bundle, lambda done, _total: counted.append(done))
+    assert len(counted) >= 3
+    for stop_at in (1, len(counted) // 2, len(counted) - 1):
+        calls: list[int] = []
+
+        def progress(
+            done: int, _total: int, calls: list[int] = calls, stop_at: int = stop_at
+        ) -> None:
+            calls.append(done)
+            if len(calls) == stop_at:
+                raise Stop
+
+        with pytest.raises(Stop):
+            import_into(manager, bundle, progress)
+        after = snapshot(manager.data_dir)
+        assert {k for k in after if not k.startswith("backups/")} == {
+            k for k in before if not k.startswith("backups/")
+        }
+        assert audit_count(manager) == 0
+        assert not list(manager.data_dir.glob(".import-*"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.errors import ShopperError
@@ -58,3 +58,62 @@ def test_a_failure_shows_its_message_once(qtbot: QtBot, monkeypatch: pytest.Monk
     assert messages == ["the company no longer exists"]
     loader.skip("No companies yet.")
     assert shown[-1] == (None, "No companies yet.")
+
+
+def test_a_cancelled_operation_stops_at_its_next_progress_report(qtbot: QtBot) -> None:
+    from shopper.ui.workers import run_operation
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    started, steps = threading.Event(), []
+    outcome: list[str] = []
+
+    def work(progress: Any) -> str:
+        started.set()
+        for step in range(1000):
+            progress(step, 1000)
+            steps.append(step)
+            threading.Event().wait(0.005)
+        return "finished"
+
+    op = run_operation(
+        parent,
+        "Working…",
+        work,
+        on_done=outcome.append,
+        on_error=lambda exc: outcome.append(f"error {exc}"),
+        on_cancel=lambda: outcome.append("cancelled"),
+        cancellable=True,
+    )
+    assert op.dialog is not None and op.dialog.findChild(QPushButton) is not None
+    assert started.wait(5)
+    op.cancel()
+    qtbot.waitUntil(lambda: outcome != [], timeout=5000)
+    assert outcome == ["cancelled"]
+    assert len(steps) < 1000
+
+
+def test_quiet_work_has_no_dialog_and_reports_back_on_the_gui_thread(qtbot: QtBot) -> None:
+    from shopper.ui.workers import run_quietly
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[tuple[str, bool]] = []
+    op = run_quietly(
+        parent,
+        lambda: threading.current_thread() is threading.main_thread(),
+        on_done=lambda on_main: seen.append(("done", on_main)),
+        on_error=lambda exc: seen.append(("error", False)),
+    )
+    assert op.dialog is None
+    qtbot.waitUntil(lambda: seen != [], timeout=5000)
+    assert seen == [("done", False)]  # it ran in a worker thread
+    failing = run_quietly(
+        parent,
+        lambda: 1 / 0,
+        on_done=lambda _r: seen.append(("done", True)),
+        on_error=lambda exc: seen.append((type(exc).__name__, True)),
+    )
+    assert failing.dialog is None
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    assert seen[1] == ("ZeroDivisionError", True)
