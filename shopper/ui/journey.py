@@ -41,6 +41,7 @@ from shopper.services.journey import (
     Journey,
     TimelineEvent,
     TouchpointSummary,
+    timeline_counts,
     touchpoint_order,
 )
 from shopper.services.journey import company_journey as load_journey
@@ -459,11 +460,7 @@ class JourneyWindow(QWidget):
             ],
             lanes,
         )
-        counts = {k: sum(1 for e in events if e.kind == k) for k in ("good", "bad", "friction")}
-        self.moments_label.setText(
-            f"{counts['good']} good, {counts['bad']} bad, {counts['friction']} friction points "
-            "— logged moments, critical failures and notes on passed or failed items"
-        )
+        self.moments_label.setText(timeline_counts(events).describe())
 
     # -- actions -------------------------------------------------------------------
 

@@ -236,6 +236,21 @@ def test_journey_timeline(ctx: AppContext, history: History) -> None:
     assert [e.at for e in timeline] == sorted(e.at for e in timeline)
 
 
+def test_only_logged_moments_count_as_moments(ctx: AppContext, history: History) -> None:
+    """Notes on passed or failed items and critical failures show on the timeline, but are
+    counted apart: the walk-through saw a note counted as a second good moment."""
+    from shopper.services.journey import TimelineCounts, timeline_counts
+
+    timeline = company_journey(engine=ctx.engine, company_id=history.company_id).timeline
+    counts = timeline_counts(timeline)
+    assert counts == TimelineCounts(good=1, bad=1, friction=1, critical=1, notes=2)
+    assert counts.describe() == (
+        "1 good moment, 1 bad moment, 1 friction point logged; "
+        "also 1 critical failure, 2 notes on passed or failed items"
+    )
+    assert TimelineCounts().describe() == "0 good moments, 0 bad moments, 0 friction points logged"
+
+
 def test_journey_period_and_empty_company(ctx: AppContext, history: History) -> None:
     late = company_journey(
         engine=ctx.engine, company_id=history.company_id, since=T0.replace(day=25)
