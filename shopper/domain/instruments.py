@@ -312,18 +312,24 @@ def phone_figures(steps: Sequence[Step]) -> PhoneFigures:
 
 
 def phone_item_values(figures: PhoneFigures) -> dict[str, Any]:
-    """Answers for the phone checklist's measured items (only once the call started)."""
+    """Answers for the phone checklist's measured items, each once it is final.
+
+    A figure that can still change fills nothing: the menus are final once a person
+    answers (or the call ends), holds, handoffs and repeats once the call ends. So a call
+    under way never shows a score made of half-measured items.
+    """
     if not figures.started:
         return {}
-    values: dict[str, Any] = {
-        "menu_depth": figures.menu_depth,
-        "menu_loops": figures.menu_loops,
-        "handoffs": figures.handoffs,
-        "repeated_info": figures.repeated_info,
-        "hold_time": round(figures.time_on_hold),
-    }
-    if figures.options_heard is not None:
-        values["menu_prompts"] = figures.options_heard  # the checklist counts options heard
+    values: dict[str, Any] = {}
+    if figures.reached_human or figures.ended:
+        values["menu_depth"] = figures.menu_depth
+        values["menu_loops"] = figures.menu_loops
+        if figures.options_heard is not None:
+            values["menu_prompts"] = figures.options_heard  # the checklist counts options heard
+    if figures.ended:
+        values["handoffs"] = figures.handoffs
+        values["repeated_info"] = figures.repeated_info
+        values["hold_time"] = round(figures.time_on_hold)
     if figures.greeting_wait is not None:
         values["greeting_wait"] = round(figures.greeting_wait)
     if figures.reached_human:
@@ -379,8 +385,14 @@ def web_figures(steps: Sequence[Step]) -> WebFigures:
 
 
 def web_item_values(figures: WebFigures) -> dict[str, Any]:
+    """Answers for the website checklist's measured items, each once it is final.
+
+    A contact seen on the home page is a "yes" at once; "no" only once the shopper moved on
+    from it (a second page) or ended the path: until then it may yet be found there.
+    """
     values: dict[str, Any] = {}
-    if figures.contact_on_home is not None:
+    home_done = figures.pages > 1 or figures.channel_found is not None
+    if figures.contact_on_home or (figures.contact_on_home is False and home_done):
         values["contact_on_home"] = "yes" if figures.contact_on_home else "no"
     if figures.channel_found is not None:
         values["channel_found"] = figures.channel_found

@@ -94,6 +94,7 @@ def test_item_values_round_to_whole_seconds() -> None:
         step(PhoneStep.CALL_START, 0),
         step(PhoneStep.HOLD_START, 2.4),
         step(PhoneStep.HUMAN, 62.6),
+        step(PhoneStep.CALL_END, 70),
     ]
     values = phone_item_values(phone_figures(steps))
     assert values["greeting_wait"] == 2
@@ -123,10 +124,12 @@ def test_a_call_that_never_reaches_a_human() -> None:
     assert running.time_to_human is None
     assert running.duration is None
     values = phone_item_values(running)
-    # Still going: whether a person answers is not known yet.
+    # Still going: whether a person answers, how long the holds and how deep the menus go
+    # are not known yet, and a figure that may still change fills nothing.
     assert "reached_human" not in values
     assert "time_to_human" not in values
-    assert values["hold_time"] == 0
+    assert "hold_time" not in values
+    assert "menu_depth" not in values
 
     ended = phone_figures([*steps, step(PhoneStep.CALL_END, 640)])
     assert ended.ended is True
@@ -531,7 +534,9 @@ def test_options_heard_fill_the_options_item() -> None:
     figures = phone_figures(steps)
     assert figures.menu_prompts == 3
     assert figures.options_heard == 5
-    assert phone_item_values(figures)["menu_prompts"] == 5
+    assert "menu_prompts" not in phone_item_values(figures)  # more menus may come
+    answered = phone_figures([*steps, step(PhoneStep.HUMAN, 40)])
+    assert phone_item_values(answered)["menu_prompts"] == 5
 
 
 def test_a_loop_back_returns_to_the_level_it_was_first_heard_at() -> None:
@@ -548,3 +553,16 @@ def test_a_loop_back_returns_to_the_level_it_was_first_heard_at() -> None:
     assert figures.menu_depth == 3  # three real levels, however often they were heard
     assert figures.menu_loops == 2
     assert figures.menu_prompts == 5
+
+
+def test_a_website_home_page_without_contact_is_no_answer_until_the_shopper_moves_on() -> None:
+    from shopper.domain.instruments import WebStep, web_figures, web_item_values
+
+    home = step(WebStep.PAGE, 0, url="https://x.example/", contact_visible=False)
+    assert "contact_on_home" not in web_item_values(web_figures([home]))
+    seen = step(WebStep.PAGE, 0, url="https://x.example/", contact_visible=True)
+    assert web_item_values(web_figures([seen]))["contact_on_home"] == "yes"
+    moved_on = [home, step(WebStep.PAGE, 20, url="https://x.example/help")]
+    assert web_item_values(web_figures(moved_on))["contact_on_home"] == "no"
+    ended = [home, step(WebStep.FOUND, 30, channel="none")]
+    assert web_item_values(web_figures(ended))["contact_on_home"] == "no"

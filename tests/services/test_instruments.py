@@ -177,17 +177,19 @@ def test_recording_a_call_fills_the_measured_items(ctx: AppContext, phone: Audit
     assert again.steps(Instrument.PHONE)[4].data == {"name": "Zofia"}
 
 
-def test_items_fill_as_the_call_goes(phone: AuditRunner) -> None:
+def test_items_fill_once_their_measurement_is_final(phone: AuditRunner) -> None:
     phone.add_step(Instrument.PHONE, PhoneStep.CALL_START, at=at(0))
-    assert phone.value("menu_depth") == 0
-    assert phone.value("hold_time") == 0.0
+    assert phone.value("menu_depth") is None  # the menus may go deeper yet
+    assert phone.value("hold_time") is None  # a hold may come yet
     assert phone.value("reached_human") is None  # not known while the call goes on
     assert phone.value("greeting_wait") is None
     phone.add_step(Instrument.PHONE, PhoneStep.MENU, at=at(5), data={"prompt": "Main menu"})
     phone.add_step(Instrument.PHONE, PhoneStep.MENU, at=at(20), data={"prompt": "MAIN menu "})
-    assert phone.value("menu_loops") == 1
-    assert phone.value("greeting_wait") == 5.0
+    assert phone.value("menu_loops") is None
+    assert phone.value("greeting_wait") == 5.0  # the first thing heard: final at once
     phone.add_step(Instrument.PHONE, PhoneStep.DEAD_END, at=at(50))
+    assert phone.value("menu_loops") == 1
+    assert phone.value("hold_time") == 0.0
     assert phone.value("reached_human") == "no"
     assert phone.value("time_to_human") is None
     assert phone.is_measured("reached_human")
@@ -218,6 +220,7 @@ def test_an_override_is_never_overwritten_and_use_measured_restores(
     phone.add_step(Instrument.PHONE, PhoneStep.CALL_START, at=at(0))
     phone.add_step(Instrument.PHONE, PhoneStep.HOLD_START, at=at(10))
     phone.add_step(Instrument.PHONE, PhoneStep.HUMAN, at=at(70))
+    phone.add_step(Instrument.PHONE, PhoneStep.CALL_END, at=at(300))
     assert phone.value("hold_time") == 60.0
 
     # The shopper knows better: 1:30 on hold.
@@ -266,6 +269,7 @@ def test_a_shopper_answer_before_the_measurement_is_kept(phone: AuditRunner) -> 
     phone.set_answer("menu_depth", 3)
     phone.add_step(Instrument.PHONE, PhoneStep.CALL_START, at=at(0))
     phone.add_step(Instrument.PHONE, PhoneStep.MENU, at=at(5), data={"prompt": "Hello"})
+    phone.add_step(Instrument.PHONE, PhoneStep.HUMAN, at=at(9))
     assert phone.value("menu_depth") == 3
     assert phone.measured("menu_depth") == 1
     assert phone.is_override("menu_depth")
@@ -485,10 +489,12 @@ def test_website_with_no_contact_found(open_runner: Callable[..., AuditRunner]) 
     assert web.value("channels_offered") == []
     assert web.value("clicks_to_contact") is None
     assert web.value("time_to_contact") is None
+    assert web.value("contact_on_home") == "no"  # the path ended without one
     web.delete_step(found.id)
     assert web.value("channel_found") is None
     assert web.value("channels_offered") is None
-    assert web.value("contact_on_home") == "no"
+    # One page and the path not ended: the home page may yet show a contact.
+    assert web.value("contact_on_home") is None
 
 
 def test_recording_an_email_exchange(

@@ -120,10 +120,14 @@ def test_override_is_shown_and_kept(qtbot: QtBot, ctx: AppContext) -> None:
     view.phone_map.record(PhoneStep.CALL_START)
     clock.advance(5)
     view.phone_map.record(PhoneStep.MENU)
+    clock.advance(5)
+    view.phone_map.record(PhoneStep.MENU)
+    clock.advance(5)
+    view.phone_map.record(PhoneStep.HUMAN)  # the menus are over: their depth is final
     view.go_to("menu_depth")
     keys = Keyboard(qtbot)
     line = keys.focus()
-    assert isinstance(line, QLineEdit) and line.text() == "1"
+    assert isinstance(line, QLineEdit) and line.text() == "2"
     line.selectAll()
     keys.type("3")
     keys.press(Qt.Key.Key_Return)
@@ -132,7 +136,7 @@ def test_override_is_shown_and_kept(qtbot: QtBot, ctx: AppContext) -> None:
     assert view.measured_label.text().startswith("Overridden")
     assert view.use_measured_button.isVisible()
     # A later step does not overwrite the shopper's answer.
-    view.phone_map.record(PhoneStep.MENU)
+    view.phone_map.record(PhoneStep.TRANSFER)
     assert stored(ctx, audit_id)["menu_depth"] == 3
     view.use_measured()
     detail = load_audit(engine=ctx.engine, audit_id=audit_id)
