@@ -20,7 +20,9 @@ log = logging.getLogger("shopper")
 EXIT_CANNOT_OPEN = 2
 
 
-def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
+def main(
+    data_dir: Path | None = None, db_url: str | None = None, open_audit: str | None = None
+) -> int:
     from shopper.ui.qt_libs import platform_problem
 
     if (problem := platform_problem()) is not None:
@@ -46,7 +48,7 @@ def main(data_dir: Path | None = None, db_url: str | None = None) -> int:
         print(f"shopper: error: cannot use the data folder {folder}: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CANNOT_OPEN
     CrashHandler(folder / "shopper.log").install()
-    window = MainWindow(data_dir=folder)
+    window = MainWindow(data_dir=folder, open_audit=open_audit)
     opener = DatabaseOpener(window, folder, db_url)
     # After the first paint: the worker's imports would otherwise compete with it.
     window.first_painted.connect(opener.start)

@@ -42,7 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="URL", help="database URL (default: SQLite in the data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    sub.add_parser("gui", help="open the app (the default)")
+    gui = sub.add_parser("gui", help="open the app (the default)")
+    gui.add_argument(
+        "--open",
+        metavar="ID",
+        dest="open_audit",
+        help="open this audit (a unique prefix of its id is enough) at its current item",
+    )
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_") or info.name == "base":
             continue
@@ -71,7 +77,9 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.command in (None, "gui"):
             from shopper.app import main as gui_main
 
-            return gui_main(data_dir=args.data_dir, db_url=args.db)
+            return gui_main(
+                data_dir=args.data_dir, db_url=args.db, open_audit=getattr(args, "open_audit", None)
+            )
         try:
             code: int = args.handler(args)
         finally:

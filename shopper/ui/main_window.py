@@ -69,8 +69,21 @@ class MainWindow(QMainWindow):
     data_actions: DataActions
     _exporter: ReportExporter
 
-    def __init__(self, ctx: AppContext | None = None, *, data_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext | None = None,
+        *,
+        data_dir: Path | None = None,
+        open_audit: str | None = None,
+    ) -> None:
+        """Args:
+        ctx: the open database; without it, `attach` gives it once it is open.
+        data_dir: the data folder, when the database is not open yet.
+        open_audit: an audit id (or a unique prefix) to open once attached, instead of
+            the audit that was in progress when the app was closed.
+        """
         super().__init__()
+        self.open_on_start = open_audit
         folder = ctx.data_dir if ctx is not None else data_dir
         if folder is None:
             raise ValueError("MainWindow needs an open AppContext or the data folder")
@@ -115,6 +128,26 @@ class MainWindow(QMainWindow):
         self.pick_label.setText(PICK_TEXT)
         self.statusBar().clearMessage()
         self.refresh()
+        self._reopen()
+
+    def _reopen(self) -> None:
+        """Open the audit asked for with `--open`, else the one left in progress, at its item."""
+        from shopper.services import audits as audit_service
+
+        wanted = self.open_on_start
+        if wanted:
+            try:
+                audit_id = audit_service.resolve_audit_id(engine=self.engine, prefix=wanted)
+            except ShopperError as exc:
+                show_error(self, str(exc), title="Audit not opened")
+                return
+        else:
+            audit_id = self.settings.get(Options.LAST_AUDIT)
+            rows = audit_service.list_audits(engine=self.engine, ids=[audit_id]) if audit_id else []
+            if not rows or rows[0].status != AuditStatus.IN_PROGRESS:
+                return
+        if self.open_audit(audit_id) and self.runner_view is not None:
+            self.runner_view.focus_item()
 
     def _set_enabled(self, enabled: bool) -> None:
         """Until the database is open, only quitting and help make sense."""

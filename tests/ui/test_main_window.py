@@ -248,3 +248,72 @@ def test_no_two_shortcuts_collide(qtbot: QtBot, window: MainWindow, ctx: AppCont
             assert key not in seen, f"{key}: runner shortcut and {seen[key]}"
             seen[key] = "runner shortcut"
     assert {"Ctrl+N", "Ctrl+Shift+P", "Ctrl+Alt+C", "F6"} <= set(seen)
+
+
+def test_the_audit_in_progress_opens_again_at_its_item(qtbot: QtBot, ctx: AppContext) -> None:
+    from tests.ui.helpers import new_audit
+
+    audit_id = new_audit(ctx)
+    first = MainWindow(ctx)
+    show(qtbot, first)
+    assert first.open_audit(audit_id)
+    view = first.runner_view
+    assert view is not None
+    third = [item.id for item in view.runner.template.items()][2]
+    view.go_to(third)
+    item_id = view.current.id
+    first.close()
+
+    again = MainWindow(ctx)
+    show(qtbot, again)
+    assert again.runner_view is not None
+    assert again.runner_view.runner.audit_id == audit_id
+    assert again.runner_view.current.id == item_id
+    assert again.stack.currentIndex() == PAGE_RUNNER
+    again.close()
+
+
+def test_a_completed_audit_does_not_open_at_start(qtbot: QtBot, ctx: AppContext) -> None:
+    load_demo(engine=ctx.engine, audits=10)
+    done = list_audits(engine=ctx.engine, status=AuditStatus.COMPLETED)[0]
+    settings = Settings(ctx.data_dir)
+    settings.set(Options.LAST_AUDIT, done.id)
+    settings.sync()
+    win = MainWindow(ctx)
+    show(qtbot, win)
+    assert win.runner_view is None
+
+
+def test_open_asks_for_an_audit_by_a_prefix_of_its_id(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.ui import main_window
+
+    load_demo(engine=ctx.engine, audits=10)
+    done = list_audits(engine=ctx.engine, status=AuditStatus.COMPLETED)[0]
+    win = MainWindow(ctx, open_audit=done.id[:8])
+    show(qtbot, win)
+    assert win.runner_view is not None and win.runner_view.runner.audit_id == done.id
+    errors: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda _p, text, **_k: errors.append(text))
+    nowhere = MainWindow(ctx, open_audit="zzzzzzzz")
+    show(qtbot, nowhere)
+    assert nowhere.runner_view is None
+    assert errors and "zzzzzzzz" in errors[0]
+
+
+def test_gui_open_on_the_command_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import shopper.app
+    from shopper.cli import main as cli_main
+
+    asked: dict[str, object] = {}
+
+    def fake_gui(**kwargs: object) -> int:
+        asked.update(kwargs)
+        return 0
+
+    monkeypatch.setattr(shopper.app, "main", fake_gui)
+    assert cli_main(["--data-dir", str(tmp_path), "gui", "--open", "a0d17000"]) == 0
+    assert asked["open_audit"] == "a0d17000"
+    assert cli_main(["--data-dir", str(tmp_path)]) == 0
+    assert asked["open_audit"] is None
