@@ -8,6 +8,8 @@
 - `charts`, `flowables`: builders of the pieces of a page;
 - `timecharts`: charts over time (score trends, sparklines, monthly bars, lanes);
 - `document`: the page frame and the one `build()` that writes any binary file;
+- `base`: what the three reports share: set-up and writing, the cover, table styles,
+  plurals, colours in markup, and the one `Writer` that redacts user text;
 - `facts`: what an audit report prints, as plain data;
 - `context`: what the parts of one report share while it is laid out;
 - `calltree`: the phone call drawn as a timeline and a tree;

@@ -45,24 +45,19 @@ from shopper.domain.compare import (
 )
 from shopper.domain.scoring import Outcome
 from shopper.domain.template import DEFAULT_BANDS, Band, touchpoint_label
-from shopper.report.charts import band_color, percent_text
+from shopper.report.base import Report, colored, plural, table_style
+from shopper.report.charts import band_color, band_limits, band_marks, percent_text
 from shopper.report.document import (
     CONTENTS_FROM_PAGES,
     DEFAULT_PAGE_SIZE,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     ContentsSlot,
     PageInfo,
     ReportError,
-    build,
     heading,
-    page_size_for,
 )
-from shopper.report.flowables import Writer, boxed, facts_table
-from shopper.report.formats import zone_of
+from shopper.report.formats import local_day
 from shopper.report.redact import NO_REDACTION, Redactor
-from shopper.report.styles import ACCENT, BAD, GOOD, MUTED, RULE, SHADE, styles
+from shopper.report.styles import ACCENT, BAD, GOOD, MUTED, RULE, SHADE
 from shopper.report.text import markup
 from shopper.report.timecharts import TrendPoint, trend_chart
 
@@ -165,29 +160,12 @@ def build_comparison_report(
             f"nothing to compare: a comparison needs at least {MIN_AUDITS} audits, "
             f"{'got one' if count == 1 else 'got none'}"
         )
-    size = page_size_for(page_size)
-    when = generated or datetime.now().astimezone()
-    report = _ComparisonReport(facts, redactor, size)
-    first, last = report.audits[0], report.audits[-1]
-    info = PageInfo(
-        title=redactor(f"Audit comparison: {facts.company} — {facts.touchpoint}"),
-        header_left=redactor(f"Audit comparison · {facts.company}"),
-        header_right=f"{facts.touchpoint} · {_day(first)} – {_day(last)}",
-        subject=f"{count} audits compared",
-        generated=when,
-        creator=creator,
-    )
-    return build(
-        out, report.story, page_size=page_size, info=info, contents_from_pages=contents_from_pages
-    )
+    report = _ComparisonReport(facts, redactor, page_size=page_size, generated=generated)
+    return report.write(out, creator=creator, contents_from_pages=contents_from_pages)
 
 
 def _day(audit: AuditColumn) -> str:
-    return f"{audit.started_at.astimezone(zone_of(audit.started_tz)[0]):%Y-%m-%d}"
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+    return local_day(audit.started_at, audit.started_tz)
 
 
 def column_groups(count: int, per_group: int) -> list[range]:
@@ -211,21 +189,24 @@ class _Move:
     change: Change
 
 
-class _ComparisonReport:
+class _ComparisonReport(Report):
     """Makes the story of a comparison report; `story()` may be called once per layout pass."""
 
-    def __init__(self, facts: ComparisonFacts, redactor: Redactor, size: tuple[float, float]):
+    def __init__(
+        self,
+        facts: ComparisonFacts,
+        redactor: Redactor,
+        *,
+        page_size: str,
+        generated: datetime | None,
+    ) -> None:
+        super().__init__(redactor, page_size=page_size, generated=generated)
         self.facts = facts
-        self.redact = redactor
-        self.text = Writer(redactor)
-        self.sheet = styles()
-        self.width = size[0] - 2 * MARGIN_X
-        self.height = size[1] - MARGIN_TOP - MARGIN_BOTTOM
         self.comp = facts.comparison
         self.audits = self.comp.audits
         self.rows = self.comp.rows
         self.numbers = {row.item_id: n for n, row in enumerate(self.rows, start=1)}
-        self.marks = sorted({b.min_percent for b in facts.bands if 0 < b.min_percent < 100})
+        self.marks = band_marks(facts.bands)
         self.several_companies = len(set(facts.companies)) > 1
 
     # -- helpers -------------------------------------------------------------------
@@ -237,13 +218,6 @@ class _ComparisonReport:
         """ "#3 (2026-11-23)": an audit by its column number and the day it started."""
         return f"#{index + 1} ({_day(self.audits[index])})"
 
-    def band_limits(self) -> str:
-        return ", ".join(
-            f"{self.redact(b.name)} from {b.min_percent:.0f}%"
-            for b in sorted(self.facts.bands, key=lambda b: -b.min_percent)
-            if 0 < b.min_percent < 100
-        )
-
     def cell_markup(self, cell: Cell, *, narrow: bool = False) -> str:
         """An answer as the tables show it: the change marker, then the answer or why none.
 
@@ -252,7 +226,7 @@ class _ComparisonReport:
         the shopper wrote a note.
         """
         if cell.outcome is None or cell.outcome in _MUTED_OUTCOMES:
-            text = f'<font color="#{MUTED.hexval()[2:]}">{markup(cell.text)}</font>'
+            text = colored(markup(cell.text), MUTED)
         elif narrow and (moment := _MOMENT.fullmatch(cell.display)):
             text = f"{markup(moment[1])}<br/>{markup(moment[2])}"
         else:
@@ -260,12 +234,21 @@ class _ComparisonReport:
         change = cell.change
         if change is not None and change.marker:
             color = CHANGE_COLORS.get(change, MUTED)
-            text = f'<font color="#{color.hexval()[2:]}">{change.marker}</font> {text}'
+            text = f"{colored(change.marker, color)} {text}"
         if narrow and cell.note.strip():
-            text += f' <font color="#{ACCENT.hexval()[2:]}">{NOTE_MARK}</font>'
+            text += " " + colored(NOTE_MARK, ACCENT)
         return text
 
     # -- story ---------------------------------------------------------------------
+
+    def page_info(self) -> PageInfo:
+        facts = self.facts
+        return PageInfo(
+            title=self.redact(f"Audit comparison: {facts.company} — {facts.touchpoint}"),
+            header_left=self.redact(f"Audit comparison · {facts.company}"),
+            header_right=f"{facts.touchpoint} · {_day(self.audits[0])} – {_day(self.audits[-1])}",
+            subject=f"{len(self.audits)} audits compared",
+        )
 
     def story(self) -> list[Flowable]:
         story: list[Flowable] = []
@@ -283,27 +266,15 @@ class _ComparisonReport:
     # -- cover ---------------------------------------------------------------------
 
     def cover(self) -> list[Flowable]:
-        facts, text, sheet = self.facts, self.text, self.sheet
+        facts, text = self.facts, self.text
         latest = self.audits[-1]
-        story: list[Flowable] = [
-            Spacer(1, 18 * mm),
-            text.ours("AUDIT COMPARISON", "label"),
-            Spacer(1, 2 * mm),
-            text.user(facts.company or "Unnamed company", "title"),
+        story = self.cover_title(
+            "AUDIT COMPARISON",
+            facts.company,
             text.user(f"{facts.touchpoint} · {self.templates_text()}", "subtitle"),
-        ]
-        badge = boxed(
-            [
-                Paragraph(markup(percent_text(latest.percent)), sheet.score),
-                Spacer(1, 2 * mm),
-                Paragraph(markup("Latest: " + self.redact(latest.verdict)), sheet.verdict),
-            ],
-            width=58 * mm,
-            fill=self.audit_color(latest),
-            padding=14,
         )
         count = len(self.audits)
-        compared = _plural(count, "audit")
+        compared = plural(count, "audit")
         if facts.available is not None and facts.available > count:
             compared += f", the newest of {facts.available}"
         shoppers = ", ".join(dict.fromkeys(a.shopper.strip() or "—" for a in self.audits))
@@ -320,21 +291,12 @@ class _ComparisonReport:
             ("Score spread", text.ours(self.spread_text(), "value")),
             ("Trend", text.ours(self.trend_text(), "value")),
         ]
-        details_w = self.width - 66 * mm
-        layout = Table(
-            [[badge, facts_table(rows, width=details_w, label_share=0.3)]],
-            colWidths=[66 * mm, details_w],
+        story += self.cover_figures(
+            latest.percent,
+            "Latest: " + self.redact(latest.verdict),
+            fill=self.audit_color(latest),
+            rows=rows,
         )
-        layout.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
-        )
-        story += [Spacer(1, 6 * mm), layout, Spacer(1, 8 * mm)]
         story.append(
             text.ours(
                 "The next page shows the scores over time and what the figures mean; then "
@@ -398,12 +360,12 @@ class _ComparisonReport:
                 trend_chart(points, width=self.width, height=62 * mm, marks=self.marks, fit=True)
             )
             legend = "Each dot is an audit in the colour of its band; the dotted line is the trend."
-            limits = self.band_limits()
+            limits = band_limits(self.facts.bands, self.redact)
             if limits:
                 legend += f" Dashed lines: {limits}."
             unscored = len(self.audits) - len(points)
             if unscored:
-                legend += f" {_plural(unscored, 'audit')} with no score yet left out."
+                legend += f" {plural(unscored, 'audit')} with no score yet left out."
             story.append(text.ours(legend, "muted"))
         else:
             story.append(text.ours("None of these audits has a score yet.", "muted"))
@@ -522,11 +484,6 @@ class _ComparisonReport:
             labels.append("Company")
         labels += ["Template", "Score", "Verdict", "Changes"]
         data: list[list[Any]] = [[Paragraph(markup(t), sheet.cell_head) for t in labels]]
-        commands: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-            *_padding(3),
-        ]
         for index, audit in enumerate(self.audits):
             row: list[Any] = [
                 text.ours(f"{index + 1}", "cell_bold"),
@@ -536,8 +493,7 @@ class _ComparisonReport:
             if self.several_companies:
                 row.append(text.user(self.facts.companies[index], "cell", limit=120, flat=True))
             score = Paragraph(
-                f'<font color="#{self.audit_color(audit).hexval()[2:]}"><b>'
-                f"{markup(percent_text(audit.percent))}</b></font>",
+                colored(f"<b>{markup(percent_text(audit.percent))}</b>", self.audit_color(audit)),
                 sheet.cell,
             )
             row += [
@@ -559,7 +515,7 @@ class _ComparisonReport:
             widths = [24.0, 21 * mm, w * 0.22, w * 0.23, 14 * mm, w * 0.14]
         widths.append(w - sum(widths))
         table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(TableStyle(commands))
+        table.setStyle(table_style(head=True))
         story.append(table)
         return story
 
@@ -649,10 +605,7 @@ class _ComparisonReport:
                 content.append(text.user(move.after.note, "small", limit=NOTE_LIMIT))
             data.append(
                 [
-                    Paragraph(
-                        f'<font color="#{color.hexval()[2:]}">{move.change.marker}</font>',
-                        sheet.cell,
-                    ),
+                    Paragraph(colored(move.change.marker, color), sheet.cell),
                     content,
                 ]
             )
@@ -695,12 +648,7 @@ class _ComparisonReport:
         widths = [26 * mm, (w - 26 * mm - 36 * mm) / 2, (w - 26 * mm - 36 * mm) / 2, 18 * mm]
         widths.append(w - sum(widths))
         table = Table(data, colWidths=widths, repeatRows=1, splitInRow=MIN_ROW_SPLIT)
-        commands: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-            *_padding(3),
-        ]
-        table.setStyle(TableStyle(commands))
+        table.setStyle(table_style(head=True))
         story.append(table)
         return story
 
@@ -757,10 +705,10 @@ class _ComparisonReport:
             (None, "not scored"),
         ]
         markers = (
-            f'<font color="#{GOOD.hexval()[2:]}">▲</font> fixed   '
-            f'<font color="#{BAD.hexval()[2:]}">▼</font> regressed   '
-            f'<font color="#{MUTED.hexval()[2:]}">●</font> changed   '
-            f'<font color="#{ACCENT.hexval()[2:]}">{NOTE_MARK}</font> a note (at the end)'
+            f"{colored('▲', GOOD)} fixed   "
+            f"{colored('▼', BAD)} regressed   "
+            f"{colored('●', MUTED)} changed   "
+            f"{colored(NOTE_MARK, ACCENT)} a note (at the end)"
         )
         cells: list[Any] = []
         commands: list[tuple[Any, ...]] = [
@@ -886,16 +834,6 @@ def _unmarked(cell: Cell) -> Cell:
 
 def _numbers(numbers: Sequence[int]) -> str:
     return ", ".join(map(str, numbers)) if numbers else "—"
-
-
-def _padding(points: float) -> list[tuple[Any, ...]]:
-    return [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), points),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), points),
-    ]
 
 
 def _list_style() -> TableStyle:

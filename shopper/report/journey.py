@@ -38,24 +38,37 @@ from reportlab.platypus import (
 from shopper.domain.compare import Direction, Trend
 from shopper.domain.template import DEFAULT_BANDS, Band, touchpoint_label
 from shopper.domain.themes import Tally, theme_title
-from shopper.report.charts import BarRow, band_color, bar_chart, percent_text
+from shopper.domain.vocabulary import MomentKind
+from shopper.report.base import Report, colored, plural, table_style
+from shopper.report.charts import (
+    BarRow,
+    band_color,
+    band_limits,
+    band_marks,
+    bar_chart,
+    percent_text,
+)
 from shopper.report.document import (
     CONTENTS_FROM_PAGES,
     DEFAULT_PAGE_SIZE,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     ContentsSlot,
     PageInfo,
     ReportError,
-    build,
     heading,
-    page_size_for,
 )
-from shopper.report.flowables import Writer, facts_table
-from shopper.report.formats import local_time, zone_of
+from shopper.report.flowables import facts_table
+from shopper.report.formats import local_day, local_time
 from shopper.report.redact import NO_REDACTION, Redactor
-from shopper.report.styles import ACCENT, BAD, FAIR, GOOD, MUTED, NEUTRAL, RULE, SHADE, styles
+from shopper.report.styles import (
+    ACCENT,
+    BAD,
+    FAIR,
+    MOMENT_COLORS,
+    MUTED,
+    NEUTRAL,
+    RULE,
+    SHADE,
+)
 from shopper.report.text import markup
 from shopper.report.timecharts import (
     LaneDot,
@@ -76,8 +89,6 @@ NOTE_LIMIT = 500
 PROMPT_LIMIT = 240
 MIN_ROW_SPLIT = 30
 
-KIND_COLORS = {"good": GOOD, "bad": BAD, "friction": FAIR}
-KIND_LABELS = {"good": "Good moment", "bad": "Bad moment", "friction": "Friction point"}
 KIND_ROWS = {"good": 0, "friction": 1, "bad": 2}
 FINDING_LABELS = {"failed_item": "Failed item", "bad": "Bad moment", "friction": "Friction point"}
 SOURCE_LABELS = {
@@ -226,32 +237,8 @@ def build_journey_report(
         raise ReportError(
             f"nothing to report: {facts.company!r} has no completed audits in this period"
         )
-    size = page_size_for(page_size)
-    when = generated or datetime.now().astimezone()
-    report = _JourneyReport(facts, redactor, size)
-    info = PageInfo(
-        title=redactor(f"Company journey: {facts.company}"),
-        header_left=redactor(f"Company journey · {facts.company}"),
-        header_right=report.period_text(),
-        subject=f"{facts.audits} audits across {len(facts.touchpoints)} touchpoints",
-        generated=when,
-        creator=creator,
-    )
-    return build(
-        out, report.story, page_size=page_size, info=info, contents_from_pages=contents_from_pages
-    )
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
-
-
-def _hex(color: Color) -> str:
-    return "#" + color.hexval()[2:]
-
-
-def _day(moment: datetime, zone: str) -> str:
-    return f"{moment.astimezone(zone_of(zone)[0]):%Y-%m-%d}"
+    report = _JourneyReport(facts, redactor, page_size=page_size, generated=generated)
+    return report.write(out, creator=creator, contents_from_pages=contents_from_pages)
 
 
 def rate_trend_text(trend: Trend) -> str:
@@ -285,30 +272,20 @@ def fitted(style: ParagraphStyle, texts: Sequence[str], width: float) -> Paragra
     )
 
 
-def _table_style(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
-    return TableStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            *extra,
-        ]
-    )
-
-
-class _JourneyReport:
+class _JourneyReport(Report):
     """Makes the story of a journey report; `story()` may be called once per layout pass."""
 
-    def __init__(self, facts: JourneyFacts, redactor: Redactor, size: tuple[float, float]):
+    def __init__(
+        self,
+        facts: JourneyFacts,
+        redactor: Redactor,
+        *,
+        page_size: str,
+        generated: datetime | None,
+    ) -> None:
+        super().__init__(redactor, page_size=page_size, generated=generated)
         self.facts = facts
-        self.redact = redactor
-        self.text = Writer(redactor)
-        self.sheet = styles()
-        self.width = size[0] - 2 * MARGIN_X
-        self.height = size[1] - MARGIN_TOP - MARGIN_BOTTOM
-        self.marks = sorted({b.min_percent for b in facts.bands if 0 < b.min_percent < 100})
+        self.marks = band_marks(facts.bands)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -332,7 +309,8 @@ class _JourneyReport:
             return "—"
         first = min(points, key=lambda p: p[0])
         last = max(points, key=lambda p: p[0])
-        return f"{_day(first[0], first[1].latest_tz)} – {_day(last[0], last[1].latest_tz)}"
+        since = local_day(first[0], first[1].latest_tz)
+        return f"{since} – {local_day(last[0], last[1].latest_tz)}"
 
     def score_color(self, percent: float | None, passed: bool | None = None) -> Color:
         return band_color(percent, self.facts.bands, failed=passed is False)
@@ -341,14 +319,16 @@ class _JourneyReport:
         """A theme's title as printed: redacted, since a custom theme tag is typed text."""
         return self.redact(theme_title(theme))
 
-    def band_limits(self) -> str:
-        return ", ".join(
-            f"{self.redact(b.name)} from {b.min_percent:.0f}%"
-            for b in sorted(self.facts.bands, key=lambda b: -b.min_percent)
-            if 0 < b.min_percent < 100
-        )
-
     # -- story ---------------------------------------------------------------------
+
+    def page_info(self) -> PageInfo:
+        facts = self.facts
+        return PageInfo(
+            title=self.redact(f"Company journey: {facts.company}"),
+            header_left=self.redact(f"Company journey · {facts.company}"),
+            header_right=self.period_text(),
+            subject=f"{facts.audits} audits across {len(facts.touchpoints)} touchpoints",
+        )
 
     def story(self) -> list[Flowable]:
         story: list[Flowable] = []
@@ -366,20 +346,18 @@ class _JourneyReport:
 
     def cover(self) -> list[Flowable]:
         facts, text = self.facts, self.text
-        story: list[Flowable] = [
-            Spacer(1, 18 * mm),
-            text.ours("COMPANY JOURNEY", "label"),
-            Spacer(1, 2 * mm),
-            text.user(facts.company or "Unnamed company", "title"),
+        story = self.cover_title(
+            "COMPANY JOURNEY",
+            facts.company,
             text.ours(f"Every touchpoint · {self.period_text()}", "subtitle"),
-        ]
+        )
         scored = [tp for tp in facts.touchpoints if tp.average is not None]
         rows: list[tuple[str, Flowable]] = [
             (
                 "Audits",
                 text.ours(
-                    f"{_plural(facts.audits, 'completed audit')} across "
-                    f"{_plural(len(facts.touchpoints), 'touchpoint')}",
+                    f"{plural(facts.audits, 'completed audit', grouped=True)} across "
+                    f"{plural(len(facts.touchpoints), 'touchpoint', grouped=True)}",
                     "value",
                 ),
             ),
@@ -417,13 +395,13 @@ class _JourneyReport:
                     text.ours(f"{self.theme_name(top.theme)}: {self.findings_count(top)}", "value"),
                 )
             )
-        counts = {k: sum(1 for e in facts.timeline if e.kind == k) for k in KIND_LABELS}
+        counts = {k: sum(1 for e in facts.timeline if e.kind == k) for k in MomentKind.values()}
         rows.append(
             (
                 "Moments",
                 text.ours(
                     f"{counts['good']:,} good, {counts['bad']:,} bad, "
-                    f"{_plural(counts['friction'], 'friction point')}",
+                    f"{plural(counts['friction'], 'friction point', grouped=True)}",
                     "value",
                 ),
             )
@@ -441,18 +419,21 @@ class _JourneyReport:
         ]
         story.append(bar_chart(bars, width=self.width, marks=self.marks))
         legend = "Red: below the passing bands, or a critical item failed."
-        limits = self.band_limits()
+        limits = band_limits(self.facts.bands, self.redact)
         if limits:
             legend = f"Marks on the bars: {limits}. {legend}"
         story.append(text.ours(legend, "muted"))
         return story
 
     def findings_count(self, theme: ThemeFacts) -> str:
-        parts = [_plural(theme.failed, "failed item")]
+        parts = [plural(theme.failed, "failed item", grouped=True)]
         if theme.moments:
             parts.append(
-                _plural(
-                    theme.moments, "bad moment or friction point", "bad moments or friction points"
+                plural(
+                    theme.moments,
+                    "bad moment or friction point",
+                    "bad moments or friction points",
+                    grouped=True,
                 )
             )
         return f"{theme.total:,} findings ({', '.join(parts)})"
@@ -477,15 +458,14 @@ class _JourneyReport:
             color = self.score_color(tp.latest_percent, tp.latest_passed)
             latest: list[Flowable] = [
                 Paragraph(
-                    f'<font color="{_hex(color)}"><b>{markup(percent_text(tp.latest_percent))}'
-                    "</b></font>",
+                    colored(f"<b>{markup(percent_text(tp.latest_percent))}</b>", color),
                     sheet.cell,
                 )
             ]
             if tp.latest_verdict:
                 latest.append(text.user(tp.latest_verdict, "grid", limit=60, flat=True))
             if tp.latest_at is not None:
-                latest.append(text.ours(_day(tp.latest_at, tp.latest_tz), "grid_muted"))
+                latest.append(text.ours(local_day(tp.latest_at, tp.latest_tz), "grid_muted"))
             values = [score for _at, score in tp.trend.points]
             data.append(
                 [
@@ -508,17 +488,13 @@ class _JourneyReport:
         widths.append(w - sum(widths))
         table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(
-            _table_style(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                    ("TOPPADDING", (0, 1), (-1, -1), 5),
-                    ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
-                ]
+            table_style(
+                [("TOPPADDING", (0, 1), (-1, -1), 5), ("BOTTOMPADDING", (0, 1), (-1, -1), 5)],
+                head=True,
             )
         )
         story.append(table)
-        limits = self.band_limits()
+        limits = band_limits(self.facts.bands, self.redact)
         legend = "Scores on a 0–100% scale"
         legend += f"; faint lines at the band limits ({limits})." if limits else "."
         story.append(text.ours(legend, "muted"))
@@ -642,15 +618,7 @@ class _JourneyReport:
                 ]
             )
         table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(
-            _table_style(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                    ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
-                ]
-            )
-        )
+        table.setStyle(table_style([("VALIGN", (0, 1), (-1, -1), "MIDDLE")], head=True))
         story.append(table)
         story.append(
             text.ours(
@@ -665,9 +633,9 @@ class _JourneyReport:
 
     def theme_section(self, theme: ThemeFacts) -> list[Flowable]:
         text, sheet = self.text, self.sheet
-        title = f"{self.theme_name(theme.theme)} — {_plural(theme.total, 'finding')}"
+        title = f"{self.theme_name(theme.theme)} — {plural(theme.total, 'finding', grouped=True)}"
         summary = (
-            f"{self.findings_count(theme)} in {_plural(theme.audits, 'audit')}; "
+            f"{self.findings_count(theme)} in {plural(theme.audits, 'audit', grouped=True)}; "
             f"{percent_text(theme.rate)} of {theme.scored:,} scored items failed; "
             f"trend {rate_trend_text(theme.trend)}."
         )
@@ -698,18 +666,15 @@ class _JourneyReport:
             w = self.width
             widths = [w - 30 * mm - 22 * mm - 14 * mm, 30 * mm, 22 * mm, 14 * mm]
             table = Table(data, colWidths=widths, repeatRows=1)
-            table.setStyle(
-                _table_style(
-                    [
-                        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                    ]
-                )
-            )
+            table.setStyle(table_style(head=True))
             lead.append(table)
             if len(theme.items) > WORST_ITEMS:
                 more = len(theme.items) - WORST_ITEMS
-                lead.append(text.ours(f"and {_plural(more, 'more item')} that failed.", "muted"))
+                lead.append(
+                    text.ours(
+                        f"and {plural(more, 'more item', grouped=True)} that failed.", "muted"
+                    )
+                )
         story.append(KeepTogether(lead))
         if theme.findings:
             story.append(heading("Latest findings", 2, space_before=3 * mm))
@@ -726,7 +691,7 @@ class _JourneyReport:
             color = BAD if finding.kind in ("failed_item", "bad") else FAIR
             what: list[Flowable] = [
                 Paragraph(
-                    f'<font color="{_hex(color)}"><b>{markup(label)}</b></font>'
+                    colored(f"<b>{markup(label)}</b>", color)
                     + (
                         f" — {text.user_markup(finding.prompt, limit=PROMPT_LIMIT, flat=True)}"
                         if finding.prompt
@@ -751,7 +716,7 @@ class _JourneyReport:
             )
         table = Table(data, colWidths=[30 * mm, self.width - 30 * mm], splitInRow=MIN_ROW_SPLIT)
         table.setStyle(
-            _table_style(
+            table_style(
                 [("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE), ("LEFTPADDING", (0, 0), (0, -1), 0)]
             )
         )
@@ -762,21 +727,22 @@ class _JourneyReport:
     def moments_part(self) -> list[Flowable]:
         text, facts = self.text, self.facts
         events = sorted(facts.timeline, key=lambda e: e.at)
-        counts = {k: sum(1 for e in events if e.kind == k) for k in KIND_LABELS}
+        counts = {k: sum(1 for e in events if e.kind == k) for k in MomentKind.values()}
         story: list[Flowable] = [
             heading("Moments across touchpoints", 0),
             text.ours(
                 "The good and bad moments of the audits, in time: what the shoppers logged "
                 "(good, bad, friction), every critical item that failed, and the shoppers' "
                 f"notes on items that passed or failed. {counts['good']:,} good, "
-                f"{counts['bad']:,} bad, {_plural(counts['friction'], 'friction point')}.",
+                f"{counts['bad']:,} bad, "
+                f"{plural(counts['friction'], 'friction point', grouped=True)}.",
                 "muted",
             ),
         ]
         if not events:
             return [*story, text.ours("No moments in these audits.", "body")]
         legend = "   ".join(
-            f'<font color="{_hex(KIND_COLORS[k])}">●</font> {markup(KIND_LABELS[k])}'
+            f"{colored('●', MOMENT_COLORS[k])} {markup(MomentKind.label_of(k))}"
             for k in ("good", "friction", "bad")
         )
         story += [
@@ -810,7 +776,7 @@ class _JourneyReport:
         rows: list[list[Any]] = []
         for touchpoint in lanes:
             dots = [
-                LaneDot(e.at, KIND_ROWS.get(e.kind, 1), KIND_COLORS.get(e.kind, NEUTRAL))
+                LaneDot(e.at, KIND_ROWS.get(e.kind, 1), MOMENT_COLORS.get(e.kind, NEUTRAL))
                 for e in events
                 if e.touchpoint == touchpoint
             ]
@@ -840,11 +806,10 @@ class _JourneyReport:
         head = ["When", "Touchpoint", "Kind", "What happened"]
         data: list[list[Any]] = [[Paragraph(markup(t), sheet.cell_head) for t in head]]
         for event in events:
-            color = KIND_COLORS.get(event.kind, NEUTRAL)
+            color = MOMENT_COLORS.get(event.kind, NEUTRAL)
             kind = [
                 Paragraph(
-                    f'<font color="{_hex(color)}"><b>'
-                    f"{markup(KIND_LABELS.get(event.kind, event.kind))}</b></font>",
+                    colored(f"<b>{markup(MomentKind.label_of(event.kind))}</b>", color),
                     sheet.grid,
                 ),
                 text.ours(SOURCE_LABELS.get(event.source, event.source), "grid_muted"),
@@ -865,17 +830,13 @@ class _JourneyReport:
         w = self.width
         widths = [25 * mm, 24 * mm, 27 * mm]
         widths.append(w - sum(widths))
-        commands: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ]
-        commands += [
+        critical = [
             ("BACKGROUND", (0, r), (-1, r), SHADE)
             for r, event in enumerate(events, start=1)
             if event.source == "critical"
         ]
         table = Table(data, colWidths=widths, repeatRows=1, splitInRow=MIN_ROW_SPLIT)
-        table.setStyle(_table_style(commands))
+        table.setStyle(table_style(critical, head=True))
         return table
 
 
