@@ -16,6 +16,7 @@
 - `instruments`: the phone call, website path, e-mail exchange and moments parts;
 - `appendix`: every evidence file, images at a readable size;
 - `audit`: the audit report;
-- `comparison`: repeated audits compared, item by item;
+- `comparison`: repeated audits compared, item by item (a package, one module a part:
+  cover, summary, audits, changes, table, notes);
 - `journey`: a company across its touchpoints.
 """
