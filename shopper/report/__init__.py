@@ -18,5 +18,6 @@
 - `audit`: the audit report;
 - `comparison`: repeated audits compared, item by item (a package, one module a part:
   cover, summary, audits, changes, table, notes);
-- `journey`: a company across its touchpoints.
+- `journey`: a company across its touchpoints (a package, one module a part: cover,
+  touchpoints, heatmap, themes, moments).
 """
