@@ -154,7 +154,7 @@ def _points(score: ItemScore) -> str:
     return f"{_num(score.points)} / {_num(score.max_points)}"
 
 
-class _AuditReport(Report):
+class _AuditReport(Report[AuditFacts]):
     """Makes the story of one audit report; `story()` may be called once per layout pass."""
 
     def __init__(
@@ -165,8 +165,7 @@ class _AuditReport(Report):
         page_size: str,
         generated: datetime | None,
     ) -> None:
-        super().__init__(redactor, page_size=page_size, generated=generated)
-        self.facts = facts
+        super().__init__(facts, redactor, page_size=page_size, generated=generated)
         self.template: Template = facts.template
         self.score: AuditScore = score_audit(self.template, facts.answers)
         self.rows = self._rows()

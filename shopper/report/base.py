@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -44,6 +44,8 @@ HEAD_ROW: tuple[Command, ...] = (
     ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
 )
 """A header row on the accent colour, and a hairline under every row below it."""
+
+FactsT = TypeVar("FactsT")
 
 
 # -- paragraphs ------------------------------------------------------------------------
@@ -130,10 +132,11 @@ def table_style(
 # -- the report ------------------------------------------------------------------------
 
 
-class Report(ABC):
+class Report(ABC, Generic[FactsT]):
     """One report being laid out; a subclass says what it prints (`story`, `page_info`).
 
     Attributes:
+        facts: what the report prints.
         redact: masks personal data in every text someone typed.
         text: the report's paragraphs (see `Writer`).
         sheet: the style sheet.
@@ -143,14 +146,20 @@ class Report(ABC):
     """
 
     def __init__(
-        self, redactor: Redact, *, page_size: str, generated: datetime | None = None
+        self,
+        facts: FactsT,
+        redactor: Redact,
+        *,
+        page_size: str,
+        generated: datetime | None = None,
     ) -> None:
-        """Set up a report for a page size.
+        """Set up a report of `facts` for a page size.
 
         Raises:
             ReportError: unknown page size.
         """
         size = page_size_for(page_size)
+        self.facts = facts
         self.page_size = page_size
         self.redact = redactor
         self.text = Writer(redactor)

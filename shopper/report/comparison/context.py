@@ -4,19 +4,18 @@ and an answer are written."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from functools import cached_property
 
 from reportlab.lib.colors import Color
 from reportlab.platypus import Paragraph, TableStyle
 
-from shopper.domain.compare import AuditColumn, Cell, Change, ItemRow
+from shopper.domain.compare import AuditColumn, Cell, Change, Comparison, ItemRow
 from shopper.domain.scoring import Outcome
 from shopper.report.base import Report, colored
 from shopper.report.charts import band_color, band_marks
 from shopper.report.comparison.facts import ComparisonFacts
 from shopper.report.document import PageInfo
 from shopper.report.formats import local_day
-from shopper.report.redact import Redactor
 from shopper.report.styles import ACCENT, BAD, GOOD, MUTED, RULE
 from shopper.report.text import markup
 
@@ -65,35 +64,38 @@ def list_style() -> TableStyle:
     )
 
 
-class ComparisonContext(Report):
-    """What the parts of a comparison report share while it is laid out.
+class ComparisonContext(Report[ComparisonFacts]):
+    """What the parts of a comparison report share while it is laid out."""
 
-    Attributes:
-        facts: what the report prints.
-        comp: the audits lined up (`facts.comparison`).
-        audits: the audits compared, oldest first: the item table's columns.
-        rows: the items, lined up across template versions.
-        numbers: item id -> its number in the item table.
-        marks: the band limits drawn on the charts.
-        several_companies: whether the audits are of more than one company.
-    """
+    @property
+    def comp(self) -> Comparison:
+        """The audits lined up (`facts.comparison`)."""
+        return self.facts.comparison
 
-    def __init__(
-        self,
-        facts: ComparisonFacts,
-        redactor: Redactor,
-        *,
-        page_size: str,
-        generated: datetime | None,
-    ) -> None:
-        super().__init__(redactor, page_size=page_size, generated=generated)
-        self.facts = facts
-        self.comp = facts.comparison
-        self.audits = self.comp.audits
-        self.rows = self.comp.rows
-        self.numbers = {row.item_id: n for n, row in enumerate(self.rows, start=1)}
-        self.marks = band_marks(facts.bands)
-        self.several_companies = len(set(facts.companies)) > 1
+    @property
+    def audits(self) -> tuple[AuditColumn, ...]:
+        """The audits compared, oldest first: the item table's columns."""
+        return self.comp.audits
+
+    @property
+    def rows(self) -> tuple[ItemRow, ...]:
+        """The items, lined up across template versions."""
+        return self.comp.rows
+
+    @cached_property
+    def numbers(self) -> dict[str, int]:
+        """Item id -> its number in the item table."""
+        return {row.item_id: n for n, row in enumerate(self.rows, start=1)}
+
+    @cached_property
+    def marks(self) -> list[float]:
+        """The band limits drawn on the charts."""
+        return band_marks(self.facts.bands)
+
+    @cached_property
+    def several_companies(self) -> bool:
+        """Whether the audits are of more than one company."""
+        return len(set(self.facts.companies)) > 1
 
     def audit_color(self, audit: AuditColumn) -> Color:
         return band_color(audit.percent, self.facts.bands, failed=audit.passed is False)

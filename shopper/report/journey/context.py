@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import cached_property
 
 from reportlab.lib.colors import Color
 
@@ -12,32 +13,19 @@ from shopper.report.charts import band_color, band_marks
 from shopper.report.document import PageInfo
 from shopper.report.formats import local_day
 from shopper.report.journey.facts import JourneyFacts, ThemeFacts
-from shopper.report.redact import Redactor
 
 NOTE_LIMIT = 500
 PROMPT_LIMIT = 240
 MIN_ROW_SPLIT = 30
 
 
-class JourneyContext(Report):
-    """What the parts of a journey report share while it is laid out.
+class JourneyContext(Report[JourneyFacts]):
+    """What the parts of a journey report share while it is laid out."""
 
-    Attributes:
-        facts: what the report prints.
-        marks: the band limits drawn on bars and sparklines.
-    """
-
-    def __init__(
-        self,
-        facts: JourneyFacts,
-        redactor: Redactor,
-        *,
-        page_size: str,
-        generated: datetime | None,
-    ) -> None:
-        super().__init__(redactor, page_size=page_size, generated=generated)
-        self.facts = facts
-        self.marks = band_marks(facts.bands)
+    @cached_property
+    def marks(self) -> list[float]:
+        """The band limits drawn on bars and sparklines."""
+        return band_marks(self.facts.bands)
 
     def period_text(self) -> str:
         """The period the report covers: "2026-01-01 – 2026-06-30", "since 2026-01-01"."""
