@@ -25,6 +25,7 @@ from reportlab.platypus import (
 )
 
 from shopper.domain.instruments import WebStep
+from shopper.report.base import plural
 from shopper.report.context import ReportContext
 from shopper.report.document import heading
 from shopper.report.facts import EvidenceFact, MomentFact, step_text
@@ -120,11 +121,11 @@ def appendix_part(ctx: ReportContext) -> list[Flowable]:
     story: list[Flowable] = [PageBreak(), heading("Appendix: evidence", 0)]
     parts = []
     if images:
-        parts.append(f"{len(images)} image{'s' if len(images) != 1 else ''}")
+        parts.append(plural(len(images), "image"))
     if others:
-        parts.append(f"{len(others)} other file{'s' if len(others) != 1 else ''}")
+        parts.append(plural(len(others), "other file"))
     story.append(
-        ctx.ours(
+        ctx.text.ours(
             f"Every file attached to this audit: {' and '.join(parts)}. The hash identifies "
             "the exact file kept (its first 12 characters of SHA-256).",
             "muted",
@@ -156,7 +157,7 @@ def _image_entry(ctx: ReportContext, record: EvidenceFact) -> Flowable:
     parts: list[Flowable] = [_title(ctx, record)]
     if record.path is None:
         parts.append(
-            ctx.ours(
+            ctx.text.ours(
                 "The file is not at hand (the report was made without the data folder).", "muted"
             )
         )
@@ -174,10 +175,10 @@ def _image_entry(ctx: ReportContext, record: EvidenceFact) -> Flowable:
         image.hAlign = "LEFT"
         parts += [Spacer(1, 1.5 * mm), image, Spacer(1, 1.5 * mm)]
     if record.caption.strip():
-        parts.append(ctx.user(record.caption, "body", limit=600, flat=True))
+        parts.append(ctx.text.user(record.caption, "body", limit=600, flat=True))
     for line in _belongs_to(ctx, record):
-        parts.append(ctx.ours(line, "small"))
-    parts.append(ctx.ours(_meta(record), "muted"))
+        parts.append(ctx.text.ours(line, "small"))
+    parts.append(ctx.text.ours(_meta(record), "muted"))
     parts.append(Spacer(1, 6 * mm))
     return KeepTogether(parts)
 
@@ -191,18 +192,18 @@ def _others_table(ctx: ReportContext, records: Sequence[EvidenceFact]) -> Table:
     rows: list[list[Any]] = [head]
     for record in records:
         file_cell: list[Flowable] = [
-            ctx.user(record.filename or "(no name)", "cell", limit=200, flat=True)
+            ctx.text.user(record.filename or "(no name)", "cell", limit=200, flat=True)
         ]
         if record.caption.strip():
-            file_cell.append(ctx.user(record.caption, "muted", limit=300, flat=True))
+            file_cell.append(ctx.text.user(record.caption, "muted", limit=300, flat=True))
         rows.append(
             [
-                ctx.ours(ctx.evidence_tag(record.id), "cell_bold"),
-                ctx.ours(KIND_LABELS.get(record.kind, record.kind), "cell"),
+                ctx.text.ours(ctx.evidence_tag(record.id), "cell_bold"),
+                ctx.text.ours(KIND_LABELS.get(record.kind, record.kind), "cell"),
                 file_cell,
-                ctx.ours(size_text(record.size), "cell_right"),
-                ctx.ours(record.sha256[:HASH_PREFIX], "cell"),
-                [ctx.ours(line, "cell") for line in _belongs_to(ctx, record)],
+                ctx.text.ours(size_text(record.size), "cell_right"),
+                ctx.text.ours(record.sha256[:HASH_PREFIX], "cell"),
+                [ctx.text.ours(line, "cell") for line in _belongs_to(ctx, record)],
             ]
         )
     w = ctx.width

@@ -38,18 +38,14 @@ from shopper.domain.answers import format_answer
 from shopper.domain.scoring import AuditScore, ItemScore, Outcome, score_audit
 from shopper.domain.template import Item, ItemType, Section, Template, touchpoint_label
 from shopper.report.appendix import appendix_part, number_evidence
+from shopper.report.base import Command, Report, plural, table_style
 from shopper.report.charts import BarRow, band_color, bar_chart, percent_text, score_ring
 from shopper.report.context import ReportContext
 from shopper.report.document import (
     CONTENTS_FROM_PAGES,
     DEFAULT_PAGE_SIZE,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
-    PAGE_SIZES,
     ContentsSlot,
     PageInfo,
-    build,
     heading,
 )
 from shopper.report.facts import (
@@ -58,12 +54,12 @@ from shopper.report.facts import (
     InstrumentFacts,
     MomentFact,
 )
-from shopper.report.flowables import EvidenceImage, boxed, facts_table, thumbnails
+from shopper.report.flowables import EvidenceImage, facts_table, thumbnails
 from shopper.report.formats import local_time
 from shopper.report.images import PreparedImages
 from shopper.report.instruments import instrument_parts
 from shopper.report.redact import NO_REDACTION, Redactor
-from shopper.report.styles import ACCENT, BAD, FAIR, MUTED, RULE, styles
+from shopper.report.styles import BAD, FAIR, MUTED
 from shopper.report.text import clip, markup, one_line
 
 TABLE_TEXT_LIMIT = 1200
@@ -134,32 +130,8 @@ def build_audit_report(
     Raises:
         ReportError: unknown page size.
     """
-    when = generated or datetime.now().astimezone()
-    size = PAGE_SIZES.get(page_size.strip().lower(), PAGE_SIZES[DEFAULT_PAGE_SIZE])
-    report = _AuditReport(facts, redactor, size, when)
-    info = PageInfo(
-        title=redactor(f"Audit report: {facts.company} — {touchpoint_label(facts.touchpoint)}"),
-        header_left=redactor(f"Audit report · {facts.company}"),
-        header_right=(
-            f"{touchpoint_label(facts.touchpoint)} · "
-            f"{_local(facts.started_at, facts.started_tz, with_zone=False)}"
-        ),
-        author=redactor(facts.shopper),
-        subject=redactor(facts.template.title),
-        generated=when,
-        creator=creator,
-    )
-    try:
-        return build(
-            out,
-            report.story,
-            page_size=page_size,
-            info=info,
-            contents_from_pages=contents_from_pages,
-            likely_long=report.likely_long(),
-        )
-    finally:
-        report.images.close()
+    report = _AuditReport(facts, redactor, page_size=page_size, generated=generated)
+    return report.write(out, creator=creator, contents_from_pages=contents_from_pages)
 
 
 def _local(moment: datetime | None, zone: str | None, *, with_zone: bool = True) -> str:
@@ -182,22 +154,18 @@ def _points(score: ItemScore) -> str:
     return f"{_num(score.points)} / {_num(score.max_points)}"
 
 
-class _AuditReport:
+class _AuditReport(Report[AuditFacts]):
     """Makes the story of one audit report; `story()` may be called once per layout pass."""
 
     def __init__(
         self,
         facts: AuditFacts,
         redactor: Redactor,
-        page_size: tuple[float, float],
-        generated: datetime,
+        *,
+        page_size: str,
+        generated: datetime | None,
     ) -> None:
-        self.facts = facts
-        self.redact = redactor
-        self.generated = generated
-        self.sheet = styles()
-        self.width = page_size[0] - 2 * MARGIN_X
-        self.height = page_size[1] - MARGIN_TOP - MARGIN_BOTTOM
+        super().__init__(facts, redactor, page_size=page_size, generated=generated)
         self.template: Template = facts.template
         self.score: AuditScore = score_audit(self.template, facts.answers)
         self.rows = self._rows()
@@ -209,7 +177,7 @@ class _AuditReport:
             redactor,
             self.width,
             self.height,
-            generated,
+            self.generated,
             images=self.images,
             item_numbers={row.item.id: row.number for row in self.rows},
         )
@@ -236,14 +204,6 @@ class _AuditReport:
                 )
         return rows
 
-    def user(self, text: str, style: str = "body") -> Paragraph:
-        """A paragraph of text someone typed: redacted, then escaped."""
-        return Paragraph(markup(self.redact(text)), getattr(self.sheet, style))
-
-    def ours(self, text: str, style: str = "body") -> Paragraph:
-        """A paragraph of text this code wrote (numbers, dates, labels): escaped only."""
-        return Paragraph(markup(text), getattr(self.sheet, style))
-
     def answer_text(self, row: _Row) -> str:
         if row.value is None:
             return ""
@@ -259,6 +219,24 @@ class _AuditReport:
         return band_color(percent, self.template.bands)
 
     # -- story ---------------------------------------------------------------------
+
+    def page_info(self) -> PageInfo:
+        facts = self.facts
+        return PageInfo(
+            title=self.redact(
+                f"Audit report: {facts.company} — {touchpoint_label(facts.touchpoint)}"
+            ),
+            header_left=self.redact(f"Audit report · {facts.company}"),
+            header_right=(
+                f"{touchpoint_label(facts.touchpoint)} · "
+                f"{_local(facts.started_at, facts.started_tz, with_zone=False)}"
+            ),
+            author=self.redact(facts.shopper),
+            subject=self.redact(self.template.title),
+        )
+
+    def close(self) -> None:
+        self.images.close()
 
     def likely_long(self) -> bool:
         """Whether the report will surely need its contents: evidence images, many items."""
@@ -282,59 +260,36 @@ class _AuditReport:
         return story
 
     def cover(self) -> list[Flowable]:
-        facts, sheet = self.facts, self.sheet
-        story: list[Flowable] = [
-            Spacer(1, 18 * mm),
-            self.ours("MYSTERY SHOPPING AUDIT", "label"),
-            Spacer(1, 2 * mm),
-            self.user(facts.company or "Unnamed company", "title"),
-            self.user(self._subtitle(), "subtitle"),
-        ]
-        verdict = [
-            Paragraph(markup(percent_text(self.score.percent)), sheet.score),
-            Spacer(1, 2 * mm),
-            Paragraph(markup(self.redact(self.score.verdict)), sheet.verdict),
-        ]
-        box_w = 58 * mm
-        badge = boxed(verdict, width=box_w, fill=self.verdict_color(), padding=14)
-        details = facts_table(
-            [
-                ("Shopper", self.user(facts.shopper or "—", "value")),
-                ("Started", self.ours(_local(facts.started_at, facts.started_tz), "value")),
-                ("Completed", self.ours(_local(facts.completed_at, facts.completed_tz), "value")),
-                ("Status", self.ours(facts.status, "value")),
-                (
-                    "Template",
-                    self.user(f"{self.template.title} (version {self.template.version})", "value"),
-                ),
-                ("Points", self.ours(self._points_summary(), "value")),
-                ("Audit ID", self.ours(facts.audit_id, "value")),
+        facts, text = self.facts, self.text
+        story = self.cover_title(
+            "MYSTERY SHOPPING AUDIT", facts.company, text.user(self._subtitle(), "subtitle")
+        )
+        template = f"{self.template.title} (version {self.template.version})"
+        story += self.cover_figures(
+            self.score.percent,
+            self.redact(self.score.verdict),
+            fill=self.verdict_color(),
+            rows=[
+                ("Shopper", text.user(facts.shopper or "—", "value")),
+                ("Started", text.ours(_local(facts.started_at, facts.started_tz), "value")),
+                ("Completed", text.ours(_local(facts.completed_at, facts.completed_tz), "value")),
+                ("Status", text.ours(facts.status, "value")),
+                ("Template", text.user(template, "value")),
+                ("Points", text.ours(self._points_summary(), "value")),
+                ("Audit ID", text.ours(facts.audit_id, "value")),
             ],
-            width=self.width - box_w - 8 * mm,
-            label_share=0.3,
         )
-        layout = Table([[badge, details]], colWidths=[box_w + 8 * mm, self.width - box_w - 8 * mm])
-        layout.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
-        )
-        story += [Spacer(1, 6 * mm), layout, Spacer(1, 8 * mm)]
         if self.score.critical_failures:
             count = len(self.score.critical_failures)
             story.append(
-                self.ours(
-                    f"{count} critical item{'s' if count != 1 else ''} failed, which fails the "
+                self.text.ours(
+                    f"{plural(count, 'critical item')} failed, which fails the "
                     "whole audit whatever the points. See the summary on the next page.",
                     "body",
                 )
             )
         elif self.score.percent is None:
-            story.append(self.ours("No scored answers yet.", "muted"))
+            story.append(self.text.ours("No scored answers yet.", "muted"))
         return story
 
     def _subtitle(self) -> str:
@@ -366,13 +321,13 @@ class _AuditReport:
         count = len(self.findings)
         key_facts = facts_table(
             [
-                ("Score", self.ours(percent_text(s.percent), "value")),
-                ("Verdict", self.user(s.verdict, "value")),
-                ("Points", self.ours(self._points_summary(), "value")),
-                ("Critical failures", self.ours(str(len(s.critical_failures)), "value")),
+                ("Score", self.text.ours(percent_text(s.percent), "value")),
+                ("Verdict", self.text.user(s.verdict, "value")),
+                ("Points", self.text.ours(self._points_summary(), "value")),
+                ("Critical failures", self.text.ours(str(len(s.critical_failures)), "value")),
                 (
                     "Findings",
-                    self.ours(f"{count} item{'s' if count != 1 else ''} failed or low", "value"),
+                    self.text.ours(f"{plural(count, 'item')} failed or low", "value"),
                 ),
             ],
             width=self.width - 45 * mm,
@@ -400,7 +355,7 @@ class _AuditReport:
     def section_chart(self) -> list[Flowable]:
         story: list[Flowable] = [heading("Scores by section", 1, contents=False)]
         if self.score.percent is None:
-            return [*story, self.ours("No scored answers yet.", "muted")]
+            return [*story, self.text.ours("No scored answers yet.", "muted")]
         rows = [BarRow("Whole audit", self.score.percent, self.verdict_color(), bold=True)]
         rows += [
             BarRow(
@@ -419,7 +374,7 @@ class _AuditReport:
             if band.min_percent > 0
         )
         if limits:
-            story.append(self.ours(f"Marks on the bars: {limits}.", "muted"))
+            story.append(self.text.ours(f"Marks on the bars: {limits}.", "muted"))
         return story
 
     def _item_line(self, row: _Row, *, with_note: bool = True) -> list[Flowable]:
@@ -459,13 +414,13 @@ class _AuditReport:
                 if critical
                 else "This checklist has no critical items."
             )
-            return [*story, self.ours(text, "small")]
+            return [*story, self.text.ours(text, "small")]
         return [*story, self._listing([self._item_line(r) for r in failed])]
 
     def top_findings_block(self) -> list[Flowable]:
         story: list[Flowable] = [heading("Top findings", 1, contents=False)]
         if not self.findings:
-            return [*story, self.ours("No failed or low items.", "small")]
+            return [*story, self.text.ours("No failed or low items.", "small")]
         order = {id(r): n for n, r in enumerate(self.findings)}
         ranked = sorted(
             self.findings,
@@ -477,7 +432,9 @@ class _AuditReport:
         )
         story.append(self._listing([self._item_line(r) for r in ranked[:SUMMARY_LIMIT]]))
         if len(ranked) > SUMMARY_LIMIT:
-            story.append(self.ours(f"All {len(ranked)} findings follow under “Findings”.", "muted"))
+            story.append(
+                self.text.ours(f"All {len(ranked)} findings follow under “Findings”.", "muted")
+            )
         return story
 
     def best_moments_block(self) -> list[Flowable]:
@@ -488,7 +445,7 @@ class _AuditReport:
                 entries.append(
                     [
                         Paragraph(markup(one_line(self.redact(moment.note), 240)), self.sheet.body),
-                        self.ours(_local(moment.at, moment.tz), "muted"),
+                        self.text.ours(_local(moment.at, moment.tz), "muted"),
                     ]
                 )
         praised = [
@@ -499,7 +456,7 @@ class _AuditReport:
         praised.sort(key=lambda r: -r.item.weight)
         entries += [self._item_line(r) for r in praised]
         if not entries:
-            return [*story, self.ours("No good moments were noted.", "small")]
+            return [*story, self.text.ours("No good moments were noted.", "small")]
         return [*story, self._listing(entries[:BEST_LIMIT])]
 
     # -- findings ------------------------------------------------------------------
@@ -507,9 +464,9 @@ class _AuditReport:
     def findings_part(self) -> list[Flowable]:
         story: list[Flowable] = [heading("Findings", 0)]
         if not self.findings:
-            return [*story, self.ours("No item failed or scored low.", "body"), PageBreak()]
+            return [*story, self.text.ours("No item failed or scored low.", "body"), PageBreak()]
         story.append(
-            self.ours(
+            self.text.ours(
                 "Each item that failed (less than half its points) or scored low, "
                 "in checklist order, with the shopper's note and evidence.",
                 "muted",
@@ -536,15 +493,17 @@ class _AuditReport:
                 f"<b>{markup(self.redact(row.item.prompt))}</b>",
                 self.sheet.body,
             ),
-            self.ours(self._finding_meta(row), "muted"),
+            self.text.ours(self._finding_meta(row), "muted"),
         ]
         if row.note.strip():
             note, clipped = clip(self.redact(row.note), FINDING_NOTE_LIMIT)
-            text.append(self.ours(note, "body"))
+            text.append(self.text.ours(note, "body"))
             if clipped:
                 self._keep_long(row)
                 text.append(
-                    self.ours(f"The whole note is under “Notes in full”, {row.number}.", "muted")
+                    self.text.ours(
+                        f"The whole note is under “Notes in full”, {row.number}.", "muted"
+                    )
                 )
         paths = self.item_images(row.item.id)
         color = BAD if row.score.outcome is Outcome.FAIL else FAIR
@@ -601,7 +560,7 @@ class _AuditReport:
         ):
             column += [flowable, Spacer(1, 2 * mm)]
         if len(images) > len(shown):
-            column.append(self.ours(f"+ {len(images) - len(shown)} more", "muted"))
+            column.append(self.text.ours(f"+ {len(images) - len(shown)} more", "muted"))
         return column
 
     # -- checklist -----------------------------------------------------------------
@@ -609,9 +568,9 @@ class _AuditReport:
     def checklist_part(self) -> list[Flowable]:
         story: list[Flowable] = [heading("Checklist", 0)]
         if not self.rows:
-            return [*story, self.ours("This checklist shows no items.", "body")]
+            return [*story, self.text.ours("This checklist shows no items.", "body")]
         story.append(
-            self.ours(
+            self.text.ours(
                 "Every item shown for these answers, with the answer, the points it earned "
                 "and the shopper's note. N/A items count neither way.",
                 "muted",
@@ -639,17 +598,9 @@ class _AuditReport:
             for label in ("#", "Item", "Answer", "Points", "Note")
         ]
         data: list[list[Any]] = [head]
-        commands: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]
+        commands: list[Command] = []
         for index, row in enumerate(rows, start=1):
-            item_cell: list[Flowable] = [self.user(row.item.prompt, "cell")]
+            item_cell: list[Flowable] = [self.text.user(row.item.prompt, "cell")]
             flags = [
                 label
                 for flag, label in (
@@ -659,16 +610,16 @@ class _AuditReport:
                 if flag
             ]
             if flags:
-                item_cell.append(self.ours(" · ".join(flags), "muted"))
+                item_cell.append(self.text.ours(" · ".join(flags), "muted"))
             answer = self.answer_text(row)
             answer_cell = self._cell_text(row, answer or "—", answer_style=not answer)
             note_cell = self._cell_text(row, self.redact(row.note)) if row.note.strip() else ""
             data.append(
                 [
-                    self.ours(row.number, "cell"),
+                    self.text.ours(row.number, "cell"),
                     item_cell,
                     answer_cell,
-                    self.ours(_points(row.score), "cell_right"),
+                    self.text.ours(_points(row.score), "cell_right"),
                     note_cell,
                 ]
             )
@@ -678,16 +629,16 @@ class _AuditReport:
             elif row.score.outcome is Outcome.UNANSWERED:
                 commands.append(("TEXTCOLOR", (0, index), (-1, index), MUTED))
         table = Table(data, colWidths=widths, repeatRows=1, splitInRow=MIN_ROW_SPLIT)
-        table.setStyle(TableStyle(commands))
+        table.setStyle(table_style(commands, head=True))
         return table
 
     def _cell_text(self, row: _Row, text: str, *, answer_style: bool = False) -> list[Flowable]:
         """A table cell for a note or answer; a long one is clipped and kept for the end."""
         shown, clipped = clip(text, TABLE_TEXT_LIMIT)
-        cell: list[Flowable] = [self.ours(shown, "muted" if answer_style else "cell")]
+        cell: list[Flowable] = [self.text.ours(shown, "muted" if answer_style else "cell")]
         if clipped:
             self._keep_long(row)
-            cell.append(self.ours(f"Continued under “Notes in full”, {row.number}.", "muted"))
+            cell.append(self.text.ours(f"Continued under “Notes in full”, {row.number}.", "muted"))
         return cell
 
     def _keep_long(self, row: _Row) -> None:
@@ -703,16 +654,16 @@ class _AuditReport:
             story.append(heading(f"{row.number}  {prompt}", 2))
             answer = self.answer_text(row)
             if answer and len(answer) > TABLE_TEXT_LIMIT:
-                story.append(self.ours("Answer", "label"))
+                story.append(self.text.ours("Answer", "label"))
                 story += self._paragraphs(answer)
             if row.note.strip():
-                story.append(self.ours("Note", "label"))
+                story.append(self.text.ours("Note", "label"))
                 story += self._paragraphs(self.redact(row.note))
         return story
 
     def _paragraphs(self, text: str) -> list[Flowable]:
         """Long text as one paragraph per line, so it splits across pages anywhere."""
-        return [self.ours(line, "body") for line in text.splitlines() if line.strip()]
+        return [self.text.ours(line, "body") for line in text.splitlines() if line.strip()]
 
 
 __all__ = [

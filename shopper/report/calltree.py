@@ -25,6 +25,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
 from shopper.domain.instruments import STEP_LABELS, MenuTree, PhoneStep, Step, option_count
+from shopper.report.base import colored
 from shopper.report.facts import step_text
 from shopper.report.formats import clock
 from shopper.report.styles import (
@@ -269,12 +270,8 @@ def call_nodes(shape: CallShape, redact: Callable[[str], str]) -> list[CallNode]
     return nodes
 
 
-def _colored(text_markup: str, color: Color) -> str:
-    return f'<font color="#{color.hexval()[2:]}">{text_markup}</font>'
-
-
 def _muted(text_markup: str) -> str:
-    return _colored(text_markup, MUTED)
+    return colored(text_markup, MUTED)
 
 
 def _title(shape: CallShape, index: int) -> str:
@@ -325,7 +322,7 @@ def _details(shape: CallShape, index: int, redact: Callable[[str], str]) -> list
         if index in shape.loops:
             earlier = shape.loops[index] + 1
             loop = markup(f"↺ The same prompt as step {earlier}: the menu looped.")
-            lines.append((_colored(loop, BAD), False))
+            lines.append((colored(loop, BAD), False))
     elif step.kind == PhoneStep.HUMAN:
         name = step_text(step, "name").strip()
         if name:

@@ -7,7 +7,7 @@ Paragraph labels beside one Drawing per bar.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String, Wedge
@@ -43,6 +43,20 @@ def band_color(percent: float | None, bands: Sequence[Band], *, failed: bool = F
                 return BAD
             return GOOD if index == 0 else FAIR
     return BAD
+
+
+def band_marks(bands: Sequence[Band]) -> list[float]:
+    """Where the band limits fall between 0 and 100%, for the marks on bars and charts."""
+    return sorted({b.min_percent for b in bands if 0 < b.min_percent < 100})
+
+
+def band_limits(bands: Sequence[Band], redact: Callable[[str], str]) -> str:
+    """The limits those marks stand for: "Good from 80%, Needs work from 60%" (redacted)."""
+    return ", ".join(
+        f"{redact(b.name)} from {b.min_percent:.0f}%"
+        for b in sorted(bands, key=lambda b: -b.min_percent)
+        if 0 < b.min_percent < 100
+    )
 
 
 def percent_text(percent: float | None) -> str:

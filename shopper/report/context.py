@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reportlab.platypus import Paragraph
-
+from shopper.report.base import Writer
 from shopper.report.facts import AuditFacts, EvidenceFact
 from shopper.report.images import PreparedImages
 from shopper.report.redact import Redactor
 from shopper.report.styles import styles
-from shopper.report.text import clip, markup, one_line
+from shopper.report.text import one_line
 
 ITEM_LABEL_LIMIT = 120
 
@@ -22,6 +21,7 @@ class ReportContext:
     """One report's facts, page, redaction, images and cross-references.
 
     Attributes:
+        text: the parts' paragraphs: user text redacted, clipped and escaped.
         item_numbers: item id -> its number in the checklist ("2.3"), for the
             items this audit shows.
         evidence_numbers: evidence id -> its number in the appendix (E1, E2...).
@@ -38,30 +38,8 @@ class ReportContext:
 
     def __post_init__(self) -> None:
         self.sheet = styles()
+        self.text = Writer(self.redact)
         self.attachments: dict[str, EvidenceFact] = {e.id: e for e in self.facts.attachments}
-
-    def user(
-        self, text: str, style: str = "body", *, limit: int | None = None, flat: bool = False
-    ) -> Paragraph:
-        """A paragraph of text someone typed: redacted, then clipped, then escaped.
-
-        Args:
-            text: the text as typed.
-            style: the name of a paragraph style.
-            limit: clip to this many characters (after redaction, so that a
-                clipped phone number or address is still masked whole).
-            flat: put it on one line (line breaks become spaces).
-        """
-        shown = self.redact(text)
-        if flat:
-            shown = one_line(shown, limit or len(shown) + 1)
-        elif limit is not None:
-            shown = clip(shown, limit)[0]
-        return Paragraph(markup(shown), getattr(self.sheet, style))
-
-    def ours(self, text: str, style: str = "body") -> Paragraph:
-        """A paragraph of text this code wrote (numbers, dates, labels): escaped only."""
-        return Paragraph(markup(text), getattr(self.sheet, style))
 
     def item_label(self, item_id: str) -> str:
         """ "Item 2.3: Did a person answer?" (redacted); an unknown item is named by its id."""

@@ -17,42 +17,9 @@ from reportlab.platypus.flowables import KeepInFrame
 
 from shopper.report.images import ImageProblem, PreparedImages, prepare_image
 from shopper.report.styles import MUTED, RULE, SHADE, styles
-from shopper.report.text import clip, markup, one_line
+from shopper.report.text import markup, one_line
 
 Redact = Callable[[str], str]
-
-
-@dataclass(frozen=True)
-class Writer:
-    """Paragraphs for one report: text someone typed is redacted, clipped and escaped;
-    text this code wrote (numbers, dates, labels) is escaped only."""
-
-    redact: Redact
-
-    def user(
-        self, text: str, style: str = "body", *, limit: int | None = None, flat: bool = False
-    ) -> Paragraph:
-        """A paragraph of user text; clipped after redaction, so a mask is never cut.
-
-        Args:
-            text: the text as typed.
-            style: the name of a paragraph style.
-            limit: clip to this many characters.
-            flat: put it on one line (line breaks become spaces).
-        """
-        return Paragraph(self.user_markup(text, limit=limit, flat=flat), getattr(styles(), style))
-
-    def user_markup(self, text: str, *, limit: int | None = None, flat: bool = False) -> str:
-        """User text as Paragraph markup, for combining with markup of our own."""
-        shown = self.redact(text)
-        if flat:
-            shown = one_line(shown, limit or len(shown) + 1)
-        elif limit is not None:
-            shown = clip(shown, limit)[0]
-        return markup(shown)
-
-    def ours(self, text: str, style: str = "body") -> Paragraph:
-        return Paragraph(markup(text), getattr(styles(), style))
 
 
 def para(text: str, style_name: str = "body", *, redact: Redact | None = None) -> Paragraph:

@@ -28,6 +28,11 @@ def local_time(
     return f"{text} ({name})" if with_zone else text
 
 
+def local_day(moment: datetime, zone: str | None) -> str:
+    """The day of a moment in a zone: "2026-11-23"."""
+    return f"{moment.astimezone(zone_of(zone)[0]):%Y-%m-%d}"
+
+
 def clock(seconds: float) -> str:
     """Elapsed seconds as "m:ss", or "h:mm:ss" from an hour on; a minus sign when negative."""
     sign = "−" if seconds < 0 else ""

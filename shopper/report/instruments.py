@@ -12,7 +12,7 @@ from typing import Any
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib.colors import Color, white
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from shopper.domain.business_hours import BusinessCalendar
 from shopper.domain.errors import ShopperError
@@ -31,6 +31,8 @@ from shopper.domain.instruments import (
     waited_hours,
     web_figures,
 )
+from shopper.domain.vocabulary import MomentKind
+from shopper.report.base import colored, plural, table_style
 from shopper.report.calltree import CallMap, call_nodes, call_timeline, shape_call
 from shopper.report.context import ReportContext
 from shopper.report.document import heading
@@ -43,6 +45,7 @@ from shopper.report.styles import (
     FAIR,
     GOOD,
     INK,
+    MOMENT_COLORS,
     MUTED,
     NEUTRAL,
     RULE,
@@ -60,9 +63,6 @@ MOMENT_NOTE_LIMIT = 3000
 MIN_ROW_SPLIT = 36
 TIMELINE_SHADE_DAYS = 62
 """An e-mail timeline longer than this shows no opening hours (they would be a smear)."""
-
-MOMENT_COLORS = {"good": GOOD, "bad": BAD, "friction": FAIR}
-MOMENT_LABELS = {"good": "Good moment", "bad": "Bad moment", "friction": "Friction point"}
 
 
 def instrument_parts(ctx: ReportContext) -> list[Flowable]:
@@ -82,19 +82,6 @@ def _part_heading(title: str, *, after_another: bool) -> Flowable:
     return heading(title, 0, space_before=10 * mm if after_another else None)
 
 
-def _table_style(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
-    return TableStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            *extra,
-        ]
-    )
-
-
 def _ordered(steps: Sequence[Step]) -> list[Step]:
     """The steps in time order, timed in UTC (so differences are real time, DST or not)."""
     return sorted((replace(s, at=s.at.astimezone(UTC)) for s in steps), key=lambda s: s.at)
@@ -112,12 +99,12 @@ def phone_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flowa
     try:
         figures = phone_figures(steps)
     except ShopperError as exc:
-        story.append(ctx.ours(f"The figures cannot be worked out: {exc}.", "body"))
+        story.append(ctx.text.ours(f"The figures cannot be worked out: {exc}.", "body"))
     shape = shape_call(steps)
     start = next((s for s in shape.steps if s.kind == PhoneStep.CALL_START), None)
     if start is not None:
         story.append(
-            ctx.ours(
+            ctx.text.ours(
                 f"Dialled {local_time(start.at, ctx.facts.started_tz)}. The times in the "
                 "margin of the call map are minutes and seconds since dialling.",
                 "muted",
@@ -125,7 +112,7 @@ def phone_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flowa
         )
     else:
         story.append(
-            ctx.ours(
+            ctx.text.ours(
                 "The start of the call was not recorded: times are counted from the first "
                 "step, and no figures can be worked out.",
                 "muted",
@@ -150,7 +137,7 @@ def _phone_stats(fig: PhoneFigures) -> list[tuple[str, str]]:
     else:
         person = "never reached" if fig.ended else "not reached yet"
     return [
-        ("Menu depth", f"{fig.menu_depth} level{'s' if fig.menu_depth != 1 else ''}"),
+        ("Menu depth", plural(fig.menu_depth, "level")),
         ("Menu prompts heard", str(fig.menu_prompts)),
         ("Options read out", "not noted" if fig.options_heard is None else str(fig.options_heard)),
         ("Loops", str(fig.menu_loops)),
@@ -160,7 +147,7 @@ def _phone_stats(fig: PhoneFigures) -> list[tuple[str, str]]:
         ("On hold", clock(fig.time_on_hold)),
         ("Talking", clock(fig.time_talking)),
         ("Handoffs", str(fig.handoffs)),
-        ("Asked again", f"{fig.repeated_info} time{'s' if fig.repeated_info != 1 else ''}"),
+        ("Asked again", plural(fig.repeated_info, "time")),
         ("Dead ends", str(fig.dead_ends)),
     ]
 
@@ -175,7 +162,7 @@ def web_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flowabl
     figures = web_figures(steps)
     story: list[Flowable] = [_part_heading("Website path", after_another=after_another)]
     story.append(
-        ctx.ours(
+        ctx.text.ours(
             "Each page on the way to a contact channel, in the order visited; the first "
             "page is where the visit began, every further page one click.",
             "muted",
@@ -243,11 +230,11 @@ def _web_steps(ctx: ReportContext, steps: list[Step]) -> Table:
             ok = channel != "none"
             label = CHANNELS.get(channel, channel)
             text = [
-                ctx.ours(
+                ctx.text.ours(
                     f"Contact found: {label}" if ok else "No contact channel found",
                     "cell_bold",
                 ),
-                ctx.ours(when, "muted"),
+                ctx.text.ours(when, "muted"),
             ]
             rows.append([_badge("✓" if ok else "✗", GOOD if ok else BAD), text, ""])
             continue
@@ -265,13 +252,9 @@ def _web_steps(ctx: ReportContext, steps: list[Step]) -> Table:
         splitInRow=MIN_ROW_SPLIT,
     )
     table.setStyle(
-        _table_style(
-            [
-                ("LEFTPADDING", (0, 0), (0, -1), 0),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
+        table_style(
+            [("LEFTPADDING", (0, 0), (0, -1), 0), ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE)],
+            padding=6,
         )
     )
     return table
@@ -282,18 +265,18 @@ def _page_text(ctx: ReportContext, step: Step, when: str, *, after: bool) -> lis
     url = step_text(step, "url").strip()
     clicked = step_text(step, "clicked").strip()
     cell: list[Flowable] = [
-        ctx.user(title, "cell_bold", limit=FIELD_LIMIT, flat=True)
+        ctx.text.user(title, "cell_bold", limit=FIELD_LIMIT, flat=True)
         if title
-        else ctx.ours("(no title noted)", "cell_bold")
+        else ctx.text.ours("(no title noted)", "cell_bold")
     ]
     if url:
-        cell.append(ctx.user(url, "cell", limit=URL_LIMIT, flat=True))
-    cell.append(ctx.ours(when, "muted"))
+        cell.append(ctx.text.user(url, "cell", limit=URL_LIMIT, flat=True))
+    cell.append(ctx.text.ours(when, "muted"))
     if clicked:
         shown = one_line(ctx.redact(clicked), FIELD_LIMIT)
         cell.append(Paragraph(f"{markup('Clicked: ')}“{markup(shown)}”", ctx.sheet.cell))
     elif not after:
-        cell.append(ctx.ours("Where the visit began", "muted"))
+        cell.append(ctx.text.ours("Where the visit began", "muted"))
     visible = "yes" if step.data.get("contact_visible") else "no"
     seen = step.data.get("channels")
     labels = (
@@ -301,13 +284,13 @@ def _page_text(ctx: ReportContext, step: Step, when: str, *, after: bool) -> lis
         if isinstance(seen, list)
         else []
     )
-    cell.append(ctx.ours(f"Contact visible on this page: {visible}", "cell"))
-    cell.append(ctx.ours(f"Channels seen: {', '.join(labels) if labels else 'none'}", "cell"))
+    cell.append(ctx.text.ours(f"Contact visible on this page: {visible}", "cell"))
+    cell.append(ctx.text.ours(f"Channels seen: {', '.join(labels) if labels else 'none'}", "cell"))
     note = step_text(step, "note").strip()
     if note:
-        cell.append(ctx.user(note, "cell", limit=FIELD_LIMIT))
+        cell.append(ctx.text.user(note, "cell", limit=FIELD_LIMIT))
     if after:
-        cell.append(ctx.ours("Visited after the contact was found; not counted.", "muted"))
+        cell.append(ctx.text.ours("Visited after the contact was found; not counted.", "muted"))
     return cell
 
 
@@ -317,14 +300,14 @@ def _screenshot(ctx: ReportContext, step: Step) -> list[Flowable] | str:
         return ""
     record = ctx.attachments.get(evidence_id)
     if record is None:
-        return [ctx.ours("The screenshot is no longer attached.", "muted")]
+        return [ctx.text.ours("The screenshot is no longer attached.", "muted")]
     tag = ctx.evidence_tag(record.id)
     name = one_line(ctx.redact(record.filename or "screenshot"), 80)
     caption = f"{tag} · {name}" if tag else name
     if record.kind != "image":
-        return [ctx.ours(f"Attached {record.kind} file: {caption}", "muted")]
+        return [ctx.text.ours(f"Attached {record.kind} file: {caption}", "muted")]
     if record.path is None:
-        return [ctx.ours(f"Screenshot {caption}: the file is not at hand.", "muted")]
+        return [ctx.text.ours(f"Screenshot {caption}: the file is not at hand.", "muted")]
     shot = picture(
         record.path,
         width=SHOT_WIDTH,
@@ -333,7 +316,7 @@ def _screenshot(ctx: ReportContext, step: Step) -> list[Flowable] | str:
         redact=ctx.redact,
         images=ctx.images,
     )
-    return [framed(shot), Spacer(1, 1.5 * mm), ctx.ours(caption, "muted")]
+    return [framed(shot), Spacer(1, 1.5 * mm), ctx.text.ours(caption, "muted")]
 
 
 # -- the e-mail exchange ------------------------------------------------------------------
@@ -347,18 +330,14 @@ def email_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flowa
     story: list[Flowable] = [_part_heading("E-mail exchange", after_another=after_another)]
     _zone, known = zone_of(calendar.zone)
     if known != calendar.zone:
-        story.append(ctx.ours(f"Unknown time zone {calendar.zone!r}: UTC is used.", "muted"))
+        story.append(ctx.text.ours(f"Unknown time zone {calendar.zone!r}: UTC is used.", "muted"))
         calendar = replace(calendar, zone=known)
     holidays = len(calendar.holidays)
     story.append(
-        ctx.ours(
+        ctx.text.ours(
             f"Times are in the company's zone, {calendar.zone}. Business hours: "
             f"{opening_hours(calendar)}"
-            + (
-                f", closed on {holidays} listed holiday{'s' if holidays != 1 else ''}"
-                if holidays
-                else ""
-            )
+            + (f", closed on {plural(holidays, 'listed holiday')}" if holidays else "")
             + ". A response time in business hours counts only the time the company was open.",
             "muted",
         )
@@ -366,7 +345,7 @@ def email_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flowa
     try:
         figures = email_figures(steps, calendar)
     except ShopperError as exc:
-        story.append(ctx.ours(f"The response time cannot be worked out: {exc}.", "body"))
+        story.append(ctx.text.ours(f"The response time cannot be worked out: {exc}.", "body"))
         figures = None
     waiting: tuple[float, float] | None = None
     if figures is not None and figures.sent_at is not None and figures.replied_at is None:
@@ -434,21 +413,19 @@ def _email_table(ctx: ReportContext, steps: list[Step], calendar: BusinessCalend
             after = f"{hours_text(business)} business · {hours_text(calendar_h)} calendar"
         rows.append(
             [
-                ctx.ours(label, "cell_bold"),
-                ctx.ours(local_time(step.at, calendar.zone, with_zone=False, weekday=True), "cell"),
-                ctx.user(subject, "cell", limit=FIELD_LIMIT) if subject else "",
-                ctx.ours(after, "cell"),
+                ctx.text.ours(label, "cell_bold"),
+                ctx.text.ours(
+                    local_time(step.at, calendar.zone, with_zone=False, weekday=True), "cell"
+                ),
+                ctx.text.user(subject, "cell", limit=FIELD_LIMIT) if subject else "",
+                ctx.text.ours(after, "cell"),
             ]
         )
     w = ctx.width
     widths = [w * 0.2, w * 0.24, w * 0.32]
     widths.append(w - sum(widths))
     table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=MIN_ROW_SPLIT)
-    table.setStyle(
-        _table_style(
-            [("BACKGROUND", (0, 0), (-1, 0), ACCENT), ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE)]
-        )
-    )
+    table.setStyle(table_style(padding=4, head=True))
     return table
 
 
@@ -577,15 +554,11 @@ def moments_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flo
     moments = sorted(ctx.facts.moments, key=lambda m: m.at.astimezone(UTC))
     if not moments:
         return []
-    counts = {kind: sum(1 for m in moments if m.kind == kind) for kind in MOMENT_LABELS}
-    summary = ", ".join(
-        f"{n} {label.lower()}{'s' if n != 1 else ''}"
-        for kind, label in MOMENT_LABELS.items()
-        if (n := counts[kind])
-    )
+    counts = {kind: sum(1 for m in moments if m.kind == kind) for kind in MomentKind}
+    summary = ", ".join(plural(n, kind.label.lower()) for kind in MomentKind if (n := counts[kind]))
     story: list[Flowable] = [
         _part_heading("Moments", after_another=after_another),
-        ctx.ours(
+        ctx.text.ours(
             f"What the shopper did not expect, in the order it happened: {summary or 'none'}.",
             "muted",
         ),
@@ -602,30 +575,26 @@ def moments_part(ctx: ReportContext, *, after_another: bool = False) -> list[Flo
     rows: list[list[Any]] = [head]
     for moment in moments:
         color = MOMENT_COLORS.get(moment.kind, NEUTRAL)
-        label = MOMENT_LABELS.get(moment.kind, moment.kind)
-        cell: list[Flowable] = [
-            Paragraph(
-                f'<font color="#{color.hexval()[2:]}"><b>{markup(label)}</b></font>', sheet.cell
-            )
-        ]
+        label = MomentKind.label_of(moment.kind)
+        cell: list[Flowable] = [Paragraph(colored(f"<b>{markup(label)}</b>", color), sheet.cell)]
         if moment.note.strip():
-            cell.append(ctx.user(moment.note, "cell", limit=MOMENT_NOTE_LIMIT))
+            cell.append(ctx.text.user(moment.note, "cell", limit=MOMENT_NOTE_LIMIT))
         if moment.item_id:
-            cell.append(ctx.ours(ctx.item_label(moment.item_id), "muted"))
+            cell.append(ctx.text.ours(ctx.item_label(moment.item_id), "muted"))
         if moment.id in evidence_of:
-            cell.append(ctx.ours("Evidence: " + ", ".join(evidence_of[moment.id]), "muted"))
-        rows.append([ctx.ours(local_time(moment.at, moment.tz), "cell"), _marker(color), cell])
+            cell.append(ctx.text.ours("Evidence: " + ", ".join(evidence_of[moment.id]), "muted"))
+        rows.append([ctx.text.ours(local_time(moment.at, moment.tz), "cell"), _marker(color), cell])
     widths = [34 * mm, 14.0, ctx.width - 34 * mm - 14]
     table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=MIN_ROW_SPLIT)
     table.setStyle(
-        _table_style(
+        table_style(
             [
-                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
                 ("LEFTPADDING", (1, 0), (1, -1), 0),
                 ("RIGHTPADDING", (1, 0), (1, -1), 0),
                 ("TOPPADDING", (1, 1), (1, -1), 6),
-            ]
+            ],
+            padding=4,
+            head=True,
         )
     )
     story.append(table)

@@ -41,6 +41,8 @@ GOOD = colors.HexColor("#2e7d32")
 FAIR = colors.HexColor("#b7791f")
 BAD = colors.HexColor("#c62828")
 NEUTRAL = colors.HexColor("#9aa5b1")
+MOMENT_COLORS: dict[str, colors.Color] = {"good": GOOD, "bad": BAD, "friction": FAIR}
+"""The colour of each kind of moment a shopper logs (`MomentKind`)."""
 
 
 @dataclass(frozen=True)
