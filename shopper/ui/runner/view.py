@@ -26,7 +26,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTabWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,7 +52,8 @@ from shopper.ui.runner.email_tracker import EmailTrackerPane
 from shopper.ui.runner.evidence import EvidencePane
 from shopper.ui.runner.instrument_base import InstrumentPane
 from shopper.ui.runner.moments import MomentsPane
-from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, OutlineModel
+from shopper.ui.runner.outline import OutlineModel
+from shopper.ui.runner.outline_pane import OutlinePane
 from shopper.ui.runner.phone_map import PhoneMapPane
 from shopper.ui.runner.stopwatch import StopwatchPane
 from shopper.ui.runner.web_path import WebPathPane
@@ -134,7 +133,7 @@ class AuditRunnerView(QWidget):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.flush)
-        self._apply_visibility()
+        self.outline.apply_visibility()
         self._update_header()
         self._show_item(self.current, focus=True)
         if runner.last_saved is None and runner.audit.updated_at:
@@ -185,21 +184,8 @@ class AuditRunnerView(QWidget):
         outer.addWidget(self.banner)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.outline_model = OutlineModel(self.runner, self)
-        self.outline = QTreeView()
-        self.outline.setModel(self.outline_model)
-        self.outline.setHeaderHidden(False)
-        self.outline.setUniformRowHeights(True)
-        self.outline.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.outline.expandAll()
-        header_view = self.outline.header()
-        header_view.setStretchLastSection(False)
-        header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header_view.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header_view.resizeSection(1, 96)
-        self.outline.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.outline.clicked.connect(self._outline_clicked)
-        self.outline.setMinimumWidth(220)
+        self.outline = OutlinePane(self.runner)
+        self.outline.item_chosen.connect(self.go_to)
         self.splitter.addWidget(self.outline)
 
         self.panel = ItemPanel()
@@ -392,6 +378,10 @@ class AuditRunnerView(QWidget):
         attach_button.clicked.connect(self.evidence_pane.choose_files)
         capture_button.clicked.connect(self.evidence_pane.capture_screen)
 
+    @property
+    def outline_model(self) -> OutlineModel:
+        return self.outline.outline_model
+
     # -- instruments ---------------------------------------------------------------
 
     def _instrument_changed(self) -> None:
@@ -514,9 +504,7 @@ class AuditRunnerView(QWidget):
         self.note.setReadOnly(self.runner.read_only)
         self._update_item_extras()
 
-        index = self.outline_model.item_index(item.id)
-        self.outline.setCurrentIndex(index)
-        self.outline.scrollTo(index)
+        self.outline.select_item(item.id)
         self.prev_button.setEnabled(position > 1)
         self.next_button.setEnabled(position < len(visible))
         if focus:
@@ -594,15 +582,6 @@ class AuditRunnerView(QWidget):
             local = in_zone(saved, self.runner.zone)
             self.saved_label.setText(f"Saved {local:%H:%M:%S}")
 
-    def _apply_visibility(self) -> None:
-        model = self.outline_model
-        for s_row, section in enumerate(self.template.sections):
-            parent = model.section_index(s_row)
-            for i_row, _item in enumerate(section.items):
-                hidden = bool(model.index(i_row, 0, parent).data(HIDDEN_ROLE))
-                self.outline.setRowHidden(i_row, parent, hidden)
-        model.refresh()
-
     # -- saving ----------------------------------------------------------------
 
     def _typing(self) -> None:
@@ -641,7 +620,7 @@ class AuditRunnerView(QWidget):
         return True
 
     def _after_change(self) -> None:
-        self._apply_visibility()
+        self.outline.apply_visibility()
         self._update_header()
         self._update_item_extras()
         self.changed.emit(self.runner.audit_id)
@@ -708,16 +687,6 @@ class AuditRunnerView(QWidget):
             return
         if self.template.has_item(item_id):
             self._show_item(self.template.item(item_id), focus=True)
-
-    def _outline_clicked(self, index: Any) -> None:
-        item_id = index.siblingAtColumn(0).data(ITEM_ID_ROLE)
-        if item_id:
-            self.go_to(item_id)
-        else:
-            section = self.template.sections[index.row()]
-            visible = [it for it in self.visible_items() if it.section_id == section.id]
-            if visible:
-                self.go_to(visible[0].id)
 
     # -- keys ------------------------------------------------------------------
 
