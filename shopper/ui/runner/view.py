@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,17 +39,15 @@ from PySide6.QtWidgets import (
 from shopper.domain.answers import format_answer
 from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError, StorageError
-from shopper.domain.instruments import Instrument
 from shopper.domain.template import Item, ItemType, theme_label, touchpoint_label
 from shopper.domain.vocabulary import MomentKind
-from shopper.services.instruments import INSTRUMENT_LABELS, INSTRUMENTS_FOR_TOUCHPOINT
+from shopper.services.instruments import INSTRUMENT_LABELS
 from shopper.services.runner import AuditRunner, MissingAnswersError
 from shopper.ui.crash import show_error
 from shopper.ui.models import score_color
 from shopper.ui.runner.editors import AnswerEditor, make_editor
 from shopper.ui.runner.email_tracker import EmailTrackerPane
-from shopper.ui.runner.evidence import EvidencePane
-from shopper.ui.runner.instrument_base import InstrumentPane
+from shopper.ui.runner.instruments_pane import InstrumentsPane
 from shopper.ui.runner.moments import MomentsPane
 from shopper.ui.runner.outline import OutlineModel
 from shopper.ui.runner.outline_pane import OutlinePane
@@ -293,9 +290,17 @@ class AuditRunnerView(QWidget):
         item_layout.addWidget(nav_bar)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(item_side)
-        self.instruments = QTabWidget()
-        self.instruments.setDocumentMode(True)
-        self._build_instruments()
+        self.instruments = InstrumentsPane(
+            self.runner, self.data_dir, lambda: self.current, self.capture
+        )
+        self.instruments.changed.connect(self._instrument_changed)
+        self.instruments.item_focus_wanted.connect(self.focus_item)
+        self.panel.files_dropped.connect(
+            lambda paths: self.instruments.attach_files(paths, item_id=self.current.id)
+        )
+        attach_button, capture_button = self.item_buttons
+        attach_button.clicked.connect(self.instruments.choose_files)
+        capture_button.clicked.connect(self.instruments.capture_screen)
         self.right_splitter.addWidget(self.instruments)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
@@ -311,7 +316,7 @@ class AuditRunnerView(QWidget):
             ("Ctrl+Shift+G", lambda: self.log_moment(MomentKind.GOOD)),
             ("Ctrl+Shift+B", lambda: self.log_moment(MomentKind.BAD)),
             ("Ctrl+Shift+F", lambda: self.log_moment(MomentKind.FRICTION)),
-            ("Ctrl+Shift+C", self.evidence_pane.capture_screen),
+            ("Ctrl+Shift+C", self.instruments.capture_screen),
             ("Ctrl+Shift+P", self.focus_phone_map),
             ("Ctrl+Shift+W", self.focus_web_path),
             ("Ctrl+Shift+E", self.focus_email),
@@ -341,43 +346,6 @@ class AuditRunnerView(QWidget):
             first = min(wanted, total - 160)
             self.right_splitter.setSizes([first, total - first])
 
-    def _build_instruments(self) -> None:
-        runner = self.runner
-        offered = INSTRUMENTS_FOR_TOUCHPOINT.get(runner.audit.touchpoint, ())
-        self.phone_map: PhoneMapPane | None = None
-        self.web_path: WebPathPane | None = None
-        panes: list[tuple[InstrumentPane, str]] = []
-        if Instrument.PHONE in offered:
-            self.phone_map = PhoneMapPane(runner)
-            panes.append((self.phone_map, "Phone-tree map"))
-        if Instrument.WEB in offered:
-            self.web_path = WebPathPane(runner, self.data_dir, self.capture)
-            panes.append((self.web_path, "Website path"))
-        self.email_tracker: EmailTrackerPane | None = None
-        if Instrument.EMAIL in offered:
-            self.email_tracker = EmailTrackerPane(runner)
-            panes.append((self.email_tracker, "E-mail"))
-        self.stopwatch = StopwatchPane(runner, lambda: self.current)
-        self.moments_pane = MomentsPane(runner, lambda: self.current)
-        self.moments_pane.return_focus = self.focus_item
-        self.evidence_pane = EvidencePane(runner, self.data_dir, lambda: self.current, self.capture)
-        panes += [
-            (self.stopwatch, "Stopwatch"),
-            (self.moments_pane, "Moments"),
-            (self.evidence_pane, "Evidence"),
-        ]
-        self.panes = [pane for pane, _title in panes]
-        for pane, title in panes:
-            pane.changed.connect(self._instrument_changed)
-            pane.set_read_only(runner.read_only)
-            self.instruments.addTab(pane, title)
-        self.panel.files_dropped.connect(
-            lambda paths: self.evidence_pane.attach_files(paths, item_id=self.current.id)
-        )
-        attach_button, capture_button = self.item_buttons
-        attach_button.clicked.connect(self.evidence_pane.choose_files)
-        capture_button.clicked.connect(self.evidence_pane.capture_screen)
-
     @property
     def outline_model(self) -> OutlineModel:
         return self.outline.outline_model
@@ -390,33 +358,41 @@ class AuditRunnerView(QWidget):
             self.editor.set_value(self.runner.value(self.current.id))
         self._set_saved_label(None)
         self._after_change()
-        for pane in self.panes:
-            if pane is not self.sender():
-                pane.refresh()
+
+    @property
+    def phone_map(self) -> PhoneMapPane | None:
+        return self.instruments.phone_map
+
+    @property
+    def web_path(self) -> WebPathPane | None:
+        return self.instruments.web_path
+
+    @property
+    def email_tracker(self) -> EmailTrackerPane | None:
+        return self.instruments.email_tracker
+
+    @property
+    def stopwatch(self) -> StopwatchPane:
+        return self.instruments.stopwatch
+
+    @property
+    def moments_pane(self) -> MomentsPane:
+        return self.instruments.moments_pane
 
     def show_instrument(self, title: str) -> None:
-        for index in range(self.instruments.count()):
-            if self.instruments.tabText(index) == title:
-                self.instruments.setCurrentIndex(index)
+        self.instruments.show_instrument(title)
 
     def log_moment(self, kind: str) -> None:
-        self.instruments.setCurrentWidget(self.moments_pane)
-        self.moments_pane.log(kind)
+        self.instruments.log_moment(kind)
 
     def focus_phone_map(self) -> None:
-        if self.phone_map is not None:
-            self.instruments.setCurrentWidget(self.phone_map)
-            self.phone_map.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.instruments.focus_phone_map()
 
     def focus_web_path(self) -> None:
-        if self.web_path is not None:
-            self.instruments.setCurrentWidget(self.web_path)
-            self.web_path.focus_entry()
+        self.instruments.focus_web_path()
 
     def focus_email(self) -> None:
-        if self.email_tracker is not None:
-            self.instruments.setCurrentWidget(self.email_tracker)
-            self.email_tracker.focus_entry()
+        self.instruments.focus_email()
 
     def use_measured(self) -> None:
         item_id = self.current.id
@@ -639,7 +615,7 @@ class AuditRunnerView(QWidget):
                 self._note_loaded = note
             else:
                 ok = False
-        if not self.moments_pane.flush():
+        if not self.instruments.flush():
             ok = False
         if ok and self.saved_label.text() == "Saving…":
             self._set_saved_label(None)
@@ -765,9 +741,7 @@ class AuditRunnerView(QWidget):
         self.changed.emit(self.runner.audit_id)
 
     def _refresh_mode(self) -> None:
-        for pane in self.panes:
-            pane.set_read_only(self.runner.read_only)
-            pane.refresh()
+        self.instruments.set_read_only(self.runner.read_only)
         self._set_saved_label(None)
         self._update_header()
         self._show_item(self.current, focus=True)
