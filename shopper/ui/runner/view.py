@@ -6,8 +6,8 @@ the note; Ctrl+PgDown / Ctrl+PgUp jump between sections; Ctrl+Enter completes.
 Every change is committed at once; typed text after a short pause, on
 focus-out, on moving on and on quit.
 
-The view wires its parts (outline_pane, item_panel, instruments_pane) and owns
-what spans them: moving between items, saving, the shortcuts, completing.
+The view wires its parts (header, outline_pane, item_panel, instruments_pane)
+and owns what spans them: moving between items, saving, the shortcuts, completing.
 """
 
 from __future__ import annotations
@@ -21,25 +21,22 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError, StorageError
-from shopper.domain.template import Item, touchpoint_label
+from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner, MissingAnswersError
 from shopper.ui.crash import show_error
-from shopper.ui.models import score_color
 from shopper.ui.runner.editors import AnswerEditor
 from shopper.ui.runner.email_tracker import EmailTrackerPane
+from shopper.ui.runner.header import RunnerHeader
 from shopper.ui.runner.instruments_pane import InstrumentsPane
 from shopper.ui.runner.item_panel import ItemFrame, ItemPanel
 from shopper.ui.runner.moments import MomentsPane
@@ -76,7 +73,8 @@ class AuditRunnerView(QWidget):
         self._sized = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
-        self._build_header(outer)
+        self.header = RunnerHeader(runner)
+        outer.addWidget(self.header)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.outline = OutlinePane(runner)
@@ -102,53 +100,15 @@ class AuditRunnerView(QWidget):
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.flush)
         self.outline.apply_visibility()
-        self._update_header()
+        self._show_state()
         self._show_item(self.current, focus=True)
         if runner.last_saved is None and runner.audit.updated_at:
-            self._set_saved_label(None)
+            self.header.show_saved(None)
 
-    # -- layout ----------------------------------------------------------------
-
-    def _build_header(self, outer: QVBoxLayout) -> None:
-        top = QHBoxLayout()
-        self.title = QLabel()
-        self.title.setObjectName("runnerTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.title, 1)
-        self.score_label = QLabel()
-        self.score_label.setObjectName("scoreLabel")
-        top.addWidget(self.score_label)
-        outer.addLayout(top)
-
-        status = QHBoxLayout()
-        self.subtitle = QLabel()
-        self.subtitle.setObjectName("subtitle")
-        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        status.addWidget(self.subtitle, 1)
-        self.saved_label = QLabel()
-        self.saved_label.setObjectName("savedLabel")
-        self.saved_label.setMinimumWidth(120)
-        self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.moments_label = QLabel()
-        self.moments_label.setObjectName("subtitle")
-        status.addWidget(self.moments_label)
-        status.addWidget(self.saved_label)
-        outer.addLayout(status)
-
-        self.banner = QFrame()
-        self.banner.setObjectName("banner")
-        banner_row = QHBoxLayout(self.banner)
-        self.banner_text = QLabel()
-        self.banner_text.setWordWrap(True)
-        banner_row.addWidget(self.banner_text, 1)
-        self.reopen_button = QPushButton("Reopen for changes")
-        self.reopen_button.clicked.connect(self.reopen)
-        banner_row.addWidget(self.reopen_button)
-        outer.addWidget(self.banner)
+    # -- wiring ----------------------------------------------------------------
 
     def _connect_parts(self) -> None:
+        self.header.reopen_requested.connect(self.reopen)
         self.outline.item_chosen.connect(self.go_to)
         panel = self.item_panel
         panel.navigate.connect(self.step)
@@ -205,6 +165,18 @@ class AuditRunnerView(QWidget):
     # -- the parts' widgets, as the app and its tests know them ------------------------
 
     @property
+    def saved_label(self) -> QLabel:
+        return self.header.saved_label
+
+    @property
+    def moments_label(self) -> QLabel:
+        return self.header.moments_label
+
+    @property
+    def banner(self) -> QFrame:
+        return self.header.banner
+
+    @property
     def outline_model(self) -> OutlineModel:
         return self.outline.outline_model
 
@@ -257,7 +229,7 @@ class AuditRunnerView(QWidget):
     def _instrument_changed(self) -> None:
         """An instrument, moment or attachment was saved: show what it changed."""
         self.item_panel.reload_answer()
-        self._set_saved_label(None)
+        self.header.show_saved(None)
         self._after_change()
 
     def show_instrument(self, title: str) -> None:
@@ -302,65 +274,15 @@ class AuditRunnerView(QWidget):
     def focus_note(self) -> None:
         self.item_panel.focus_note()
 
-    def _update_header(self) -> None:
-        runner = self.runner
-        audit = runner.audit
-        self.title.setText(
-            f"{runner.company.name} · {touchpoint_label(audit.touchpoint)} · "
-            f"{self.template.title} v{self.template.version}"
-        )
-        started = in_zone(audit.started_at, audit.started_tz)
-        who = audit.shopper or "no shopper name"
-        self.subtitle.setText(
-            f"Audit {audit.id[:8]} · started {started:%Y-%m-%d %H:%M} ({audit.started_tz}) · {who}"
-        )
-        score = runner.score
-        label = "Score" if runner.read_only else "Score so far"
-        if score.percent is None:
-            text = f"{label}: —"
-        else:
-            text = f"{label}: {score.percent:.0f}% · {score.verdict}"
-        if score.critical_failures:
-            text += f" ({len(score.critical_failures)} critical)"
-        self.score_label.setText(text)
-        color = score_color(score.percent, score.passed)
-        self.score_label.setStyleSheet(f"color: {color.name()};" if color else "")
-        read_only = runner.read_only
-        self.banner.setVisible(read_only)
-        if read_only and audit.completed_at:
-            done = in_zone(audit.completed_at, audit.completed_tz or audit.started_tz)
-            self.banner_text.setText(
-                f"Completed {done:%Y-%m-%d %H:%M}. Read-only: reopen it to change answers "
-                "(the reopening is recorded)."
-            )
-        counts = runner.moment_counts()
-        self.moments_label.setText(
-            f"Moments: {counts[MomentKind.GOOD]} good · {counts[MomentKind.BAD]} bad · "
-            f"{counts[MomentKind.FRICTION]} friction"
-        )
-        self.item_panel.set_read_only(read_only)
-
-    def _set_saved_label(self, error: str | None) -> None:
-        if error:
-            self.saved_label.setText("Not saved!")
-            self.saved_label.setToolTip(error)
-            self.saved_label.setStyleSheet("color: #b3261e; font-weight: bold;")
-            return
-        self.saved_label.setToolTip("")
-        self.saved_label.setStyleSheet("")
-        saved = self.runner.last_saved
-        if self.runner.read_only:
-            self.saved_label.setText("Read-only")
-        elif saved is None:
-            self.saved_label.setText("All changes saved")
-        else:
-            local = in_zone(saved, self.runner.zone)
-            self.saved_label.setText(f"Saved {local:%H:%M:%S}")
+    def _show_state(self) -> None:
+        """The score, moments and mode (completed or not) as they are now."""
+        self.header.refresh()
+        self.item_panel.set_read_only(self.runner.read_only)
 
     # -- saving ----------------------------------------------------------------
 
     def _typing(self) -> None:
-        self.saved_label.setText("Saving…")
+        self.header.show_saving()
         self._autosave.start()
 
     def _answer_committed(self, item_id: str, value: Any) -> None:
@@ -372,20 +294,20 @@ class AuditRunnerView(QWidget):
             action()
         except StorageError as exc:
             log.error("save failed: %s", exc)
-            self._set_saved_label(str(exc))
+            self.header.show_saved(str(exc))
             show_error(self, f"Your last change was NOT saved.\n\n{exc}\n\nIt is still on screen.")
             return False
         except ShopperError as exc:
-            self._set_saved_label(None)
+            self.header.show_saved(None)
             show_error(self, str(exc))
             return False
-        self._set_saved_label(None)
+        self.header.show_saved(None)
         self._after_change()
         return True
 
     def _after_change(self) -> None:
         self.outline.apply_visibility()
-        self._update_header()
+        self._show_state()
         self.item_panel.update_extras()
         self.changed.emit(self.runner.audit_id)
 
@@ -402,8 +324,8 @@ class AuditRunnerView(QWidget):
                 ok = False
         if not self.instruments.flush():
             ok = False
-        if ok and self.saved_label.text() == "Saving…":
-            self._set_saved_label(None)
+        if ok and self.header.is_saving():
+            self.header.show_saved(None)
         return ok
 
     def has_unsaved(self) -> bool:
@@ -479,6 +401,6 @@ class AuditRunnerView(QWidget):
 
     def _refresh_mode(self) -> None:
         self.instruments.set_read_only(self.runner.read_only)
-        self._set_saved_label(None)
-        self._update_header()
+        self.header.show_saved(None)
+        self._show_state()
         self._show_item(self.current, focus=True)
