@@ -1,0 +1,139 @@
+"""The runner's header: which audit this is, its score, whether it is saved, and the
+banner of a completed (read-only) audit with its reopen button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.domain.clock import in_zone
+from shopper.domain.template import touchpoint_label
+from shopper.domain.vocabulary import MomentKind
+from shopper.services.runner import AuditRunner
+from shopper.ui.models import score_color
+
+SAVING = "Saving…"
+
+
+class RunnerHeader(QWidget):
+    """Shows the runner's state; `reopen_requested` when the shopper asks to reopen."""
+
+    reopen_requested = Signal()
+
+    def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        top = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("runnerTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        top.addWidget(self.title, 1)
+        self.score_label = QLabel()
+        self.score_label.setObjectName("scoreLabel")
+        top.addWidget(self.score_label)
+        layout.addLayout(top)
+
+        status = QHBoxLayout()
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("subtitle")
+        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
+        self.subtitle.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        status.addWidget(self.subtitle, 1)
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("savedLabel")
+        self.saved_label.setMinimumWidth(120)
+        self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.moments_label = QLabel()
+        self.moments_label.setObjectName("subtitle")
+        status.addWidget(self.moments_label)
+        status.addWidget(self.saved_label)
+        layout.addLayout(status)
+
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        banner_row = QHBoxLayout(self.banner)
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        banner_row.addWidget(self.banner_text, 1)
+        self.reopen_button = QPushButton("Reopen for changes")
+        self.reopen_button.clicked.connect(self.reopen_requested)
+        banner_row.addWidget(self.reopen_button)
+        layout.addWidget(self.banner)
+
+    def refresh(self) -> None:
+        """Show the audit's title, score, moments and mode as they are now."""
+        runner = self.runner
+        audit = runner.audit
+        template = runner.template
+        self.title.setText(
+            f"{runner.company.name} · {touchpoint_label(audit.touchpoint)} · "
+            f"{template.title} v{template.version}"
+        )
+        started = in_zone(audit.started_at, audit.started_tz)
+        who = audit.shopper or "no shopper name"
+        self.subtitle.setText(
+            f"Audit {audit.id[:8]} · started {started:%Y-%m-%d %H:%M} ({audit.started_tz}) · {who}"
+        )
+        score = runner.score
+        label = "Score" if runner.read_only else "Score so far"
+        if score.percent is None:
+            text = f"{label}: —"
+        else:
+            text = f"{label}: {score.percent:.0f}% · {score.verdict}"
+        if score.critical_failures:
+            text += f" ({len(score.critical_failures)} critical)"
+        self.score_label.setText(text)
+        color = score_color(score.percent, score.passed)
+        self.score_label.setStyleSheet(f"color: {color.name()};" if color else "")
+        read_only = runner.read_only
+        self.banner.setVisible(read_only)
+        if read_only and audit.completed_at:
+            done = in_zone(audit.completed_at, audit.completed_tz or audit.started_tz)
+            self.banner_text.setText(
+                f"Completed {done:%Y-%m-%d %H:%M}. Read-only: reopen it to change answers "
+                "(the reopening is recorded)."
+            )
+        counts = runner.moment_counts()
+        self.moments_label.setText(
+            f"Moments: {counts[MomentKind.GOOD]} good · {counts[MomentKind.BAD]} bad · "
+            f"{counts[MomentKind.FRICTION]} friction"
+        )
+
+    # -- saved or not ----------------------------------------------------------
+
+    def show_saving(self) -> None:
+        self.saved_label.setText(SAVING)
+
+    def is_saving(self) -> bool:
+        """Typing was shown as being saved and no save has been shown since."""
+        return self.saved_label.text() == SAVING
+
+    def show_saved(self, error: str | None) -> None:
+        """The last save worked (None) or failed with `error`, which stays in the tooltip."""
+        if error:
+            self.saved_label.setText("Not saved!")
+            self.saved_label.setToolTip(error)
+            self.saved_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+            return
+        self.saved_label.setToolTip("")
+        self.saved_label.setStyleSheet("")
+        saved = self.runner.last_saved
+        if self.runner.read_only:
+            self.saved_label.setText("Read-only")
+        elif saved is None:
+            self.saved_label.setText("All changes saved")
+        else:
+            local = in_zone(saved, self.runner.zone)
+            self.saved_label.setText(f"Saved {local:%H:%M:%S}")

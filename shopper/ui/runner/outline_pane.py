@@ -1,0 +1,63 @@
+"""The outline beside the item: sections and items, with the answers so far.
+
+Clicking an item asks to go to it; clicking a section asks for its first shown
+item. Show-if items hidden by an earlier answer have their rows hidden.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QTreeView, QWidget
+
+from shopper.services.runner import AuditRunner
+from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, OutlineModel
+
+
+class OutlinePane(QTreeView):
+    """The audit's outline; emits `item_chosen(item_id)` when the shopper picks a row."""
+
+    item_chosen = Signal(str)
+
+    def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.outline_model = OutlineModel(runner, self)
+        self.setModel(self.outline_model)
+        self.setHeaderHidden(False)
+        self.setUniformRowHeights(True)
+        # Clicks only: the keyboard belongs to the item panel.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.expandAll()
+        header_view = self.header()
+        header_view.setStretchLastSection(False)
+        header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header_view.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header_view.resizeSection(1, 96)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.clicked.connect(self._clicked)
+        self.setMinimumWidth(220)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        item_id = index.siblingAtColumn(0).data(ITEM_ID_ROLE)
+        if item_id:
+            self.item_chosen.emit(item_id)
+            return
+        section = self.runner.template.sections[index.row()]
+        visible = [it for it in self.runner.visible_items() if it.section_id == section.id]
+        if visible:
+            self.item_chosen.emit(visible[0].id)
+
+    def apply_visibility(self) -> None:
+        """Answers changed: hide the rows of hidden items and repaint the rest."""
+        model = self.outline_model
+        for s_row, section in enumerate(self.runner.template.sections):
+            parent = model.section_index(s_row)
+            for i_row, _item in enumerate(section.items):
+                hidden = bool(model.index(i_row, 0, parent).data(HIDDEN_ROLE))
+                self.setRowHidden(i_row, parent, hidden)
+        model.refresh()
+
+    def select_item(self, item_id: str) -> None:
+        index = self.outline_model.item_index(item_id)
+        self.setCurrentIndex(index)
+        self.scrollTo(index)
