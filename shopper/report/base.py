@@ -20,6 +20,7 @@ from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from shopper.domain.wording import plural_of
 from shopper.report.charts import percent_text
 from shopper.report.document import (
     MARGIN_BOTTOM,
@@ -91,11 +92,11 @@ def plural(count: int, noun: str, many: str | None = None, *, grouped: bool = Fa
     Args:
         count: how many.
         noun: the noun for one.
-        many: the noun for several, when it is not `noun` + "s".
+        many: the noun for several, when `domain.wording.plural_of` does not know it.
         grouped: write thousands with commas ("1,250 audits").
     """
     number = f"{count:,}" if grouped else f"{count}"
-    return f"{number} {noun if count == 1 else many or noun + 's'}"
+    return f"{number} {noun if count == 1 else many or plural_of(noun)}"
 
 
 def colored(text_markup: str, color: Color) -> str:

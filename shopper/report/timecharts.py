@@ -7,7 +7,6 @@ code writes. Lane labels and legends go in Paragraphs beside or below.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,34 +15,19 @@ from datetime import UTC, date, datetime, timedelta
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib.colors import Color, white
 
+from shopper.domain.compare import trend
+from shopper.domain.palette import heat_rgb
 from shopper.report.styles import ACCENT, BAD, INK, MUTED, NEUTRAL, RULE, SANS, SHADE
 
 LABEL_SIZE = 6.5
 VALUES_UP_TO = 16
 """A trend chart with at most this many points writes each score above its dot."""
 
-_HEAT_STOPS = (
-    (0.0, Color(0.937, 0.604, 0.604)),
-    (60.0, Color(1.0, 0.878, 0.510)),
-    (80.0, Color(0.647, 0.839, 0.655)),
-)
-
 
 def heat_fill(percent: float | None) -> Color | None:
-    """Red at 0 %, amber at 60 %, green from 80 % (the default bands), as a gradient."""
-    if percent is None:
-        return None
-    if percent >= _HEAT_STOPS[-1][0]:
-        return _HEAT_STOPS[-1][1]
-    for (low, low_color), (high, high_color) in itertools.pairwise(_HEAT_STOPS):
-        if percent <= high:
-            share = max(0.0, (percent - low) / (high - low))
-            return Color(
-                low_color.red + share * (high_color.red - low_color.red),
-                low_color.green + share * (high_color.green - low_color.green),
-                low_color.blue + share * (high_color.blue - low_color.blue),
-            )
-    return _HEAT_STOPS[0][1]
+    """The heat scale of `domain.palette` as a reportlab colour."""
+    rgb = heat_rgb(percent)
+    return None if rgb is None else Color(*(channel / 255 for channel in rgb))
 
 
 # -- time axis --------------------------------------------------------------------------
@@ -146,21 +130,6 @@ class TrendPoint:
     color: Color
 
 
-def least_squares(points: Sequence[TrendPoint]) -> tuple[float, float] | None:
-    """(slope per second, intercept at the first point) of the scores, or None without a slope."""
-    if len(points) < 2:
-        return None
-    origin = _utc(points[0].at)
-    xs = [(_utc(p.at) - origin).total_seconds() for p in points]
-    ys = [p.percent for p in points]
-    mean_x, mean_y = math.fsum(xs) / len(xs), math.fsum(ys) / len(ys)
-    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
-    if sxx == 0:
-        return None
-    slope = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
-    return slope, mean_y - slope * mean_x
-
-
 def trend_chart(
     points: Sequence[TrendPoint],
     *,
@@ -211,18 +180,15 @@ def trend_chart(
     scale = TimeScale.around([p.at for p in ordered], left + 6, right - 6)
     _draw_time_axis(drawing, scale, y=bottom)
     coords = [(scale.x(p.at), y_of(p.percent)) for p in ordered]
-    line = least_squares(ordered) if fit else None
+    line = trend([(p.at, p.percent) for p in ordered]).line() if fit else None
     if line is not None:
-        slope, intercept = line
-        origin = _utc(ordered[0].at)
-        ends = (ordered[0].at, ordered[-1].at)
-        ys = [intercept + slope * (_utc(m) - origin).total_seconds() for m in ends]
+        (start, start_y), (end, end_y) = line
         drawing.add(
             Line(
-                scale.x(ends[0]),
-                y_of(ys[0]),
-                scale.x(ends[1]),
-                y_of(ys[1]),
+                scale.x(start),
+                y_of(start_y),
+                scale.x(end),
+                y_of(end_y),
                 strokeColor=MUTED,
                 strokeWidth=1,
                 strokeDashArray=[1, 2],

@@ -12,7 +12,7 @@ shopper's own account of what happened there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +23,6 @@ from shopper.domain.scoring import Outcome
 from shopper.domain.template import KNOWN_THEMES, TOUCHPOINTS
 from shopper.domain.themes import NO_THEME, Tally, theme_tallies
 from shopper.domain.vocabulary import MomentKind
-from shopper.domain.wording import count_of
 from shopper.services.analysis import Progress, ScoredAudit, scored_audits
 from shopper.store import analysis, repo
 from shopper.store.analysis import Scope, ScorePoint
@@ -47,50 +46,6 @@ class TimelineEvent:
     @property
     def kind_label(self) -> str:
         return MomentKind.label_of(self.kind)
-
-
-@dataclass(frozen=True)
-class TimelineCounts:
-    """What a timeline shows, counted apart: only logged moments are moments."""
-
-    good: int = 0
-    bad: int = 0
-    friction: int = 0
-    critical: int = 0
-    notes: int = 0
-
-    def describe(self) -> str:
-        """ "1 good moment, 1 bad moment, 0 friction points logged; 2 critical failures, 1
-        note" """
-        logged = ", ".join(
-            (
-                count_of(self.good, "good moment"),
-                count_of(self.bad, "bad moment"),
-                count_of(self.friction, "friction point"),
-            )
-        )
-        others = []
-        if self.critical:
-            others.append(count_of(self.critical, "critical failure"))
-        if self.notes:
-            others.append(count_of(self.notes, "note") + " on passed or failed items")
-        return f"{logged} logged" + (f"; also {', '.join(others)}" if others else "")
-
-
-def timeline_counts(events: Iterable[TimelineEvent]) -> TimelineCounts:
-    good = bad = friction = critical = notes = 0
-    for event in events:
-        if event.source == "critical":
-            critical += 1
-        elif event.source == "note":
-            notes += 1
-        elif event.kind == MomentKind.GOOD:
-            good += 1
-        elif event.kind == MomentKind.BAD:
-            bad += 1
-        elif event.kind == MomentKind.FRICTION:
-            friction += 1
-    return TimelineCounts(good, bad, friction, critical, notes)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -27,7 +27,6 @@ from sqlalchemy import Engine
 
 from shopper.domain.clock import in_zone
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
-from shopper.services.companies import list_companies
 from shopper.services.findings import (
     Finding,
     FindingKind,
@@ -36,11 +35,11 @@ from shopper.services.findings import (
     ThemeFindings,
     findings_by_theme,
 )
+from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import KIND_COLORS, SparklineDelegate
 from shopper.ui.journey import plural
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.widgets import group_box, plain_table
-from shopper.ui.workers import LatestLoad
 
 DEFAULT_DAYS = 365
 FAIL_COLOR = KIND_COLORS["bad"]
@@ -127,11 +126,7 @@ def finding_columns() -> list[Column[Finding]]:
     ]
 
 
-class FindingsWindow(QWidget):
-    open_audit = Signal(str, str)
-    """(audit id, item id): show this audit at this item in the main window."""
-    loaded = Signal()
-
+class FindingsWindow(AnalysisWindow):
     def __init__(
         self,
         engine: Engine,
@@ -141,18 +136,10 @@ class FindingsWindow(QWidget):
         theme: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.engine = engine
+        super().__init__(engine, title="Findings by theme", size=QSize(1320, 820), parent=parent)
         self.report: FindingsReport | None = None
-        self.loader = LatestLoad(self, self._show)
         self._wanted_theme = theme
-        self.setWindowTitle("Findings by theme — Shopper")
-        self.resize(1320, 820)
-        self._build()
-        self.company_combo.addItem("All companies", "")
-        for row in list_companies(engine=engine):
-            self.company_combo.addItem(row.name, row.id)
-        self.company_combo.setCurrentIndex(max(self.company_combo.findData(company_id), 0))
+        self._build(company_id)
         self.touchpoint_combo.setCurrentIndex(max(self.touchpoint_combo.findData(touchpoint), 0))
         for widget in (self.company_combo, self.touchpoint_combo):
             widget.currentIndexChanged.connect(self.reload)
@@ -162,11 +149,10 @@ class FindingsWindow(QWidget):
 
     # -- construction --------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(self, company_id: str) -> None:
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
-        self.company_combo = QComboBox()
-        self.company_combo.setMinimumContentsLength(22)
+        self.company_combo = self.companies_combo(company_id, everyone="All companies")
         self.touchpoint_combo = QComboBox()
         self.touchpoint_combo.addItem("All touchpoints", "")
         for key, name in TOUCHPOINTS.items():
@@ -179,16 +165,15 @@ class FindingsWindow(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
-        for text, widget in (
-            ("Company", self.company_combo),
-            ("Touchpoint", self.touchpoint_combo),
-            ("From", self.from_edit),
-            ("to", self.to_edit),
-        ):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            controls.addWidget(label)
-            controls.addWidget(widget)
+        captioned(
+            controls,
+            (
+                ("&Company", self.company_combo),
+                ("&Touchpoint", self.touchpoint_combo),
+                ("&From", self.from_edit),
+                ("t&o", self.to_edit),
+            ),
+        )
         controls.addStretch(1)
         controls.addWidget(refresh)
         layout.addLayout(controls)

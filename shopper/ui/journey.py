@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSize,
     Qt,
     Signal,
 )
@@ -35,16 +36,16 @@ from sqlalchemy import Engine
 from shopper.domain.clock import in_zone, now_utc
 from shopper.domain.template import touchpoint_label
 from shopper.domain.themes import theme_title
-from shopper.services.companies import list_companies
+from shopper.domain.timeline import timeline_counts
 from shopper.services.journey import (
     HeatMap,
     Journey,
     TimelineEvent,
     TouchpointSummary,
-    timeline_counts,
     touchpoint_order,
 )
 from shopper.services.journey import company_journey as load_journey
+from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import (
     KIND_COLORS,
     SparklineDelegate,
@@ -57,7 +58,6 @@ from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.settings import Settings
 from shopper.ui.widgets import group_box, plain_table
-from shopper.ui.workers import LatestLoad
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 THEME_ROLE = Qt.ItemDataRole.UserRole + 40
@@ -250,14 +250,11 @@ class HeatMapModel(QAbstractTableModel):
         return None
 
 
-class JourneyWindow(QWidget):
-    open_audit = Signal(str, str)
-    """(audit id, item id): show this audit at this item in the main window."""
+class JourneyWindow(AnalysisWindow):
     compare_requested = Signal(str, str)
     """(company id, touchpoint)."""
     findings_requested = Signal(str, str, str)
     """(company id, touchpoint, theme)."""
-    loaded = Signal()
 
     def __init__(
         self,
@@ -267,17 +264,10 @@ class JourneyWindow(QWidget):
         parent: QWidget | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.engine = engine
+        super().__init__(engine, title="Company journey", size=QSize(1300, 860), parent=parent)
         self.journey: Journey | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
-        self.loader = LatestLoad(self, self._show)
-        self.setWindowTitle("Company journey — Shopper")
-        self.resize(1300, 860)
-        self._build()
-        for row in list_companies(engine=engine):
-            self.company_combo.addItem(row.name, row.id)
-        self.company_combo.setCurrentIndex(max(self.company_combo.findData(company_id), 0))
+        self._build(company_id)
         self.company_combo.currentIndexChanged.connect(self.reload)
         self.period_combo.currentIndexChanged.connect(self.reload)
         self.kind_combo.currentIndexChanged.connect(self._show_timeline)
@@ -285,11 +275,10 @@ class JourneyWindow(QWidget):
 
     # -- construction --------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(self, company_id: str) -> None:
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
-        self.company_combo = QComboBox()
-        self.company_combo.setMinimumContentsLength(24)
+        self.company_combo = self.companies_combo(company_id)
         self.period_combo = QComboBox()
         for text, days in PERIODS:
             self.period_combo.addItem(text, days)
@@ -300,11 +289,7 @@ class JourneyWindow(QWidget):
         self.export_button.setToolTip("Write this journey as a PDF report")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export_pdf)
-        for text, widget in (("Company", self.company_combo), ("Period", self.period_combo)):
-            caption = QLabel(text)
-            caption.setBuddy(widget)
-            controls.addWidget(caption)
-            controls.addWidget(widget)
+        captioned(controls, (("&Company", self.company_combo), ("&Period", self.period_combo)))
         controls.addStretch(1)
         controls.addWidget(refresh)
         controls.addWidget(self.export_button)

@@ -33,7 +33,8 @@ def test_pages_and_figures() -> None:
         "Strongest Website, 85% on average",
         "Weakest Phone, 65% on average",
         "Most findings Speed: 8 findings (7 failed items, 1 bad moment or friction point)",
-        "1 good, 1 bad, 1 friction point",
+        # Only logged moments are moments (a note and a critical failure are counted apart).
+        "1 good moment, 0 bad moments, 0 friction points logged; also 1 critical failure, 1",
         "Latest score by touchpoint",
         f"Page 1 of {pdf.page_count}",
     ):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from reportlab.graphics.shapes import Circle, Drawing, String
 
+from shopper.domain.compare import trend
 from shopper.report.styles import BAD
 from shopper.report.timecharts import (
     LaneDot,
@@ -14,7 +15,6 @@ from shopper.report.timecharts import (
     TrendPoint,
     heat_fill,
     lane,
-    least_squares,
     month_bars,
     sparkline,
     time_ticks,
@@ -61,12 +61,12 @@ def test_trend_chart_writes_scores_and_the_axis() -> None:
     drawing = trend_chart(points, width=400, height=150, marks=(60, 80))
     texts = _strings(drawing)
     assert {"0%", "100%", "50", "80"} <= set(texts)
-    slope = least_squares(points)
-    assert slope is not None and slope[0] > 0
+    line = trend([(p.at, p.percent) for p in points]).line()  # the one fit the chart draws
+    assert line is not None and line[1][1] > line[0][1]
 
 
 def test_odd_series_still_draw() -> None:
-    assert least_squares([TrendPoint(START, 40, BAD)] * 3) is None  # one moment: no slope
+    assert trend([(START, 40.0)] * 3).line() is None  # one moment: no slope
     assert trend_chart([], width=300, height=120).contents
     single = trend_chart([TrendPoint(START, 120, BAD)], width=300, height=120)
     assert "120" in _strings(single)  # clamped onto the chart, still labelled

@@ -239,7 +239,7 @@ def test_journey_timeline(ctx: AppContext, history: History) -> None:
 def test_only_logged_moments_count_as_moments(ctx: AppContext, history: History) -> None:
     """Notes on passed or failed items and critical failures show on the timeline, but are
     counted apart: the walk-through saw a note counted as a second good moment."""
-    from shopper.services.journey import TimelineCounts, timeline_counts
+    from shopper.domain.timeline import TimelineCounts, timeline_counts
 
     timeline = company_journey(engine=ctx.engine, company_id=history.company_id).timeline
     counts = timeline_counts(timeline)

@@ -7,7 +7,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from shopper.domain.template import touchpoint_label
-from shopper.domain.vocabulary import MomentKind
+from shopper.domain.timeline import timeline_counts
 from shopper.report.base import plural
 from shopper.report.charts import BarRow, band_limits, bar_chart, percent_text
 from shopper.report.flowables import facts_table
@@ -65,17 +65,7 @@ def cover(ctx: JourneyContext) -> list[Flowable]:
                 text.ours(f"{ctx.theme_name(top.theme)}: {ctx.findings_count(top)}", "value"),
             )
         )
-    counts = {k: sum(1 for e in facts.timeline if e.kind == k) for k in MomentKind.values()}
-    rows.append(
-        (
-            "Moments",
-            text.ours(
-                f"{counts['good']:,} good, {counts['bad']:,} bad, "
-                f"{plural(counts['friction'], 'friction point', grouped=True)}",
-                "value",
-            ),
-        )
-    )
+    rows.append(("Moments", text.ours(timeline_counts(facts.timeline).describe(), "value")))
     story += [Spacer(1, 4 * mm), facts_table(rows, width=ctx.width, label_share=0.22)]
     # A plain paragraph, not a heading: the outline starts after the cover.
     story += [Spacer(1, 8 * mm), text.ours("Latest score by touchpoint", "h2")]

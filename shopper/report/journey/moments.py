@@ -9,8 +9,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from shopper.domain.template import touchpoint_label
+from shopper.domain.timeline import timeline_counts
 from shopper.domain.vocabulary import MomentKind
-from shopper.report.base import colored, plural, table_style
+from shopper.report.base import colored, table_style
 from shopper.report.document import heading
 from shopper.report.formats import local_time
 from shopper.report.journey.context import MIN_ROW_SPLIT, NOTE_LIMIT, PROMPT_LIMIT, JourneyContext
@@ -33,15 +34,13 @@ def moments_part(ctx: JourneyContext) -> list[Flowable]:
     """The moments on one lane a touchpoint, then the newest listed."""
     text, facts = ctx.text, ctx.facts
     events = sorted(facts.timeline, key=lambda e: e.at)
-    counts = {k: sum(1 for e in events if e.kind == k) for k in MomentKind.values()}
+    counts = timeline_counts(events)
     story: list[Flowable] = [
         heading("Moments across touchpoints", 0),
         text.ours(
             "The good and bad moments of the audits, in time: what the shoppers logged "
             "(good, bad, friction), every critical item that failed, and the shoppers' "
-            f"notes on items that passed or failed. {counts['good']:,} good, "
-            f"{counts['bad']:,} bad, "
-            f"{plural(counts['friction'], 'friction point', grouped=True)}.",
+            f"notes on items that passed or failed. {counts.describe()}.",
             "muted",
         ),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,13 +29,12 @@ from sqlalchemy import Engine
 
 from shopper.domain.compare import Change
 from shopper.domain.template import TOUCHPOINTS
-from shopper.services.companies import list_companies
 from shopper.services.compare import DEFAULT_LAST, MAX_AUDITS, CompareResult, compare_pair
+from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import ScorePoint, ScoreTrendChart
 from shopper.ui.compare.model import ComparisonModel
 from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.settings import Settings
-from shopper.ui.workers import LatestLoad
 
 LEGEND = (
     "▲ fixed   ▼ regressed   ● changed (since the audit to the left)   ·   "
@@ -55,11 +54,7 @@ class CompareTable(QTableView):
         super().keyPressEvent(event)
 
 
-class CompareWindow(QWidget):
-    open_audit = Signal(str, str)
-    """(audit id, item id): show this audit at this item in the main window."""
-    loaded = Signal()
-
+class CompareWindow(AnalysisWindow):
     def __init__(
         self,
         engine: Engine,
@@ -69,15 +64,10 @@ class CompareWindow(QWidget):
         parent: QWidget | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.engine = engine
+        super().__init__(engine, title="Compare audits", size=QSize(1280, 820), parent=parent)
         self.result: CompareResult | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
-        self.loader = LatestLoad(self, self._show)
-        self.setWindowTitle("Compare audits — Shopper")
-        self.resize(1280, 820)
-        self._build()
-        self._fill_companies(company_id)
+        self._build(company_id)
         index = self.touchpoint_combo.findData(touchpoint)
         self.touchpoint_combo.setCurrentIndex(max(index, 0))
         self.company_combo.currentIndexChanged.connect(self.reload)
@@ -87,11 +77,10 @@ class CompareWindow(QWidget):
 
     # -- construction --------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build(self, company_id: str) -> None:
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
-        self.company_combo = QComboBox()
-        self.company_combo.setMinimumContentsLength(24)
+        self.company_combo = self.companies_combo(company_id)
         self.touchpoint_combo = QComboBox()
         for key, name in TOUCHPOINTS.items():
             self.touchpoint_combo.addItem(name, key)
@@ -105,15 +94,14 @@ class CompareWindow(QWidget):
         self.export_button.setToolTip("Write this comparison as a PDF report")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export_pdf)
-        for text, widget in (
-            ("Company", self.company_combo),
-            ("Touchpoint", self.touchpoint_combo),
-            ("Newest", self.last_spin),
-        ):
-            caption = QLabel(text)
-            caption.setBuddy(widget)
-            controls.addWidget(caption)
-            controls.addWidget(widget)
+        captioned(
+            controls,
+            (
+                ("&Company", self.company_combo),
+                ("&Touchpoint", self.touchpoint_combo),
+                ("&Newest", self.last_spin),
+            ),
+        )
         controls.addWidget(QLabel("audits"))
         controls.addStretch(1)
         controls.addWidget(refresh)
@@ -173,13 +161,6 @@ class CompareWindow(QWidget):
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setSizes([260, 500])
         layout.addWidget(self.splitter, 1)
-
-    def _fill_companies(self, company_id: str) -> None:
-        self.company_combo.clear()
-        for row in list_companies(engine=self.engine):
-            self.company_combo.addItem(row.name, row.id)
-        index = self.company_combo.findData(company_id)
-        self.company_combo.setCurrentIndex(max(index, 0))
 
     # -- loading -------------------------------------------------------------------
 
