@@ -36,6 +36,9 @@ def main(
 
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    from shopper.ui.collector import install as collect_on_the_gui_thread
+
+    collect_on_the_gui_thread(app)
     app.setApplicationName("Shopper")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Shopper")
@@ -54,6 +57,10 @@ def main(
     window.first_painted.connect(opener.start)
     window.show()
     code = app.exec()
+    # Background work still running would use the database as it closes: let it end.
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(30_000)
     if opener.failed:
         return EXIT_CANNOT_OPEN
     if window.attached:

@@ -26,6 +26,8 @@ import json, sys
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
+from shopper.ui.collector import install
+install(app)
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo
 from shopper.ui.compare.view import CompareWindow
@@ -43,6 +45,8 @@ for kind in (CompareWindow, JourneyWindow, FindingsWindow):
     frame = window.frameGeometry()
     seen[kind.__name__] = free.contains(frame)
     window.close()
+from PySide6.QtCore import QThreadPool
+QThreadPool.globalInstance().waitForDone(30000)
 ctx.close()
 print(json.dumps(seen))
 """

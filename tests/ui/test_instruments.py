@@ -73,6 +73,8 @@ def test_phone_call_recorded_with_keys_fills_items(qtbot: QtBot, ctx: AppContext
     keys.press("s")
     clock.advance(10)
     keys.press("m")
+    assert keys.focus() is view.phone_map  # a step key never takes the keyboard
+    keys.press("i")  # ...the details of the last menu prompt are asked for on purpose
     assert isinstance(keys.focus(), QLineEdit)  # the prompt heard
     keys.type("For billing press 2")
     keys.press(Qt.Key.Key_Tab)
@@ -110,6 +112,72 @@ def test_phone_call_recorded_with_keys_fills_items(qtbot: QtBot, ctx: AppContext
     # The item panel says where the answer came from.
     view.go_to("hold_time")
     assert "phone-tree map" in view.measured_label.text()
+
+
+def test_a_call_is_mapped_with_one_key_per_event(qtbot: QtBot, ctx: AppContext) -> None:
+    """S M M H P T R E: eight presses, eight steps; no key falls into a text field."""
+    clock = Clock()
+    audit_id = new_audit(ctx)
+    view = open_view(qtbot, ctx, audit_id, clock)
+    keys = Keyboard(qtbot)
+    keys.press(Qt.Key.Key_P, CTRL_SHIFT)
+    keys.presses = 0
+    for key in "smmhptre":
+        clock.advance(7)
+        keys.press(key)
+        assert keys.focus() is view.phone_map, key
+    assert keys.presses == 8
+    kinds = [s.kind for s in view.runner.steps(Instrument.PHONE)]
+    assert kinds == [
+        "call_start",
+        "menu",
+        "menu",
+        "hold_start",
+        "human",
+        "transfer",
+        "repeat",
+        "call_end",
+    ]
+    detail = load_audit(engine=ctx.engine, audit_id=audit_id)
+    assert len([s for s in detail.steps if s.instrument == Instrument.PHONE]) == 8
+    assert all(not s.decoded() for s in detail.steps)  # no stray letters as details
+
+
+def _yes_no_item(view: AuditRunnerView) -> str:
+    return next(i.id for i in view.runner.visible_items() if i.type.value == "yes_no")
+
+
+@pytest.mark.parametrize(
+    ("touchpoint", "instrument"),
+    [
+        ("phone", "phone"),
+        ("website", "web"),
+        ("email", "email"),
+        ("phone", "stopwatch"),
+        ("phone", "moments"),
+        ("phone", "evidence"),
+    ],
+)
+def test_esc_from_any_instrument_returns_to_the_item(
+    qtbot: QtBot, ctx: AppContext, touchpoint: str, instrument: str
+) -> None:
+    audit_id = new_audit(ctx, touchpoint=touchpoint)
+    view = open_view(qtbot, ctx, audit_id)
+    item_id = _yes_no_item(view)
+    view.go_to(item_id)
+    keys = Keyboard(qtbot)
+    view.instruments.focus_instrument(instrument)
+    assert view.instruments.isAncestorOf(keys.focus())
+    keys.press(Qt.Key.Key_Escape)
+    assert not view.instruments.isAncestorOf(keys.focus())
+    keys.press("y")
+    assert stored(ctx, audit_id).get(item_id) == "yes"
+
+
+def test_the_key_hint_says_esc_goes_back(qtbot: QtBot, ctx: AppContext) -> None:
+    view = open_view(qtbot, ctx, new_audit(ctx))
+    assert view.phone_map is not None
+    assert "Esc" in view.phone_map.hint.text()
 
 
 def test_override_is_shown_and_kept(qtbot: QtBot, ctx: AppContext) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from shopper.domain.instruments import Instrument
@@ -75,6 +76,10 @@ class InstrumentsPane(QTabWidget):
             pane.changed.connect(self._pane_changed)
             pane.set_read_only(runner.read_only)
             self.addTab(pane, title)
+        # Esc anywhere in an instrument: back to the checklist item.
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.activated.connect(self.leave)
 
     def _pane_changed(self) -> None:
         changed_by = self.sender()
@@ -90,8 +95,17 @@ class InstrumentsPane(QTabWidget):
             pane.refresh()
 
     def flush(self) -> bool:
-        """Save a moment's typed note; False if that failed."""
-        return self.moments_pane.flush()
+        """Save what is typed in an instrument (a moment's note, a prompt's details);
+        False if that failed."""
+        ok = self.moments_pane.flush()
+        if self.phone_map is not None:
+            ok = self.phone_map.flush() and ok
+        return ok
+
+    def leave(self) -> None:
+        """Esc: save what is typed here, then give the keyboard back to the item."""
+        self.flush()
+        self.item_focus_wanted.emit()
 
     # -- going to an instrument ------------------------------------------------------
 
@@ -118,6 +132,25 @@ class InstrumentsPane(QTabWidget):
         if self.email_tracker is not None:
             self.setCurrentWidget(self.email_tracker)
             self.email_tracker.focus_entry()
+
+    def focus_instrument(self, name: str) -> None:
+        """Show an instrument and give it the keyboard: "phone", "web", "email",
+        "stopwatch", "moments" or "evidence"."""
+        goes = {
+            "phone": self.focus_phone_map,
+            "web": self.focus_web_path,
+            "email": self.focus_email,
+        }
+        if name in goes:
+            goes[name]()
+            return
+        pane = {
+            "stopwatch": self.stopwatch,
+            "moments": self.moments_pane,
+            "evidence": self.evidence_pane,
+        }[name]
+        self.setCurrentWidget(pane)
+        pane.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- evidence for the item ---------------------------------------------------------
 

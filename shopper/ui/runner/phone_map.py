@@ -1,9 +1,11 @@
 """The phone-tree map: one key per step of a call, shown as a timeline with its figures.
 
 With the map focused: S call started, M menu prompt, H on hold / hold ended,
-P person answered, T transferred, R asked again, D dead end, E call ended.
-A menu prompt opens a small form (prompt heard, options offered, key pressed)
-whose Enter saves the details; the step itself was saved at the key press.
+P person answered, T transferred, R asked again, D dead end, E call ended. A step key
+only ever records its step: the keyboard stays on the map, so the next event is one key
+away however fast the call goes. The details of a menu prompt (prompt heard, options
+offered, key pressed) are asked for on purpose: I opens them for the latest prompt, or
+Enter for the step chosen in the list; Enter saves them. Esc goes back to the checklist.
 """
 
 from __future__ import annotations
@@ -120,13 +122,15 @@ class PhoneMapPane(InstrumentPane):
         self.table = list_table(self.model, 3, keys=False)
         self.table.doubleClicked.connect(self.correct_time)
         layout.addWidget(self.table, 1)
-        hint = QLabel(
-            "Keys with the map focused (Ctrl+Shift+P): S M H P T R D E. "
-            "Double-click a step to correct its time; Delete removes it."
+        self.hint = QLabel(
+            "Keys with the map focused (Ctrl+Shift+P): S M H P T R D E, one per event. "
+            "I: details of the last menu prompt (Enter on a step: its details). "
+            "Double-click a step to correct its time; Delete removes it. "
+            "Esc: back to the checklist."
         )
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
         self.refresh()
 
     def refresh(self) -> None:
@@ -154,27 +158,48 @@ class PhoneMapPane(InstrumentPane):
         steps = self.runner.steps(Instrument.PHONE)
         if kind == PhoneStep.HOLD_START and self._on_hold(steps):
             kind = PhoneStep.HOLD_END
-        step = self.run(lambda: self.runner.add_step(Instrument.PHONE, kind))
-        if isinstance(step, Step) and kind == PhoneStep.MENU:
-            self._menu_step = step.id
-            for edit in (self.prompt, self.options, self.key):
-                edit.clear()
-            self.menu_form.setVisible(True)
-            self.prompt.setFocus()
+        self.run(lambda: self.runner.add_step(Instrument.PHONE, kind))
+        self.setFocus()  # the next event is one key away
 
-    def _save_menu_details(self) -> None:
+    def edit_details(self, step_id: str | None = None) -> bool:
+        """Ask for a menu prompt's details: the chosen step's, else the latest prompt's."""
+        if self.runner.read_only:
+            return False
+        menus = [s for s in self.runner.steps(Instrument.PHONE) if s.kind == PhoneStep.MENU]
+        step = next((s for s in menus if s.id == step_id), None) if step_id else None
+        if step is None and step_id is None and menus:
+            step = menus[-1]
+        if step is None:
+            return False
+        self._menu_step = step.id
+        self.prompt.setText(str(step.data.get("prompt", "")))
+        self.options.setText(str(step.data.get("options", "")))
+        self.key.setText(str(step.data.get("key", "")))
+        self.menu_form.setVisible(True)
+        self.prompt.setFocus()
+        return True
+
+    def flush(self) -> bool:
+        """Save menu details typed but not confirmed yet (before the keyboard leaves)."""
+        if self._menu_step is None or not self.menu_form.isVisible():
+            return True
+        return self._save_menu_details()
+
+    def _save_menu_details(self) -> bool:
         if self._menu_step is None:
-            return
+            return True
         data = {
             "prompt": self.prompt.text().strip(),
             "options": self.options.text().strip(),
             "key": self.key.text().strip(),
         }
         step_id = self._menu_step
-        if self.run(lambda: self.runner.update_step(step_id, data=data)):
-            self._menu_step = None
-            self.menu_form.setVisible(False)
-            self.setFocus()
+        if not self.run(lambda: self.runner.update_step(step_id, data=data)):
+            return False
+        self._menu_step = None
+        self.menu_form.setVisible(False)
+        self.setFocus()
+        return True
 
     def delete_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -191,7 +216,15 @@ class PhoneMapPane(InstrumentPane):
         if event.key() == Qt.Key.Key_Delete:
             self.delete_selected()
             return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            rows = self.table.selectionModel().selectedRows()
+            chosen = self.model.step_at(rows[0].row()) if rows else None
+            if chosen is not None and self.edit_details(chosen.id):
+                return
         text = event.text().upper()
+        if text == "I" and self.edit_details():
+            event.accept()
+            return
         for key, kind, _label in KEYS:
             if text == key:
                 self.record(kind)
