@@ -132,3 +132,65 @@ def test_local_zone_unreadable_files(etc: Path) -> None:
     (etc / "timezone").mkdir()  # reading it fails with IsADirectoryError
     (etc / "localtime").symlink_to(etc / "localtime")  # a link to itself
     assert local_zone_name() == "UTC"
+
+
+# -- times typed by a person ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2026-12-02 10:15:00", "2026-12-02T09:15:00+00:00"),  # what was misread as 12 Dec
+        ("2026-12-02 10:15", "2026-12-02T09:15:00+00:00"),
+        ("2026-12-02T10:15", "2026-12-02T09:15:00+00:00"),
+        (" 2026-12-2  9:05 ", "2026-12-02T08:05:00+00:00"),
+        ("2026-07-02 10:15", "2026-07-02T08:15:00+00:00"),  # summer time
+    ],
+)
+def test_typed_times_are_read_in_the_zone(typed: str, utc: str) -> None:
+    from shopper.domain.clock import parse_typed_moment
+
+    assert parse_typed_moment(typed, "Europe/Warsaw").isoformat() == utc
+
+
+def test_a_bare_time_is_on_the_given_day() -> None:
+    from datetime import date
+
+    from shopper.domain.clock import parse_typed_moment
+
+    moment = parse_typed_moment("23:30", "Europe/Warsaw", day=date(2026, 12, 2))
+    assert moment.isoformat() == "2026-12-02T22:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("12/02/2026 10:15", "not a date and time like"),
+        ("tomorrow", "not a date and time like"),
+        ("2026-12-02", "not a date and time like"),
+        ("", "not a date and time like"),
+        ("2026-02-30 10:00", "no such day"),
+        ("2026-12-02 25:00", "no such time"),
+        ("2026-03-29 02:30", "did not happen in Europe/Warsaw"),
+    ],
+)
+def test_what_cannot_be_read_is_refused_in_one_line(typed: str, words: str) -> None:
+    from shopper.domain.clock import parse_typed_moment
+    from shopper.domain.errors import ShopperError
+
+    with pytest.raises(ShopperError) as refused:
+        parse_typed_moment(typed, "Europe/Warsaw")
+    assert words in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_what_a_time_was_understood_as_and_whether_it_is_far() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shopper.domain.clock import describe_moment, implausible
+
+    moment = datetime(2026, 12, 2, 9, 15, tzinfo=UTC)
+    assert describe_moment(moment, "Europe/Warsaw") == "Wed 2 Dec 2026, 10:15:00 (Europe/Warsaw)"
+    assert implausible(moment, now=moment + timedelta(days=3)) is None
+    assert implausible(moment, now=moment - timedelta(days=40)) == "40 days from now"
+    assert implausible(moment, now=moment + timedelta(days=31)) == "31 days ago"

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.instruments import Instrument, PhoneStep
@@ -24,7 +24,7 @@ from shopper.ui.runner.instrument_base import StepsModel
 from shopper.ui.runner.moments import MomentsModel
 from shopper.ui.runner.phone_map import describe_phone_step
 from shopper.ui.runner.view import AuditRunnerView
-from tests.ui.helpers import Keyboard, new_audit, show
+from tests.ui.helpers import Keyboard, new_audit, show, when_modal
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -261,7 +261,7 @@ def test_email_exchange_in_business_hours(qtbot: QtBot, ctx: AppContext) -> None
     alt = Qt.KeyboardModifier.AltModifier
     # The company (Acme Ltd) keeps the default hours: Mon-Fri 09:00-17:00, here in UTC.
     keys.press(Qt.Key.Key_E, CTRL_SHIFT)
-    assert keys.focus() is pane.when
+    assert keys.focus() is pane.when.line
     keys.type("2026-11-20 16:00")  # a Friday, an hour before closing
     keys.press(Qt.Key.Key_S, alt)
     assert "No reply yet" in pane.figures.text()
@@ -406,3 +406,100 @@ def test_a_step_time_is_corrected_by_double_click(
     view.phone_map.table.doubleClicked.emit(view.phone_map.model.index(1, 0))
     assert [s.at for s in view.runner.steps(Instrument.PHONE)][1] == corrected
     assert stored(ctx, audit_id)["time_to_human"] == 75.0
+
+
+# -- typed times are never misread --------------------------------------------------------
+
+
+def _correct_first_step(qtbot: QtBot, view: AuditRunnerView, typed: str) -> list[str]:
+    """Open "Correct the time" on the first step, type `typed` over it, press Enter."""
+    from shopper.ui.runner.instrument_base import TimeDialog
+
+    seen: list[str] = []
+
+    def act(dialog: QWidget) -> None:
+        assert isinstance(dialog, TimeDialog)
+        keys = Keyboard(qtbot)
+        assert keys.focus() is dialog.edit.line
+        assert dialog.edit.line.selectedText() == dialog.edit.line.text()  # over a selection
+        keys.type(typed)
+        seen.append(dialog.edit.understood.text())
+        keys.press(Qt.Key.Key_Return)
+
+    errors = when_modal(TimeDialog, act)
+    assert view.phone_map is not None
+    view.phone_map.correct_time(view.phone_map.model.index(0, 0))
+    assert errors == []
+    return seen
+
+
+def test_a_corrected_time_is_read_as_typed_and_shown_first(qtbot: QtBot, ctx: AppContext) -> None:
+    clock = Clock()
+    view = open_view(qtbot, ctx, new_audit(ctx), clock)
+    assert view.phone_map is not None
+    view.phone_map.record(PhoneStep.CALL_START)
+    seen = _correct_first_step(qtbot, view, "2026-12-02 10:15:00")
+    assert seen == ["Understood as Wed 2 Dec 2026, 10:15:00 (UTC)"]
+    step = view.runner.steps(Instrument.PHONE)[0]
+    assert step.at == datetime(2026, 12, 2, 10, 15, tzinfo=UTC)
+
+
+def test_a_time_far_from_now_is_kept_only_when_confirmed(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.ui import moment_field
+
+    asked: list[str] = []
+
+    def refuse(_parent: QWidget, question: str) -> bool:
+        asked.append(question)
+        return False
+
+    monkeypatch.setattr(moment_field, "ask", refuse)
+    clock = Clock()
+    view = open_view(qtbot, ctx, new_audit(ctx), clock)
+    assert view.phone_map is not None
+    view.phone_map.record(PhoneStep.CALL_START)
+    before = view.runner.steps(Instrument.PHONE)[0].at
+    _correct_first_step(qtbot, view, "2027-06-01 10:00")
+    assert asked and "days from now" in asked[0]
+    assert view.runner.steps(Instrument.PHONE)[0].at == before
+
+
+def test_email_times_are_typed_naturally_and_tab_goes_to_the_subject(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    clock = Clock()
+    view = open_view(qtbot, ctx, new_audit(ctx, touchpoint="email"), clock)
+    tracker = view.email_tracker
+    assert tracker is not None
+    keys = Keyboard(qtbot)
+    keys.press(Qt.Key.Key_E, CTRL_SHIFT)
+    assert keys.focus() is tracker.when.line
+    keys.type("2026-11-20 16:05")
+    assert "Fri 20 Nov 2026, 16:05:00" in tracker.when.understood.text()
+    keys.press(Qt.Key.Key_Tab)
+    assert keys.focus() is tracker.subject
+    keys.type(" Refund")  # a space no longer lands on a "Now" button
+    keys.press(Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    step = view.runner.steps(Instrument.EMAIL)[0]
+    assert step.at == datetime(2026, 11, 20, 16, 5, tzinfo=UTC)
+    assert step.data == {"subject": "Refund"}
+    # What does not read as a time is refused, and nothing is recorded.
+    keys.press(Qt.Key.Key_E, CTRL_SHIFT)
+    keys.type("02/12 10:15")
+    assert "not a date and time" in tracker.when.understood.text()
+
+
+def test_a_date_time_item_takes_iso_text(qtbot: QtBot, ctx: AppContext) -> None:
+    view = open_view(qtbot, ctx, new_audit(ctx, touchpoint="email"))
+    item_id = next(i.id for i in view.runner.visible_items() if i.type.value == "datetime")
+    view.go_to(item_id)
+    keys = Keyboard(qtbot)
+    view.focus_item()
+    keys.type("2026-12-02 10:15")
+    keys.press(Qt.Key.Key_Return)
+    assert stored(ctx, view.runner.audit_id)[item_id] == {
+        "utc": "2026-12-02T10:15:00+00:00",
+        "tz": "UTC",
+    }

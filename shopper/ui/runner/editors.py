@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
     QCheckBox,
-    QDateTimeEdit,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,7 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.domain.answers import format_duration, make_datetime_answer, parse_duration
+from shopper.domain.clock import now_utc
 from shopper.domain.template import NA, Item, ItemType
+from shopper.ui.crash import show_error
+from shopper.ui.moment_field import MomentField, confirm_far
 
 
 class AnswerEditor(QWidget):
@@ -379,6 +380,8 @@ class DurationEditor(_LineEditor):
 
 
 class DateTimeEditor(AnswerEditor):
+    """A date and time typed as text (`MomentField`), read in the audit's zone."""
+
     typing = True
 
     def __init__(self, item: Item, zone: str, parent: QWidget | None = None) -> None:
@@ -386,49 +389,40 @@ class DateTimeEditor(AnswerEditor):
         self.zone = zone
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.edit = QDateTimeEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.edit.setTimeZone(QTimeZone(zone.encode()))
-        self.edit.setDateTime(QDateTime.currentDateTime())
-        self.edit.dateTimeChanged.connect(lambda _dt: self.edited.emit())
+        self.edit = MomentField(zone)
+        self.edit.set_moment(now_utc())
         row.addWidget(self.edit)
         now = QPushButton("Now")
         now.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         now.clicked.connect(self._now)
-        row.addWidget(now)
-        row.addWidget(QLabel(zone))
+        row.addWidget(now, 0, Qt.AlignmentFlag.AlignTop)
         row.addStretch(1)
         self._dirty = False
-        self.edit.dateTimeChanged.connect(self._mark)
+        self.edit.line.textEdited.connect(self._mark)
 
     def _mark(self) -> None:
         self._dirty = True
+        self.edited.emit()
 
     def input_widget(self) -> QWidget:
-        return self.edit
+        return self.edit.line
 
     def focus_input(self) -> bool:
-        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.edit.line.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.edit.selectAll()
         return True
-
-    def _value(self) -> dict[str, str]:
-        seconds = self.edit.dateTime().toSecsSinceEpoch()
-        moment = datetime.fromtimestamp(seconds, ZoneInfo(self.zone))
-        return make_datetime_answer(moment, self.zone)
 
     def _now(self) -> None:
         if self._read_only:
             return
-        self.edit.setDateTime(QDateTime.currentDateTime())
+        self.edit.set_moment(now_utc())
         self._dirty = True
         self.flush()
 
     def set_value(self, value: Any) -> None:
         self.edit.blockSignals(True)
         if isinstance(value, dict) and "utc" in value:
-            moment = datetime.fromisoformat(value["utc"])
-            self.edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+            self.edit.set_moment(datetime.fromisoformat(value["utc"]))
         self.edit.blockSignals(False)
         self._dirty = False
 
@@ -436,9 +430,17 @@ class DateTimeEditor(AnswerEditor):
         return self._dirty
 
     def flush(self) -> None:
+        """Commit the time typed; one that does not read as a time stays pending, with the
+        reason under it, and a time far from now is confirmed first."""
         if self._read_only or not self._dirty:
             return
-        self.committed.emit(self._value())
+        moment = self.edit.moment()
+        if moment is None:
+            show_error(self, self.edit.problem() or "Type a date and time.", title="Not saved")
+            return
+        if not confirm_far(self, moment, self.zone):
+            return
+        self.committed.emit(make_datetime_answer(moment, self.zone))
 
     def accept_input(self, answered: bool) -> None:
         """Enter on an unanswered date-time takes the one shown (now, by default)."""

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateTimeEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +23,8 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import EmailStep, Instrument, Step, waited_hours
 from shopper.services.instruments import calendar_of
 from shopper.services.runner import AuditRunner
+from shopper.ui.crash import show_error
+from shopper.ui.moment_field import MomentField, confirm_far
 from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
 
@@ -43,16 +44,17 @@ class EmailTrackerPane(InstrumentPane):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         row = QHBoxLayout()
-        row.addWidget(QLabel("When"))
-        self.when = QDateTimeEdit()
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.when.setCalendarPopup(True)
-        self.when.setTimeZone(QTimeZone(runner.zone.encode()))
-        self.when.setDateTime(QDateTime.currentDateTime())
+        when = QLabel("&When")
+        row.addWidget(when)
+        self.when = MomentField(runner.zone)
+        self.when.set_moment(runner.clock())
+        when.setBuddy(self.when.line)
         row.addWidget(self.when)
         now = QPushButton("Now")
-        now.clicked.connect(lambda: self.when.setDateTime(QDateTime.currentDateTime()))
-        row.addWidget(now)
+        now.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the time to the subject
+        now.setToolTip("Set the time to now")
+        now.clicked.connect(lambda: self.when.set_moment(self.runner.clock()))
+        row.addWidget(now, 0, Qt.AlignmentFlag.AlignTop)
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("Subject or a few words (optional)")
         self.subject.setMaxLength(500)
@@ -86,14 +88,20 @@ class EmailTrackerPane(InstrumentPane):
         self.when.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.when.selectAll()
 
-    def moment(self) -> datetime:
-        return datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
+    def moment(self) -> datetime | None:
+        return self.when.moment()
 
     def record(self, kind: EmailStep) -> None:
         if self.runner.read_only:
             return
-        data = {"subject": self.subject.text().strip()} if self.subject.text().strip() else {}
         at = self.moment()
+        if at is None:
+            show_error(self, self.when.problem() or "Type when it happened.")
+            self.focus_entry()
+            return
+        if not confirm_far(self, at, self.runner.zone):
+            return
+        data = {"subject": self.subject.text().strip()} if self.subject.text().strip() else {}
         if self.run(lambda: self.runner.add_step(Instrument.EMAIL, kind, at=at, data=data)):
             self.subject.clear()
 

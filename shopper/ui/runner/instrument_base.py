@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QDateTime, QModelIndex, Qt, QTimeZone, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -31,6 +31,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import STEP_LABELS, Step
 from shopper.services.runner import AuditRunner
 from shopper.ui.crash import show_error
+from shopper.ui.moment_field import MomentField, confirm_far
 from shopper.ui.rows_model import Column, RowsModel
 
 KIND_COLORS = {
@@ -162,27 +163,41 @@ def list_table(model: QAbstractItemModel, stretch: int, *, keys: bool = True) ->
 
 
 class TimeDialog(QDialog):
-    """Correct the time of a step, to the second, in the shopper's zone."""
+    """Correct the time of a step, to the second, typed in the shopper's zone."""
 
     def __init__(
         self, moment: datetime, zone: str, title: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.zone = zone
+        self.original = moment
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Time ({zone})"))
-        self.edit = QDateTimeEdit()
-        self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.edit.setCalendarPopup(True)
-        self.edit.setTimeZone(QTimeZone(zone.encode()))
-        self.edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+        self.edit = MomentField(zone, day=lambda: in_zone(moment, zone).date())
+        self.edit.set_moment(moment)
         layout.addWidget(self.edit)
-        buttons = QDialogButtonBox(
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.edit.changed.connect(self._check)
+        self.edit.line.returnPressed.connect(self.accept)
+        self.edit.selectAll()
+        self._check()
+
+    def _check(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(self.edit.moment() is not None)
+
+    def accept(self) -> None:
+        moment = self.edit.moment()
+        if moment is None or not confirm_far(self, moment, self.zone):
+            return
+        super().accept()
 
     def moment(self) -> datetime:
-        return datetime.fromtimestamp(self.edit.dateTime().toSecsSinceEpoch(), UTC)
+        found = self.edit.moment()
+        return found if found is not None else self.original
