@@ -16,10 +16,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 from sqlalchemy import Engine
 
 from shopper.services.companies import list_companies
+from shopper.ui.screen import fit_on_screen
 from shopper.ui.workers import LatestLoad
-
-SCREEN_SHARE = 0.92
-"""At most this share of the screen's free area: the window fits, title bar and all."""
 
 
 class AnalysisWindow(QWidget):
@@ -43,24 +41,8 @@ class AnalysisWindow(QWidget):
         raise NotImplementedError
 
     def showEvent(self, event: Any) -> None:
-        self.fit_on_screen()
+        fit_on_screen(self)
         super().showEvent(event)
-
-    def fit_on_screen(self) -> None:
-        """Shrink to the free area of the screen the window is on, and keep it all there."""
-        parent = self.parentWidget()
-        screen = self.screen() or (parent.screen() if parent is not None else None)
-        if screen is None:
-            return
-        free = screen.availableGeometry()
-        width = min(self.width(), int(free.width() * SCREEN_SHARE))
-        height = min(self.height(), int(free.height() * SCREEN_SHARE))
-        self.resize(width, height)
-        frame = self.frameGeometry()
-        x = min(max(frame.x(), free.x()), free.right() - frame.width())
-        y = min(max(frame.y(), free.y()), free.bottom() - frame.height())
-        if (x, y) != (frame.x(), frame.y()):
-            self.move(max(x, free.x()), max(y, free.y()))
 
     def companies_combo(self, company_id: str, *, everyone: str | None = None) -> QComboBox:
         """A combo of every company, `company_id` chosen; `everyone` first names "all"."""

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QKeySequence,
+    QPaintEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,7 +44,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
-from shopper.ui.screen import capture_screen_png
+from shopper.ui.screen import capture_screen_png, fit_on_screen
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.welcome import WelcomePane
@@ -55,6 +62,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LOW_SCREEN = 800
+"""Screens less tall than this (laptops) start with the instruments hidden."""
 PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
 PICK_TEXT = "Pick an audit on the left to open it, or start a new one (Ctrl+N)."
 
@@ -106,6 +115,11 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(PAGE_PICK)
             self.pick_label.setText("Opening your audits…")
             self.statusBar().showMessage("Opening the database…")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._painted:
+            fit_on_screen(self, share=1.0)  # a size remembered from a bigger screen shrinks
+        super().showEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -195,6 +209,12 @@ class MainWindow(QMainWindow):
         self.browser_action.setCheckable(True)
         self.browser_action.setChecked(True)
         self.waiting_action = self._action("&Waiting for replies…", self.show_waiting)
+        self.instruments_action = self._action(
+            "Show the &instruments", self.toggle_instruments, "F9"
+        )
+        self.instruments_action.setCheckable(True)
+        self.instruments_action.setChecked(True)
+        self.instruments_action.setEnabled(False)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -210,6 +230,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(self.browser_action)
+        view_menu.addAction(self.instruments_action)
         view_menu.addAction(self.waiting_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.log_action)
@@ -244,11 +265,10 @@ class MainWindow(QMainWindow):
         audits_box = QWidget()
         audits_layout = QVBoxLayout(audits_box)
         audits_layout.setContentsMargins(6, 6, 6, 6)
-        filters = QHBoxLayout()
         heading = QLabel("Audits")
         heading.setObjectName("heading")
-        filters.addWidget(heading)
-        filters.addStretch(1)
+        audits_layout.addWidget(heading)
+        filters = QHBoxLayout()  # below the heading: the lists stay narrow on a laptop
         self.touchpoint_filter = QComboBox()
         self.touchpoint_filter.addItem("All touchpoints", "")
         for key, label in TOUCHPOINTS.items():
@@ -257,6 +277,11 @@ class MainWindow(QMainWindow):
         self.status_filter.addItem("Any status", "")
         for key, label in ((s.value, s.label) for s in AuditStatus):
             self.status_filter.addItem(label, key)
+        for combo in (self.touchpoint_filter, self.status_filter):
+            combo.setMinimumContentsLength(12)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         filters.addWidget(self.touchpoint_filter)
         filters.addWidget(self.status_filter)
         audits_layout.addLayout(filters)
@@ -312,7 +337,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(self.stack)
         self.main_splitter.setStretchFactor(0, 2)
         self.main_splitter.setStretchFactor(1, 3)
-        self.main_splitter.setSizes([560, 720])
+        self.main_splitter.setSizes([300, 700])  # the audit under way gets the room
         self.setCentralWidget(self.main_splitter)
 
         self.touchpoint_filter.currentIndexChanged.connect(self._filters_changed)
@@ -327,7 +352,9 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
             return
         space = screen.availableGeometry()
-        self.resize(max(960, int(space.width() * 0.92)), max(640, int(space.height() * 0.9)))
+        # A laptop's screen is all needed; a big one leaves room around the window.
+        share = 1.0 if space.width() < 1280 or space.height() < 800 else 0.9
+        self.resize(int(space.width() * share), int(space.height() * share))
 
     def _restore(self) -> None:
         s = self.settings
@@ -455,7 +482,7 @@ class MainWindow(QMainWindow):
             if not self.runner_view.flush():
                 return False
             self.settings.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
-            self.runner_view.deleteLater()
+            self._discard(self.runner_view)
             self.runner_view = None
         try:
             from shopper.services.runner import AuditRunner
@@ -469,6 +496,10 @@ class MainWindow(QMainWindow):
         state = self.settings.get(Options.RUNNER_SPLITTER)
         if not state.isEmpty():
             view.splitter.restoreState(state)
+        view.set_instruments_visible(self._instruments_wanted())
+        self.instruments_action.setChecked(view.instruments_shown)
+        self.instruments_action.setEnabled(True)
+        view.instruments_toggled.connect(self._instruments_toggled)
         view.changed.connect(self._audit_changed)
         self.runner_layout.addWidget(view)
         self.runner_view = view
@@ -477,6 +508,28 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Shopper — {runner.company.name}")
         self._select_audit_row(audit_id)
         return True
+
+    def _discard(self, view: QWidget) -> None:
+        """Take a runner view out of the window at once (it is deleted soon after)."""
+        self.runner_layout.removeWidget(view)
+        view.hide()
+        view.deleteLater()
+
+    def _instruments_wanted(self) -> bool:
+        """As the shopper left them; until they choose, hidden on a low screen (a laptop),
+        so the item, its answer and its note fit without scrolling."""
+        if self.settings.has(Options.INSTRUMENTS_VISIBLE):
+            return self.settings.get(Options.INSTRUMENTS_VISIBLE)
+        screen = self.screen()
+        return screen is None or screen.availableGeometry().height() >= LOW_SCREEN
+
+    def toggle_instruments(self) -> None:
+        if self.runner_view is not None:
+            self.runner_view.toggle_instruments()
+
+    def _instruments_toggled(self, visible: bool) -> None:
+        self.instruments_action.setChecked(visible)
+        self.settings.set(Options.INSTRUMENTS_VISIBLE, visible)
 
     def show_audit_at(self, audit_id: str, item_id: str) -> None:
         """Open an audit at an item (for the analysis windows) and bring the window forward."""
@@ -492,8 +545,9 @@ class MainWindow(QMainWindow):
         if self.runner_view is None:
             return
         view, self.runner_view = self.runner_view, None
-        view.deleteLater()
+        self._discard(view)
         self.export_pdf_action.setEnabled(False)
+        self.instruments_action.setEnabled(False)
         self.setWindowTitle("Shopper")
 
     def adopt_engine(self, engine: Engine) -> None:

@@ -47,6 +47,7 @@ class MomentField(QWidget):
         )
         self.understood = QLabel()
         self.understood.setObjectName("hint")
+        self.understood.setWordWrap(True)
         layout.addWidget(self.line)
         layout.addWidget(self.understood)
         self.line.textChanged.connect(self._read)

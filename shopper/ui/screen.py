@@ -1,9 +1,38 @@
-"""Screen capture for evidence."""
+"""The screen: capture for evidence, and windows kept whole on it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+SCREEN_SHARE = 0.92
+"""A window opens at most this share of the screen's free area (when it may be that small)."""
+
+
+def fit_on_screen(window: QWidget, *, share: float = SCREEN_SHARE) -> None:
+    """Shrink a window to the free area of its screen and move it wholly onto it.
+
+    A window remembered from a bigger screen, or made for one, must still show its title
+    bar and its edges on a laptop's.
+    """
+    parent = window.parentWidget()
+    screen = window.screen() or (parent.screen() if parent is not None else None)
+    if screen is None:
+        return
+    free = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w = max(frame.width() - window.width(), 0)
+    extra_h = max(frame.height() - window.height(), 0)
+    width = min(window.width(), int(free.width() * share) - extra_w)
+    height = min(window.height(), int(free.height() * share) - extra_h)
+    width = max(width, min(window.minimumSizeHint().width(), free.width() - extra_w))
+    height = max(height, min(window.minimumSizeHint().height(), free.height() - extra_h))
+    window.resize(width, height)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), free.x()), free.x() + free.width() - frame.width())
+    y = min(max(frame.y(), free.y()), free.y() + free.height() - frame.height())
+    window.move(max(x, free.x()), max(y, free.y()))
 
 
 def capture_screen_png() -> bytes:

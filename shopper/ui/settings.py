@@ -42,6 +42,9 @@ class Options:
     REPORT_REDACT = Option("report/redact", False, "Mask e-mails and phone numbers in reports")
     REPORT_REDACT_NAMES = Option("report/redact_names", "", "Names masked in reports")
     BROWSER_VISIBLE = Option("window/browser_visible", True, "Show the companies and audits")
+    INSTRUMENTS_VISIBLE = Option(
+        "runner/instruments_visible", True, "Show the instruments under the item (F9)"
+    )
 
 
 class Settings:
@@ -63,6 +66,10 @@ class Settings:
         if isinstance(default, QByteArray):
             return value if isinstance(value, QByteArray) else QByteArray()
         return default if value is None else str(value)
+
+    def has(self, option: Option[T]) -> bool:
+        """Whether the option was ever set (else `get` gives its default)."""
+        return bool(self._qs.contains(option.key))
 
     def set(self, option: Option[T], value: T) -> None:
         self._qs.setValue(option.key, value)

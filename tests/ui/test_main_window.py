@@ -317,3 +317,81 @@ def test_gui_open_on_the_command_line(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert asked["open_audit"] == "a0d17000"
     assert cli_main(["--data-dir", str(tmp_path)]) == 0
     assert asked["open_audit"] is None
+
+
+ON_A_LAPTOP = """
+import json, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from shopper.ui.collector import install
+install(app)
+from shopper.services.audits import list_audits
+from shopper.services.context import AppContext
+from shopper.services.demo import load_demo
+from shopper.ui.main_window import MainWindow
+ctx = AppContext.open(Path(sys.argv[1]))
+load_demo(engine=ctx.engine, audits=40)
+window = MainWindow(ctx)
+window.show()
+for _ in range(30):
+    app.processEvents()
+free = app.primaryScreen().availableGeometry()
+seen = {"window fits": free.contains(window.frameGeometry())}
+for touchpoint in ("phone", "website", "email", "store"):
+    audit = next(a for a in list_audits(engine=ctx.engine) if a.touchpoint == touchpoint)
+    window.open_audit(audit.id)
+    for _ in range(30):
+        app.processEvents()
+    view = window.runner_view
+    panel = view.item_panel
+    editor = panel.editor.input_widget() if panel.editor else None
+    parts = {"prompt": panel.prompt, "answer": editor or panel.editor, "note": panel.note}
+    whole = {
+        name: widget is not None and widget.isVisible()
+        and widget.visibleRegion().boundingRect().size() == widget.size()
+        for name, widget in parts.items()
+    }
+    seen[touchpoint] = {"whole": whole, "instruments": view.instruments_shown}
+    view.toggle_instruments()  # F9 brings them back, one key
+    seen[touchpoint]["after F9"] = view.instruments_shown
+    view.toggle_instruments()
+window.close()
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 640), (1440, 900)])
+def test_the_item_its_answer_and_its_note_fit_a_laptop_screen(
+    tmp_path: Path, width: int, height: int
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    screen = tmp_path / "screen.json"
+    screen.write_text(
+        json.dumps({"screens": [{"name": "s", "width": width, "height": height}]}),
+        encoding="utf-8",
+    )
+    env = os.environ | {"QT_QPA_PLATFORM": f"offscreen:configfile={screen}"}
+    done = subprocess.run(
+        [sys.executable, "-c", ON_A_LAPTOP, str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen.pop("window fits") is True
+    low = height < 800
+    for touchpoint, found in seen.items():
+        if low:  # all of the item at once, the instruments one key (F9) away
+            assert found["whole"] == {"prompt": True, "answer": True, "note": True}, touchpoint
+        else:  # the instruments below, in view too: the item scrolls to its note
+            assert found["whole"]["prompt"] and found["whole"]["answer"], touchpoint
+        assert found["instruments"] is not low  # hidden on a laptop, until asked for
+        assert found["after F9"] is low

@@ -391,12 +391,11 @@ class DateTimeEditor(AnswerEditor):
         row.setContentsMargins(0, 0, 0, 0)
         self.edit = MomentField(zone)
         self.edit.set_moment(now_utc())
-        row.addWidget(self.edit)
+        row.addWidget(self.edit, 1)
         now = QPushButton("Now")
         now.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         now.clicked.connect(self._now)
         row.addWidget(now, 0, Qt.AlignmentFlag.AlignTop)
-        row.addStretch(1)
         self._dirty = False
         self.edit.line.textEdited.connect(self._mark)
 

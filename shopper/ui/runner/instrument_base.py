@@ -34,6 +34,9 @@ from shopper.ui.crash import show_error
 from shopper.ui.moment_field import MomentField, confirm_far
 from shopper.ui.rows_model import Column, RowsModel
 
+MIN_ROWS = 6
+"""Rows an instrument's list always shows."""
+
 KIND_COLORS = {
     "call_start": "#1565c0",
     "menu": "#6a1b9a",
@@ -159,6 +162,9 @@ def list_table(model: QAbstractItemModel, stretch: int, *, keys: bool = True) ->
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     if not keys:
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the pane's own keys come first
+    # At least six steps in view, the header too: a call is read at a glance.
+    rows = table.verticalHeader().defaultSectionSize()
+    table.setMinimumHeight(MIN_ROWS * rows + table.horizontalHeader().sizeHint().height() + 4)
     return table
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
 
 from shopper.domain.instruments import Instrument
 from shopper.domain.template import Item
@@ -75,11 +75,29 @@ class InstrumentsPane(QTabWidget):
         for pane, title in panes:
             pane.changed.connect(self._pane_changed)
             pane.set_read_only(runner.read_only)
-            self.addTab(pane, title)
+            self.addTab(_scrolled(pane), title)
         # Esc anywhere in an instrument: back to the checklist item.
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         back.activated.connect(self.leave)
+
+    # Each pane sits in a scroll area, so the item above it is never squeezed out of view:
+    # these keep the pane, not its scroll area, as what the tabs hold.
+
+    def currentWidget(self) -> QWidget:
+        return _unscrolled(super().currentWidget())
+
+    def indexOf(self, widget: QWidget) -> int:
+        for index in range(self.count()):
+            tab = self.widget(index)
+            if tab is not None and _unscrolled(tab) is widget:
+                return index
+        return -1
+
+    def setCurrentWidget(self, widget: QWidget) -> None:
+        index = self.indexOf(widget)
+        if index >= 0:
+            self.setCurrentIndex(index)
 
     def _pane_changed(self) -> None:
         changed_by = self.sender()
@@ -162,3 +180,18 @@ class InstrumentsPane(QTabWidget):
 
     def capture_screen(self) -> None:
         self.evidence_pane.capture_screen()
+
+
+def _scrolled(pane: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(pane)
+    area.setFocusProxy(pane)
+    return area
+
+
+def _unscrolled(widget: QWidget) -> QWidget:
+    inner = widget.widget() if isinstance(widget, QScrollArea) else None
+    return inner if inner is not None else widget

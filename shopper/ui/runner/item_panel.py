@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.answers import format_answer
 from shopper.domain.template import Item, ItemType, theme_label
+from shopper.domain.wording import count_of
 from shopper.services.instruments import INSTRUMENT_LABELS
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.editors import AnswerEditor, make_editor
@@ -32,8 +33,8 @@ from shopper.ui.runner.editors import AnswerEditor, make_editor
 _NEXT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _ANSWER_AND_MOVE_ON = (ItemType.YES_NO, ItemType.RATING, ItemType.SINGLE_CHOICE)
 KEYS_HINT = (
-    "Y yes · N no · A N/A · 1-9 choose · Enter/Tab next · Shift+Tab back · "
-    "Ctrl+E note · Ctrl+PgDn next section · Ctrl+Enter complete"
+    "Y/N/A answer · 1-9 choose · Enter next · Shift+Tab back · Ctrl+E note · "
+    "Ctrl+Enter complete · F9 instruments · Esc back here · F1 every key"
 )
 
 
@@ -112,15 +113,17 @@ class ItemPanel(QWidget):
         self.frame.files_dropped.connect(self.files_dropped)
         self._build_item()
         nav = self._build_nav()
-        scroll = QScrollArea()
+        scroll = self.scroll_area = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The item wraps to the width there is: never a sideways scroll to read a prompt.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.frame)
         # The buttons and keys stay in view below the item, however long it is.
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
-        nav_bar = QWidget()
+        nav_bar = self.nav_bar = QWidget()
         nav_layout = QVBoxLayout(nav_bar)
         nav_layout.setContentsMargins(16, 4, 16, 4)
         nav_layout.addLayout(nav)
@@ -163,13 +166,15 @@ class ItemPanel(QWidget):
         evidence_row = QHBoxLayout()
         self.evidence_label = QLabel()
         self.evidence_label.setObjectName("hint")
+        self.evidence_label.setWordWrap(True)
+        self.evidence_label.setMinimumWidth(80)
         evidence_row.addWidget(self.evidence_label, 1)
         self.attach_button = QPushButton("Attach…")
         self.attach_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.attach_button.setToolTip("Attach a file to this item (or drop files here)")
         self.attach_button.clicked.connect(self.attach_requested)
         evidence_row.addWidget(self.attach_button)
-        self.capture_button = QPushButton("Capture screen")
+        self.capture_button = QPushButton("Screenshot")
         self.capture_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.capture_button.setToolTip("Ctrl+Shift+C: a screenshot as evidence for this item")
         self.capture_button.setEnabled(self.can_capture)
@@ -184,6 +189,7 @@ class ItemPanel(QWidget):
         self.note.setTabChangesFocus(True)
         self.note.setPlaceholderText("What happened, in your words. Saved as you type.")
         self.note.setMaximumHeight(110)
+        self.note.setMinimumHeight(3 * self.note.fontMetrics().lineSpacing() + 12)
         self.note.textChanged.connect(self._note_changed)
         self.note.installEventFilter(self)
         note_label.setBuddy(self.note)
@@ -213,8 +219,15 @@ class ItemPanel(QWidget):
         return nav
 
     def preferred_height(self) -> int:
-        """The height that shows the whole item with the buttons below it."""
-        return self.frame.sizeHint().height() + 80
+        """The height that shows the whole item, wrapped to the width it has, with the
+        buttons and keys below it."""
+        width = self.scroll_area.viewport().width()
+        layout = self.frame.layout()
+        wrapped = -1
+        if layout is not None and layout.hasHeightForWidth() and width > 0:
+            wrapped = layout.heightForWidth(width)
+        frame = max(wrapped, self.frame.sizeHint().height())
+        return frame + self.nav_bar.sizeHint().height() + 8
 
     # -- showing ---------------------------------------------------------------
 
@@ -284,9 +297,9 @@ class ItemPanel(QWidget):
         self.use_measured_button.setVisible(runner.is_override(item.id) and not runner.read_only)
         attached = len(runner.evidence_for(item_id=item.id))
         self.evidence_label.setText(
-            f"Evidence: {attached} file{'s' if attached != 1 else ''} attached"
+            f"Evidence: {count_of(attached, 'file')} attached"
             if attached
-            else "Evidence: none yet (drop files here)"
+            else "No evidence yet: drop files here"
         )
 
     def set_read_only(self, read_only: bool) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
+from shopper.domain.wording import count_of
 from shopper.services.records import Moment
 from shopper.services.runner import AuditRunner
 from shopper.ui.rows_model import Column, RowsModel
@@ -92,7 +93,9 @@ class MomentsPane(InstrumentPane):
         layout.setContentsMargins(6, 6, 6, 6)
         buttons = QHBoxLayout()
         for kind in (MomentKind.GOOD, MomentKind.BAD, MomentKind.FRICTION):
-            button = QPushButton(f"{MomentKind(kind).label}  ({SHORTCUTS[kind]})")
+            word = MomentKind(kind).label.split()[0]  # "Good", "Bad", "Friction"
+            button = QPushButton(f"{word} ({SHORTCUTS[kind]})")
+            button.setToolTip(f"Log a {MomentKind(kind).label.lower()} now ({SHORTCUTS[kind]})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setStyleSheet(f"color: {MOMENT_COLORS[kind]};")
             button.clicked.connect(lambda _=False, k=kind: self.log(k))
@@ -116,6 +119,7 @@ class MomentsPane(InstrumentPane):
         note_row.addWidget(self.note, 1)
         layout.addLayout(note_row)
         self.counts = QLabel()
+        self.counts.setWordWrap(True)
         layout.addWidget(self.counts)
         self.model = MomentsModel(runner, self)
         self.table = list_table(self.model, 3)
@@ -134,7 +138,7 @@ class MomentsPane(InstrumentPane):
         counts = self.runner.moment_counts()
         self.counts.setText(
             " · ".join(
-                f"{counts.get(k, 0)} {MomentKind(k).label.lower()}s" for k in MomentKind.values()
+                count_of(counts.get(k, 0), MomentKind(k).label.lower()) for k in MomentKind.values()
             )
         )
         if self.editing is not None:

@@ -32,10 +32,11 @@ class OutlinePane(QTreeView):
         header_view.setStretchLastSection(False)
         header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header_view.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header_view.resizeSection(1, 96)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header_view.resizeSection(1, 72)
+        # The start and the end of a question tell it apart best; the tooltip has it whole.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.clicked.connect(self._clicked)
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(160)
 
     def _clicked(self, index: QModelIndex) -> None:
         item_id = index.siblingAtColumn(0).data(ITEM_ID_ROLE)

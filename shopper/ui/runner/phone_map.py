@@ -123,10 +123,8 @@ class PhoneMapPane(InstrumentPane):
         self.table.doubleClicked.connect(self.correct_time)
         layout.addWidget(self.table, 1)
         self.hint = QLabel(
-            "Keys with the map focused (Ctrl+Shift+P): S M H P T R D E, one per event. "
-            "I: details of the last menu prompt (Enter on a step: its details). "
-            "Double-click a step to correct its time; Delete removes it. "
-            "Esc: back to the checklist."
+            "Ctrl+Shift+P, then one key per event: S M H P T R D E · I prompt details · "
+            "double-click: correct a time · Delete: remove · Esc: back to the checklist"
         )
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)

@@ -83,6 +83,11 @@ class StopwatchPane(InstrumentPane):
         layout.addWidget(self.split_list)
         assign_row.addWidget(QLabel("Give the selected split to"))
         self.target = QComboBox()
+        # As wide as a short prompt, not the longest one: the pane fits a laptop screen.
+        self.target.setMinimumContentsLength(24)
+        self.target.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         for item in runner.template.items():
             if item.type is ItemType.DURATION:
                 self.target.addItem(item.prompt, item.id)

@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QLabel,
     QPlainTextEdit,
@@ -56,6 +57,8 @@ class AuditRunnerView(QWidget):
 
     changed = Signal(str)
     completed = Signal(str)
+    instruments_toggled = Signal(bool)
+    """The instruments were shown (True) or hidden: the window keeps the choice."""
 
     def __init__(
         self,
@@ -90,7 +93,7 @@ class AuditRunnerView(QWidget):
         self.splitter.addWidget(self.right_splitter)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([330, 470])
+        self.splitter.setSizes([220, 480])
         outer.addWidget(self.splitter, 1)
 
         self._connect_parts()
@@ -136,8 +139,8 @@ class AuditRunnerView(QWidget):
             ("Ctrl+Shift+P", self.focus_phone_map),
             ("Ctrl+Shift+W", self.focus_web_path),
             ("Ctrl+Shift+E", self.focus_email),
-            ("F6", self.stopwatch.toggle),
-            ("F7", self.stopwatch.split),
+            ("F6", lambda: self._with_instruments(self.stopwatch.toggle)),
+            ("F7", lambda: self._with_instruments(self.stopwatch.split)),
             ("F8", self.stopwatch.assign_to_current),
             ("Ctrl+PgDown", lambda: self.move_section(1)),
             ("Ctrl+PgUp", lambda: self.move_section(-1)),
@@ -232,20 +235,44 @@ class AuditRunnerView(QWidget):
         self.header.show_saved(None)
         self._after_change()
 
+    @property
+    def instruments_shown(self) -> bool:
+        return not self.instruments.isHidden()
+
+    def set_instruments_visible(self, visible: bool) -> None:
+        """Show or hide the instruments under the item (F9): hidden, the item has the room."""
+        if visible == self.instruments_shown:
+            return
+        focus = QApplication.focusWidget()
+        if not visible and focus is not None and self.instruments.isAncestorOf(focus):
+            self.instruments.leave()
+        self.instruments.setVisible(visible)
+        if visible:
+            self._fit_item_panel()
+        self.instruments_toggled.emit(visible)
+
+    def toggle_instruments(self) -> None:
+        self.set_instruments_visible(not self.instruments_shown)
+
+    def _with_instruments(self, action: Callable[[], object]) -> None:
+        """An instrument's own key shows the instruments first: it is never a dead key."""
+        self.set_instruments_visible(True)
+        action()
+
     def show_instrument(self, title: str) -> None:
-        self.instruments.show_instrument(title)
+        self._with_instruments(lambda: self.instruments.show_instrument(title))
 
     def log_moment(self, kind: str) -> None:
-        self.instruments.log_moment(kind)
+        self._with_instruments(lambda: self.instruments.log_moment(kind))
 
     def focus_phone_map(self) -> None:
-        self.instruments.focus_phone_map()
+        self._with_instruments(self.instruments.focus_phone_map)
 
     def focus_web_path(self) -> None:
-        self.instruments.focus_web_path()
+        self._with_instruments(self.instruments.focus_web_path)
 
     def focus_email(self) -> None:
-        self.instruments.focus_email()
+        self._with_instruments(self.instruments.focus_email)
 
     def use_measured(self) -> None:
         item_id = self.current.id

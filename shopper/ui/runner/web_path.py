@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -79,16 +80,16 @@ class WebPathPane(InstrumentPane):
         form.addRow("Clicked", self.clicked)
         self.contact_visible = QCheckBox("A phone number or contact link is visible on this page")
         form.addRow("", self.contact_visible)
-        channels_row = QHBoxLayout()
+        channels_grid = QGridLayout()  # three to a row: the pane fits a laptop screen
         self.channel_boxes: dict[str, QCheckBox] = {}
         for key, label in CHANNELS.items():
             if key == "none":
                 continue
             box = QCheckBox(label)
-            channels_row.addWidget(box)
+            number = len(self.channel_boxes)
+            channels_grid.addWidget(box, number // 3, number % 3)
             self.channel_boxes[key] = box
-        channels_row.addStretch(1)
-        form.addRow("Channels seen", channels_row)
+        form.addRow("Channels seen", channels_grid)
         layout.addLayout(form)
 
         buttons = QHBoxLayout()
@@ -99,7 +100,8 @@ class WebPathPane(InstrumentPane):
         self.shot_button.clicked.connect(lambda: self.add_page(screenshot=True))
         self.shot_button.setEnabled(capture is not None)
         buttons.addWidget(self.shot_button)
-        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        buttons = QHBoxLayout()
         buttons.addWidget(QLabel("Contact found:"))
         self.channel = QComboBox()
         for key, label in CHANNELS.items():
@@ -108,6 +110,7 @@ class WebPathPane(InstrumentPane):
         self.found_button = QPushButton("End path")
         self.found_button.clicked.connect(self.found)
         buttons.addWidget(self.found_button)
+        buttons.addStretch(1)
         layout.addLayout(buttons)
 
         self.figures = QLabel()

@@ -38,7 +38,7 @@ def test_it_shows_the_item(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> Non
     assert panel.position_label.text().endswith("Item 2 of 5")
     assert panel.prev_button.isEnabled() and panel.next_button.isEnabled()
     assert panel.editor is not None and panel.editor.item.id == "q2"
-    assert panel.evidence_label.text() == "Evidence: none yet (drop files here)"
+    assert panel.evidence_label.text() == "No evidence yet: drop files here"
     assert not panel.capture_button.isEnabled()  # no screen capture offered
     assert QApplication.focusWidget() is panel.frame  # yes/no takes keys on the item
 
