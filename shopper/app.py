@@ -58,9 +58,9 @@ def main(
     window.show()
     code = app.exec()
     # Background work still running would use the database as it closes: let it end.
-    from PySide6.QtCore import QThreadPool
+    from shopper.ui.workers import wait_for_background
 
-    QThreadPool.globalInstance().waitForDone(30_000)
+    wait_for_background(30)
     if opener.failed:
         return EXIT_CANNOT_OPEN
     if window.attached:

@@ -15,12 +15,14 @@ a queued signal. Success and failure callbacks run on the GUI thread.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from shopper.domain.errors import ShopperError
@@ -44,13 +46,18 @@ class _Signals(QObject):
     cancelled = Signal()
 
 
-class _Job(QRunnable):
+class _Job:
+    """The work of one operation, run on a thread of the shared pool.
+
+    A plain Python object, not a QRunnable: Qt's pool deletes a finished runnable itself,
+    which Python's collector may then try to do again. The job reaches the GUI thread
+    only through its signals, queued.
+    """
+
     def __init__(self, work: Callable[[Progress], Any], signals: _Signals) -> None:
-        super().__init__()
         self.work = work
         self.signals = signals
         self.cancel = threading.Event()
-        self.setAutoDelete(True)
 
     def _progress(self, done: int, total: int) -> None:
         if self.cancel.is_set():
@@ -66,6 +73,31 @@ class _Job(QRunnable):
             self.signals.failed.emit(exc, traceback.format_exc())
         else:
             self.signals.done.emit(result)
+
+
+_pool = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 2, 2), thread_name_prefix="work")
+_running: set[Future[None]] = set()
+_running_lock = threading.Lock()
+
+
+def _submit(job: _Job) -> None:
+    future = _pool.submit(job.run)
+    with _running_lock:
+        _running.add(future)
+    future.add_done_callback(_forget)
+
+
+def _forget(future: Future[None]) -> None:
+    with _running_lock:
+        _running.discard(future)
+
+
+def wait_for_background(timeout: float) -> bool:
+    """Wait until every job started so far has ended; False if some still run."""
+    with _running_lock:
+        pending = list(_running)
+    _done, not_done = wait(pending, timeout=timeout)
+    return not not_done
 
 
 class Operation(QObject):
@@ -108,7 +140,7 @@ class Operation(QObject):
             dialog.setAutoReset(False)
 
     def start(self) -> None:
-        QThreadPool.globalInstance().start(self.job)
+        _submit(self.job)
 
     def cancel(self) -> None:
         """Stop the work at its next progress report (the dialog says it is stopping)."""

@@ -45,8 +45,8 @@ for kind in (CompareWindow, JourneyWindow, FindingsWindow):
     frame = window.frameGeometry()
     seen[kind.__name__] = free.contains(frame)
     window.close()
-from PySide6.QtCore import QThreadPool
-QThreadPool.globalInstance().waitForDone(30000)
+from shopper.ui.workers import wait_for_background
+wait_for_background(30)
 ctx.close()
 print(json.dumps(seen))
 """

@@ -6,13 +6,12 @@ import threading
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.errors import ShopperError
 from shopper.ui import crash
-from shopper.ui.workers import LatestLoad
+from shopper.ui.workers import LatestLoad, wait_for_background
 
 
 def test_an_older_load_finishing_late_is_dropped(qtbot: QtBot) -> None:
@@ -35,7 +34,7 @@ def test_an_older_load_finishing_late_is_dropped(qtbot: QtBot) -> None:
     finally:
         release.set()  # never leave a pool thread blocked for the tests after this one
     # The old load ends too; its result arrives, and is dropped, before the parent goes.
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    assert wait_for_background(5)
     qtbot.wait(50)
     assert shown == [("new", "")]
     assert threads == [True]
