@@ -42,7 +42,7 @@ class ItemType(StrEnum):
 
 
 _TYPE_LABELS = {
-    ItemType.YES_NO: "Yes / No / N/A",
+    ItemType.YES_NO: "Yes / No",
     ItemType.RATING: "Rating scale",
     ItemType.SINGLE_CHOICE: "Single choice",
     ItemType.MULTI_CHOICE: "Multiple choice",
@@ -128,6 +128,13 @@ class Item:
     unit: str = ""
     show_if: ShowIf | None = None
     section_id: str = ""
+
+    @property
+    def type_label(self) -> str:
+        """What kind of answer it takes, as offered: "Yes / No / N/A" only with N/A."""
+        if self.type is ItemType.YES_NO and self.allow_na:
+            return "Yes / No / N/A"
+        return self.type.label
 
     @property
     def scored(self) -> bool:

@@ -426,7 +426,7 @@ class ItemPanel(QWidget):
 
 
 def _badges(item: Item) -> list[str]:
-    badges = [item.type.label]
+    badges = [item.type_label]
     if item.required:
         badges.append("required")
     if item.critical:

@@ -118,3 +118,37 @@ def test_read_only_and_dropped_files(qtbot: QtBot, ctx: AppContext, tmp_path: Pa
     with qtbot.waitSignal(panel.files_dropped, timeout=1000) as signal:
         QApplication.sendEvent(panel.frame, QDropEvent(where, action, mime, buttons, mods))
     assert signal.args == [[picture]]
+
+
+def test_n_a_is_named_only_where_it_is_offered_and_a_answers_it(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    from shopper.services.audits import load_audit
+    from tests.ui.helpers import Keyboard
+
+    template = tmp_path / "na.yaml"
+    source = yes_no_template(tmp_path, count=2).read_text(encoding="utf-8")
+    template.write_text(
+        source.replace(
+            "{id: q2, prompt: 'Question 2?', type: yes_no, required: true}",
+            "{id: q2, prompt: 'Question 2?', type: yes_no, required: true, na: false}",
+        ),
+        encoding="utf-8",
+    )
+    audit_id = new_audit(ctx, template_path=template)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit_id, zone="UTC")
+    panel = ItemPanel(runner, can_capture=False)
+    panel.answer_committed.connect(runner.set_answer)
+    show(qtbot, panel)
+    panel.show_item(runner.template.item("q1"))
+    panel.focus_item()
+    assert panel.badges.text().startswith("Yes / No / N/A")
+    assert panel.editor is not None
+    assert "N/A  (A)" in [b.text() for b in panel.editor.findChildren(QPushButton)]
+    Keyboard(qtbot).press("a")
+    assert load_audit(engine=ctx.engine, audit_id=audit_id).values["q1"] == "na"
+    # Without N/A it is neither offered nor named (the walk-through saw it named only).
+    panel.show_item(runner.template.item("q2"))
+    assert panel.badges.text().startswith("Yes / No · required")
+    assert panel.editor is not None
+    assert not any("N/A" in b.text() for b in panel.editor.findChildren(QPushButton))
