@@ -190,7 +190,7 @@ class FindingsWindow(AnalysisWindow):
             6, SparklineDelegate(self.theme_table, color=FAIL_COLOR)
         )
         self.theme_table.horizontalHeader().setStretchLastSection(True)
-        for column, width in ((0, 118), (1, 66), (2, 66), (3, 54), (4, 50), (5, 112)):
+        for column, width in ((0, 118), (1, 70), (2, 76), (3, 60), (4, 54), (5, 112)):
             self.theme_table.setColumnWidth(column, width)
         self.theme_table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         self.theme_table.selectionModel().selectionChanged.connect(self._theme_selected)

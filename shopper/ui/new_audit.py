@@ -25,6 +25,7 @@ from shopper.services.templates import list_templates
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import show_error
 from shopper.ui.settings import Options, Settings
+from shopper.ui.widgets import form_row
 
 
 class NewAuditDialog(QDialog):
@@ -57,7 +58,7 @@ class NewAuditDialog(QDialog):
         new_company = QPushButton("New company…")
         new_company.clicked.connect(self._new_company)
         company_row.addWidget(new_company)
-        form.addRow("&Company", company_row)
+        form_row(form, "&Company", company_row, self.company)
 
         self.touchpoint = QComboBox()
         for key, label in TOUCHPOINTS.items():

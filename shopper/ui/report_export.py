@@ -46,6 +46,7 @@ from shopper.services.reports import (
 )
 from shopper.ui.crash import headless, show_error
 from shopper.ui.settings import Option, Options, Settings
+from shopper.ui.widgets import form_row
 from shopper.ui.workers import Operation, Progress, run_operation
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class ExportDialog(QDialog):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
-        form.addRow("&File:", path_row)
+        form_row(form, "&File:", path_row, self.path_edit)
 
         self.page_size = QComboBox()
         for key, label in PAGE_SIZE_LABELS.items():

@@ -1,9 +1,18 @@
-"""Small widget helpers shared by the analysis windows."""
+"""Small widget helpers shared by the windows and dialogs."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLayout,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def plain_table(model: QAbstractItemModel) -> QTableView:
@@ -27,3 +36,11 @@ def group_box(title: str, widget: QWidget) -> QGroupBox:
     layout.setContentsMargins(6, 6, 6, 6)
     layout.addWidget(widget)
     return box
+
+
+def form_row(form: QFormLayout, text: str, row: QLayout, field: QWidget) -> None:
+    """A form row whose field is a layout (a field and its buttons): the label's mnemonic
+    reaches `field` (a label without a buddy would show its "&" as it is)."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    form.addRow(label, row)

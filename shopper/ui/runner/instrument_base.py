@@ -176,6 +176,8 @@ class TimeDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        # Wide enough for its title in the title bar, beside the window's own buttons.
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(title) + 200)
         self.zone = zone
         self.original = moment
         layout = QVBoxLayout(self)
