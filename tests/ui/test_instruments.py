@@ -503,3 +503,19 @@ def test_a_date_time_item_takes_iso_text(qtbot: QtBot, ctx: AppContext) -> None:
         "utc": "2026-12-02T10:15:00+00:00",
         "tz": "UTC",
     }
+
+
+def test_steps_on_another_day_show_the_day(qtmodeltester: object) -> None:
+    from shopper.domain.instruments import EmailStep, Step
+
+    model = StepsModel("Europe/Warsaw", lambda _s, _r: "", None)
+    sent = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # Friday 16:00 in Warsaw
+    model.set_steps(
+        [
+            Step("a", EmailStep.SENT, sent),
+            Step("b", EmailStep.REPLY, sent + timedelta(minutes=20)),
+            Step("c", EmailStep.REPLY, sent + timedelta(days=3, hours=-6)),
+        ]
+    )
+    times = [model.index(row, 0).data() for row in range(3)]
+    assert times == ["16:00:00", "16:20:00", "Mon 23 Nov 10:00"]

@@ -123,8 +123,14 @@ def step_columns(zone: str, describe: Callable[[Step, int], str]) -> list[Column
         value = KIND_COLORS.get(row.step.kind)
         return QColor(value) if value else None
 
+    def when(row: StepRow) -> str:
+        local, first = in_zone(row.step.at, zone), in_zone(row.start, zone)
+        if local.date() == first.date():
+            return f"{local:%H:%M:%S}"
+        return f"{local:%a} {local.day} {local:%b %H:%M}"  # another day: which one
+
     return [
-        Column("Time", lambda r: f"{in_zone(r.step.at, zone):%H:%M:%S}", tooltip=tooltip),
+        Column("Time", when, tooltip=tooltip),
         Column("Elapsed", lambda r: elapsed(r.start, r.step.at), tooltip=tooltip),
         Column("Step", lambda r: STEP_LABELS.get(r.step.kind, r.step.kind), foreground=color),
         Column("Details", lambda r: describe(r.step, r.number), tooltip=tooltip),
