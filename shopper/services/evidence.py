@@ -263,3 +263,18 @@ def verify_stored(data_dir: Path, sha256: str, extension: str) -> bool:
     except OSError:
         return False
     return digest.hexdigest() == sha256
+
+
+def read_email(path: Path) -> str:
+    """An e-mail (.eml) as text: the headers that matter, then its plain-text body (the HTML
+    one, tags and all, when there is no plain one), exactly as written."""
+    with path.open("rb") as handle:
+        message = email.parser.BytesParser(policy=email.policy.default).parse(handle)
+    lines = [
+        f"{name}: {message[name]}"
+        for name in ("From", "To", "Cc", "Date", "Subject")
+        if message.get(name) is not None
+    ]
+    body = message.get_body(preferencelist=("plain", "html"))
+    text = body.get_content() if body is not None else ""
+    return "\n".join(lines) + "\n\n" + str(text)

@@ -39,6 +39,7 @@ class Options:
     LAST_AUDIT = Option("last/audit", "", "Audit open when the app was closed")
     REPORT_PAGE_SIZE = Option("report/page_size", "a4", "Paper size of PDF reports (a4, letter)")
     REPORT_FOLDER = Option("report/folder", "", "Folder a PDF report was saved to last")
+    ATTACH_FOLDER = Option("evidence/folder", "", "Folder evidence was attached from last")
     REPORT_REDACT = Option("report/redact", False, "Mask e-mails and phone numbers in reports")
     REPORT_REDACT_NAMES = Option("report/redact_names", "", "Names masked in reports")
     BROWSER_VISIBLE = Option("window/browser_visible", True, "Show the companies and audits")

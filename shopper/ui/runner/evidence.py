@@ -11,10 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSize, QStandardPaths, Qt
 from PySide6.QtGui import (
     QColor,
-    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QIcon,
@@ -41,8 +40,10 @@ from shopper.services.evidence import (
 )
 from shopper.services.records import Evidence
 from shopper.services.runner import AuditRunner
+from shopper.ui.evidence_viewer import EvidenceViewer
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
+from shopper.ui.settings import Options, Settings
 
 THUMB = 48
 KIND_LABELS = {"image": "Image", "audio": "Audio", "email": "E-mail", "pdf": "PDF"}
@@ -157,7 +158,8 @@ class EvidencePane(InstrumentPane):
         self.capture_button.setEnabled(capture is not None)
         buttons.addWidget(self.capture_button)
         buttons.addStretch(1)
-        open_button = QPushButton("Open")
+        self.open_button = open_button = QPushButton("Open")
+        open_button.setToolTip("Show it here (Enter, or double-click): also in a completed audit")
         open_button.clicked.connect(self.open_selected)
         remove = QPushButton("Remove")
         remove.clicked.connect(self.remove_selected)
@@ -206,7 +208,17 @@ class EvidencePane(InstrumentPane):
         )
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Attach evidence", "", FILE_FILTER)
+        """Pick files to attach, starting in the folder used last (at first, Pictures)."""
+        settings = Settings(self.data_dir)
+        start = settings.get(Options.ATTACH_FOLDER) or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.PicturesLocation
+        )
+        if not Path(start).is_dir():
+            start = str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(self, "Attach evidence", start, FILE_FILTER)
+        if names:
+            settings.set(Options.ATTACH_FOLDER, str(Path(names[0]).parent))
+            settings.sync()
         self.attach_files([Path(n) for n in names])
 
     def capture_screen(self) -> None:
@@ -227,10 +239,27 @@ class EvidencePane(InstrumentPane):
         rows = self.table.selectionModel().selectedRows()
         return self.model.record_at(rows[0].row()) if rows else None
 
-    def open_selected(self) -> None:
+    def open_selected(self) -> EvidenceViewer | None:
+        """Show the chosen evidence inside the app (pictures, sound, PDF and e-mail text)."""
         record = self.selected()
-        if record is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.model.path_of(record))))
+        if record is None:
+            return None
+        viewer = EvidenceViewer(
+            self.model.path_of(record),
+            kind=record.kind,
+            title=record.filename or "Evidence",
+            caption=record.caption,
+            intact=self.model.intact(record),
+            parent=self,
+        )
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.viewer = viewer
+        viewer.open()
+        return viewer
+
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        self.open_button.setEnabled(True)  # evidence is looked at in a completed audit too
 
     def remove_selected(self) -> None:
         record = self.selected()
