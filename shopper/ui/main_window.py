@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.log_action = self._action("Open the &data folder", self.open_data_folder)
         self.about_action = self._action("&About Shopper", self.about)
+        self.keys_action = self._action("&Keyboard shortcuts", self.show_keys, "F1")
         self.refresh_action = self._action("&Refresh lists", self.refresh, "F5")
         self.browser_action = self._action("Show the &audit list", self.toggle_browser, "Ctrl+L")
         self.browser_action.setCheckable(True)
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.instruments_action)
         view_menu.addAction(self.waiting_action)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.keys_action)
         help_menu.addAction(self.log_action)
         help_menu.addAction(self.about_action)
         toolbar = self.addToolBar("Main")
@@ -680,6 +682,13 @@ class MainWindow(QMainWindow):
 
     def open_data_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.data_dir)))
+
+    def show_keys(self) -> None:
+        """Help › Keyboard shortcuts: every key of the window, read off its actions."""
+        from shopper.ui.shortcuts_help import ShortcutsDialog
+
+        self.keys_dialog = ShortcutsDialog(self)
+        self.keys_dialog.open()
 
     def about(self) -> None:
         QMessageBox.about(

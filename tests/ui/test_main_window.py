@@ -395,3 +395,30 @@ def test_the_item_its_answer_and_its_note_fit_a_laptop_screen(
             assert found["whole"]["prompt"] and found["whole"]["answer"], touchpoint
         assert found["instruments"] is not low  # hidden on a laptop, until asked for
         assert found["after F9"] is low
+
+
+def test_f1_lists_every_key_of_the_window_from_the_actions(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    from PySide6.QtGui import QAction, QKeySequence, QShortcut
+
+    from shopper.ui.shortcuts_help import ShortcutsDialog
+
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    phone = next(r for r in list_audits(engine=ctx.engine) if r.touchpoint == "phone")
+    window.open_audit(phone.id)
+    Keyboard(qtbot).press(Qt.Key.Key_F1)
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None and dialog.isVisible()
+    listed = {(row.keys, row.what) for row in dialog.model.rows()}
+    keys = {k for k, _ in listed}
+    native = QKeySequence.SequenceFormat.NativeText
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            assert sequence.toString(native) in keys, action.text()
+    for shortcut in window.findChildren(QShortcut):
+        assert (shortcut.key().toString(native), shortcut.whatsThis()) in listed
+        assert shortcut.whatsThis(), shortcut.key().toString()  # each says what it does
+    for must in ("Y / N / A", "S", "M", "F9", "F1", "Ctrl+Shift+P", "Esc or Ctrl+W"):
+        assert must in keys

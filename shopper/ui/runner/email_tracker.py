@@ -71,6 +71,7 @@ class EmailTrackerPane(InstrumentPane):
             buttons.addWidget(button)
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setWhatsThis(f"E-mail tracker: {label.lower()} at the time typed")
             shortcut.activated.connect(lambda k=kind: self.record(k))
         buttons.addStretch(1)
         layout.addLayout(buttons)

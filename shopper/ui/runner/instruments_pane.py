@@ -79,6 +79,7 @@ class InstrumentsPane(QTabWidget):
         # Esc anywhere in an instrument: back to the checklist item.
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.setWhatsThis("From an instrument: back to the checklist item")
         back.activated.connect(self.leave)
 
     # Each pane sits in a scroll area, so the item above it is never squeezed out of view:

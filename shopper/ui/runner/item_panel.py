@@ -32,6 +32,17 @@ from shopper.ui.runner.editors import AnswerEditor, make_editor
 
 _NEXT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _ANSWER_AND_MOVE_ON = (ItemType.YES_NO, ItemType.RATING, ItemType.SINGLE_CHOICE)
+ITEM_KEYS: tuple[tuple[str, str], ...] = (
+    ("Y / N / A", "Answer yes, no or N/A, and move on"),
+    ("1 … 9", "Choose a rating or an option"),
+    ("Enter or Tab", "Keep what is typed and go to the next item"),
+    ("Shift+Tab", "The item before"),
+    ("Esc", "From an instrument: back to the item"),
+    ("F9", "Show or hide the instruments"),
+    ("F1", "Every key of the window"),
+)
+"""Keys the item itself takes (not shortcuts of their own): the hint and Help list them."""
+
 KEYS_HINT = (
     "Y/N/A answer · 1-9 choose · Enter next · Shift+Tab back · Ctrl+E note · "
     "Ctrl+Enter complete · F9 instruments · Esc back here · F1 every key"

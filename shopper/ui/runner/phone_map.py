@@ -39,6 +39,13 @@ KEYS: list[tuple[str, PhoneStep, str]] = [
 ]
 
 
+MORE_KEYS: tuple[tuple[str, str], ...] = (
+    ("I", "The details of the last menu prompt (prompt heard, options, key pressed)"),
+    ("Enter", "The details of the step chosen in the list"),
+    ("Delete", "Remove the step chosen in the list"),
+)
+
+
 def describe_phone_step(step: Step, _row: int) -> str:
     data = step.data
     if step.kind == PhoneStep.MENU:

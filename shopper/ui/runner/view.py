@@ -130,25 +130,35 @@ class AuditRunnerView(QWidget):
 
     def _add_shortcuts(self) -> None:
         # On the view, so they work wherever in it the keyboard focus is.
-        for keys, slot in (
-            ("Ctrl+E", self.focus_note),
-            ("Ctrl+Shift+G", lambda: self.log_moment(MomentKind.GOOD)),
-            ("Ctrl+Shift+B", lambda: self.log_moment(MomentKind.BAD)),
-            ("Ctrl+Shift+F", lambda: self.log_moment(MomentKind.FRICTION)),
-            ("Ctrl+Shift+C", self.instruments.capture_screen),
-            ("Ctrl+Shift+P", self.focus_phone_map),
-            ("Ctrl+Shift+W", self.focus_web_path),
-            ("Ctrl+Shift+E", self.focus_email),
-            ("F6", lambda: self._with_instruments(self.stopwatch.toggle)),
-            ("F7", lambda: self._with_instruments(self.stopwatch.split)),
-            ("F8", self.stopwatch.assign_to_current),
-            ("Ctrl+PgDown", lambda: self.move_section(1)),
-            ("Ctrl+PgUp", lambda: self.move_section(-1)),
-            ("Ctrl+Return", self.complete),
-            ("Ctrl+Enter", self.complete),
-        ):
+        bindings: tuple[tuple[str, str, Callable[[], object]], ...] = (
+            ("Ctrl+E", "Write the item's note", self.focus_note),
+            ("Ctrl+Shift+G", "Log a good moment", lambda: self.log_moment(MomentKind.GOOD)),
+            ("Ctrl+Shift+B", "Log a bad moment", lambda: self.log_moment(MomentKind.BAD)),
+            (
+                "Ctrl+Shift+F",
+                "Log a friction point",
+                lambda: self.log_moment(MomentKind.FRICTION),
+            ),
+            ("Ctrl+Shift+C", "A screenshot as evidence for the item", self._capture),
+            ("Ctrl+Shift+P", "The phone-tree map (then one key per event)", self.focus_phone_map),
+            ("Ctrl+Shift+W", "The website path", self.focus_web_path),
+            ("Ctrl+Shift+E", "The e-mail tracker (type the time first)", self.focus_email),
+            (
+                "F6",
+                "Stopwatch: start or stop",
+                lambda: self._with_instruments(self.stopwatch.toggle),
+            ),
+            ("F7", "Stopwatch: split", lambda: self._with_instruments(self.stopwatch.split)),
+            ("F8", "Stopwatch: its time into the duration item", self.stopwatch.assign_to_current),
+            ("Ctrl+PgDown", "The next section", lambda: self.move_section(1)),
+            ("Ctrl+PgUp", "The section before", lambda: self.move_section(-1)),
+            ("Ctrl+Return", "Complete the audit", self.complete),
+            ("Ctrl+Enter", "Complete the audit", self.complete),
+        )
+        for keys, what, slot in bindings:
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setWhatsThis(what)  # Help › Keyboard shortcuts lists it from here
             shortcut.activated.connect(slot)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -297,6 +307,9 @@ class AuditRunnerView(QWidget):
 
     def focus_item(self) -> None:
         self.item_panel.focus_item()
+
+    def _capture(self) -> None:
+        self.instruments.capture_screen()
 
     def focus_note(self) -> None:
         self.item_panel.focus_note()
