@@ -15,7 +15,6 @@ a queued signal. Success and failure callbacks run on the GUI thread.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -75,7 +74,9 @@ class _Job:
             self.signals.done.emit(result)
 
 
-_pool = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 2, 2), thread_name_prefix="work")
+# Loads wait on the database or the disk more than on a core: a job never queues behind two
+# slow ones because the machine has two cores.
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="work")
 _running: set[Future[None]] = set()
 _running_lock = threading.Lock()
 

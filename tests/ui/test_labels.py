@@ -117,6 +117,7 @@ def test_the_main_window_and_runner_read_right(
     view = window.runner_view
     assert view is not None
     view.set_instruments_visible(True)
+    qtbot.wait(50)  # the layout settles (a label's text can still change on the first pass)
     found = list(problems(window))
     for index in range(view.instruments.count()):
         view.instruments.setCurrentIndex(index)
