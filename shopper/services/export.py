@@ -38,8 +38,10 @@ from shopper.domain.answers import format_answer
 from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError
 from shopper.domain.template import touchpoint_label
+from shopper.domain.themes import theme_title
 from shopper.services.analysis import Progress, ScoredAudit, scored_audits
 from shopper.services.files import output_file
+from shopper.services.findings import FindingsReport
 from shopper.store import analysis
 from shopper.store.analysis import Scope
 from shopper.store.engine import session_scope
@@ -252,3 +254,57 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # openpyxl would make "=..." a formula
     return cell
+
+
+FINDING_COLUMNS = (
+    "theme",
+    "finding",
+    "at",
+    "company",
+    "touchpoint",
+    "audit_id",
+    "audit_started",
+    "section",
+    "item",
+    "answer",
+    "note",
+    "critical",
+)
+
+
+def export_findings(*, report: FindingsReport, path: Path) -> int:
+    """Every finding of a findings-by-theme report as a CSV row; returns how many.
+
+    UTF-8 with a byte-order mark and cells that a spreadsheet would run as a formula
+    quoted, as for answers.
+
+    Raises:
+        StorageError: the file cannot be written; nothing is left behind.
+    """
+    rows = 0
+    with output_file(path) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
+        text.write(codecs.BOM_UTF8.decode("utf-8"))
+        writer = csv.writer(text)
+        writer.writerow(FINDING_COLUMNS)
+        for theme in report.themes:
+            for finding in theme.findings:
+                values = (
+                    theme_title(theme.theme),
+                    finding.kind.label,
+                    finding.at,
+                    finding.company_name,
+                    touchpoint_label(finding.touchpoint),
+                    finding.audit_id,
+                    finding.started_at,
+                    finding.section,
+                    finding.prompt,
+                    finding.answer,
+                    finding.note,
+                    "yes" if finding.critical else "",
+                )
+                writer.writerow([_csv_cell(value) for value in values])
+                rows += 1
+        text.flush()
+        text.detach()
+    return rows

@@ -34,6 +34,7 @@ from shopper.report.audit import (
 from shopper.report.comparison import MIN_AUDITS, ComparisonFacts, build_comparison_report
 from shopper.report.document import ReportError, page_size_for
 from shopper.report.facts import default_calendar
+from shopper.report.findings import FindingsFacts, build_findings_report
 from shopper.report.journey import (
     EventFacts,
     FindingFacts,
@@ -46,6 +47,7 @@ from shopper.report.journey import (
 )
 from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
+from shopper.services.companies import get_company
 from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
 from shopper.services.evidence import evidence_path, find_print_copy
 from shopper.services.files import check_output, output_file
@@ -288,23 +290,9 @@ def make_comparison_report(
 # -- journey --------------------------------------------------------------------------------
 
 
-def journey_facts(journey: Journey, findings: FindingsReport) -> JourneyFacts:
-    """What the journey report prints, from a company's journey and its findings by theme."""
-    touchpoints = tuple(
-        TouchpointFacts(
-            touchpoint=s.touchpoint,
-            audits=s.audits,
-            average=s.average,
-            trend=s.trend,
-            latest_percent=s.latest.score_percent if s.latest else None,
-            latest_verdict=s.latest.verdict if s.latest else "",
-            latest_passed=s.latest.passed if s.latest else None,
-            latest_at=s.latest.started_at if s.latest else None,
-            latest_tz=s.latest.started_tz if s.latest else "UTC",
-        )
-        for s in journey.touchpoints
-    )
-    themes = tuple(
+def theme_facts(findings: FindingsReport) -> tuple[ThemeFacts, ...]:
+    """The findings by theme as the reports print them (the journey's part, and their own)."""
+    return tuple(
         ThemeFacts(
             theme=t.theme,
             failed=t.failed,
@@ -332,6 +320,25 @@ def journey_facts(journey: Journey, findings: FindingsReport) -> JourneyFacts:
         )
         for t in findings.themes
     )
+
+
+def journey_facts(journey: Journey, findings: FindingsReport) -> JourneyFacts:
+    """What the journey report prints, from a company's journey and its findings by theme."""
+    touchpoints = tuple(
+        TouchpointFacts(
+            touchpoint=s.touchpoint,
+            audits=s.audits,
+            average=s.average,
+            trend=s.trend,
+            latest_percent=s.latest.score_percent if s.latest else None,
+            latest_verdict=s.latest.verdict if s.latest else "",
+            latest_passed=s.latest.passed if s.latest else None,
+            latest_at=s.latest.started_at if s.latest else None,
+            latest_tz=s.latest.started_tz if s.latest else "UTC",
+        )
+        for s in journey.touchpoints
+    )
+    themes = theme_facts(findings)
     return JourneyFacts(
         company=journey.company_name,
         audits=journey.audits,
@@ -425,3 +432,54 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], int]) -> int:
             return write(out)
     except StorageError as exc:
         raise ReportError(str(exc)) from exc
+
+
+# -- findings by theme -------------------------------------------------------------------------
+
+
+def make_findings_report(
+    *,
+    engine: Engine,
+    out_path: Path,
+    company_id: str | None = None,
+    touchpoint: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: str = "a4",
+    redact: bool = False,
+    redact_names: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> ReportResult:
+    """Write the PDF of the findings by theme of the completed audits in the filter.
+
+    Raises:
+        NotFoundError: no such company.
+        ShopperError: no completed audits in the filter.
+        ReportError: unknown page size, or the file cannot be written.
+    """
+    _refuse_early(page_size, out_path)
+    stage = _staged(progress, 2)
+    company = get_company(engine=engine, company_id=company_id).name if company_id else ""
+    findings = findings_by_theme(
+        engine=engine,
+        company_id=company_id,
+        touchpoint=touchpoint,
+        since=since,
+        until=until,
+        progress=stage(0),
+    )
+    if findings.audits == 0:
+        raise ShopperError("no completed audits in this filter; a findings report needs one")
+    facts = FindingsFacts(
+        scope=company or "All companies",
+        touchpoint=touchpoint or "",
+        audits=findings.audits,
+        themes=theme_facts(findings),
+        since=since,
+        until=until,
+    )
+    result = _write_report(
+        out_path, build_findings_report, facts, page_size, redactor_for(redact, redact_names)
+    )
+    stage(1)(1, 1)
+    return result

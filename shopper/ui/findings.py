@@ -9,12 +9,14 @@ its own, so it stays open beside the audit it leads to.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelection, QModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,6 +29,8 @@ from sqlalchemy import Engine
 
 from shopper.domain.clock import in_zone
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
+from shopper.domain.wording import count_of
+from shopper.services.export import export_findings
 from shopper.services.findings import (
     Finding,
     FindingKind,
@@ -37,9 +41,12 @@ from shopper.services.findings import (
 )
 from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import KIND_COLORS, SparklineDelegate
-from shopper.ui.journey import plural
+from shopper.ui.crash import show_error
+from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.settings import Settings
 from shopper.ui.widgets import group_box, plain_table
+from shopper.ui.workers import Operation, run_operation
 
 DEFAULT_DAYS = 365
 FAIL_COLOR = KIND_COLORS["bad"]
@@ -135,9 +142,12 @@ class FindingsWindow(AnalysisWindow):
         touchpoint: str = "",
         theme: str | None = None,
         parent: QWidget | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(engine, title="Findings by theme", size=QSize(1320, 820), parent=parent)
         self.report: FindingsReport | None = None
+        self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
+        self._csv: Operation | None = None
         self._wanted_theme = theme
         self._build(company_id)
         self.touchpoint_combo.setCurrentIndex(max(self.touchpoint_combo.findData(touchpoint), 0))
@@ -165,6 +175,14 @@ class FindingsWindow(AnalysisWindow):
             edit.setDisplayFormat("yyyy-MM-dd")
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
+        self.export_button = QPushButton("Export &PDF…")
+        self.export_button.setToolTip("Write these findings as a PDF report")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_pdf)
+        self.csv_button = QPushButton("Export C&SV…")
+        self.csv_button.setToolTip("Every finding as a row of a spreadsheet")
+        self.csv_button.setEnabled(False)
+        self.csv_button.clicked.connect(self.export_csv)
         captioned(
             controls,
             (
@@ -177,10 +195,14 @@ class FindingsWindow(AnalysisWindow):
         controls.addStretch(1)
         controls.addWidget(refresh)
         layout.addLayout(controls)
+        heading = QHBoxLayout()
         self.title_label = QLabel()
         self.title_label.setObjectName("heading")
         self.title_label.setWordWrap(True)
-        layout.addWidget(self.title_label)
+        heading.addWidget(self.title_label, 1)
+        heading.addWidget(self.export_button)
+        heading.addWidget(self.csv_button)
+        layout.addLayout(heading)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.theme_model: RowsModel[ThemeFindings] = RowsModel(theme_columns(), self)
@@ -292,10 +314,13 @@ class FindingsWindow(AnalysisWindow):
             )
         else:
             self.title_label.setText(
-                f"{plural(report.total, 'finding')} in "
-                f"{plural(report.audits, 'completed audit')} "
+                f"{count_of(report.total, 'finding')} in "
+                f"{count_of(report.audits, 'completed audit')} "
                 f"({self._describe_filter()})"
             )
+        has_findings = report is not None and report.audits > 0
+        self.export_button.setEnabled(has_findings)
+        self.csv_button.setEnabled(has_findings and report is not None and report.total > 0)
         wanted = self._wanted_theme if self._wanted_theme is not None else previous
         self._wanted_theme = None
         rows = self.theme_model.rows()
@@ -312,6 +337,54 @@ class FindingsWindow(AnalysisWindow):
         return (
             f"{self.company_combo.currentText()}, {self.touchpoint_combo.currentText().lower()}, "
             f"{since:%Y-%m-%d} to {last_day:%Y-%m-%d}"
+        )
+
+    # -- export --------------------------------------------------------------------
+
+    def export_pdf(self) -> None:
+        """The findings in view as a PDF (read afresh, off the GUI thread)."""
+        if self.report is None or not self.report.audits:
+            return
+        since, until = self.date_range()
+        self.exporter.export_findings(
+            company_id=str(self.company_combo.currentData() or ""),
+            touchpoint=str(self.touchpoint_combo.currentData() or ""),
+            since=since,
+            until=until,
+            scope=self.company_combo.currentText(),
+        )
+
+    def export_csv(self) -> None:
+        """Every finding in view as a CSV row, asking where."""
+        if self.report is None:
+            return
+        suggested = self.exporter.suggested_path(
+            self.company_combo.currentText(), datetime.now().astimezone(), kind="Findings"
+        ).with_suffix(".csv")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export findings", str(suggested), "CSV, UTF-8 (*.csv)"
+        )
+        if name:
+            self.write_csv(Path(name))
+
+    def write_csv(self, path: Path) -> None:
+        """Every finding in view written to `path`, off the GUI thread."""
+        report = self.report
+        if report is None:
+            return
+
+        def done(rows: int) -> None:
+            self.title_label.setText(f"{count_of(rows, 'finding')} written to {path}")
+
+        def failed(exc: Exception) -> None:
+            show_error(self, str(exc), title="Nothing exported")
+
+        self._csv = run_operation(
+            self,
+            "Writing the findings…",
+            lambda _progress: export_findings(report=report, path=path),
+            on_done=done,
+            on_error=failed,
         )
 
     # -- selection -----------------------------------------------------------------
@@ -355,11 +428,11 @@ class FindingsWindow(AnalysisWindow):
             self.findings_label.setText("")
         elif item is None:
             self.findings_label.setText(
-                f"{plural(len(findings), 'finding')}, newest first: "
-                f"{plural(theme.failed, 'failed item')} and {plural(theme.moments, 'moment')}"
+                f"{count_of(len(findings), 'finding')}, newest first: "
+                f"{count_of(theme.failed, 'failed item')} and {count_of(theme.moments, 'moment')}"
             )
         else:
-            self.findings_label.setText(f"{plural(len(findings), 'failure')} of “{item.prompt}”")
+            self.findings_label.setText(f"{count_of(len(findings), 'failure')} of “{item.prompt}”")
 
     def _finding_activated(self, index: QModelIndex) -> None:
         finding = self.finding_model.row(index.row())

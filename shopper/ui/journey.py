@@ -37,6 +37,7 @@ from shopper.domain.clock import in_zone, now_utc
 from shopper.domain.template import touchpoint_label
 from shopper.domain.themes import theme_title
 from shopper.domain.timeline import timeline_counts
+from shopper.domain.wording import count_of
 from shopper.services.journey import (
     HeatMap,
     Journey,
@@ -74,10 +75,6 @@ DEFAULT_PERIOD = 2
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def two_lines(label: str) -> str:
@@ -417,8 +414,8 @@ class JourneyWindow(AnalysisWindow):
         period = self.period_combo.currentText().lower()
         if journey.audits:
             self.title_label.setText(
-                f"{journey.company_name}: {plural(journey.audits, 'completed audit')} across "
-                f"{plural(len(journey.touchpoints), 'touchpoint')}, {period}"
+                f"{journey.company_name}: {count_of(journey.audits, 'completed audit')} across "
+                f"{count_of(len(journey.touchpoints), 'touchpoint')}, {period}"
             )
         else:
             self.title_label.setText(

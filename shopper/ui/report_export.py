@@ -42,6 +42,7 @@ from shopper.services.reports import (
     ReportResult,
     make_audit_report,
     make_comparison_report,
+    make_findings_report,
     make_journey_report,
 )
 from shopper.ui.crash import headless, show_error
@@ -322,6 +323,50 @@ class ReportExporter:
             )
 
         return self._run("Writing the journey report…", work)
+
+    def export_findings(
+        self,
+        *,
+        company_id: str,
+        touchpoint: str,
+        since: datetime | None,
+        until: datetime | None,
+        scope: str,
+    ) -> None:
+        """Ask where and how, then write the findings by theme in the filter."""
+        suggested = self.suggested_path(scope, datetime.now().astimezone(), kind="Findings")
+        choice = self._ask(suggested, "Export findings PDF")
+        if choice is not None:
+            self.start_findings(
+                choice, company_id=company_id, touchpoint=touchpoint, since=since, until=until
+            )
+
+    def start_findings(
+        self,
+        choice: ExportChoice,
+        *,
+        company_id: str,
+        touchpoint: str,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> Operation:
+        engine = self.engine
+
+        def work(progress: Progress) -> ReportResult:
+            return make_findings_report(
+                engine=engine,
+                out_path=choice.path,
+                company_id=company_id or None,
+                touchpoint=touchpoint or None,
+                since=since,
+                until=until,
+                page_size=choice.page_size,
+                redact=choice.redact,
+                redact_names=choice.names,
+                progress=progress,
+            )
+
+        return self._run("Writing the findings report…", work)
 
     # -- running -----------------------------------------------------------------------
 

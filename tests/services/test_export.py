@@ -15,8 +15,16 @@ import pytest
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.services import export as export_module
 from shopper.services.context import AppContext
-from shopper.services.export import COLUMNS, Format, export_answers, format_for
+from shopper.services.export import (
+    COLUMNS,
+    FINDING_COLUMNS,
+    Format,
+    export_answers,
+    export_findings,
+    format_for,
+)
 from shopper.services.files import atomic_file
+from shopper.services.findings import findings_by_theme
 from shopper.services.runner import AuditRunner
 from shopper.store.analysis import Scope
 from tests.services.analysis_data import ZONE, History, build_history
@@ -99,6 +107,37 @@ def test_csv_neutralises_formulas(
     assert rows["clean"]["note"] == '\'=HYPERLINK("http://evil.example","click")'
     assert rows["greet"]["note"] == "'-2 stars\x07 bell, Łąka, 桜"
     assert rows["remark"]["value"] == "'@SUM(A1)"
+
+
+def test_findings_one_row_per_finding(
+    ctx: AppContext, history: History, hostile: str, tmp_path: Path
+) -> None:
+    report = findings_by_theme(engine=ctx.engine, company_id=history.company_id)
+    path = tmp_path / "findings.csv"
+    assert export_findings(report=report, path=path) == report.total > 0
+    rows = read_csv(path)
+    assert list(rows[0]) == list(FINDING_COLUMNS)
+    assert len(rows) == report.total
+    expected = [(t.title, f.prompt, f.audit_id) for t in report.themes for f in t.findings]
+    assert [(r["theme"], r["item"], r["audit_id"]) for r in rows] == expected
+    assert all(r["company"] == "Acme Stores" for r in rows)
+    dusty = next(r for r in rows if r["note"] == "Dusty shelves")
+    assert dusty["finding"] and dusty["touchpoint"] == "Store visit"
+    assert dusty["at"].startswith("2025-") and "+" in dusty["audit_started"]
+    assert hostile not in {r["audit_id"] for r in rows}  # in progress: not a finding yet
+
+
+def test_findings_csv_neutralises_formulas(
+    ctx: AppContext, history: History, hostile: str, tmp_path: Path
+) -> None:
+    runner = AuditRunner(engine=ctx.engine, audit_id=hostile, zone=ZONE)
+    runner.set_answer("smile", "yes")
+    runner.complete()
+    report = findings_by_theme(engine=ctx.engine, company_id=history.company_id)
+    path = tmp_path / "f.csv"
+    export_findings(report=report, path=path)
+    notes = {r["note"] for r in read_csv(path) if r["audit_id"] == hostile}
+    assert "'-2 stars\x07 bell, Łąka, 桜" in notes
 
 
 def test_xlsx_keeps_text_as_text(ctx: AppContext, hostile: str, tmp_path: Path) -> None:

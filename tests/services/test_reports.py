@@ -22,6 +22,7 @@ from shopper.services.reports import (
     audit_facts,
     make_audit_report,
     make_comparison_report,
+    make_findings_report,
     make_journey_report,
     write_atomically,
 )
@@ -399,6 +400,49 @@ def test_hostile_texts_from_the_database_print_exactly(shared: Shared, tmp_path:
         for text in texts:
             assert squeeze(text) in everything, (path.name, text)
         assert pdf.uris() == [] and pdf.image_count() == 0
+
+
+def test_findings_by_theme_of_a_company(shared: Shared, tmp_path: Path) -> None:
+    ctx, history = shared.ctx, shared.history
+    steps: list[tuple[int, int]] = []
+    out = tmp_path / "findings.pdf"
+    result = make_findings_report(
+        engine=ctx.engine,
+        company_id=history.company_id,
+        touchpoint="store",
+        out_path=out,
+        progress=lambda done, total: steps.append((done, total)),
+    )
+    pdf, text = _pdf(out)
+    assert result.pages == pdf.page_count >= 2
+    for expected in (
+        "FINDINGS BY THEME",
+        "Acme Stores",
+        "Store visit",
+        "3 completed audits",
+        "Brand",
+        "Ignored at the counter",
+        "Dusty shelves",
+    ):
+        assert expected in text, expected
+    assert "Other Shop" not in text
+    assert steps[-1][0] == steps[-1][1]
+
+
+def test_findings_of_every_company_and_an_empty_filter(shared: Shared, tmp_path: Path) -> None:
+    ctx = shared.ctx
+    out = tmp_path / "all.pdf"
+    make_findings_report(engine=ctx.engine, out_path=out)
+    text = _pdf(out)[1]
+    assert "All companies" in text and "Every touchpoint" in text
+    assert squeeze(ODD_NOTE) in squeeze(text)  # hostile text prints as typed
+    with pytest.raises(ShopperError, match="no completed audits in this filter"):
+        make_findings_report(
+            engine=ctx.engine, out_path=tmp_path / "none.pdf", since=T0 + timedelta(days=3650)
+        )
+    with pytest.raises(NotFoundError):
+        make_findings_report(engine=ctx.engine, company_id="f" * 36, out_path=tmp_path / "x.pdf")
+    assert not (tmp_path / "none.pdf").exists() and not (tmp_path / "x.pdf").exists()
 
 
 def test_redaction_reaches_both_reports(shared: Shared, tmp_path: Path) -> None:

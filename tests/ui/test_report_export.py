@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from shopper.services.context import AppContext
 from shopper.ui import report_export
 from shopper.ui.compare.view import CompareWindow
+from shopper.ui.findings import FindingsWindow
 from shopper.ui.journey import JourneyWindow
 from shopper.ui.main_window import MainWindow
 from shopper.ui.report_export import ExportChoice, ExportDialog, ReportExporter
@@ -245,6 +246,44 @@ def test_journey_window_exports_the_journey(
     assert threads and threads[0] is not threading.main_thread()
     text = " ".join(Pdf.of(target.read_bytes()).text.split())
     assert "COMPANY JOURNEY" in text and "Acme Stores" in text and "Door stuck" in text
+
+
+def test_findings_window_exports_pdf_and_csv(
+    qtbot: QtBot,
+    acme: tuple[AppContext, History],
+    tmp_path: Path,
+    opened: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx, history = acme
+    threads = _spy(monkeypatch, "make_findings_report")
+    window = FindingsWindow(ctx.engine, company_id=history.company_id)
+    with qtbot.waitSignal(window.loaded, timeout=LOAD_TIMEOUT):
+        show(qtbot, window)
+    # The history is older than the default year: nothing in view, nothing to export.
+    assert not window.export_button.isEnabled() and not window.csv_button.isEnabled()
+    window.from_edit.setDate(window.from_edit.minimumDate())
+    with qtbot.waitSignal(window.loaded, timeout=LOAD_TIMEOUT):
+        window.reload()
+    assert window.report is not None and window.report.total > 0
+    assert window.export_button.isEnabled() and window.csv_button.isEnabled()
+
+    target = tmp_path / "findings.pdf"
+    problems = _save_as(target, title="Export findings PDF")
+    qtbot.mouseClick(window.export_button, Qt.MouseButton.LeftButton)
+    assert problems == []
+    qtbot.waitUntil(lambda: bool(opened), timeout=20000)
+    assert opened == [target]
+    assert threads and threads[0] is not threading.main_thread()
+    text = " ".join(Pdf.of(target.read_bytes()).text.split())
+    assert "FINDINGS BY THEME" in text and "Acme Stores" in text and "Dusty shelves" in text
+
+    sheet = tmp_path / "findings.csv"
+    window.write_csv(sheet)
+    qtbot.waitUntil(lambda: "written to" in window.title_label.text(), timeout=20000)
+    lines = sheet.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == window.report.total + 1
+    assert f"{window.report.total} findings written to" in window.title_label.text()
 
 
 def _loaded(window: CompareWindow | JourneyWindow) -> bool:
