@@ -123,10 +123,10 @@ def test_templates_list_json(capsys: pytest.CaptureFixture[str], tmp_dir: str) -
     }
     phone = next(d for d in data if d["touchpoint"] == "phone")
     assert phone["title"] == "Phone support"
-    assert phone["version"] == 1
+    assert phone["version"] == 2  # the follow-up waits (`later`) since version 2
     assert phone["builtin"] is True
     assert phone["items"] > 0
-    assert phone["older_versions"] == []
+    assert phone["older_versions"] == [1]
 
 
 def test_templates_validate_good_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -104,6 +104,35 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return intervals
 
+    def is_working_day(self, day: date) -> bool:
+        """Whether the company opens on this date (a weekday with hours, not a holiday)."""
+        return WEEKDAYS[day.weekday()] in self.hours and day not in self.holidays
+
+    def working_days_later(self, start: datetime, days: int) -> datetime:
+        """When the `days`-th working day after `start`'s date closes, in UTC.
+
+        Started on a Friday with 5 working days, Monday to Friday: the next Friday at
+        closing time; a holiday in the week moves it to the Monday after. A company
+        open no day of the week counts every day.
+        """
+        _require_aware(start)
+        zone = ZoneInfo(self.zone)
+        day = start.astimezone(zone).date()
+        counted = 0
+        working = any(WEEKDAYS[d] in self.hours for d in range(7))
+        while counted < days:
+            day += timedelta(days=1)
+            if not working or self.is_working_day(day):
+                counted += 1
+        span = self.hours.get(WEEKDAYS[day.weekday()]) if working else None
+        return _instant(day, span[1] if span else time.max, zone)
+
+    def days_later(self, start: datetime, days: int) -> datetime:
+        """The end of the `days`-th calendar day after `start`'s date, in the zone, in UTC."""
+        _require_aware(start)
+        zone = ZoneInfo(self.zone)
+        return _instant(start.astimezone(zone).date() + timedelta(days=days), time.max, zone)
+
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of opening time between two aware instants (0 if end <= start)."""
         _require_aware(start, end)

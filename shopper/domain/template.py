@@ -86,6 +86,31 @@ class ShowIf:
 
 
 @dataclass(frozen=True)
+class Later:
+    """An item answered after a wait: "did they follow up within 5 working days?".
+
+    The audit can be completed without it, as awaiting follow-up; the item is answered
+    when the follow-up comes, and once the window has passed unanswered it takes
+    `otherwise` (for a yes/no item, the failing answer).
+
+    Attributes:
+        days: how long the window is.
+        working: counted in the company's working days (else calendar days).
+        otherwise: the answer when the window passes with none, in stored form.
+    """
+
+    days: int
+    working: bool
+    otherwise: Any
+
+    @property
+    def description(self) -> str:
+        """ "5 working days", "1 day"."""
+        noun = "working day" if self.working else "day"
+        return f"{self.days} {noun}{'' if self.days == 1 else 's'}"
+
+
+@dataclass(frozen=True)
 class Target:
     """Linear scoring of a number: full points at `good`, none at `bad`."""
 
@@ -128,6 +153,8 @@ class Item:
     unit: str = ""
     show_if: ShowIf | None = None
     section_id: str = ""
+    later: Later | None = None
+    """Answered after a wait (a follow-up), if it is; see `Later`."""
 
     @property
     def type_label(self) -> str:

@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 
 import yaml
 
-from shopper.domain.answers import parse_duration
-from shopper.domain.errors import TemplateError
+from shopper.domain.answers import normalize_answer, parse_duration
+from shopper.domain.errors import AnswerError, TemplateError
 from shopper.domain.template import (
     DEFAULT_BANDS,
     FORMAT_VERSION,
@@ -28,6 +28,7 @@ from shopper.domain.template import (
     Band,
     Item,
     ItemType,
+    Later,
     Option,
     Scale,
     Section,
@@ -41,6 +42,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _THEME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _MAX_TEXT = 4000
 
+MAX_LATER_DAYS = 366
+"""The longest wait for a follow-up: a year."""
 MAX_VERSION = 1_000_000
 """Versions are counted, not dates: a million leaves room and fits every database's integer."""
 _TEMPLATE_KEYS = {"format", "id", "version", "title", "touchpoint", "description", "bands"}
@@ -63,6 +66,7 @@ _ITEM_KEYS = {
     "max",
     "unit",
     "show_if",
+    "later",
 }
 _NUMERIC_TYPES = (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION)
 _CHOICE_TYPES = (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE)
@@ -485,7 +489,32 @@ class _Validator:
                 "a critical item must be scored (give it a weight above 0 and, for choices "
                 "or numbers, option scores or a target) so a wrong answer can be told",
             )
+        if "later" in data:
+            item = replace(item, later=self.later(data["later"], _join(path, "later"), item))
         return item
+
+    def later(self, raw: Any, path: str, item: Item) -> Later:
+        """`later: {working_days: 5}`: answered after a wait, the failing answer if none."""
+        data = self.mapping(raw, path, {"working_days", "days", "otherwise"})
+        if not item.required:
+            self.fail(path, "only a required item can wait to be answered (add required: true)")
+        if ("working_days" in data) == ("days" in data):
+            self.fail(path, "give exactly one of 'working_days' or 'days'")
+        key = "working_days" if "working_days" in data else "days"
+        days = self.integer(data[key], _join(path, key))
+        if not 1 <= days <= MAX_LATER_DAYS:
+            self.fail(_join(path, key), f"must be 1 to {MAX_LATER_DAYS}, got {days}")
+        if "otherwise" in data:
+            raw_answer = _yamlish_answer(data["otherwise"])
+        elif item.type is ItemType.YES_NO:
+            raw_answer = "no" if item.pass_answer == "yes" else "yes"
+        else:
+            self.fail(path, "give 'otherwise': the answer when the window passes with none")
+        try:
+            otherwise = normalize_answer(item, raw_answer)
+        except AnswerError as exc:
+            self.fail(_join(path, "otherwise"), str(exc).removeprefix(f"{item.id}: "))
+        return Later(days=days, working=key == "working_days", otherwise=otherwise)
 
     def options(self, raw: Any, path: str) -> tuple[Option, ...]:
         if not isinstance(raw, list) or len(raw) < 2:

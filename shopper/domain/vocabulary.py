@@ -41,7 +41,14 @@ class Words(StrEnum):
 
 class AuditStatus(Words):
     IN_PROGRESS = "in_progress"
+    AWAITING_FOLLOW_UP = "awaiting_follow_up"
+    """Completed on the day but for items answered after a wait (see domain.follow_up)."""
     COMPLETED = "completed"
+
+    @property
+    def finished_on_the_day(self) -> bool:
+        """Completed, or completed but for a follow-up: it has a completion time."""
+        return self is not AuditStatus.IN_PROGRESS
 
 
 class MomentKind(Words):
@@ -57,16 +64,20 @@ class AnswerSource(Words):
 
     SHOPPER = "shopper"
     INSTRUMENT = "instrument"
+    WINDOW_PASSED = "window_passed"
+    """A follow-up item's window passed unanswered: it took the template's `otherwise`."""
 
 
 _LABELS: dict[Words, str] = {
     AuditStatus.IN_PROGRESS: "In progress",
+    AuditStatus.AWAITING_FOLLOW_UP: "Awaiting follow-up",
     AuditStatus.COMPLETED: "Completed",
     MomentKind.GOOD: "Good moment",
     MomentKind.BAD: "Bad moment",
     MomentKind.FRICTION: "Friction point",
     AnswerSource.SHOPPER: "Shopper",
     AnswerSource.INSTRUMENT: "Instrument",
+    AnswerSource.WINDOW_PASSED: "No answer in time",
 }
 
 DEFAULT_HOURS: dict[str, list[str]] = {

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from shopper.domain.answers import normalize_answer
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
+from shopper.domain.follow_up import due_of, follow_up_items, waiting_items
 from shopper.domain.instruments import (
     MAX_STEP_DATA,
     EmailStep,
@@ -30,12 +31,12 @@ from shopper.domain.instruments import (
     WebStep,
     step_data_problem,
 )
-from shopper.domain.scoring import AuditScore, score_audit
+from shopper.domain.scoring import AuditScore, score_audit, visible_items
 from shopper.domain.template import Item, Template
 from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.audits import load_audit
 from shopper.services.evidence import store_evidence
-from shopper.services.instruments import Measurements, measure
+from shopper.services.instruments import Measurements, calendar_of, measure
 from shopper.store import repo
 from shopper.store.engine import session_scope, sqlite_path, writing_stopped
 from shopper.store.integrity import SQLITE_FULL, free_bytes, sqlite_code
@@ -68,8 +69,23 @@ class MissingAnswersError(AuditStateError):
         )
 
 
+class FollowUpPendingError(AuditStateError):
+    """Completing now would leave items for later: confirm with `complete(wait=True)`."""
+
+    def __init__(self, template: Template, due: dict[str, datetime]) -> None:
+        self.due = due
+        prompts = [f"• {template.item(i).prompt}" for i in due]
+        noun = "item waits" if len(due) == 1 else "items wait"
+        super().__init__(f"{len(due)} {noun} for the follow-up:\n" + "\n".join(prompts))
+
+
 class AuditRunner:
-    """One audit open for answering, with its instruments, moments and evidence."""
+    """One audit open for answering, with its instruments, moments and evidence.
+
+    Completed, it is read-only until reopened. Awaiting follow-up (completed on the day
+    but for `later` items), only the follow-up can change: those items, the items they
+    show, their evidence and the e-mail tracker's "follow-up received".
+    """
 
     def __init__(
         self,
@@ -95,6 +111,7 @@ class AuditRunner:
         self._moments: list[Moment] = list(detail.moments)
         self._evidence: list[Evidence] = list(detail.evidence)
         self._score = score_audit(self.template, self._values)
+        self._follow_up = follow_up_items(self.template)
         try:
             self._measured = self._measure(self._steps)
         except ShopperError:
@@ -111,7 +128,26 @@ class AuditRunner:
 
     @property
     def read_only(self) -> bool:
+        """Completed: nothing changes until it is reopened."""
         return self.audit.status == AuditStatus.COMPLETED
+
+    @property
+    def awaiting(self) -> bool:
+        """Completed on the day, awaiting follow-up: only the follow-up can change."""
+        return self.audit.status == AuditStatus.AWAITING_FOLLOW_UP
+
+    def can_change(self, item_id: str | None) -> bool:
+        """Whether an item (None: the audit as a whole) can change now."""
+        if self.read_only:
+            return False
+        return not self.awaiting or (item_id is not None and item_id in self._follow_up)
+
+    def waiting(self) -> dict[str, datetime]:
+        """Each item waiting for the follow-up -> when its window closes (UTC), counted
+        from the completion (from now while the audit is in progress)."""
+        since = self.audit.completed_at or self.clock()
+        items = waiting_items(self.template, self._values)
+        return due_of(self.template, items, as_utc(since), calendar_of(self.company))
 
     @property
     def score(self) -> AuditScore:
@@ -187,9 +223,14 @@ class AuditRunner:
 
     # -- answers ---------------------------------------------------------------
 
-    def _check_writable(self) -> None:
+    def _check_writable(self, item_id: str | None = None) -> None:
         if self.read_only:
             raise AuditStateError("this audit is completed; reopen it to change it")
+        if not self.can_change(item_id):
+            raise AuditStateError(
+                "this audit awaits follow-up: only the follow-up can be answered now; "
+                "reopen it to change the rest"
+            )
 
     def set_answer(self, item_id: str, value: Any) -> datetime:
         """Validate and commit an answer (None clears it); returns when it was saved.
@@ -202,9 +243,9 @@ class AuditRunner:
             AuditStateError: the audit is completed.
             StorageError: the database refused the write; nothing in memory changed.
         """
-        self._check_writable()
         if not self.template.has_item(item_id):
             raise AnswerError(f"{item_id}: no such item in this template")
+        self._check_writable(item_id)
         stored = normalize_answer(self.template.item(item_id), value)
         measured = self._measured.items.get(item_id)
         source = (
@@ -223,9 +264,9 @@ class AuditRunner:
         return self.set_answer(item_id, measured)
 
     def set_note(self, item_id: str, note: str) -> datetime:
-        self._check_writable()
         if not self.template.has_item(item_id):
             raise AnswerError(f"{item_id}: no such item in this template")
+        self._check_writable(item_id)
         if len(note) > MAX_NOTE:
             raise AnswerError(f"note is {len(note):,} characters; the limit is {MAX_NOTE:,}")
         source = self._sources.get(item_id, AnswerSource.SHOPPER)
@@ -247,6 +288,11 @@ class AuditRunner:
             else:
                 values[item_id] = value
         score = score_audit(self.template, values)
+        if self.awaiting and any(item_id not in self._follow_up for item_id in changes):
+            raise AuditStateError(
+                "this audit awaits follow-up: that would change more than the follow-up; "
+                "reopen it to change the rest"
+            )
         at = self.clock()
         try:
             with session_scope(self.engine) as session:
@@ -303,9 +349,14 @@ class AuditRunner:
         return changes
 
     def _change_steps(
-        self, steps: list[tuple[str, Step]], extra: Callable[[Session], object]
+        self,
+        steps: list[tuple[str, Step]],
+        extra: Callable[[Session], object],
+        *,
+        kind: str,
     ) -> None:
-        self._check_writable()
+        if self.read_only or (self.awaiting and kind != EmailStep.FOLLOW_UP):
+            self._check_writable()  # awaiting, only "follow-up received" may be recorded
         measured = self._measure(steps)  # contradictions are refused before any write
         self._write(self._measured_changes(measured), extra=extra)
         self._steps = steps
@@ -336,7 +387,7 @@ class AuditRunner:
             data=json.dumps(details, ensure_ascii=False),
         )
         step = Step(record.id, kind, moment, details)
-        self._change_steps([*self._steps, (instrument, step)], lambda s: s.add(record))
+        self._change_steps([*self._steps, (instrument, step)], lambda s: s.add(record), kind=kind)
         return step
 
     def update_step(
@@ -360,16 +411,17 @@ class AuditRunner:
             }
             repo.update_step(session=session, step_id=step_id, values=values)
 
-        self._change_steps(steps, write)
+        self._change_steps(steps, write, kind=old.kind)
         return new
 
     def delete_step(self, step_id: str) -> None:
+        gone = [s for _i, s in self._steps if s.id == step_id]
         steps = [(i, s) for i, s in self._steps if s.id != step_id]
 
         def write(session: Session) -> None:
             repo.delete_step(session=session, step_id=step_id)
 
-        self._change_steps(steps, write)
+        self._change_steps(steps, write, kind=gone[0].kind if gone else "")
 
     # -- moments -----------------------------------------------------------------
 
@@ -462,9 +514,9 @@ class AuditRunner:
         Raises:
             EvidenceError: the file is refused; nothing was stored.
         """
-        self._check_writable()
         if item_id is not None and not self.template.has_item(item_id):
             raise AnswerError(f"{item_id}: no such item in this template")
+        self._check_writable(item_id if moment_id is None else None)
         if moment_id is not None and all(m.id != moment_id for m in self._moments):
             raise ShopperError("that moment no longer exists")
         stored = store_evidence(data_dir, data, filename)
@@ -487,7 +539,8 @@ class AuditRunner:
 
     def detach(self, evidence_id: str) -> None:
         """Remove an attachment (the stored file stays: another record may share it)."""
-        self._check_writable()
+        record = next((e for e in self._evidence if e.id == evidence_id), None)
+        self._check_writable(record.item_id if record is not None else None)
         self._write(
             {},
             extra=lambda s: repo.delete_evidence(session=s, evidence_id=evidence_id),
@@ -496,7 +549,7 @@ class AuditRunner:
 
     def set_current(self, item_id: str) -> None:
         """Remember where the shopper is, so the audit resumes there."""
-        if self.read_only or self.audit.current_item == item_id:
+        if not self.can_change(item_id) or self.audit.current_item == item_id:
             return
         try:
             with session_scope(self.engine) as session:
@@ -507,19 +560,88 @@ class AuditRunner:
             raise _storage_error(exc, self.engine) from exc
         self.audit.current_item = item_id
 
-    def complete(self) -> datetime:
-        """Mark the audit completed; refused while a required visible item is unanswered."""
-        self._check_writable()
-        missing = self._score.required_missing
+    def complete(self, *, wait: bool = False) -> datetime:
+        """Mark the audit completed, or, with `wait`, awaiting follow-up.
+
+        Awaiting follow-up, it completes once the follow-up is answered.
+
+        Raises:
+            MissingAnswersError: a required visible item is unanswered (one waiting for
+                the follow-up does not count).
+            FollowUpPendingError: items wait for the follow-up and `wait` was not given,
+                or the audit already awaits it and it is still not answered.
+        """
+        if self.read_only:
+            self._check_writable()
+        waiting = self.waiting()
+        missing = tuple(i for i in self._score.required_missing if i not in waiting)
         if missing:
             raise MissingAnswersError(self.template, missing)
+        if waiting and (self.awaiting or not wait):
+            raise FollowUpPendingError(self.template, waiting)
         at = self.clock()
-        self._set_status(AuditStatus.COMPLETED, at, completed=True, event="completed")
+        if waiting:
+            self._set_status(
+                AuditStatus.AWAITING_FOLLOW_UP,
+                at,
+                completed=True,
+                event="awaiting_follow_up",
+                detail=", ".join(waiting),
+            )
+        elif self.awaiting:
+            self._write(
+                {}, extra=lambda session: self._finish_in(session, at, "follow_up_answered")
+            )
+            self._finished(at)
+        else:
+            self._set_status(AuditStatus.COMPLETED, at, completed=True, event="completed")
         return at
+
+    def settle(self, now: datetime | None = None) -> tuple[str, ...]:
+        """Once every follow-up window has passed, answer what is still waiting with the
+        template's `otherwise` and complete the audit. Returns the items so answered.
+        """
+        if not self.awaiting:
+            return ()
+        moment = as_utc(now) if now is not None else self.clock()
+        since = as_utc(self.audit.completed_at or moment)
+        shown = visible_items(self.template, self._values)
+        later = tuple(i.id for i in self.template.items() if i.later is not None and i.id in shown)
+        windows = due_of(self.template, later, since, calendar_of(self.company))
+        if any(due > moment for due in windows.values()):
+            return ()
+        changes: dict[str, tuple[Any, str, str]] = {}
+        for item_id in self.waiting():
+            item_later = self.template.item(item_id).later
+            assert item_later is not None  # waiting items are `later` ones
+            note = self.note(item_id)
+            changes[item_id] = (item_later.otherwise, note, AnswerSource.WINDOW_PASSED)
+        values = self._values | {item_id: change[0] for item_id, change in changes.items()}
+        if score_audit(self.template, values).required_missing:
+            return ()  # an item the follow-up showed is required and unanswered
+        event = "follow_up_lapsed" if changes else "follow_up_answered"
+        # The answers and the completion in one transaction.
+        self._write(changes, extra=lambda session: self._finish_in(session, moment, event))
+        self._finished(moment)
+        return tuple(changes)
+
+    def _finish_in(self, session: Session, at: datetime, event: str) -> None:
+        """Awaiting follow-up -> completed, keeping the day's completion time."""
+        repo.update_audit(
+            session=session,
+            audit_id=self.audit.id,
+            values={"status": AuditStatus.COMPLETED, "updated_at": at},
+        )
+        repo.add_event(session=session, audit_id=self.audit.id, kind=event, at=at, tz=self.zone)
+
+    def _finished(self, at: datetime) -> None:
+        self.audit.status = AuditStatus.COMPLETED
+        self.audit.updated_at = at
+        self.last_saved = at
 
     def reopen(self, reason: str = "") -> datetime:
         """Make a completed audit editable again; the reopening is recorded."""
-        if not self.read_only:
+        if not (self.read_only or self.awaiting):
             raise AuditStateError("this audit is not completed")
         at = self.clock()
         self._set_status(

@@ -39,7 +39,11 @@ class TemplateInfo:
 
 
 def builtin_template_files() -> list[Path]:
-    return sorted(TEMPLATES_DIR.glob("*.yaml"))
+    """Every built-in checklist Shopper ships: the current ones and, under `released/`,
+    each earlier version exactly as it was released (audits and bundles refer to them)."""
+    return sorted(TEMPLATES_DIR.glob("*.yaml")) + sorted(
+        (TEMPLATES_DIR / "released").glob("*.yaml")
+    )
 
 
 @functools.cache

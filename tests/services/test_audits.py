@@ -47,14 +47,14 @@ def company_id(ctx: AppContext) -> str:
     return create_company(engine=ctx.engine, data=CompanyInput(name="Northwind")).id
 
 
-def _ship_phone_v2(ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """As a newer release would: its built-in phone checklist at version 2."""
+def _ship_phone_next(ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a newer release would: its built-in phone checklist at the next version."""
     source = (TEMPLATES_DIR / "phone.yaml").read_text(encoding="utf-8")
-    assert "\nversion: 1\n" in source
-    changed = source.replace("\nversion: 1\n", "\nversion: 2\n", 1).replace(
+    assert "\nversion: 2\n" in source
+    changed = source.replace("\nversion: 2\n", "\nversion: 3\n", 1).replace(
         "title: Phone support", "title: Phone support (revised)", 1
     )
-    path = tmp_path / "phone-v2.yaml"
+    path = tmp_path / "phone-v3.yaml"
     path.write_text(changed, encoding="utf-8")
     monkeypatch.setattr(templates_service, "builtin_template_files", lambda: [path])
     assert templates_service.sync_builtin_templates(engine=ctx.engine) == 1
@@ -75,7 +75,7 @@ def test_start_audit_records_the_start(ctx: AppContext, phone: Template, company
     detail = load_audit(engine=ctx.engine, audit_id=audit.id)
     stored = detail.audit
     assert stored.template_id == phone.id
-    assert stored.template_version == 1
+    assert stored.template_version == phone.version  # the latest
     assert stored.touchpoint == "phone"
     assert stored.shopper == "Ana Souza"
     assert stored.status == AuditStatus.IN_PROGRESS
@@ -95,9 +95,9 @@ def test_start_audit_uses_the_latest_template_version(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _ship_phone_v2(ctx, tmp_path, monkeypatch)
+    _ship_phone_next(ctx, tmp_path, monkeypatch)
     latest = start_audit(engine=ctx.engine, company_id=company_id, template_id=phone.id, at=T0)
-    assert latest.template_version == 2
+    assert latest.template_version == 3
     assert load_audit(engine=ctx.engine, audit_id=latest.id).template.title == (
         "Phone support (revised)"
     )
@@ -156,7 +156,7 @@ def test_audit_to_json(ctx: AppContext, phone: Template, company_id: str) -> Non
     assert data["id"] == audit.id
     assert data["company"]["name"] == "Northwind"
     assert data["touchpoint"] == "phone"
-    assert data["template"] == {"id": phone.id, "version": 1, "title": "Phone support"}
+    assert data["template"] == {"id": phone.id, "version": phone.version, "title": "Phone support"}
     assert data["status"] == AuditStatus.IN_PROGRESS
     assert data["started_tz"] == ZONE
     assert data["started_at"] == T0.isoformat(timespec="seconds")

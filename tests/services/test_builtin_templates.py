@@ -188,13 +188,38 @@ def test_instrument_item_details() -> None:
     assert not calendar.scored
 
 
+RELEASED = sorted((TEMPLATES_DIR / "released").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.name)
+def test_each_earlier_release_stays_beside_its_successor(path: Path) -> None:
+    """`released/NAME-N.yaml` is version N of the current NAME.yaml, as it was shipped."""
+    name, _, version = path.stem.rpartition("-")
+    old, current = load(path), load(TEMPLATES_DIR / f"{name}.yaml")
+    assert old.id == current.id
+    assert old.version == int(version) < current.version
+
+
+def test_follow_up_items_wait() -> None:
+    waiting = {
+        t.touchpoint: t.item("follow_up")
+        for t in map(load, template_files())
+        if t.has_item("follow_up")
+    }
+    assert set(waiting) == {"website", "phone", "email", "chat", "delivery", "survey"}
+    for touchpoint, item in waiting.items():
+        assert item.later is not None, touchpoint
+        assert item.later.otherwise == "no"
+    assert waiting["phone"].later is not None and waiting["phone"].later.working
+    assert waiting["delivery"].later is not None and not waiting["delivery"].later.working
+
+
 def test_every_item_type_is_used() -> None:
     used = {item.type for path in template_files() for item in load(path).items()}
     assert used == set(ItemType)
 
 
 def test_shape(template: Template) -> None:
-    assert template.version == 1
     assert 3 <= len(template.sections) <= 6
     assert 15 <= template.item_count <= 30
     assert any(item.critical for item in template.items())
