@@ -255,7 +255,7 @@ def _audit(
         raise f.fail("template", "the template version is not in the bundle")
     status = f.choice("status", AuditStatus.values())
     completed_at = f.time("completed_at", optional=True)
-    if (status == AuditStatus.COMPLETED) != (completed_at is not None):
+    if AuditStatus(status).finished_on_the_day != (completed_at is not None):
         raise f.fail("completed_at", "a completed audit needs it, one in progress must not have it")
     where = f.where
     answers = []
@@ -279,7 +279,7 @@ def _audit(
                 "note": answer.text("note", MAX_NOTE),
                 "answered_at": answer.time("answered_at"),
                 "answered_tz": answer.zone("answered_tz"),
-                "source": answer.choice("source", (AnswerSource.SHOPPER, AnswerSource.INSTRUMENT)),
+                "source": answer.choice("source", AnswerSource.values()),
             }
         )
     if len({a["item_id"] for a in answers}) != len(answers):

@@ -502,7 +502,7 @@ def _merge(
         elif audit.updated_at > here.updated_at:
             summary.updated.append(line)
             writing.append((audit, True))
-            if here.status == AuditStatus.COMPLETED:
+            if AuditStatus(here.status).finished_on_the_day:
                 summary.completed_changed.append(line)
         elif audit.updated_at == here.updated_at:
             summary.unchanged.append(line)
@@ -545,10 +545,19 @@ def _check_history(
                 "events recorded here; an audit's history is only ever added to"
             )
         here = stored[audit_id]
-        if here.status != AuditStatus.COMPLETED or here.completed_at is None:
+        if here.completed_at is None or not AuditStatus(here.status).finished_on_the_day:
             continue
         completed_at = here.completed_at
-        if not any(e["kind"] == "reopened" and e["at"] >= completed_at for e in events):
+        reopened = any(e["kind"] == "reopened" and e["at"] >= completed_at for e in events)
+        if here.status == AuditStatus.AWAITING_FOLLOW_UP and not reopened:
+            # Awaiting follow-up, the copy may bring the follow-up, not another day.
+            if audit.rows.audit.get("completed_at") != completed_at:
+                raise archive.fail(
+                    f"audit {audit_id[:8]} awaits follow-up here, and the bundle's copy was "
+                    "completed at another time without reopening it; it was not imported"
+                )
+            continue
+        if not reopened:
             raise archive.fail(
                 f"audit {audit_id[:8]} is completed here, and the bundle changes it without "
                 "reopening it (no reopening after its completion); it was not imported"
