@@ -17,10 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -38,40 +40,76 @@ class Cancelled(BaseException):
     """
 
 
-class _Signals(QObject):
-    progress = Signal(int, int)
-    done = Signal(object)
-    failed = Signal(object, str)
-    cancelled = Signal()
+class _Dispatcher(QObject):
+    """Runs calls from worker threads on the GUI thread, in the order they were posted.
+
+    One for the app, created on the GUI thread and never deleted: a worker may post to it
+    at any moment. (A signal object per operation would be released by whichever thread
+    let go of it last, sometimes a worker's, and a QObject destroyed off its thread
+    corrupts Qt's memory.) What a worker posts is plain Python; it reaches its operation
+    through a weak reference and only while the operation's window still exists.
+    """
+
+    posted = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _run(self, call: Callable[[], None]) -> None:
+        call()
+
+
+_dispatcher: _Dispatcher | None = None
+
+
+def _gui_dispatcher() -> _Dispatcher:
+    global _dispatcher  # noqa: PLW0603 - one for the one GUI thread
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
+    return _dispatcher
 
 
 class _Job:
     """The work of one operation, run on a thread of the shared pool.
 
     A plain Python object, not a QRunnable: Qt's pool deletes a finished runnable itself,
-    which Python's collector may then try to do again. The job reaches the GUI thread
-    only through its signals, queued.
+    which Python's collector may then try to do again. It reaches the GUI thread only
+    through the dispatcher, and its operation only through a weak reference.
     """
 
-    def __init__(self, work: Callable[[Progress], Any], signals: _Signals) -> None:
+    def __init__(self, work: Callable[[Progress], Any], operation: Operation) -> None:
         self.work = work
-        self.signals = signals
+        self.operation = weakref.ref(operation)
+        self.post = _gui_dispatcher().posted.emit
         self.cancel = threading.Event()
+
+    def _to_operation(self, method: str, *args: Any) -> None:
+        """Call the operation's `method` on the GUI thread, if it is still there then."""
+        target = self.operation
+
+        def call() -> None:
+            operation = target()
+            if operation is not None and shiboken6.isValid(operation):
+                getattr(operation, method)(*args)
+
+        self.post(call)
 
     def _progress(self, done: int, total: int) -> None:
         if self.cancel.is_set():
             raise Cancelled
-        self.signals.progress.emit(done, total)
+        self._to_operation("_progress", done, total)
 
     def run(self) -> None:
         try:
             result = self.work(self._progress)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._to_operation("_cancelled")
         except Exception as exc:
-            self.signals.failed.emit(exc, traceback.format_exc())
+            self._to_operation("_failed", exc, traceback.format_exc())
         else:
-            self.signals.done.emit(result)
+            self._to_operation("_done", result)
 
 
 # Loads wait on the database or the disk more than on a core: a job never queues behind two
@@ -122,12 +160,7 @@ class Operation(QObject):
         self._on_error = on_error
         self._on_cancel = on_cancel
         self.dialog: QProgressDialog | None = None
-        self.signals = _Signals()
-        self.signals.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
-        self.signals.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
-        self.signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
-        self.signals.cancelled.connect(self._cancelled, Qt.ConnectionType.QueuedConnection)
-        self.job = _Job(work, self.signals)
+        self.job = _Job(work, self)
         if title is not None:
             dialog = self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
             dialog.setWindowTitle("Shopper")

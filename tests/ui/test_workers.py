@@ -6,6 +6,8 @@ import threading
 from typing import Any
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -116,3 +118,40 @@ def test_quiet_work_has_no_dialog_and_reports_back_on_the_gui_thread(qtbot: QtBo
     assert failing.dialog is None
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     assert seen[1] == ("ZeroDivisionError", True)
+
+
+def test_a_window_closed_while_its_work_runs_gets_nothing_and_nothing_breaks(
+    qtbot: QtBot,
+) -> None:
+    """The work ends after its window (and so its operation) is gone: no callback runs.
+
+    The work's result, progress and failure reach the GUI thread through the one shared
+    dispatcher; nothing the worker lets go of last is a Qt object.
+    """
+    from shopper.ui.workers import Operation, run_quietly
+
+    parent = QWidget()
+    release = threading.Event()
+    called: list[str] = []
+
+    def slow() -> str:
+        release.wait(5)
+        return "late"
+
+    operation: Operation | None = run_quietly(
+        parent,
+        slow,
+        on_done=lambda _r: called.append("done"),
+        on_error=lambda _e: called.append("error"),
+    )
+    assert operation is not None
+    job = operation.job  # what the worker holds: a plain object, no QObject in it
+    assert not any(isinstance(value, QObject) for value in vars(job).values())
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(operation), timeout=5000)
+    release.set()
+    assert wait_for_background(5)
+    qtbot.wait(50)
+    assert called == []
+    operation = None  # the last Python reference: the weak one empties
+    assert job.operation() is None
