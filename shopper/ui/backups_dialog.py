@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopper.domain.clock import in_zone, local_zone_name
+from shopper.domain.clock import local_zone_name
 from shopper.domain.errors import ShopperError
 from shopper.services.backups import BackupInfo, list_backups, restore_backup
 from shopper.services.context import DB_FILENAME, AppContext
 from shopper.services.records import DamagedDatabaseError
+from shopper.ui.dates import moment_text
 from shopper.ui.rows_model import ROW_ROLE, Column, RowsModel
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class BackupListModel(RowsModel[BackupInfo]):
             [
                 Column(
                     "Made",
-                    lambda b: f"{in_zone(b.made_at, zone):%Y-%m-%d %H:%M}",
+                    lambda b: moment_text(b.made_at, zone),
                     sort_key=lambda b: b.made_at,
                     tooltip=lambda b: str(b.path),
                 ),

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopper.domain.clock import in_zone, local_zone_name
+from shopper.domain.clock import local_zone_name
 from shopper.domain.template import touchpoint_label
 from shopper.services.bundles import AuditLine, ImportSummary
+from shopper.ui.dates import day_text
 from shopper.ui.rows_model import Column, RowsModel
 
 
@@ -93,7 +94,7 @@ class SummaryModel(RowsModel[SummaryRow]):
                 Column("Touchpoint", lambda r: touchpoint_label(r.audit.touchpoint)),
                 Column(
                     "Started",
-                    lambda r: f"{in_zone(r.audit.started_at, zone):%Y-%m-%d}",
+                    lambda r: day_text(r.audit.started_at, zone),
                     sort_key=lambda r: r.audit.started_at,
                 ),
                 Column("Audit", lambda r: r.audit.id[:8], tooltip=lambda r: r.audit.id),

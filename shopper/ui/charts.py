@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.compare import trend
 from shopper.domain.palette import heat_rgb
+from shopper.ui.dates import month_text
 from shopper.ui.rows_model import VALUES_ROLE
 
 SCORE_COLOR = QColor("#1565c0")
@@ -391,7 +392,7 @@ class TimelineView(QWidget):
                 continue
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 4))
             painter.drawText(
-                QPointF(x + 2, plot.bottom() + metrics.ascent() + 5), f"{month_start:%b %y}"
+                QPointF(x + 2, plot.bottom() + metrics.ascent() + 5), month_text(month_start)
             )
 
     def _paint_legend(self, painter: QPainter, metrics: QFontMetrics) -> None:

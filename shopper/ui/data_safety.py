@@ -51,6 +51,7 @@ from shopper.services.upkeep import (
 from shopper.ui.backups_dialog import RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice, ImportSummaryDialog
 from shopper.ui.crash import show_error
+from shopper.ui.dates import day_text, time_text
 from shopper.ui.workers import Operation, run_operation, run_quietly
 
 if TYPE_CHECKING:
@@ -262,7 +263,8 @@ class DataActions(QObject):
             runner = view.runner
             choices.append(
                 ExportChoice(
-                    f"The open audit ({runner.company.name}, {runner.audit.started_at:%Y-%m-%d})",
+                    f"The open audit ({runner.company.name}, "
+                    f"{day_text(runner.audit.started_at, runner.audit.started_tz)})",
                     [runner.audit_id],
                     f"{runner.company.name} {runner.audit.touchpoint}",
                 )
@@ -397,7 +399,7 @@ class DataActions(QObject):
         info = result.backup
         if info is not None:
             at = in_zone(info.made_at, local_zone_name())
-            self.window.statusBar().showMessage(f"Backed up automatically at {at:%H:%M}", 8000)
+            self.window.statusBar().showMessage(f"Backed up automatically at {time_text(at)}", 8000)
 
     def _auto_failed(self, exc: Exception) -> None:
         self.backing_up = False

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from shopper.domain.clock import in_zone
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
 from shopper.domain.wording import count_of
 from shopper.services.export import export_findings
@@ -42,6 +41,7 @@ from shopper.services.findings import (
 from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import KIND_COLORS, SparklineDelegate
 from shopper.ui.crash import show_error
+from shopper.ui.dates import date_format, day_text, month_text
 from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.settings import Settings
@@ -96,7 +96,7 @@ def theme_columns() -> list[Column[ThemeFindings]]:
             sort_key=lambda t: t.trend.latest,
             values=lambda t: [m.rate for m in t.months],
             tooltip=lambda t: "\n".join(
-                f"{m.month:%b %Y}: {m.failed} of {m.scored} failed" for m in t.months
+                f"{month_text(m.month)}: {m.failed} of {m.scored} failed" for m in t.months
             ),
         ),
     ]
@@ -119,7 +119,7 @@ def item_columns() -> list[Column[ItemCount]]:
 
 def finding_columns() -> list[Column[Finding]]:
     return [
-        Column("When", lambda f: f"{in_zone(f.at, f.at_tz):%Y-%m-%d}", sort_key=lambda f: f.at),
+        Column("When", lambda f: day_text(f.at, f.at_tz), sort_key=lambda f: f.at),
         Column("Company", lambda f: f.company_name),
         Column("Touchpoint", lambda f: touchpoint_label(f.touchpoint)),
         Column(
@@ -172,7 +172,7 @@ class FindingsWindow(AnalysisWindow):
         self.to_edit = QDateEdit(today)
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(date_format())
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.reload)
         self.export_button = QPushButton("Export &PDF…")
@@ -336,7 +336,7 @@ class FindingsWindow(AnalysisWindow):
         last_day = until - timedelta(days=1)
         return (
             f"{self.company_combo.currentText()}, {self.touchpoint_combo.currentText().lower()}, "
-            f"{since:%Y-%m-%d} to {last_day:%Y-%m-%d}"
+            f"{day_text(since)} to {day_text(last_day)}"
         )
 
     # -- export --------------------------------------------------------------------

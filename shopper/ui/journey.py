@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from shopper.domain.clock import in_zone, now_utc
+from shopper.domain.clock import now_utc
 from shopper.domain.template import touchpoint_label
 from shopper.domain.themes import theme_title
 from shopper.domain.timeline import timeline_counts
@@ -54,6 +54,7 @@ from shopper.ui.charts import (
     TimelineView,
     heat_color,
 )
+from shopper.ui.dates import day_text, moment_text
 from shopper.ui.models import score_color
 from shopper.ui.report_export import ReportExporter, settings_of
 from shopper.ui.rows_model import Column, RowsModel
@@ -87,7 +88,7 @@ def two_lines(label: str) -> str:
 
 
 def _event_tip(event: TimelineEvent) -> str:
-    when = f"{in_zone(event.at, event.tz):%Y-%m-%d %H:%M}"
+    when = moment_text(event.at, event.tz)
     lines = [f"{when} · {touchpoint_label(event.touchpoint)} · {event.kind_label}"]
     if event.title:
         lines.append(event.title)
@@ -107,7 +108,7 @@ def touchpoint_columns() -> list[Column[TouchpointSummary]]:
     def latest_date(s: TouchpointSummary) -> str:
         if s.latest is None:
             return ""
-        return f"{in_zone(s.latest.started_at, s.latest.started_tz):%Y-%m-%d}"
+        return day_text(s.latest.started_at, s.latest.started_tz)
 
     return [
         Column(
@@ -153,7 +154,7 @@ def timeline_columns() -> list[Column[TimelineEvent]]:
     return [
         Column(
             "When",
-            lambda e: f"{in_zone(e.at, e.tz):%Y-%m-%d %H:%M}",
+            lambda e: moment_text(e.at, e.tz),
             sort_key=lambda e: e.at,
         ),
         Column("Touchpoint", lambda e: touchpoint_label(e.touchpoint)),

@@ -18,8 +18,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from shopper.domain.clock import in_zone
 from shopper.domain.vocabulary import AuditStatus, touchpoint_label
+from shopper.ui.dates import day_text, moment_text
 
 if TYPE_CHECKING:
     from shopper.services.records import AuditRow, CompanyRow
@@ -71,7 +71,7 @@ class CompanyListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{row.name} ({row.audits})"
         if role == Qt.ItemDataRole.ToolTipRole:
-            last = f"\nLast audit {row.last_audit:%Y-%m-%d}" if row.last_audit else ""
+            last = f"\nLast audit {day_text(row.last_audit)}" if row.last_audit else ""
             return f"{row.name}\n{row.sector or 'No sector'}{last}"
         if role == ID_ROLE:
             return row.id
@@ -194,10 +194,10 @@ class AuditTableModel(QAbstractTableModel):
         if role == ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            started = in_zone(row.started_at, row.started_tz)
+            started = moment_text(row.started_at, row.started_tz)
             return (
                 f"{row.company_name} — {touchpoint_label(row.touchpoint)}\n"
-                f"Started {started:%Y-%m-%d %H:%M} ({row.started_tz}) by {row.shopper or '—'}\n"
+                f"Started {started} ({row.started_tz}) by {row.shopper or '—'}\n"
                 f"{row.template_title} v{row.template_version}\n"
                 f"Audit {row.id[:8]}, {row.answered}/{row.visible} answered"
                 + (f"\n{row.verdict}" if row.verdict else "")
@@ -212,7 +212,7 @@ class AuditTableModel(QAbstractTableModel):
     @staticmethod
     def _display(row: AuditRow, key: str) -> str:
         if key == "started_at":
-            return f"{in_zone(row.started_at, row.started_tz):%Y-%m-%d}"
+            return day_text(row.started_at, row.started_tz)
         if key == "company":
             return row.company_name
         if key == "touchpoint":

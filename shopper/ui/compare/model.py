@@ -17,6 +17,7 @@ from shopper.domain.clock import in_zone
 from shopper.domain.compare import Cell, Change, Comparison, ItemRow
 from shopper.domain.scoring import Outcome
 from shopper.domain.template import theme_label
+from shopper.ui.dates import day_text, moment_text
 from shopper.ui.runner.outline import OUTCOME_TEXT
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
@@ -121,11 +122,11 @@ class ComparisonModel(QAbstractTableModel):
         audit = comp.audits[section]
         if role == Qt.ItemDataRole.DisplayRole:
             local = in_zone(audit.started_at, audit.started_tz)
-            return f"{local:%d %b %y}\n{percent_text(audit.percent)}"
+            return f"{day_text(local)}\n{percent_text(audit.percent)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             local = in_zone(audit.started_at, audit.started_tz)
             return (
-                f"Audit {audit.audit_id[:8]}, {local:%Y-%m-%d %H:%M} ({audit.started_tz})\n"
+                f"Audit {audit.audit_id[:8]}, {moment_text(local)} ({audit.started_tz})\n"
                 f"Shopper: {audit.shopper or '—'}\n"
                 f"{audit.template_title} v{audit.template_version}\n"
                 f"Score {percent_text(audit.percent)} — {audit.verdict}"

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.evidence import (
@@ -40,6 +39,7 @@ from shopper.services.evidence import (
 )
 from shopper.services.records import Evidence
 from shopper.services.runner import AuditRunner
+from shopper.ui.dates import moment_text
 from shopper.ui.evidence_viewer import EvidenceViewer
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
@@ -100,7 +100,11 @@ class EvidenceModel(RowsModel[Evidence]):
                 Column("Attached to", self.target_text),
                 Column("Kind", lambda r: KIND_LABELS.get(r.kind, r.kind)),
                 Column("Size", lambda r: human_size(r.size), sort_key=lambda r: r.size),
-                Column("Added", lambda r: f"{in_zone(r.added_at, r.added_tz):%Y-%m-%d %H:%M}"),
+                Column(
+                    "Added",
+                    lambda r: moment_text(r.added_at, r.added_tz),
+                    sort_key=lambda r: r.added_at,
+                ),
             ],
             parent,
         )

@@ -31,6 +31,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import STEP_LABELS, Step
 from shopper.services.runner import AuditRunner
 from shopper.ui.crash import show_error
+from shopper.ui.dates import moment_text, time_text, weekday_text
 from shopper.ui.moment_field import MomentField, confirm_far
 from shopper.ui.rows_model import Column, RowsModel
 
@@ -115,7 +116,7 @@ class StepRow:
 
 def step_columns(zone: str, describe: Callable[[Step, int], str]) -> list[Column[StepRow]]:
     def tooltip(row: StepRow) -> str:
-        when = f"{in_zone(row.step.at, zone):%Y-%m-%d %H:%M:%S}"
+        when = moment_text(row.step.at, zone, seconds=True)
         label = STEP_LABELS.get(row.step.kind, row.step.kind)
         return f"{label} at {when}\nDouble-click to correct the time."
 
@@ -126,8 +127,8 @@ def step_columns(zone: str, describe: Callable[[Step, int], str]) -> list[Column
     def when(row: StepRow) -> str:
         local, first = in_zone(row.step.at, zone), in_zone(row.start, zone)
         if local.date() == first.date():
-            return f"{local:%H:%M:%S}"
-        return f"{local:%a} {local.day} {local:%b %H:%M}"  # another day: which one
+            return time_text(local, seconds=True)
+        return weekday_text(local)  # another day: which one
 
     return [
         Column("Time", when, tooltip=tooltip),

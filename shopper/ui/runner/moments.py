@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopper.domain.clock import in_zone
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.domain.wording import count_of
 from shopper.services.records import Moment
 from shopper.services.runner import AuditRunner
+from shopper.ui.dates import time_text
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 
@@ -56,7 +56,9 @@ class MomentsModel(RowsModel[Moment]):
 
         super().__init__(
             [
-                Column("Time", lambda m: f"{in_zone(m.at, m.tz):%H:%M:%S}"),
+                Column(
+                    "Time", lambda m: time_text(m.at, m.tz, seconds=True), sort_key=lambda m: m.at
+                ),
                 Column(
                     "Kind",
                     lambda m: MomentKind.label_of(m.kind),
