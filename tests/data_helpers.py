@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -50,6 +51,51 @@ def new_counts_audit(ctx: AppContext, folder: Path, *, company: str = "Durable L
     template = import_template_file(engine=ctx.engine, path=counts_template(folder))
     made = create_company(engine=ctx.engine, data=CompanyInput(name=company))
     audit = start_audit(engine=ctx.engine, company_id=made.id, template_id=template.id)
+    return audit.id
+
+
+FOLLOW_UP_TEMPLATE = """\
+format: 1
+id: 0b6f7a52-3f55-4d8e-9a71-3c1e5e0c9d11
+version: 1
+title: Call with a follow-up
+touchpoint: phone
+sections:
+  - id: call
+    title: The call
+    items:
+      - {id: greeted, prompt: Were you greeted?, type: yes_no, required: true}
+      - {id: solved, prompt: Was it solved?, type: yes_no, required: true}
+  - id: later
+    title: Afterwards
+    items:
+      - id: follow_up
+        prompt: Did they follow up within five working days?
+        type: yes_no
+        required: true
+        later: {working_days: 5}
+      - {id: how, prompt: How?, type: text, show_if: {item: follow_up, equals: yes}}
+"""
+
+
+def new_follow_up_audit(
+    ctx: AppContext, folder: Path, *, at: datetime, zone: str = "Europe/Warsaw"
+) -> str:
+    """An audit of FOLLOW_UP_TEMPLATE at Blue Harbor Bank (open Monday to Friday, 9-17)."""
+    path = folder / "follow.yaml"
+    path.write_text(FOLLOW_UP_TEMPLATE, encoding="utf-8")
+    template = import_template_file(engine=ctx.engine, path=path)
+    company = create_company(
+        engine=ctx.engine, data=CompanyInput(name="Blue Harbor Bank", timezone=zone)
+    )
+    audit = start_audit(
+        engine=ctx.engine,
+        company_id=company.id,
+        template_id=template.id,
+        shopper="Ana",
+        zone=zone,
+        at=at,
+    )
     return audit.id
 
 

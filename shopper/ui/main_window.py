@@ -42,13 +42,14 @@ from PySide6.QtWidgets import (
 from shopper import __version__
 from shopper.domain.errors import ShopperError
 from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
+from shopper.domain.wording import count_of
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
 from shopper.ui.screen import capture_screen_png, fit_on_screen
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.welcome import WelcomePane
-from shopper.ui.workers import Operation, run_operation
+from shopper.ui.workers import Operation, run_operation, run_quietly
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -143,6 +144,32 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         self.refresh()
         self._reopen()
+        self._settle_follow_ups()
+
+    def _settle_follow_ups(self) -> None:
+        """Complete, off the GUI thread, the audits whose follow-up windows have passed."""
+        from shopper.services.follow_up import settle_follow_ups
+
+        engine = self.engine
+        self._settling = run_quietly(
+            self,
+            lambda: settle_follow_ups(engine=engine),
+            on_done=self._follow_ups_settled,
+            on_error=lambda exc: log.warning("could not settle follow-ups: %s", exc),
+        )
+
+    def _follow_ups_settled(self, settled: list[str]) -> None:
+        if not settled:
+            return
+        view = self.runner_view
+        if view is not None and view.runner.audit_id in settled:
+            self.open_audit(view.runner.audit_id)  # its follow-up window passed: completed
+        self.refresh()
+        self.statusBar().showMessage(
+            f"{count_of(len(settled), 'audit')} whose follow-up never came "
+            f"{'was' if len(settled) == 1 else 'were'} completed (View › Waiting)",
+            15000,
+        )
 
     def _reopen(self) -> None:
         """Open the audit asked for with `--open`, else the one left in progress, at its item."""
@@ -209,7 +236,8 @@ class MainWindow(QMainWindow):
         self.browser_action = self._action("Show the &audit list", self.toggle_browser, "Ctrl+L")
         self.browser_action.setCheckable(True)
         self.browser_action.setChecked(True)
-        self.waiting_action = self._action("&Waiting for replies…", self.show_waiting)
+        self.waiting_action = self._action("&Waiting…", self.show_waiting)
+        self.waiting_action.setStatusTip("Follow-ups awaited and replies not received yet")
         self.instruments_action = self._action(
             "Show the &instruments", self.toggle_instruments, "F9"
         )
@@ -664,13 +692,20 @@ class MainWindow(QMainWindow):
         self._exporter.export_audit(runner.audit_id, runner.company.name, runner.audit.started_at)
 
     def show_waiting(self) -> None:
-        """Enquiries waiting for a reply; opening one shows its e-mail tracker."""
-        from shopper.services.instruments import waiting_replies
+        """View › Waiting: follow-ups awaited and enquiries with no reply yet."""
         from shopper.ui.waiting import WaitingDialog
 
-        dialog = WaitingDialog(waiting_replies(engine=self.engine), self)
+        dialog = WaitingDialog(self.engine, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_item.connect(self._open_follow_up)
         dialog.open_audit.connect(self._open_waiting)
-        dialog.exec()
+        dialog.finished.connect(lambda _result: self.refresh())  # settled audits changed
+        self.waiting_dialog = dialog
+        dialog.open()
+
+    def _open_follow_up(self, audit_id: str, item_id: str) -> None:
+        if self.open_audit(audit_id) and self.runner_view is not None and item_id:
+            self.runner_view.go_to(item_id)
 
     def _open_waiting(self, audit_id: str) -> None:
         if self.open_audit(audit_id) and self.runner_view is not None:

@@ -21,38 +21,16 @@ from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.follow_up import settle_follow_ups, waiting_audits
 from shopper.services.runner import AuditRunner, FollowUpPendingError, MissingAnswersError
-from shopper.services.templates import import_template_file, list_templates
+from shopper.services.templates import list_templates
 from shopper.store import repo
 from shopper.store.analysis import Scope
 from shopper.store.engine import session_scope
 from shopper.store.tables import AuditEvent
-from tests.data_helpers import snapshot
+from tests.data_helpers import new_follow_up_audit, snapshot
 
 ZONE = "Europe/Warsaw"
 FRIDAY = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # 15:00 in Warsaw
 DUE = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # the next Friday, 17:00 in Warsaw
-TEMPLATE = """\
-format: 1
-id: 0b6f7a52-3f55-4d8e-9a71-3c1e5e0c9d11
-version: 1
-title: Call with a follow-up
-touchpoint: phone
-sections:
-  - id: call
-    title: The call
-    items:
-      - {id: greeted, prompt: Were you greeted?, type: yes_no, required: true}
-      - {id: solved, prompt: Was it solved?, type: yes_no, required: true}
-  - id: later
-    title: Afterwards
-    items:
-      - id: follow_up
-        prompt: Did they follow up within five working days?
-        type: yes_no
-        required: true
-        later: {working_days: 5}
-      - {id: how, prompt: How?, type: text, show_if: {item: follow_up, equals: yes}}
-"""
 
 
 class Clock:
@@ -71,20 +49,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def audit_id(ctx: AppContext, tmp_path: Path, clock: Clock) -> str:
-    path = tmp_path / "follow.yaml"
-    path.write_text(TEMPLATE, encoding="utf-8")
-    template = import_template_file(engine=ctx.engine, path=path)
-    company = create_company(
-        engine=ctx.engine, data=CompanyInput(name="Blue Harbor Bank", timezone=ZONE)
-    )
-    return start_audit(
-        engine=ctx.engine,
-        company_id=company.id,
-        template_id=template.id,
-        shopper="Ana",
-        zone=ZONE,
-        at=FRIDAY - timedelta(hours=1),
-    ).id
+    return new_follow_up_audit(ctx, tmp_path, at=FRIDAY - timedelta(hours=1))
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ class EmailTrackerPane(InstrumentPane):
         row.addWidget(self.subject, 1)
         layout.addLayout(row)
         buttons = QHBoxLayout()
+        self.buttons: dict[EmailStep, QPushButton] = {}
         for label, keys, kind in (
             ("Enquiry sent", "Alt+S", EmailStep.SENT),
             ("Reply received", "Alt+R", EmailStep.REPLY),
@@ -69,6 +70,7 @@ class EmailTrackerPane(InstrumentPane):
             button = QPushButton(f"{label} ({keys})")
             button.clicked.connect(lambda _=False, k=kind: self.record(k))
             buttons.addWidget(button)
+            self.buttons[kind] = button
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.setWhatsThis(f"E-mail tracker: {label.lower()} at the time typed")
@@ -92,8 +94,14 @@ class EmailTrackerPane(InstrumentPane):
     def moment(self) -> datetime | None:
         return self.when.moment()
 
+    def set_read_only(self, read_only: bool) -> None:
+        super().set_read_only(read_only)
+        if self.runner.awaiting:  # the follow-up is what it waits for: it can be recorded
+            for widget in (self.when.line, self.subject, self.buttons[EmailStep.FOLLOW_UP]):
+                widget.setEnabled(True)
+
     def record(self, kind: EmailStep) -> None:
-        if self.runner.read_only:
+        if self.runner.read_only or (self.runner.awaiting and kind != EmailStep.FOLLOW_UP):
             return
         at = self.moment()
         if at is None:
@@ -114,7 +122,7 @@ class EmailTrackerPane(InstrumentPane):
         if fig is None or fig.sent_at is None:
             self.figures.setText(
                 "Record when you sent the enquiry; come back when the answer lands "
-                "(View › Waiting for replies lists every enquiry still open)."
+                "(View › Waiting lists every enquiry still open)."
             )
             return
         if fig.response_business_hours is not None and fig.response_calendar_hours is not None:

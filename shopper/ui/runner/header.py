@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.domain.answers import format_answer
 from shopper.domain.clock import in_zone
 from shopper.domain.template import touchpoint_label
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner
+from shopper.ui.dates import moment_text, time_text, weekday_text
 from shopper.ui.models import score_color
 
 SAVING = "Saving…"
@@ -81,10 +83,10 @@ class RunnerHeader(QWidget):
             f"{runner.company.name} · {touchpoint_label(audit.touchpoint)} · "
             f"{template.title} v{template.version}"
         )
-        started = in_zone(audit.started_at, audit.started_tz)
+        started = moment_text(audit.started_at, audit.started_tz)
         who = audit.shopper or "no shopper name"
         self.subtitle.setText(
-            f"Audit {audit.id[:8]} · started {started:%Y-%m-%d %H:%M} ({audit.started_tz}) · {who}"
+            f"Audit {audit.id[:8]} · started {started} ({audit.started_tz}) · {who}"
         )
         score = runner.score
         label = "Score" if runner.read_only else "Score so far"
@@ -98,17 +100,40 @@ class RunnerHeader(QWidget):
         color = score_color(score.percent, score.passed)
         self.score_label.setStyleSheet(f"color: {color.name()};" if color else "")
         read_only = runner.read_only
-        self.banner.setVisible(read_only)
-        if read_only and audit.completed_at:
-            done = in_zone(audit.completed_at, audit.completed_tz or audit.started_tz)
-            self.banner_text.setText(
-                f"Completed {done:%Y-%m-%d %H:%M}. Read-only: reopen it to change answers "
-                "(the reopening is recorded)."
-            )
+        self.banner.setVisible((read_only or runner.awaiting) and audit.completed_at is not None)
+        if audit.completed_at is not None:
+            done = moment_text(audit.completed_at, audit.completed_tz or audit.started_tz)
+            if runner.awaiting:
+                self.banner_text.setText(self._awaiting_text(done))
+            else:
+                self.banner_text.setText(
+                    f"Completed {done}. Read-only: reopen it to change answers "
+                    "(the reopening is recorded)."
+                )
         counts = runner.moment_counts()
         self.moments_label.setText(
             f"Moments: {counts[MomentKind.GOOD]} good · {counts[MomentKind.BAD]} bad · "
             f"{counts[MomentKind.FRICTION]} friction"
+        )
+
+    def _awaiting_text(self, done: str) -> str:
+        runner = self.runner
+        waiting = runner.waiting()
+        if not waiting:
+            return (
+                f"Completed {done}, awaiting follow-up: it is answered. Complete it "
+                "(Ctrl+Enter) to make the score final."
+            )
+        first_item, first_due = min(waiting.items(), key=lambda pair: pair[1])
+        prompt = runner.template.item(first_item).prompt
+        later = runner.template.item(first_item).later
+        otherwise = ""
+        if later is not None:
+            otherwise = format_answer(runner.template.item(first_item), later.otherwise)
+        return (
+            f"Completed {done}, awaiting follow-up: “{prompt}” waits until "
+            f"{weekday_text(first_due, runner.zone)}, then counts as {otherwise}. Only the "
+            "follow-up can change now."
         )
 
     # -- saved or not ----------------------------------------------------------
@@ -132,8 +157,10 @@ class RunnerHeader(QWidget):
         saved = self.runner.last_saved
         if self.runner.read_only:
             self.saved_label.setText("Read-only")
+        elif self.runner.awaiting and saved is None:
+            self.saved_label.setText("Awaiting follow-up")
         elif saved is None:
             self.saved_label.setText("All changes saved")
         else:
             local = in_zone(saved, self.runner.zone)
-            self.saved_label.setText(f"Saved {local:%H:%M:%S}")
+            self.saved_label.setText(f"Saved {time_text(local, seconds=True)}")

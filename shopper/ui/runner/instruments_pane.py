@@ -74,7 +74,7 @@ class InstrumentsPane(QTabWidget):
         self.panes = [pane for pane, _title in panes]
         for pane, title in panes:
             pane.changed.connect(self._pane_changed)
-            pane.set_read_only(runner.read_only)
+            pane.set_read_only(not runner.can_change(None))
             self.addTab(_scrolled(pane), title)
         # Esc anywhere in an instrument: back to the checklist item.
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)

@@ -269,7 +269,8 @@ class ItemPanel(QWidget):
         widget = editor.input_widget()
         if widget is not None:
             widget.installEventFilter(self)
-        editor.set_read_only(self.runner.read_only)
+        frozen = not self.runner.can_change(item.id)
+        editor.set_read_only(frozen)
         self.editor_host.addWidget(editor)
         self.editor = editor
 
@@ -277,7 +278,9 @@ class ItemPanel(QWidget):
         self.note.setPlainText(self.runner.note(item.id))
         self.note.blockSignals(False)
         self._note_loaded = self.note.toPlainText()
-        self.note.setReadOnly(self.runner.read_only)
+        self.note.setReadOnly(frozen)
+        self.attach_button.setEnabled(not frozen)
+        self.capture_button.setEnabled(not frozen and self.can_capture)
         self.update_extras()
         self.prev_button.setEnabled(position > 1)
         self.next_button.setEnabled(position < len(visible))
@@ -305,7 +308,9 @@ class ItemPanel(QWidget):
                 " You can still change it."
             )
         self.measured_label.setVisible(measured is not None)
-        self.use_measured_button.setVisible(runner.is_override(item.id) and not runner.read_only)
+        self.use_measured_button.setVisible(
+            runner.is_override(item.id) and runner.can_change(item.id)
+        )
         attached = len(runner.evidence_for(item_id=item.id))
         self.evidence_label.setText(
             f"Evidence: {count_of(attached, 'file')} attached"
@@ -315,14 +320,19 @@ class ItemPanel(QWidget):
 
     def set_read_only(self, read_only: bool) -> None:
         """The audit was completed or reopened (the editor follows with the next item shown)."""
+        frozen = read_only or not self._changeable()
         self.complete_button.setEnabled(not read_only)
-        self.note.setReadOnly(read_only)
-        self.attach_button.setEnabled(not read_only)
-        self.capture_button.setEnabled(not read_only and self.can_capture)
+        self.note.setReadOnly(frozen)
+        self.attach_button.setEnabled(not frozen)
+        self.capture_button.setEnabled(not frozen and self.can_capture)
+
+    def _changeable(self) -> bool:
+        """Whether the item shown can change now (awaiting follow-up, only the follow-up)."""
+        return self.item is not None and self.runner.can_change(self.item.id)
 
     def focus_item(self) -> None:
         """The keyboard to the answer's text field, else to the item for its shortcut keys."""
-        if self.editor is not None and not self.runner.read_only and self.editor.focus_input():
+        if self.editor is not None and self._changeable() and self.editor.focus_input():
             return
         self.frame.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -369,7 +379,7 @@ class ItemPanel(QWidget):
     def unsaved_note(self) -> str | None:
         """The note's text if it was changed and not saved yet."""
         note = self.note.toPlainText()
-        if not self.runner.read_only and note != self._note_loaded:
+        if self._changeable() and note != self._note_loaded:
             return note
         return None
 
@@ -381,7 +391,7 @@ class ItemPanel(QWidget):
         return pending or self.note.toPlainText() != self._note_loaded
 
     def _note_changed(self) -> None:
-        if not self.runner.read_only:
+        if self._changeable():
             self.text_edited.emit()
 
     # -- keys ------------------------------------------------------------------
@@ -401,7 +411,7 @@ class ItemPanel(QWidget):
 
     def _accept_and_next(self) -> None:
         editor = self.editor
-        if editor is not None and not self.runner.read_only:
+        if editor is not None and self._changeable():
             editor.accept_input(self.runner.value(editor.item.id) is not None)
             if editor.pending():
                 return  # the text did not parse; the editor shows why

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -33,8 +34,9 @@ from PySide6.QtWidgets import (
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
-from shopper.services.runner import AuditRunner, MissingAnswersError
+from shopper.services.runner import AuditRunner, FollowUpPendingError, MissingAnswersError
 from shopper.ui.crash import show_error
+from shopper.ui.dates import weekday_text
 from shopper.ui.runner.editors import AnswerEditor
 from shopper.ui.runner.email_tracker import EmailTrackerPane
 from shopper.ui.runner.header import RunnerHeader
@@ -74,6 +76,7 @@ class AuditRunnerView(QWidget):
         self.template = runner.template
         self.current: Item = runner.template.item(runner.resume_item())
         self._sized = False
+        self.wait_box: QMessageBox | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         self.header = RunnerHeader(runner)
@@ -413,6 +416,7 @@ class AuditRunnerView(QWidget):
     # -- completing ------------------------------------------------------------
 
     def complete(self) -> None:
+        """Ctrl+Enter: complete the audit; with a follow-up still to come, ask first."""
         if self.runner.read_only:
             return
         if not self.flush():
@@ -423,9 +427,64 @@ class AuditRunnerView(QWidget):
             show_error(self, str(exc), title="Cannot complete yet")
             self.go_to(exc.item_ids[0])
             return
+        except FollowUpPendingError as exc:
+            if self.runner.awaiting:
+                item_id, due = min(exc.due.items(), key=lambda pair: pair[1])
+                by = weekday_text(due, self.runner.zone)
+                show_error(
+                    self,
+                    f"“{self.template.item(item_id).prompt}” is not answered yet. Answer it when "
+                    f"the follow-up comes; if nothing comes by {by} it counts as not followed "
+                    "up and the audit is completed by itself.",
+                    title="Still waiting for the follow-up",
+                )
+                self.go_to(item_id)
+            else:
+                self._ask_to_wait(exc)
+            return
         except ShopperError as exc:
             show_error(self, str(exc))
             return
+        self._completed()
+
+    def _ask_to_wait(self, pending: FollowUpPendingError) -> None:
+        """Complete the rest now, awaiting follow-up? (A window-modal question.)"""
+        zone = self.runner.zone
+        lines = [
+            f"• “{self.template.item(item_id).prompt}” by {weekday_text(due, zone)}"
+            for item_id, due in pending.due.items()
+        ]
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Complete, awaiting follow-up?",
+            "Everything else is answered. These can only be answered later:\n\n"
+            + "\n".join(lines)
+            + "\n\nComplete the audit now? It then awaits follow-up (View › Waiting lists "
+            "it): answer these when the follow-up comes, then complete it (Ctrl+Enter). "
+            "If nothing comes in time they count as not followed up and the audit is "
+            "completed by itself.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        wait = box.addButton("Complete, awaiting &follow-up", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(wait)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self._complete_waiting() if button is wait else None
+        )
+        self.wait_box = box
+        box.open()
+
+    def _complete_waiting(self) -> None:
+        try:
+            self.runner.complete(wait=True)
+        except ShopperError as exc:
+            show_error(self, str(exc))
+            return
+        self._completed()
+
+    def _completed(self) -> None:
         self._refresh_mode()
         self.completed.emit(self.runner.audit_id)
         self.changed.emit(self.runner.audit_id)
@@ -440,7 +499,7 @@ class AuditRunnerView(QWidget):
         self.changed.emit(self.runner.audit_id)
 
     def _refresh_mode(self) -> None:
-        self.instruments.set_read_only(self.runner.read_only)
+        self.instruments.set_read_only(not self.runner.can_change(None))
         self.header.show_saved(None)
         self._show_state()
         self._show_item(self.current, focus=True)
