@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from shopper import __version__
 from shopper.domain.errors import ShopperError
 from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
+from shopper.domain.wording import count_of
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
 from shopper.ui.screen import capture_screen_png, fit_on_screen
@@ -611,18 +612,18 @@ class MainWindow(QMainWindow):
     # -- other actions -----------------------------------------------------------
 
     def load_demo(self) -> None:
-        engine = self.engine
+        engine, data_dir = self.engine, self.ctx.data_dir
 
         def work(progress: Any) -> Any:
             from shopper.services.demo import load_demo
 
-            return load_demo(engine=engine, progress=progress)
+            return load_demo(engine=engine, progress=progress, data_dir=data_dir)
 
         def done(result: Any) -> None:
             self.refresh()
-            self.statusBar().showMessage(
-                f"Loaded {result.companies} demo companies and {result.audits} audits", 8000
-            )
+            companies = count_of(result.companies, "demo company", "demo companies")
+            audits = count_of(result.audits, "audit")
+            self.statusBar().showMessage(f"Loaded {companies} and {audits}", 8000)
 
         def failed(exc: Exception) -> None:
             show_error(
