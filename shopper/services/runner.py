@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from shopper.domain.answers import normalize_answer
+from shopper.domain.answers import normalize_answer, same_answer
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
 from shopper.domain.instruments import (
@@ -182,7 +182,7 @@ class AuditRunner:
         """Whether the shopper's answer differs from what an instrument measured."""
         measured = self._measured.items.get(item_id)
         value = self._values.get(item_id)
-        return measured is not None and value is not None and value != measured
+        return measured is not None and value is not None and not same_answer(value, measured)
 
     def steps(self, instrument: str) -> list[Step]:
         return sorted((s for i, s in self._steps if i == instrument), key=lambda s: s.at)
@@ -229,7 +229,7 @@ class AuditRunner:
         measured = self._measured.items.get(item_id)
         source = (
             AnswerSource.INSTRUMENT
-            if stored is not None and stored == measured
+            if stored is not None and same_answer(stored, measured)
             else AnswerSource.SHOPPER
         )
         change = {item_id: (stored, self._notes.get(item_id, ""), source)}
@@ -318,7 +318,7 @@ class AuditRunner:
             if value is None:
                 if current is not None:
                     changes[item_id] = (None, note, AnswerSource.SHOPPER)
-            elif value != current or source != AnswerSource.INSTRUMENT:
+            elif not same_answer(value, current) or source != AnswerSource.INSTRUMENT:
                 changes[item_id] = (value, note, AnswerSource.INSTRUMENT)
         return changes
 

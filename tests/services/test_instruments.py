@@ -593,6 +593,29 @@ def test_recording_an_email_exchange(
         assert again.is_measured(item_id)
 
 
+def test_a_time_measured_in_another_zone_is_no_override(
+    ctx: AppContext, open_runner: Callable[..., AuditRunner]
+) -> None:
+    email = open_runner("email")
+    sent = datetime(2025, 5, 16, 14, 0, tzinfo=UTC)
+    email.add_step(Instrument.EMAIL, EmailStep.SENT, at=sent)
+    # A manager in New York opens the shopper's audit: the same instant, another zone.
+    elsewhere = AuditRunner(engine=ctx.engine, audit_id=email.audit_id, zone="America/New_York")
+    assert elsewhere.measured("enquiry_sent_at") == {
+        "utc": "2025-05-16T14:00:00+00:00",
+        "tz": "America/New_York",
+    }
+    assert elsewhere.value("enquiry_sent_at") == {"utc": "2025-05-16T14:00:00+00:00", "tz": ZONE}
+    assert elsewhere.is_measured("enquiry_sent_at")
+    assert not elsewhere.is_override("enquiry_sent_at")
+    # Another step keeps the answer as the shopper's zone had it.
+    elsewhere.add_step(Instrument.EMAIL, EmailStep.REPLY, at=sent + timedelta(hours=3))
+    assert reload(elsewhere).value("enquiry_sent_at")["tz"] == ZONE
+    # A different instant still is an override.
+    elsewhere.set_answer("enquiry_sent_at", {"utc": "2025-05-16T15:00:00+00:00", "tz": ZONE})
+    assert elsewhere.is_override("enquiry_sent_at")
+
+
 def test_the_company_calendar_drives_business_hours(
     ctx: AppContext, open_runner: Callable[..., AuditRunner]
 ) -> None:
