@@ -188,11 +188,18 @@ def test_templates_import(capsys: pytest.CaptureFixture[str], tmp_dir: str, tmp_
 
 def test_demo(capsys: pytest.CaptureFixture[str], tmp_dir: str) -> None:
     out = ok(capsys, "--data-dir", tmp_dir, "demo", "--audits", "30", "--seed", "3")
-    assert out.startswith("Added 6 companies, 30 audits and ")
+    assert out.startswith("Added 6 companies, 30 audits, ")
+    assert " instrument steps and " in out
     assert len(list_json(capsys, tmp_dir)) == 30
     line = user_error(capsys, "--data-dir", tmp_dir, "demo", "--audits", "30", "--seed", "3")
     assert "seed 3" in line
     assert len(list_json(capsys, tmp_dir)) == 30
+
+
+def test_demo_counts_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_dir: str) -> None:
+    out = ok(capsys, "--data-dir", tmp_dir, "demo", "--audits", "1", "--seed", "3")
+    assert out.startswith("Added 6 companies, 1 audit, ")
+    assert "1 audits" not in out
 
 
 @pytest.mark.parametrize("value", ["-5", "abc"])

@@ -50,7 +50,7 @@ def main() -> int:
     folder = args.data_dir or Path(tempfile.mkdtemp())
     ctx = AppContext.open(folder)
     if not list_audits(engine=ctx.engine, limit=1):
-        load_demo(engine=ctx.engine)
+        load_demo(engine=ctx.engine, data_dir=ctx.data_dir)
     window = MainWindow(ctx)
     window.resize(1360, 820)
     window.move(0, 0)

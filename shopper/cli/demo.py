@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from shopper.cli.base import EXIT_OK, Subparsers, open_context
+from shopper.domain.wording import count_of
 
 
 def register(sub: Subparsers) -> None:
@@ -18,9 +19,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from shopper.services.demo import load_demo
 
     ctx = open_context(args)
-    result = load_demo(engine=ctx.engine, audits=args.audits, seed=args.seed)
-    print(
-        f"Added {result.companies} companies, {result.audits} audits and "
-        f"{result.answers} answers to {ctx.data_dir}"
-    )
+    result = load_demo(engine=ctx.engine, audits=args.audits, seed=args.seed, data_dir=ctx.data_dir)
+    counts = [
+        count_of(result.companies, "company"),
+        count_of(result.audits, "audit"),
+        count_of(result.answers, "answer"),
+        count_of(result.steps, "instrument step"),
+    ]
+    pictures = count_of(result.evidence, "picture")
+    print(f"Added {', '.join(counts)} and {pictures} as evidence to {ctx.data_dir}")
     return EXIT_OK

@@ -70,6 +70,20 @@ def make_datetime_answer(moment: datetime, zone: str) -> dict[str, str]:
     return {"utc": moment.astimezone(UTC).isoformat(timespec="seconds"), "tz": zone}
 
 
+def same_answer(a: Any, b: Any) -> bool:
+    """Whether two stored answers say the same: equal, or date-times of one instant taken in
+    different zones (what a shopper typed in New York is what a manager's app in Warsaw
+    measures from the same steps)."""
+    if isinstance(a, dict) and isinstance(b, dict) and "utc" in a and "utc" in b:
+        try:
+            return bool(
+                datetime.fromisoformat(str(a["utc"])) == datetime.fromisoformat(str(b["utc"]))
+            )
+        except ValueError:
+            return a == b
+    return bool(a == b)
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

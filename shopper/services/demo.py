@@ -1,8 +1,12 @@
 """Demo data: realistic companies with repeated audits of each touchpoint over months.
 
 Deterministic for a seed and an anchor date: the same seed on the same day
-gives the same companies, audits, answers and notes (ids included). Rows are
-written in bulk inside one transaction, so 10,000 audits take seconds.
+gives the same companies, audits, answers, notes, instrument recordings and evidence
+(ids included). Rows are written in bulk inside one transaction, so 10,000 audits take
+seconds. The newest few phone, website and e-mail audits of each company also carry what
+their shopper recorded (`demo_recordings`), and some audits pictures as evidence
+(`demo_pictures`): those go through `AuditRunner`, as in a real session, so the measured
+answers, summaries and events are exactly what the app makes.
 """
 
 from __future__ import annotations
@@ -10,24 +14,40 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from shopper.domain.answers import make_datetime_answer
+from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError
+from shopper.domain.instruments import EmailStep, Step, WebStep
 from shopper.domain.scoring import FAIL_BELOW, PASS_FROM, item_fraction, score_audit
 from shopper.domain.template import NA, Item, ItemType, Template
 from shopper.domain.vocabulary import DEFAULT_HOURS, AuditStatus
+from shopper.services import demo_pictures as pictures
+from shopper.services import demo_recordings as recordings
+from shopper.services.demo_recordings import Recording
+from shopper.services.instruments import calendar_of, measure
+from shopper.services.runner import AuditRunner, MissingAnswersError, NewStep
 from shopper.services.templates import get_template, list_templates
-from shopper.store import exchange
+from shopper.store import exchange, repo
 from shopper.store.engine import session_scope
 from shopper.store.tables import Company
 
 DEFAULT_AUDITS = 120
+RECORDED_PER_PAIR = 2
+"""How many of each company's newest phone, website and e-mail audits carry recordings."""
+RECORDED_TOUCHPOINTS = ("phone", "website", "email")
+EVIDENCE_TOUCHPOINTS = ("website", "email", "store")
+"""Each company's newest completed audit of one of these (in turn) carries a picture."""
+PICTURES = {"website": "page", "email": "email", "store": "receipt"}
+"""The picture: the contact page, the first reply, the receipt."""
 
 
 @dataclass(frozen=True)
@@ -38,16 +58,48 @@ class DemoCompany:
     quality: float
     trend: float
     """Change of quality per year: positive improves, negative regresses."""
+    brand: str = ""
+    """The name in Latin letters, for pictures drawn with Pillow's default font."""
+    domain: str = "shop.example"
+    phone: str = "+1 555 0100"
+    currency: str = "USD"
+    tax_rate: float = 0.2
+    address: str = ""
+    color: tuple[int, int, int] = (13, 110, 253)
 
 
 COMPANIES = (
-    DemoCompany("Northwind Outfitters", "Clothing retail", "Europe/London", 0.72, 0.15),
-    DemoCompany("Blue Harbor Bank", "Retail banking", "America/New_York", 0.55, -0.10),
-    DemoCompany("Zielona Łąka Sp. z o.o.", "Garden centre", "Europe/Warsaw", 0.80, 0.05),
-    DemoCompany("Ηλιος Τηλεπικοινωνίες", "Telecom", "Europe/Athens", 0.45, 0.25),
-    DemoCompany("Sakura Home 桜ホーム", "Furniture", "Asia/Tokyo", 0.85, -0.05),
-    DemoCompany("Pacific Home Energy", "Utilities", "America/Los_Angeles", 0.38, 0.30),
-)
+    DemoCompany(
+        "Northwind Outfitters", "Clothing retail", "Europe/London", 0.72, 0.15,
+        "Northwind Outfitters", "northwind-outfitters.example", "+44 20 7946 0321", "GBP",
+        0.2, "14 Market Street, London", (33, 64, 110),
+    ),
+    DemoCompany(
+        "Blue Harbor Bank", "Retail banking", "America/New_York", 0.55, -0.10,
+        "Blue Harbor Bank", "blueharborbank.example", "+1 212 555 0147", "USD",
+        0.08875, "200 Harbor Plaza, New York", (0, 87, 146),
+    ),
+    DemoCompany(
+        "Zielona Łąka Sp. z o.o.", "Garden centre", "Europe/Warsaw", 0.80, 0.05,
+        "Zielona Laka", "zielonalaka.example", "+48 22 000 01 23", "PLN",
+        0.23, "ul. Ogrodowa 12, Warszawa", (46, 125, 50),
+    ),
+    DemoCompany(
+        "Ηλιος Τηλεπικοινωνίες", "Telecom", "Europe/Athens", 0.45, 0.25,
+        "Helios Telecom", "helios-telecom.example", "+30 210 000 0145", "EUR",
+        0.24, "Odos Ermou 40, Athens", (230, 115, 0),
+    ),
+    DemoCompany(
+        "Sakura Home 桜ホーム", "Furniture", "Asia/Tokyo", 0.85, -0.05,
+        "Sakura Home", "sakura-home.example", "+81 3 0000 0123", "JPY",
+        0.10, "3-12 Jingumae, Shibuya, Tokyo", (194, 24, 91),
+    ),
+    DemoCompany(
+        "Pacific Home Energy", "Utilities", "America/Los_Angeles", 0.38, 0.30,
+        "Pacific Home Energy", "pacifichomeenergy.example", "+1 415 555 0199", "USD",
+        0.095, "88 Mission Street, San Francisco", (0, 121, 107),
+    ),
+)  # fmt: skip
 
 SHOPPERS = ("Ana Souza", "Tom Becker", "Priya Natarajan", "Marek Nowak", "Chloé Martin")
 
@@ -89,6 +141,28 @@ class DemoResult:
     companies: int
     audits: int
     answers: int
+    steps: int = 0
+    """Instrument steps recorded."""
+    evidence: int = 0
+    """Pictures attached."""
+
+
+@dataclass
+class _Plan:
+    """An audit a runner finishes: its recording, its picture, when it is completed."""
+
+    audit_id: str
+    company: DemoCompany
+    company_row: Company
+    shopper: str
+    started: datetime
+    completed: datetime | None
+    recording: Recording | None
+    evidence: str | None
+    """The picture to attach: "page", "email" or "receipt"."""
+    values: dict[str, Any] = field(default_factory=dict)
+    noted: frozenset[str] = frozenset()
+    """Measured items whose note is already written (their answer rows exist)."""
 
 
 def load_demo(
@@ -98,8 +172,12 @@ def load_demo(
     seed: int = 1,
     anchor: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    data_dir: Path | None = None,
 ) -> DemoResult:
     """Add demo companies and `audits` audits spread over the past year.
+
+    Args:
+        data_dir: the data folder, where evidence files are kept; None attaches none.
 
     Raises:
         ShopperError: bad count, or this seed's demo data is already loaded.
@@ -124,12 +202,11 @@ def load_demo(
     for index in range(n_companies):
         base = COMPANIES[index % len(COMPANIES)]
         if index >= len(COMPANIES):
-            base = DemoCompany(
-                f"{base.name} #{index // len(COMPANIES) + 1}",
-                base.sector,
-                base.timezone,
-                min(0.95, max(0.2, base.quality + rng.uniform(-0.2, 0.2))),
-                rng.uniform(-0.3, 0.3),
+            base = replace(
+                base,
+                name=f"{base.name} #{index // len(COMPANIES) + 1}",
+                quality=min(0.95, max(0.2, base.quality + rng.uniform(-0.2, 0.2))),
+                trend=rng.uniform(-0.3, 0.3),
             )
         companies.append((next_id(), base))
 
@@ -140,7 +217,7 @@ def load_demo(
                 f"the demo data for seed {seed} is already loaded; use another --seed"
             )
 
-    company_rows = [
+    company_rows: list[dict[str, Any]] = [
         {
             "id": cid,
             "name": c.name,
@@ -154,31 +231,66 @@ def load_demo(
         }
         for cid, c in companies
     ]
+    company_records = {row["id"]: Company(**row) for row in company_rows}
+    chosen = _chosen(audits, len(companies), templates)
     audit_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     moment_rows: list[dict[str, Any]] = []
+    plans: list[_Plan] = []
     for index in range(audits):
         cid, company = companies[index % len(companies)]
+        zone = company.timezone
         # Each company cycles through every touchpoint; neighbours in time differ.
         # (Not `3 * round + index`: with 25 companies that pins each one to a touchpoint.)
         template = templates[demo_template_index(index, len(companies), len(templates))]
         # Spread over 360 days, oldest first; the newest few stay in progress.
         age_days = 360 * (audits - index) / max(audits, 1)
-        started = anchor - timedelta(days=age_days, minutes=rng.randint(0, 600))
+        started = _daytime(anchor - timedelta(days=age_days), zone, rng.randint(0, 600), anchor)
         years_ago = age_days / 365
         quality = company.quality - company.trend * years_ago + rng.gauss(0, 0.12)
         quality = min(1.0, max(0.0, quality))
         in_progress = index >= audits - max(1, audits // 40)
         audit_id = next_id()
-        values, notes = _answers(rng, template, quality, started, company.timezone)
+        recording = (
+            _record(
+                rng,
+                template=template,
+                company=company,
+                record=company_records[cid],
+                quality=quality,
+                started=started,
+                limit=anchor,
+            )
+            if index in chosen.recorded
+            else None
+        )
+        evidence = chosen.evidence.get(index) if data_dir is not None else None
+        fixed, measured = _fixed_answers(
+            template,
+            company=company_records[cid],
+            recording=recording,
+            zone=zone,
+            in_progress=in_progress,
+            evidence=evidence,
+        )
+        values, notes = _answers(rng, template, quality, started, zone, fixed=fixed)
         if in_progress:
             keep = rng.randint(len(values) // 3, max(len(values) // 3, len(values) - 2))
             values = dict(list(values.items())[:keep])
+            values |= {k: v for k, v in measured.items() if k in fixed}
         score = score_audit(template, values)
         completed = None if in_progress else started + timedelta(minutes=rng.randint(8, 90))
+        if completed is not None and recording is not None:
+            # The shopper completes the audit once the call, the path or the wait is over.
+            done = max(d for d in (recording.ends, recording.given_up, started) if d is not None)
+            completed = max(completed, done + timedelta(minutes=rng.randint(3, 40)))
+            completed = max(min(completed, anchor), done)
         shopper = SHOPPERS[rng.randrange(len(SHOPPERS))]
         last = completed or started + timedelta(minutes=5)
+        # A runner finishes an audit with a recording or a picture, as in a real session:
+        # until then it is in progress and has none of the measured answers.
+        runner_finishes = recording is not None or evidence is not None
         audit_rows.append(
             {
                 "id": audit_id,
@@ -187,11 +299,13 @@ def load_demo(
                 "template_id": template.id,
                 "template_version": template.version,
                 "shopper": shopper,
-                "status": AuditStatus.IN_PROGRESS if in_progress else AuditStatus.COMPLETED,
+                "status": AuditStatus.COMPLETED
+                if completed and not runner_finishes
+                else AuditStatus.IN_PROGRESS,
                 "started_at": started,
-                "started_tz": company.timezone,
-                "completed_at": completed,
-                "completed_tz": company.timezone if completed else None,
+                "started_tz": zone,
+                "completed_at": None if runner_finishes else completed,
+                "completed_tz": zone if completed and not runner_finishes else None,
                 "updated_at": last,
                 "current_item": None,
                 "score_percent": score.percent,
@@ -202,24 +316,41 @@ def load_demo(
                 "visible": score.visible,
             }
         )
-        for offset, (item_id, value) in enumerate(values.items()):
+        times = _answer_times(len(values), started, recording, completed, anchor)
+        for at, (item_id, value) in zip(times, values.items(), strict=True):
+            note = notes.get(item_id, "")
+            if item_id in measured and not note:
+                continue  # the runner writes what the instruments measured
             answer_rows.append(
                 {
                     "audit_id": audit_id,
                     "item_id": item_id,
-                    "value": json.dumps(value, ensure_ascii=False),
-                    "note": notes.get(item_id, ""),
-                    "answered_at": started + timedelta(seconds=20 * offset),
-                    "answered_tz": company.timezone,
+                    "value": None if item_id in measured else json.dumps(value, ensure_ascii=False),
+                    "note": note,
+                    "answered_at": at,
+                    "answered_tz": zone,
                 }
             )
         for moment in _moments(rng, values, quality, started, last):
-            moment_rows.append(
-                moment | {"id": next_id(), "audit_id": audit_id, "tz": company.timezone}
+            moment_rows.append(moment | {"id": next_id(), "audit_id": audit_id, "tz": zone})
+        event_rows.append(_event(next_id(), audit_id, "created", started, zone))
+        if completed and not runner_finishes:
+            event_rows.append(_event(next_id(), audit_id, "completed", completed, zone))
+        if runner_finishes:
+            plans.append(
+                _Plan(
+                    audit_id,
+                    company,
+                    company_records[cid],
+                    shopper,
+                    started,
+                    completed,
+                    recording,
+                    evidence,
+                    values,
+                    frozenset(k for k in measured if notes.get(k) and k in values),
+                )
             )
-        event_rows.append(_event(next_id(), audit_id, "created", started, company.timezone))
-        if completed:
-            event_rows.append(_event(next_id(), audit_id, "completed", completed, company.timezone))
         if progress and index % 500 == 0:
             progress(index, audits)
 
@@ -229,9 +360,326 @@ def load_demo(
         exchange.insert_rows(session=session, table="answer", rows=answer_rows, batch=20_000)
         exchange.insert_rows(session=session, table="audit_event", rows=event_rows)
         exchange.insert_rows(session=session, table="moment", rows=moment_rows)
+    answers = len(answer_rows)
+    steps = evidence_count = 0
+    for plan in plans:
+        added, attached, measured_count = _finish(engine, plan, rng, next_id, data_dir)
+        steps += added
+        evidence_count += attached
+        answers += measured_count
+    # Completed as the rest, in one transaction (a commit per audit would double the time):
+    # the same status, times and event as `AuditRunner.complete`.
+    with session_scope(engine) as session:
+        completions = []
+        for plan in plans:
+            if plan.completed is None:
+                continue
+            zone = plan.company.timezone
+            values = {
+                "status": AuditStatus.COMPLETED,
+                "completed_at": plan.completed,
+                "completed_tz": zone,
+                "updated_at": plan.completed,
+            }
+            repo.update_audit(session=session, audit_id=plan.audit_id, values=values)
+            completions.append(_event(next_id(), plan.audit_id, "completed", plan.completed, zone))
+        exchange.insert_rows(session=session, table="audit_event", rows=completions)
     if progress:
         progress(audits, audits)
-    return DemoResult(len(company_rows), len(audit_rows), len(answer_rows))
+    return DemoResult(len(company_rows), len(audit_rows), answers, steps, evidence_count)
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    recorded: frozenset[int]
+    evidence: dict[int, str]
+
+
+def _chosen(audits: int, companies: int, templates: list[Template]) -> _Chosen:
+    """Which audits carry recordings (each company's newest few of a touchpoint with an
+    instrument) and which a picture (each company's newest completed audit of one of
+    `EVIDENCE_TOUCHPOINTS`, taken in turn)."""
+    by_pair: dict[tuple[int, str], list[int]] = {}
+    for index in range(audits):
+        touchpoint = templates[demo_template_index(index, companies, len(templates))].touchpoint
+        by_pair.setdefault((index % companies, touchpoint), []).append(index)
+    first_open = audits - max(1, audits // 40)
+    recorded: set[int] = set()
+    evidence: dict[int, str] = {}
+    for (company, touchpoint), indices in by_pair.items():
+        if touchpoint in RECORDED_TOUCHPOINTS:
+            recorded.update(indices[-RECORDED_PER_PAIR:])
+        done = [i for i in indices if i < first_open]
+        turn = EVIDENCE_TOUCHPOINTS[company % len(EVIDENCE_TOUCHPOINTS)]
+        if done and touchpoint == turn:
+            evidence[done[-1]] = PICTURES[touchpoint]
+    return _Chosen(frozenset(recorded), evidence)
+
+
+def _record(
+    rng: random.Random,
+    *,
+    template: Template,
+    company: DemoCompany,
+    record: Company,
+    quality: float,
+    started: datetime,
+    limit: datetime,
+) -> Recording | None:
+    """What the shopper of this audit recorded with its touchpoint's instruments."""
+    brand = company.brand or company.name
+    sector = recordings.sector_of(company.sector)
+    zone = company.timezone
+    q = min(1.0, max(0.0, quality + rng.gauss(0, 0.1)))
+    begin = started + timedelta(seconds=rng.randint(40, 300))  # read the brief, then start
+    calendar = calendar_of(record)
+    if template.touchpoint == "phone":
+        return recordings.phone_call(
+            rng, quality=q, start=begin, brand=brand, sector=sector, zone=zone, limit=limit
+        )
+    if template.touchpoint == "email":
+        return recordings.email_exchange(
+            rng, quality=q, sent=begin, subject=sector.question, calendar=calendar, limit=limit
+        )
+    if template.touchpoint == "website":
+        path = recordings.website_path(
+            rng, quality=q, start=begin, brand=brand, domain=company.domain, zone=zone, limit=limit
+        )
+        found = path.steps[-1] if path.steps else None
+        if (
+            found is not None
+            and found.kind == WebStep.FOUND
+            and found.data.get("channel") in ("email", "web_form")
+        ):
+            sent = _at(found) + timedelta(seconds=rng.randint(60, 400))
+            mail = recordings.email_exchange(
+                rng, quality=q, sent=sent, subject=sector.question, calendar=calendar, limit=limit
+            )
+            path.steps += mail.steps
+            path.replies, path.given_up = mail.replies, mail.given_up
+            path.answers["reply_hours"] = None  # filled in by _fixed_answers
+        return path
+    return None
+
+
+def _fixed_answers(
+    template: Template,
+    *,
+    company: Company,
+    recording: Recording | None,
+    zone: str,
+    in_progress: bool,
+    evidence: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answers that must agree with the recording: (every fixed answer, None for "leave
+    unanswered"; the ones the instruments measure, which the runner writes)."""
+    fixed: dict[str, Any] = {}
+    if evidence == "receipt":
+        fixed["purchased"] = "yes"  # the receipt shows what was bought
+    if recording is None:
+        return fixed, {}
+    steps = [
+        (new.instrument, Step(str(n), new.kind, _at(new), new.data))
+        for n, new in enumerate(recording.steps)
+    ]
+    measured = measure(template=template, company=company, steps=steps, zone=zone).items
+    fixed |= recording.answers
+    mail = [new for new in recording.steps if new.instrument == "email"]
+    if mail:
+        first = recording.replies[0] if recording.replies else None
+        waited_until = first or recording.given_up
+        if first is not None:
+            fixed["reply_received_at"] = make_datetime_answer(first, zone)
+            fixed["replies_needed"] = len(recording.replies)
+            if len(recording.replies) > 1:
+                fixed["asked_to_repeat"] = "yes"
+        elif recording.given_up is not None or not in_progress:
+            fixed["reply_received"] = "no"
+        else:
+            fixed["reply_received"] = None  # still waiting
+        if all(new.kind != EmailStep.FOLLOW_UP for new in mail):
+            fixed["follow_up"] = None if in_progress else "no"  # answered after five days
+        sent = mail[0].at
+        if "reply_hours" in fixed:
+            fixed["reply_hours"] = (
+                round((waited_until - sent).total_seconds() / 3600, 1)
+                if waited_until is not None and sent is not None
+                else None
+            )
+    fixed |= measured
+    return {k: v for k, v in fixed.items() if template.has_item(k)}, measured
+
+
+def _finish(
+    engine: Engine,
+    plan: _Plan,
+    rng: random.Random,
+    next_id: Callable[[], str],
+    data_dir: Path | None,
+) -> tuple[int, int, int]:
+    """Record the steps and attach the picture through a runner, each at the moment the
+    shopper would have; (steps, pictures, measured answers) added."""
+    now = [plan.started]
+    runner = AuditRunner(
+        engine=engine,
+        audit_id=plan.audit_id,
+        zone=plan.company.timezone,
+        clock=lambda: now[0],
+        make_id=next_id,
+    )
+    recording = plan.recording
+    steps = list(recording.steps) if recording else []
+    attached = 0
+    brand = pictures.Brand(
+        plan.company.brand or plan.company.name,
+        plan.company.domain,
+        plan.company.color,
+        plan.company.phone,
+    )
+    if (
+        data_dir is not None
+        and plan.evidence == "page"
+        and recording
+        and recording.shot is not None
+    ):
+        page = steps[recording.shot]
+        now[0] = _at(page) + timedelta(seconds=3)
+        picture = pictures.page_picture(
+            brand,
+            url=str(page.data.get("url", "")),
+            title=str(page.data.get("title", "")),
+            heading="Contact us",
+            channels=list(page.data.get("channels", [])),
+            hours=_hours_text(),
+            taken=in_zone(_at(page), plan.company.timezone),
+        )
+        record = runner.attach(
+            data_dir=data_dir,
+            data=picture,
+            filename="contact-page.png",
+            item_id="channels_offered",
+            caption="The contact page, as the shopper saw it",
+        )
+        steps[recording.shot] = replace(page, data={**page.data, "evidence_id": record.id})
+        attached += 1
+    if steps:
+        now[0] = max(_at(s) for s in steps)
+        runner.add_steps(steps)
+    if data_dir is not None and plan.evidence == "email" and recording and recording.replies:
+        reply = recording.replies[0]
+        now[0] = reply + timedelta(minutes=rng.randint(2, 90))
+        runner.attach(
+            data_dir=data_dir,
+            data=_email_picture(brand, plan, reply, rng),
+            filename="first-reply.png",
+            item_id="answers_question",
+            caption="The first reply",
+        )
+        attached += 1
+    if data_dir is not None and plan.evidence == "receipt":
+        bought = _bought(rng, plan.company)
+        if bought:
+            paid = plan.started + timedelta(minutes=rng.randint(10, 30))
+            now[0] = paid + timedelta(minutes=1)
+            picture = pictures.receipt_picture(
+                brand,
+                address=plan.company.address,
+                bought=bought,
+                currency=plan.company.currency,
+                tax_rate=plan.company.tax_rate,
+                tax_included=plan.company.currency != "USD",
+                when=in_zone(paid, plan.company.timezone),
+                till=f"Till {rng.randint(1, 6)} - served by {rng.choice(recordings.NAMES)}",
+            )
+            runner.attach(
+                data_dir=data_dir,
+                data=picture,
+                filename="receipt.jpg",
+                item_id="purchased",
+                caption="The receipt",
+            )
+            attached += 1
+    if plan.completed is not None and (missing := runner.score.required_missing):
+        raise MissingAnswersError(runner.template, missing)  # a bug in the demo's answers
+    return len(steps), attached, len(set(runner.measurements.items) - plan.noted)
+
+
+def _at(step: NewStep) -> datetime:
+    if step.at is None:  # pragma: no cover - every demo step is timed
+        raise ValueError("a demo step without a time")
+    return step.at
+
+
+def _hours_text() -> str:
+    days = [d for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") if d in DEFAULT_HOURS]
+    opens, closes = DEFAULT_HOURS[days[0]]
+    return f"{days[0].title()}-{days[-1].title()} {opens}-{closes}"
+
+
+def _bought(rng: random.Random, company: DemoCompany) -> list[tuple[str, float]]:
+    choices = recordings.sector_of(company.sector).purchase
+    if not choices:
+        return []
+    return rng.sample(list(choices), rng.randint(1, min(3, len(choices))))
+
+
+def _email_picture(
+    brand: pictures.Brand, plan: _Plan, reply: datetime, rng: random.Random
+) -> bytes:
+    sector = recordings.sector_of(plan.company.sector)
+    first_name, _, last_name = plan.shopper.partition(" ")
+    agent = rng.choice(recordings.NAMES)
+    helpful = plan.values.get("answers_question") == "yes"
+    body = (
+        [f"Dear {first_name},", sector.answer]
+        if helpful
+        else [
+            "Dear customer,",
+            "Thank you for your e-mail. Your enquiry is important to us. Many questions are "
+            f"answered in our help centre at www.{brand.domain}/help.",
+        ]
+    )
+    body.append(f"Kind regards,\n{agent}\n{brand.name} Customer Care")
+    address = f"{first_name}.{last_name}".lower().replace(" ", "")
+    return pictures.email_picture(
+        brand,
+        sender=f"{brand.name} Customer Care <help@{brand.domain}>",
+        to=f"{plan.shopper} <{pictures.drawable(address)}@mail.example>",
+        subject=f"Re: {sector.question}",
+        when=in_zone(reply, plan.company.timezone),
+        body=body,
+    )
+
+
+def _answer_times(
+    count: int,
+    started: datetime,
+    recording: Recording | None,
+    completed: datetime | None,
+    limit: datetime,
+) -> list[datetime]:
+    """When each answer was given: 20 seconds apart from the start, or, after a recording,
+    from its end (a call is answered once it is over, a reply once it came), before the
+    audit was completed."""
+    begin = started
+    if recording is not None:
+        begin = max(d for d in (recording.ends, recording.given_up, started) if d is not None)
+    end = min(completed or limit, limit)
+    gap = timedelta(seconds=20)
+    if count and begin + gap * count > end:
+        gap = max(end - begin, timedelta(0)) / (count + 1)
+    return [begin + gap * n for n in range(count)]
+
+
+def _daytime(moment: datetime, zone: str, minutes: int, before: datetime) -> datetime:
+    """`minutes` after 09:00 in the company's zone on the day of `moment` (a day earlier
+    when that is not before `before`): shoppers call, visit and shop in the daytime."""
+    day = in_zone(moment, zone).date()
+    while True:
+        local = datetime.combine(day, time(9), tzinfo=ZoneInfo(zone)) + timedelta(minutes=minutes)
+        if local < before:
+            return local.astimezone(UTC)
+        day -= timedelta(days=1)
 
 
 def demo_template_index(index: int, companies: int, templates: int) -> int:
@@ -245,16 +693,24 @@ def _event(event_id: str, audit_id: str, kind: str, at: datetime, tz: str) -> di
 
 
 def _answers(
-    rng: random.Random, template: Template, quality: float, started: datetime, zone: str
+    rng: random.Random,
+    template: Template,
+    quality: float,
+    started: datetime,
+    zone: str,
+    *,
+    fixed: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers and notes of a shopper; `fixed` answers are given (None: left unanswered)."""
     values: dict[str, Any] = {}
     notes: dict[str, str] = {}
+    given = fixed or {}
     for item in template.items():
         # Items hidden by an earlier answer are skipped, as a shopper would.
         if item.show_if is not None and not item.show_if.matches(values.get(item.show_if.item)):
             continue
         q = min(1.0, max(0.0, quality + rng.gauss(0, 0.18)))
-        value = _value(rng, item, q, started, zone)
+        value = given[item.id] if item.id in given else _value(rng, item, q, started, zone)
         if value is None:
             continue
         values[item.id] = value

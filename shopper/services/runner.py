@@ -9,7 +9,8 @@ screen calls saved is on disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from shopper.domain.answers import normalize_answer
+from shopper.domain.answers import normalize_answer, same_answer
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import AnswerError, AuditStateError, ShopperError, StorageError
 from shopper.domain.follow_up import due_of, follow_up_items, waiting_items
@@ -46,6 +47,7 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    new_id,
 )
 
 MAX_NOTE = 100_000
@@ -79,12 +81,27 @@ class FollowUpPendingError(AuditStateError):
         super().__init__(f"{len(due)} {noun} for the follow-up:\n" + "\n".join(prompts))
 
 
+@dataclass(frozen=True)
+class NewStep:
+    """One instrument step to record with `AuditRunner.add_steps`."""
+
+    instrument: str
+    kind: str
+    at: datetime | None = None
+    """When it happened; None for now (the runner's clock)."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
 class AuditRunner:
     """One audit open for answering, with its instruments, moments and evidence.
 
     Completed, it is read-only until reopened. Awaiting follow-up (completed on the day
     but for `later` items), only the follow-up can change: those items, the items they
     show, their evidence and the e-mail tracker's "follow-up received".
+
+    `clock` times what is recorded now; `make_id` names the steps, moments, evidence and
+    events the runner adds (random UUIDs, unless a caller such as the demo needs them
+    reproducible).
     """
 
     def __init__(
@@ -94,10 +111,12 @@ class AuditRunner:
         audit_id: str,
         zone: str | None = None,
         clock: Callable[[], datetime] = now_utc,
+        make_id: Callable[[], str] = new_id,
     ) -> None:
         self.engine = engine
         self.zone = zone or local_zone_name()
         self.clock = clock
+        self.make_id = make_id
         detail = load_audit(engine=engine, audit_id=audit_id)
         self.audit: Audit = detail.audit
         self.company: Company = detail.company
@@ -198,7 +217,7 @@ class AuditRunner:
         """Whether the shopper's answer differs from what an instrument measured."""
         measured = self._measured.items.get(item_id)
         value = self._values.get(item_id)
-        return measured is not None and value is not None and value != measured
+        return measured is not None and value is not None and not same_answer(value, measured)
 
     def steps(self, instrument: str) -> list[Step]:
         return sorted((s for i, s in self._steps if i == instrument), key=lambda s: s.at)
@@ -250,7 +269,7 @@ class AuditRunner:
         measured = self._measured.items.get(item_id)
         source = (
             AnswerSource.INSTRUMENT
-            if stored is not None and stored == measured
+            if stored is not None and same_answer(stored, measured)
             else AnswerSource.SHOPPER
         )
         change = {item_id: (stored, self._notes.get(item_id, ""), source)}
@@ -344,7 +363,7 @@ class AuditRunner:
             if value is None:
                 if current is not None:
                     changes[item_id] = (None, note, AnswerSource.SHOPPER)
-            elif value != current or source != AnswerSource.INSTRUMENT:
+            elif not same_answer(value, current) or source != AnswerSource.INSTRUMENT:
                 changes[item_id] = (value, note, AnswerSource.INSTRUMENT)
         return changes
 
@@ -371,24 +390,55 @@ class AuditRunner:
         data: dict[str, Any] | None = None,
     ) -> Step:
         """Record an instrument step (now, unless `at` is given) and refresh measured items."""
-        if instrument not in set(Instrument):
-            raise ShopperError(f"unknown instrument {instrument!r}")
-        if kind not in STEP_KINDS[Instrument(instrument)]:
-            raise ShopperError(f"{instrument}: unknown kind of step {kind!r}")
-        moment = as_utc(at) if at else self.clock()
-        details = dict(data or {})
-        _check_step_data(details)
-        record = InstrumentEvent(
-            audit_id=self.audit.id,
-            instrument=instrument,
-            kind=kind,
-            at=moment,
-            tz=self.zone,
-            data=json.dumps(details, ensure_ascii=False),
-        )
-        step = Step(record.id, kind, moment, details)
-        self._change_steps([*self._steps, (instrument, step)], lambda s: s.add(record), kind=kind)
+        (step,) = self.add_steps([NewStep(instrument, kind, at, data or {})])
         return step
+
+    def add_steps(self, steps: Sequence[NewStep]) -> list[Step]:
+        """Record several steps (a whole call, say) in one transaction.
+
+        The measured items are refreshed once, from all of them, by the same rules as
+        `add_step`; nothing is written if any step is refused.
+
+        Raises:
+            ShopperError: an unknown instrument or kind, or steps that contradict each other.
+            AnswerError: a step's details are refused.
+            AuditStateError: the audit is completed.
+        """
+        records: list[InstrumentEvent] = []
+        added: list[tuple[str, Step]] = []
+        recorded: datetime | None = None
+        for new in steps:
+            if new.instrument not in set(Instrument):
+                raise ShopperError(f"unknown instrument {new.instrument!r}")
+            if new.kind not in STEP_KINDS[Instrument(new.instrument)]:
+                raise ShopperError(f"{new.instrument}: unknown kind of step {new.kind!r}")
+            details = dict(new.data)
+            _check_step_data(details)
+            if new.at is None:
+                moment = updated = self.clock()
+            else:
+                moment = as_utc(new.at)
+                recorded = recorded or self.clock()  # typed in afterwards: now
+                updated = recorded
+            record = InstrumentEvent(
+                id=self.make_id(),
+                audit_id=self.audit.id,
+                instrument=new.instrument,
+                kind=new.kind,
+                at=moment,
+                tz=self.zone,
+                data=json.dumps(details, ensure_ascii=False),
+                updated_at=updated,
+            )
+            records.append(record)
+            added.append((new.instrument, Step(record.id, new.kind, moment, details)))
+        kinds = {record.kind for record in records}
+        self._change_steps(
+            [*self._steps, *added],
+            lambda s: s.add_all(records),
+            kind=kinds.pop() if len(kinds) == 1 else "",
+        )
+        return [step for _instrument, step in added]
 
     def update_step(
         self, step_id: str, *, at: datetime | None = None, data: dict[str, Any] | None = None
@@ -441,6 +491,7 @@ class AuditRunner:
             raise AnswerError(f"{item_id}: no such item in this template")
         _check_note(note)
         moment = Moment(
+            id=self.make_id(),
             audit_id=self.audit.id,
             kind=kind,
             at=as_utc(at) if at else self.clock(),
@@ -521,6 +572,7 @@ class AuditRunner:
             raise ShopperError("that moment no longer exists")
         stored = store_evidence(data_dir, data, filename)
         record = Evidence(
+            id=self.make_id(),
             audit_id=self.audit.id,
             item_id=item_id,
             moment_id=moment_id,
@@ -667,6 +719,7 @@ class AuditRunner:
                 repo.update_audit(session=session, audit_id=self.audit.id, values=values)
                 repo.add_event(
                     session=session,
+                    event_id=self.make_id(),
                     audit_id=self.audit.id,
                     kind=event,
                     at=at,

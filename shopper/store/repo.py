@@ -316,9 +316,18 @@ def save_answer(
 
 
 def add_event(
-    *, session: Session, audit_id: str, kind: str, at: datetime, tz: str, detail: str = ""
+    *,
+    session: Session,
+    audit_id: str,
+    kind: str,
+    at: datetime,
+    tz: str,
+    detail: str = "",
+    event_id: str | None = None,
 ) -> AuditEvent:
     event = AuditEvent(audit_id=audit_id, kind=kind, at=at, tz=tz, detail=detail)
+    if event_id is not None:
+        event.id = event_id
     session.add(event)
     return event
 

@@ -639,18 +639,18 @@ class MainWindow(QMainWindow):
     # -- other actions -----------------------------------------------------------
 
     def load_demo(self) -> None:
-        engine = self.engine
+        engine, data_dir = self.engine, self.ctx.data_dir
 
         def work(progress: Any) -> Any:
             from shopper.services.demo import load_demo
 
-            return load_demo(engine=engine, progress=progress)
+            return load_demo(engine=engine, progress=progress, data_dir=data_dir)
 
         def done(result: Any) -> None:
             self.refresh()
-            self.statusBar().showMessage(
-                f"Loaded {result.companies} demo companies and {result.audits} audits", 8000
-            )
+            companies = count_of(result.companies, "demo company", "demo companies")
+            audits = count_of(result.audits, "audit")
+            self.statusBar().showMessage(f"Loaded {companies} and {audits}", 8000)
 
         def failed(exc: Exception) -> None:
             show_error(

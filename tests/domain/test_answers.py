@@ -17,6 +17,7 @@ from shopper.domain.answers import (
     make_datetime_answer,
     normalize_answer,
     parse_duration,
+    same_answer,
 )
 from shopper.domain.errors import AnswerError
 from shopper.domain.template import NA, Item, Template
@@ -483,3 +484,14 @@ def test_parse_duration_returns_seconds_or_raises_value_error(text: str) -> None
     else:
         assert math.isfinite(seconds)
         assert seconds >= 0
+
+
+def test_same_answer_is_one_instant_in_any_zone() -> None:
+    warsaw = {"utc": "2025-05-16T14:00:00+00:00", "tz": "Europe/Warsaw"}
+    tokyo = {"utc": "2025-05-16T14:00:00Z", "tz": "Asia/Tokyo"}
+    later = {"utc": "2025-05-16T14:00:01+00:00", "tz": "Europe/Warsaw"}
+    assert same_answer(warsaw, tokyo)
+    assert not same_answer(warsaw, later)
+    assert same_answer(["a", "b"], ["a", "b"])
+    assert not same_answer(3, 4)
+    assert not same_answer({"utc": "garbage", "tz": "UTC"}, warsaw)

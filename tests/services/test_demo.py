@@ -9,16 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from shopper.domain.answers import normalize_answer
+from shopper.domain.business_hours import BusinessCalendar
+from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError
+from shopper.domain.instruments import Instrument, Step, email_figures
 from shopper.domain.scoring import score_audit
-from shopper.domain.vocabulary import AuditStatus
-from shopper.services.audits import list_audits, load_audit
+from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
+from shopper.services.audits import AuditDetail, list_audits, load_audit
 from shopper.services.companies import find_company, list_companies
 from shopper.services.demo import COMPANIES, DEFAULT_AUDITS, load_demo
+from shopper.services.demo_recordings import after_business_hours
+from shopper.services.evidence import evidence_path, verify_stored
+from shopper.services.instruments import calendar_of, measure
+from shopper.services.reports import make_audit_report
 from shopper.services.templates import list_templates, sync_builtin_templates
 from shopper.store.engine import open_database, sqlite_url
 from shopper.store.tables import (
@@ -26,7 +34,10 @@ from shopper.store.tables import (
     Audit,
     AuditEvent,
     Company,
+    Evidence,
+    InstrumentEvent,
 )
+from tests.report.helpers import Pdf
 
 ANCHOR = datetime(2025, 6, 1, 15, 30, tzinfo=UTC)
 
@@ -51,6 +62,17 @@ def demo_engine(new_engine: Callable[[], Engine]) -> Engine:
     engine = new_engine()
     load_demo(engine=engine, audits=DEFAULT_AUDITS, seed=1, anchor=ANCHOR)
     return engine
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Path]]:
+    """The default demo with evidence in its data folder, shared by tests that only read."""
+    folder = tmp_path_factory.mktemp("demo")
+    engine = open_database(sqlite_url(folder / "shopper.db"))
+    sync_builtin_templates(engine=engine)
+    load_demo(engine=engine, audits=DEFAULT_AUDITS, seed=1, anchor=ANCHOR, data_dir=folder)
+    yield engine, folder
+    engine.dispose()
 
 
 def dump(engine: Engine) -> dict[str, Any]:
@@ -80,13 +102,31 @@ def dump(engine: Engine) -> dict[str, Any]:
             for a in session.exec(select(Answer))
         )
         events = sorted((e.id, e.audit_id, e.kind, e.at) for e in session.exec(select(AuditEvent)))
-    return {"companies": companies, "audits": audits, "answers": answers, "events": events}
+        steps = sorted(
+            (s.id, s.audit_id, s.instrument, s.kind, s.at, s.tz, s.data, s.updated_at)
+            for s in session.exec(select(InstrumentEvent))
+        )
+        evidence = sorted(
+            (e.id, e.audit_id, e.item_id, e.sha256, e.filename, e.caption, e.added_at)
+            for e in session.exec(select(Evidence))
+        )
+    return {
+        "companies": companies,
+        "audits": audits,
+        "answers": answers,
+        "events": events,
+        "steps": steps,
+        "evidence": evidence,
+    }
 
 
-def test_same_seed_and_anchor_give_the_same_data(new_engine: Callable[[], Engine]) -> None:
+def test_same_seed_and_anchor_give_the_same_data(
+    new_engine: Callable[[], Engine], tmp_path: Path
+) -> None:
     first, second = new_engine(), new_engine()
-    result_1 = load_demo(engine=first, audits=60, seed=42, anchor=ANCHOR)
-    result_2 = load_demo(engine=second, audits=60, seed=42, anchor=ANCHOR)
+    kept_1, kept_2 = tmp_path / "data1", tmp_path / "data2"
+    result_1 = load_demo(engine=first, audits=60, seed=42, anchor=ANCHOR, data_dir=kept_1)
+    result_2 = load_demo(engine=second, audits=60, seed=42, anchor=ANCHOR, data_dir=kept_2)
     assert result_1 == result_2
     assert result_1.audits == 60
     dump_1, dump_2 = dump(first), dump(second)
@@ -94,6 +134,11 @@ def test_same_seed_and_anchor_give_the_same_data(new_engine: Callable[[], Engine
     assert len(dump_1["audits"]) == 60
     assert len(dump_1["answers"]) == result_1.answers > 0
     assert len(dump_1["companies"]) == result_1.companies == len(COMPANIES)
+    assert len(dump_1["steps"]) == result_1.steps > 0
+    assert len(dump_1["evidence"]) == result_1.evidence > 0
+    files_1 = {p.relative_to(kept_1): p.read_bytes() for p in kept_1.rglob("*") if p.is_file()}
+    files_2 = {p.relative_to(kept_2): p.read_bytes() for p in kept_2.rglob("*") if p.is_file()}
+    assert files_1 == files_2
 
 
 def test_another_seed_gives_other_data(new_engine: Callable[[], Engine]) -> None:
@@ -131,7 +176,10 @@ def test_zero_audits_adds_companies_only(new_engine: Callable[[], Engine]) -> No
     assert (result.companies, result.audits, result.answers) == (len(COMPANIES), 0, 0)
 
 
-def test_every_company_gets_repeated_audits_of_every_touchpoint(demo_engine: Engine) -> None:
+def test_every_company_gets_repeated_audits_of_every_touchpoint(
+    demo_data: tuple[Engine, Path],
+) -> None:
+    demo_engine = demo_data[0]
     rows = list_audits(engine=demo_engine)
     assert len(rows) == DEFAULT_AUDITS
     touchpoints = {i.touchpoint for i in list_templates(engine=demo_engine) if i.builtin}
@@ -147,7 +195,8 @@ def test_every_company_gets_repeated_audits_of_every_touchpoint(demo_engine: Eng
         assert find_company(engine=demo_engine, name_or_id=name).name == name
 
 
-def test_audits_span_the_year_before_the_anchor(demo_engine: Engine) -> None:
+def test_audits_span_the_year_before_the_anchor(demo_data: tuple[Engine, Path]) -> None:
+    demo_engine = demo_data[0]
     rows = list_audits(engine=demo_engine)
     starts = [r.started_at for r in rows]
     assert max(starts) < ANCHOR
@@ -156,7 +205,8 @@ def test_audits_span_the_year_before_the_anchor(demo_engine: Engine) -> None:
     assert len({r.shopper for r in rows}) > 1
 
 
-def test_some_audits_are_in_progress(demo_engine: Engine) -> None:
+def test_some_audits_are_in_progress(demo_data: tuple[Engine, Path]) -> None:
+    demo_engine = demo_data[0]
     rows = list_audits(engine=demo_engine)
     open_rows = [r for r in rows if r.status == AuditStatus.IN_PROGRESS]
     done = [r for r in rows if r.status == AuditStatus.COMPLETED]
@@ -175,7 +225,8 @@ def test_some_audits_are_in_progress(demo_engine: Engine) -> None:
     assert unfinished  # partly answered
 
 
-def test_demo_answers_are_valid_and_summaries_match(demo_engine: Engine) -> None:
+def test_demo_answers_are_valid_and_summaries_match(demo_data: tuple[Engine, Path]) -> None:
+    demo_engine = demo_data[0]
     for row in list_audits(engine=demo_engine):
         detail = load_audit(engine=demo_engine, audit_id=row.id)
         template = detail.template
@@ -192,6 +243,9 @@ def test_demo_answers_are_valid_and_summaries_match(demo_engine: Engine) -> None
         if row.status == AuditStatus.COMPLETED:
             assert score.required_missing == (), row.id
         assert detail.audit.started_tz == detail.company.timezone
+        end = detail.audit.completed_at or ANCHOR
+        for item_id, record in detail.answers.items():
+            assert detail.audit.started_at <= record.answered_at <= end, (row.id, item_id)
 
 
 def test_progress_is_reported(new_engine: Callable[[], Engine]) -> None:
@@ -204,3 +258,217 @@ def test_progress_is_reported(new_engine: Callable[[], Engine]) -> None:
     )
     assert calls[0] == (0, 30)
     assert calls[-1] == (30, 30)
+
+
+# -- instruments and evidence --------------------------------------------------------------
+
+
+def details(engine: Engine) -> list[AuditDetail]:
+    return [load_audit(engine=engine, audit_id=r.id) for r in list_audits(engine=engine)]
+
+
+def steps_of(detail: AuditDetail, instrument: str) -> list[Step]:
+    return sorted(
+        (Step(e.id, e.kind, e.at, e.decoded()) for e in detail.steps if e.instrument == instrument),
+        key=lambda s: s.at,
+    )
+
+
+def test_phone_website_and_email_audits_carry_recordings(
+    demo_data: tuple[Engine, Path],
+) -> None:
+    everything = details(demo_data[0])
+    recorded = Counter((d.audit.touchpoint, e.instrument) for d in everything for e in d.steps)
+    assert recorded["phone", Instrument.PHONE] > 0
+    assert recorded["website", Instrument.WEB] > 0
+    assert recorded["email", Instrument.EMAIL] > 0
+    assert {touchpoint for touchpoint, _instrument in recorded} == {"phone", "website", "email"}
+    # Each company's newest audit of those touchpoints, at least.
+    for company in COMPANIES:
+        for touchpoint in ("phone", "website", "email"):
+            audits = [
+                d
+                for d in everything
+                if d.company.name == company.name and d.audit.touchpoint == touchpoint
+            ]
+            newest = max(audits, key=lambda d: d.audit.started_at)
+            assert newest.steps, (company.name, touchpoint)
+
+
+def test_a_call_has_menus_holds_transfers_and_questions_asked_again(
+    demo_data: tuple[Engine, Path],
+) -> None:
+    calls = [
+        [s.kind for s in steps_of(d, Instrument.PHONE)]
+        for d in details(demo_data[0])
+        if d.audit.touchpoint == "phone" and d.steps
+    ]
+    assert len(calls) >= len(COMPANIES)
+    assert all(kinds[0] == "call_start" for kinds in calls)
+    assert all(kinds[-1] in ("call_end", "dead_end") for kinds in calls)
+    assert all("menu" in kinds for kinds in calls)
+    assert any({"hold_start", "transfer", "repeat", "human"} <= set(kinds) for kinds in calls)
+    assert any("transfer" not in kinds for kinds in calls)  # not every call is as bad
+    prompts = [
+        s.data
+        for d in details(demo_data[0])
+        for s in steps_of(d, Instrument.PHONE)
+        if s.kind == "menu"
+    ]
+    assert all(p.get("prompt") and p.get("key") for p in prompts)
+    assert any(p.get("options") for p in prompts)
+
+
+def test_a_website_path_ends_at_a_contact_page(demo_data: tuple[Engine, Path]) -> None:
+    paths = [
+        steps_of(d, Instrument.WEB)
+        for d in details(demo_data[0])
+        if d.audit.touchpoint == "website"
+    ]
+    paths = [p for p in paths if p]
+    assert paths
+    for path in paths:
+        assert [s.kind for s in path[:-1]] == ["page"] * (len(path) - 1)
+        assert path[-1].kind == "found"
+        assert all(str(s.data["url"]).startswith("https://") for s in path[:-1])
+    reached = [p for p in paths if p[-1].data["channel"] != "none"]
+    assert reached
+    assert all(p[-2].data["contact_visible"] and p[-2].data["channels"] for p in reached)
+    assert len({len(p) for p in paths}) > 1  # some paths are longer than others
+
+
+def test_an_email_exchange_has_an_enquiry_and_replies_in_business_hours(
+    demo_data: tuple[Engine, Path],
+) -> None:
+    figures = []
+    for detail in details(demo_data[0]):
+        steps = steps_of(detail, Instrument.EMAIL)
+        if steps:
+            assert steps[0].kind == "sent", detail.audit.id
+            figures.append((email_figures(steps, calendar_of(detail.company)), detail.company))
+    answered = [(f, c) for f, c in figures if f.replied_at is not None]
+    assert answered
+    assert any(f.replied_at is None for f, _c in figures)  # one never answered
+    assert any(f.follow_up for f, _c in figures)
+    for fig, company in answered:
+        assert fig.sent_at is not None and fig.replied_at is not None
+        assert fig.replied_at > fig.sent_at
+        assert fig.response_business_hours is not None
+        replied = in_zone(fig.replied_at, company.timezone)
+        assert replied.weekday() < 5 and 9 <= replied.hour < 17  # someone at work wrote it
+    # Some across a weekend (far more calendar than business time), some late.
+    assert any(
+        (f.response_calendar_hours or 0) - (f.response_business_hours or 0) > 48
+        for f, _c in answered
+    )
+    assert any((f.response_business_hours or 0) > 16 for f, _c in answered)
+    assert any((f.response_business_hours or 0) < 4 for f, _c in answered)
+
+
+def test_measured_answers_are_what_the_instruments_measured(demo_data: tuple[Engine, Path]) -> None:
+    checked = 0
+    for detail in details(demo_data[0]):
+        if not detail.steps:
+            continue
+        steps = [(e.instrument, Step(e.id, e.kind, e.at, e.decoded())) for e in detail.steps]
+        zone = detail.company.timezone
+        measured = measure(
+            template=detail.template, company=detail.company, steps=steps, zone=zone
+        ).items
+        assert measured, detail.audit.id
+        for item_id, value in measured.items():
+            record = detail.answers[item_id]
+            assert (record.value, record.source) == (value, AnswerSource.INSTRUMENT), item_id
+        others = {k for k, r in detail.answers.items() if r.source == AnswerSource.INSTRUMENT}
+        assert others <= set(measured)
+        # Plausible times: after the audit started, before it was completed, never ahead.
+        end = detail.audit.completed_at or ANCHOR
+        assert all(detail.audit.started_at < e.at <= end <= ANCHOR for e in detail.steps)
+        assert all(e.tz == zone for e in detail.steps)
+        checked += 1
+    assert checked >= 3 * len(COMPANIES)
+
+
+def test_some_items_carry_pictures(demo_data: tuple[Engine, Path]) -> None:
+    engine, folder = demo_data
+    with_evidence = [d for d in details(engine) if d.evidence]
+    assert 3 <= len(with_evidence) < DEFAULT_AUDITS // 4  # some audits, not every one
+    kinds = set()
+    for detail in with_evidence:
+        for record in detail.evidence:
+            assert record.item_id is not None and detail.template.has_item(record.item_id)
+            assert record.item_id in detail.answers
+            assert verify_stored(folder, record.sha256, record.extension)
+            with Image.open(evidence_path(folder, record.sha256, record.extension)) as image:
+                image.load()
+                assert min(image.size) >= 300
+                kinds.add((detail.audit.touchpoint, image.format))
+    assert {"website", "email", "store"} <= {touchpoint for touchpoint, _format in kinds}
+    assert {"PNG", "JPEG"} <= {fmt for _touchpoint, fmt in kinds}
+    # The screenshot of a contact page belongs to that page of the website path.
+    pages = [
+        (d, s)
+        for d in with_evidence
+        for s in steps_of(d, Instrument.WEB)
+        if s.data.get("evidence_id")
+    ]
+    assert pages
+    for detail, page in pages:
+        assert page.data["evidence_id"] in {e.id for e in detail.evidence}
+
+
+def test_without_a_data_folder_nothing_is_attached(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        assert session.exec(select(Evidence)).all() == []
+        assert session.exec(select(InstrumentEvent)).all()
+
+
+def report_text(engine: Engine, folder: Path, detail: AuditDetail) -> Pdf:
+    out = folder / f"{detail.audit.id}.pdf"
+    make_audit_report(engine=engine, audit_id=detail.audit.id, out_path=out, data_dir=folder)
+    return Pdf.of(out.read_bytes())
+
+
+def test_the_report_of_a_recorded_call_maps_it(demo_data: tuple[Engine, Path]) -> None:
+    engine, folder = demo_data
+    call = next(
+        d
+        for d in details(engine)
+        if d.audit.touchpoint == "phone" and {"transfer", "repeat"} <= {e.kind for e in d.steps}
+    )
+    pdf = report_text(engine, folder, call)
+    text = " ".join(pdf.text.split())
+    assert "Phone call" in text
+    assert "Call map" in text
+    assert "Menu depth" in text
+    assert "Handoffs" in text
+    names = [str(e.decoded()["name"]) for e in call.steps if e.kind == "human"]
+    assert all(name in text for name in names)
+    assert "Welcome to" in text  # the prompt heard
+
+
+def test_the_report_of_an_email_audit_times_the_reply(demo_data: tuple[Engine, Path]) -> None:
+    engine, folder = demo_data
+    exchange = next(
+        d
+        for d in details(engine)
+        if d.audit.touchpoint == "email"
+        and d.evidence
+        and {"sent", "reply"} <= {e.kind for e in d.steps}
+    )
+    pdf = report_text(engine, folder, exchange)
+    text = " ".join(pdf.text.split())
+    assert "E-mail exchange" in text
+    assert "Enquiry sent" in text
+    assert "Reply received" in text
+    assert "Response, business hours" in text
+    assert "first-reply.png" in text  # the picture, in the appendix
+    assert pdf.image_count() >= 1
+
+
+def test_business_hours_run_on_after_a_weekend() -> None:
+    calendar = BusinessCalendar.from_config("Europe/London", DEFAULT_HOURS)
+    friday = datetime(2025, 5, 30, 15, 0, tzinfo=UTC)  # 16:00 in London
+    assert after_business_hours(calendar, friday, 0.5) == friday + timedelta(minutes=30)
+    # One hour left on Friday, one more on Monday from 09:00 (08:00 UTC).
+    assert after_business_hours(calendar, friday, 2) == datetime(2025, 6, 2, 9, 0, tzinfo=UTC)

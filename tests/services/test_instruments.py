@@ -24,7 +24,7 @@ from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.evidence import EvidenceError, evidence_path, verify_stored
 from shopper.services.instruments import measure
-from shopper.services.runner import AuditRunner
+from shopper.services.runner import AuditRunner, NewStep
 from shopper.services.templates import get_template, list_templates
 from shopper.store.tables import (
     Answer,
@@ -209,6 +209,79 @@ def test_steps_recorded_out_of_order_and_now(phone: AuditRunner) -> None:
     assert step.at == expected
     assert phone.value("reached_human") == "yes"
     assert phone.steps(Instrument.PHONE)[-1].id == step.id
+
+
+def test_steps_added_together_end_as_steps_added_one_by_one(
+    ctx: AppContext, open_runner: Callable[..., AuditRunner]
+) -> None:
+    one_by_one = open_runner("phone")
+    record_call(one_by_one)
+    together = open_runner("phone")
+    steps = together.add_steps(
+        [NewStep(Instrument.PHONE, s.kind, s.at, s.data) for s in one_by_one.steps("phone")]
+    )
+    assert [(s.kind, s.at, dict(s.data)) for s in steps] == [
+        (s.kind, s.at, dict(s.data)) for s in one_by_one.steps(Instrument.PHONE)
+    ]
+    assert together.values == one_by_one.values == MEASURED_CALL
+    assert stored_answers(ctx.engine, together.audit_id) == stored_answers(
+        ctx.engine, one_by_one.audit_id
+    )
+    assert reload(together).measurements == one_by_one.measurements
+
+
+def test_steps_added_together_are_refused_together(ctx: AppContext, phone: AuditRunner) -> None:
+    before = snapshot(ctx.engine)
+    with pytest.raises(ShopperError, match="before the call started"):
+        phone.add_steps(
+            [
+                NewStep(Instrument.PHONE, PhoneStep.CALL_START, at(10)),
+                NewStep(Instrument.PHONE, PhoneStep.MENU, at(5), {"prompt": "early"}),
+            ]
+        )
+    with pytest.raises(AnswerError):
+        phone.add_steps(
+            [
+                NewStep(Instrument.PHONE, PhoneStep.CALL_START, at(0)),
+                NewStep(Instrument.PHONE, PhoneStep.HUMAN, at(9), {"Name": "bad key"}),
+            ]
+        )
+    assert snapshot(ctx.engine) == before
+    assert phone.steps(Instrument.PHONE) == []
+
+
+def test_the_ids_and_times_of_new_records_come_from_the_runner(
+    ctx: AppContext, company: Company
+) -> None:
+    template = builtin(ctx, "phone")
+    audit_id = start_audit(
+        engine=ctx.engine,
+        company_id=company.id,
+        template_id=template.id,
+        shopper="Ana",
+        zone=ZONE,
+        at=T0,
+    ).id
+    names = iter(f"00000000-0000-4000-8000-{n:012d}" for n in range(1, 100))
+    now = T0 + timedelta(days=2)
+    runner = AuditRunner(
+        engine=ctx.engine,
+        audit_id=audit_id,
+        zone=ZONE,
+        clock=lambda: now,
+        make_id=lambda: next(names),
+    )
+    typed = runner.add_step(Instrument.PHONE, PhoneStep.CALL_START, at=at(0))
+    live = runner.add_step(Instrument.PHONE, PhoneStep.CALL_END)
+    moment = runner.add_moment("good", note="Quick")
+    assert [typed.id, live.id, moment.id] == [
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+        "00000000-0000-4000-8000-000000000003",
+    ]
+    with Session(ctx.engine) as session:
+        rows = session.exec(select(InstrumentEvent).order_by(col(InstrumentEvent.id))).all()
+    assert [(r.at, r.updated_at) for r in rows] == [(at(0), now), (now, now)]
 
 
 # -- overrides ---------------------------------------------------------------------------
@@ -518,6 +591,29 @@ def test_recording_an_email_exchange(
     for item_id in ("reply_received", "response_business_hours", "follow_up", "enquiry_sent_at"):
         assert again.value(item_id) == email.value(item_id)
         assert again.is_measured(item_id)
+
+
+def test_a_time_measured_in_another_zone_is_no_override(
+    ctx: AppContext, open_runner: Callable[..., AuditRunner]
+) -> None:
+    email = open_runner("email")
+    sent = datetime(2025, 5, 16, 14, 0, tzinfo=UTC)
+    email.add_step(Instrument.EMAIL, EmailStep.SENT, at=sent)
+    # A manager in New York opens the shopper's audit: the same instant, another zone.
+    elsewhere = AuditRunner(engine=ctx.engine, audit_id=email.audit_id, zone="America/New_York")
+    assert elsewhere.measured("enquiry_sent_at") == {
+        "utc": "2025-05-16T14:00:00+00:00",
+        "tz": "America/New_York",
+    }
+    assert elsewhere.value("enquiry_sent_at") == {"utc": "2025-05-16T14:00:00+00:00", "tz": ZONE}
+    assert elsewhere.is_measured("enquiry_sent_at")
+    assert not elsewhere.is_override("enquiry_sent_at")
+    # Another step keeps the answer as the shopper's zone had it.
+    elsewhere.add_step(Instrument.EMAIL, EmailStep.REPLY, at=sent + timedelta(hours=3))
+    assert reload(elsewhere).value("enquiry_sent_at")["tz"] == ZONE
+    # A different instant still is an override.
+    elsewhere.set_answer("enquiry_sent_at", {"utc": "2025-05-16T15:00:00+00:00", "tz": ZONE})
+    assert elsewhere.is_override("enquiry_sent_at")
 
 
 def test_the_company_calendar_drives_business_hours(
