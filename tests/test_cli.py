@@ -490,3 +490,49 @@ def test_text_output_shows_control_and_bidi_characters_escaped(
     # JSON already escapes them, and reads back exactly as typed.
     shown = json.loads(ok(capsys, "audits", "show", audit.id[:8], "--json"))
     assert shown["company"]["name"] == HOSTILE_NAME.strip()
+
+
+def test_audits_follow_ups_lists_what_waits_and_status_filters_awaiting(
+    capsys: pytest.CaptureFixture[str], tmp_dir: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from shopper.services.context import AppContext
+    from shopper.services.runner import AuditRunner
+    from tests.data_helpers import new_follow_up_audit
+
+    ctx = AppContext.open(Path(tmp_dir))
+    friday = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+    audit_id = new_follow_up_audit(ctx, tmp_path, at=friday)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit_id, clock=lambda: friday)
+    runner.set_answer("greeted", "yes")
+    runner.set_answer("solved", "no")
+    runner.complete(wait=True)
+    ctx.close()
+    rows = json.loads(ok(capsys, "--data-dir", tmp_dir, "audits", "follow-ups", "--json"))
+    assert [(r["audit_id"], r["company"]) for r in rows] == [(audit_id, "Blue Harbor Bank")]
+    assert [item["id"] for item in rows[0]["items"]] == ["follow_up"]
+    assert rows[0]["items"][0]["due"].startswith("2026-11-27T16:00")
+    text = ok(capsys, "--data-dir", tmp_dir, "audits", "follow-ups")
+    # The window closed on 2026-11-27: listed as passed (the app settles it at its next start).
+    assert "Blue Harbor Bank" in text
+    assert "window passed  Did they follow up within five working days?" in text
+    listed = json.loads(
+        ok(
+            capsys,
+            "--data-dir",
+            tmp_dir,
+            "audits",
+            "list",
+            "--status",
+            "awaiting_follow_up",
+            "--json",
+        )
+    )
+    assert [r["id"] for r in listed] == [audit_id]
+    assert (
+        json.loads(
+            ok(capsys, "--data-dir", tmp_dir, "audits", "list", "--status", "completed", "--json")
+        )
+        == []
+    )

@@ -19,7 +19,7 @@ def register(sub: Subparsers) -> None:
     a_list.add_argument("--company", metavar="NAME")
     a_list.add_argument("--touchpoint", metavar="KIND", choices=list(TOUCHPOINTS))
     a_list.add_argument(
-        "--status", metavar="S", choices=[AuditStatus.IN_PROGRESS, AuditStatus.COMPLETED]
+        "--status", metavar="S", choices=list(AuditStatus), help=" | ".join(AuditStatus)
     )
     a_show = a_sub.add_parser("show", help="show one audit with its answers and scores")
     a_show.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
@@ -28,6 +28,11 @@ def register(sub: Subparsers) -> None:
         "waiting", help="enquiries still waiting for a reply, with how long they have waited"
     )
     a_wait.add_argument("--json", action="store_true")
+    a_follow = a_sub.add_parser(
+        "follow-ups",
+        help="audits awaiting follow-up: what still waits in each, and until when",
+    )
+    a_follow.add_argument("--json", action="store_true")
     audits.set_defaults(handler=cmd_audits)
 
 
@@ -44,6 +49,8 @@ def cmd_audits(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     if args.audits_command == "waiting":
         return _print_waiting(ctx, as_json=args.json)
+    if args.audits_command == "follow-ups":
+        return _print_follow_ups(ctx, as_json=args.json)
     if args.audits_command == "show":
         audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
         data = audit_to_json(load_audit(engine=ctx.engine, audit_id=audit_id))
@@ -142,4 +149,43 @@ def _print_waiting(ctx: Any, *, as_json: bool) -> int:
             f"{touchpoint_label(r.touchpoint):<18}  waited {r.waited_hours:6.1f} h "
             f"({r.waited_business_hours:.1f} business h)"
         )
+    return EXIT_OK
+
+
+def _print_follow_ups(ctx: Any, *, as_json: bool) -> int:
+    from shopper.domain.clock import now_utc
+    from shopper.services.follow_up import waiting_audits
+
+    rows = waiting_audits(engine=ctx.engine)
+    if as_json:
+        print_json(
+            [
+                {
+                    "audit_id": r.audit_id,
+                    "company": r.company_name,
+                    "touchpoint": r.touchpoint,
+                    "completed_at": r.completed_at.isoformat(timespec="seconds"),
+                    "items": [
+                        {
+                            "id": item.item_id,
+                            "prompt": item.prompt,
+                            "due": item.due.isoformat(timespec="seconds"),
+                        }
+                        for item in r.items
+                    ],
+                }
+                for r in rows
+            ]
+        )
+        return EXIT_OK
+    if not rows:
+        print("No audit is awaiting follow-up.", file=sys.stderr)
+    now = now_utc()
+    for r in rows:
+        head = f"{r.audit_id[:8]}  {r.company_name[:28]:<28}  {touchpoint_label(r.touchpoint):<18}"
+        if not r.items:
+            print(f"{head}  answered: complete it")
+        for item in r.items:
+            state = "window passed" if item.due <= now else f"due {item.due:%Y-%m-%d %H:%M} UTC"
+            print(f"{head}  {state}  {item.prompt}")
     return EXIT_OK

@@ -27,7 +27,7 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     add_filters(parser)
     parser.add_argument(
-        "--status", metavar="S", choices=[AuditStatus.IN_PROGRESS, AuditStatus.COMPLETED]
+        "--status", metavar="S", choices=list(AuditStatus), help=" | ".join(AuditStatus)
     )
     parser.set_defaults(handler=cmd_export_table)
 
