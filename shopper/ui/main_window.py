@@ -287,6 +287,8 @@ class MainWindow(QMainWindow):
         self.company_list = QListView()
         self.company_list.setModel(self.company_model)
         self.company_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A long name keeps its start, its end and its count; the tooltip has it whole.
+        self.company_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.company_list.selectionModel().currentChanged.connect(self._company_changed)
         self.company_list.doubleClicked.connect(lambda _i: self.edit_company())
         companies_layout.addWidget(self.company_list)
@@ -329,6 +331,7 @@ class MainWindow(QMainWindow):
         )
         self.audit_table.setAlternatingRowColors(True)
         self.audit_table.setWordWrap(False)
+        self.audit_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.audit_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -396,6 +399,8 @@ class MainWindow(QMainWindow):
             self.main_splitter.restoreState(s.get(Options.MAIN_SPLITTER))
         if not s.get(Options.BROWSER_SPLITTER).isEmpty():
             self.browser_splitter.restoreState(s.get(Options.BROWSER_SPLITTER))
+        if not s.get(Options.AUDIT_COLUMNS).isEmpty():
+            self.audit_table.horizontalHeader().restoreState(s.get(Options.AUDIT_COLUMNS))
         visible = s.get(Options.BROWSER_VISIBLE)
         self.browser_action.setChecked(visible)
         self.browser_splitter.setVisible(visible)
@@ -414,8 +419,9 @@ class MainWindow(QMainWindow):
         s.set(Options.WINDOW_STATE, self.saveState())
         s.set(Options.MAIN_SPLITTER, self.main_splitter.saveState())
         s.set(Options.BROWSER_SPLITTER, self.browser_splitter.saveState())
+        s.set(Options.AUDIT_COLUMNS, self.audit_table.horizontalHeader().saveState())
         if self.runner_view is not None:
-            s.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
+            self._keep_runner_layout(self.runner_view)
         s.set(Options.BROWSER_VISIBLE, self.browser_action.isChecked())
         s.set(Options.FILTER_TOUCHPOINT, self.touchpoint_filter.currentData())
         s.set(Options.FILTER_STATUS, self.status_filter.currentData())
@@ -506,26 +512,36 @@ class MainWindow(QMainWindow):
 
     # -- audits ------------------------------------------------------------------
 
+    def _keep_runner_layout(self, view: AuditRunnerView) -> None:
+        layout = view.layout_state()
+        self.settings.set(Options.RUNNER_SPLITTER, layout.splitter)
+        self.settings.set(Options.ITEM_SPLITTER, layout.item_splitter)
+        self.settings.set(Options.OUTLINE_COLUMNS, layout.outline_columns)
+
     def open_audit(self, audit_id: str) -> bool:
         """Open an audit in the runner, where it was left."""
         if self.runner_view is not None:
             if not self.runner_view.flush():
                 return False
-            self.settings.set(Options.RUNNER_SPLITTER, self.runner_view.splitter.saveState())
+            self._keep_runner_layout(self.runner_view)
             self._discard(self.runner_view)
             self.runner_view = None
         try:
             from shopper.services.runner import AuditRunner
-            from shopper.ui.runner.view import AuditRunnerView
+            from shopper.ui.runner.view import AuditRunnerView, RunnerLayout
 
             runner = AuditRunner(engine=self.engine, audit_id=audit_id)
         except ShopperError as exc:
             show_error(self, str(exc))
             return False
         view = AuditRunnerView(runner, self.ctx.data_dir, capture_screen_png)
-        state = self.settings.get(Options.RUNNER_SPLITTER)
-        if not state.isEmpty():
-            view.splitter.restoreState(state)
+        view.restore_layout(
+            RunnerLayout(
+                self.settings.get(Options.RUNNER_SPLITTER),
+                self.settings.get(Options.ITEM_SPLITTER),
+                self.settings.get(Options.OUTLINE_COLUMNS),
+            )
+        )
         view.set_instruments_visible(self._instruments_wanted())
         self.instruments_action.setChecked(view.instruments_shown)
         self.instruments_action.setEnabled(True)

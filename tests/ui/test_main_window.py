@@ -422,3 +422,46 @@ def test_f1_lists_every_key_of_the_window_from_the_actions(
         assert shortcut.whatsThis(), shortcut.key().toString()  # each says what it does
     for must in ("Y / N / A", "S", "M", "F9", "F1", "Ctrl+Shift+P", "Esc or Ctrl+W"):
         assert must in keys
+
+
+def test_pane_and_column_sizes_are_kept_across_audits_and_restarts(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    from tests.ui.helpers import new_audit
+
+    first_audit, second_audit = new_audit(ctx), new_audit(ctx)
+    win = MainWindow(ctx)
+    show(qtbot, win)
+    assert win.open_audit(first_audit)
+    view = win.runner_view
+    assert view is not None
+    qtbot.wait(20)  # the first fitting of the item panel
+    total = sum(view.right_splitter.sizes())
+    view.right_splitter.setSizes([total - 200, 200])
+    view.outline.header().resizeSection(1, 131)
+    win.audit_table.setColumnWidth(0, 123)
+    chosen = view.right_splitter.sizes()
+
+    assert win.open_audit(second_audit)  # another audit: the same sizes
+    other = win.runner_view
+    assert other is not None and other is not view
+    qtbot.wait(20)
+    assert other.right_splitter.sizes() == chosen
+    assert other.outline.header().sectionSize(1) == 131
+    win.close()
+
+    again = MainWindow(ctx)  # a restart: the same sizes again
+    show(qtbot, again)
+    assert again.runner_view is not None
+    qtbot.wait(20)
+    assert again.runner_view.right_splitter.sizes() == chosen
+    assert again.runner_view.outline.header().sectionSize(1) == 131
+    assert again.audit_table.columnWidth(0) == 123
+    again.close()
+
+
+def test_long_company_names_keep_their_start_end_and_count(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    assert window.company_list.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert window.audit_table.textElideMode() == Qt.TextElideMode.ElideMiddle

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -52,6 +53,15 @@ from shopper.ui.runner.web_path import WebPathPane
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 600
+
+
+@dataclass(frozen=True)
+class RunnerLayout:
+    """What `AuditRunnerView.layout_state` keeps: Qt's own saved states, empty for none."""
+
+    splitter: QByteArray
+    item_splitter: QByteArray
+    outline_columns: QByteArray
 
 
 class AuditRunnerView(QWidget):
@@ -169,6 +179,25 @@ class AuditRunnerView(QWidget):
         if not self._sized:
             self._sized = True
             QTimer.singleShot(0, self._fit_item_panel)
+
+    def layout_state(self) -> RunnerLayout:
+        """The sizes the shopper gave the panes and columns, to keep for the next audit."""
+        return RunnerLayout(
+            self.splitter.saveState(),
+            self.right_splitter.saveState(),
+            self.outline.header().saveState(),
+        )
+
+    def restore_layout(self, layout: RunnerLayout) -> None:
+        """Take the sizes kept from the last audit (empty parts keep the defaults)."""
+        if not layout.splitter.isEmpty():
+            self.splitter.restoreState(layout.splitter)
+        if not layout.item_splitter.isEmpty() and self.right_splitter.restoreState(
+            layout.item_splitter
+        ):
+            self._sized = True  # the shopper's own split, not the fitted one
+        if not layout.outline_columns.isEmpty():
+            self.outline.header().restoreState(layout.outline_columns)
 
     def _fit_item_panel(self) -> None:
         """The item with its buttons in full view; the instruments take what is left."""
