@@ -139,6 +139,11 @@ def _local(moment: datetime | None, zone: str | None, *, with_zone: bool = True)
     return local_time(moment, zone, with_zone=with_zone)
 
 
+def _points_of(points: float, max_points: float) -> str:
+    """ "2 of 3 points", "0 of 1 point": the noun agrees with the most there is."""
+    return f"{_num(points)} of {_num(max_points)} point{'' if max_points == 1 else 's'}"
+
+
 def _num(value: float) -> str:
     """Points as people write them: 3, 2.5, 0.24."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
@@ -299,10 +304,10 @@ class _AuditReport(Report[AuditFacts]):
 
     def _points_summary(self) -> str:
         s = self.score
-        answered = f"{s.answered} of {s.visible} items answered"
+        answered = f"{s.answered} of {plural(s.visible, 'item')} answered"
         if not s.max_points:
             return answered
-        return f"{_num(s.points)} of {_num(s.max_points)} points · {answered}"
+        return f"{_points_of(s.points, s.max_points)} · {answered}"
 
     def summary_page(self) -> list[Flowable]:
         """The summary, kept on one page unless it has very many sections."""
@@ -381,7 +386,7 @@ class _AuditReport(Report[AuditFacts]):
         answer = self.answer_text(row) or "unanswered"
         parts = [f"Answer: {answer}"]
         if row.score.counted:
-            parts.append(f"{_num(row.score.points)} of {_num(row.score.max_points)} points")
+            parts.append(_points_of(row.score.points, row.score.max_points))
         flowables: list[Flowable] = [
             Paragraph(
                 f"<b>{markup(self.redact(row.item.prompt))}</b>",
@@ -533,7 +538,7 @@ class _AuditReport(Report[AuditFacts]):
     def _finding_meta(self, row: _Row) -> str:
         parts = [f"Answer: {self.answer_text(row) or 'unanswered'}"]
         if row.score.counted:
-            parts.append(f"{_num(row.score.points)} of {_num(row.score.max_points)} points")
+            parts.append(_points_of(row.score.points, row.score.max_points))
         if row.item.theme:
             parts.append(f"theme: {self.redact(row.item.theme)}")
         return " · ".join(parts)

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.wording import count_of
 from shopper.services.evidence import evidence_path, verify_stored
 from shopper.services.files import check_output
 from shopper.store import lock as process_lock
@@ -397,7 +398,9 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         db = "ok" if not self.problems else f"DAMAGED ({self.problems[0]})"
-        lines = [f"Database {self.database}: {db} (integrity_check), {self.audits} audits"]
+        lines = [
+            f"Database {self.database}: {db} (integrity_check), {count_of(self.audits, 'audit')}"
+        ]
         if self.broken_links:
             lines.append(f"Rows pointing at missing rows: {self.broken_links}")
         lines.append(
@@ -412,7 +415,8 @@ class CheckReport:
         if self.problems:
             parts.append(f"the database is damaged ({self.problems[0]})")
         if self.broken_links:
-            parts.append(f"{self.broken_links} rows point at missing rows")
+            rows = "1 row points" if self.broken_links == 1 else f"{self.broken_links} rows point"
+            parts.append(f"{rows} at missing rows")
         for label, names in (
             ("missing", self.evidence_missing),
             ("damaged", self.evidence_damaged),

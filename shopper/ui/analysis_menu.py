@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QWidget
 
 from shopper.domain.errors import ShopperError
+from shopper.domain.wording import count_of
 from shopper.services.export import ExportResult, export_answers, format_for
 from shopper.services.records import Scope
 from shopper.ui.compare.view import CompareWindow
@@ -184,7 +185,8 @@ class AnalysisActions(QObject):
 
         def done(result: ExportResult) -> None:
             window.statusBar().showMessage(
-                f"Exported {result.rows:,} answers of {result.audits:,} audits to {result.path}",
+                f"Exported {count_of(result.rows, 'answer')} of {count_of(result.audits, 'audit')} "
+                f"to {result.path}",
                 10000,
             )
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from shopper.domain.clock import in_zone, local_zone_name
 from shopper.domain.errors import ShopperError
+from shopper.domain.wording import count_of
 from shopper.services.audits import list_audits
 from shopper.services.backups import (
     BackupInfo,
@@ -314,7 +315,8 @@ class DataActions(QObject):
         def done(result: ExportResult, audit_id: str | None) -> None:
             self._reload(audit_id)
             self.window.statusBar().showMessage(
-                f"Exported {result.audits} audits and {result.evidence} evidence files to "
+                f"Exported {count_of(result.audits, 'audit')} and "
+                f"{count_of(result.evidence, 'evidence file')} to "
                 f"{result.path}",
                 10000,
             )

@@ -241,9 +241,10 @@ class HeatMapModel(QAbstractTableModel):
             if tally is None:
                 return f"{where}: not measured by these audits"
             return (
-                f"{where}: {tally.points:.1f} of {tally.max_points:g} points "
-                f"({_percent(tally.percent)})\n{tally.scored} scored items in {tally.audits} "
-                f"audits, {tally.failed} failed\nDouble-click for these findings"
+                f"{where}: {tally.points:.1f} of {count_of(tally.max_points, 'point')} "
+                f"({_percent(tally.percent)})\n{count_of(tally.scored, 'scored item')} in "
+                f"{count_of(tally.audits, 'audit')}, {tally.failed} failed\n"
+                "Double-click for these findings"
             )
         return None
 

@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
         self.company_list.blockSignals(False)
         self._reload_audits()
         total = sum(r.audits for r in rows)
-        self.count_label.setText(f"{len(rows)} companies · {total} audits")
+        self.count_label.setText(f"{count_of(len(rows), 'company')} · {count_of(total, 'audit')}")
         if self.runner_view is None:
             self.stack.setCurrentIndex(PAGE_WELCOME if total == 0 else PAGE_PICK)
 
@@ -691,7 +691,9 @@ class MainWindow(QMainWindow):
             show_error(self, str(exc), title="Template not imported")
             return
         self.statusBar().showMessage(
-            f"Imported “{template.title}” v{template.version} ({template.item_count} items)", 8000
+            f"Imported “{template.title}” v{template.version} "
+            f"({count_of(template.item_count, 'item')})",
+            8000,
         )
 
     def export_pdf(self) -> None:

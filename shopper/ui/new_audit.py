@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from shopper.domain.errors import ShopperError
 from shopper.domain.template import TOUCHPOINTS
+from shopper.domain.wording import count_of
 from shopper.services.audits import start_audit
 from shopper.services.companies import list_companies
 from shopper.services.records import Audit
@@ -110,7 +111,7 @@ class NewAuditDialog(QDialog):
         for info in list_templates(engine=self.engine, touchpoint=touchpoint):
             origin = "" if info.builtin else " (imported)"
             self.template.addItem(
-                f"{info.title} v{info.version} — {info.items} items{origin}", info.id
+                f"{info.title} v{info.version} — {count_of(info.items, 'item')}{origin}", info.id
             )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(self.template.count() > 0)

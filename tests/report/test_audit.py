@@ -313,3 +313,18 @@ def test_numbers_and_dates_are_not_redacted() -> None:
     pdf = Pdf.of(render(facts(template, {"q": "yes", "wait": 1234567}), redactor=Redactor(True)))
     assert "342:56:07" in pdf.text  # a duration, not a phone number
     assert "2026-11-23 10:30" in pdf.text
+
+
+@pytest.mark.parametrize(
+    ("points", "most", "text"),
+    [
+        (0, 1, "0 of 1 point"),
+        (1, 1, "1 of 1 point"),
+        (2.5, 3, "2.5 of 3 points"),
+        (0, 0.5, "0 of 0.5 points"),
+    ],
+)
+def test_points_agree_with_the_most_there_is(points: float, most: float, text: str) -> None:
+    from shopper.report.audit import _points_of
+
+    assert _points_of(points, most) == text

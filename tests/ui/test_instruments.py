@@ -502,3 +502,25 @@ def test_steps_on_another_day_show_the_day(qtmodeltester: object) -> None:
     )
     times = [model.index(row, 0).data() for row in range(3)]
     assert times == ["16:00:00", "16:20:00", "Mon 2026-11-23 10:00"]  # the day, as dates read
+
+
+def test_instrument_figures_count_in_the_singular(qtbot: QtBot, ctx: AppContext) -> None:
+    clock = Clock()
+    audit_id = new_audit(ctx, touchpoint="website")
+    view = open_view(qtbot, ctx, audit_id, clock, png=png_bytes())
+    keys = Keyboard(qtbot)
+    keys.press(Qt.Key.Key_W, CTRL_SHIFT)
+    pane = view.web_path
+    assert pane is not None
+    keys.type("https://example.com/")
+    keys.press(Qt.Key.Key_Return)
+    assert pane.figures.text().startswith("1 page")
+    assert "1 pages" not in pane.figures.text()
+    clock.advance(20)
+    pane.url.setText("https://example.com/contact")
+    pane.clicked.setText("Contact us")
+    pane.channel_boxes["email"].setChecked(True)
+    pane.add_page(screenshot=False)
+    pane.channel.setCurrentIndex(pane.channel.findData("email"))
+    pane.found()
+    assert "2 pages · 1 click to contact" in pane.figures.text()

@@ -70,7 +70,7 @@ class JourneyContext(Report[JourneyFacts]):
                     grouped=True,
                 )
             )
-        return f"{theme.total:,} findings ({', '.join(parts)})"
+        return f"{plural(theme.total, 'finding', grouped=True)} ({', '.join(parts)})"
 
     def page_info(self) -> PageInfo:
         facts = self.facts
@@ -78,5 +78,6 @@ class JourneyContext(Report[JourneyFacts]):
             title=self.redact(f"Company journey: {facts.company}"),
             header_left=self.redact(f"Company journey · {facts.company}"),
             header_right=self.period_text(),
-            subject=f"{facts.audits} audits across {len(facts.touchpoints)} touchpoints",
+            subject=f"{plural(facts.audits, 'audit')} across "
+            f"{plural(len(facts.touchpoints), 'touchpoint')}",
         )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import Instrument, PhoneFigures, PhoneStep, Step
+from shopper.domain.wording import count_of
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
@@ -71,18 +72,14 @@ def figures_text(fig: PhoneFigures) -> str:
         else ("never reached a person" if fig.ended else "no person yet")
     )
     return (
-        f"Depth {fig.menu_depth} · {_count(fig.menu_prompts, 'prompt')}"
-        + (f" ({_count(fig.options_heard, 'option')})" if fig.options_heard is not None else "")
-        + f" · {_count(fig.menu_loops, 'loop')} · {human}"
+        f"Depth {fig.menu_depth} · {count_of(fig.menu_prompts, 'prompt')}"
+        + (f" ({count_of(fig.options_heard, 'option')})" if fig.options_heard is not None else "")
+        + f" · {count_of(fig.menu_loops, 'loop')} · {human}"
         f"\nMenus {format_duration(fig.time_in_menus)} · hold {format_duration(fig.time_on_hold)}"
-        f" · talking {format_duration(fig.time_talking)} · {_count(fig.handoffs, 'handoff')}"
-        f" · repeated {fig.repeated_info}× · {_count(fig.dead_ends, 'dead end')}"
+        f" · talking {format_duration(fig.time_talking)} · {count_of(fig.handoffs, 'handoff')}"
+        f" · repeated {fig.repeated_info}× · {count_of(fig.dead_ends, 'dead end')}"
         + (f" · call {format_duration(fig.duration)}" if fig.duration is not None else "")
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class PhoneMapPane(InstrumentPane):

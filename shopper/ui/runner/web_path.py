@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import CHANNELS, Instrument, Step, WebStep
+from shopper.domain.wording import count_of
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
@@ -129,9 +130,9 @@ class WebPathPane(InstrumentPane):
         if fig is None or not fig.pages:
             self.figures.setText("Add the page you start on, then each page you click through to.")
             return
-        parts = [f"{fig.pages} pages"]
+        parts = [count_of(fig.pages, "page")]
         if fig.clicks_to_contact is not None:
-            parts.append(f"{fig.clicks_to_contact} clicks to contact")
+            parts.append(f"{count_of(fig.clicks_to_contact, 'click')} to contact")
         if fig.time_to_contact is not None:
             parts.append(f"in {format_duration(fig.time_to_contact)}")
         if fig.channels:
