@@ -284,6 +284,36 @@ class ItemRow:
 
 
 @dataclass(frozen=True)
+class Meaning:
+    """What a comparison figure says, for a reader who meets it for the first time."""
+
+    short: str
+    """One line, for the figure's box in the compare window."""
+    full: str
+    """The whole explanation, for the PDF and the window's tooltip."""
+
+
+CONSISTENCY_MEANING = Meaning(
+    "How alike the audits are; sameness, not quality",
+    "How often two audits give an item the same outcome, averaged over the items by "
+    "weight. It measures sameness, not quality: an item failed every time is consistent.",
+)
+SPREAD_MEANING = Meaning(
+    "How far apart the scores are: σ, then lowest–highest",
+    "How far apart the scores are: their standard deviation, then the lowest and the highest.",
+)
+TREND_MEANING = Meaning(
+    f"Slope of the scores; within ±{FLAT_TREND:g} a month is flat",
+    "The least-squares slope of the scores over time; within "
+    f"±{FLAT_TREND:g} point a month it counts as flat.",
+)
+CHANGES_MEANING = Meaning(
+    "Items whose outcome rose or fell",
+    "Items whose outcome rose or fell from the audit before to the newest.",
+)
+
+
+@dataclass(frozen=True)
 class Comparison:
     audits: tuple[AuditColumn, ...]
     rows: tuple[ItemRow, ...]

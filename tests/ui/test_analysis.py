@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from shopper.domain.compare import Change
+from shopper.domain.compare import (
+    CHANGES_MEANING,
+    CONSISTENCY_MEANING,
+    SPREAD_MEANING,
+    TREND_MEANING,
+    Change,
+)
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services.compare import compare_pair
 from shopper.services.context import AppContext
@@ -146,6 +153,15 @@ def test_compare_window_opens_on_the_selection(qtbot: QtBot, window: MainWindow)
     assert "completed audit" in compare.title_label.text()
     assert "/ 100" in compare.consistency_label.text()
     assert "fixed" in compare.changes_label.text()
+    # Each figure says in one line what it means, as the PDF does; the tooltip says it all.
+    for label, meaning in (
+        (compare.consistency_label, CONSISTENCY_MEANING),
+        (compare.spread_label, SPREAD_MEANING),
+        (compare.trend_label, TREND_MEANING),
+        (compare.changes_label, CHANGES_MEANING),
+    ):
+        assert html.escape(meaning.short) in label.text()
+        assert label.toolTip() == meaning.full
     assert len(compare.chart.points) == len([a for a in audits if a.percent is not None])
     assert compare.table.isVisible()
     assert compare in window.analysis.windows

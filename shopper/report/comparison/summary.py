@@ -7,7 +7,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Table, TableStyle
 
-from shopper.domain.compare import Change
+from shopper.domain.compare import CONSISTENCY_MEANING, SPREAD_MEANING, TREND_MEANING, Change
 from shopper.domain.scoring import Outcome
 from shopper.report.base import plural
 from shopper.report.charts import band_limits
@@ -86,21 +86,17 @@ def _figures_table(ctx: ComparisonContext) -> Table:
         (
             "Consistency index",
             consistency_text(ctx),
-            "How often two audits give an item the same outcome, averaged over the items "
-            "by weight. It measures sameness, not quality: an item failed every time is "
-            "consistent.",
+            CONSISTENCY_MEANING.full,
         ),
         (
             "Score spread",
             spread_text(ctx),
-            "How far apart the scores are: their standard deviation, then the lowest "
-            "and the highest.",
+            SPREAD_MEANING.full,
         ),
         (
             "Trend",
             trend_text(ctx),
-            "The least-squares slope of the scores over time; within ±1 point a month "
-            "it counts as flat.",
+            TREND_MEANING.full,
         ),
         ("Since the audit before", *since),
     ]

@@ -7,6 +7,7 @@ Loading runs off the GUI thread; a newer request supersedes an older one.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
@@ -27,7 +28,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from shopper.domain.compare import Change
+from shopper.domain.compare import (
+    CHANGES_MEANING,
+    CONSISTENCY_MEANING,
+    SPREAD_MEANING,
+    TREND_MEANING,
+    Change,
+    Meaning,
+)
 from shopper.domain.template import TOUCHPOINTS
 from shopper.services.compare import DEFAULT_LAST, MAX_AUDITS, CompareResult, compare_pair
 from shopper.ui.analysis_window import AnalysisWindow, captioned
@@ -218,13 +226,11 @@ class CompareWindow(AnalysisWindow):
             f"{'' if result.available == 1 else 's'}{more}"
         )
         index = comparison.consistency
-        self.consistency_label.setText(
-            "<b>Consistency</b><br>"
-            + ("—" if index is None else f"<span style='font-size:16pt'>{index:.0f}</span> / 100")
-        )
-        self.consistency_label.setToolTip(
-            "How often two audits give an item the same outcome, averaged over the items "
-            "by weight (docs/scoring.md)"
+        _set_figure(
+            self.consistency_label,
+            "Consistency",
+            "—" if index is None else f"<span style='font-size:16pt'>{index:.0f}</span> / 100",
+            CONSISTENCY_MEANING,
         )
         spread = comparison.spread
         if spread.stdev is None or spread.minimum is None or spread.maximum is None:
@@ -234,7 +240,7 @@ class CompareWindow(AnalysisWindow):
                 f"<span style='font-size:16pt'>σ {spread.stdev:.1f}</span> points<br>"
                 f"{spread.minimum:.0f}–{spread.maximum:.0f}%"
             )
-        self.spread_label.setText(f"<b>Score spread</b><br>{spread_text}")
+        _set_figure(self.spread_label, "Score spread", spread_text, SPREAD_MEANING)
         trend = comparison.trend
         if trend.slope_per_month is None or trend.direction is None:
             trend_text = "—"
@@ -244,21 +250,18 @@ class CompareWindow(AnalysisWindow):
                 f"{trend.slope_per_month:+.1f}</span> points / month"
                 f"<br>{'flat' if trend.direction.value == 'flat' else trend.direction.value}"
             )
-        self.trend_label.setText(f"<b>Trend</b><br>{trend_text}")
-        self.trend_label.setToolTip(
-            "Least-squares slope of the scores over time; within ±1 point a month is flat"
-        )
+        _set_figure(self.trend_label, "Trend", trend_text, TREND_MEANING)
         counts = comparison.latest_changes
         if shown >= 2:
-            self.changes_label.setText(
-                "<b>Since the audit before</b><br>"
+            changes = (
                 f"<span style='font-size:16pt; color:#1e7d32'>▲ {counts[Change.FIXED]}</span> "
                 f"fixed &nbsp; <span style='font-size:16pt; color:#b3261e'>"
                 f"▼ {counts[Change.REGRESSED]}</span> regressed"
                 f"<br>{counts[Change.CHANGED]} changed, {counts[Change.UNCHANGED]} unchanged"
             )
         else:
-            self.changes_label.setText("<b>Since the audit before</b><br>—")
+            changes = "—"
+        _set_figure(self.changes_label, "Since the audit before", changes, CHANGES_MEANING)
         self.chart.set_points(
             [
                 ScorePoint(a.started_at, a.percent, a.audit_id)
@@ -305,10 +308,20 @@ class CompareWindow(AnalysisWindow):
             self.open_audit.emit(*target)
 
 
+def _set_figure(label: QLabel, title: str, value: str, meaning: Meaning) -> None:
+    """A figure's box: its name, its value and one grey line saying what it means."""
+    label.setText(
+        f"<b>{title}</b><br>{value}<br><span style='color:#5f6368; font-size:small'>"
+        f"{html.escape(meaning.short)}</span>"
+    )
+    label.setToolTip(meaning.full)
+
+
 def _figure_label() -> QLabel:
     label = QLabel()
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setFrameShape(QFrame.Shape.StyledPanel)
     label.setMargin(6)
+    label.setWordWrap(True)
     label.setMinimumWidth(150)
     return label
