@@ -52,7 +52,7 @@ def test_check_passes_then_names_what_is_damaged(
     capsys: pytest.CaptureFixture[str], data_dir: Path, filled: str
 ) -> None:
     out = ok(capsys, "check")
-    assert ": ok (integrity_check), 1 audits" in out
+    assert ": ok (integrity_check), 1 audit\n" in out
     assert "Evidence files: 1 ok, 0 missing, 0 damaged" in out
     for stored in (data_dir / "evidence").rglob("*.png"):
         stored.write_bytes(b"altered")

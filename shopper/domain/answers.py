@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shopper.domain.errors import AnswerError
 from shopper.domain.template import NA, Item, ItemType
+from shopper.domain.wording import with_unit
 
 MAX_TEXT_ANSWER = 100_000
 _DURATION_RE = re.compile(r"^\s*(?:(\d+):)?(\d{1,3}):(\d{1,2}(?:\.\d+)?)\s*$")
@@ -226,9 +227,9 @@ def format_answer(item: Item, value: Any) -> str:
         return ", ".join(labels) if labels else "None"
     if kind is ItemType.NUMBER:
         text = f"{value:.15g}"  # plain "g" keeps 6 digits: 1234567 -> "1.23457e+06"
-        return f"{text} {item.unit}".strip()
+        return with_unit(text, value, item.unit)
     if kind is ItemType.COUNT:
-        return f"{value} {item.unit}".strip()
+        return with_unit(str(value), value, item.unit)
     if kind is ItemType.DURATION:
         return format_duration(float(value))
     if kind is ItemType.DATETIME:

@@ -30,3 +30,31 @@ def count_of(count: float, noun: str, many: str | None = None) -> str:
     if count == 1:
         return f"{shown} {noun}"
     return f"{shown} {many or plural_of(noun)}"
+
+
+_SINGULAR = {many: one for one, many in _IRREGULAR.items()}
+
+
+def singular_of(noun: str) -> str:
+    """The singular of a plural noun as templates write units ("levels", "business hours").
+
+    A noun that is not a plural ("staff", "kg") comes back as it is.
+    """
+    head, _, last = noun.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    if last in _SINGULAR:
+        return prefix + _SINGULAR[last]
+    if last.endswith("ies") and len(last) > 3:
+        return f"{prefix}{last[:-3]}y"
+    if last.endswith(("ches", "shes", "sses", "xes")):
+        return f"{prefix}{last[:-2]}"
+    if last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 2:
+        return f"{prefix}{last[:-1]}"
+    return noun
+
+
+def with_unit(number: str, value: float, unit: str) -> str:
+    """A number and a template's unit, in the singular for one: "1 transfer", "3 transfers"."""
+    if not unit:
+        return number
+    return f"{number} {singular_of(unit) if value == 1 else unit}"

@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         for key, label in ((s.value, s.label) for s in AuditStatus):
             self.status_filter.addItem(label, key)
         for combo in (self.touchpoint_filter, self.status_filter):
-            combo.setMinimumContentsLength(12)
+            combo.setMinimumContentsLength(8)  # "All touc…": the list can be narrow
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -368,9 +368,9 @@ class MainWindow(QMainWindow):
         self.runner_layout.setContentsMargins(0, 0, 0, 0)
         self.stack.addWidget(self.runner_host)
         self.main_splitter.addWidget(self.stack)
-        self.main_splitter.setStretchFactor(0, 2)
+        self.main_splitter.setStretchFactor(0, 1)
         self.main_splitter.setStretchFactor(1, 3)
-        self.main_splitter.setSizes([300, 700])  # the audit under way gets the room
+        self.main_splitter.setSizes([250, 750])  # the audit under way gets the room
         self.setCentralWidget(self.main_splitter)
 
         self.touchpoint_filter.currentIndexChanged.connect(self._filters_changed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopper.domain.wording import count_of, plural_of
+from shopper.domain.wording import count_of, plural_of, singular_of, with_unit
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,31 @@ def test_counts() -> None:
     assert count_of(1, "point") == "1 point"
     assert count_of(0.5, "point") == "0.5 points"
     assert count_of(3, "person", "people") == "3 people"
+
+
+@pytest.mark.parametrize(
+    ("many", "one"),
+    [
+        ("levels", "level"),
+        ("business hours", "business hour"),
+        ("replies", "reply"),
+        ("people", "person"),
+        ("staff", "staff"),
+        ("matches", "match"),
+        ("kg", "kg"),
+        ("status", "status"),
+    ],
+)
+def test_units_in_the_singular(many: str, one: str) -> None:
+    assert singular_of(many) == one
+    assert with_unit("1", 1, many) == f"1 {one}"
+    assert with_unit("2", 2, many) == f"2 {many}"
+
+
+def test_a_count_answer_of_one_reads_in_the_singular() -> None:
+    from shopper.domain.answers import format_answer
+    from shopper.domain.template import Item, ItemType
+
+    item = Item(id="t", prompt="How many transfers?", type=ItemType.COUNT, unit="transfers")
+    assert format_answer(item, 1) == "1 transfer"
+    assert format_answer(item, 0) == "0 transfers"

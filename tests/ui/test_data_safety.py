@@ -157,7 +157,7 @@ def test_import_shows_a_summary_and_refreshes_the_lists(
     assert dialog.model.index(0, 0).data() == "Added"
     assert dialog.model.index(0, 1).data() == "Bundled Ltd"
     assert window.audit_model.row_of(audit_id) >= 0
-    assert "1 audits" in window.count_label.text()
+    assert "1 company · 1 audit" in window.count_label.text()
     dialog.close()
     # Again: unchanged, said so.
     window.data_actions.import_files([path])

@@ -26,6 +26,7 @@ from shopper.services.runner import AuditRunner
 from shopper.ui.crash import show_error
 from shopper.ui.moment_field import MomentField, confirm_far
 from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
+from shopper.ui.widgets import FlowLayout
 
 
 def describe_email_step(step: Step, _row: int) -> str:
@@ -60,7 +61,7 @@ class EmailTrackerPane(InstrumentPane):
         self.subject.setMaxLength(500)
         row.addWidget(self.subject, 1)
         layout.addLayout(row)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         self.buttons: dict[EmailStep, QPushButton] = {}
         for label, keys, kind in (
             ("Enquiry sent", "Alt+S", EmailStep.SENT),
@@ -75,7 +76,6 @@ class EmailTrackerPane(InstrumentPane):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.setWhatsThis(f"E-mail tracker: {label.lower()} at the time typed")
             shortcut.activated.connect(lambda k=kind: self.record(k))
-        buttons.addStretch(1)
         layout.addLayout(buttons)
         self.figures = QLabel()
         self.figures.setWordWrap(True)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +20,7 @@ from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner
 from shopper.ui.dates import moment_text, time_text, weekday_text
 from shopper.ui.models import score_color
+from shopper.ui.widgets import ElidedLabel
 
 SAVING = "Saving…"
 
@@ -37,10 +37,8 @@ class RunnerHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
 
         top = QHBoxLayout()
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("runnerTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top.addWidget(self.title, 1)
         self.score_label = QLabel()
         self.score_label.setObjectName("scoreLabel")
@@ -48,10 +46,8 @@ class RunnerHeader(QWidget):
         layout.addLayout(top)
 
         status = QHBoxLayout()
-        self.subtitle = QLabel()
+        self.subtitle = ElidedLabel()
         self.subtitle.setObjectName("subtitle")
-        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status.addWidget(self.subtitle, 1)
         self.saved_label = QLabel()
         self.saved_label.setObjectName("savedLabel")

@@ -6,11 +6,51 @@ item. Show-if items hidden by an earlier answer have their rows hidden.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QTreeView, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, OutlineModel
+
+MAX_LINES = 2
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their prompt needs at the column's width, up to `MAX_LINES`.
+
+    A longer prompt's last line is elided (the tooltip has it whole): the outline of a
+    whole audit stays short enough to find one's place in.
+    """
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        size = super().sizeHint(option, index)
+        if index.column() != 0:
+            return size
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        depth = 2 if index.parent().isValid() else 1
+        style = self.view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1
+        icon = item.decorationSize.width() + 2 * margin if index.parent().isValid() else 0
+        width = self.view.columnWidth(0) - depth * self.view.indentation() - icon - 2 * margin
+        text = item.fontMetrics.boundingRect(
+            QRect(0, 0, max(width, 40), 100_000), Qt.TextFlag.TextWordWrap, item.text
+        )
+        lines = min(text.height(), MAX_LINES * item.fontMetrics.lineSpacing())
+        return QSize(size.width(), max(size.height(), lines + 2 * margin))
 
 
 class OutlinePane(QTreeView):
@@ -24,7 +64,11 @@ class OutlinePane(QTreeView):
         self.outline_model = OutlineModel(runner, self)
         self.setModel(self.outline_model)
         self.setHeaderHidden(False)
-        self.setUniformRowHeights(True)
+        # A prompt wraps onto more lines rather than shrink to "How …d? *" on a laptop.
+        self.setWordWrap(True)
+        self.setItemDelegate(_WrappingDelegate(self))
+        self._relayout = QTimer(self, singleShot=True, interval=0)
+        self._relayout.timeout.connect(self.doItemsLayout)
         # Clicks only: the keyboard belongs to the item panel.
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.expandAll()
@@ -33,8 +77,9 @@ class OutlinePane(QTreeView):
         header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header_view.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header_view.resizeSection(1, 72)
-        # The start and the end of a question tell it apart best; the tooltip has it whole.
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header_view.sectionResized.connect(lambda *_: self._relayout.start())
+        # What does not fit in its lines ends in "…"; the tooltip has it whole.
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.clicked.connect(self._clicked)
         self.setMinimumWidth(160)
 

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
-    QGridLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -27,6 +26,7 @@ from shopper.domain.instruments import Instrument, PhoneFigures, PhoneStep, Step
 from shopper.domain.wording import count_of
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
+from shopper.ui.widgets import FlowLayout
 
 KEYS: list[tuple[str, PhoneStep, str]] = [
     ("S", PhoneStep.CALL_START, "Call started"),
@@ -88,13 +88,13 @@ class PhoneMapPane(InstrumentPane):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        grid = QGridLayout()
+        grid = FlowLayout()  # two lines on a wide pane, more on a laptop's
         self.buttons: dict[PhoneStep, QPushButton] = {}
-        for number, (key, kind, label) in enumerate(KEYS):
+        for key, kind, label in KEYS:
             button = QPushButton(f"{label}  ({key})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, k=kind: self.record(k))
-            grid.addWidget(button, number // 4, number % 4)
+            grid.addWidget(button)
             self.buttons[kind] = button
         layout.addLayout(grid)
 

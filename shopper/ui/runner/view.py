@@ -106,7 +106,7 @@ class AuditRunnerView(QWidget):
         self.splitter.addWidget(self.right_splitter)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([220, 480])
+        self.splitter.setSizes([240, 460])
         outer.addWidget(self.splitter, 1)
 
         self._connect_parts()

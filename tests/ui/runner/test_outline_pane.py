@@ -54,3 +54,25 @@ def test_hidden_items_lose_their_rows_and_selection_follows(qtbot: QtBot, ctx: A
     assert pane.currentIndex() == pane.outline_model.item_index("callback_offered")
     # The pane takes no keyboard focus from the item panel.
     assert pane.focusPolicy() == Qt.FocusPolicy.ClickFocus
+
+
+def test_a_long_prompt_wraps_onto_two_lines_when_the_outline_is_narrow(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    from shopper.ui.runner.outline_pane import MAX_LINES
+
+    pane = open_pane(qtbot, ctx)
+    items = list(pane.runner.template.items())
+    longest = max(items, key=lambda item: len(item.prompt))
+    line = pane.fontMetrics().lineSpacing()
+
+    def height(item_id: str) -> int:
+        return pane.visualRect(pane.outline_model.item_index(item_id)).height()
+
+    pane.resize(900, 600)
+    qtbot.waitUntil(lambda: height(longest.id) < 2 * line)  # wide: one line each
+    pane.resize(260, 600)
+    qtbot.waitUntil(lambda: height(longest.id) >= MAX_LINES * line)  # narrow: it wraps
+    assert height(longest.id) < (MAX_LINES + 1) * line  # and stops at two lines
+    index = pane.outline_model.item_index(longest.id)
+    assert longest.prompt in str(index.data(Qt.ItemDataRole.ToolTipRole))
