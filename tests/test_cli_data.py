@@ -210,7 +210,7 @@ def test_export_and_import_round_trip(
 ) -> None:
     bundle = tmp_path / "out.shopper"
     out = ok(capsys, "export", filled[:8], "-o", str(bundle))
-    assert "Exported 1 audits of 1 companies with 1 evidence files" in out
+    assert "Exported 1 audit of 1 company with 1 evidence file to" in out
     assert stat.S_IMODE(bundle.stat().st_mode) == 0o600
     ok(capsys, "export", "--company", "Cli Ltd", "-o", str(tmp_path / "company.shopper"))
     ok(capsys, "export", "--all", "-o", str(tmp_path / "all.shopper"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shopper.cli.base import EXIT_OK, Subparsers, open_context
 from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.wording import count_of
 
 
 def register(sub: Subparsers) -> None:
@@ -207,8 +208,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     print(
-        f"Exported {result.audits} audits of {result.companies} companies with "
-        f"{result.evidence} evidence files to {result.path} ({result.size / 1024:,.0f} KiB)"
+        f"Exported {count_of(result.audits, 'audit')} of {count_of(result.companies, 'company')}"
+        f" with {count_of(result.evidence, 'evidence file')} to {result.path}"
+        f" ({result.size / 1024:,.0f} KiB)"
     )
     return EXIT_OK
 

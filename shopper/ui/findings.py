@@ -234,6 +234,7 @@ class FindingsWindow(AnalysisWindow):
         findings_layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.findings_label = QLabel()
+        self.findings_label.setWordWrap(True)
         self.all_items_button = QPushButton("Every item")
         self.all_items_button.setToolTip("Show the findings of every item in the theme")
         self.all_items_button.clicked.connect(self.item_table.clearSelection)

@@ -342,6 +342,7 @@ class JourneyWindow(AnalysisWindow):
         self.kind_combo.addItem("Bad moments", "bad")
         self.kind_combo.addItem("Friction points", "friction")
         self.moments_label = QLabel()
+        self.moments_label.setWordWrap(True)
         moments_row.addWidget(self.moments_label, 1)
         moments_row.addWidget(self.kind_combo)
         self.timeline_model: RowsModel[TimelineEvent] = RowsModel(timeline_columns(), self)

@@ -15,15 +15,18 @@ a queued signal. Success and failure callbacks run on the GUI thread.
 from __future__ import annotations
 
 import logging
+import queue
+import sys
 import threading
 import traceback
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from shopper.domain.errors import ShopperError
@@ -43,22 +46,47 @@ class Cancelled(BaseException):
 class _Dispatcher(QObject):
     """Runs calls from worker threads on the GUI thread, in the order they were posted.
 
-    One for the app, created on the GUI thread and never deleted: a worker may post to it
-    at any moment. (A signal object per operation would be released by whichever thread
-    let go of it last, sometimes a worker's, and a QObject destroyed off its thread
-    corrupts Qt's memory.) What a worker posts is plain Python; it reaches its operation
-    through a weak reference and only while the operation's window still exists.
+    A worker never touches Qt, not even to emit a signal: it puts a plain Python call on a
+    queue, and a timer on the GUI thread runs what is queued while any job is under way.
+    (Signals emitted from Python threads, or a signal object per operation released by
+    whichever thread let go of it last, corrupted Qt's memory now and then: a crash in
+    the next window made.) Its calls reach their operation through a weak reference and
+    only while the operation's window still exists.
     """
 
-    posted = Signal(object)
+    INTERVAL_MS = 10
 
     def __init__(self) -> None:
         super().__init__()
-        self.posted.connect(self._run, Qt.ConnectionType.QueuedConnection)
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self._drain)
 
-    @Slot(object)
-    def _run(self, call: Callable[[], None]) -> None:
-        call()
+    def post(self, call: Callable[[], None]) -> None:
+        """Queue `call` for the GUI thread (any thread; no Qt is touched)."""
+        self._calls.put(call)
+
+    def wake(self) -> None:
+        """A job starts (on the GUI thread): run what it posts until every job has ended."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def _drain(self) -> None:
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                call()
+            except Exception:
+                sys.excepthook(*sys.exc_info())
+        with _running_lock:
+            idle = not _running
+        if idle and self._calls.empty():
+            self._timer.stop()
 
 
 _dispatcher: _Dispatcher | None = None
@@ -80,9 +108,9 @@ class _Job:
     """
 
     def __init__(self, work: Callable[[Progress], Any], operation: Operation) -> None:
-        self.work = work
+        self.work: Callable[[Progress], Any] | None = work
         self.operation = weakref.ref(operation)
-        self.post = _gui_dispatcher().posted.emit
+        self.post = _gui_dispatcher().post
         self.cancel = threading.Event()
 
     def _to_operation(self, method: str, *args: Any) -> None:
@@ -102,14 +130,27 @@ class _Job:
         self._to_operation("_progress", done, total)
 
     def run(self) -> None:
+        work, self.work = self.work, None
+        if work is None:
+            return
         try:
-            result = self.work(self._progress)
+            result = work(self._progress)
         except Cancelled:
             self._to_operation("_cancelled")
         except Exception as exc:
             self._to_operation("_failed", exc, traceback.format_exc())
         else:
             self._to_operation("_done", result)
+        finally:
+            # The work may hold a window (a closure over a window's `self`); if this
+            # thread let go of it last, the window would be destroyed here, off the GUI
+            # thread, which corrupts Qt's memory. The GUI thread lets go of it instead.
+            self.post(partial(_let_go, work))
+            del work
+
+
+def _let_go(_held: object) -> None:
+    """Run on the GUI thread by the dispatcher: what it held is released there."""
 
 
 # Loads wait on the database or the disk more than on a core: a job never queues behind two
@@ -124,6 +165,7 @@ def _submit(job: _Job) -> None:
     with _running_lock:
         _running.add(future)
     future.add_done_callback(_forget)
+    _gui_dispatcher().wake()
 
 
 def _forget(future: Future[None]) -> None:

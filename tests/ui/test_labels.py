@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from shopper.services.audits import list_audits
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo
+from shopper.ui.analysis_window import AnalysisWindow
 from shopper.ui.backups_dialog import RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice
 from shopper.ui.company_dialog import CompanyDialog
@@ -84,6 +86,10 @@ def _dialogs(ctx: AppContext, tmp_path: Path) -> list[Callable[[], QWidget]]:
     ]
 
 
+def _loaded(window: AnalysisWindow) -> bool:
+    return not window.loader.loading
+
+
 def test_dialogs_and_windows_read_right(qtbot: QtBot, demo: AppContext, tmp_path: Path) -> None:
     found = []
     for make in _dialogs(demo, tmp_path):
@@ -91,6 +97,8 @@ def test_dialogs_and_windows_read_right(qtbot: QtBot, demo: AppContext, tmp_path
         qtbot.addWidget(widget)
         widget.show()
         qtbot.waitExposed(widget)
+        if isinstance(widget, AnalysisWindow):  # its labels as they read once loaded
+            qtbot.waitUntil(partial(_loaded, widget), timeout=10_000)
         found += [f"{type(widget).__name__}: {p}" for p in problems(widget)]
         title = widget.windowTitle()
         if (
