@@ -45,7 +45,7 @@ from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
 from shopper.domain.wording import count_of
 from shopper.ui.crash import headless, show_error
 from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
-from shopper.ui.screen import capture_screen_png, fit_on_screen
+from shopper.ui.screen import capture_screen_png, fit_on_screen, screen_of
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.welcome import WelcomePane
@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
 
     def _size_to_screen(self) -> None:
         """First run: most of the screen (the runner and the lists both want room)."""
-        screen = self.screen()
+        screen = screen_of(self)
         if screen is None:
             self.resize(1280, 800)
             return
@@ -566,7 +566,7 @@ class MainWindow(QMainWindow):
         so the item, its answer and its note fit without scrolling."""
         if self.settings.has(Options.INSTRUMENTS_VISIBLE):
             return self.settings.get(Options.INSTRUMENTS_VISIBLE)
-        screen = self.screen()
+        screen = screen_of(self)
         return screen is None or screen.availableGeometry().height() >= LOW_SCREEN
 
     def toggle_instruments(self) -> None:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
 SCREEN_SHARE = 0.92
 """A window opens at most this share of the screen's free area (when it may be that small)."""
+
+
+def screen_of(widget: QWidget) -> QScreen | None:
+    """The screen a widget's window is on (the primary one before it is placed).
+
+    Never `widget.screen()` from Python: PySide then keeps the screen as if it were the
+    widget's child, and a window collected in a reference cycle took the screen with it,
+    so the next window made crashed on the freed screen. The static lookups keep no link.
+    """
+    window = widget.window()
+    found = QGuiApplication.screenAt(window.frameGeometry().center())
+    return found if found is not None else QGuiApplication.primaryScreen()
 
 
 def fit_on_screen(window: QWidget, *, share: float = SCREEN_SHARE) -> None:
@@ -16,8 +28,7 @@ def fit_on_screen(window: QWidget, *, share: float = SCREEN_SHARE) -> None:
     A window remembered from a bigger screen, or made for one, must still show its title
     bar and its edges on a laptop's.
     """
-    parent = window.parentWidget()
-    screen = window.screen() or (parent.screen() if parent is not None else None)
+    screen = screen_of(window)
     if screen is None:
         return
     free = screen.availableGeometry()
