@@ -75,8 +75,11 @@ def main() -> int:
         window.runner_view.go_to(args.item)
 
     def grab() -> None:
-        screen = window.screen()
-        pixmap = screen.grabWindow(0, 0, 0, window.width(), window.height())
+        from PySide6.QtGui import QGuiApplication
+
+        pixmap = QGuiApplication.primaryScreen().grabWindow(
+            0, 0, 0, window.width(), window.height()
+        )
         pixmap.save(str(args.out))
         window.close()
         app.quit()

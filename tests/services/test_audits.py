@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,17 +48,18 @@ def company_id(ctx: AppContext) -> str:
     return create_company(engine=ctx.engine, data=CompanyInput(name="Northwind")).id
 
 
-def _ship_phone_next(ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """As a newer release would: its built-in phone checklist at the next version."""
+def _ship_phone_next(ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """As a newer release would: its built-in phone checklist at the next version (returned)."""
     source = (TEMPLATES_DIR / "phone.yaml").read_text(encoding="utf-8")
-    assert "\nversion: 2\n" in source
-    changed = source.replace("\nversion: 2\n", "\nversion: 3\n", 1).replace(
+    shipped = int(re.search(r"^version: (\d+)$", source, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    changed = source.replace(f"\nversion: {shipped}\n", f"\nversion: {shipped + 1}\n", 1).replace(
         "title: Phone support", "title: Phone support (revised)", 1
     )
-    path = tmp_path / "phone-v3.yaml"
+    path = tmp_path / "phone-next.yaml"
     path.write_text(changed, encoding="utf-8")
     monkeypatch.setattr(templates_service, "builtin_template_files", lambda: [path])
     assert templates_service.sync_builtin_templates(engine=ctx.engine) == 1
+    return shipped + 1
 
 
 # -- start_audit ------------------------------------------------------------------
@@ -95,9 +97,9 @@ def test_start_audit_uses_the_latest_template_version(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _ship_phone_next(ctx, tmp_path, monkeypatch)
+    following = _ship_phone_next(ctx, tmp_path, monkeypatch)
     latest = start_audit(engine=ctx.engine, company_id=company_id, template_id=phone.id, at=T0)
-    assert latest.template_version == 3
+    assert latest.template_version == following
     assert load_audit(engine=ctx.engine, audit_id=latest.id).template.title == (
         "Phone support (revised)"
     )

@@ -78,7 +78,7 @@ def bare_engine(tmp_path: Path) -> Iterator[Engine]:
 
 def test_sync_builtin_templates_is_idempotent(bare_engine: Engine) -> None:
     files = builtin_template_files()
-    assert len(files) == 13  # 7 checklists and the 6 earlier versions of some
+    assert len(files) == 14  # 7 checklists and the 7 earlier versions of some
     assert sync_builtin_templates(engine=bare_engine) == len(files)
     assert sync_builtin_templates(engine=bare_engine) == 0
     assert sync_builtin_templates(engine=bare_engine) == 0
