@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from shopper.services.context import AppContext
+from tests.postgres import PostgresServer, running_server
 
 
 @pytest.fixture
@@ -28,3 +29,27 @@ def ctx(data_dir: Path) -> Iterator[AppContext]:
     context = AppContext.open(data_dir)
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for this test process (see tests/postgres.py)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_database(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new, empty database on the test server (its name); dropped after, with every role
+    the test made."""
+    name = postgres_server.create_database()
+    yield name
+    postgres_server.drop_database(name)
+    postgres_server.drop_roles()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that needs the server is a `postgres` test, marked or not: `-m "not postgres"` works.
+    for item in items:
+        if "postgres_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)

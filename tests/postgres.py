@@ -1,0 +1,275 @@
+"""A real PostgreSQL server for the tests: one per test process, on loopback, thrown away after.
+
+The server binaries are Debian's (`/usr/lib/postgresql/<version>/bin`) or the first `pg_ctl`
+on the PATH; `make test` installs Debian's `postgresql` package when they are missing and it
+runs as root. As root the cluster is made and run by the `postgres` OS user (PostgreSQL refuses
+to run as root); otherwise by the current user.
+
+Local (unix socket) connections are trusted: the tests' own superuser comes in that way, with
+no password anywhere. TCP connections on 127.0.0.1 need a SCRAM password, as on a real server,
+so the logins the tests create connect with the password they were given.
+
+When no server can be had, tests that need one skip with one reason line; with CI=true they
+fail instead, so CI never passes by skipping them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import URL
+
+SERVER_SETTINGS = {
+    # A throwaway cluster: durability buys nothing here and slows every commit.
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "60",
+    "shared_buffers": "32MB",
+}
+
+
+class ServerUnavailableError(Exception):
+    """No PostgreSQL server can be started here (not installed, or it would not start)."""
+
+
+def find_bin_dir() -> Path | None:
+    """The folder of the newest PostgreSQL server binaries, or None if there are none."""
+    env = os.environ.get("SHOPPER_PG_BIN")
+    if env:
+        return Path(env)
+    found = []
+    for folder in Path("/usr/lib/postgresql").glob("*/bin"):
+        version = folder.parent.name
+        if (folder / "pg_ctl").exists() and version.isdigit():
+            found.append((int(version), folder))
+    if found:
+        return max(found)[1]
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).parent if pg_ctl else None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class PostgresServer:
+    """A running test cluster. `superuser` connects over the socket with no password."""
+
+    root: Path
+    bin_dir: Path
+    port: int
+    superuser: str
+    run_as: str | None
+    host: str = "127.0.0.1"
+    _databases: list[str] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "socket"
+
+    def admin(self, dbname: str = "postgres", **kwargs: Any) -> psycopg.Connection[Any]:
+        """A superuser connection over the unix socket, in autocommit."""
+        return psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user=self.superuser,
+            dbname=dbname,
+            autocommit=True,
+            **kwargs,
+        )
+
+    def connect(self, dbname: str, user: str, password: str) -> psycopg.Connection[Any]:
+        """A login's own connection over TCP with its password, as a user would make it."""
+        return psycopg.connect(
+            host=self.host, port=self.port, user=user, password=password, dbname=dbname
+        )
+
+    def url(self, dbname: str, user: str | None = None, password: str | None = None) -> str:
+        """A SQLAlchemy URL: over TCP for a login with a password, else the superuser's socket."""
+        if user is None:
+            return URL.create(
+                "postgresql+psycopg",
+                username=self.superuser,
+                database=dbname,
+                query={"host": str(self.socket_dir), "port": str(self.port)},
+            ).render_as_string(hide_password=False)
+        return URL.create(
+            "postgresql+psycopg",
+            username=user,
+            password=password,
+            host=self.host,
+            port=self.port,
+            database=dbname,
+        ).render_as_string(hide_password=False)
+
+    def create_database(self, owner: str | None = None) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin() as conn:
+            query = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
+                sql.Identifier(name)
+            )
+            if owner is not None:
+                query = query + sql.SQL(" OWNER {}").format(sql.Identifier(owner))
+            conn.execute(query)
+        self._databases.append(name)
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+    def drop_roles(self) -> None:
+        """Drop every role the tests made (roles belong to the cluster, not to a database)."""
+        with self.admin() as conn:
+            rows = conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user"
+            ).fetchall()
+            for (name,) in rows:
+                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+    def pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return _run(
+            [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), *args], self.run_as, check
+        )
+
+    def start(self) -> None:
+        self.pg_ctl("-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg_ctl("-m", mode, "-w", "stop", check=False)
+
+
+def _run(command: list[str], user: str | None, check: bool) -> subprocess.CompletedProcess[str]:
+    try:
+        done = subprocess.run(
+            command, user=user, capture_output=True, text=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ServerUnavailableError(f"{Path(command[0]).name} could not run: {exc}") from exc
+    if check and done.returncode != 0:
+        reason = (done.stderr or done.stdout).strip().splitlines()
+        raise ServerUnavailableError(
+            f"{Path(command[0]).name} failed: {reason[-1] if reason else done.returncode}"
+        )
+    return done
+
+
+def start_server() -> PostgresServer:
+    """initdb a cluster in a temporary folder and start it on a free loopback port.
+
+    Raises:
+        ServerUnavailableError: no binaries, no `postgres` user to run them as root, or it failed.
+    """
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        raise ServerUnavailableError(
+            "PostgreSQL's server is not installed (Debian: apt-get install postgresql)"
+        )
+    run_as = None
+    superuser = _current_user()
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError as exc:
+            raise ServerUnavailableError("running as root and there is no `postgres` user") from exc
+        run_as, superuser = "postgres", "postgres"
+    root = Path(tempfile.mkdtemp(prefix="shopper-pg-"))
+    try:
+        (root / "socket").mkdir()
+        if run_as is not None:
+            for path in (root, root / "socket"):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        _run(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(root / "data"),
+                "-U",
+                superuser,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            run_as,
+            True,
+        )
+        for attempt in range(5):
+            port = free_port()
+            settings = {
+                **SERVER_SETTINGS,
+                "port": str(port),
+                "listen_addresses": "'127.0.0.1'",
+                "unix_socket_directories": f"'{root / 'socket'}'",
+            }
+            with (root / "data" / "postgresql.auto.conf").open("w") as conf:
+                conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+            server = PostgresServer(root, bin_dir, port, superuser, run_as)
+            try:
+                server.start()
+                return server
+            except ServerUnavailableError:
+                if attempt == 4:
+                    raise
+                server.stop("immediate")
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    raise AssertionError("unreachable")
+
+
+def _current_user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a laptop without PostgreSQL; fail in CI, where the tests must run."""
+    message = f"no PostgreSQL server for the tests: {reason}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    try:
+        server = start_server()
+    except ServerUnavailableError as exc:
+        unavailable(str(exc))
+        raise AssertionError("unreachable") from exc
+    try:
+        yield server
+    finally:
+        server.stop("fast")
+        shutil.rmtree(server.root, ignore_errors=True)

@@ -1,0 +1,58 @@
+"""The test PostgreSQL server itself: it runs, on loopback, with passwords over TCP."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.postgres import PostgresServer, find_bin_dir, unavailable
+
+
+def test_the_server_answers_on_loopback_with_a_quick_cluster(
+    postgres_server: PostgresServer, pg_database: str
+) -> None:
+    with postgres_server.admin(pg_database) as conn:
+        version = conn.execute("SHOW server_version_num").fetchone()
+        fsync = conn.execute("SHOW fsync").fetchone()
+        listen = conn.execute("SHOW listen_addresses").fetchone()
+    assert version is not None and int(version[0]) >= 130000
+    assert fsync == ("off",)
+    assert listen == ("127.0.0.1",)
+    assert postgres_server.socket_dir.is_relative_to(postgres_server.root)
+    if os.geteuid() == 0:
+        assert postgres_server.data_dir.stat().st_uid != 0  # run by the postgres OS user
+
+
+def test_a_login_needs_its_password_over_tcp(
+    postgres_server: PostgresServer, pg_database: str
+) -> None:
+    with postgres_server.admin(pg_database) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier("tcp_user"), sql.Literal("right horse")
+            )
+        )
+    with postgres_server.connect(pg_database, "tcp_user", "right horse") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("tcp_user",)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        postgres_server.connect(pg_database, "tcp_user", "wrong")
+
+
+def test_the_binaries_are_found() -> None:
+    # This machine and CI have Debian's server (`make test` installs it); elsewhere: a skip.
+    if find_bin_dir() is None:
+        unavailable("PostgreSQL's server is not installed")
+    bin_dir = find_bin_dir()
+    assert bin_dir is not None and (bin_dir / "initdb").exists()
+
+
+def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no PostgreSQL server for the tests: gone"):
+        unavailable("gone")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server for the tests: gone"):
+        unavailable("gone")
