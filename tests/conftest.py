@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shopper.services.context import AppContext
-from tests.postgres import PostgresServer, running_server
+from tests.postgres import PostgresServer, make_owned_database, running_server
 
 
 @pytest.fixture
@@ -53,3 +53,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def team_db(postgres_server: PostgresServer) -> Iterator[tuple[str, str]]:
+    """A new database owned by `team_owner` (CREATEROLE, not a superuser): (name, owner URL)."""
+    name, url = make_owned_database(postgres_server)
+    yield name, url
+    postgres_server.drop_database(name)
+    postgres_server.drop_roles()

@@ -273,3 +273,22 @@ def running_server() -> Iterator[PostgresServer]:
     finally:
         server.stop("fast")
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+OWNER = "team_owner"
+OWNER_PASSWORD = "owner-password-for-tests"
+
+
+def make_owned_database(server: PostgresServer) -> tuple[str, str]:
+    """A new database owned by a non-superuser that may create roles, as docs/team.md sets it
+    up: (its name, the owner's URL over TCP)."""
+    with server.admin() as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (OWNER,)).fetchone()
+        if not exists:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
+                    sql.Identifier(OWNER), sql.Literal(OWNER_PASSWORD)
+                )
+            )
+    name = server.create_database(owner=OWNER)
+    return name, server.url(name, OWNER, OWNER_PASSWORD)

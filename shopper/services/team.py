@@ -20,7 +20,7 @@ from shopper.domain.errors import StorageError
 from shopper.store import team as store
 from shopper.store.engine import create_db_engine
 from shopper.store.schema import describe_foreign, prepare_schema
-from shopper.store.team import TeamError, TeamUser
+from shopper.store.team import ServerRefusalError, TeamError, TeamUser
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ def _refusals(doing: str) -> Iterator[None]:
     except DatabaseError as exc:
         reason = str(exc.orig or exc).strip().splitlines()
         raise StorageError(f"{doing}: {reason[0] if reason else type(exc).__name__}") from exc
+    except ServerRefusalError as exc:
+        raise StorageError(f"{doing}: {exc}") from exc
 
 
 def init_team(*, engine: Engine) -> InitResult:

@@ -30,11 +30,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg import sql
 from sqlalchemy import Connection, inspect
 from sqlmodel import SQLModel
 
-from shopper.domain.errors import ShopperError
+from shopper.domain.errors import ShopperError, StorageError
 
 MANAGER_GROUP = "shopper_manager"
 FIELD_GROUP = "shopper_field"
@@ -59,6 +60,10 @@ FINISHED_STATES = ("completed", "awaiting_follow_up")
 
 class TeamError(ShopperError):
     """A team command cannot do what was asked (a bad login, an unknown user...)."""
+
+
+class ServerRefusalError(StorageError):
+    """The server refused a statement (no permission, a role in use): its first line."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,9 @@ def _run(conn: Connection, statement: sql.Composable | str, params: Any = None) 
     try:
         cursor.execute(statement, params)
         return cursor.fetchall() if cursor.description else None
+    except psycopg.Error as exc:
+        lines = str(exc).strip().splitlines()
+        raise ServerRefusalError(lines[0] if lines else type(exc).__name__) from exc
     finally:
         cursor.close()
 
