@@ -292,3 +292,42 @@ def make_owned_database(server: PostgresServer) -> tuple[str, str]:
             )
     name = server.create_database(owner=OWNER)
     return name, server.url(name, OWNER, OWNER_PASSWORD)
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""Parameters of a fixture whose tests run on both databases (see `app_context`)."""
+MANAGER = "manager"
+MANAGER_PASSWORD = "manager-password-for-tests"
+
+
+@contextlib.contextmanager
+def app_context(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Any]:
+    """An open AppContext on SQLite in `folder`, or on a new team database on the test server,
+    set up by `team init` and used as a manager (as a manager's app would use it)."""
+    from shopper.services import team
+    from shopper.services.context import AppContext
+
+    if kind == "sqlite":
+        ctx = AppContext.open(folder)
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name, owner_url = make_owned_database(server)
+    try:
+        engine = team.team_engine(owner_url)
+        try:
+            team.init_team(engine=engine)
+            team.add_user(engine=engine, login=MANAGER, role="manager", password=MANAGER_PASSWORD)
+        finally:
+            engine.dispose()
+        ctx = AppContext.open(folder, server.url(name, MANAGER, MANAGER_PASSWORD))
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+    finally:
+        server.drop_database(name)
+        server.drop_roles()
