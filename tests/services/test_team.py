@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,7 +26,7 @@ from shopper.store.team import (
     check_login,
     scram_verifier,
 )
-from tests.postgres import PostgresServer
+from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer
 
 pytestmark = pytest.mark.postgres
 
@@ -272,3 +275,67 @@ def test_the_scram_verifier_is_postgresqls_own(postgres_server: PostgresServer) 
     finally:
         postgres_server.drop_database(name)
         postgres_server.drop_roles()
+
+
+def test_init_stamps_and_secures_a_database_made_before_migrations(
+    postgres_server: PostgresServer, team_db: tuple[str, str], engine: Engine
+) -> None:
+    open_database(team_db[1]).dispose()
+    with postgres_server.admin(team_db[0]) as conn:
+        conn.execute("SET ROLE team_owner")
+        conn.execute("DROP TABLE alembic_version")  # as Shopper 0.1.0 left its databases
+    result = team.init_team(engine=engine)
+    assert result.upgraded_from == "0001"
+    with postgres_server.admin(team_db[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+
+
+def test_a_pg_dump_restores_with_its_policies_and_names(
+    postgres_server: PostgresServer, team_db: tuple[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    """The backup and restore of docs/team.md: pg_dump, pg_restore, team init."""
+    team.init_team(engine=engine)
+    team.add_user(engine=engine, login="jan", role="shopper", name="Jan K", password="password-j")
+    dump = tmp_path / "shopper.dump"
+    env = {**os.environ, "PGPASSWORD": OWNER_PASSWORD}  # the test owner's; never a user's
+    owner_conninfo = f"host=127.0.0.1 port={postgres_server.port} user={OWNER}"
+    subprocess.run(
+        [
+            str(postgres_server.bin_dir / "pg_dump"),
+            "--format=custom",
+            f"--file={dump}",
+            f"{owner_conninfo} dbname={team_db[0]}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    restored = postgres_server.create_database(owner=OWNER)
+    try:
+        subprocess.run(
+            [
+                str(postgres_server.bin_dir / "pg_restore"),
+                f"--dbname={owner_conninfo} dbname={restored}",
+                str(dump),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        restored_engine = team.team_engine(team_db[1].rsplit("/", 1)[0] + "/" + restored)
+        try:
+            again = team.init_team(engine=restored_engine)
+            assert not again.created_schema and again.templates_added == 0
+            assert team.list_users(engine=restored_engine) == [TeamUser("jan", "shopper", "Jan K")]
+        finally:
+            restored_engine.dispose()
+        with postgres_server.connect(restored, "jan", "password-j") as conn:
+            assert conn.execute("SELECT count(*) FROM audit").fetchone() == (0,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("DELETE FROM template_version")
+        assert (
+            catalog(postgres_server, restored)["policies"]
+            == catalog(postgres_server, team_db[0])["policies"]
+        )
+    finally:
+        postgres_server.drop_database(restored)
