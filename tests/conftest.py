@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from shopper.services.context import AppContext
-from tests.postgres import PostgresServer, make_owned_database, running_server
+from tests.postgres import (
+    PostgresServer,
+    ServerUnavailableError,
+    make_owned_database,
+    shared_server,
+    stop_shared_server,
+    unavailable,
+)
 
 
 @pytest.fixture
@@ -34,8 +41,12 @@ def ctx(data_dir: Path) -> Iterator[AppContext]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL server for this test process (see tests/postgres.py)."""
-    with running_server() as server:
-        yield server
+    try:
+        server = shared_server()
+    except ServerUnavailableError as exc:  # pytest_runtest_setup normally said so first
+        unavailable(str(exc))
+    yield server
+    stop_shared_server()
 
 
 @pytest.fixture
@@ -53,6 +64,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # The server starts here, not in a fixture, so that without one every postgres test skips
+    # (or, with CI=true, fails) from this one place: -ra shows one line for all of them.
+    if item.get_closest_marker("postgres") is not None:
+        try:
+            shared_server()
+        except ServerUnavailableError as exc:
+            unavailable(str(exc))
 
 
 @pytest.fixture

@@ -15,17 +15,19 @@ fail instead, so CI never passes by skipping them.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 import pytest
@@ -42,6 +44,9 @@ SERVER_SETTINGS = {
 }
 
 
+NOT_INSTALLED = "PostgreSQL's server is not installed (Debian: apt-get install postgresql)"
+
+
 class ServerUnavailableError(Exception):
     """No PostgreSQL server can be started here (not installed, or it would not start)."""
 
@@ -50,7 +55,7 @@ def find_bin_dir() -> Path | None:
     """The folder of the newest PostgreSQL server binaries, or None if there are none."""
     env = os.environ.get("SHOPPER_PG_BIN")
     if env:
-        return Path(env)
+        return Path(env) if (Path(env) / "pg_ctl").exists() else None
     found = []
     for folder in Path("/usr/lib/postgresql").glob("*/bin"):
         version = folder.parent.name
@@ -186,9 +191,7 @@ def start_server() -> PostgresServer:
     """
     bin_dir = find_bin_dir()
     if bin_dir is None:
-        raise ServerUnavailableError(
-            "PostgreSQL's server is not installed (Debian: apt-get install postgresql)"
-        )
+        raise ServerUnavailableError(NOT_INSTALLED)
     run_as = None
     superuser = _current_user()
     if os.geteuid() == 0:
@@ -236,6 +239,7 @@ def start_server() -> PostgresServer:
             server = PostgresServer(root, bin_dir, port, superuser, run_as)
             try:
                 server.start()
+                _watch(server)
                 return server
             except ServerUnavailableError:
                 if attempt == 4:
@@ -247,13 +251,50 @@ def start_server() -> PostgresServer:
     raise AssertionError("unreachable")
 
 
+# Stops the server and removes its folder once the test process is gone, however it went: a
+# worker that crashes (a segfault in Qt, say) never runs its teardown or atexit.
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+pid, pg_ctl, data, root, user = sys.argv[1:6]
+while True:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        break
+    time.sleep(0.5)
+if os.path.exists(os.path.join(data, "postmaster.pid")):
+    subprocess.run([pg_ctl, "-D", data, "-m", "immediate", "stop"], user=user or None,
+                   capture_output=True, check=False)
+shutil.rmtree(root, ignore_errors=True)
+"""
+
+
+def _watch(server: PostgresServer) -> None:
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _WATCHDOG,
+            str(os.getpid()),
+            str(server.bin_dir / "pg_ctl"),
+            str(server.data_dir),
+            str(server.root),
+            server.run_as or "",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def _current_user() -> str:
     import getpass
 
     return getpass.getuser()
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip on a laptop without PostgreSQL; fail in CI, where the tests must run."""
     message = f"no PostgreSQL server for the tests: {reason}"
     if os.environ.get("CI", "").lower() == "true":
@@ -261,18 +302,33 @@ def unavailable(reason: str) -> None:
     pytest.skip(message)
 
 
-@contextlib.contextmanager
-def running_server() -> Iterator[PostgresServer]:
-    try:
-        server = start_server()
-    except ServerUnavailableError as exc:
-        unavailable(str(exc))
-        raise AssertionError("unreachable") from exc
-    try:
-        yield server
-    finally:
-        server.stop("fast")
-        shutil.rmtree(server.root, ignore_errors=True)
+_shared: dict[str, PostgresServer | ServerUnavailableError] = {}
+
+
+def shared_server() -> PostgresServer:
+    """This process's server, started at the first call; a failure to start is kept, so it is
+    tried once.
+
+    Raises:
+        ServerUnavailableError: it could not be started.
+    """
+    if "server" not in _shared:
+        try:
+            _shared["server"] = start_server()
+            atexit.register(stop_shared_server)
+        except ServerUnavailableError as exc:
+            _shared["server"] = exc
+    found = _shared["server"]
+    if isinstance(found, ServerUnavailableError):
+        raise found
+    return found
+
+
+def stop_shared_server() -> None:
+    found = _shared.pop("server", None)
+    if isinstance(found, PostgresServer):
+        found.stop("fast")
+        shutil.rmtree(found.root, ignore_errors=True)
 
 
 OWNER = "team_owner"

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.postgres import PostgresServer, find_bin_dir, unavailable
+from tests.postgres import NOT_INSTALLED, PostgresServer, find_bin_dir, unavailable
 
 
 def test_the_server_answers_on_loopback_with_a_quick_cluster(
@@ -44,7 +44,7 @@ def test_a_login_needs_its_password_over_tcp(
 def test_the_binaries_are_found() -> None:
     # This machine and CI have Debian's server (`make test` installs it); elsewhere: a skip.
     if find_bin_dir() is None:
-        unavailable("PostgreSQL's server is not installed")
+        unavailable(NOT_INSTALLED)
     bin_dir = find_bin_dir()
     assert bin_dir is not None and (bin_dir / "initdb").exists()
 
