@@ -279,13 +279,9 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
 
     # Rows hanging off an audit follow it. The subquery on audit is itself under audit's policies.
     for name in AUDIT_CHILD_TABLES:
-        readable = (
-            f"EXISTS (SELECT 1 FROM {_quoted(schema)}.audit a WHERE a.id = audit_id AND a.{own})"
-        )
-        open_audit = (
-            f"EXISTS (SELECT 1 FROM {_quoted(schema)}.audit a WHERE a.id = audit_id"
-            f" AND a.{own} AND a.status = '{IN_PROGRESS}')"
-        )
+        of_audit = f"SELECT 1 FROM {_quoted(schema)}.audit a WHERE a.id = {_quoted(name)}.audit_id"
+        readable = f"EXISTS ({of_audit} AND a.{own})"
+        open_audit = f"EXISTS ({of_audit} AND a.{own} AND a.status = '{IN_PROGRESS}')"
         _run(conn, q("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table(name), field))
         _run(
             conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(name), manager)
