@@ -339,3 +339,52 @@ def test_a_pg_dump_restores_with_its_policies_and_names(
         )
     finally:
         postgres_server.drop_database(restored)
+
+
+def test_the_app_as_each_login_sees_what_the_database_lets_it(
+    postgres_server: PostgresServer, team_db: tuple[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    """Through Shopper's own services: a manager starts audits for two shoppers; each shopper's
+    app lists only their own, starts one of its own, and saves answers to it."""
+    from shopper.services.audits import list_audits, start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.context import AppContext
+    from shopper.services.runner import AuditRunner
+    from shopper.services.templates import list_templates
+
+    team.init_team(engine=engine)
+    for login, role in (("maria", "manager"), ("jan", "shopper"), ("ewa", "shopper")):
+        team.add_user(engine=engine, login=login, role=role, password=f"password-{login}")
+
+    def app(login: str) -> AppContext:
+        url = postgres_server.url(team_db[0], login, f"password-{login}")
+        return AppContext.open(tmp_path / login, url)
+
+    manager = app("maria")
+    try:
+        company = create_company(engine=manager.engine, data=CompanyInput(name="Northwind"))
+        phone = list_templates(engine=manager.engine, touchpoint="phone")[0]
+        for shopper in ("jan", "ewa", "ewa"):
+            start_audit(
+                engine=manager.engine, company_id=company.id, template_id=phone.id, shopper=shopper
+            )
+    finally:
+        manager.close()
+    jan = app("jan")
+    try:
+        assert [row.shopper for row in list_audits(engine=jan.engine)] == ["jan"]
+        mine = start_audit(
+            engine=jan.engine, company_id=company.id, template_id=phone.id, shopper=""
+        )
+        runner = AuditRunner(engine=jan.engine, audit_id=mine.id)
+        first = next(runner.template.items())
+        runner.set_note(first.id, "Kept waiting; '; DROP TABLE audit; --")
+        shoppers = sorted(row.shopper for row in list_audits(engine=jan.engine))
+        assert shoppers == ["jan", "jan"]  # a blank shopper is the login that started it
+    finally:
+        jan.close()
+    ewa = app("ewa")
+    try:
+        assert [row.shopper for row in list_audits(engine=ewa.engine)] == ["ewa", "ewa"]
+    finally:
+        ewa.close()
