@@ -85,6 +85,9 @@ class PostgresServer:
     run_as: str | None
     host: str = "127.0.0.1"
     _databases: list[str] = field(default_factory=list)
+    template: str | None = None
+    """A team database made once by `team init` and copied for each app test (see
+    `team_copy`); while it exists, the roles it depends on are kept."""
 
     @property
     def data_dir(self) -> Path:
@@ -148,13 +151,23 @@ class PostgresServer:
             )
 
     def drop_roles(self) -> None:
-        """Drop every role the tests made (roles belong to the cluster, not to a database)."""
+        """Drop every role the tests made (roles belong to the cluster, not to a database),
+        but those the template team database needs while it exists."""
+        keep = set(TEMPLATE_ROLES) if self.template else set()
         with self.admin() as conn:
             rows = conn.execute(
                 "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user"
             ).fetchall()
             for (name,) in rows:
-                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+                if name not in keep:
+                    conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+    def forget_template(self) -> None:
+        """Drop the template team database and its roles: the cluster is as new."""
+        if self.template is not None:
+            self.drop_database(self.template)
+            self.template = None
+            self.drop_roles()
 
     def pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return _run(
@@ -337,7 +350,8 @@ OWNER_PASSWORD = "owner-password-for-tests"
 
 def make_owned_database(server: PostgresServer) -> tuple[str, str]:
     """A new database owned by a non-superuser that may create roles, as docs/team.md sets it
-    up: (its name, the owner's URL over TCP)."""
+    up, in a cluster with no team roles yet: (its name, the owner's URL over TCP)."""
+    server.forget_template()
     with server.admin() as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (OWNER,)).fetchone()
         if not exists:
@@ -350,17 +364,50 @@ def make_owned_database(server: PostgresServer) -> tuple[str, str]:
     return name, server.url(name, OWNER, OWNER_PASSWORD)
 
 
-DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-"""Parameters of a fixture whose tests run on both databases (see `app_context`)."""
 MANAGER = "manager"
 MANAGER_PASSWORD = "manager-password-for-tests"
+TEMPLATE_ROLES = (OWNER, "shopper_manager", "shopper_field", MANAGER)
+
+
+def team_copy(server: PostgresServer) -> str:
+    """A new team database with a manager login, copied from one made by `team init` once
+    (making one per test would cost more than the test)."""
+    from shopper.services import team
+
+    if server.template is None:
+        name, owner_url = make_owned_database(server)
+        engine = team.team_engine(owner_url)
+        try:
+            team.init_team(engine=engine)
+            team.add_user(engine=engine, login=MANAGER, role="manager", password=MANAGER_PASSWORD)
+        finally:
+            engine.dispose()
+        server.template = name
+    copy = f"t_{uuid.uuid4().hex[:12]}"
+    with server.admin() as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(copy), sql.Identifier(server.template), sql.Identifier(OWNER)
+            )
+        )
+        # A database's own privileges are not copied with it: put back what team init set.
+        conn.execute(
+            sql.SQL(
+                "REVOKE CONNECT, TEMPORARY ON DATABASE {0} FROM PUBLIC;"
+                " GRANT CONNECT ON DATABASE {0} TO shopper_manager, shopper_field"
+            ).format(sql.Identifier(copy))
+        )
+    return copy
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""Parameters of a fixture whose tests run on both databases (see `app_context`)."""
 
 
 @contextlib.contextmanager
 def app_context(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Any]:
     """An open AppContext on SQLite in `folder`, or on a new team database on the test server,
     set up by `team init` and used as a manager (as a manager's app would use it)."""
-    from shopper.services import team
     from shopper.services.context import AppContext
 
     if kind == "sqlite":
@@ -371,14 +418,8 @@ def app_context(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iter
             ctx.close()
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    name, owner_url = make_owned_database(server)
+    name = team_copy(server)
     try:
-        engine = team.team_engine(owner_url)
-        try:
-            team.init_team(engine=engine)
-            team.add_user(engine=engine, login=MANAGER, role="manager", password=MANAGER_PASSWORD)
-        finally:
-            engine.dispose()
         ctx = AppContext.open(folder, server.url(name, MANAGER, MANAGER_PASSWORD))
         try:
             yield ctx
