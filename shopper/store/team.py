@@ -207,6 +207,15 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
     _run(conn, q("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(s))
     _run(conn, q("REVOKE ALL ON SCHEMA {} FROM {}").format(s, both))
     _run(conn, q("GRANT USAGE ON SCHEMA {} TO {}").format(s, both))
+    # Before PostgreSQL 15 everyone may create in `public`, and only its owner (a superuser
+    # there) can take that back: the REVOKE above is then a warning, not an error.
+    for group in (FIELD_GROUP, MANAGER_GROUP):
+        if _run(conn, "SELECT has_schema_privilege(%s, %s, 'CREATE')", (group, schema))[0][0]:
+            raise TeamError(
+                f"team init: every role may create objects in schema {schema}, and only its "
+                "owner can change that; as a superuser run `ALTER SCHEMA "
+                f"{_quoted(schema)} OWNER TO {_quoted(_current_user(conn))}`, then team init again"
+            )
 
     for secured in sorted(SECURED_TABLES):
         t = q("{}.{}").format(s, _ident(secured))
@@ -370,6 +379,10 @@ def _functions(conn: Connection, schema: str) -> None:
         conn,
         q("REVOKE ALL ON FUNCTION {}.shopper_audit_owner() FROM PUBLIC").format(_ident(schema)),
     )
+
+
+def _current_user(conn: Connection) -> str:
+    return str(_run(conn, "SELECT current_user")[0][0])
 
 
 def _quoted(name: str) -> str:

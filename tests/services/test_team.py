@@ -388,3 +388,25 @@ def test_the_app_as_each_login_sees_what_the_database_lets_it(
         assert [row.shopper for row in list_audits(engine=ewa.engine)] == ["ewa", "ewa"]
     finally:
         ewa.close()
+
+
+def test_init_refuses_a_schema_where_everyone_may_create_as_before_postgresql_15(
+    postgres_server: PostgresServer, team_db: tuple[str, str], engine: Engine
+) -> None:
+    with postgres_server.admin(team_db[0]) as conn:
+        # PostgreSQL 13 and 14: `public` belongs to the superuser and PUBLIC may create in it.
+        conn.execute(
+            sql.SQL("ALTER SCHEMA public OWNER TO {}").format(
+                sql.Identifier(postgres_server.superuser)
+            )
+        )
+        conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+    with pytest.raises(TeamError, match='run `ALTER SCHEMA "public" OWNER TO "team_owner"`'):
+        team.init_team(engine=engine)
+    with postgres_server.admin(team_db[0]) as conn:
+        conn.execute("ALTER SCHEMA public OWNER TO team_owner")  # as docs/team.md says
+    team.init_team(engine=engine)
+    with postgres_server.admin(team_db[0]) as conn:
+        assert conn.execute(
+            "SELECT has_schema_privilege('shopper_field', 'public', 'CREATE')"
+        ).fetchone() == (False,)
