@@ -772,8 +772,13 @@ def _storage_error(exc: Exception, engine: Engine) -> StorageError:
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     if path is not None and sqlite_code(exc) == SQLITE_FULL:
         return StorageError(f"could not save: the disk is full ({_free_kb(path)} KB free)")
-    detail = getattr(exc, "orig", None) or exc
-    return StorageError(f"could not save: {detail}")
+    if path is None and getattr(exc, "connection_invalidated", False):
+        return StorageError(
+            "could not save: the connection to the database server was lost; nothing of this "
+            "change was kept, and your text stays here: save it again when the server is back"
+        )
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StorageError(f"could not save: {detail[0] if detail else type(exc).__name__}")
 
 
 def _free_kb(path: Path) -> str:
