@@ -11,7 +11,8 @@ any user can open psql with their password.
   those audits while they are in progress; never deletes; cannot UPDATE an audit's
   `shopper`, `status` or completion (column grants): completing goes through
   `shopper_complete_audit`, a SECURITY DEFINER function with a fixed search_path.
-- An audit's `shopper` is a PostgreSQL login: a trigger fills a blank one with `current_user`.
+- An audit's `shopper` is a PostgreSQL login: a trigger fills a blank one with `current_user`
+  when a shopper inserts it (a manager's imports keep theirs).
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -316,14 +317,22 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
 def _functions(conn: Connection, schema: str) -> None:
     s = _quoted(schema)
     q = sql.SQL
-    # A blank shopper is the login that inserts the audit (psql, or an app that sends '').
+    # A shopper's audit with a blank shopper is theirs (psql, or an app that sends ''); a
+    # manager's (an imported bundle, an audit not yet assigned) keeps what it says.
     _run(
         conn,
         q(
             "CREATE OR REPLACE FUNCTION {}.shopper_audit_owner() RETURNS trigger"
             " LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$"
             " BEGIN"
-            "  IF NEW.shopper IS NULL OR NEW.shopper = '' THEN NEW.shopper := current_user; END IF;"
+            "  IF coalesce(NEW.shopper, '') = '' THEN"
+            "   NEW.shopper := CASE WHEN EXISTS (SELECT 1 FROM pg_auth_members m"
+            "     JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member"
+            "     WHERE g.rolname = "
+            + _quoted_literal(FIELD_GROUP)
+            + " AND r.rolname = current_user)"
+            "    THEN current_user ELSE '' END;"
+            "  END IF;"
             "  RETURN NEW;"
             " END $f$"
         ).format(_ident(schema)),
@@ -383,6 +392,10 @@ def _functions(conn: Connection, schema: str) -> None:
 
 def _current_user(conn: Connection) -> str:
     return str(_run(conn, "SELECT current_user")[0][0])
+
+
+def _quoted_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _quoted(name: str) -> str:
