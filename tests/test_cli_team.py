@@ -119,3 +119,35 @@ def test_init_on_a_foreign_database_exits_2_in_a_real_process(
         f"shopper: error: the database {team_db[0]} holds table 'someone_elses' that Shopper "
         "does not create; team init needs an empty database or a Shopper one"
     ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_password_stdin_on_a_terminal_is_asked_without_echo(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import getpass
+
+    asked: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        asked.append(prompt)
+        return "typed unseen 1"
+
+    ok(capsys, "--db", url, "team", "init")
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    out = ok(
+        capsys, "--db", url, "team", "add-user", "ewa", "--role", "shopper", "--password-stdin"
+    )
+    assert out == "Added ewa as shopper\n"
+    assert asked == ["Password for ewa: "]
+    with postgres_server.connect(team_db[0], "ewa", "typed unseen 1") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("ewa",)

@@ -60,7 +60,7 @@ def cmd_team(args: argparse.Namespace) -> int:
                 "row-level security and grants in place"
             )
         elif args.team_command == "add-user":
-            password = _read_password() if args.password_stdin else None
+            password = _read_password(args.login) if args.password_stdin else None
             generated = team.add_user(
                 engine=engine, login=args.login, role=args.role, name=args.name, password=password
             )
@@ -86,12 +86,17 @@ def cmd_team(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_password() -> str:
-    """The first line of standard input, without its line ending."""
+def _read_password(login: str) -> str:
+    """The first line of standard input, without its line ending; typed without echo when
+    standard input is a terminal."""
     if sys.stdin is None or sys.stdin.closed:
         raise TeamError("--password-stdin: nothing on standard input")
-    line = sys.stdin.readline()
-    password = line.rstrip("\r\n")
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Password for {login}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise TeamError("--password-stdin: standard input held no password")
     return password
