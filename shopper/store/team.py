@@ -57,6 +57,7 @@ SECURED_TABLES = frozenset(
 LOGIN_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 IN_PROGRESS = "in_progress"
 FINISHED_STATES = ("completed", "awaiting_follow_up")
+COMPLETE_SIGNATURE = "shopper_complete_audit(text, timestamptz, text, text, text, text)"
 
 
 class TeamError(ShopperError):
@@ -368,25 +369,62 @@ def _functions(conn: Connection, schema: str) -> None:
       UPDATE {s}.audit SET status = p_status, completed_at = p_at, completed_tz = p_tz,
         updated_at = p_at WHERE id = p_audit;
       INSERT INTO {s}.audit_event (id, audit_id, kind, at, tz, detail)
-        VALUES (pg_catalog.gen_random_uuid()::text, p_audit, 'completed', p_at, p_tz, '');
+        VALUES (coalesce(p_event_id, pg_catalog.gen_random_uuid()::text), p_audit,
+                CASE p_status WHEN 'completed' THEN 'completed' ELSE p_status END,
+                p_at, p_tz, coalesce(p_detail, ''));
     END
     """
     _run(
         conn,
         q(
             "CREATE OR REPLACE FUNCTION {}.shopper_complete_audit("
-            "p_audit text, p_at timestamptz, p_tz text, p_status text DEFAULT 'completed')"
+            "p_audit text, p_at timestamptz, p_tz text, p_status text DEFAULT 'completed',"
+            " p_detail text DEFAULT '', p_event_id text DEFAULT NULL)"
             " RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
             " SET search_path = pg_catalog, pg_temp AS {}"
         ).format(_ident(schema), sql.Literal(body)),
     )
-    for function in ("shopper_complete_audit(text, timestamptz, text, text)",):
+    for function in (COMPLETE_SIGNATURE,):
         name = q("{}." + function).format(_ident(schema))
         _run(conn, q("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(name))
         _run(conn, q("GRANT EXECUTE ON FUNCTION {} TO {}").format(name, _ident(FIELD_GROUP)))
     _run(
         conn,
         q("REVOKE ALL ON FUNCTION {}.shopper_audit_owner() FROM PUBLIC").format(_ident(schema)),
+    )
+
+
+def completes_through_the_database(conn: Connection) -> bool:
+    """Whether this login is a shopper on a team database, who may not set an audit's status
+    and completes through `shopper_complete_audit`."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(
+        _run(
+            conn,
+            "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+            " JOIN pg_roles r ON r.oid = m.member"
+            " WHERE g.rolname = %s AND r.rolname = current_user",
+            (FIELD_GROUP,),
+        )
+    )
+
+
+def complete_as_shopper(
+    conn: Connection,
+    *,
+    audit_id: str,
+    status: str,
+    at: Any,
+    tz: str,
+    detail: str,
+    event_id: str,
+) -> None:
+    """Finish the caller's own audit through the function the database owns."""
+    _run(
+        conn,
+        "SELECT shopper_complete_audit(%s, %s, %s, %s, %s, %s)",
+        (audit_id, at, tz, status, detail, event_id),
     )
 
 

@@ -346,11 +346,13 @@ def test_the_app_as_each_login_sees_what_the_database_lets_it(
 ) -> None:
     """Through Shopper's own services: a manager starts audits for two shoppers; each shopper's
     app lists only their own, starts one of its own, and saves answers to it."""
-    from shopper.services.audits import list_audits, start_audit
+    from shopper.domain.errors import AuditStateError
+    from shopper.services.audits import list_audits, load_audit, start_audit
     from shopper.services.companies import CompanyInput, create_company
     from shopper.services.context import AppContext
     from shopper.services.runner import AuditRunner
     from shopper.services.templates import list_templates
+    from tests.services.test_runner import answer_required
 
     team.init_team(engine=engine)
     for login, role in (("maria", "manager"), ("jan", "shopper"), ("ewa", "shopper")):
@@ -381,6 +383,14 @@ def test_the_app_as_each_login_sees_what_the_database_lets_it(
         runner.set_note(first.id, "Kept waiting; '; DROP TABLE audit; --")
         shoppers = sorted(row.shopper for row in list_audits(engine=jan.engine))
         assert shoppers == ["jan", "jan"]  # a blank shopper is the login that started it
+        # Completing: the shopper may not set the status; the database's function does it.
+        answer_required(runner)
+        runner.complete()
+        done = load_audit(engine=jan.engine, audit_id=mine.id)
+        assert done.audit.status == "completed" and done.audit.completed_at is not None
+        assert [e.kind for e in done.events] == ["created", "completed"]
+        with pytest.raises(AuditStateError):
+            runner.set_note(first.id, "too late")
     finally:
         jan.close()
     ewa = app("ewa")
