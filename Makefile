@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
 #   make run   - create .venv, install the locked versions, open the app on the local database
-#   make test  - create .venv, install the locked test set, run lint, types and every test headless
+#   make test  - create .venv, install the locked test set (and PostgreSQL's server, as root),
+#                run lint, types and every test headless
 # Both install from the lock files in requirements/ (hashes checked), so every machine runs
 # the same versions; `make lock` refreshes them from the ranges in pyproject.toml and
 # `make test-latest` runs the suite on the newest releases those ranges allow.
@@ -46,7 +47,10 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# The tests start their own PostgreSQL server (tests/postgres.py) from Debian's binaries;
+# tools/ensure-postgres installs them with apt-get when they are missing and we are root.
 pytest: $(VENV)/.installed-test
+	sh tools/ensure-postgres
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 -q $(ARGS)
 
 test: lint typecheck pytest

@@ -242,3 +242,15 @@ def test_team_database_is_refused_by_the_file_commands(
     for command in (["check"], ["restore", "x.db"]):
         line = user_error(capsys, "--db", url, *command)
         assert "local SQLite database only" in line
+
+
+def test_backup_of_a_team_database_gives_the_pg_dump_line_without_the_password(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    url = "postgresql+psycopg://jan:s3cret@db.example:5433/shop team?sslmode=require"
+    line = user_error(capsys, "--db", url, "backup")
+    assert "s3cret" not in line
+    assert (
+        "`pg_dump --format=custom --file=shopper.dump "
+        "'postgresql://jan@db.example:5433/shop team?sslmode=require'`"
+    ) in line

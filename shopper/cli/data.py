@@ -78,9 +78,13 @@ def _local_database(args: argparse.Namespace) -> tuple[Path, Path]:
     url = args.db or os.environ.get("SHOPPER_DB_URL")
     db_path = sqlite_path(url) if url else folder / DB_FILENAME
     if db_path is None:
+        from shopper.store.backup import pg_dump_command
+
+        assert url is not None
         raise ShopperError(
-            f"shopper {args.command}: works on the local SQLite database only; use the "
-            "PostgreSQL server's own tools for a team database"
+            f"shopper {args.command}: works on the local SQLite database only; back up a team "
+            f"database with `{pg_dump_command(url)}` and restore it with pg_restore "
+            "(docs/team.md)"
         )
     ensure_private_dir(folder)
     setup_logging(folder / "shopper.log")

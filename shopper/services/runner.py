@@ -38,7 +38,7 @@ from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.audits import load_audit
 from shopper.services.evidence import store_evidence
 from shopper.services.instruments import Measurements, calendar_of, measure
-from shopper.store import repo
+from shopper.store import repo, team
 from shopper.store.engine import session_scope, sqlite_path, writing_stopped
 from shopper.store.integrity import SQLITE_FULL, free_bytes, sqlite_code
 from shopper.store.tables import (
@@ -716,16 +716,29 @@ class AuditRunner:
         )
         try:
             with session_scope(self.engine) as session:
-                repo.update_audit(session=session, audit_id=self.audit.id, values=values)
-                repo.add_event(
-                    session=session,
-                    event_id=self.make_id(),
-                    audit_id=self.audit.id,
-                    kind=event,
-                    at=at,
-                    tz=self.zone,
-                    detail=detail,
-                )
+                if completed and team.completes_through_the_database(session.connection()):
+                    # A shopper on a team database may not set the status: the database's
+                    # own function completes their audit, with the same event.
+                    team.complete_as_shopper(
+                        session.connection(),
+                        audit_id=self.audit.id,
+                        status=status,
+                        at=at,
+                        tz=self.zone,
+                        detail=detail,
+                        event_id=self.make_id(),
+                    )
+                else:
+                    repo.update_audit(session=session, audit_id=self.audit.id, values=values)
+                    repo.add_event(
+                        session=session,
+                        event_id=self.make_id(),
+                        audit_id=self.audit.id,
+                        kind=event,
+                        at=at,
+                        tz=self.zone,
+                        detail=detail,
+                    )
         except (SQLAlchemyError, OSError) as exc:
             raise _storage_error(exc, self.engine) from exc
         self.audit.status = status
@@ -772,8 +785,13 @@ def _storage_error(exc: Exception, engine: Engine) -> StorageError:
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     if path is not None and sqlite_code(exc) == SQLITE_FULL:
         return StorageError(f"could not save: the disk is full ({_free_kb(path)} KB free)")
-    detail = getattr(exc, "orig", None) or exc
-    return StorageError(f"could not save: {detail}")
+    if path is None and getattr(exc, "connection_invalidated", False):
+        return StorageError(
+            "could not save: the connection to the database server was lost; nothing of this "
+            "change was kept, and your text stays here: save it again when the server is back"
+        )
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StorageError(f"could not save: {detail[0] if detail else type(exc).__name__}")
 
 
 def _free_kb(path: Path) -> str:

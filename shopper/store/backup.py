@@ -10,19 +10,34 @@ keeps that impossible.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sqlite3
 import uuid
 from contextlib import closing, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from shopper.domain.errors import StorageError
 from shopper.store.engine import sqlite_path
 
 PAGES_PER_STEP = 4096
+
+
+def pg_dump_command(url: str | URL) -> str:
+    """The pg_dump line that backs up a PostgreSQL database, without its password."""
+    try:
+        given = make_url(url)
+    except ArgumentError:
+        return "pg_dump --format=custom --file=shopper.dump DATABASE-URL"
+    # A new URL, not `set(password=None)`: `set` takes None for "leave it as it is".
+    bare = URL.create(
+        "postgresql", given.username, None, given.host, given.port, given.database, given.query
+    )
+    target = shlex.quote(bare.render_as_string(hide_password=False))
+    return f"pg_dump --format=custom --file=shopper.dump {target}"
 
 
 def database_file(engine: Engine) -> Path:
@@ -33,9 +48,13 @@ def database_file(engine: Engine) -> Path:
     """
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     if path is None:
+        if engine.dialect.name == "postgresql":
+            raise StorageError(
+                "backups here cover the local SQLite database only; back up this team "
+                f"database with `{pg_dump_command(engine.url)}` (docs/team.md)"
+            )
         raise StorageError(
-            "backups here cover the local SQLite database only; back up a PostgreSQL "
-            "server with its own tools (pg_dump)"
+            "backups here cover a SQLite database file only (not one in memory, nor PostgreSQL)"
         )
     return path
 

@@ -77,8 +77,17 @@ def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) 
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "checkout", _query_only_listener(weakref.ref(engine)))
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(driver_url(url), pool_pre_ping=True)
     return engine
+
+
+def driver_url(url: str) -> str:
+    """A PostgreSQL URL with our driver: plain `postgresql://` (libpq's spelling) would make
+    SQLAlchemy look for psycopg2, which we do not ship."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
 
 
 def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

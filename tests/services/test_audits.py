@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,9 +33,17 @@ from shopper.services.companies import (
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import get_template, list_templates
+from tests.postgres import DATABASES, app_context
 
 T0 = datetime(2025, 5, 12, 8, 0, tzinfo=UTC)
 ZONE = "Europe/Warsaw"
+
+
+@pytest.fixture(params=DATABASES)
+def ctx(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[AppContext]:
+    """Audits and companies run on SQLite and on a team database (as a manager)."""
+    with app_context(request.param, request, data_dir) as context:
+        yield context
 
 
 @pytest.fixture

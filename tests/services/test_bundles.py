@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ from shopper.services.runner import AuditRunner
 from shopper.store import exchange
 from shopper.store.engine import session_scope
 from tests.data_helpers import FIXTURES, new_counts_audit, png, snapshot
+from tests.postgres import DATABASES, app_context
 
 CORPUS = FIXTURES / "bundles"
 EXPECTED: dict[str, str] = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -52,19 +54,19 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def other(tmp_path: Path) -> Any:
-    """A second data folder: another shopper's machine, or the manager's."""
-    opened: list[AppContext] = []
+@pytest.fixture(params=DATABASES)
+def other(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A second data folder: another shopper's machine, or the manager's, on SQLite or on a
+    team database (as a manager)."""
+    with contextlib.ExitStack() as opened:
 
-    def make(name: str) -> AppContext:
-        ctx = AppContext.open(tmp_path / name)
-        opened.append(ctx)
-        return ctx
+        def make(name: str) -> AppContext:
+            ctx: AppContext = opened.enter_context(
+                app_context(request.param, request, tmp_path / name)
+            )
+            return ctx
 
-    yield make
-    for ctx in opened:
-        ctx.close()
+        yield make
 
 
 def rich_audit(ctx: AppContext, folder: Path, clock: Clock, *, company: str = "Acme") -> str:
@@ -148,8 +150,11 @@ def test_importing_the_same_bundle_twice_changes_nothing(
     manager = other("manager")
     first = import_into(manager, bundle)
     assert len(first.added) == 1
-    assert first.backup is not None
-    assert [b.path for b in list_backups(manager.backups_dir)] == [first.backup]
+    if manager.db_path is not None:
+        assert first.backup is not None
+        assert [b.path for b in list_backups(manager.backups_dir)] == [first.backup]
+    else:  # a team database is backed up with pg_dump, by its owner
+        assert first.backup is None
     before = snapshot(manager.data_dir)
     again = import_into(manager, bundle)
     assert (again.added, again.updated, again.kept) == ([], [], [])

@@ -19,16 +19,19 @@ from shopper.services.demo import demo_template_index
 from shopper.services.findings import FindingKind, findings_by_theme
 from shopper.services.journey import company_journey
 from shopper.store.analysis import Scope
+from tests.postgres import DATABASES, app_context
 from tests.services.analysis_data import T0, History, build_history
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext, History]]:
-    """One history for the whole module: every test here only reads it."""
+@pytest.fixture(scope="module", params=DATABASES)
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[AppContext, History]]:
+    """One history for the whole module, on SQLite and on PostgreSQL: every test here only
+    reads it."""
     folder = tmp_path_factory.mktemp("analysis")
-    context = AppContext.open(folder / "data")
-    yield context, build_history(context, folder)
-    context.close()
+    with app_context(request.param, request, folder / "data") as context:
+        yield context, build_history(context, folder)
 
 
 @pytest.fixture
@@ -110,7 +113,11 @@ def test_compare_reads_only_the_answers_it_compares(ctx: AppContext, history: Hi
     answer_reads = [(s, p) for s, p in statements if "FROM answer" in s]
     assert len(answer_reads) == 1
     wanted = {history.audits["A2"], history.audits["A3"]}
-    params = set(answer_reads[0][1]) if isinstance(answer_reads[0][1], tuple | list) else set()
+    raw = answer_reads[0][1]  # a tuple with SQLite's qmark style, a dict with psycopg's
+    values = raw.values() if isinstance(raw, dict) else raw if isinstance(raw, tuple | list) else ()
+    params: set[Any] = set()
+    for value in values:
+        params.update(value if isinstance(value, tuple | list) else (value,))
     assert wanted <= params
     assert not ({history.audits["A1"], history.audits["other"]} & params)
 

@@ -27,7 +27,15 @@ from shopper.services.files import atomic_file
 from shopper.services.findings import findings_by_theme
 from shopper.services.runner import AuditRunner
 from shopper.store.analysis import Scope
+from tests.postgres import DATABASES, app_context
 from tests.services.analysis_data import ZONE, History, build_history
+
+
+@pytest.fixture(params=DATABASES)
+def ctx(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[AppContext]:
+    """Exports run on SQLite and on a team database (as a manager)."""
+    with app_context(request.param, request, data_dir) as context:
+        yield context
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from shopper.services.reports import (
 )
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import import_template_file
+from tests.postgres import DATABASES, app_context
 from tests.report.helpers import Pdf, squeeze
 from tests.report.images import photo
 from tests.services.analysis_data import T0, History, build_history
@@ -247,12 +248,18 @@ class Shared:
     """A company with two store visits whose every text is hostile or in another script."""
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+@pytest.fixture(scope="module", params=DATABASES)
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Shared]:
     """The hand-made history of tests/services/analysis_data.py, which these tests only
-    read, and the odd company."""
+    read, and the odd company: on SQLite and on a team database (as a manager)."""
     folder = tmp_path_factory.mktemp("manager-reports")
-    context = AppContext.open(folder / "data")
+    with app_context(request.param, request, folder / "data") as context:
+        yield _shared(context, folder)
+
+
+def _shared(context: AppContext, folder: Path) -> Shared:
     history = build_history(context, folder)
     template = import_template_file(engine=context.engine, path=folder / "store-v2.yaml")
     odd = create_company(engine=context.engine, data=CompanyInput(name=ODD_COMPANY))
@@ -268,8 +275,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
             moments=(("friction", ODD_NOTE, None),),
             shopper=shopper,
         )
-    yield Shared(context, history, odd.id)
-    context.close()
+    return Shared(context, history, odd.id)
 
 
 ODD_COMPANY = "Zielona Łąka <b>&amp;</b> 桜"

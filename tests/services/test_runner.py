@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from shopper.store.tables import (
     Audit,
     AuditEvent,
 )
+from tests.postgres import DATABASES, app_context
 
 ZONE = "Europe/Warsaw"
 T0 = datetime(2025, 5, 12, 8, 0, tzinfo=UTC)
@@ -43,6 +45,13 @@ class TickingClock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
+
+
+@pytest.fixture(params=DATABASES)
+def ctx(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[AppContext]:
+    """Saving answers runs on SQLite and on a team database (as a manager)."""
+    with app_context(request.param, request, data_dir) as context:
+        yield context
 
 
 @pytest.fixture

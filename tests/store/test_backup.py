@@ -87,6 +87,19 @@ def test_only_a_sqlite_file_can_be_backed_up() -> None:
         engine.dispose()
 
 
+def test_a_team_database_is_backed_up_with_pg_dump_and_told_so() -> None:
+    engine = create_db_engine("postgresql://jan:s3cret@db.example/shopper")
+    try:
+        with pytest.raises(StorageError) as info:
+            database_file(engine)
+    finally:
+        engine.dispose()
+    assert "`pg_dump --format=custom --file=shopper.dump postgresql://jan@db.example/shopper`" in (
+        str(info.value)
+    )
+    assert "s3cret" not in str(info.value)
+
+
 def test_install_copy_replaces_the_file_and_drops_a_stale_log(tmp_path: Path) -> None:
     source = tmp_path / "source.db"
     with closing(sqlite3.connect(source)) as connection:

@@ -21,6 +21,7 @@ from shopper.domain.errors import StorageError
 from shopper.store.engine import (
     BUSY_TIMEOUT_MS,
     create_db_engine,
+    driver_url,
     is_single_connection,
     open_database,
     parse_version,
@@ -351,3 +352,24 @@ def test_utc_datetime_type_directly() -> None:
     assert back == datetime(2025, 1, 1, 10, tzinfo=UTC)
     assert back is not None
     assert back.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://jan@db.example/shopper", "postgresql+psycopg://jan@db.example/shopper"),
+        ("postgres://jan@db.example/shopper", "postgresql+psycopg://jan@db.example/shopper"),
+        (
+            "postgresql+psycopg://jan@h/s?sslmode=require",
+            "postgresql+psycopg://jan@h/s?sslmode=require",
+        ),
+        ("sqlite:////tmp/shopper.db", "sqlite:////tmp/shopper.db"),
+    ],
+)
+def test_a_plain_postgresql_url_gets_our_driver(given: str, used: str) -> None:
+    # libpq's spelling would make SQLAlchemy look for psycopg2, which is not installed.
+    assert driver_url(given) == used
+    if used.startswith("postgresql"):
+        engine = create_db_engine(given)
+        assert engine.dialect.driver == "psycopg"
+        engine.dispose()

@@ -1,0 +1,102 @@
+"""`shopper team`: set up a team database on PostgreSQL and manage its users (see docs/team.md).
+
+Run by the database's owner: `shopper --db postgresql://owner@host/shopper team init`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from shopper.cli.base import EXIT_OK, Subparsers, print_json
+from shopper.store.team import TeamError
+
+
+def register(sub: Subparsers) -> None:
+    team = sub.add_parser("team", help="a team database on PostgreSQL: set-up and users")
+    t_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    t_sub.add_parser(
+        "init",
+        help="create or upgrade the schema, the groups shopper_manager and shopper_field, "
+        "row-level security and grants (running it again changes nothing)",
+    )
+    add = t_sub.add_parser("add-user", help="create a login in the team")
+    add.add_argument("login", metavar="LOGIN", help="lower-case letters, digits and _")
+    add.add_argument("--role", required=True, choices=["manager", "shopper"])
+    add.add_argument("--name", default="", help="the person's full name")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else one is generated and printed once)",
+    )
+    users = t_sub.add_parser("users", help="list the team's logins, roles and names")
+    users.add_argument("--json", action="store_true")
+    set_role = t_sub.add_parser("set-role", help="make a login a manager or a shopper")
+    set_role.add_argument("login", metavar="LOGIN")
+    set_role.add_argument("role", metavar="ROLE", choices=["manager", "shopper"])
+    remove = t_sub.add_parser(
+        "remove-user", help="drop a login (its audits stay, attributed to it)"
+    )
+    remove.add_argument("login", metavar="LOGIN")
+    team.set_defaults(handler=cmd_team)
+
+
+def cmd_team(args: argparse.Namespace) -> int:
+    from shopper.services import team
+
+    engine = team.team_engine(args.db or os.environ.get("SHOPPER_DB_URL"))
+    try:
+        if args.team_command == "init":
+            result = team.init_team(engine=engine)
+            what = "created" if result.created_schema else "checked"
+            if result.upgraded_from:
+                what = f"upgraded from revision {result.upgraded_from}"
+            groups = (
+                f"; created {', '.join(result.created_groups)}" if result.created_groups else ""
+            )
+            print(
+                f"Team database {result.database}: schema {what}{groups}; "
+                "row-level security and grants in place"
+            )
+        elif args.team_command == "add-user":
+            password = _read_password(args.login) if args.password_stdin else None
+            generated = team.add_user(
+                engine=engine, login=args.login, role=args.role, name=args.name, password=password
+            )
+            print(f"Added {args.login} as {args.role}")
+            if generated is not None:
+                print(f"Password for {args.login} (shown once, not stored): {generated}")
+        elif args.team_command == "users":
+            found = team.list_users(engine=engine)
+            if args.json:
+                print_json([{"login": u.login, "role": u.role, "name": u.name} for u in found])
+            else:
+                width = max((len(u.login) for u in found), default=5)
+                for u in found:
+                    print(f"{u.login:<{width}}  {u.role:<8}  {u.name}".rstrip())
+        elif args.team_command == "set-role":
+            user = team.set_role(engine=engine, login=args.login, role=args.role)
+            print(f"{user.login} is now a {user.role}")
+        elif args.team_command == "remove-user":
+            user = team.remove_user(engine=engine, login=args.login)
+            print(f"Removed {user.login}; their audits stay, attributed to them")
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+def _read_password(login: str) -> str:
+    """The first line of standard input, without its line ending; typed without echo when
+    standard input is a terminal."""
+    if sys.stdin is None or sys.stdin.closed:
+        raise TeamError("--password-stdin: nothing on standard input")
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Password for {login}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise TeamError("--password-stdin: standard input held no password")
+    return password

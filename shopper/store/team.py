@@ -1,0 +1,512 @@
+"""The team database's security, in PostgreSQL itself: group roles, grants, row-level security
+policies and the functions that make state changes with rules.
+
+Everything here is SQL run by the database's owner (`team init`, `team add-user`...), on
+PostgreSQL only. Python checks elsewhere are for friendly messages; these are the guard, since
+any user can open psql with their password.
+
+- `shopper_manager` reads and writes everything in Shopper's tables.
+- `shopper_field` (a shopper) reads companies, templates and business hours, and only the
+  audits whose `shopper` is their login, with the rows that hang off them; writes only to
+  those audits while they are in progress; never deletes; cannot UPDATE an audit's
+  `shopper`, `status` or completion (column grants): completing goes through
+  `shopper_complete_audit`, a SECURITY DEFINER function with a fixed search_path.
+- An audit's `shopper` is a PostgreSQL login: a trigger fills a blank one with `current_user`
+  when a shopper inserts it (a manager's imports keep theirs).
+- Full names live in `team_user` (login, full name): it travels with the audits in a
+  pg_dump (roles do not) and keeps the name of a login that was removed.
+
+Applying it drops and recreates our policies, functions and triggers and re-grants in one
+transaction, so running it again leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Connection, inspect
+from sqlmodel import SQLModel
+
+from shopper.domain.errors import ShopperError, StorageError
+
+MANAGER_GROUP = "shopper_manager"
+FIELD_GROUP = "shopper_field"
+GROUPS = {"manager": MANAGER_GROUP, "shopper": FIELD_GROUP}
+TEAM_USER_TABLE = "team_user"
+
+REFERENCE_TABLES = ("company", "template_version")
+"""Everyone in the team reads them; only managers write them."""
+AUDIT_CHILD_TABLES = ("answer", "moment", "instrument_event", "evidence", "audit_event")
+"""Rows that hang off an audit (`audit_id`): visible and writable as their audit is."""
+AUDIT_LOCKED_COLUMNS = ("id", "shopper", "status", "completed_at", "completed_tz")
+"""Audit columns a shopper may not UPDATE directly."""
+SECURED_TABLES = frozenset(
+    {*REFERENCE_TABLES, "audit", *AUDIT_CHILD_TABLES, TEAM_USER_TABLE, "alembic_version"}
+)
+"""Every table `team init` secures: a table outside this set must not exist (a test checks)."""
+
+LOGIN_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+IN_PROGRESS = "in_progress"
+FINISHED_STATES = ("completed", "awaiting_follow_up")
+COMPLETE_SIGNATURE = "shopper_complete_audit(text, timestamptz, text, text, text, text)"
+
+
+class TeamError(ShopperError):
+    """A team command cannot do what was asked (a bad login, an unknown user...)."""
+
+
+class ServerRefusalError(StorageError):
+    """The server refused a statement (no permission, a role in use): its first line."""
+
+
+@dataclass(frozen=True)
+class TeamUser:
+    login: str
+    role: str
+    """manager or shopper."""
+    name: str
+
+
+def check_login(login: str) -> str:
+    """A login name we create: lower-case letters, digits and `_`, not a reserved name.
+
+    Raises:
+        TeamError: naming what is wrong.
+    """
+    if not LOGIN_PATTERN.fullmatch(login):
+        raise TeamError(
+            f"login {login!r}: use 1 to 63 lower-case letters, digits and _, "
+            "starting with a letter or _"
+        )
+    if login.startswith("pg_") or login in GROUPS.values() or login == "public":
+        raise TeamError(f"login {login!r}: that name is reserved")
+    return login
+
+
+def group_of(role: str) -> str:
+    try:
+        return GROUPS[role]
+    except KeyError:
+        raise TeamError(f"role {role!r}: use manager or shopper") from None
+
+
+SCRAM_ITERATIONS = 4096
+
+
+def scram_verifier(password: str, *, salt: bytes | None = None) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier of a password, made here so the password itself
+    never reaches the server (nor its statement log). Printable ASCII only: for it,
+    PostgreSQL's SASLprep normalisation changes nothing."""
+    salt = os.urandom(16) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("ascii"), salt, SCRAM_ITERATIONS)
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    return f"SCRAM-SHA-256${SCRAM_ITERATIONS}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def _run(conn: Connection, statement: sql.Composable | str, params: Any = None) -> Any:
+    """Run a psycopg-composed statement on the connection SQLAlchemy holds."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else None
+    except psycopg.Error as exc:
+        lines = str(exc).strip().splitlines()
+        raise ServerRefusalError(lines[0] if lines else type(exc).__name__) from exc
+    finally:
+        cursor.close()
+
+
+def _ident(*names: str) -> sql.Identifier:
+    return sql.Identifier(*names)
+
+
+def _roles(*groups: str) -> sql.Composable:
+    return sql.SQL(", ").join(_ident(g) for g in groups)
+
+
+@dataclass(frozen=True)
+class DatabaseFacts:
+    database: str
+    schema: str | None
+    tables: frozenset[str]
+    """Tables and views in the schema."""
+
+
+def database_facts(conn: Connection) -> DatabaseFacts:
+    database, schema = _run(conn, "SELECT current_database(), current_schema()")[0]
+    found = inspect(conn)
+    return DatabaseFacts(
+        database, schema, frozenset(found.get_table_names()) | frozenset(found.get_view_names())
+    )
+
+
+def expected_tables() -> frozenset[str]:
+    """The tables a team database holds: Shopper's, Alembic's and team_user."""
+    return frozenset(t.name for t in SQLModel.metadata.sorted_tables) | {
+        "alembic_version",
+        TEAM_USER_TABLE,
+    }
+
+
+def is_team_database(conn: Connection) -> bool:
+    return inspect(conn).has_table(TEAM_USER_TABLE)
+
+
+def ensure_groups(conn: Connection) -> list[str]:
+    """Create the NOLOGIN group roles that are missing; returns the ones it created."""
+    made = []
+    for group in (MANAGER_GROUP, FIELD_GROUP):
+        found = _run(conn, "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (group,))
+        if not found:
+            _run(conn, sql.SQL("CREATE ROLE {} NOLOGIN").format(_ident(group)))
+            made.append(group)
+        elif found[0][0]:
+            raise TeamError(f"the role {group} exists and can log in; it must be a group")
+    return made
+
+
+def create_team_user_table(conn: Connection, schema: str) -> None:
+    _run(
+        conn,
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {}.{} ("
+            " login text PRIMARY KEY,"
+            " full_name text NOT NULL DEFAULT '',"
+            " added_at timestamptz NOT NULL DEFAULT now(),"
+            " removed_at timestamptz)"
+        ).format(_ident(schema), _ident(TEAM_USER_TABLE)),
+    )
+
+
+def apply_security(conn: Connection, *, schema: str, database: str) -> None:
+    """Grants, row-level security, functions and triggers, from scratch (see the module doc).
+
+    Runs inside the caller's transaction, as the owner of the tables.
+    """
+    s = _ident(schema)
+    both = _roles(MANAGER_GROUP, FIELD_GROUP)
+    manager, field = _ident(MANAGER_GROUP), _ident(FIELD_GROUP)
+    q = sql.SQL
+
+    # Nobody else in the cluster connects, or creates objects in the schema.
+    _run(conn, q("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(_ident(database)))
+    _run(conn, q("GRANT CONNECT ON DATABASE {} TO {}").format(_ident(database), both))
+    _run(conn, q("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(s))
+    _run(conn, q("REVOKE ALL ON SCHEMA {} FROM {}").format(s, both))
+    _run(conn, q("GRANT USAGE ON SCHEMA {} TO {}").format(s, both))
+    # Before PostgreSQL 15 everyone may create in `public`, and only its owner (a superuser
+    # there) can take that back: the REVOKE above is then a warning, not an error.
+    for group in (FIELD_GROUP, MANAGER_GROUP):
+        if _run(conn, "SELECT has_schema_privilege(%s, %s, 'CREATE')", (group, schema))[0][0]:
+            raise TeamError(
+                f"team init: every role may create objects in schema {schema}, and only its "
+                "owner can change that; as a superuser run `ALTER SCHEMA "
+                f"{_quoted(schema)} OWNER TO {_quoted(_current_user(conn))}`, then team init again"
+            )
+
+    for secured in sorted(SECURED_TABLES):
+        t = q("{}.{}").format(s, _ident(secured))
+        _run(conn, q("REVOKE ALL ON {} FROM PUBLIC, {}").format(t, both))
+        _run(conn, q("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(t))
+        for (existing,) in _run(
+            conn,
+            "SELECT policyname FROM pg_policies WHERE schemaname = %s AND tablename = %s",
+            (schema, secured),
+        ):
+            _run(conn, q("DROP POLICY {} ON {}").format(_ident(existing), t))
+
+    def table(name: str) -> sql.Composable:
+        return q("{}.{}").format(s, _ident(name))
+
+    def policy(name: str, on: str, rule: str, roles: sql.Composable, body: str) -> None:
+        _run(
+            conn,
+            q("CREATE POLICY {} ON {} FOR " + rule + " TO {} " + body).format(
+                _ident(name), table(on), roles
+            ),
+        )
+
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(table("alembic_version"), both))
+    policy("team_reads", "alembic_version", "SELECT", both, "USING (true)")
+
+    for name in REFERENCE_TABLES:
+        _run(conn, q("GRANT SELECT ON {} TO {}").format(table(name), field))
+        _run(
+            conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(name), manager)
+        )
+        policy("field_reads", name, "SELECT", field, "USING (true)")
+        policy("manager_all", name, "ALL", manager, "USING (true) WITH CHECK (true)")
+
+    # The audit: a shopper's own (shopper = their login); writable while in progress.
+    own = "shopper = current_user"
+    writable = f"{own} AND status = '{IN_PROGRESS}'"
+    audit_columns = [
+        row[0]
+        for row in _run(
+            conn,
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped ORDER BY attnum",
+            (f"{_quoted(schema)}.audit",),
+        )
+    ]
+    open_columns = [c for c in audit_columns if c not in AUDIT_LOCKED_COLUMNS]
+    _run(conn, q("GRANT SELECT, INSERT ON {} TO {}").format(table("audit"), field))
+    _run(
+        conn,
+        q("GRANT UPDATE ({}) ON {} TO {}").format(
+            q(", ").join(_ident(c) for c in open_columns), table("audit"), field
+        ),
+    )
+    _run(
+        conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table("audit"), manager)
+    )
+    policy("manager_all", "audit", "ALL", manager, "USING (true) WITH CHECK (true)")
+    policy("field_reads_own", "audit", "SELECT", field, f"USING ({own})")
+    policy(
+        "field_starts_own",
+        "audit",
+        "INSERT",
+        field,
+        f"WITH CHECK ({writable} AND completed_at IS NULL)",
+    )
+    policy(
+        "field_writes_own", "audit", "UPDATE", field, f"USING ({writable}) WITH CHECK ({writable})"
+    )
+
+    # Rows hanging off an audit follow it. The subquery on audit is itself under audit's policies.
+    for name in AUDIT_CHILD_TABLES:
+        of_audit = f"SELECT 1 FROM {_quoted(schema)}.audit a WHERE a.id = {_quoted(name)}.audit_id"
+        readable = f"EXISTS ({of_audit} AND a.{own})"
+        open_audit = f"EXISTS ({of_audit} AND a.{own} AND a.status = '{IN_PROGRESS}')"
+        _run(conn, q("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table(name), field))
+        _run(
+            conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(name), manager)
+        )
+        policy("manager_all", name, "ALL", manager, "USING (true) WITH CHECK (true)")
+        policy("field_reads_own", name, "SELECT", field, f"USING ({readable})")
+        policy("field_adds_own", name, "INSERT", field, f"WITH CHECK ({open_audit})")
+        policy(
+            "field_writes_own",
+            name,
+            "UPDATE",
+            field,
+            f"USING ({open_audit}) WITH CHECK ({open_audit})",
+        )
+
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(table(TEAM_USER_TABLE), both))
+    policy("manager_reads", TEAM_USER_TABLE, "SELECT", manager, "USING (true)")
+    policy("field_reads_self", TEAM_USER_TABLE, "SELECT", field, "USING (login = current_user)")
+
+    _functions(conn, schema)
+
+
+def _functions(conn: Connection, schema: str) -> None:
+    s = _quoted(schema)
+    q = sql.SQL
+    # A shopper's audit with a blank shopper is theirs (psql, or an app that sends ''); a
+    # manager's (an imported bundle, an audit not yet assigned) keeps what it says.
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_audit_owner() RETURNS trigger"
+            " LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$"
+            " BEGIN"
+            "  IF coalesce(NEW.shopper, '') = '' THEN"
+            "   NEW.shopper := CASE WHEN EXISTS (SELECT 1 FROM pg_auth_members m"
+            "     JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member"
+            "     WHERE g.rolname = "
+            + _quoted_literal(FIELD_GROUP)
+            + " AND r.rolname = current_user)"
+            "    THEN current_user ELSE '' END;"
+            "  END IF;"
+            "  RETURN NEW;"
+            " END $f$"
+        ).format(_ident(schema)),
+    )
+    _run(conn, q("DROP TRIGGER IF EXISTS shopper_audit_owner ON {}.audit").format(_ident(schema)))
+    _run(
+        conn,
+        q(
+            "CREATE TRIGGER shopper_audit_owner BEFORE INSERT ON {}.audit"
+            " FOR EACH ROW EXECUTE FUNCTION {}.shopper_audit_owner()"
+        ).format(_ident(schema), _ident(schema)),
+    )
+    # Completing: only the audit's own shopper (the session's login), only from in progress.
+    # SECURITY DEFINER: runs as the owner, so current_user is the owner here; the caller is
+    # session_user. The search_path is fixed and every name qualified.
+    body = f"""
+    DECLARE
+      found_status text;
+    BEGIN
+      IF p_status NOT IN ({", ".join(f"'{x}'" for x in FINISHED_STATES)}) THEN
+        RAISE EXCEPTION 'an audit finishes as completed or awaiting_follow_up, not %', p_status
+          USING ERRCODE = '22023';
+      END IF;
+      SELECT status INTO found_status FROM {s}.audit
+        WHERE id = p_audit AND shopper = session_user FOR UPDATE;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'no audit % of %', p_audit, session_user USING ERRCODE = '42501';
+      END IF;
+      IF found_status <> '{IN_PROGRESS}' THEN
+        RAISE EXCEPTION 'audit % is %, not in progress', p_audit, found_status
+          USING ERRCODE = '42501';
+      END IF;
+      UPDATE {s}.audit SET status = p_status, completed_at = p_at, completed_tz = p_tz,
+        updated_at = p_at WHERE id = p_audit;
+      INSERT INTO {s}.audit_event (id, audit_id, kind, at, tz, detail)
+        VALUES (coalesce(p_event_id, pg_catalog.gen_random_uuid()::text), p_audit,
+                CASE p_status WHEN 'completed' THEN 'completed' ELSE p_status END,
+                p_at, p_tz, coalesce(p_detail, ''));
+    END
+    """
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_complete_audit("
+            "p_audit text, p_at timestamptz, p_tz text, p_status text DEFAULT 'completed',"
+            " p_detail text DEFAULT '', p_event_id text DEFAULT NULL)"
+            " RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+            " SET search_path = pg_catalog, pg_temp AS {}"
+        ).format(_ident(schema), sql.Literal(body)),
+    )
+    for function in (COMPLETE_SIGNATURE,):
+        name = q("{}." + function).format(_ident(schema))
+        _run(conn, q("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(name))
+        _run(conn, q("GRANT EXECUTE ON FUNCTION {} TO {}").format(name, _ident(FIELD_GROUP)))
+    _run(
+        conn,
+        q("REVOKE ALL ON FUNCTION {}.shopper_audit_owner() FROM PUBLIC").format(_ident(schema)),
+    )
+
+
+def completes_through_the_database(conn: Connection) -> bool:
+    """Whether this login is a shopper on a team database, who may not set an audit's status
+    and completes through `shopper_complete_audit`."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(
+        _run(
+            conn,
+            "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+            " JOIN pg_roles r ON r.oid = m.member"
+            " WHERE g.rolname = %s AND r.rolname = current_user",
+            (FIELD_GROUP,),
+        )
+    )
+
+
+def complete_as_shopper(
+    conn: Connection,
+    *,
+    audit_id: str,
+    status: str,
+    at: Any,
+    tz: str,
+    detail: str,
+    event_id: str,
+) -> None:
+    """Finish the caller's own audit through the function the database owns."""
+    _run(
+        conn,
+        "SELECT shopper_complete_audit(%s, %s, %s, %s, %s, %s)",
+        (audit_id, at, tz, status, detail, event_id),
+    )
+
+
+def _current_user(conn: Connection) -> str:
+    return str(_run(conn, "SELECT current_user")[0][0])
+
+
+def _quoted_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quoted(name: str) -> str:
+    """An identifier quoted for SQL text built here (the schema name comes from the server)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+# Users: login roles in one of the two groups, with their full name in team_user.
+
+
+def find_user(conn: Connection, login: str) -> TeamUser | None:
+    found = list_users(conn, logins=(login,))
+    return found[0] if found else None
+
+
+def list_users(conn: Connection, *, logins: Iterable[str] | None = None) -> list[TeamUser]:
+    """The logins in the team's groups, by login, with their full names."""
+    rows = _run(conn, sql.SQL("SELECT login, full_name FROM {}").format(_ident(TEAM_USER_TABLE)))
+    names = {login: name for login, name in rows}
+    wanted = set(logins) if logins is not None else None
+    rows = _run(
+        conn,
+        "SELECT r.rolname, g.rolname FROM pg_roles r"
+        " JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid"
+        " WHERE g.rolname IN (%s, %s) AND r.rolcanlogin ORDER BY r.rolname, g.rolname",
+        (MANAGER_GROUP, FIELD_GROUP),
+    )
+    users = []
+    for login, group in rows:
+        if wanted is not None and login not in wanted:
+            continue
+        role = "manager" if group == MANAGER_GROUP else "shopper"
+        users.append(TeamUser(login, role, names.get(login, "")))
+    return users
+
+
+def role_exists(conn: Connection, login: str) -> bool:
+    return bool(_run(conn, "SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)))
+
+
+def create_login(conn: Connection, *, login: str, role: str, verifier: str, name: str) -> None:
+    """A login role in the group of `role`, with a SCRAM verifier (never the password itself)."""
+    _run(
+        conn,
+        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            _ident(login), sql.Literal(verifier), _ident(group_of(role))
+        ),
+    )
+    _run(
+        conn,
+        sql.SQL(
+            "INSERT INTO {} (login, full_name) VALUES (%s, %s) ON CONFLICT (login)"
+            " DO UPDATE SET full_name = EXCLUDED.full_name, removed_at = NULL"
+        ).format(_ident(TEAM_USER_TABLE)),
+        (login, name),
+    )
+
+
+def change_group(conn: Connection, *, login: str, role: str) -> None:
+    new = group_of(role)
+    for group in (MANAGER_GROUP, FIELD_GROUP):
+        if group != new:
+            _run(conn, sql.SQL("REVOKE {} FROM {}").format(_ident(group), _ident(login)))
+    _run(conn, sql.SQL("GRANT {} TO {}").format(_ident(new), _ident(login)))
+
+
+def drop_login(conn: Connection, *, login: str) -> None:
+    """Drop the login; its audits and its row in team_user (the full name) stay."""
+    _run(conn, sql.SQL("DROP ROLE {}").format(_ident(login)))
+    _run(
+        conn,
+        sql.SQL("UPDATE {} SET removed_at = now() WHERE login = %s").format(
+            _ident(TEAM_USER_TABLE)
+        ),
+        (login,),
+    )

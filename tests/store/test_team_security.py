@@ -1,0 +1,526 @@
+"""Who may do what on a team database, checked as each role with plain SQL through psycopg.
+
+Nothing here goes through Shopper's own code once the database is set up: each case connects as
+a login, as anyone with a password and psql could, and tries. The cases are the rows of the
+table "Who may do what" in docs/team.md; the test reads that table, so the document and the
+policy cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from shopper.services import team
+from shopper.store.team import AUDIT_CHILD_TABLES
+from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, make_owned_database
+
+pytestmark = pytest.mark.postgres
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "team.md"
+RESULTS = {"allowed", "refused", "own rows only", "stored as data"}
+PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "mia": "mia-password"}
+ROLE_LOGIN = {"shopper": "alice", "manager": "mia"}
+HOSTILE = ['it\'s "quoted"', "'; DROP TABLE audit; --", "x" * 1_000_000]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    who: str
+    does: str
+    result: str
+
+
+def documented_cases(path: Path = DOC) -> list[Case]:
+    """The rows of the table under "## Who may do what" in docs/team.md."""
+    text = path.read_text(encoding="utf-8")
+    section = text.split("## Who may do what", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert header == ["Case", "Who", "Does", "Result"], header
+    cases = []
+    for row in rows[2:]:
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        assert len(cells) == 4, row
+        cases.append(Case(cells[0].strip("`"), cells[1], cells[2], cells[3]))
+    return cases
+
+
+# The database every case runs against: alice and bob are shoppers, mia a manager, and
+# nobody a login in neither group. Each case runs in transactions that are rolled back.
+
+
+@dataclass
+class Team:
+    server: PostgresServer
+    dbname: str
+    owner: psycopg.Connection[Any]
+    conns: dict[str, psycopg.Connection[Any]]
+    template: tuple[str, int, str]
+    counts: dict[str, int]
+
+    def connect(self, login: str) -> psycopg.Connection[Any]:
+        return self.conns[login]
+
+    def as_owner(self, query: str, params: Any = ()) -> list[Any]:
+        rows = self.owner.execute(query, params).fetchall()
+        self.owner.rollback()
+        return rows
+
+
+def insert_audit(
+    conn: psycopg.Connection[Any],
+    audit_id: str,
+    shopper: str,
+    template: tuple[str, int, str],
+    status: str = "in_progress",
+) -> Any:
+    done = status != "in_progress"
+    return conn.execute(
+        "INSERT INTO audit (id, company_id, touchpoint, template_id, template_version, shopper,"
+        " status, started_at, started_tz, completed_at, completed_tz, updated_at, verdict,"
+        " critical_failures, answered, visible)"
+        " VALUES (%s, 'c1', %s, %s, %s, %s, %s, now(), 'UTC', CASE WHEN %s THEN now() END,"
+        " CASE WHEN %s THEN 'UTC' END, now(), '', 0, 0, 0)",
+        (audit_id, template[2], template[0], template[1], shopper, status, done, done),
+    )
+
+
+def insert_answer(conn: psycopg.Connection[Any], audit_id: str, item: str, note: str = "") -> Any:
+    return conn.execute(
+        "INSERT INTO answer (audit_id, item_id, value, note, answered_at, answered_tz, source)"
+        " VALUES (%s, %s, 'true', %s, now(), 'UTC', 'shopper')",
+        (audit_id, item, note),
+    )
+
+
+def insert_children(conn: psycopg.Connection[Any], audit_id: str) -> None:
+    insert_answer(conn, audit_id, "q1")
+    conn.execute(
+        "INSERT INTO moment (id, audit_id, kind, at, tz, note, updated_at)"
+        " VALUES (%s, %s, 'good', now(), 'UTC', '', now())",
+        (f"m-{audit_id}", audit_id),
+    )
+    conn.execute(
+        "INSERT INTO instrument_event (id, audit_id, instrument, kind, at, tz, data, updated_at)"
+        " VALUES (%s, %s, 'phone', 'step', now(), 'UTC', '{}', now())",
+        (f"i-{audit_id}", audit_id),
+    )
+    conn.execute(
+        "INSERT INTO evidence (id, audit_id, sha256, kind, extension, filename, size, caption,"
+        " added_at, added_tz) VALUES (%s, %s, %s, 'image', 'jpg', 'a.jpg', 3, '', now(), 'UTC')",
+        (f"e-{audit_id}", audit_id, "0" * 64),
+    )
+    conn.execute(
+        "INSERT INTO audit_event (id, audit_id, kind, at, tz, detail)"
+        " VALUES (%s, %s, 'created', now(), 'UTC', '')",
+        (f"v-{audit_id}", audit_id),
+    )
+
+
+@pytest.fixture(scope="module")
+def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
+    dbname, url = make_owned_database(postgres_server)
+    engine = team.team_engine(url)
+    conns: dict[str, psycopg.Connection[Any]] = {}
+    try:
+        team.init_team(engine=engine)
+        team.add_user(engine=engine, login="alice", role="shopper", password=PASSWORDS["alice"])
+        team.add_user(engine=engine, login="bob", role="shopper", password=PASSWORDS["bob"])
+        team.add_user(engine=engine, login="mia", role="manager", password=PASSWORDS["mia"])
+        owner = postgres_server.connect(dbname, OWNER, OWNER_PASSWORD)
+        owner.execute(
+            "INSERT INTO company (id, name, sector, timezone, business_hours, holidays, notes,"
+            " created_at, updated_at) VALUES ('c1', 'Shop', '', 'UTC',"
+            " '{\"mon\": [\"09:00\", \"17:00\"]}', '[]', '', now(), now())"
+        )
+        row = owner.execute(
+            "SELECT template_id, version, touchpoint FROM template_version LIMIT 1"
+        ).fetchone()
+        assert row is not None
+        template = (str(row[0]), int(row[1]), str(row[2]))
+        for audit_id, shopper, status in (
+            ("a-open", "alice", "in_progress"),
+            ("a-done", "alice", "completed"),
+            ("b-open", "bob", "in_progress"),
+            ("b-done", "bob", "completed"),
+        ):
+            insert_audit(owner, audit_id, shopper, template, status)
+            insert_children(owner, audit_id)
+        owner.commit()
+        counts = {}
+        for table in ("company", "template_version", "audit", *AUDIT_CHILD_TABLES, "team_user"):
+            found = owner.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert found is not None
+            counts[table] = int(found[0])
+        owner.rollback()
+        with postgres_server.admin() as admin:
+            admin.execute("CREATE ROLE nobody LOGIN PASSWORD 'nobody-password'")
+        for login, password in PASSWORDS.items():
+            conns[login] = postgres_server.connect(dbname, login, password)
+        yield Team(postgres_server, dbname, owner, conns, template, counts)
+    finally:
+        for conn in conns.values():
+            conn.close()
+        engine.dispose()
+        postgres_server.drop_database(dbname)
+        postgres_server.drop_roles()
+
+
+def refused(conn: psycopg.Connection[Any], query: str, params: Any = ()) -> bool:
+    """Whether the statement is refused: an error, or an UPDATE/DELETE that changes no row
+    (row-level security hides the rows). Runs in a savepoint, so the case goes on."""
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    try:
+        with conn.transaction():
+            cursor = conn.execute(query, params)
+            if query.lstrip().split()[0].upper() in ("UPDATE", "DELETE"):
+                return cursor.rowcount == 0
+            return False
+    except (errors.InsufficientPrivilege, errors.InvalidParameterValue):
+        return True
+
+
+def verdict(*refusals: bool) -> str:
+    """refused when every attempt was refused, allowed when none was; a mix is a failure."""
+    if all(refusals):
+        return "refused"
+    if not any(refusals):
+        return "allowed"
+    return f"mixed {refusals}"
+
+
+def visible_audits(conn: psycopg.Connection[Any], table: str) -> set[str]:
+    column = "id" if table == "audit" else "audit_id"
+    return {row[0] for row in conn.execute(f"SELECT {column} FROM {table}").fetchall()}
+
+
+# One function per case; each returns the result as docs/team.md words it.
+
+
+def read_reference(t: Team, c: psycopg.Connection[Any]) -> str:
+    companies = c.execute("SELECT id, business_hours, holidays FROM company").fetchall()
+    templates = c.execute("SELECT count(*), min(length(source)) FROM template_version").fetchone()
+    assert templates is not None
+    full = (
+        len(companies) == t.counts["company"]
+        and '"mon"' in companies[0][1]
+        and templates[0] == t.counts["template_version"]
+        and templates[1] > 0
+    )
+    return "allowed" if full else "refused"
+
+
+def read_own_rows(t: Team, c: psycopg.Connection[Any]) -> str:
+    for table in ("audit", *AUDIT_CHILD_TABLES):
+        if visible_audits(c, table) != {"a-open", "a-done"}:
+            return f"{table}: {sorted(visible_audits(c, table))}"
+    logins = {row[0] for row in c.execute("SELECT login FROM team_user").fetchall()}
+    return "own rows only" if logins == {"alice"} else f"team_user: {logins}"
+
+
+def read_everything(t: Team, c: psycopg.Connection[Any]) -> str:
+    for table, count in t.counts.items():
+        found = c.execute(f"SELECT count(*) FROM {table}").fetchone()
+        if found is None or found[0] != count:
+            return f"{table}: {found} of {count}"
+    return "allowed"
+
+
+def start_own_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    if refused(c, "SELECT 1"):  # a sanity check of the helper
+        return "broken"
+    if refused(c, *_audit_insert("a-new", "", t.template)):
+        return "refused"
+    row = c.execute("SELECT shopper FROM audit WHERE id = 'a-new'").fetchone()
+    return "allowed" if row == ("alice",) else f"shopper {row}"
+
+
+def _audit_insert(audit_id: str, shopper: str, template: tuple[str, int, str]) -> tuple[str, Any]:
+    return (
+        "INSERT INTO audit (id, company_id, touchpoint, template_id, template_version, shopper,"
+        " status, started_at, started_tz, updated_at, verdict, critical_failures, answered,"
+        " visible) VALUES (%s, 'c1', %s, %s, %s, %s, 'in_progress', now(), 'UTC', now(), '',"
+        " 0, 0, 0)",
+        (audit_id, template[2], template[0], template[1], shopper),
+    )
+
+
+def start_audit_for_other(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(refused(c, *_audit_insert("a-bob", "bob", t.template)))
+
+
+def start_completed_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    query, params = _audit_insert("a-fake", "alice", t.template)
+    return verdict(refused(c, query.replace("'in_progress'", "'completed'"), params))
+
+
+def update_own_open_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(
+            c,
+            "UPDATE audit SET current_item = 'q2', score_percent = 80, updated_at = now()"
+            " WHERE id = 'a-open'",
+        )
+    )
+
+
+def answer_own_open_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, *_answer("a-open", "q9")),
+        refused(c, "UPDATE answer SET note = 'changed' WHERE audit_id = 'a-open'"),
+        refused(
+            c,
+            "INSERT INTO answer (audit_id, item_id, value, note, answered_at, answered_tz, source)"
+            " VALUES ('a-open', 'q1', 'false', '', now(), 'UTC', 'shopper')"
+            " ON CONFLICT (audit_id, item_id) DO UPDATE SET value = EXCLUDED.value",
+        ),
+        refused(c, "UPDATE moment SET note = 'n' WHERE audit_id = 'a-open'"),
+        refused(
+            c,
+            "INSERT INTO instrument_event (id, audit_id, instrument, kind, at, tz, data,"
+            " updated_at) VALUES ('i-new', 'a-open', 'phone', 'step', now(), 'UTC', '{}', now())",
+        ),
+    )
+
+
+def _answer(audit_id: str, item: str, note: str = "") -> tuple[str, Any]:
+    return (
+        "INSERT INTO answer (audit_id, item_id, value, note, answered_at, answered_tz, source)"
+        " VALUES (%s, %s, 'true', %s, now(), 'UTC', 'shopper')",
+        (audit_id, item, note),
+    )
+
+
+def update_other_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "UPDATE audit SET current_item = 'x' WHERE id = 'b-open'"),
+        refused(c, "UPDATE answer SET note = 'x' WHERE audit_id = 'b-open'"),
+        refused(c, "UPDATE moment SET note = 'x' WHERE audit_id = 'b-open'"),
+    )
+
+
+def answer_other_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(refused(c, *_answer("b-open", "q9")))
+
+
+def update_completed_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(refused(c, "UPDATE audit SET current_item = 'x' WHERE id = 'a-done'"))
+
+
+def answer_completed_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, *_answer("a-done", "q9")),
+        refused(c, "UPDATE answer SET note = 'late' WHERE audit_id = 'a-done'"),
+        refused(c, "UPDATE evidence SET caption = 'late' WHERE audit_id = 'a-done'"),
+    )
+
+
+def change_status(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "UPDATE audit SET status = 'completed' WHERE id = 'a-open'"),
+        refused(c, "UPDATE audit SET completed_at = now() WHERE id = 'a-open'"),
+        refused(c, "UPDATE audit SET status = 'in_progress' WHERE id = 'a-done'"),
+    )
+
+
+def change_shopper(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "UPDATE audit SET shopper = 'bob' WHERE id = 'a-open'"),
+        refused(c, "UPDATE audit SET shopper = 'alice' WHERE id = 'b-open'"),
+    )
+
+
+def delete_own_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "DELETE FROM audit WHERE id = 'a-open'"),
+        refused(c, "DELETE FROM answer WHERE audit_id = 'a-open'"),
+        refused(c, "DELETE FROM audit_event WHERE audit_id = 'a-open'"),
+    )
+
+
+def delete_other_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(refused(c, "DELETE FROM audit WHERE id = 'b-open'"))
+
+
+def complete_own_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    if refused(c, "SELECT shopper_complete_audit('a-open', now(), 'Europe/Warsaw')"):
+        return "refused"
+    row = c.execute("SELECT status, completed_tz FROM audit WHERE id = 'a-open'").fetchone()
+    events = c.execute(
+        "SELECT count(*) FROM audit_event WHERE audit_id = 'a-open' AND kind = 'completed'"
+    ).fetchone()
+    # Once completed, the audit is closed to the shopper, and completing it again is refused.
+    closed = refused(c, "UPDATE audit SET current_item = 'x' WHERE id = 'a-open'")
+    again = refused(c, "SELECT shopper_complete_audit('a-open', now(), 'UTC')")
+    ok = row == ("completed", "Europe/Warsaw") and events == (1,) and closed and again
+    return "allowed" if ok else f"{row} {events} {closed} {again}"
+
+
+def complete_other_audit(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "SELECT shopper_complete_audit('b-open', now(), 'UTC')"),
+        # Nor can the function be made to set any other status on one's own audit.
+        refused(c, "SELECT shopper_complete_audit('a-open', now(), 'UTC', 'in_progress')"),
+    )
+
+
+def write_reference(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(
+            c,
+            "INSERT INTO company (id, name, sector, timezone, business_hours, holidays, notes,"
+            " created_at, updated_at) VALUES ('c2', 'Mine', '', 'UTC', '{}', '[]', '', now(),"
+            " now())",
+        ),
+        refused(c, "UPDATE company SET business_hours = '{}'"),
+        refused(c, "UPDATE template_version SET title = 'changed'"),
+        refused(c, "DELETE FROM template_version"),
+    )
+
+
+def create_role(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "CREATE ROLE intruder LOGIN PASSWORD 'x'"),
+        refused(c, "GRANT shopper_manager TO CURRENT_USER"),
+        refused(c, "ALTER ROLE CURRENT_USER CREATEROLE"),
+    )
+
+
+def read_pg_authid(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(refused(c, "SELECT rolpassword FROM pg_authid"))
+
+
+def create_table(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "CREATE TABLE public.mine (id int)"),
+        refused(c, "CREATE FUNCTION public.mine() RETURNS int LANGUAGE sql AS 'SELECT 1'"),
+    )
+
+
+def hostile_text(t: Team, c: psycopg.Connection[Any]) -> str:
+    for number, text in enumerate(HOSTILE):
+        insert_answer(c, "a-open", f"h{number}", text)
+        c.execute("UPDATE moment SET note = %s WHERE audit_id = 'a-open'", (text,))
+        row = c.execute(
+            "SELECT note FROM answer WHERE audit_id = 'a-open' AND item_id = %s", (f"h{number}",)
+        ).fetchone()
+        moment = c.execute("SELECT note FROM moment WHERE audit_id = 'a-open'").fetchone()
+        if row != (text,) or moment != (text,):
+            return f"changed: {number}"
+    tables = c.execute("SELECT count(*) FROM audit").fetchone()
+    return "stored as data" if tables == (2,) else f"audits: {tables}"
+
+
+def nul_byte(t: Team, c: psycopg.Connection[Any]) -> str:
+    try:
+        with c.transaction():
+            insert_answer(c, "a-open", "nul", "before\x00after")
+    except psycopg.DataError:
+        gone = c.execute("SELECT count(*) FROM answer WHERE item_id = 'nul'").fetchone()
+        return "refused" if gone == (0,) else "half-written"
+    return "allowed"
+
+
+def manager_writes(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(
+            c, "UPDATE audit SET status = 'in_progress', completed_at = NULL WHERE id = 'b-done'"
+        ),
+        refused(c, "UPDATE audit SET shopper = 'alice' WHERE id = 'b-open'"),
+        refused(
+            c,
+            "INSERT INTO company (id, name, sector, timezone, business_hours, holidays, notes,"
+            " created_at, updated_at) VALUES ('c3', 'New', '', 'UTC', '{}', '[]', '', now(),"
+            " now())",
+        ),
+        refused(c, "DELETE FROM answer WHERE audit_id = 'a-done'"),
+    )
+
+
+def outsider_connects(t: Team, c: psycopg.Connection[Any] | None) -> str:
+    try:
+        t.server.connect(t.dbname, "nobody", "nobody-password").close()
+    except psycopg.OperationalError as exc:
+        return "refused" if "permission denied" in str(exc) else str(exc)
+    return "allowed"
+
+
+CHECKS: dict[str, Callable[[Team, Any], str]] = {
+    "read-reference": read_reference,
+    "read-own-rows": read_own_rows,
+    "start-own-audit": start_own_audit,
+    "start-audit-for-other": start_audit_for_other,
+    "start-completed-audit": start_completed_audit,
+    "update-own-open-audit": update_own_open_audit,
+    "answer-own-open-audit": answer_own_open_audit,
+    "update-other-audit": update_other_audit,
+    "answer-other-audit": answer_other_audit,
+    "update-completed-audit": update_completed_audit,
+    "answer-completed-audit": answer_completed_audit,
+    "change-status": change_status,
+    "change-shopper": change_shopper,
+    "delete-own-audit": delete_own_audit,
+    "delete-other-audit": delete_other_audit,
+    "complete-own-audit": complete_own_audit,
+    "complete-other-audit": complete_other_audit,
+    "write-reference": write_reference,
+    "create-role": create_role,
+    "read-pg-authid": read_pg_authid,
+    "create-table": create_table,
+    "hostile-text": hostile_text,
+    "nul-byte": nul_byte,
+    "read-everything": read_everything,
+    "manager-writes": manager_writes,
+    "manager-create-role": create_role,
+    "manager-read-pg-authid": read_pg_authid,
+    "outsider-connects": outsider_connects,
+}
+
+
+def test_the_document_and_the_checks_name_the_same_cases() -> None:
+    cases = documented_cases()
+    names = [case.name for case in cases]
+    assert len(names) == len(set(names)), "a case is listed twice"
+    assert set(names) == set(CHECKS)
+    assert {case.result for case in cases} <= RESULTS
+    assert {case.who for case in cases} <= {*ROLE_LOGIN, "a login in neither group"}
+
+
+@pytest.mark.parametrize("case", documented_cases(), ids=lambda case: case.name)
+def test_who_may_do_what(team_setup: Team, case: Case) -> None:
+    conn = team_setup.conns.get(ROLE_LOGIN.get(case.who, ""))
+    for each in team_setup.conns.values():
+        each.execute("SELECT 1")  # a transaction is open: `refused` works in savepoints of it
+    try:
+        found = CHECKS[case.name](team_setup, conn)
+    finally:
+        for each in team_setup.conns.values():
+            each.rollback()
+    assert found == case.result, f"{case.who} {case.does}"
+    # Nothing any case did outlives it.
+    assert team_setup.as_owner("SELECT count(*) FROM audit") == [(team_setup.counts["audit"],)]
+
+
+def test_a_changed_document_is_caught(tmp_path: Path) -> None:
+    doc = tmp_path / "team.md"
+    doc.write_text(
+        DOC.read_text(encoding="utf-8").replace(
+            "| `delete-own-audit` | shopper | deletes their own audit, or one of its answers "
+            "| refused |",
+            "| `delete-own-audit` | shopper | deletes their own audit, or one of its answers "
+            "| allowed |",
+        ),
+        encoding="utf-8",
+    )
+    changed = {case.name: case.result for case in documented_cases(doc)}
+    assert changed["delete-own-audit"] == "allowed"  # and test_who_may_do_what would fail
+    assert re.search(r"\| `delete-own-audit` \|.*\| refused \|", DOC.read_text(encoding="utf-8"))

@@ -1,0 +1,153 @@
+"""`shopper team ...` on a real PostgreSQL server: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import PostgresServer
+from tests.test_cli import ok, user_error
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def url(team_db: tuple[str, str], data_dir: Path) -> str:
+    return team_db[1]
+
+
+def test_init_then_users_end_to_end(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = ok(capsys, "--db", url, "team", "init")
+    assert out.startswith(f"Team database {team_db[0]}: schema created; created shopper_manager")
+    out = ok(capsys, "--db", url, "team", "init")
+    assert "schema checked; row-level security and grants in place" in out
+    assert "created shopper" not in out
+
+    out = ok(capsys, "--db", url, "team", "add-user", "maria", "--role", "manager", "--name", "M N")
+    first, second = out.splitlines()
+    assert first == "Added maria as manager"
+    assert second.startswith("Password for maria (shown once, not stored): ")
+    password = second.rsplit(" ", 1)[1]
+    with postgres_server.connect(team_db[0], "maria", password) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("maria",)
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("chosen password 1\n"))
+    out = ok(
+        capsys, "--db", url, "team", "add-user", "jan", "--role", "shopper", "--password-stdin"
+    )
+    assert out == "Added jan as shopper\n"  # a password given on stdin is never printed
+    with postgres_server.connect(team_db[0], "jan", "chosen password 1") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("jan",)
+
+    assert json.loads(ok(capsys, "--db", url, "team", "users", "--json")) == [
+        {"login": "jan", "role": "shopper", "name": ""},
+        {"login": "maria", "role": "manager", "name": "M N"},
+    ]
+    assert ok(capsys, "--db", url, "team", "set-role", "jan", "manager") == "jan is now a manager\n"
+    assert ok(capsys, "--db", url, "team", "users").splitlines() == [
+        "jan    manager",
+        "maria  manager   M N",
+    ]
+    out = ok(capsys, "--db", url, "team", "remove-user", "jan")
+    assert out == "Removed jan; their audits stay, attributed to them\n"
+    assert ok(capsys, "--db", url, "team", "users").splitlines() == ["maria  manager   M N"]
+
+
+def test_mistakes_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    assert "run `shopper team init`" in user_error(capsys, "--db", url, "team", "users")
+    ok(capsys, "--db", url, "team", "init")
+    line = user_error(
+        capsys, "--db", url, "team", "add-user", "x'; DROP TABLE audit; --", "--role", "shopper"
+    )
+    assert "lower-case letters" in line
+    assert "invalid choice" in user_error(
+        capsys, "--db", url, "team", "add-user", "ewa", "--role", "boss"
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert "held no password" in user_error(
+        capsys, "--db", url, "team", "add-user", "ewa", "--role", "shopper", "--password-stdin"
+    )
+    assert "no team user 'ewa'" in user_error(capsys, "--db", url, "team", "remove-user", "ewa")
+    sqlite = f"sqlite:///{tmp_path / 'x.db'}"
+    assert "not SQLite" in user_error(capsys, "--db", sqlite, "team", "init")
+    with postgres_server.admin(team_db[0]) as conn:
+        conn.execute("SET ROLE team_owner")
+        conn.execute("CREATE TABLE invoices (id int)")
+    assert "holds table 'invoices' that Shopper does not create" in user_error(
+        capsys, "--db", url, "team", "init"
+    )
+    gone = url.replace(f":{postgres_server.port}/", f":{postgres_server.port}/no_such_db_")
+    assert user_error(capsys, "--db", gone, "team", "users").startswith(
+        "shopper: error: team users: "
+    )
+
+
+def test_init_on_a_foreign_database_exits_2_in_a_real_process(
+    postgres_server: PostgresServer, team_db: tuple[str, str], url: str
+) -> None:
+    with postgres_server.admin(team_db[0]) as conn:
+        conn.execute("SET ROLE team_owner")
+        conn.execute("CREATE VIEW someone_elses AS SELECT 1 AS one")
+    done = subprocess.run(
+        [sys.executable, "-m", "shopper", "--db", url, "team", "init"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"shopper: error: the database {team_db[0]} holds table 'someone_elses' that Shopper "
+        "does not create; team init needs an empty database or a Shopper one"
+    ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_password_stdin_on_a_terminal_is_asked_without_echo(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import getpass
+
+    asked: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:
+        asked.append(prompt)
+        return "typed unseen 1"
+
+    ok(capsys, "--db", url, "team", "init")
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    out = ok(
+        capsys, "--db", url, "team", "add-user", "ewa", "--role", "shopper", "--password-stdin"
+    )
+    assert out == "Added ewa as shopper\n"
+    assert asked == ["Password for ewa: "]
+    with postgres_server.connect(team_db[0], "ewa", "typed unseen 1") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("ewa",)

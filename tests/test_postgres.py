@@ -1,0 +1,116 @@
+"""The test PostgreSQL server itself: it runs, on loopback, with passwords over TCP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.postgres import NOT_INSTALLED, PostgresServer, find_bin_dir, unavailable
+
+
+def test_the_server_answers_on_loopback_with_a_quick_cluster(
+    postgres_server: PostgresServer, pg_database: str
+) -> None:
+    with postgres_server.admin(pg_database) as conn:
+        version = conn.execute("SHOW server_version_num").fetchone()
+        fsync = conn.execute("SHOW fsync").fetchone()
+        listen = conn.execute("SHOW listen_addresses").fetchone()
+    assert version is not None and int(version[0]) >= 130000
+    assert fsync == ("off",)
+    assert listen == ("127.0.0.1",)
+    assert postgres_server.socket_dir.is_relative_to(postgres_server.root)
+    if os.geteuid() == 0:
+        assert postgres_server.data_dir.stat().st_uid != 0  # run by the postgres OS user
+
+
+def test_a_login_needs_its_password_over_tcp(
+    postgres_server: PostgresServer, pg_database: str
+) -> None:
+    with postgres_server.admin(pg_database) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier("tcp_user"), sql.Literal("right horse")
+            )
+        )
+    with postgres_server.connect(pg_database, "tcp_user", "right horse") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("tcp_user",)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        postgres_server.connect(pg_database, "tcp_user", "wrong")
+
+
+def test_the_binaries_are_found() -> None:
+    # This machine and CI have Debian's server (`make test` installs it); elsewhere: a skip.
+    if find_bin_dir() is None:
+        unavailable(NOT_INSTALLED)
+    bin_dir = find_bin_dir()
+    assert bin_dir is not None and (bin_dir / "initdb").exists()
+
+
+def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no PostgreSQL server for the tests: gone"):
+        unavailable("gone")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server for the tests: gone"):
+        unavailable("gone")
+
+
+ENSURE = Path(__file__).resolve().parents[1] / "tools" / "ensure-postgres"
+
+
+def _ensure(
+    tmp_path: Path, user: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run tools/ensure-postgres where no server is installed, with an apt-get that logs."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "apt.log"
+    fake = bin_dir / "apt-get"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {log}\n', encoding="utf-8")
+    fake.chmod(0o755)
+    (bin_dir / "id").symlink_to(shutil.which("id") or "/usr/bin/id")
+    env = {"PATH": str(bin_dir), "PG_LIB_DIR": str(tmp_path / "none")}
+    done = subprocess.run(
+        ["/bin/sh", str(ENSURE)], env=env, capture_output=True, text=True, check=False
+    )
+    return done, log
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="installs as root only")
+def test_make_test_installs_debians_server_when_missing_as_root(tmp_path: Path) -> None:
+    done, log = _ensure(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "update -qq",
+        "install -y -qq --no-install-recommends postgresql",
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the script as another user")
+def test_without_root_it_only_says_the_tests_will_skip(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["/bin/sh", str(ENSURE)],
+        env={"PATH": "/usr/bin:/bin", "PG_LIB_DIR": str(tmp_path / "none")},
+        user="nobody",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "PostgreSQL's server is not installed: its tests will skip (Debian: apt-get install "
+        "postgresql)"
+    ]
+
+
+def test_with_the_server_installed_it_does_nothing() -> None:
+    if find_bin_dir() is None:
+        unavailable(NOT_INSTALLED)
+    done = subprocess.run(["/bin/sh", str(ENSURE)], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
