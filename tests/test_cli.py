@@ -123,12 +123,10 @@ def test_templates_list_json(capsys: pytest.CaptureFixture[str], tmp_dir: str) -
     }
     phone = next(d for d in data if d["touchpoint"] == "phone")
     assert phone["title"] == "Phone support"
-    assert (
-        phone["version"] == 3
-    )  # `later` follow-ups since v2; menu options counted as options in v3
+    assert phone["version"] == 3  # `later` since v2; menu options counted as options in v3
     assert phone["builtin"] is True
     assert phone["items"] > 0
-    assert phone["older_versions"] == [1]
+    assert phone["older_versions"] == [1, 2]
 
 
 def test_templates_validate_good_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
