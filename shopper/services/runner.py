@@ -189,7 +189,14 @@ class AuditRunner:
         return [item for item in self.template.items() if self.is_visible(item.id)]
 
     def resume_item(self) -> str:
-        """Where to open: the stored position, else the first unanswered visible item."""
+        """Where to open: the stored position, else the first unanswered visible item.
+
+        Awaiting follow-up, the first item that still waits (the only ones that can change).
+        """
+        if self.awaiting:
+            waiting = self.waiting()
+            if waiting:
+                return min(waiting, key=lambda item_id: waiting[item_id])
         current = self.audit.current_item
         if current and self.template.has_item(current) and self.is_visible(current):
             return current

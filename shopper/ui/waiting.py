@@ -202,6 +202,10 @@ class WaitingDialog(QDialog):
         self.summary.setText(
             text + " Business hours count the company's own opening hours and holidays."
         )
+        for table, stretched in ((self.follow_table, 4), (self.reply_table, 1)):
+            for column in range(table.model().columnCount()):
+                if column != stretched:  # the dates and counts whole; the text takes the rest
+                    table.resizeColumnToContents(column)
         (self.follow_table if waiting.follow_ups else self.reply_table).setFocus()
         if waiting.follow_ups:
             self.follow_table.selectRow(0)

@@ -263,3 +263,10 @@ def test_an_awaiting_audit_travels_in_a_bundle(
         assert there.answers["follow_up"].value == "yes"
     finally:
         manager.close()
+
+
+def test_an_awaiting_audit_opens_at_what_waits(make_runner: Callable[[], AuditRunner]) -> None:
+    runner = answered_on_the_day(make_runner)
+    runner.set_current("solved")
+    runner.complete(wait=True)
+    assert make_runner().resume_item() == "follow_up"
