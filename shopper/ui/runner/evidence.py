@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -44,6 +43,7 @@ from shopper.ui.evidence_viewer import EvidenceViewer
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 from shopper.ui.settings import Options, Settings
+from shopper.ui.widgets import FlowLayout
 
 THUMB = 48
 KIND_LABELS = {"image": "Image", "audio": "Audio", "email": "E-mail", "pdf": "PDF"}
@@ -153,7 +153,7 @@ class EvidencePane(InstrumentPane):
         self.setAcceptDrops(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # onto two lines in a narrow pane
         attach = QPushButton("Attach file to the current item…")
         attach.clicked.connect(self.choose_files)
         buttons.addWidget(attach)
@@ -161,7 +161,6 @@ class EvidencePane(InstrumentPane):
         self.capture_button.clicked.connect(self.capture_screen)
         self.capture_button.setEnabled(capture is not None)
         buttons.addWidget(self.capture_button)
-        buttons.addStretch(1)
         self.open_button = open_button = QPushButton("Open")
         open_button.setToolTip("Show it here (Enter, or double-click): also in a completed audit")
         open_button.clicked.connect(self.open_selected)
