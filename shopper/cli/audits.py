@@ -9,6 +9,7 @@ from typing import Any
 from shopper.cli.base import EXIT_OK, Subparsers, open_context, print_json
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
 from shopper.domain.vocabulary import AuditStatus
+from shopper.domain.wording import column
 
 
 def register(sub: Subparsers) -> None:
@@ -145,7 +146,7 @@ def _print_waiting(ctx: Any, *, as_json: bool) -> int:
         print("No enquiry is waiting for a reply.", file=sys.stderr)
     for r in rows:
         print(
-            f"{r.audit_id[:8]}  {r.sent_at:%Y-%m-%d %H:%M} UTC  {r.company_name[:28]:<28}  "
+            f"{r.audit_id[:8]}  {r.sent_at:%Y-%m-%d %H:%M} UTC  {column(r.company_name, 28)}  "
             f"{touchpoint_label(r.touchpoint):<18}  waited {r.waited_hours:6.1f} h "
             f"({r.waited_business_hours:.1f} business h)"
         )
@@ -182,7 +183,9 @@ def _print_follow_ups(ctx: Any, *, as_json: bool) -> int:
         print("No audit is awaiting follow-up.", file=sys.stderr)
     now = now_utc()
     for r in rows:
-        head = f"{r.audit_id[:8]}  {r.company_name[:28]:<28}  {touchpoint_label(r.touchpoint):<18}"
+        head = (
+            f"{r.audit_id[:8]}  {column(r.company_name, 28)}  {touchpoint_label(r.touchpoint):<18}"
+        )
         if not r.items:
             print(f"{head}  answered: complete it")
         for item in r.items:

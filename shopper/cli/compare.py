@@ -11,6 +11,7 @@ from shopper.domain.clock import in_zone
 from shopper.domain.compare import Cell, Change
 from shopper.domain.errors import ShopperError
 from shopper.domain.scoring import Outcome
+from shopper.domain.wording import column
 
 if TYPE_CHECKING:  # the services load only when a command runs
     from shopper.services.compare import CompareResult
@@ -83,7 +84,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         local = in_zone(audit.started_at, audit.started_tz)
         score = "—" if audit.percent is None else f"{audit.percent:.0f}%"
         print(
-            f"  {number:>3}  {local:%Y-%m-%d}  {audit.audit_id[:8]}  {audit.shopper[:18]:<18}  "
+            f"  {number:>3}  {local:%Y-%m-%d}  {audit.audit_id[:8]}  {column(audit.shopper, 18)}  "
             f"v{audit.template_version}  {score:>5}  {audit.verdict}"
         )
     print(f"\nItems ({LEGEND}):")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 _IRREGULAR = {
     "company": "companies",
     "entry": "entries",
@@ -58,3 +60,28 @@ def with_unit(number: str, value: float, unit: str) -> str:
     if not unit:
         return number
     return f"{number} {singular_of(unit) if value == 1 else unit}"
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: wide (CJK) characters take two, combining marks none."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def column(text: str, width: int) -> str:
+    """`text` in a column `width` terminal cells wide: padded, or cut with "…" if longer."""
+    if display_width(text) > width:
+        kept = []
+        used = 0
+        for char in text:
+            cells = display_width(char)
+            if used + cells > width - 1:
+                break
+            kept.append(char)
+            used += cells
+        text = "".join(kept) + "…"
+    return text + " " * (width - display_width(text))

@@ -16,6 +16,7 @@ from shopper.domain.instruments import Instrument, Step
 from shopper.domain.scoring import AuditScore, score_audit
 from shopper.domain.template import Template, touchpoint_label
 from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
+from shopper.domain.wording import column
 from shopper.services.templates import get_template
 from shopper.store import repo
 from shopper.store.engine import session_scope
@@ -315,7 +316,7 @@ def describe_row(row: repo.AuditRow) -> str:
     """One line for lists: date, company, touchpoint, status, score."""
     score = f"{row.score_percent:5.1f}%" if row.score_percent is not None else "    —"
     return (
-        f"{row.id[:8]}  {row.started_at:%Y-%m-%d}  {row.company_name[:28]:<28}  "
-        f"{touchpoint_label(row.touchpoint):<18}  "
-        f"{AuditStatus.label_of(row.status):<11}  {score}  {row.shopper}"
+        f"{row.id[:8]}  {row.started_at:%Y-%m-%d}  {column(row.company_name, 28)}  "
+        f"{column(touchpoint_label(row.touchpoint), 19)}  "
+        f"{column(AuditStatus.label_of(row.status), 18)}  {score}  {row.shopper}"
     )

@@ -61,3 +61,20 @@ def test_a_count_answer_of_one_reads_in_the_singular() -> None:
     item = Item(id="t", prompt="How many transfers?", type=ItemType.COUNT, unit="transfers")
     assert format_answer(item, 1) == "1 transfer"
     assert format_answer(item, 0) == "0 transfers"
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "shown"),
+    [
+        ("Acme", 6, "Acme  "),
+        ("桜ホーム", 10, "桜ホーム  "),  # four wide characters take eight cells
+        ("Sakura Home 桜ホーム", 15, "Sakura Home 桜…"),  # cut inside: never half a character
+        ("Ηλιος Τηλεπικοινωνίες", 8, "Ηλιος Τ…"),
+        ("e\u0301te\u0301", 4, "e\u0301te\u0301 "),  # combining accents take no cell
+    ],
+)
+def test_text_in_a_terminal_column(text: str, width: int, shown: str) -> None:
+    from shopper.domain.wording import column, display_width
+
+    assert column(text, width) == shown
+    assert display_width(column(text, width)) == width
