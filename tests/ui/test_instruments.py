@@ -524,3 +524,20 @@ def test_instrument_figures_count_in_the_singular(qtbot: QtBot, ctx: AppContext)
     pane.channel.setCurrentIndex(pane.channel.findData("email"))
     pane.found()
     assert "2 pages · 1 click to contact" in pane.figures.text()
+
+
+def test_a_date_time_answer_reads_in_the_zone_it_was_recorded_in(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    from shopper.ui.runner.editors import DateTimeEditor
+
+    audit_id = new_audit(ctx, touchpoint="email")
+    shopper = AuditRunner(engine=ctx.engine, audit_id=audit_id, zone="America/New_York")
+    item_id = next(i.id for i in shopper.visible_items() if i.type.value == "datetime")
+    shopper.set_answer(item_id, {"utc": "2026-11-15T18:05:32+00:00", "tz": "America/New_York"})
+    view = open_view(qtbot, ctx, audit_id)  # a manager's machine, in UTC
+    view.go_to(item_id)
+    editor = view.item_panel.editor
+    assert isinstance(editor, DateTimeEditor)
+    assert editor.edit.line.text() == "2026-11-15 13:05:32"
+    assert "America/New_York" in editor.edit.understood.text()

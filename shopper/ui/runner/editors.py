@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.domain.answers import format_duration, make_datetime_answer, parse_duration
-from shopper.domain.clock import now_utc
+from shopper.domain.clock import is_valid_zone, now_utc
 from shopper.domain.template import NA, Item, ItemType
 from shopper.ui.crash import show_error
 from shopper.ui.moment_field import MomentField, confirm_far
@@ -421,6 +421,11 @@ class DateTimeEditor(AnswerEditor):
     def set_value(self, value: Any) -> None:
         self.edit.blockSignals(True)
         if isinstance(value, dict) and "utc" in value:
+            # Read and shown in the zone it was recorded in, as the outline and the reports
+            # show it: a manager in another zone sees the shopper's 13:05, not their 18:05.
+            zone = value.get("tz")
+            if isinstance(zone, str) and is_valid_zone(zone):
+                self.zone = self.edit.zone = zone
             self.edit.set_moment(datetime.fromisoformat(value["utc"]))
         self.edit.blockSignals(False)
         self._dirty = False
