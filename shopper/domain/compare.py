@@ -173,13 +173,14 @@ class Trend:
 
         return (first, value(first)), (last, value(last))
 
-    def describe(self) -> str:
-        """ "↗ +2.4 per month", "→ flat", or "" when there is no trend."""
+    def describe(self, *, short: bool = False) -> str:
+        """ "↗ +2.4 per month" ("↗ +2.4/mo" `short`), "→ flat", or "" when there is none."""
         if self.slope_per_month is None or self.direction is None:
             return ""
         if self.direction is Direction.FLAT:
             return f"{self.direction.arrow} flat"
-        return f"{self.direction.arrow} {self.slope_per_month:+.1f} per month"
+        unit = "/mo" if short else " per month"
+        return f"{self.direction.arrow} {self.slope_per_month:+.1f}{unit}"
 
 
 def _months(origin: datetime, moment: datetime) -> float:

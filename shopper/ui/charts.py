@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.compare import trend
 from shopper.domain.palette import heat_rgb
-from shopper.ui.dates import month_text
+from shopper.ui.dates import date_format, month_text
 from shopper.ui.rows_model import VALUES_ROLE
 
 SCORE_COLOR = QColor("#1565c0")
@@ -186,7 +186,7 @@ class ScoreTrendChart(QChartView):
         self.points = sorted(points, key=lambda p: p.at)
         chart = _chart()
         x_axis = QDateTimeAxis()
-        x_axis.setFormat("d MMM yy")
+        x_axis.setFormat(date_format())  # the app's one date format (QLocale's)
         y_axis = QValueAxis()
         y_axis.setRange(0, 100)
         y_axis.setLabelFormat("%.0f")

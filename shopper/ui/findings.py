@@ -83,8 +83,9 @@ def theme_columns() -> list[Column[ThemeFindings]]:
         ),
         Column(
             "Trend",
-            lambda t: t.trend.describe() or "—",
+            lambda t: t.trend.describe(short=True) or "—",
             sort_key=lambda t: t.trend.slope_per_month,
+            tooltip=lambda t: t.trend.describe() or "No trend: too few months",
             foreground=lambda t: (
                 FAIL_COLOR if (t.trend.slope_per_month or 0) >= 1 else None
             ),  # a rising failure rate is bad news

@@ -140,6 +140,7 @@ def test_trend_slope_per_30_days() -> None:
     assert result.direction is Direction.UP
     assert result.latest == 59.0
     assert result.describe() == "↗ +3.0 per month"
+    assert result.describe(short=True) == "↗ +3.0/mo"
 
 
 def test_trend_directions_and_degenerate_cases() -> None:

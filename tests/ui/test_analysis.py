@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCharts import QDateTimeAxis
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
@@ -163,6 +164,9 @@ def test_compare_window_opens_on_the_selection(qtbot: QtBot, window: MainWindow)
         assert html.escape(meaning.short) in label.text()
         assert label.toolTip() == meaning.full
     assert len(compare.chart.points) == len([a for a in audits if a.percent is not None])
+    # The chart's dates in the app's one format (ISO in the tests' C locale), not "8 Mar 26".
+    axes = compare.chart.chart().axes(Qt.Orientation.Horizontal)
+    assert [axis.format() for axis in axes if isinstance(axis, QDateTimeAxis)] == ["yyyy-MM-dd"]
     assert compare.table.isVisible()
     assert compare in window.analysis.windows
 
