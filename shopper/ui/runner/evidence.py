@@ -32,7 +32,7 @@ from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.evidence import (
     FILE_FILTER,
-    evidence_path,
+    EvidenceStore,
     read_evidence_file,
     verify_stored,
 )
@@ -120,7 +120,8 @@ class EvidenceModel(RowsModel[Evidence]):
         return self.row(row)
 
     def path_of(self, record: Evidence) -> Path:
-        return evidence_path(self.data_dir, record.sha256, record.extension)
+        store = EvidenceStore.for_engine(self.runner.engine, self.data_dir)
+        return store.path(record.sha256, record.extension)
 
     def intact(self, record: Evidence) -> bool:
         path = self.path_of(record)
