@@ -16,7 +16,7 @@ import pytest
 
 from shopper.services import team
 from shopper.services.audits import start_audit
-from shopper.services.bundles import export_bundle
+from shopper.services.bundles import export_bundle, import_bundle
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.evidence import EvidenceStore, evidence_path
@@ -34,6 +34,7 @@ from tests.postgres import (
 )
 from tests.report.helpers import Pdf
 from tests.report.images import photo
+from tests.ui.helpers import new_audit
 
 pytestmark = pytest.mark.postgres
 
@@ -219,3 +220,28 @@ def owner_insert_audit(t: Team, audit_id: str, shopper: str) -> None:
             " now(), '', 0, 0, 0)",
             (audit_id, t.company, touchpoint, t.template, version, shopper),
         )
+
+
+def test_a_bundle_imported_by_a_manager_puts_its_photos_in_the_database(
+    team_db: Team, tmp_path: Path
+) -> None:
+    """A shopper working on SQLite sends a bundle; the manager imports it into the team
+    database, and any machine of the team reads its photo from there."""
+    local = AppContext.open(tmp_path / "offline")
+    team_db.opened.append(local)
+    audit_id = new_audit(local)
+    data = photo(tmp_path / "shop.jpg", (320, 240)).read_bytes()
+    record = AuditRunner(engine=local.engine, audit_id=audit_id).attach(
+        data_dir=local.data_dir, data=data, filename="shop.jpg"
+    )
+    assert EvidenceStore.for_engine(local.engine, local.data_dir).in_database is False
+    bundle = tmp_path / "offline.shopper"
+    export_bundle(engine=local.engine, data_dir=local.data_dir, path=bundle, audit_ids=[audit_id])
+    boss = team_db.open(MANAGER, MANAGER_PASSWORD, folder="boss")
+    import_bundle(engine=boss.engine, data_dir=boss.data_dir, path=bundle)
+    assert team_db.owner_sql(
+        "SELECT size FROM evidence_blob WHERE sha256 = %s", (record.sha256,)
+    ) == [(len(data),)]
+    fresh = team_db.open(MANAGER, MANAGER_PASSWORD, folder="boss-laptop")
+    store = EvidenceStore.for_engine(fresh.engine, fresh.data_dir)
+    assert store.read(record.sha256, record.extension) == data
