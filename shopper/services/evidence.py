@@ -268,6 +268,8 @@ class EvidenceStore:
     data_dir: Path
     engine: Engine | None = field(default=None, repr=False)
     """The team database's engine; None when the folder is the only store."""
+    _absent: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Hashes the database had no readable bytes for: asked once per store, not per paint."""
 
     @classmethod
     def for_engine(cls, engine: Engine | None, data_dir: Path) -> EvidenceStore:
@@ -303,7 +305,7 @@ class EvidenceStore:
         """The file of a piece of evidence in the folder, fetched first from the team
         database when it is not here; it may still be missing (`intact` says)."""
         target = evidence_path(self.data_dir, sha256, extension)
-        if self.in_database and not target.exists():
+        if self.in_database and sha256 not in self._absent and not target.exists():
             self._fetch(sha256, extension)
         return target
 
@@ -335,7 +337,9 @@ class EvidenceStore:
         with session_scope(self.engine) as session:
             data = blobs.read_blob(session=session, sha256=sha256)
         if data is None or hashlib.sha256(data).hexdigest() != sha256:
+            self._absent.add(sha256)
             return False
+        self._absent.discard(sha256)
         target = evidence_path(self.data_dir, sha256, extension)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomic(target, data)

@@ -19,11 +19,12 @@ from shopper.services.audits import start_audit
 from shopper.services.bundles import export_bundle, import_bundle
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
-from shopper.services.evidence import EvidenceStore, evidence_path
+from shopper.services.evidence import MAX_EVIDENCE_BYTES, EvidenceStore, evidence_path
 from shopper.services.reports import make_audit_report
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import list_templates
 from shopper.store.tables import Evidence
+from shopper.store.team import MAX_BLOB_BYTES
 from tests.postgres import (
     MANAGER,
     MANAGER_PASSWORD,
@@ -122,6 +123,11 @@ def test_another_shopper_cannot_read_the_photo(team_db: Team, tmp_path: Path) ->
     assert not store.intact(record.sha256, record.extension)
     with pytest.raises(OSError):
         store.read(record.sha256, record.extension)
+    assert not store.path(record.sha256, record.extension).exists()
+
+
+def test_the_database_limits_evidence_as_the_app_does() -> None:
+    assert MAX_BLOB_BYTES == MAX_EVIDENCE_BYTES
 
 
 def test_a_managers_report_shows_the_shoppers_photo(team_db: Team, tmp_path: Path) -> None:
