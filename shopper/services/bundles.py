@@ -36,6 +36,7 @@ from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, B
 from shopper.services.evidence import (
     MAX_EVIDENCE_BYTES,
     EvidenceError,
+    EvidenceStore,
     check_evidence,
     evidence_path,
     find_print_copy,
@@ -105,8 +106,9 @@ def export_bundle(
     evidence = sorted(
         {(e["sha256"], e["extension"]) for r in rows for e in r.children.get("evidence", [])}
     )
+    store = EvidenceStore.for_engine(engine, data_dir)
     for sha256, extension in evidence:
-        if not verify_stored(data_dir, sha256, extension):
+        if not store.intact(sha256, extension):
             raise ShopperError(
                 f"evidence file {sha256[:12]}….{extension} is missing or damaged in the data "
                 "folder; run `shopper check`, then detach or re-attach it before exporting"
@@ -130,7 +132,7 @@ def export_bundle(
         done_files: set[str] = set()
         for index, (sha256, extension) in enumerate(evidence, start=1):
             if sha256 not in done_files:
-                data = evidence_path(data_dir, sha256, extension).read_bytes()
+                data = store.read(sha256, extension)
                 add(f"evidence/{sha256}", data, deflate=False)
                 done_files.add(sha256)
             report(len(rows) + index, total)
@@ -366,6 +368,9 @@ def import_bundle(
                 try:
                     with session_scope(engine) as session:
                         _merge(session, archive, content, final, dry_run=False)
+                        store = EvidenceStore.for_engine(engine, data_dir)
+                        for source, sha256, extension in staged:
+                            store.keep_in_database(session, sha256, extension, source.read_bytes())
                 except SQLAlchemyError as exc:
                     raise StorageError(f"could not save the import: {_reason(exc)}") from exc
             except BaseException:

@@ -1,4 +1,6 @@
-"""Evidence files: checked, then stored once by content hash under the data folder.
+"""Evidence files: checked, then stored once by content hash under the data folder, and on a
+team database (PostgreSQL) in the database too, so every machine that may read an audit can
+read its files (`EvidenceStore`, the one way services reach an evidence file's bytes).
 
 Accepted: images (PNG, JPEG, GIF, WebP, BMP, TIFF), audio (WAV, MP3, OGG,
 M4A, FLAC), e-mails (.eml) and PDFs, up to `MAX_EVIDENCE_BYTES`. A file is
@@ -17,10 +19,14 @@ from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from shopper.domain.errors import ShopperError
 from shopper.report.images import print_copy
 from shopper.services.files import atomic_file
+from shopper.store import blobs
+from shopper.store.engine import session_scope
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 MAX_IMAGE_PIXELS = 80_000_000  # about 9000 x 9000; far beyond any screenshot or photo
@@ -52,6 +58,22 @@ EXTENSIONS = {
     "email": {"eml"},
     "pdf": {"pdf"},
 }
+MEDIA_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "bmp": "image/bmp",
+    "tiff": "image/tiff",
+    "wav": "audio/wav",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "m4a": "audio/mp4",
+    "flac": "audio/flac",
+    "eml": "message/rfc822",
+    "pdf": "application/pdf",
+}
+"""The media type kept beside the bytes in the team database, by the sniffed extension."""
 FILE_FILTER = "Evidence ({})".format(
     " ".join(f"*.{ext}" for exts in EXTENSIONS.values() for ext in sorted(exts))
 )
@@ -229,6 +251,106 @@ def store_evidence(data_dir: Path, data: bytes, filename: str) -> StoredFile:
     if checked.print_copy is not None:
         store_print_copy(data_dir, checked.sha256, checked.print_copy)
     return checked
+
+
+@dataclass(frozen=True)
+class EvidenceStore:
+    """Where the bytes of evidence files are: the data folder, and on a team database the
+    database too (chosen by the engine's dialect).
+
+    On a team database the bytes are kept in `evidence_blob`, and the data folder is this
+    machine's cache of them: content-addressed, so a cached file whose hash matches is the
+    file. A file missing from the folder is fetched from the database, if this login may
+    read it, and kept there; its thumbnail and print copy are made here, on the reader's
+    machine.
+    """
+
+    data_dir: Path
+    engine: Engine | None = field(default=None, repr=False)
+    """The team database's engine; None when the folder is the only store."""
+    _absent: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Hashes the database had no readable bytes for: asked once per store, not per paint."""
+
+    @classmethod
+    def for_engine(cls, engine: Engine | None, data_dir: Path) -> EvidenceStore:
+        in_database = engine is not None and engine.dialect.name == "postgresql"
+        return cls(data_dir, engine if in_database else None)
+
+    @property
+    def in_database(self) -> bool:
+        return self.engine is not None
+
+    def keep(self, data: bytes, filename: str) -> StoredFile:
+        """Check the bytes and keep them in the folder (see `store_evidence`); on a team
+        database `keep_in_database` must follow in the transaction that cites them.
+
+        Raises:
+            EvidenceError: the file is refused; nothing was written.
+        """
+        return store_evidence(self.data_dir, data, filename)
+
+    def keep_in_database(self, session: Session, sha256: str, extension: str, data: bytes) -> None:
+        """On a team database, write checked bytes into it, once (after the evidence row
+        citing them is in the session: a shopper may add only bytes their own audit cites)."""
+        if self.in_database:
+            session.flush()
+            blobs.insert_blob(
+                session=session,
+                sha256=sha256,
+                media_type=MEDIA_TYPES.get(extension, "application/octet-stream"),
+                data=data,
+            )
+
+    def path(self, sha256: str, extension: str) -> Path:
+        """The file of a piece of evidence in the folder, fetched first from the team
+        database when it is not here; it may still be missing (`intact` says)."""
+        target = evidence_path(self.data_dir, sha256, extension)
+        if self.in_database and sha256 not in self._absent and not target.exists():
+            self._fetch(sha256, extension)
+        return target
+
+    def intact(self, sha256: str, extension: str) -> bool:
+        """Whether the file is here and has its recorded hash; on a team database a missing
+        or damaged copy here is fetched again first."""
+        return verify_stored(self.data_dir, sha256, extension) or (
+            self.in_database
+            and self._fetch(sha256, extension)
+            and verify_stored(self.data_dir, sha256, extension)
+        )
+
+    def read(self, sha256: str, extension: str) -> bytes:
+        """The bytes of an intact piece of evidence.
+
+        Raises:
+            OSError: the file is missing (here and in the database).
+        """
+        return self.path(sha256, extension).read_bytes()
+
+    def printable(self, sha256: str, extension: str) -> Path:
+        """The file a report prints: a large image's print-size copy when it has one (never
+        decoding 9000 pixels again), else the file itself."""
+        path = self.path(sha256, extension)
+        return find_print_copy(self.data_dir, sha256) or path
+
+    def _fetch(self, sha256: str, extension: str) -> bool:
+        assert self.engine is not None
+        with session_scope(self.engine) as session:
+            data = blobs.read_blob(session=session, sha256=sha256)
+        if data is None or hashlib.sha256(data).hexdigest() != sha256:
+            self._absent.add(sha256)
+            return False
+        self._absent.discard(sha256)
+        target = evidence_path(self.data_dir, sha256, extension)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(target, data)
+        if find_print_copy(self.data_dir, sha256) is None:
+            try:
+                copy = check_evidence(data, target.name).print_copy
+            except EvidenceError:
+                copy = None  # the report shows its own placeholder for a damaged image
+            if copy is not None:
+                store_print_copy(self.data_dir, sha256, copy)
+        return True
 
 
 def read_evidence_file(path: Path) -> bytes:

@@ -49,7 +49,7 @@ from shopper.report.redact import NO_REDACTION, Redactor
 from shopper.services.audits import AuditDetail, load_audit
 from shopper.services.companies import get_company
 from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
-from shopper.services.evidence import evidence_path, find_print_copy
+from shopper.services.evidence import EvidenceStore
 from shopper.services.files import check_output, output_file
 from shopper.services.findings import FindingsReport, findings_by_theme
 from shopper.services.instruments import calendar_of
@@ -66,14 +66,19 @@ class ReportResult:
     pages: int
 
 
-def audit_facts(detail: AuditDetail, *, data_dir: Path | None = None) -> AuditFacts:
+def audit_facts(
+    detail: AuditDetail, *, data_dir: Path | None = None, engine: Engine | None = None
+) -> AuditFacts:
     """What the audit report prints, from an audit read in full.
 
     Args:
         detail: the audit.
         data_dir: the data folder, where evidence files are stored; without it
             the report lists the evidence but shows no images.
+        engine: the database the audit was read from: on a team database the evidence
+            files come from it (see `EvidenceStore`).
     """
+    store = None if data_dir is None else EvidenceStore.for_engine(engine, data_dir)
     audit = detail.audit
     steps: dict[str, list[Step]] = {instrument: [] for instrument in Instrument}
     for event in detail.steps:
@@ -86,7 +91,7 @@ def audit_facts(detail: AuditDetail, *, data_dir: Path | None = None) -> AuditFa
             filename=record.filename,
             size=record.size,
             sha256=record.sha256,
-            path=_printable(data_dir, record.sha256, record.extension),
+            path=_printable(store, record.sha256, record.extension),
             caption=record.caption,
             item_id=record.item_id,
             moment_id=record.moment_id,
@@ -164,7 +169,7 @@ def make_audit_report(
     report = (lambda done: progress(done, _STEPS)) if progress else (lambda _done: None)
     report(0)
     detail = load_audit(engine=engine, audit_id=audit_id)
-    facts = audit_facts(detail, data_dir=data_dir)
+    facts = audit_facts(detail, data_dir=data_dir, engine=engine)
     report(1)
     result = _write_report(
         out_path, build_audit_report, facts, page_size, redactor_for(redact, redact_names)
@@ -173,12 +178,9 @@ def make_audit_report(
     return result
 
 
-def _printable(data_dir: Path | None, sha256: str, extension: str) -> Path | None:
-    """The file a report prints of a piece of evidence: a large image's print-size copy
-    when it has one (never decoding 9000 pixels again), else the file itself."""
-    if data_dir is None:
-        return None
-    return find_print_copy(data_dir, sha256) or evidence_path(data_dir, sha256, extension)
+def _printable(store: EvidenceStore | None, sha256: str, extension: str) -> Path | None:
+    """The file a report prints of a piece of evidence (see `EvidenceStore.printable`)."""
+    return None if store is None else store.printable(sha256, extension)
 
 
 def redactor_for(redact: bool, names: Sequence[str]) -> Redactor:

@@ -36,7 +36,7 @@ from shopper.domain.scoring import AuditScore, score_audit, visible_items
 from shopper.domain.template import Item, Template
 from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.audits import load_audit
-from shopper.services.evidence import store_evidence
+from shopper.services.evidence import EvidenceStore
 from shopper.services.instruments import Measurements, calendar_of, measure
 from shopper.store import repo, team
 from shopper.store.engine import session_scope, sqlite_path, writing_stopped
@@ -577,7 +577,8 @@ class AuditRunner:
         self._check_writable(item_id if moment_id is None else None)
         if moment_id is not None and all(m.id != moment_id for m in self._moments):
             raise ShopperError("that moment no longer exists")
-        stored = store_evidence(data_dir, data, filename)
+        store = EvidenceStore.for_engine(self.engine, data_dir)
+        stored = store.keep(data, filename)
         record = Evidence(
             id=self.make_id(),
             audit_id=self.audit.id,
@@ -592,7 +593,12 @@ class AuditRunner:
             added_at=self.clock(),
             added_tz=self.zone,
         )
-        self._write({}, extra=lambda s: s.add(record))
+
+        def add(session: Session) -> None:
+            session.add(record)
+            store.keep_in_database(session, stored.sha256, stored.extension, data)
+
+        self._write({}, extra=add)
         self._evidence.append(record)
         return record
 

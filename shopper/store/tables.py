@@ -11,7 +11,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKeyConstraint, Index, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -219,3 +227,18 @@ class Evidence(SQLModel, table=True):
     caption: str = Field(default="", sa_type=Text)
     added_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     added_tz: str = Field(default="UTC", max_length=64)
+
+
+class EvidenceBlob(SQLModel, table=True):
+    """The bytes of an evidence file on a team database, once per content hash.
+
+    SQLite has the table too (one schema, one set of migrations) but leaves it empty: there the
+    bytes stay in the data folder (see `shopper.services.evidence.EvidenceStore`).
+    """
+
+    __tablename__ = "evidence_blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    media_type: str = Field(max_length=100)
+    size: int = Field(sa_type=BigInteger)
+    data: bytes = Field(sa_type=LargeBinary)

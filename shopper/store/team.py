@@ -13,6 +13,10 @@ any user can open psql with their password.
   `shopper_complete_audit`, a SECURITY DEFINER function with a fixed search_path.
 - An audit's `shopper` is a PostgreSQL login: a trigger fills a blank one with `current_user`
   when a shopper inserts it (a manager's imports keep theirs).
+- Evidence bytes live in `evidence_blob` (sha256, bytes, media type, size), written once:
+  readable by whoever may read an audit citing the hash, added by a shopper only for their
+  own open audit's evidence, never updated or deleted but by the owner; a CHECK makes the
+  key the bytes' own sha256.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -49,8 +53,19 @@ AUDIT_CHILD_TABLES = ("answer", "moment", "instrument_event", "evidence", "audit
 """Rows that hang off an audit (`audit_id`): visible and writable as their audit is."""
 AUDIT_LOCKED_COLUMNS = ("id", "shopper", "status", "completed_at", "completed_tz")
 """Audit columns a shopper may not UPDATE directly."""
+BLOB_TABLE = "evidence_blob"
+"""Evidence bytes by sha256: read by whoever may read an audit citing them, written once."""
+MAX_BLOB_BYTES = 50 * 1024 * 1024
+"""The largest evidence file (as `shopper.services.evidence.MAX_EVIDENCE_BYTES`)."""
 SECURED_TABLES = frozenset(
-    {*REFERENCE_TABLES, "audit", *AUDIT_CHILD_TABLES, TEAM_USER_TABLE, "alembic_version"}
+    {
+        *REFERENCE_TABLES,
+        "audit",
+        *AUDIT_CHILD_TABLES,
+        BLOB_TABLE,
+        TEAM_USER_TABLE,
+        "alembic_version",
+    }
 )
 """Every table `team init` secures: a table outside this set must not exist (a test checks)."""
 
@@ -308,11 +323,62 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
             f"USING ({open_audit}) WITH CHECK ({open_audit})",
         )
 
+    _secure_blobs(conn, schema)
+
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(TEAM_USER_TABLE), both))
     policy("manager_reads", TEAM_USER_TABLE, "SELECT", manager, "USING (true)")
     policy("field_reads_self", TEAM_USER_TABLE, "SELECT", field, "USING (login = current_user)")
 
     _functions(conn, schema)
+
+
+def _secure_blobs(conn: Connection, schema: str) -> None:
+    """Evidence bytes: written once, never changed or deleted but by the owner; a shopper
+    reads the bytes their own audits cite and adds bytes their own open audit cites; the
+    database checks that the key is the bytes' sha256, so no one can put other bytes under
+    another's photo's hash."""
+    s, q = _quoted(schema), sql.SQL
+    blob = q("{}.{}").format(_ident(schema), _ident(BLOB_TABLE))
+    both = _roles(MANAGER_GROUP, FIELD_GROUP)
+    manager, field = _ident(MANAGER_GROUP), _ident(FIELD_GROUP)
+    _run(conn, q("GRANT SELECT, INSERT ON {} TO {}").format(blob, both))
+    cited = (
+        f"SELECT 1 FROM {s}.evidence e JOIN {s}.audit a ON a.id = e.audit_id"
+        f" WHERE e.sha256 = {_quoted(BLOB_TABLE)}.sha256 AND a.shopper = current_user"
+    )
+    for name, rule, roles, body in (
+        ("manager_reads", "SELECT", manager, "USING (true)"),
+        ("manager_adds", "INSERT", manager, "WITH CHECK (true)"),
+        ("field_reads_cited", "SELECT", field, f"USING (EXISTS ({cited}))"),
+        (
+            "field_adds_cited",
+            "INSERT",
+            field,
+            f"WITH CHECK (EXISTS ({cited} AND a.status = '{IN_PROGRESS}'))",
+        ),
+    ):
+        _run(
+            conn,
+            q("CREATE POLICY {} ON {} FOR " + rule + " TO {} " + body).format(
+                _ident(name), blob, roles
+            ),
+        )
+    # Added once: adding it again would hash every stored file to validate it.
+    if not _run(
+        conn,
+        "SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass AND conname = %s",
+        (f"{s}.{_quoted(BLOB_TABLE)}", "evidence_blob_content"),
+    ):
+        _run(
+            conn,
+            q(
+                "ALTER TABLE {} ADD CONSTRAINT evidence_blob_content CHECK ("
+                " sha256 = encode(sha256(data), 'hex') AND size = octet_length(data)"
+                " AND size <= " + str(MAX_BLOB_BYTES) + ")"
+            ).format(blob),
+        )
+    # Photos and recordings are compressed already: store them out of line, uncompressed.
+    _run(conn, q("ALTER TABLE {} ALTER COLUMN data SET STORAGE EXTERNAL").format(blob))
 
 
 def _functions(conn: Connection, schema: str) -> None:

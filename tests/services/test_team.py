@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from shopper.domain.errors import StorageError
 from shopper.services import team
 from shopper.store.engine import open_database
+from shopper.store.schema import head_revision
 from shopper.store.team import (
     FIELD_GROUP,
     MANAGER_GROUP,
@@ -284,10 +285,12 @@ def test_init_stamps_and_secures_a_database_made_before_migrations(
     with postgres_server.admin(team_db[0]) as conn:
         conn.execute("SET ROLE team_owner")
         conn.execute("DROP TABLE alembic_version")  # as Shopper 0.1.0 left its databases
+        conn.execute("DROP TABLE evidence_blob")  # which 0.1.0 did not have
     result = team.init_team(engine=engine)
     assert result.upgraded_from == "0001"
     with postgres_server.admin(team_db[0]) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        found = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        assert found == [(head_revision(),)]
 
 
 def test_a_pg_dump_restores_with_its_policies_and_names(

@@ -51,7 +51,7 @@ def differences(engine: Engine) -> list[object]:
         return list(compare_metadata(context, SQLModel.metadata))
 
 
-def migrations_copy(tmp_path: Path, extra: str, name: str = "r0002_extra.py") -> Path:
+def migrations_copy(tmp_path: Path, extra: str, name: str = "r9999_extra.py") -> Path:
     location = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, location, ignore=shutil.ignore_patterns("__pycache__"))
     (location / "versions" / name).write_text(extra, encoding="utf-8")
@@ -156,8 +156,8 @@ FAILING = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -177,7 +177,7 @@ def downgrade():
 
 def test_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     db = legacy_copy(tmp_path)
-    engine = open_database(sqlite_url(db))  # stamped at the baseline
+    engine = open_database(sqlite_url(db))  # upgraded to the newest revision
     engine.dispose()
     before_schema = schema_dump(db)
     shoppers_before = _shoppers(db)
@@ -187,8 +187,8 @@ def test_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     try:
         with pytest.raises(MigrationError, match=r"deliberate failure half-way.*left as it was"):
             prepare_schema(engine, backup=lambda _e, rev: calls.append(rev), location=location)
-        assert calls == [BASELINE]  # the backup came first
-        assert current_revision(engine) == BASELINE
+        assert calls == [head_revision()]  # the backup came first
+        assert current_revision(engine) == head_revision()
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
     finally:
@@ -206,8 +206,8 @@ def _shoppers(db: Path) -> list[str]:
 ORPHANS = """
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -232,7 +232,7 @@ def test_migration_that_breaks_foreign_keys_is_undone(tmp_path: Path) -> None:
     try:
         with pytest.raises(MigrationError, match="pointing at missing rows"):
             prepare_schema(engine, location=migrations_copy(tmp_path, ORPHANS))
-        assert current_revision(engine) == BASELINE
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
     assert count_rows(db, "answer") == answers
@@ -242,8 +242,8 @@ GOOD = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -271,9 +271,9 @@ def test_a_real_upgrade_keeps_every_row_with_foreign_keys_off(tmp_path: Path) ->
             backup=lambda _e, rev: calls.append(rev),
             location=migrations_copy(tmp_path, GOOD),
         )
-        assert before == BASELINE
-        assert calls == [BASELINE]
-        assert current_revision(engine) == "0002"
+        assert before == head_revision()
+        assert calls == [head_revision()]
+        assert current_revision(engine) == "9999"
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
             assert conn.execute(text("SELECT count(*) FROM company WHERE website = ''")).scalar()

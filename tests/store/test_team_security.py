@@ -8,6 +8,7 @@ policy cannot drift apart.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -126,6 +127,32 @@ def insert_children(conn: psycopg.Connection[Any], audit_id: str) -> None:
     )
 
 
+def photo_of(audit_id: str) -> tuple[bytes, str]:
+    """The bytes of an audit's photo in the setup, and their sha256."""
+    data = f"the photo of {audit_id}".encode()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def insert_photo(conn: psycopg.Connection[Any], audit_id: str, data: bytes, tag: str) -> str:
+    """An evidence row of the audit citing the bytes, then the bytes (written once)."""
+    digest = hashlib.sha256(data).hexdigest()
+    conn.execute(
+        "INSERT INTO evidence (id, audit_id, sha256, kind, extension, filename, size, caption,"
+        " added_at, added_tz) VALUES (%s, %s, %s, 'image', 'jpg', 'p.jpg', %s, '', now(), 'UTC')",
+        (f"{tag}-{audit_id}", audit_id, digest, len(data)),
+    )
+    insert_blob(conn, digest, data)
+    return digest
+
+
+def insert_blob(conn: psycopg.Connection[Any], digest: str, data: bytes) -> Any:
+    return conn.execute(
+        "INSERT INTO evidence_blob (sha256, media_type, size, data)"
+        " VALUES (%s, 'image/jpeg', %s, %s) ON CONFLICT (sha256) DO NOTHING",
+        (digest, len(data), data),
+    )
+
+
 @pytest.fixture(scope="module")
 def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
     dbname, url = make_owned_database(postgres_server)
@@ -155,9 +182,17 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
         ):
             insert_audit(owner, audit_id, shopper, template, status)
             insert_children(owner, audit_id)
+            insert_photo(owner, audit_id, photo_of(audit_id)[0], "p")
         owner.commit()
         counts = {}
-        for table in ("company", "template_version", "audit", *AUDIT_CHILD_TABLES, "team_user"):
+        for table in (
+            "company",
+            "template_version",
+            "audit",
+            *AUDIT_CHILD_TABLES,
+            "evidence_blob",
+            "team_user",
+        ):
             found = owner.execute(f"SELECT count(*) FROM {table}").fetchone()
             assert found is not None
             counts[table] = int(found[0])
@@ -223,6 +258,9 @@ def read_own_rows(t: Team, c: psycopg.Connection[Any]) -> str:
     for table in ("audit", *AUDIT_CHILD_TABLES):
         if visible_audits(c, table) != {"a-open", "a-done"}:
             return f"{table}: {sorted(visible_audits(c, table))}"
+    blobs = {row[0] for row in c.execute("SELECT sha256 FROM evidence_blob").fetchall()}
+    if blobs != {photo_of("a-open")[1], photo_of("a-done")[1]}:
+        return f"evidence_blob: {len(blobs)} rows"
     logins = {row[0] for row in c.execute("SELECT login FROM team_user").fetchall()}
     return "own rows only" if logins == {"alice"} else f"team_user: {logins}"
 
@@ -430,6 +468,91 @@ def nul_byte(t: Team, c: psycopg.Connection[Any]) -> str:
     return "allowed"
 
 
+def read_other_photo(t: Team, c: psycopg.Connection[Any]) -> str:
+    """Bob's photo bytes, asked for by their hash (which alice should not even know)."""
+    found = [
+        c.execute("SELECT data FROM evidence_blob WHERE sha256 = %s", (photo_of(a)[1],)).fetchall()
+        for a in ("b-open", "b-done")
+    ]
+    return "refused" if found == [[], []] else "allowed"
+
+
+def store_own_photo(t: Team, c: psycopg.Connection[Any]) -> str:
+    """A new photo on her open audit, stored twice (written once) and read back; the photo her
+    open audit had already, stored again: nothing happens, no error."""
+    data = b"\xff\xd8\xff a new photo of a-open"
+    if refused(c, "SELECT 1"):
+        return "broken"
+    try:
+        with c.transaction():
+            digest = insert_photo(c, "a-open", data, "n")
+            again = insert_blob(c, digest, data).rowcount
+            existing = insert_blob(c, photo_of("a-open")[1], photo_of("a-open")[0]).rowcount
+            row = c.execute("SELECT data, size FROM evidence_blob WHERE sha256 = %s", (digest,))
+            found = row.fetchone()
+    except errors.InsufficientPrivilege as exc:
+        return f"refused: {exc}"
+    ok = found == (data, len(data)) and again == 0 and existing == 0
+    return "allowed" if ok else f"{found} {again} {existing}"
+
+
+def store_uncited_bytes(t: Team, c: psycopg.Connection[Any]) -> str:
+    """Bytes no evidence row of her open audits cites: none at all, only her completed audit,
+    only bob's audit; and other bytes under the hash of a photo (bob's, or a new one)."""
+    loose = b"bytes nobody cites"
+    done = b"a late photo of a-done"
+    t.owner.execute(  # an evidence row on her completed audit, slipped in by the owner
+        "INSERT INTO evidence (id, audit_id, sha256, kind, extension, filename, size, caption,"
+        " added_at, added_tz) VALUES ('late', 'a-done', %s, 'image', 'jpg', 'l.jpg', 1, '',"
+        " now(), 'UTC')",
+        (hashlib.sha256(done).hexdigest(),),
+    )
+    t.owner.commit()
+    try:
+        refusals = [
+            refused(c, *_blob(hashlib.sha256(loose).hexdigest(), loose)),
+            refused(c, *_blob(hashlib.sha256(done).hexdigest(), done)),
+        ]
+        # Cited by her open audit, but the bytes are not the hash's.
+        c.execute(
+            "INSERT INTO evidence (id, audit_id, sha256, kind, extension, filename, size,"
+            " caption, added_at, added_tz) VALUES ('x', 'a-open', %s, 'image', 'jpg', 'x.jpg',"
+            " 1, '', now(), 'UTC'), ('y', 'a-open', %s, 'image', 'jpg', 'y.jpg', 1, '', now(),"
+            " 'UTC')",
+            (photo_of("b-open")[1], "1" * 64),
+        )
+        for digest in (photo_of("b-open")[1], "1" * 64):
+            try:
+                with c.transaction():
+                    insert_blob(c, digest, b"forged bytes")
+                refusals.append(False)
+            except errors.CheckViolation:
+                refusals.append(True)
+    finally:
+        t.owner.execute("DELETE FROM evidence WHERE id = 'late'")
+        t.owner.commit()
+    return verdict(*refusals)
+
+
+def _blob(digest: str, data: bytes) -> tuple[str, Any]:
+    return (
+        "INSERT INTO evidence_blob (sha256, media_type, size, data)"
+        " VALUES (%s, 'image/jpeg', %s, %s) ON CONFLICT (sha256) DO NOTHING",
+        (digest, len(data), data),
+    )
+
+
+def change_photo(t: Team, c: psycopg.Connection[Any]) -> str:
+    """Stored bytes changed or deleted: one's own photo, another's, all of them."""
+    own = photo_of("a-open")[1]
+    return verdict(
+        refused(c, "UPDATE evidence_blob SET data = 'x' WHERE sha256 = %s", (own,)),
+        refused(c, "DELETE FROM evidence_blob WHERE sha256 = %s", (own,)),
+        refused(c, "DELETE FROM evidence_blob WHERE sha256 = %s", (photo_of("b-open")[1],)),
+        refused(c, "DELETE FROM evidence_blob"),
+    )
+
+
 def manager_writes(t: Team, c: psycopg.Connection[Any]) -> str:
     return verdict(
         refused(
@@ -478,8 +601,13 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "create-table": create_table,
     "hostile-text": hostile_text,
     "nul-byte": nul_byte,
+    "read-other-photo": read_other_photo,
+    "store-own-photo": store_own_photo,
+    "store-uncited-bytes": store_uncited_bytes,
+    "change-photo": change_photo,
     "read-everything": read_everything,
     "manager-writes": manager_writes,
+    "manager-change-photo": change_photo,
     "manager-create-role": create_role,
     "manager-read-pg-authid": read_pg_authid,
     "outsider-connects": outsider_connects,

@@ -32,7 +32,7 @@ from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.evidence import (
     FILE_FILTER,
-    evidence_path,
+    EvidenceStore,
     read_evidence_file,
     verify_stored,
 )
@@ -81,6 +81,7 @@ class EvidenceModel(RowsModel[Evidence]):
     def __init__(self, runner: AuditRunner, data_dir: Path, parent: Any = None) -> None:
         self.runner = runner
         self.data_dir = data_dir
+        self.store = EvidenceStore.for_engine(runner.engine, data_dir)
 
         def name(record: Evidence) -> str:
             shown = record.filename or f"{record.sha256[:12]}.{record.extension}"
@@ -120,7 +121,7 @@ class EvidenceModel(RowsModel[Evidence]):
         return self.row(row)
 
     def path_of(self, record: Evidence) -> Path:
-        return evidence_path(self.data_dir, record.sha256, record.extension)
+        return self.store.path(record.sha256, record.extension)
 
     def intact(self, record: Evidence) -> bool:
         path = self.path_of(record)
