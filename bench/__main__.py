@@ -13,79 +13,24 @@ import json
 import os
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.measure import Figure, median, p99, paired, ratio_figure, timed
+from bench.team import team_figures
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SHOPPER_HEADLESS"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
-
-
-@dataclass
-class Figure:
-    name: str
-    ours_ms: float
-    floor_ms: float | None
-    target: str
-    met: bool
-    note: str = ""
-
-    @property
-    def ratio(self) -> float | None:
-        return self.ours_ms / self.floor_ms if self.floor_ms else None
-
-
-def timed(work: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:
-    """Milliseconds of each run after `warmup` unmeasured runs."""
-    for _ in range(warmup):
-        work()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def paired(
-    ours: Callable[[], object], floor: Callable[[], object], runs: int, warmup: int = 1
-) -> tuple[list[float], list[float]]:
-    """Time ours and the floor alternately, so a busy moment on the machine hits both."""
-    for _ in range(warmup):
-        ours()
-        floor()
-    ours_ms: list[float] = []
-    floor_ms: list[float] = []
-    for _ in range(runs):
-        for work, times in ((ours, ours_ms), (floor, floor_ms)):
-            start = time.perf_counter()
-            work()
-            times.append((time.perf_counter() - start) * 1000)
-    return ours_ms, floor_ms
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-
-
-def ratio_figure(name: str, ours: float, floor: float, limit: float, extra: str = "") -> Figure:
-    met = ours / floor <= limit
-    return Figure(name, ours, floor, f"ratio <= {limit:g}{extra}", met)
 
 
 # -- set-up ----------------------------------------------------------------------
@@ -511,6 +456,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per figure (default 7)")
     parser.add_argument("--answers", type=int, default=1000, help="answers to save (default 1000)")
     parser.add_argument("--audits", type=int, default=10_000, help="audits in the big database")
+    parser.add_argument(
+        "--team-audits", type=int, default=100_000, help="audits in the team database's list"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shopper-bench-"))
     empty, big = work / "empty", work / "big"
@@ -527,6 +475,7 @@ def main() -> int:
         figures.append(import_figure(big, max(2, args.runs // 2)))
         for extra in EXTRA_FIGURES:
             figures.append(extra(big, args.runs))
+        figures += team_figures(args.runs, args.answers, args.team_audits)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(figures)

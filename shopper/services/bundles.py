@@ -47,7 +47,7 @@ from shopper.services.evidence import (
 from shopper.services.files import STAGING_PREFIX, output_file
 from shopper.services.templates import refuse_builtin_lookalike
 from shopper.store import exchange
-from shopper.store.engine import ensure_private_dir, session_scope
+from shopper.store.engine import ensure_private_dir, error_line, session_scope
 from shopper.store.tables import (
     Company,
     TemplateVersion,
@@ -583,7 +583,7 @@ def _check_clashes(session: Session, archive: BundleArchive, audits: list[Bundle
 
 
 def _reason(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return error_line(exc)
 
 
 # -- choosing what to export ---------------------------------------------------------------

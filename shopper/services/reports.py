@@ -10,13 +10,15 @@ mid-way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from shopper import __version__
 from shopper.domain.business_hours import BusinessCalendar
@@ -55,6 +57,7 @@ from shopper.services.findings import FindingsReport, findings_by_theme
 from shopper.services.instruments import calendar_of
 from shopper.services.journey import Journey, company_journey
 from shopper.services.templates import get_template
+from shopper.store.engine import error_line
 
 Progress = Callable[[int, int], None]
 _STEPS = 3
@@ -135,6 +138,25 @@ def _calendar(detail: AuditDetail) -> BusinessCalendar:
         return replace(default_calendar(), zone=detail.company.timezone)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reading_database(make: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A report reads every fact before it writes a byte, so a database error (a lost
+    connection to a team database, say) leaves no file: say it in one line."""
+
+    @functools.wraps(make)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return make(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not read the database: {error_line(exc)}") from exc
+
+    return wrapper
+
+
+@_reading_database
 def make_audit_report(
     *,
     engine: Engine,
@@ -164,6 +186,7 @@ def make_audit_report(
     Raises:
         NotFoundError: no such audit.
         ReportError: unknown page size, or the file cannot be written.
+        StorageError: the database could not be read (no file is written).
     """
     _refuse_early(page_size, out_path)
     report = (lambda done: progress(done, _STEPS)) if progress else (lambda _done: None)
@@ -225,6 +248,7 @@ def comparison_facts(*, engine: Engine, result: CompareResult) -> ComparisonFact
     return replace(facts, bands=template.bands)
 
 
+@_reading_database
 def make_comparison_report(
     *,
     engine: Engine,
@@ -249,6 +273,7 @@ def make_comparison_report(
         ShopperError: both or neither chosen, or fewer than two audits to compare.
         NotFoundError: an audit or the company does not exist.
         ReportError: unknown page size, or the file cannot be written.
+        StorageError: the database could not be read (no file is written).
     """
     _refuse_early(page_size, out_path)
     stage = _staged(progress, 2)
@@ -357,6 +382,7 @@ def journey_facts(journey: Journey, findings: FindingsReport) -> JourneyFacts:
     )
 
 
+@_reading_database
 def make_journey_report(
     *,
     engine: Engine,
@@ -375,6 +401,7 @@ def make_journey_report(
         NotFoundError: no such company.
         ShopperError: the company has no completed audits in the period.
         ReportError: unknown page size, or the file cannot be written.
+        StorageError: the database could not be read (no file is written).
     """
     _refuse_early(page_size, out_path)
     stage = _staged(progress, 3)
@@ -439,6 +466,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], int]) -> int:
 # -- findings by theme -------------------------------------------------------------------------
 
 
+@_reading_database
 def make_findings_report(
     *,
     engine: Engine,
@@ -458,6 +486,7 @@ def make_findings_report(
         NotFoundError: no such company.
         ShopperError: no completed audits in the filter.
         ReportError: unknown page size, or the file cannot be written.
+        StorageError: the database could not be read (no file is written).
     """
     _refuse_early(page_size, out_path)
     stage = _staged(progress, 2)

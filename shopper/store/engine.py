@@ -241,6 +241,18 @@ def _upsert_statement(
     return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
+LOST_CONNECTION = "the connection to the database server was lost"
+
+
+def error_line(exc: BaseException) -> str:
+    """One line that says why a database call failed: a lost connection (the server stopped,
+    the network went) in our words, since libpq's own text runs to several lines."""
+    if getattr(exc, "connection_invalidated", False):
+        return f"{LOST_CONNECTION}; nothing was changed: try again when the server is back"
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return detail[0] if detail else type(exc).__name__
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on error."""
