@@ -4,8 +4,8 @@ answers. No deadlock, no error, every row there and readable by the manager, not
 across shoppers.
 
 The workers set up (import, connect, read the template) first and start writing together on
-one word from the test, so the writes overlap however fast the machine is. Photos are left
-out: evidence storage on the team database is being rebuilt elsewhere (issue 14).
+one word from the test, so the writes overlap however fast the machine is. Each audit also
+carries a photo of its own, stored in the team database (`evidence_blob`).
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ sections:
 {items}"""
 
 WORKER = """
-import json, sys
+import io, json, sys
 from pathlib import Path
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import text
 from shopper.services.audits import list_audits, start_audit
 from shopper.services.context import AppContext
@@ -66,11 +68,20 @@ try:
         runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
         for k in range(int(answers)):
             runner.set_answer(f"q{k}", n + k)
+        info = PngInfo()
+        info.add_text("audit", audit.id)  # a photo of its own: bytes no other audit has
+        photo = io.BytesIO()
+        Image.new("RGB", (8, 8), (n % 256, 90, 160)).save(photo, "PNG", pnginfo=info)
+        runner.attach(
+            data_dir=Path(folder), data=photo.getvalue(), filename="photo.png", item_id="q0"
+        )
         mine.append(audit.id)
     seen = sorted(row.id for row in list_audits(engine=ctx.engine))
     with ctx.engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM answer")).scalar_one()
-    print(json.dumps({"mine": mine, "seen": seen, "answer_rows": rows}), flush=True)
+        blobs = conn.execute(text("SELECT count(*) FROM evidence_blob")).scalar_one()
+    found = {"mine": mine, "seen": seen, "answer_rows": rows, "blobs": blobs}
+    print(json.dumps(found), flush=True)
 finally:
     ctx.close()
 """
@@ -106,6 +117,8 @@ def test_twenty_shoppers_writing_at_once_each_see_only_their_own(
         everything = list_audits(engine=manager.engine)
         with manager.engine.connect() as conn:
             answers = conn.execute(text("SELECT audit_id, item_id, value FROM answer")).all()
+            photos = conn.execute(text("SELECT audit_id, sha256 FROM evidence")).all()
+            blobs = conn.execute(text("SELECT count(*) FROM evidence_blob")).scalar_one()
     finally:
         manager.close()
 
@@ -113,6 +126,7 @@ def test_twenty_shoppers_writing_at_once_each_see_only_their_own(
         assert len(found["mine"]) == AUDITS, login
         assert found["seen"] == sorted(found["mine"]), f"{login} saw another's audits"
         assert found["answer_rows"] == AUDITS * ANSWERS, f"{login} saw another's answers"
+        assert found["blobs"] == AUDITS, f"{login} saw another's photos"
     # The manager reads every audit under the login that wrote it, and every answer as saved.
     by_shopper: dict[str, set[str]] = {}
     for row in everything:
@@ -120,6 +134,9 @@ def test_twenty_shoppers_writing_at_once_each_see_only_their_own(
     assert by_shopper == {login: set(found["mine"]) for login, found in results.items()}
     assert all(row.answered == ANSWERS for row in everything)
     assert len(answers) == SHOPPERS * AUDITS * ANSWERS
+    # One photo per audit, each its own bytes, all readable by the manager.
+    assert sorted(audit_id for audit_id, _sha in photos) == sorted(row.id for row in everything)
+    assert blobs == len({sha for _audit, sha in photos}) == SHOPPERS * AUDITS
     # The n-th audit of a shopper holds n + k for item q<k>.
     place = {audit_id: n for found in results.values() for n, audit_id in enumerate(found["mine"])}
     assert all(
@@ -131,7 +148,9 @@ def test_twenty_shoppers_writing_at_once_each_see_only_their_own(
         with postgres_server.connect(name, login, f"pw-{login}") as conn:
             audits = {r[0] for r in conn.execute("SELECT id FROM audit")}
             rows = conn.execute("SELECT DISTINCT audit_id FROM answer").fetchall()
+            bytes_seen = conn.execute("SELECT count(*) FROM evidence_blob").fetchone()
         assert audits == set(found["mine"]), login
+        assert bytes_seen == (AUDITS,), login
         assert {r[0] for r in rows} == set(found["mine"]), login
 
 
