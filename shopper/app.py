@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,21 @@ def main(
     wait_for_background(30)
     if opener.failed:
         return EXIT_CANNOT_OPEN
+    while window.successor is not None:  # the user switched databases: the last one is open
+        window = window.successor
     if window.attached:
         window.ctx.close()
     return code
+
+
+@dataclass
+class Opened:
+    """What start-up opened: a database, or the team database's request for a password."""
+
+    ctx: Any
+    asked: Any = None
+    team_problem: str = ""
+    """Why the remembered team database could not be opened (this computer's was instead)."""
 
 
 class DatabaseOpener:
@@ -78,24 +91,90 @@ class DatabaseOpener:
         self.failed = False
         self._operation: Any = None
 
-    def start(self) -> None:
+    def start(self, *, try_team: bool = True) -> None:
         from shopper.ui.workers import run_operation
 
         folder, db_url = self.folder, self.db_url
+        team = self._remembered_team() if try_team else None
 
         def work(_progress: Any) -> Any:
+            from shopper.domain.errors import ShopperError
             from shopper.services.context import AppContext, setup_logging
+            from shopper.store.connect import PasswordNeededError
+            from shopper.ui.team.connect import open_team
 
             setup_logging(folder / "shopper.log")
             log.info("Shopper %s starting; data folder %s", __version__, folder)
-            return AppContext.open(folder, db_url)
+            problem = ""
+            if team is not None:
+                try:
+                    return Opened(open_team(folder, team, None))
+                except PasswordNeededError as asked:
+                    return Opened(None, asked=asked)
+                except ShopperError as exc:
+                    log.warning("the team database could not be opened: %s", exc)
+                    problem = str(exc)
+            return Opened(AppContext.open(folder, db_url), team_problem=problem)
 
         self._operation = run_operation(
             self.window, "Opening the database…", work, on_done=self.opened, on_error=self.refused
         )
 
-    def opened(self, ctx: Any) -> None:
-        self.window.attach(ctx)
+    def _remembered_team(self) -> Any:
+        """The team database the app was on when it quit, unless told which to open."""
+        import os
+
+        from shopper.domain.errors import ShopperError
+        from shopper.store.connect import TeamTarget
+        from shopper.ui.settings import Options
+
+        settings = self.window.settings
+        if (
+            self.db_url
+            or os.environ.get("SHOPPER_DB_URL")
+            or not settings.get(Options.TEAM_AT_START)
+        ):
+            return None
+        try:
+            return TeamTarget.parse(
+                settings.get(Options.TEAM_TARGET), settings.get(Options.TEAM_SSLMODE)
+            )
+        except ShopperError:
+            return None
+
+    def opened(self, result: Opened) -> None:
+        if result.asked is not None:
+            self._ask_password(result.asked)
+            return
+        assert result.ctx is not None
+        self.window.attach(result.ctx)
+        if result.team_problem:
+            self.window.statusBar().showMessage(
+                f"The team database could not be opened ({result.team_problem}): working on "
+                "this computer's database. File › Connect to team database… tries again.",
+                60000,
+            )
+
+    def _ask_password(self, asked: Any) -> None:
+        """The remembered team database wants a password: ask, or open this computer's."""
+        from shopper.ui.crash import headless
+        from shopper.ui.team.connect import ConnectDialog
+
+        if headless():
+            self.start(try_team=False)
+            return
+        dialog = self.dialog = ConnectDialog(
+            self.folder, self.window.settings, self.window, asked=asked
+        )
+
+        def finished(result: int) -> None:
+            if result == ConnectDialog.DialogCode.Accepted and dialog.ctx is not None:
+                self.window.attach(dialog.ctx)
+            else:
+                self.start(try_team=False)
+
+        dialog.finished.connect(finished)
+        dialog.open()
 
     def refused(self, exc: Exception) -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox

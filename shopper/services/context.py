@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from shopper.paths import default_data_dir
 from shopper.services import files
 from shopper.store import lock as process_lock
+from shopper.store.connect import ConnectionFacts, connection_facts
 from shopper.store.engine import (
     checkpoint,
     ensure_private_dir,
@@ -55,13 +56,24 @@ class AppContext:
     closed: bool = field(default=False, repr=False)
     unclean_shutdown: bool = field(default=False, repr=False)
     """The last run on this database ended without a clean close (a crash, a kill)."""
+    connection: ConnectionFacts | None = field(default=None, repr=False)
+    """A team database's server, login and encryption; None on SQLite."""
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, db_url: str | None = None) -> AppContext:
+    def open(
+        cls,
+        data_dir: Path | None = None,
+        db_url: str | None = None,
+        *,
+        password: str | None = None,
+    ) -> AppContext:
         """Open (creating if needed) the data folder and database, and load built-in templates.
 
+        `password` is a team database's, when ~/.pgpass does not hold it (never stored).
+
         Raises:
-            StorageError: the database cannot be opened.
+            StorageError: the database cannot be opened; `PasswordNeededError` when the
+                team database asks for a password that was not given.
         """
         from shopper.services.templates import sync_builtin_templates
 
@@ -81,8 +93,12 @@ class AppContext:
         try:
             if db_file is not None:
                 refuse_empty_database(folder, db_file)
-            engine = open_database(url, backup=_backup_before_migration(folder / "backups"))
+            engine = open_database(
+                url, backup=_backup_before_migration(folder / "backups"), password=password
+            )
             ctx = cls(folder, url, engine, lock, exclusive)
+            if engine.dialect.name == "postgresql":
+                ctx.connection = connection_facts(engine)
             if db_file is not None:
                 from shopper.services import upkeep
 

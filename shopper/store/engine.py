@@ -159,16 +159,24 @@ def ensure_private_dir(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
-def open_database(url: str, *, backup: Callable[[Engine, str], object] | None = None) -> Engine:
+def open_database(
+    url: str,
+    *,
+    backup: Callable[[Engine, str], object] | None = None,
+    password: str | None = None,
+) -> Engine:
     """Check the file, create the engine, then create or migrate the schema.
 
     A SQLite file is checked (`PRAGMA quick_check`, read-only) before anything
     touches it; `backup` is called before a migration (see `shopper.store.schema`).
+    `password` is a team database's, handed to the driver (see `store.connect`).
 
     Raises:
         StorageError: cannot open; `DamagedDatabaseError` for a damaged file (left
-            unchanged), `NewerDatabaseError` for a newer Shopper's database.
+            unchanged), `NewerDatabaseError` for a newer Shopper's database,
+            `PasswordNeededError` when the server asks for a password not given.
     """
+    from shopper.store.connect import give_password, password_needed, shown_url
     from shopper.store.integrity import check_file, explain
     from shopper.store.schema import check_file_revision, prepare_schema
 
@@ -188,13 +196,21 @@ def open_database(url: str, *, backup: Callable[[Engine, str], object] | None = 
                 ) from exc
             os.close(fd)
     engine = create_db_engine(url)
+    give_password(engine, password)
     try:
         prepare_schema(engine, backup=backup)
     except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
         if path is not None:
             raise explain(exc, path) from exc
-        raise StorageError(f"cannot open the database {url}: {exc.orig}") from exc
+        if (asked := password_needed(exc, url)) is not None:
+            raise asked from exc
+        raise StorageError(f"cannot open the database {shown_url(url)}: {error_line(exc)}") from exc
+    except StorageError as exc:  # the schema's own message, from a failed first connection
+        engine.dispose()
+        if exc.__cause__ is not None and (asked := password_needed(exc.__cause__, url)):
+            raise asked from exc
+        raise
     except BaseException:
         engine.dispose()
         raise

@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self._painted = False
         self.runner_view: AuditRunnerView | None = None
         self._operation: Operation | None = None
+        self.successor: MainWindow | None = None
+        """The window that took over when the user switched databases (see `switch_to`)."""
         self.setWindowTitle("Shopper")
         self.setStyleSheet(STYLE_SHEET)
         self._size_to_screen()
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
         self.attached = True
         self._set_enabled(True)
+        self._show_connection()
         self.pick_label.setText(PICK_TEXT)
         self.statusBar().clearMessage()
         self.refresh()
@@ -200,6 +203,7 @@ class MainWindow(QMainWindow):
             self.import_template_action,
             self.refresh_action,
             self.waiting_action,
+            self.connect_action,
         ):
             action.setEnabled(enabled)
         self.main_splitter.setEnabled(enabled)
@@ -229,6 +233,9 @@ class MainWindow(QMainWindow):
             "&Import checklist template…", self.import_template
         )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.connect_action = self._action("Connect to &team database…", self.connect_team)
+        self.local_action = self._action("Use this c&omputer's database", self.use_local)
+        self.local_action.setEnabled(False)
         self.log_action = self._action("Open the &data folder", self.open_data_folder)
         self.about_action = self._action("&About Shopper", self.about)
         self.keys_action = self._action("&Keyboard shortcuts", self.show_keys, "F1")
@@ -254,6 +261,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_pdf_action)
         file_menu.addAction(self.import_template_action)
         file_menu.addAction(self.demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.connect_action)
+        file_menu.addAction(self.local_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
@@ -375,6 +385,8 @@ class MainWindow(QMainWindow):
 
         self.touchpoint_filter.currentIndexChanged.connect(self._filters_changed)
         self.status_filter.currentIndexChanged.connect(self._filters_changed)
+        self.connection_label = QLabel()
+        self.statusBar().addPermanentWidget(self.connection_label)
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
 
@@ -728,6 +740,82 @@ class MainWindow(QMainWindow):
     def _open_waiting(self, audit_id: str) -> None:
         if self.open_audit(audit_id) and self.runner_view is not None:
             self.runner_view.show_instrument("E-mail")
+
+    # -- the database worked on ---------------------------------------------------------
+
+    def _show_connection(self) -> None:
+        facts = self.ctx.connection
+        if facts is None:
+            self.connection_label.setText("This computer's database")
+            self.connection_label.setToolTip(str(self.ctx.db_path or ""))
+        else:
+            line = facts.status_line()
+            self.connection_label.setText(
+                f"{facts.login}@{facts.server} · "
+                + ("encrypted" if facts.encrypted else "not encrypted")
+            )
+            self.connection_label.setToolTip(f"{line}\nPostgreSQL {facts.server_version}")
+        self.local_action.setEnabled(facts is not None)
+
+    def connect_team(self) -> None:
+        """File › Connect to team database…: the window reopens on it once it is open."""
+        from shopper.ui.team.connect import ConnectDialog
+
+        dialog = self.connect_dialog = ConnectDialog(self.ctx.data_dir, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def finished(result: int) -> None:
+            if result == ConnectDialog.DialogCode.Accepted and dialog.ctx is not None:
+                self.switch_to(dialog.ctx, team=True)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def use_local(self) -> None:
+        """File › Use this computer's database: back from the team database."""
+        folder = self.ctx.data_dir
+
+        def work(_progress: Any) -> Any:
+            from shopper.services.context import AppContext
+
+            return AppContext.open(folder)
+
+        self._operation = run_operation(
+            self,
+            "Opening this computer's database…",
+            work,
+            on_done=self._switch_to_local,
+            on_error=lambda exc: show_error(self, str(exc), title="Database not opened"),
+        )
+
+    def _switch_to_local(self, ctx: AppContext) -> None:
+        self.switch_to(ctx, team=False)
+
+    def switch_to(self, ctx: AppContext, *, team: bool) -> bool:
+        """Work on another open database: a new window takes over, with the layout kept, so
+        nothing of the old database (an open audit, an analysis window) outlives it.
+        False (and `ctx` closed) if the open audit's last change could not be saved."""
+        if self.runner_view is not None and not self.runner_view.flush():
+            ctx.close()
+            return False
+        self.settings.set(Options.TEAM_AT_START, team)
+        self._save_layout()
+        old = self.ctx
+        successor = self.successor = MainWindow(ctx)
+        successor.show()
+        self.close()
+        self.deleteLater()
+        folder = old.data_dir
+        # Background work of this window may still hold a connection: close after it.
+        run_quietly(
+            successor,
+            old.close,
+            on_done=lambda _r: log.info("closed the database left: %s", folder),
+            on_error=lambda exc: log.warning("could not close the database left: %s", exc),
+        )
+        if ctx.connection is not None:
+            successor.statusBar().showMessage(f"Connected: {ctx.connection.status_line()}", 10000)
+        return True
 
     def toggle_browser(self) -> None:
         """Hide the companies and audits to give an audit the whole window, or show them."""
