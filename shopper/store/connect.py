@@ -137,6 +137,20 @@ class ConnectionFacts:
     login: str
     encrypted: bool
     server_version: str
+    role: str = ""
+    """manager or shopper on a team database (set up by `team init`); "" otherwise (its
+    owner, or a PostgreSQL database that is not a team's)."""
+    full_name: str = ""
+
+    @property
+    def is_field(self) -> bool:
+        """A shopper's login: their audits are theirs, the rest is read only."""
+        return self.role == "shopper"
+
+    @property
+    def shopper(self) -> str:
+        """How the login's audits name their shopper: the full name with the login."""
+        return f"{self.full_name} ({self.login})" if self.full_name else self.login
 
     @property
     def server(self) -> str:
@@ -152,10 +166,13 @@ class ConnectionFacts:
 
 def connection_facts(engine: Engine) -> ConnectionFacts:
     """The server, database, login and encryption of the engine's connections."""
+    from shopper.store.team import find_user, is_team_database
+
     with engine.connect() as conn:
         raw: Any = conn.connection.dbapi_connection
         info = raw.info
         version = info.server_version
+        user = find_user(conn, str(info.user)) if is_team_database(conn) else None
         return ConnectionFacts(
             host=str(info.host),
             port=str(info.port),
@@ -163,4 +180,6 @@ def connection_facts(engine: Engine) -> ConnectionFacts:
             login=str(info.user),
             encrypted=bool(raw.pgconn.ssl_in_use),
             server_version=f"{version // 10000}.{version % 10000}",
+            role=user.role if user is not None else "",
+            full_name=user.name if user is not None else "",
         )

@@ -628,7 +628,9 @@ class MainWindow(QMainWindow):
         company_id = self.selected_company_id()
         from shopper.ui.new_audit import NewAuditDialog
 
-        dialog = NewAuditDialog(self.engine, self.settings, self, company_id)
+        dialog = NewAuditDialog(
+            self.engine, self.settings, self, company_id, team=self.ctx.connection
+        )
         if dialog.exec() and dialog.audit is not None:
             self.refresh()
             self.open_audit(dialog.audit.id)
@@ -750,12 +752,22 @@ class MainWindow(QMainWindow):
             self.connection_label.setToolTip(str(self.ctx.db_path or ""))
         else:
             line = facts.status_line()
+            lock = "encrypted" if facts.encrypted else "not encrypted"
+            role = f" ({facts.role})" if facts.role else ""
             self.connection_label.setText(
-                f"{facts.login}@{facts.server} · "
-                + ("encrypted" if facts.encrypted else "not encrypted")
+                f"{facts.login}{role} · {facts.database} on {facts.server} · {lock}"
             )
             self.connection_label.setToolTip(f"{line}\nPostgreSQL {facts.server_version}")
         self.local_action.setEnabled(facts is not None)
+        if facts is not None and facts.is_field:  # the database refuses these to shoppers
+            for action in (
+                self.new_company_action,
+                self.edit_company_action,
+                self.demo_action,
+                self.import_template_action,
+            ):
+                action.setEnabled(False)
+                action.setStatusTip("On the team database, a manager does this.")
 
     def connect_team(self) -> None:
         """File › Connect to team database…: the window reopens on it once it is open."""

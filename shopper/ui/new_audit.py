@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +30,9 @@ from shopper.ui.crash import show_error
 from shopper.ui.settings import Options, Settings
 from shopper.ui.widgets import form_row
 
+if TYPE_CHECKING:
+    from shopper.store.connect import ConnectionFacts
+
 
 class NewAuditDialog(QDialog):
     def __init__(
@@ -36,8 +41,13 @@ class NewAuditDialog(QDialog):
         settings: Settings,
         parent: QWidget | None = None,
         company_id: str = "",
+        team: ConnectionFacts | None = None,
     ) -> None:
+        """Args:
+        team: the team database's connection: the shopper is its login, not typed.
+        """
         super().__init__(parent)
+        self.team = team
         self.engine = engine
         self.settings = settings
         self.audit: Audit | None = None
@@ -58,6 +68,9 @@ class NewAuditDialog(QDialog):
         company_row.addWidget(self.company, 1)
         new_company = QPushButton("New company…")
         new_company.clicked.connect(self._new_company)
+        if team is not None and team.is_field:
+            new_company.setEnabled(False)
+            new_company.setToolTip("On the team database, companies are added by a manager.")
         company_row.addWidget(new_company)
         form_row(form, "&Company", company_row, self.company)
 
@@ -73,6 +86,10 @@ class NewAuditDialog(QDialog):
         self.shopper = QLineEdit(settings.get(Options.LAST_SHOPPER))
         self.shopper.setPlaceholderText("Your name, as it should appear on reports")
         self.shopper.setMaxLength(200)
+        if team is not None:  # the login is the shopper: the database says so too
+            self.shopper.setText(team.shopper)
+            self.shopper.setReadOnly(True)
+            self.shopper.setToolTip("On the team database, your audits are your login's.")
         form.addRow("&Shopper", self.shopper)
         layout.addLayout(form)
 
@@ -135,12 +152,13 @@ class NewAuditDialog(QDialog):
                 engine=self.engine,
                 company_id=company_id,
                 template_id=template_id,
-                shopper=self.shopper.text(),
+                shopper=self.team.login if self.team is not None else self.shopper.text(),
             )
         except ShopperError as exc:
             show_error(self, str(exc))
             return
-        self.settings.set(Options.LAST_SHOPPER, self.shopper.text().strip())
+        if self.team is None:
+            self.settings.set(Options.LAST_SHOPPER, self.shopper.text().strip())
         self.settings.set(Options.LAST_COMPANY, company_id)
         self.settings.set(Options.LAST_TOUCHPOINT, self.touchpoint.currentData())
         self.settings.set(Options.LAST_TEMPLATE, template_id)

@@ -113,8 +113,10 @@ def test_the_window_moves_to_the_team_database_and_back(
     qtbot.waitUntil(lambda: local.closed, timeout=WAIT)  # the database left is closed
     assert on_team.ctx.connection is not None
     label = on_team.connection_label.text()
-    assert f"{MANAGER}@127.0.0.1:{postgres_server.port}" in label and "not encrypted" in label
-    assert team in on_team.connection_label.toolTip()
+    assert (
+        label == f"{MANAGER} (manager) · {team} on 127.0.0.1:{postgres_server.port} · not encrypted"
+    )
+    assert "PostgreSQL" in on_team.connection_label.toolTip()
     assert on_team.local_action.isEnabled()
     assert on_team.settings.get(Options.TEAM_AT_START)
 
@@ -197,3 +199,20 @@ def test_a_remembered_team_database_that_wants_a_password_falls_back_when_headle
     finally:
         window.close()
         window.ctx.close()
+
+
+def test_a_shoppers_window_offers_only_what_the_database_lets_them_do(
+    qtbot: QtBot, as_jan: tuple[AppContext, str]
+) -> None:
+    ctx, _company_id = as_jan
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    assert "jan (shopper)" in window.connection_label.text()
+    for action in (
+        window.new_company_action,
+        window.edit_company_action,
+        window.demo_action,
+        window.import_template_action,
+    ):
+        assert not action.isEnabled(), action.text()
+    assert window.new_audit_action.isEnabled()

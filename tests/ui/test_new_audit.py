@@ -1,0 +1,41 @@
+"""New audit: on a team database the shopper is the login, with its full name, not typed."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from shopper.services.audits import load_audit
+from shopper.services.companies import CompanyInput, create_company
+from shopper.services.context import AppContext
+from shopper.ui.new_audit import NewAuditDialog
+from shopper.ui.settings import Settings
+
+
+def test_a_shoppers_audit_is_their_login_and_they_cannot_add_companies(
+    qtbot: QtBot, as_jan: tuple[AppContext, str]
+) -> None:
+    ctx, company_id = as_jan
+    assert ctx.connection is not None and ctx.connection.is_field
+    dialog = NewAuditDialog(
+        ctx.engine, Settings(ctx.data_dir), None, company_id, team=ctx.connection
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.shopper.text() == "Jan Kowalski (jan)"
+    assert dialog.shopper.isReadOnly()
+    new_company = next(b for b in dialog.findChildren(QPushButton) if "company" in b.text())
+    assert not new_company.isEnabled()
+    dialog.accept()
+    assert dialog.audit is not None
+    assert load_audit(engine=ctx.engine, audit_id=dialog.audit.id).audit.shopper == "jan"
+
+
+def test_on_this_computers_database_the_shopper_is_typed(qtbot: QtBot, ctx: AppContext) -> None:
+    company = create_company(engine=ctx.engine, data=CompanyInput(name="Northwind"))
+    dialog = NewAuditDialog(ctx.engine, Settings(ctx.data_dir), None, company.id)
+    qtbot.addWidget(dialog)
+    assert not dialog.shopper.isReadOnly()
+    dialog.shopper.setText("Anna")
+    dialog.accept()
+    assert dialog.audit is not None
+    assert load_audit(engine=ctx.engine, audit_id=dialog.audit.id).audit.shopper == "Anna"
