@@ -12,13 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from shopper.services import team
+from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from tests.postgres import (
+    OWNER,
+    OWNER_PASSWORD,
     PostgresServer,
     ServerUnavailableError,
     make_owned_database,
     shared_server,
     stop_shared_server,
+    team_copy,
     unavailable,
 )
 
@@ -83,3 +88,27 @@ def team_db(postgres_server: PostgresServer) -> Iterator[tuple[str, str]]:
     yield name, url
     postgres_server.drop_database(name)
     postgres_server.drop_roles()
+
+
+JAN_PASSWORD = "jan-password-for-tests"
+
+
+@pytest.fixture
+def as_jan(postgres_server: PostgresServer, data_dir: Path) -> Iterator[tuple[AppContext, str]]:
+    """The app's database as the shopper `jan` (Jan Kowalski), with one company: (ctx, its id)."""
+    name = team_copy(postgres_server)
+    owner = team.team_engine(postgres_server.url(name, OWNER, OWNER_PASSWORD))
+    try:
+        team.add_user(
+            engine=owner, login="jan", role="shopper", name="Jan Kowalski", password=JAN_PASSWORD
+        )
+        company = create_company(engine=owner, data=CompanyInput(name="Northwind"))
+    finally:
+        owner.dispose()
+    ctx = AppContext.open(data_dir, postgres_server.url(name, "jan", JAN_PASSWORD))
+    try:
+        yield ctx, company.id
+    finally:
+        ctx.close()
+        postgres_server.drop_database(name)
+        postgres_server.drop_roles()

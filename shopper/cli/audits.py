@@ -77,6 +77,7 @@ def cmd_audits(args: argparse.Namespace) -> int:
                     "template": r.template_title,
                     "template_version": r.template_version,
                     "shopper": r.shopper,
+                    "shopper_name": r.shopper_name,
                     "status": r.status,
                     "started_at": r.started_at.isoformat(timespec="seconds"),
                     "started_tz": r.started_tz,

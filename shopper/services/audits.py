@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -129,6 +129,8 @@ class AuditDetail:
     steps: list[InstrumentEvent] = field(default_factory=list)
     moments: list[Moment] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    shopper_name: str = ""
+    """The shopper as shown: on a team database the login's full name, else `audit.shopper`."""
 
     @property
     def values(self) -> dict[str, Any]:
@@ -137,6 +139,14 @@ class AuditDetail:
     @property
     def score(self) -> AuditScore:
         return score_audit(self.template, self.values)
+
+
+def full_names(*, engine: Engine, logins: Iterable[str]) -> dict[str, str]:
+    """Full names of team logins ({} on SQLite, where the shopper is a typed name)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with session_scope(engine) as session:
+        return repo.full_names(session=session, logins=logins)
 
 
 def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
@@ -148,6 +158,7 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         steps = repo.list_instrument_events(session=session, audit_id=audit_id)
         moments = repo.list_moments(session=session, audit_id=audit_id)
         evidence = repo.list_evidence(session=session, audit_id=audit_id)
+        names = repo.full_names(session=session, logins=[audit.shopper])
     template = get_template(
         engine=engine, template_id=audit.template_id, version=audit.template_version
     )
@@ -158,7 +169,17 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         for row in rows
         if row.value is not None or row.note
     }
-    return AuditDetail(audit, company, template, answers, events, steps, moments, evidence)
+    return AuditDetail(
+        audit,
+        company,
+        template,
+        answers,
+        events,
+        steps,
+        moments,
+        evidence,
+        shopper_name=names.get(audit.shopper, audit.shopper),
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -318,5 +339,5 @@ def describe_row(row: repo.AuditRow) -> str:
     return (
         f"{row.id[:8]}  {row.started_at:%Y-%m-%d}  {column(row.company_name, 28)}  "
         f"{column(touchpoint_label(row.touchpoint), 19)}  "
-        f"{column(AuditStatus.label_of(row.status), 18)}  {score}  {row.shopper}"
+        f"{column(AuditStatus.label_of(row.status), 18)}  {score}  {row.shopper_name}"
     )

@@ -23,6 +23,7 @@ from shopper.domain.compare import (
 from shopper.domain.errors import NotFoundError, ShopperError
 from shopper.domain.template import TOUCHPOINTS, touchpoint_label
 from shopper.services.analysis import TemplateCache
+from shopper.services.audits import full_names
 from shopper.store import analysis, repo
 from shopper.store.analysis import AuditMeta, Scope
 from shopper.store.engine import session_scope
@@ -133,6 +134,7 @@ def _build(
     available: int,
 ) -> CompareResult:
     cache = TemplateCache(engine)
+    names = full_names(engine=engine, logins={meta.shopper for meta in metas})
     inputs = []
     for meta in metas:
         rows = answers[meta.id]
@@ -141,7 +143,7 @@ def _build(
                 audit_id=meta.id,
                 started_at=meta.started_at,
                 started_tz=meta.started_tz,
-                shopper=meta.shopper,
+                shopper=names.get(meta.shopper, meta.shopper),
                 template=cache.get(meta.template_id, meta.template_version),
                 values={r.item_id: r.value for r in rows if r.value is not None},
                 notes={r.item_id: r.note for r in rows if r.note},

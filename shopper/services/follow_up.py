@@ -67,7 +67,7 @@ def waiting_audits(*, engine: Engine) -> list[WaitingAudit]:
                 company_name=row.company_name,
                 touchpoint=row.touchpoint,
                 template_title=row.template_title,
-                shopper=row.shopper,
+                shopper=row.shopper_name,
                 started_at=row.started_at,
                 started_tz=row.started_tz,
                 completed_at=as_utc(row.completed_at or row.started_at),

@@ -107,7 +107,7 @@ def audit_facts(
         audit_id=audit.id,
         company=detail.company.name,
         touchpoint=audit.touchpoint,
-        shopper=audit.shopper,
+        shopper=detail.shopper_name,
         status=AuditStatus.label_of(audit.status),
         started_at=audit.started_at,
         started_tz=audit.started_tz,

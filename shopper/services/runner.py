@@ -120,6 +120,8 @@ class AuditRunner:
         detail = load_audit(engine=engine, audit_id=audit_id)
         self.audit: Audit = detail.audit
         self.company: Company = detail.company
+        self.shopper_name = detail.shopper_name
+        """Who does the audit, as shown (a team login's full name)."""
         self.template: Template = detail.template
         self._values: dict[str, Any] = {
             k: r.value for k, r in detail.answers.items() if r.value is not None

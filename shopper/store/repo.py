@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -167,6 +167,8 @@ class AuditRow(NamedTuple):
     critical_failures: int
     answered: int
     visible: int
+    shopper_name: str = ""
+    """The shopper as shown: on a team database the login's full name, else `shopper`."""
 
 
 _AUDIT_ROW_COLUMNS = tuple(
@@ -246,7 +248,32 @@ def list_audits(
     if limit is not None:
         stmt = stmt.limit(limit)
     # Core execution: the ORM's row loading adds nothing to plain column rows.
-    return [AuditRow._make(row) for row in session.connection().execute(stmt)]
+    rows = [AuditRow._make((*row, row.shopper)) for row in session.connection().execute(stmt)]
+    names = full_names(session=session, logins={r.shopper for r in rows})
+    if names:
+        rows = [r._replace(shopper_name=names.get(r.shopper, r.shopper)) for r in rows]
+    return rows
+
+
+TEAM_USER = sa.table("team_user", sa.column("login"), sa.column("full_name"))
+"""Full names of a team database's logins (made by `team init`; see store.team)."""
+
+
+def full_names(*, session: Session, logins: Iterable[str]) -> dict[str, str]:
+    """The full names of these logins on a team database; {} elsewhere (SQLite)."""
+    wanted = sorted({login for login in logins if login})
+    connection = session.connection()
+    if not wanted or connection.dialect.name != "postgresql":
+        return {}
+    info = connection.connection.info  # lives as long as the server connection
+    if "team_user" not in info:
+        info["team_user"] = sa.inspect(connection).has_table(TEAM_USER.name)
+    if not info["team_user"]:
+        return {}
+    query = sa.select(TEAM_USER.c.login, TEAM_USER.c.full_name).where(
+        TEAM_USER.c.login.in_(wanted), TEAM_USER.c.full_name != ""
+    )
+    return {login: name for login, name in connection.execute(query)}
 
 
 def count_audits(*, session: Session) -> int:

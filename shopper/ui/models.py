@@ -197,7 +197,7 @@ class AuditTableModel(QAbstractTableModel):
             started = moment_text(row.started_at, row.started_tz)
             return (
                 f"{row.company_name} — {touchpoint_label(row.touchpoint)}\n"
-                f"Started {started} ({row.started_tz}) by {row.shopper or '—'}\n"
+                f"Started {started} ({row.started_tz}) by {row.shopper_name or '—'}\n"
                 f"{row.template_title} v{row.template_version}\n"
                 f"Audit {row.id[:8]}, {row.answered}/{row.visible} answered"
                 + (f"\n{row.verdict}" if row.verdict else "")
@@ -218,7 +218,7 @@ class AuditTableModel(QAbstractTableModel):
         if key == "touchpoint":
             return touchpoint_label(row.touchpoint)
         if key == "shopper":
-            return row.shopper
+            return row.shopper_name
         if key == "status":
             return AuditStatus.label_of(row.status)
         if row.score_percent is None:

@@ -359,3 +359,35 @@ def test_audit_to_json_has_instruments_moments_and_evidence(
     waiting = waiting_replies(engine=ctx.engine, now=start + timedelta(days=3))
     assert [w.audit_id for w in waiting] == [audit.id]
     assert waiting[0].waited_hours == 72.0
+
+
+def test_on_a_team_database_audits_show_the_logins_full_name(
+    as_jan: tuple[AppContext, str], tmp_path: Path
+) -> None:
+    """Lists, the audit, its report and a comparison name Jan Kowalski; the login stays."""
+    from pypdf import PdfReader
+
+    from shopper.services.compare import compare_audit_ids
+    from shopper.services.reports import make_audit_report
+
+    ctx, company_id = as_jan
+    phone = list_templates(engine=ctx.engine, touchpoint="phone")[0]
+    audit = start_audit(engine=ctx.engine, company_id=company_id, template_id=phone.id)
+    row = list_audits(engine=ctx.engine)[0]
+    assert (row.shopper, row.shopper_name) == ("jan", "Jan Kowalski")
+    assert load_audit(engine=ctx.engine, audit_id=audit.id).shopper_name == "Jan Kowalski"
+    pdf = tmp_path / "audit.pdf"
+    make_audit_report(engine=ctx.engine, audit_id=audit.id, out_path=pdf, data_dir=ctx.data_dir)
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Jan Kowalski" in text
+    again = start_audit(engine=ctx.engine, company_id=company_id, template_id=phone.id)
+    result = compare_audit_ids(engine=ctx.engine, audit_ids=[audit.id, again.id])
+    assert [a.shopper for a in result.comparison.audits] == ["Jan Kowalski"] * 2
+
+
+def test_on_sqlite_the_typed_shopper_is_the_name(ctx: AppContext) -> None:
+    company = create_company(engine=ctx.engine, data=CompanyInput(name="Northwind"))
+    phone = list_templates(engine=ctx.engine, touchpoint="phone")[0]
+    start_audit(engine=ctx.engine, company_id=company.id, template_id=phone.id, shopper="Anna")
+    row = list_audits(engine=ctx.engine)[0]
+    assert (row.shopper, row.shopper_name) == ("Anna", "Anna")

@@ -10,12 +10,9 @@ import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 
-from shopper.services import team
-from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.ui.collector import install
 from shopper.ui.workers import wait_for_background
-from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, team_copy
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,27 +33,3 @@ def ctx(data_dir: Path) -> Iterator[AppContext]:
     yield context
     assert wait_for_background(30), "background work still running after 30 s"
     context.close()
-
-
-JAN_PASSWORD = "jan-password-for-tests"
-
-
-@pytest.fixture
-def as_jan(postgres_server: PostgresServer, data_dir: Path) -> Iterator[tuple[AppContext, str]]:
-    """The app's database as the shopper `jan` (Jan Kowalski), with one company: (ctx, its id)."""
-    name = team_copy(postgres_server)
-    owner = team.team_engine(postgres_server.url(name, OWNER, OWNER_PASSWORD))
-    try:
-        team.add_user(
-            engine=owner, login="jan", role="shopper", name="Jan Kowalski", password=JAN_PASSWORD
-        )
-        company = create_company(engine=owner, data=CompanyInput(name="Northwind"))
-    finally:
-        owner.dispose()
-    ctx = AppContext.open(data_dir, postgres_server.url(name, "jan", JAN_PASSWORD))
-    try:
-        yield ctx, company.id
-    finally:
-        ctx.close()
-        postgres_server.drop_database(name)
-        postgres_server.drop_roles()

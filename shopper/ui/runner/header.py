@@ -80,7 +80,7 @@ class RunnerHeader(QWidget):
             f"{template.title} v{template.version}"
         )
         started = moment_text(audit.started_at, audit.started_tz)
-        who = audit.shopper or "no shopper name"
+        who = runner.shopper_name or "no shopper name"
         self.subtitle.setText(
             f"Audit {audit.id[:8]} · started {started} ({audit.started_tz}) · {who}"
         )
