@@ -37,7 +37,7 @@ from shopper.ui.journey import (
 )
 from shopper.ui.main_window import MainWindow
 from shopper.ui.rows_model import Column, RowsModel
-from tests.ui.helpers import show
+from tests.ui.helpers import show, show_window, wait_for_lists
 
 LOAD_TIMEOUT = 15000
 
@@ -53,10 +53,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
 
 @pytest.fixture
 def window(qtbot: QtBot, demo: AppContext) -> MainWindow:
-    win = MainWindow(demo)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(demo))
     win.company_list.setCurrentIndex(win.company_model.index(1))
     win.touchpoint_filter.setCurrentIndex(win.touchpoint_filter.findData("phone"))
+    wait_for_lists(qtbot, win)
     return win
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,16 +23,14 @@ from shopper.ui.main_window import PAGE_PICK, PAGE_RUNNER, PAGE_WELCOME, MainWin
 from shopper.ui.models import AuditTableModel, CompanyListModel
 from shopper.ui.new_audit import NewAuditDialog
 from shopper.ui.settings import Options, Settings
-from tests.ui.helpers import Keyboard, show, when_modal
+from tests.ui.helpers import Keyboard, show, show_window, wait_for_lists, when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
-    win = MainWindow(ctx)
-    show(qtbot, win)
-    return win
+    return show_window(qtbot, MainWindow(ctx))
 
 
 def test_first_run_shows_welcome_and_loads_demo(
@@ -39,6 +39,7 @@ def test_first_run_shows_welcome_and_loads_demo(
     assert window.stack.currentIndex() == PAGE_WELCOME
     window.welcome.load_demo.emit()
     qtbot.waitUntil(lambda: window.audit_model.rowCount() > 0, timeout=20000)
+    wait_for_lists(qtbot, window)
     assert window.stack.currentIndex() == PAGE_PICK
     assert window.company_model.rowCount() == 7  # "All companies" + 6
     assert "120 audits" in window.count_label.text()
@@ -47,14 +48,17 @@ def test_first_run_shows_welcome_and_loads_demo(
 def test_filters_and_company_selection(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=60)
     window.refresh()
+    wait_for_lists(qtbot, window)
     everything = window.audit_model.rowCount()
     assert everything == 60
     window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+    wait_for_lists(qtbot, window)
     phone_rows = window.audit_model.rowCount()
     assert 0 < phone_rows < everything
     assert all(window.audit_model.index(r, 2).data() == "Phone" for r in range(phone_rows))
     window.touchpoint_filter.setCurrentIndex(0)
     window.company_list.setCurrentIndex(window.company_model.index(1))
+    wait_for_lists(qtbot, window)
     company_name = window.company_model.index(1).data().rsplit(" (", 1)[0]
     rows = window.audit_model.rowCount()
     assert 0 < rows < everything
@@ -64,6 +68,7 @@ def test_filters_and_company_selection(qtbot: QtBot, window: MainWindow, ctx: Ap
 def test_selecting_an_audit_opens_it(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=20)
     window.refresh()
+    wait_for_lists(qtbot, window)
     window.audit_table.selectRow(0)
     assert window.stack.currentIndex() == PAGE_RUNNER
     assert window.runner_view is not None
@@ -99,6 +104,7 @@ def test_new_phone_audit_completed_with_the_keyboard(
 ) -> None:
     create_company(engine=ctx.engine, data=CompanyInput(name="Żabka Polska"))
     window.refresh()
+    wait_for_lists(qtbot, window)
     keys = Keyboard(qtbot)
 
     def fill_dialog(dialog: QWidget) -> None:
@@ -135,6 +141,7 @@ def test_new_phone_audit_completed_with_the_keyboard(
     assert detail.values["hold_time"] == 90.0
     assert detail.score.percent is not None
     # The list shows the finished audit with its score.
+    wait_for_lists(qtbot, window)
     row = window.audit_model.row_of(view.runner.audit_id)
     assert window.audit_model.index(row, 4).data() == "Completed"
     assert window.audit_model.index(row, 5).data().endswith("%")
@@ -154,16 +161,14 @@ def test_shopper_name_is_remembered(qtbot: QtBot, ctx: AppContext) -> None:
 
 
 def test_layout_persists(qtbot: QtBot, ctx: AppContext) -> None:
-    win = MainWindow(ctx)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx))
     win.main_splitter.setSizes([300, 900])
     win.touchpoint_filter.setCurrentIndex(win.touchpoint_filter.findData("email"))
     win.close()
     settings = Settings(ctx.data_dir)
     assert not settings.get(Options.MAIN_SPLITTER).isEmpty()
     assert settings.get(Options.FILTER_TOUCHPOINT) == "email"
-    again = MainWindow(ctx)
-    show(qtbot, again)
+    again = show_window(qtbot, MainWindow(ctx))
     assert again.touchpoint_filter.currentData() == "email"
     assert again.main_splitter.sizes()[0] < again.main_splitter.sizes()[1]
 
@@ -171,6 +176,7 @@ def test_layout_persists(qtbot: QtBot, ctx: AppContext) -> None:
 def test_quit_flushes_typed_note(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=10)
     window.refresh()
+    wait_for_lists(qtbot, window)
     in_progress = list_audits(engine=ctx.engine, status=AuditStatus.IN_PROGRESS)[0]
     window.open_audit(in_progress.id)
     view = window.runner_view
@@ -183,14 +189,26 @@ def test_quit_flushes_typed_note(qtbot: QtBot, window: MainWindow, ctx: AppConte
     assert saved.note.endswith("typed just before quitting")
 
 
+def at_once(
+    work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None]
+) -> None:
+    """Run a model's fetch at once, on this thread (the model's own contract, not threads)."""
+    try:
+        result = work()
+    except Exception as exc:
+        failed(exc)
+    else:
+        done(result)
+
+
 def test_models_pass_qtmodeltester(qtmodeltester: object, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=900)
-    model = AuditTableModel(
+    model = AuditTableModel(at_once)
+    model.set_fetch(
         lambda order, desc, offset, limit: list_audits(
             engine=ctx.engine, order=order, descending=desc, offset=offset, limit=limit
         )
     )
-    model.reload()
     assert model.rowCount() == AuditTableModel.PAGE
     assert model.canFetchMore()
     model.fetchMore()
@@ -234,6 +252,7 @@ def test_no_two_shortcuts_collide(qtbot: QtBot, window: MainWindow, ctx: AppCont
 
     load_demo(engine=ctx.engine, audits=20)
     window.refresh()
+    wait_for_lists(qtbot, window)
     phone = next(r for r in list_audits(engine=ctx.engine) if r.touchpoint == "phone")
     window.open_audit(phone.id)
     seen: dict[str, str] = {}
@@ -254,8 +273,7 @@ def test_the_audit_in_progress_opens_again_at_its_item(qtbot: QtBot, ctx: AppCon
     from tests.ui.helpers import new_audit
 
     audit_id = new_audit(ctx)
-    first = MainWindow(ctx)
-    show(qtbot, first)
+    first = show_window(qtbot, MainWindow(ctx))
     assert first.open_audit(audit_id)
     view = first.runner_view
     assert view is not None
@@ -264,8 +282,7 @@ def test_the_audit_in_progress_opens_again_at_its_item(qtbot: QtBot, ctx: AppCon
     item_id = view.current.id
     first.close()
 
-    again = MainWindow(ctx)
-    show(qtbot, again)
+    again = show_window(qtbot, MainWindow(ctx))
     assert again.runner_view is not None
     assert again.runner_view.runner.audit_id == audit_id
     assert again.runner_view.current.id == item_id
@@ -279,8 +296,7 @@ def test_a_completed_audit_does_not_open_at_start(qtbot: QtBot, ctx: AppContext)
     settings = Settings(ctx.data_dir)
     settings.set(Options.LAST_AUDIT, done.id)
     settings.sync()
-    win = MainWindow(ctx)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx))
     assert win.runner_view is None
 
 
@@ -291,13 +307,11 @@ def test_open_asks_for_an_audit_by_a_prefix_of_its_id(
 
     load_demo(engine=ctx.engine, audits=10)
     done = list_audits(engine=ctx.engine, status=AuditStatus.COMPLETED)[0]
-    win = MainWindow(ctx, open_audit=done.id[:8])
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx, open_audit=done.id[:8]))
     assert win.runner_view is not None and win.runner_view.runner.audit_id == done.id
     errors: list[str] = []
     monkeypatch.setattr(main_window, "show_error", lambda _p, text, **_k: errors.append(text))
-    nowhere = MainWindow(ctx, open_audit="zzzzzzzz")
-    show(qtbot, nowhere)
+    nowhere = show_window(qtbot, MainWindow(ctx, open_audit="zzzzzzzz"))
     assert nowhere.runner_view is None
     assert errors and "zzzzzzzz" in errors[0]
 
@@ -406,6 +420,7 @@ def test_f1_lists_every_key_of_the_window_from_the_actions(
 
     load_demo(engine=ctx.engine, audits=20)
     window.refresh()
+    wait_for_lists(qtbot, window)
     phone = next(r for r in list_audits(engine=ctx.engine) if r.touchpoint == "phone")
     window.open_audit(phone.id)
     Keyboard(qtbot).press(Qt.Key.Key_F1)
@@ -430,8 +445,7 @@ def test_pane_and_column_sizes_are_kept_across_audits_and_restarts(
     from tests.ui.helpers import new_audit
 
     first_audit, second_audit = new_audit(ctx), new_audit(ctx)
-    win = MainWindow(ctx)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx))
     assert win.open_audit(first_audit)
     view = win.runner_view
     assert view is not None
@@ -450,8 +464,7 @@ def test_pane_and_column_sizes_are_kept_across_audits_and_restarts(
     assert other.outline.header().sectionSize(1) == 131
     win.close()
 
-    again = MainWindow(ctx)  # a restart: the same sizes again
-    show(qtbot, again)
+    again = show_window(qtbot, MainWindow(ctx))  # a restart: the same sizes again
     assert again.runner_view is not None
     qtbot.wait(20)
     assert again.runner_view.right_splitter.sizes() == chosen
