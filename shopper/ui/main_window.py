@@ -529,10 +529,12 @@ class MainWindow(QMainWindow):
     def _lists_loading(self) -> bool:
         return self._companies_loading or self.audit_model.busy
 
-    def refresh(self, on_done: Callable[[], None] | None = None) -> None:
+    def refresh(self, *, on_done: Callable[[], None] | None = None) -> None:
         """Reload companies and audits off the GUI thread, keeping the selection where
         possible. Returns at once; `on_done` runs on the GUI thread once the rows are in
-        (or could not be read: the message is in the status bar, the old rows stay)."""
+        (or could not be read: the message is in the status bar, the old rows stay).
+
+        Keyword-only, so a signal connected here (F5's `triggered(checked)`) passes none."""
         if on_done is not None:
             self._after_lists.append(on_done)
         if not self.attached:

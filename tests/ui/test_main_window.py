@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from shopper.ui.main_window import PAGE_PICK, PAGE_RUNNER, PAGE_WELCOME, MainWin
 from shopper.ui.models import AuditTableModel, CompanyListModel
 from shopper.ui.new_audit import NewAuditDialog
 from shopper.ui.settings import Options, Settings
+from shopper.ui.workers import wait_for_background
 from tests.ui.helpers import Keyboard, show, show_window, wait_for_lists, when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -478,3 +480,203 @@ def test_long_company_names_keep_their_start_end_and_count(
 ) -> None:
     assert window.company_list.textElideMode() == Qt.TextElideMode.ElideMiddle
     assert window.audit_table.textElideMode() == Qt.TextElideMode.ElideMiddle
+
+
+# -- the lists are read off the GUI thread ------------------------------------------------
+
+
+def spy_on(monkeypatch: pytest.MonkeyPatch, on_gui: list[str], calls: list[str]) -> None:
+    """Record every list query, and those made on the GUI thread (there must be none)."""
+    from shopper.services import audits as audit_service
+    from shopper.services import companies as company_service
+
+    def spy(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(**kwargs: Any) -> Any:
+            calls.append(name)
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(name)
+            return real(**kwargs)
+
+        return wrapper
+
+    for module, name in (
+        (audit_service, "list_audits"),
+        (audit_service, "resolve_audit_id"),
+        (company_service, "list_companies"),
+    ):
+        monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
+
+
+def test_every_list_query_runs_off_the_gui_thread(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_demo(engine=ctx.engine, audits=AuditTableModel.PAGE + 50)
+    in_progress = list_audits(engine=ctx.engine, status=AuditStatus.IN_PROGRESS)[0]
+    settings = Settings(ctx.data_dir)
+    settings.set(Options.LAST_AUDIT, in_progress.id)
+    settings.sync()
+    on_gui: list[str] = []
+    calls: list[str] = []
+    spy_on(monkeypatch, on_gui, calls)
+
+    window = show_window(qtbot, MainWindow(ctx))  # companies, audits, the audit to reopen
+    assert window.runner_view is not None
+    assert window.runner_view.runner.audit_id == in_progress.id
+    window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+    wait_for_lists(qtbot, window)
+    window.touchpoint_filter.setCurrentIndex(0)
+    window.company_list.setCurrentIndex(window.company_model.index(1))
+    wait_for_lists(qtbot, window)
+    window.company_list.setCurrentIndex(window.company_model.index(0))
+    wait_for_lists(qtbot, window)
+    window.audit_table.sortByColumn(5, Qt.SortOrder.AscendingOrder)
+    wait_for_lists(qtbot, window)
+    assert window.audit_model.canFetchMore()
+    window.audit_model.fetchMore()  # the next page
+    wait_for_lists(qtbot, window)
+    assert window.audit_model.rowCount() == AuditTableModel.PAGE + 50
+    window.refresh_action.trigger()  # F5
+    wait_for_lists(qtbot, window)
+    window.runner_view.changed.emit(in_progress.id)  # an answer saved: its row read again
+    wait_for_lists(qtbot, window)
+    window.open_on_start = in_progress.id[:8]
+    window._reopen()  # --open with a prefix
+    wait_for_lists(qtbot, window)
+    assert {"list_audits", "list_companies", "resolve_audit_id"} <= set(calls)
+    assert len(calls) >= 10
+    assert on_gui == []
+
+
+def test_scrolling_pages_in_every_audit_exactly_once(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    load_demo(engine=ctx.engine, audits=2 * AuditTableModel.PAGE + 30)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    assert window.audit_model.rowCount() == AuditTableModel.PAGE
+    for _ in range(20):  # the view asks for the next page itself, as the user scrolls
+        window.audit_table.scrollToBottom()
+        qtbot.wait(20)
+        wait_for_lists(qtbot, window)
+        if not window.audit_model.canFetchMore():
+            break
+    shown = [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())]
+    assert len(shown) == len(set(shown)) == 2 * AuditTableModel.PAGE + 30
+    assert shown == [r.id for r in list_audits(engine=ctx.engine)]  # newest first, as asked
+
+
+def test_a_newer_filter_wins_over_an_older_load_that_ends_late(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import audits as audit_service
+
+    load_demo(engine=ctx.engine, audits=40)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    real = audit_service.list_audits
+    release = threading.Event()
+
+    def slow_for_phone(**kwargs: Any) -> list[Any]:
+        if kwargs.get("touchpoint") == "phone":
+            release.wait(10)  # a slow server, for this query only
+        return real(**kwargs)
+
+    monkeypatch.setattr(audit_service, "list_audits", slow_for_phone)
+    try:
+        window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+        window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("email"))
+        wait_for_lists(qtbot, window)  # the e-mail audits are in; the phone ones still come
+    finally:
+        release.set()
+    assert wait_for_background(10)
+    qtbot.wait(50)  # what the phone load brought back has reached the GUI thread, dropped
+    touchpoints = {
+        window.audit_model.index(r, 2).data() for r in range(window.audit_model.rowCount())
+    }
+    assert touchpoints == {"Email"}
+
+
+def test_a_failed_read_is_one_line_the_rows_stay_and_f5_tries_again(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.domain.errors import StorageError
+    from shopper.services import audits as audit_service
+    from shopper.services import companies as company_service
+    from shopper.ui import main_window
+
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    counts = window.count_label.text()
+    dialogs: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda _p, text, **_k: dialogs.append(text))
+    real = audit_service.list_audits, company_service.list_companies
+
+    def lost(**_kwargs: Any) -> Any:
+        raise StorageError("the team database is not answering\n(server closed the connection)")
+
+    monkeypatch.setattr(audit_service, "list_audits", lost)
+    monkeypatch.setattr(company_service, "list_companies", lost)
+    window.activateWindow()
+    Keyboard(qtbot).press(Qt.Key.Key_F5)
+    wait_for_lists(qtbot, window)
+    line = window.statusBar().currentMessage()
+    assert "the team database is not answering" in line and "F5" in line
+    assert "\n" not in line and dialogs == []
+    assert window.audit_model.rowCount() == 20  # what was on screen stays
+    assert window.company_model.rowCount() == 7
+    assert window.count_label.text() == counts
+
+    monkeypatch.setattr(audit_service, "list_audits", real[0])
+    monkeypatch.setattr(company_service, "list_companies", real[1])
+    Keyboard(qtbot).press(Qt.Key.Key_F5)  # the server is back
+    wait_for_lists(qtbot, window)
+    assert window.statusBar().currentMessage() == ""
+    assert window.audit_model.rowCount() == 20
+
+
+def test_a_slow_read_says_loading_and_keeps_the_rows_meanwhile(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import audits as audit_service
+
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    counts = window.count_label.text()
+    real = audit_service.list_audits
+    release = threading.Event()
+
+    def slow(**kwargs: Any) -> list[Any]:
+        release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(audit_service, "list_audits", slow)
+    try:
+        window.refresh()
+        assert window.count_label.text() == counts  # a quick read would show no flicker
+        qtbot.waitUntil(lambda: window.count_label.text() == "Loading…", timeout=5000)
+        assert window.audit_model.rowCount() == 20  # no empty list while it loads
+        window.audit_table.selectRow(3)  # the window answers meanwhile
+        assert window.runner_view is not None
+        opened = window.runner_view.runner.audit_id
+    finally:
+        release.set()
+    wait_for_lists(qtbot, window)
+    assert window.count_label.text() == counts
+    current = window.audit_table.selectionModel().currentIndex()
+    assert window.audit_model.audit_id(current.row()) == opened  # its row is still selected
+
+
+def test_refresh_runs_its_continuation_once_the_rows_are_in(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    from tests.ui.helpers import new_audit
+
+    audit_id = new_audit(ctx)
+    seen: list[int] = []
+    window.refresh(on_done=lambda: seen.append(window.audit_model.row_of(audit_id)))
+    assert seen == []  # refresh returns at once
+    wait_for_lists(qtbot, window)
+    assert seen == [0]
+    assert window.count_label.text() == "1 company · 1 audit"
