@@ -68,6 +68,7 @@ LOW_SCREEN = 800
 """Screens less tall than this (laptops) start with the instruments hidden."""
 PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
 PICK_TEXT = "Pick an audit on the left to open it, or start a new one (Ctrl+N)."
+OPENING_TEXT = "Opening your audits…"
 LOADING_DELAY_MS = 200
 """A load that takes longer than this says "Loading…"; a quick one shows no flicker."""
 LOADING_TEXT = "Loading…"
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
         else:
             self._set_enabled(False)
             self.stack.setCurrentIndex(PAGE_PICK)
-            self.pick_label.setText("Opening your audits…")
+            self.pick_label.setText(OPENING_TEXT)
             self.statusBar().showMessage("Opening the database…")
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -155,8 +156,10 @@ class MainWindow(QMainWindow):
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
         self.attached = True
         self._set_enabled(True)
-        self.pick_label.setText(PICK_TEXT)
         self.statusBar().clearMessage()
+        # Neither the welcome nor "pick an audit" until the companies say which is true.
+        self.pick_label.setText(OPENING_TEXT)
+        self.stack.setCurrentIndex(PAGE_PICK)
         self.refresh()
         self._reopen()
         self._settle_follow_ups()
@@ -566,6 +569,7 @@ class MainWindow(QMainWindow):
         self.company_list.setCurrentIndex(self.company_model.index(row))
         total = sum(r.audits for r in rows)
         self._count_text = f"{count_of(len(rows), 'company')} · {count_of(total, 'audit')}"
+        self.pick_label.setText(PICK_TEXT)
         if self.runner_view is None:
             self.stack.setCurrentIndex(PAGE_WELCOME if total == 0 else PAGE_PICK)
         self._lists_busy_changed()

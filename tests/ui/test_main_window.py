@@ -680,3 +680,31 @@ def test_refresh_runs_its_continuation_once_the_rows_are_in(
     wait_for_lists(qtbot, window)
     assert seen == [0]
     assert window.count_label.text() == "1 company · 1 audit"
+
+
+def test_the_window_says_it_is_opening_until_the_companies_are_in(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import companies as company_service
+    from shopper.ui.main_window import OPENING_TEXT, PICK_TEXT
+
+    load_demo(engine=ctx.engine, audits=10)
+    real = company_service.list_companies
+    release = threading.Event()
+
+    def slow(**kwargs: Any) -> Any:
+        release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(company_service, "list_companies", slow)
+    try:
+        window = MainWindow(ctx)
+        show(qtbot, window)
+        qtbot.wait(50)
+        assert window.stack.currentIndex() == PAGE_PICK  # not the welcome of an empty database
+        assert window.pick_label.text() == OPENING_TEXT
+    finally:
+        release.set()
+    wait_for_lists(qtbot, window)
+    assert window.stack.currentIndex() == PAGE_PICK
+    assert window.pick_label.text() == PICK_TEXT
