@@ -708,3 +708,23 @@ def test_the_window_says_it_is_opening_until_the_companies_are_in(
     wait_for_lists(qtbot, window)
     assert window.stack.currentIndex() == PAGE_PICK
     assert window.pick_label.text() == PICK_TEXT
+
+
+def test_a_refresh_keeps_the_chosen_company_and_its_audits(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    window.company_list.setCurrentIndex(window.company_model.index(2))
+    wait_for_lists(qtbot, window)
+    chosen = window.selected_company_id()
+    shown = [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())]
+    assert chosen and shown
+    calls: list[str] = []
+    spy_on(monkeypatch, [], calls)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    assert sorted(calls) == ["list_audits", "list_companies"]  # one query each, no second
+    assert window.selected_company_id() == chosen
+    assert [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())] == shown
