@@ -9,6 +9,7 @@ the window its open database once the start-up work is done.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
 from shopper.domain.wording import count_of
 from shopper.ui.crash import headless, show_error
-from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel
+from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel, Fetch
 from shopper.ui.screen import capture_screen_png, fit_on_screen, screen_of
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from shopper.services.context import AppContext
-    from shopper.services.records import AuditRow
+    from shopper.services.records import AuditRow, CompanyRow
     from shopper.ui.analysis_menu import AnalysisActions
     from shopper.ui.data_safety import DataActions
     from shopper.ui.report_export import ReportExporter
@@ -67,6 +68,10 @@ LOW_SCREEN = 800
 """Screens less tall than this (laptops) start with the instruments hidden."""
 PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
 PICK_TEXT = "Pick an audit on the left to open it, or start a new one (Ctrl+N)."
+OPENING_TEXT = "Opening your audits…"
+LOADING_DELAY_MS = 200
+"""A load that takes longer than this says "Loading…"; a quick one shows no flicker."""
+LOADING_TEXT = "Loading…"
 
 
 class MainWindow(QMainWindow):
@@ -104,6 +109,17 @@ class MainWindow(QMainWindow):
         self._operation: Operation | None = None
         self.successor: MainWindow | None = None
         """The window that took over when the user switched databases (see `switch_to`)."""
+        self._companies_generation = 0
+        self._companies_loading = False
+        self._audit_filters: tuple[str, str, str] | None = None
+        self._after_lists: list[Callable[[], None]] = []
+        self._count_text = ""
+        self._list_error = ""
+        self._in_round = False
+        self._round_failed = False
+        self._row_reads: dict[str, bool] = {}  # audit id: read again once this read is in
+        self._reopening = False
+        self._list_operations: dict[str, Operation] = {}
         self.setWindowTitle("Shopper")
         self.setStyleSheet(STYLE_SHEET)
         self._size_to_screen()
@@ -116,7 +132,7 @@ class MainWindow(QMainWindow):
         else:
             self._set_enabled(False)
             self.stack.setCurrentIndex(PAGE_PICK)
-            self.pick_label.setText("Opening your audits…")
+            self.pick_label.setText(OPENING_TEXT)
             self.statusBar().showMessage("Opening the database…")
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -143,8 +159,10 @@ class MainWindow(QMainWindow):
         self.attached = True
         self._set_enabled(True)
         self._show_connection()
-        self.pick_label.setText(PICK_TEXT)
         self.statusBar().clearMessage()
+        # Neither the welcome nor "pick an audit" until the companies say which is true.
+        self.pick_label.setText(OPENING_TEXT)
+        self.stack.setCurrentIndex(PAGE_PICK)
         self.refresh()
         self._reopen()
         self._settle_follow_ups()
@@ -175,21 +193,38 @@ class MainWindow(QMainWindow):
         )
 
     def _reopen(self) -> None:
-        """Open the audit asked for with `--open`, else the one left in progress, at its item."""
+        """Open the audit asked for with `--open`, else the one left in progress, at its item.
+
+        Which audit that is, is asked off the GUI thread; if the user opens one first,
+        theirs stays.
+        """
         from shopper.services import audits as audit_service
 
-        wanted = self.open_on_start
-        if wanted:
-            try:
-                audit_id = audit_service.resolve_audit_id(engine=self.engine, prefix=wanted)
-            except ShopperError as exc:
+        engine, wanted = self.engine, self.open_on_start
+        last = self.settings.get(Options.LAST_AUDIT)
+
+        def work() -> str | None:
+            if wanted:
+                return audit_service.resolve_audit_id(engine=engine, prefix=wanted)
+            rows = audit_service.list_audits(engine=engine, ids=[last]) if last else []
+            return last if rows and rows[0].status == AuditStatus.IN_PROGRESS else None
+
+        def failed(exc: Exception) -> None:
+            self._reopening = False
+            if wanted and isinstance(exc, ShopperError):
                 show_error(self, str(exc), title="Audit not opened")
-                return
-        else:
-            audit_id = self.settings.get(Options.LAST_AUDIT)
-            rows = audit_service.list_audits(engine=self.engine, ids=[audit_id]) if audit_id else []
-            if not rows or rows[0].status != AuditStatus.IN_PROGRESS:
-                return
+            else:
+                self._show_list_error(exc)
+
+        self._reopening = True
+        self._reopen_operation = run_quietly(
+            self, work, on_done=self._reopen_found, on_error=failed
+        )
+
+    def _reopen_found(self, audit_id: str | None) -> None:
+        self._reopening = False
+        if audit_id is None or self.runner_view is not None:
+            return  # nothing to open, or the user has opened an audit meanwhile
         if self.open_audit(audit_id) and self.runner_view is not None:
             self.runner_view.focus_item()
 
@@ -327,7 +362,10 @@ class MainWindow(QMainWindow):
         filters.addWidget(self.touchpoint_filter)
         filters.addWidget(self.status_filter)
         audits_layout.addLayout(filters)
-        self.audit_model = AuditTableModel(self._fetch_audits, self)
+        self.audit_model = AuditTableModel(self._in_background, self)
+        self.audit_model.reloaded.connect(self._audits_reloaded)
+        self.audit_model.load_failed.connect(self._show_list_error)
+        self.audit_model.busy_changed.connect(self._lists_busy_changed)
         self.audit_table = QTableView()
         self.audit_table.setModel(self.audit_model)
         self.audit_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -389,6 +427,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_label)
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
+        self._loading_timer = QTimer(self)
+        self._loading_timer.setSingleShot(True)
+        self._loading_timer.setInterval(LOADING_DELAY_MS)
+        self._loading_timer.timeout.connect(self._show_count)
 
     def _size_to_screen(self) -> None:
         """First run: most of the screen (the runner and the lists both want room)."""
@@ -459,50 +501,138 @@ class MainWindow(QMainWindow):
     def selected_status(self) -> str:
         return str(self.status_filter.currentData() or "")
 
-    def _fetch_audits(
-        self, order: str, descending: bool, offset: int, limit: int
-    ) -> list[AuditRow]:
+    def _in_background(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+    ) -> Operation:
+        return run_quietly(self, work, on_done=on_done, on_error=on_error)
+
+    def _audit_query(self) -> Fetch | None:
+        """The audits the filters ask for, as a fetch that reads no widget (it runs off the
+        GUI thread)."""
         if not self.attached:
-            return []  # the view sorts while it is built, before the database is open
+            return None  # the view sorts while it is built, before the database is open
         from shopper.services import audits as audit_service
 
-        return audit_service.list_audits(
-            engine=self.engine,
-            company_id=self.selected_company_id() or None,
-            touchpoint=self.touchpoint_filter.currentData() or None,
-            status=self.status_filter.currentData() or None,
-            order=order,
-            descending=descending,
-            offset=offset,
-            limit=limit,
-        )
+        engine = self.engine
+        company_id, touchpoint, status = self._filters()
 
-    def refresh(self) -> None:
-        """Reload companies and audits, keeping the selection where possible."""
-        company_id = self.selected_company_id()
+        def fetch(order: str, descending: bool, offset: int, limit: int) -> list[AuditRow]:
+            return audit_service.list_audits(
+                engine=engine,
+                company_id=company_id or None,
+                touchpoint=touchpoint or None,
+                status=status or None,
+                order=order,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+            )
+
+        return fetch
+
+    def _filters(self) -> tuple[str, str, str]:
+        return self.selected_company_id(), self.selected_filter_touchpoint(), self.selected_status()
+
+    @property
+    def loading(self) -> bool:
+        """Some list, row or the audit to reopen is still being read off the GUI thread."""
+        return self._lists_loading() or bool(self._row_reads) or self._reopening
+
+    def _lists_loading(self) -> bool:
+        return self._companies_loading or self.audit_model.busy
+
+    def refresh(self, *, on_done: Callable[[], None] | None = None) -> None:
+        """Reload companies and audits off the GUI thread, keeping the selection where
+        possible. Returns at once; `on_done` runs on the GUI thread once the rows are in
+        (or could not be read: the message is in the status bar, the old rows stay).
+
+        Keyword-only, so a signal connected here (F5's `triggered(checked)`) passes none."""
+        if on_done is not None:
+            self._after_lists.append(on_done)
+        if not self.attached:
+            self._lists_busy_changed()
+            return
         from shopper.services.companies import list_companies
 
-        rows = list_companies(engine=self.engine)
+        engine = self.engine
+        self._companies_generation += 1
+        generation = self._companies_generation
+        self._companies_loading = True
+        self._list_operations["companies"] = run_quietly(
+            self,
+            lambda: list_companies(engine=engine),
+            on_done=lambda rows: self._companies_loaded(generation, rows),
+            on_error=lambda exc: self._companies_failed(generation, exc),
+        )
+        self._reload_audits(force=True)
+        self._lists_busy_changed()
+
+    def _companies_loaded(self, generation: int, rows: list[CompanyRow]) -> None:
+        if generation != self._companies_generation:
+            return  # a newer refresh is on its way
+        self._companies_loading = False
+        company_id = self.selected_company_id()  # as it is now: the user may have clicked
         self.company_model.set_rows(rows)
-        self.company_list.blockSignals(True)
         row = max(self.company_model.row_of(company_id), 0)
+        # The audits were asked for this company already: only a vanished one reloads them.
         self.company_list.setCurrentIndex(self.company_model.index(row))
-        self.company_list.blockSignals(False)
-        self._reload_audits()
         total = sum(r.audits for r in rows)
-        self.count_label.setText(f"{count_of(len(rows), 'company')} · {count_of(total, 'audit')}")
+        self._count_text = f"{count_of(len(rows), 'company')} · {count_of(total, 'audit')}"
+        self.pick_label.setText(PICK_TEXT)
         if self.runner_view is None:
             self.stack.setCurrentIndex(PAGE_WELCOME if total == 0 else PAGE_PICK)
+        self._lists_busy_changed()
 
-    def _reload_audits(self) -> None:
-        current = self.runner_view.runner.audit_id if self.runner_view else None
-        self.audit_table.selectionModel().blockSignals(True)
-        self.audit_model.reload()
-        if current:
-            row = self.audit_model.row_of(current)
-            if row >= 0:
-                self.audit_table.selectRow(row)
-        self.audit_table.selectionModel().blockSignals(False)
+    def _companies_failed(self, generation: int, exc: Exception) -> None:
+        if generation != self._companies_generation:
+            return
+        self._companies_loading = False
+        self._show_list_error(exc)
+        self._lists_busy_changed()
+
+    def _reload_audits(self, *, force: bool = False) -> None:
+        """Ask for the audits the filters select (again with `force`, even if unchanged)."""
+        filters = self._filters() if self.attached else None
+        if not force and filters == self._audit_filters:
+            return
+        self._audit_filters = filters
+        self.audit_model.set_fetch(self._audit_query())
+
+    def _audits_reloaded(self) -> None:
+        """The new rows are in: the open audit's row is selected again."""
+        if self.runner_view is not None:
+            self._select_audit_row(self.runner_view.runner.audit_id)
+
+    def _lists_busy_changed(self, *_args: Any) -> None:
+        if self._lists_loading():
+            if not self._in_round:
+                self._in_round, self._round_failed = True, False
+            if not self._loading_timer.isActive() and self.count_label.text() != LOADING_TEXT:
+                self._loading_timer.start()
+            return
+        self._in_round = False
+        self._loading_timer.stop()
+        if self._list_error and not self._round_failed:
+            if self.statusBar().currentMessage() == self._list_error:
+                self.statusBar().clearMessage()  # read after all (F5): the line goes
+            self._list_error = ""
+        self._show_count()
+        waiting, self._after_lists = self._after_lists, []
+        for call in waiting:
+            call()
+
+    def _show_count(self) -> None:
+        self.count_label.setText(LOADING_TEXT if self._lists_loading() else self._count_text)
+
+    def _show_list_error(self, exc: Exception) -> None:
+        """One line in the status bar; the rows on screen stay, and F5 tries again."""
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        self._list_error = f"Could not read the lists: {reason} — press F5 to try again"
+        self._round_failed = True
+        self.statusBar().showMessage(self._list_error)
 
     def _company_changed(self, *_args: Any) -> None:
         self._reload_audits()
@@ -617,12 +747,37 @@ class MainWindow(QMainWindow):
             window.close()
 
     def _audit_changed(self, audit_id: str) -> None:
-        # Only the summary columns of one row changed; refresh that row, not the list.
+        """Only the summary columns of one row changed: read that row (off the GUI thread),
+        not the list. One read per audit at a time; changes meanwhile read it once more."""
+        if audit_id in self._row_reads:
+            self._row_reads[audit_id] = True
+            return
         from shopper.services import audits as audit_service
 
-        rows = audit_service.list_audits(engine=self.engine, ids=[audit_id])
-        if rows:
-            self.audit_model.replace_row(rows[0])
+        engine = self.engine
+        self._row_reads[audit_id] = False
+
+        def done(rows: list[AuditRow]) -> None:
+            if rows:
+                self.audit_model.replace_row(rows[0])
+            settled()
+
+        def failed(exc: Exception) -> None:
+            self._show_list_error(exc)
+            settled()
+
+        def settled() -> None:
+            self._list_operations.pop(f"row {audit_id}", None)
+            again = self._row_reads.pop(audit_id, False)
+            if again:
+                self._audit_changed(audit_id)
+
+        self._list_operations[f"row {audit_id}"] = run_quietly(
+            self,
+            lambda: audit_service.list_audits(engine=engine, ids=[audit_id]),
+            on_done=done,
+            on_error=failed,
+        )
 
     def new_audit(self) -> None:
         company_id = self.selected_company_id()

@@ -1,7 +1,8 @@
 """Qt item models over plain rows: the companies list and the audits table.
 
 The audits model pages rows in from SQL as the view scrolls (fetchMore) and
-sorts in SQL, so 10,000 audits never sit in Python at once.
+sorts in SQL, so 10,000 audits never sit in Python at once; every query runs off
+the GUI thread, so a slow team database never freezes the window.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 
@@ -87,11 +89,23 @@ class CompanyListModel(QAbstractListModel):
 
 
 Fetch: TypeAlias = "Callable[[str, bool, int, int], list[AuditRow]]"
-"""fetch(order, descending, offset, limit) -> rows, with the filters already applied."""
+"""fetch(order, descending, offset, limit) -> rows, with the filters already applied.
+
+Called off the GUI thread: it reads nothing from a widget (the filters are bound in)."""
+
+Run: TypeAlias = (
+    "Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], object]"
+)
+"""run(work, on_done, on_error): `work` off the GUI thread, the callbacks on it."""
 
 
 class AuditTableModel(QAbstractTableModel):
-    """Audits as table rows, paged in from SQL and sorted there."""
+    """Audits as table rows, paged in from SQL and sorted there, off the GUI thread.
+
+    A reload keeps the rows on screen until the new ones are in (the view never
+    flashes empty); each reload is a new generation, and whatever an older one
+    brings back, a page included, is dropped. One page is in flight at a time.
+    """
 
     PAGE = 400
     COLUMNS = (
@@ -103,43 +117,119 @@ class AuditTableModel(QAbstractTableModel):
         ("score", "Score"),
     )
 
-    def __init__(self, fetch: Fetch, parent: Any = None) -> None:
+    reloaded = Signal()
+    """A reload's rows are in (the view was reset)."""
+    load_failed = Signal(object)
+    """A reload or a page failed (the exception); the rows on screen stay."""
+    busy_changed = Signal(bool)
+
+    def __init__(self, run: Run, parent: Any = None) -> None:
         super().__init__(parent)
-        self._fetch = fetch
+        self._run = run
+        self._fetch: Fetch | None = None
         self._rows: list[AuditRow] = []
         self._more = False
         self._order = "started_at"
         self._descending = True
+        self.generation = 0
+        self._reloading = False
+        self._paging = False
+        self._operations: dict[str, object] = {}  # the latest reload's and page's, kept alive
 
     # -- loading ---------------------------------------------------------------
 
-    def set_fetch(self, fetch: Fetch) -> None:
+    @property
+    def busy(self) -> bool:
+        """A reload or a page is being fetched."""
+        return self._reloading or self._paging
+
+    @property
+    def reloading(self) -> bool:
+        return self._reloading
+
+    def set_fetch(self, fetch: Fetch | None) -> None:
+        """Show the rows `fetch` gives (None: no rows, nothing to ask)."""
         self._fetch = fetch
         self.reload()
 
     def reload(self) -> None:
+        """Fetch the first page afresh; the rows on screen stay until it is in."""
+        was_busy = self.busy
+        self.generation += 1
+        generation = self.generation
+        self._paging = False  # a page of an older generation is dropped when it comes
+        fetch = self._fetch
+        if fetch is None:
+            self._reloading = False
+            self._apply_reload([])
+            self._busy_changed(was_busy)
+            return
+        order, descending, page = self._order, self._descending, self.PAGE
+        self._reloading = True
+        self._busy_changed(was_busy)
+        self._operations["reload"] = self._run(
+            lambda: fetch(order, descending, 0, page),
+            lambda rows: self._reload_done(generation, rows),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def _reload_done(self, generation: int, rows: list[AuditRow]) -> None:
+        if generation != self.generation:
+            return
+        self._reloading = False
+        self._apply_reload(rows)
+        self.reloaded.emit()
+        self._busy_changed(True)
+
+    def _apply_reload(self, rows: list[AuditRow]) -> None:
         self.beginResetModel()
-        self._rows = self._fetch(self._order, self._descending, 0, self.PAGE)
+        self._rows = list(rows)
         more = len(self._rows) == self.PAGE
         # Views ask for more rows while handling the reset; answer once it is over.
         self._more = False
         self.endResetModel()
         self._more = more
 
+    def _failed(self, generation: int, exc: Exception) -> None:
+        if generation != self.generation:
+            return
+        self._reloading = self._paging = False
+        self._more = False  # no asking again and again of a server that is gone: F5 retries
+        self.load_failed.emit(exc)
+        self._busy_changed(True)
+
+    def _busy_changed(self, was_busy: bool) -> None:
+        if self.busy != was_busy:
+            self.busy_changed.emit(self.busy)
+
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more:
+        fetch = self._fetch
+        if parent.isValid() or not self._more or self.busy or fetch is None:
+            return  # a page (or a reload) is on its way: asking again would repeat rows
+        generation = self.generation
+        order, descending, offset, page = self._order, self._descending, len(self._rows), self.PAGE
+        self._paging = True
+        self._busy_changed(False)
+        self._operations["page"] = self._run(
+            lambda: fetch(order, descending, offset, page),
+            lambda rows: self._page_done(generation, rows),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def _page_done(self, generation: int, page: list[AuditRow]) -> None:
+        if generation != self.generation:
             return
-        page = self._fetch(self._order, self._descending, len(self._rows), self.PAGE)
+        self._paging = False
         self._more = len(page) == self.PAGE
-        if not page:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._rows.extend(page)
-        self.endInsertRows()
+        if page:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+        self._busy_changed(True)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.COLUMNS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
@@ -15,6 +16,11 @@ from shopper.services.audits import start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.templates import import_template_file, list_templates
+
+if TYPE_CHECKING:
+    from shopper.ui.main_window import MainWindow
+
+LISTS_TIMEOUT_MS = 20000
 
 
 class Keyboard:
@@ -57,6 +63,22 @@ def show(qtbot: QtBot, widget: QWidget) -> None:
     qtbot.waitExposed(widget)
     widget.activateWindow()
     qtbot.waitUntil(widget.isActiveWindow, timeout=2000)
+
+
+def wait_for_lists(qtbot: QtBot, window: MainWindow) -> None:
+    """Wait until the window has read its lists (and the audit to reopen) off the GUI thread.
+
+    The window reads them in the background: after `refresh()`, a filter change or its
+    start, the rows arrive a moment later, as they do for a user.
+    """
+    qtbot.waitUntil(lambda: not window.loading, timeout=LISTS_TIMEOUT_MS)
+
+
+def show_window(qtbot: QtBot, window: MainWindow) -> MainWindow:
+    """Show a main window and wait for its lists."""
+    show(qtbot, window)
+    wait_for_lists(qtbot, window)
+    return window
 
 
 YES_NO_TEMPLATE = """\

@@ -37,7 +37,8 @@ from shopper.ui.journey import (
 )
 from shopper.ui.main_window import MainWindow
 from shopper.ui.rows_model import Column, RowsModel
-from tests.ui.helpers import show
+from shopper.ui.workers import wait_for_background
+from tests.ui.helpers import show, show_window, wait_for_lists
 
 LOAD_TIMEOUT = 15000
 
@@ -48,15 +49,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     context = AppContext.open(tmp_path_factory.mktemp("analysis-ui") / "data")
     load_demo(engine=context.engine, audits=90)
     yield context
+    assert wait_for_background(30), "background work still running after 30 s"
     context.close()
 
 
 @pytest.fixture
 def window(qtbot: QtBot, demo: AppContext) -> MainWindow:
-    win = MainWindow(demo)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(demo))
     win.company_list.setCurrentIndex(win.company_model.index(1))
     win.touchpoint_filter.setCurrentIndex(win.touchpoint_filter.findData("phone"))
+    wait_for_lists(qtbot, win)
     return win
 
 

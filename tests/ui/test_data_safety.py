@@ -26,16 +26,14 @@ from shopper.ui.backups_dialog import BackupListModel, RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ImportSummaryDialog, SummaryModel
 from shopper.ui.main_window import MainWindow
 from tests.data_helpers import FIXTURES, damage, new_counts_audit, snapshot
-from tests.ui.helpers import Keyboard, show, when_modal
+from tests.ui.helpers import Keyboard, show_window, wait_for_lists, when_modal
 
 CORPUS = FIXTURES / "bundles"
 
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
-    win = MainWindow(ctx)
-    show(qtbot, win)
-    return win
+    return show_window(qtbot, MainWindow(ctx))
 
 
 @pytest.fixture
@@ -49,7 +47,9 @@ def errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def wait_idle(qtbot: QtBot, window: MainWindow) -> None:
+    """Wait for the data action, then for the lists it reloads (off the GUI thread)."""
     qtbot.waitUntil(lambda: not window.data_actions.busy, timeout=20000)
+    wait_for_lists(qtbot, window)
 
 
 def stored(ctx: AppContext, audit_id: str) -> dict[str, Any]:
@@ -100,6 +100,7 @@ def test_restore_from_the_list_reopens_on_the_restored_database(
     AuditRunner(engine=ctx.engine, audit_id=audit_id).set_answer("c1", 1)
     good = make_backup(engine=ctx.engine, backups_dir=ctx.backups_dir, reason="manual")
     window.refresh()
+    wait_for_lists(qtbot, window)
     assert window.open_audit(audit_id)
     assert window.runner_view is not None
     window.runner_view.runner.set_answer("c1", 2)
@@ -253,6 +254,7 @@ def test_export_offers_the_open_audit_the_company_and_everything(
     first = new_counts_audit(ctx, tmp_path, company="Alpha")
     new_counts_audit(ctx, tmp_path, company="Beta")
     window.refresh()
+    wait_for_lists(qtbot, window)
     window.company_list.setCurrentIndex(window.company_model.index(1))
     assert window.open_audit(first)
     choices = window.data_actions.export_choices()
@@ -300,6 +302,7 @@ def test_a_full_disk_keeps_the_unsaved_text_on_screen(
 
     audit_id = new_counts_audit(ctx, tmp_path)
     window.refresh()
+    wait_for_lists(qtbot, window)
     assert window.open_audit(audit_id)
     view = window.runner_view
     assert view is not None
@@ -384,8 +387,7 @@ def test_damage_found_in_the_background_stops_writing_and_the_repair_mends_it(
     damage_an_index(data_dir / "shopper.db")
     ctx = AppContext.open(data_dir)  # the quick check on open passes
     try:
-        window = MainWindow(ctx)
-        show(qtbot, window)
+        window = show_window(qtbot, MainWindow(ctx))
         actions = window.data_actions
         assert actions.check_due  # never checked in full
         actions.upkeep()

@@ -27,6 +27,7 @@ from shopper.ui.new_audit import NewAuditDialog
 from shopper.ui.report_export import ExportDialog
 from shopper.ui.runner.instrument_base import TimeDialog
 from shopper.ui.settings import Settings
+from tests.ui.helpers import wait_for_lists
 
 
 def problems(top: QWidget) -> list[str]:
@@ -120,6 +121,7 @@ def test_the_main_window_and_runner_read_right(
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
+    wait_for_lists(qtbot, window)  # the count label has its text before it is measured
     audit = next(a for a in list_audits(engine=demo.engine) if a.touchpoint == touchpoint)
     window.open_audit(audit.id)
     view = window.runner_view

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,16 +24,15 @@ from shopper.ui.main_window import PAGE_PICK, PAGE_RUNNER, PAGE_WELCOME, MainWin
 from shopper.ui.models import AuditTableModel, CompanyListModel
 from shopper.ui.new_audit import NewAuditDialog
 from shopper.ui.settings import Options, Settings
-from tests.ui.helpers import Keyboard, show, when_modal
+from shopper.ui.workers import wait_for_background
+from tests.ui.helpers import Keyboard, show, show_window, wait_for_lists, when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
-    win = MainWindow(ctx)
-    show(qtbot, win)
-    return win
+    return show_window(qtbot, MainWindow(ctx))
 
 
 def test_first_run_shows_welcome_and_loads_demo(
@@ -39,6 +41,7 @@ def test_first_run_shows_welcome_and_loads_demo(
     assert window.stack.currentIndex() == PAGE_WELCOME
     window.welcome.load_demo.emit()
     qtbot.waitUntil(lambda: window.audit_model.rowCount() > 0, timeout=20000)
+    wait_for_lists(qtbot, window)
     assert window.stack.currentIndex() == PAGE_PICK
     assert window.company_model.rowCount() == 7  # "All companies" + 6
     assert "120 audits" in window.count_label.text()
@@ -47,14 +50,17 @@ def test_first_run_shows_welcome_and_loads_demo(
 def test_filters_and_company_selection(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=60)
     window.refresh()
+    wait_for_lists(qtbot, window)
     everything = window.audit_model.rowCount()
     assert everything == 60
     window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+    wait_for_lists(qtbot, window)
     phone_rows = window.audit_model.rowCount()
     assert 0 < phone_rows < everything
     assert all(window.audit_model.index(r, 2).data() == "Phone" for r in range(phone_rows))
     window.touchpoint_filter.setCurrentIndex(0)
     window.company_list.setCurrentIndex(window.company_model.index(1))
+    wait_for_lists(qtbot, window)
     company_name = window.company_model.index(1).data().rsplit(" (", 1)[0]
     rows = window.audit_model.rowCount()
     assert 0 < rows < everything
@@ -64,6 +70,7 @@ def test_filters_and_company_selection(qtbot: QtBot, window: MainWindow, ctx: Ap
 def test_selecting_an_audit_opens_it(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=20)
     window.refresh()
+    wait_for_lists(qtbot, window)
     window.audit_table.selectRow(0)
     assert window.stack.currentIndex() == PAGE_RUNNER
     assert window.runner_view is not None
@@ -99,6 +106,7 @@ def test_new_phone_audit_completed_with_the_keyboard(
 ) -> None:
     create_company(engine=ctx.engine, data=CompanyInput(name="Żabka Polska"))
     window.refresh()
+    wait_for_lists(qtbot, window)
     keys = Keyboard(qtbot)
 
     def fill_dialog(dialog: QWidget) -> None:
@@ -135,6 +143,7 @@ def test_new_phone_audit_completed_with_the_keyboard(
     assert detail.values["hold_time"] == 90.0
     assert detail.score.percent is not None
     # The list shows the finished audit with its score.
+    wait_for_lists(qtbot, window)
     row = window.audit_model.row_of(view.runner.audit_id)
     assert window.audit_model.index(row, 4).data() == "Completed"
     assert window.audit_model.index(row, 5).data().endswith("%")
@@ -154,16 +163,14 @@ def test_shopper_name_is_remembered(qtbot: QtBot, ctx: AppContext) -> None:
 
 
 def test_layout_persists(qtbot: QtBot, ctx: AppContext) -> None:
-    win = MainWindow(ctx)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx))
     win.main_splitter.setSizes([300, 900])
     win.touchpoint_filter.setCurrentIndex(win.touchpoint_filter.findData("email"))
     win.close()
     settings = Settings(ctx.data_dir)
     assert not settings.get(Options.MAIN_SPLITTER).isEmpty()
     assert settings.get(Options.FILTER_TOUCHPOINT) == "email"
-    again = MainWindow(ctx)
-    show(qtbot, again)
+    again = show_window(qtbot, MainWindow(ctx))
     assert again.touchpoint_filter.currentData() == "email"
     assert again.main_splitter.sizes()[0] < again.main_splitter.sizes()[1]
 
@@ -171,6 +178,7 @@ def test_layout_persists(qtbot: QtBot, ctx: AppContext) -> None:
 def test_quit_flushes_typed_note(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=10)
     window.refresh()
+    wait_for_lists(qtbot, window)
     in_progress = list_audits(engine=ctx.engine, status=AuditStatus.IN_PROGRESS)[0]
     window.open_audit(in_progress.id)
     view = window.runner_view
@@ -183,14 +191,26 @@ def test_quit_flushes_typed_note(qtbot: QtBot, window: MainWindow, ctx: AppConte
     assert saved.note.endswith("typed just before quitting")
 
 
+def at_once(
+    work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None]
+) -> None:
+    """Run a model's fetch at once, on this thread (the model's own contract, not threads)."""
+    try:
+        result = work()
+    except Exception as exc:
+        failed(exc)
+    else:
+        done(result)
+
+
 def test_models_pass_qtmodeltester(qtmodeltester: object, ctx: AppContext) -> None:
     load_demo(engine=ctx.engine, audits=900)
-    model = AuditTableModel(
+    model = AuditTableModel(at_once)
+    model.set_fetch(
         lambda order, desc, offset, limit: list_audits(
             engine=ctx.engine, order=order, descending=desc, offset=offset, limit=limit
         )
     )
-    model.reload()
     assert model.rowCount() == AuditTableModel.PAGE
     assert model.canFetchMore()
     model.fetchMore()
@@ -234,6 +254,7 @@ def test_no_two_shortcuts_collide(qtbot: QtBot, window: MainWindow, ctx: AppCont
 
     load_demo(engine=ctx.engine, audits=20)
     window.refresh()
+    wait_for_lists(qtbot, window)
     phone = next(r for r in list_audits(engine=ctx.engine) if r.touchpoint == "phone")
     window.open_audit(phone.id)
     seen: dict[str, str] = {}
@@ -254,8 +275,7 @@ def test_the_audit_in_progress_opens_again_at_its_item(qtbot: QtBot, ctx: AppCon
     from tests.ui.helpers import new_audit
 
     audit_id = new_audit(ctx)
-    first = MainWindow(ctx)
-    show(qtbot, first)
+    first = show_window(qtbot, MainWindow(ctx))
     assert first.open_audit(audit_id)
     view = first.runner_view
     assert view is not None
@@ -264,8 +284,7 @@ def test_the_audit_in_progress_opens_again_at_its_item(qtbot: QtBot, ctx: AppCon
     item_id = view.current.id
     first.close()
 
-    again = MainWindow(ctx)
-    show(qtbot, again)
+    again = show_window(qtbot, MainWindow(ctx))
     assert again.runner_view is not None
     assert again.runner_view.runner.audit_id == audit_id
     assert again.runner_view.current.id == item_id
@@ -279,8 +298,7 @@ def test_a_completed_audit_does_not_open_at_start(qtbot: QtBot, ctx: AppContext)
     settings = Settings(ctx.data_dir)
     settings.set(Options.LAST_AUDIT, done.id)
     settings.sync()
-    win = MainWindow(ctx)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx))
     assert win.runner_view is None
 
 
@@ -291,13 +309,11 @@ def test_open_asks_for_an_audit_by_a_prefix_of_its_id(
 
     load_demo(engine=ctx.engine, audits=10)
     done = list_audits(engine=ctx.engine, status=AuditStatus.COMPLETED)[0]
-    win = MainWindow(ctx, open_audit=done.id[:8])
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx, open_audit=done.id[:8]))
     assert win.runner_view is not None and win.runner_view.runner.audit_id == done.id
     errors: list[str] = []
     monkeypatch.setattr(main_window, "show_error", lambda _p, text, **_k: errors.append(text))
-    nowhere = MainWindow(ctx, open_audit="zzzzzzzz")
-    show(qtbot, nowhere)
+    nowhere = show_window(qtbot, MainWindow(ctx, open_audit="zzzzzzzz"))
     assert nowhere.runner_view is None
     assert errors and "zzzzzzzz" in errors[0]
 
@@ -406,6 +422,7 @@ def test_f1_lists_every_key_of_the_window_from_the_actions(
 
     load_demo(engine=ctx.engine, audits=20)
     window.refresh()
+    wait_for_lists(qtbot, window)
     phone = next(r for r in list_audits(engine=ctx.engine) if r.touchpoint == "phone")
     window.open_audit(phone.id)
     Keyboard(qtbot).press(Qt.Key.Key_F1)
@@ -430,8 +447,7 @@ def test_pane_and_column_sizes_are_kept_across_audits_and_restarts(
     from tests.ui.helpers import new_audit
 
     first_audit, second_audit = new_audit(ctx), new_audit(ctx)
-    win = MainWindow(ctx)
-    show(qtbot, win)
+    win = show_window(qtbot, MainWindow(ctx))
     assert win.open_audit(first_audit)
     view = win.runner_view
     assert view is not None
@@ -450,8 +466,7 @@ def test_pane_and_column_sizes_are_kept_across_audits_and_restarts(
     assert other.outline.header().sectionSize(1) == 131
     win.close()
 
-    again = MainWindow(ctx)  # a restart: the same sizes again
-    show(qtbot, again)
+    again = show_window(qtbot, MainWindow(ctx))  # a restart: the same sizes again
     assert again.runner_view is not None
     qtbot.wait(20)
     assert again.runner_view.right_splitter.sizes() == chosen
@@ -465,3 +480,251 @@ def test_long_company_names_keep_their_start_end_and_count(
 ) -> None:
     assert window.company_list.textElideMode() == Qt.TextElideMode.ElideMiddle
     assert window.audit_table.textElideMode() == Qt.TextElideMode.ElideMiddle
+
+
+# -- the lists are read off the GUI thread ------------------------------------------------
+
+
+def spy_on(monkeypatch: pytest.MonkeyPatch, on_gui: list[str], calls: list[str]) -> None:
+    """Record every list query, and those made on the GUI thread (there must be none)."""
+    from shopper.services import audits as audit_service
+    from shopper.services import companies as company_service
+
+    def spy(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(**kwargs: Any) -> Any:
+            calls.append(name)
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(name)
+            return real(**kwargs)
+
+        return wrapper
+
+    for module, name in (
+        (audit_service, "list_audits"),
+        (audit_service, "resolve_audit_id"),
+        (company_service, "list_companies"),
+    ):
+        monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
+
+
+def test_every_list_query_runs_off_the_gui_thread(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_demo(engine=ctx.engine, audits=AuditTableModel.PAGE + 50)
+    in_progress = list_audits(engine=ctx.engine, status=AuditStatus.IN_PROGRESS)[0]
+    settings = Settings(ctx.data_dir)
+    settings.set(Options.LAST_AUDIT, in_progress.id)
+    settings.sync()
+    on_gui: list[str] = []
+    calls: list[str] = []
+    spy_on(monkeypatch, on_gui, calls)
+
+    window = show_window(qtbot, MainWindow(ctx))  # companies, audits, the audit to reopen
+    assert window.runner_view is not None
+    assert window.runner_view.runner.audit_id == in_progress.id
+    window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+    wait_for_lists(qtbot, window)
+    window.touchpoint_filter.setCurrentIndex(0)
+    window.company_list.setCurrentIndex(window.company_model.index(1))
+    wait_for_lists(qtbot, window)
+    window.company_list.setCurrentIndex(window.company_model.index(0))
+    wait_for_lists(qtbot, window)
+    window.audit_table.sortByColumn(5, Qt.SortOrder.AscendingOrder)
+    wait_for_lists(qtbot, window)
+    assert window.audit_model.canFetchMore()
+    window.audit_model.fetchMore()  # the next page
+    wait_for_lists(qtbot, window)
+    assert window.audit_model.rowCount() == AuditTableModel.PAGE + 50
+    window.refresh_action.trigger()  # F5
+    wait_for_lists(qtbot, window)
+    window.runner_view.changed.emit(in_progress.id)  # an answer saved: its row read again
+    wait_for_lists(qtbot, window)
+    window.open_on_start = in_progress.id[:8]
+    window._reopen()  # --open with a prefix
+    wait_for_lists(qtbot, window)
+    assert {"list_audits", "list_companies", "resolve_audit_id"} <= set(calls)
+    assert len(calls) >= 10
+    assert on_gui == []
+
+
+def test_scrolling_pages_in_every_audit_exactly_once(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    load_demo(engine=ctx.engine, audits=2 * AuditTableModel.PAGE + 30)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    assert window.audit_model.rowCount() == AuditTableModel.PAGE
+    for _ in range(20):  # the view asks for the next page itself, as the user scrolls
+        window.audit_table.scrollToBottom()
+        qtbot.wait(20)
+        wait_for_lists(qtbot, window)
+        if not window.audit_model.canFetchMore():
+            break
+    shown = [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())]
+    assert len(shown) == len(set(shown)) == 2 * AuditTableModel.PAGE + 30
+    assert shown == [r.id for r in list_audits(engine=ctx.engine)]  # newest first, as asked
+
+
+def test_a_newer_filter_wins_over_an_older_load_that_ends_late(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import audits as audit_service
+
+    load_demo(engine=ctx.engine, audits=40)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    real = audit_service.list_audits
+    release = threading.Event()
+
+    def slow_for_phone(**kwargs: Any) -> list[Any]:
+        if kwargs.get("touchpoint") == "phone":
+            release.wait(10)  # a slow server, for this query only
+        return real(**kwargs)
+
+    monkeypatch.setattr(audit_service, "list_audits", slow_for_phone)
+    try:
+        window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("phone"))
+        window.touchpoint_filter.setCurrentIndex(window.touchpoint_filter.findData("email"))
+        wait_for_lists(qtbot, window)  # the e-mail audits are in; the phone ones still come
+    finally:
+        release.set()
+    assert wait_for_background(10)
+    qtbot.wait(50)  # what the phone load brought back has reached the GUI thread, dropped
+    touchpoints = {
+        window.audit_model.index(r, 2).data() for r in range(window.audit_model.rowCount())
+    }
+    assert touchpoints == {"Email"}
+
+
+def test_a_failed_read_is_one_line_the_rows_stay_and_f5_tries_again(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.domain.errors import StorageError
+    from shopper.services import audits as audit_service
+    from shopper.services import companies as company_service
+    from shopper.ui import main_window
+
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    counts = window.count_label.text()
+    dialogs: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda _p, text, **_k: dialogs.append(text))
+    real = audit_service.list_audits, company_service.list_companies
+
+    def lost(**_kwargs: Any) -> Any:
+        raise StorageError("the team database is not answering\n(server closed the connection)")
+
+    monkeypatch.setattr(audit_service, "list_audits", lost)
+    monkeypatch.setattr(company_service, "list_companies", lost)
+    window.activateWindow()
+    Keyboard(qtbot).press(Qt.Key.Key_F5)
+    wait_for_lists(qtbot, window)
+    line = window.statusBar().currentMessage()
+    assert "the team database is not answering" in line and "F5" in line
+    assert "\n" not in line and dialogs == []
+    assert window.audit_model.rowCount() == 20  # what was on screen stays
+    assert window.company_model.rowCount() == 7
+    assert window.count_label.text() == counts
+
+    monkeypatch.setattr(audit_service, "list_audits", real[0])
+    monkeypatch.setattr(company_service, "list_companies", real[1])
+    Keyboard(qtbot).press(Qt.Key.Key_F5)  # the server is back
+    wait_for_lists(qtbot, window)
+    assert window.statusBar().currentMessage() == ""
+    assert window.audit_model.rowCount() == 20
+
+
+def test_a_slow_read_says_loading_and_keeps_the_rows_meanwhile(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import audits as audit_service
+
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    counts = window.count_label.text()
+    real = audit_service.list_audits
+    release = threading.Event()
+
+    def slow(**kwargs: Any) -> list[Any]:
+        release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(audit_service, "list_audits", slow)
+    try:
+        window.refresh()
+        assert window.count_label.text() == counts  # a quick read would show no flicker
+        qtbot.waitUntil(lambda: window.count_label.text() == "Loading…", timeout=5000)
+        assert window.audit_model.rowCount() == 20  # no empty list while it loads
+        window.audit_table.selectRow(3)  # the window answers meanwhile
+        assert window.runner_view is not None
+        opened = window.runner_view.runner.audit_id
+    finally:
+        release.set()
+    wait_for_lists(qtbot, window)
+    assert window.count_label.text() == counts
+    current = window.audit_table.selectionModel().currentIndex()
+    assert window.audit_model.audit_id(current.row()) == opened  # its row is still selected
+
+
+def test_refresh_runs_its_continuation_once_the_rows_are_in(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext
+) -> None:
+    from tests.ui.helpers import new_audit
+
+    audit_id = new_audit(ctx)
+    seen: list[int] = []
+    window.refresh(on_done=lambda: seen.append(window.audit_model.row_of(audit_id)))
+    assert seen == []  # refresh returns at once
+    wait_for_lists(qtbot, window)
+    assert seen == [0]
+    assert window.count_label.text() == "1 company · 1 audit"
+
+
+def test_the_window_says_it_is_opening_until_the_companies_are_in(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import companies as company_service
+    from shopper.ui.main_window import OPENING_TEXT, PICK_TEXT
+
+    load_demo(engine=ctx.engine, audits=10)
+    real = company_service.list_companies
+    release = threading.Event()
+
+    def slow(**kwargs: Any) -> Any:
+        release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(company_service, "list_companies", slow)
+    try:
+        window = MainWindow(ctx)
+        show(qtbot, window)
+        qtbot.wait(50)
+        assert window.stack.currentIndex() == PAGE_PICK  # not the welcome of an empty database
+        assert window.pick_label.text() == OPENING_TEXT
+    finally:
+        release.set()
+    wait_for_lists(qtbot, window)
+    assert window.stack.currentIndex() == PAGE_PICK
+    assert window.pick_label.text() == PICK_TEXT
+
+
+def test_a_refresh_keeps_the_chosen_company_and_its_audits(
+    qtbot: QtBot, window: MainWindow, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_demo(engine=ctx.engine, audits=20)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    window.company_list.setCurrentIndex(window.company_model.index(2))
+    wait_for_lists(qtbot, window)
+    chosen = window.selected_company_id()
+    shown = [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())]
+    assert chosen and shown
+    calls: list[str] = []
+    spy_on(monkeypatch, [], calls)
+    window.refresh()
+    wait_for_lists(qtbot, window)
+    assert sorted(calls) == ["list_audits", "list_companies"]  # one query each, no second
+    assert window.selected_company_id() == chosen
+    assert [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())] == shown

@@ -23,14 +23,12 @@ from shopper.ui.report_export import ExportChoice, ExportDialog, ReportExporter
 from shopper.ui.settings import Options, Settings
 from tests.report.helpers import Pdf
 from tests.services.analysis_data import History, build_history
-from tests.ui.helpers import new_audit, show, when_modal
+from tests.ui.helpers import new_audit, show, show_window, when_modal
 
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
-    win = MainWindow(ctx)
-    show(qtbot, win)
-    return win
+    return show_window(qtbot, MainWindow(ctx))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from shopper.ui.main_window import MainWindow
 from shopper.ui.runner.view import AuditRunnerView
 from shopper.ui.waiting import FollowUpModel, RepliesModel, WaitingDialog, left_text
 from tests.data_helpers import new_follow_up_audit
-from tests.ui.helpers import Keyboard, new_audit, show
+from tests.ui.helpers import Keyboard, new_audit, show, show_window
 
 TIMEOUT = 15000
 
@@ -153,8 +153,7 @@ def test_the_app_settles_a_passed_window_and_waiting_opens_the_item(
     runner.set_answer("solved", "no")
     runner.complete(wait=True)
 
-    window = MainWindow(ctx)
-    show(qtbot, window)
+    window = show_window(qtbot, MainWindow(ctx))
     qtbot.waitUntil(lambda: status_of(ctx, old) == AuditStatus.COMPLETED, timeout=TIMEOUT)
     assert load_audit(engine=ctx.engine, audit_id=old).answers["follow_up"].value == "no"
     assert status_of(ctx, fresh) == AuditStatus.AWAITING_FOLLOW_UP
@@ -181,8 +180,7 @@ def test_a_settled_audit_open_in_the_runner_is_shown_completed(
     runner.set_answer("greeted", "yes")
     runner.set_answer("solved", "yes")
     runner.complete(wait=True)
-    window = MainWindow(ctx)
-    show(qtbot, window)
+    window = show_window(qtbot, MainWindow(ctx))
     assert window.open_audit(old)
     with session_scope(ctx.engine) as session:  # as the start-up settling does
         repo.update_audit(session=session, audit_id=old, values={"status": "completed"})
