@@ -50,7 +50,7 @@ from shopper.ui.screen import capture_screen_png, fit_on_screen, screen_of
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.welcome import WelcomePane
-from shopper.ui.workers import Operation, run_operation, run_quietly
+from shopper.ui.workers import Operation, run_after_the_others, run_operation, run_quietly
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -973,8 +973,9 @@ class MainWindow(QMainWindow):
         self.close()
         self.deleteLater()
         folder = old.data_dir
-        # Background work of this window may still hold a connection: close after it.
-        run_quietly(
+        # Loads of this window may still be under way on it: it closes once they end (a
+        # load waiting for the pool of a closed engine would wait for ever).
+        run_after_the_others(
             successor,
             old.close,
             on_done=lambda _r: log.info("closed the database left: %s", folder),

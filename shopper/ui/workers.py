@@ -109,6 +109,7 @@ class _Job:
 
     def __init__(self, work: Callable[[Progress], Any], operation: Operation) -> None:
         self.work: Callable[[Progress], Any] | None = work
+        self.name = getattr(work, "__qualname__", type(work).__name__)
         self.operation = weakref.ref(operation)
         self.post = _gui_dispatcher().post
         self.cancel = threading.Event()
@@ -156,21 +157,28 @@ def _let_go(_held: object) -> None:
 # Loads wait on the database or the disk more than on a core: a job never queues behind two
 # slow ones because the machine has two cores.
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="work")
-_running: set[Future[None]] = set()
+_running: dict[Future[None], str] = {}
+"""The jobs started and not ended yet, with the name of their work (for `pending_work`)."""
 _running_lock = threading.Lock()
 
 
 def _submit(job: _Job) -> None:
     future = _pool.submit(job.run)
     with _running_lock:
-        _running.add(future)
+        _running[future] = job.name
     future.add_done_callback(_forget)
     _gui_dispatcher().wake()
 
 
 def _forget(future: Future[None]) -> None:
     with _running_lock:
-        _running.discard(future)
+        _running.pop(future, None)
+
+
+def pending_work() -> list[str]:
+    """What the jobs still running are doing (the names of their work functions)."""
+    with _running_lock:
+        return sorted(_running.values())
 
 
 def wait_for_background(timeout: float) -> bool:
@@ -300,8 +308,30 @@ def run_quietly(
 ) -> Operation:
     """Run `work` off the GUI thread with no dialog: work the user did not ask for."""
     op = Operation(parent, None, lambda _progress: work(), on_done=on_done, on_error=on_error)
+    op.job.name = getattr(work, "__qualname__", type(work).__name__)
     op.finished.connect(op.deleteLater)
     op.start()
+    return op
+
+
+def run_after_the_others(
+    parent: QWidget,
+    work: Callable[[], Any],
+    *,
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+) -> Operation:
+    """`run_quietly`, once every job started before this one has ended: for closing what
+    they may still use (a database left for another, whose loads may be under way)."""
+    with _running_lock:
+        earlier = list(_running)
+
+    def after() -> Any:
+        wait(earlier)
+        return work()
+
+    op = run_quietly(parent, after, on_done=on_done, on_error=on_error)
+    op.job.name = f"after the others: {getattr(work, '__qualname__', type(work).__name__)}"
     return op
 
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from shopper.services.context import AppContext
 from shopper.ui.collector import install
-from shopper.ui.workers import wait_for_background
+from shopper.ui.workers import pending_work, wait_for_background
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -31,5 +31,5 @@ def ctx(data_dir: Path) -> Iterator[AppContext]:
     """
     context = AppContext.open(data_dir)
     yield context
-    assert wait_for_background(30), "background work still running after 30 s"
+    assert wait_for_background(30), f"still running after 30 s: {pending_work()}"
     context.close()

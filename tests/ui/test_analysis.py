@@ -37,7 +37,7 @@ from shopper.ui.journey import (
 )
 from shopper.ui.main_window import MainWindow
 from shopper.ui.rows_model import Column, RowsModel
-from shopper.ui.workers import wait_for_background
+from shopper.ui.workers import pending_work, wait_for_background
 from tests.ui.helpers import show, show_window, wait_for_lists
 
 LOAD_TIMEOUT = 15000
@@ -49,7 +49,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     context = AppContext.open(tmp_path_factory.mktemp("analysis-ui") / "data")
     load_demo(engine=context.engine, audits=90)
     yield context
-    assert wait_for_background(30), "background work still running after 30 s"
+    assert wait_for_background(30), f"still running after 30 s: {pending_work()}"
     context.close()
 
 

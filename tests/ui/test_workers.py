@@ -13,7 +13,13 @@ from pytestqt.qtbot import QtBot
 
 from shopper.domain.errors import ShopperError
 from shopper.ui import crash
-from shopper.ui.workers import LatestLoad, wait_for_background
+from shopper.ui.workers import (
+    LatestLoad,
+    pending_work,
+    run_after_the_others,
+    run_quietly,
+    wait_for_background,
+)
 
 
 def test_an_older_load_finishing_late_is_dropped(qtbot: QtBot) -> None:
@@ -155,3 +161,27 @@ def test_a_window_closed_while_its_work_runs_gets_nothing_and_nothing_breaks(
     assert called == []
     operation = None  # the last Python reference: the weak one empties
     assert job.operation() is None
+
+
+def test_work_run_after_the_others_waits_for_every_job_started_before_it(qtbot: QtBot) -> None:
+    """How a database left for another is closed: never under a load still reading it."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    release = threading.Event()
+    order: list[str] = []
+
+    def slow_load() -> None:
+        release.wait(30)
+        order.append("load")
+
+    def close() -> None:
+        order.append("close")
+
+    run_quietly(parent, slow_load, on_done=lambda _r: None, on_error=lambda _e: None)
+    run_after_the_others(parent, close, on_done=lambda _r: None, on_error=lambda _e: None)
+    assert not wait_for_background(0.3)  # the close waits behind the load
+    assert order == []
+    assert "slow_load" in " ".join(pending_work())
+    release.set()
+    assert wait_for_background(10)
+    assert order == ["load", "close"]

@@ -15,6 +15,7 @@ from shopper.services.context import AppContext
 from shopper.ui.main_window import MainWindow
 from shopper.ui.settings import Options, Settings
 from shopper.ui.team.connect import ConnectDialog
+from shopper.ui.workers import pending_work, wait_for_background
 from tests.postgres import MANAGER, MANAGER_PASSWORD, PostgresServer, free_port, team_copy
 
 WAIT = 30000
@@ -129,8 +130,14 @@ def test_the_window_moves_to_the_team_database_and_back(
     assert back.ctx.connection is None and back.ctx.db_path == local.db_path
     assert back.connection_label.text() == "This computer's database"
     assert not back.settings.get(Options.TEAM_AT_START)
-    back.close()
-    back.ctx.close()
+    close(back)
+
+
+def close(window: MainWindow) -> None:
+    """As the app quits: the window, then its database once no load still reads it."""
+    window.close()
+    assert wait_for_background(30), pending_work()
+    window.ctx.close()
 
 
 def remember(data_dir: Path, target: str) -> None:
@@ -167,8 +174,7 @@ def test_the_team_database_the_app_quit_on_opens_at_start_with_pgpass(
         assert window.ctx.connection is not None
         assert window.ctx.connection.database == team
     finally:
-        window.close()
-        window.ctx.close()
+        close(window)
 
 
 def test_a_remembered_team_database_that_does_not_answer_leaves_this_computers_open(
@@ -180,8 +186,7 @@ def test_a_remembered_team_database_that_does_not_answer_leaves_this_computers_o
         assert window.ctx.connection is None
         assert "team database could not be opened" in window.statusBar().currentMessage()
     finally:
-        window.close()
-        window.ctx.close()
+        close(window)
 
 
 def test_a_remembered_team_database_that_wants_a_password_falls_back_when_headless(
@@ -197,8 +202,7 @@ def test_a_remembered_team_database_that_wants_a_password_falls_back_when_headle
     try:
         assert window.ctx.connection is None
     finally:
-        window.close()
-        window.ctx.close()
+        close(window)
 
 
 def test_a_shoppers_window_offers_only_what_the_database_lets_them_do(
