@@ -100,6 +100,35 @@ def test_mistakes_exit_2_with_one_line(
     )
 
 
+def test_init_upgrades_a_database_at_an_older_revision(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+) -> None:
+    """A database an older Shopper made (at the baseline, stamped): team init upgrades it,
+    then secures the tables the upgrade added."""
+    from shopper.services.team import team_engine
+    from shopper.store.schema import BASELINE, head_revision, migrate
+
+    engine = team_engine(url)
+    try:
+        migrate(engine, to=BASELINE)
+    finally:
+        engine.dispose()
+    assert head_revision() != BASELINE
+    out = ok(capsys, "--db", url, "team", "init")
+    assert f"schema upgraded from revision {BASELINE}" in out
+    with postgres_server.admin(team_db[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (head_revision(),)
+        ]
+        assert conn.execute(
+            "SELECT relrowsecurity FROM pg_class WHERE relname = 'evidence_blob'"
+        ).fetchone() == (True,)
+    assert "schema checked" in ok(capsys, "--db", url, "team", "init")
+
+
 def test_init_on_a_foreign_database_exits_2_in_a_real_process(
     postgres_server: PostgresServer, team_db: tuple[str, str], url: str
 ) -> None:
