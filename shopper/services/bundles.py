@@ -29,6 +29,7 @@ from sqlmodel import Session
 from shopper import __version__
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError, TemplateError
+from shopper.domain.template_loader import parse_template_text
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services.backups import make_backup
 from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
@@ -45,7 +46,7 @@ from shopper.services.evidence import (
     write_atomic,
 )
 from shopper.services.files import STAGING_PREFIX, output_file
-from shopper.services.templates import refuse_builtin_lookalike
+from shopper.services.templates import record_follow_up, refuse_builtin_lookalike
 from shopper.store import exchange
 from shopper.store.engine import ensure_private_dir, error_line, session_scope
 from shopper.store.tables import (
@@ -476,6 +477,9 @@ def _merge(
                     session=session,
                     table="template_version",
                     rows=[record | {"added_at": now_utc()}],
+                )
+                record_follow_up(
+                    session, parse_template_text(record["source"], name=f"{key[0]}@{key[1]}")
                 )
         elif stored.sha256 != record["sha256"]:
             raise archive.fail(

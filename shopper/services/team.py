@@ -77,7 +77,7 @@ def init_team(*, engine: Engine) -> InitResult:
         TeamError: the database holds tables Shopper does not create.
         StorageError: the server refused (not the owner, cannot create roles, unreachable).
     """
-    from shopper.services.templates import sync_builtin_templates
+    from shopper.services.templates import record_every_follow_up, sync_builtin_templates
 
     with _refusals("team init"), engine.connect() as conn:
         facts = store.database_facts(conn)
@@ -97,8 +97,10 @@ def init_team(*, engine: Engine) -> InitResult:
         with engine.begin() as conn:
             groups = store.ensure_groups(conn)
             store.create_team_user_table(conn, schema)
+            store.create_follow_up_table(conn, schema)
             store.apply_security(conn, schema=schema, database=database)
         added = sync_builtin_templates(engine=engine)
+        record_every_follow_up(engine=engine)
     log.info("team init on %s: schema %s", database, "created" if created else "kept")
     return InitResult(database, created, upgraded, groups, added)
 
