@@ -47,7 +47,7 @@ from shopper.services.evidence import (
 )
 from shopper.services.files import STAGING_PREFIX, output_file
 from shopper.services.templates import record_follow_up, refuse_builtin_lookalike
-from shopper.store import exchange
+from shopper.store import blobs, exchange
 from shopper.store.engine import ensure_private_dir, error_line, session_scope
 from shopper.store.tables import (
     Company,
@@ -343,11 +343,12 @@ def import_bundle(
         try:
             with session_scope(engine) as session:
                 _merge(session, archive, content, summary, dry_run=True)
+                without_bytes = _evidence_without_bytes(session, engine, content)
         except SQLAlchemyError as exc:
             raise StorageError(f"could not read the database: {_reason(exc)}") from exc
-        if not summary.changed:
+        if not summary.changed and not without_bytes:
             return summary
-        needed = _evidence_needed(content, summary)
+        needed = _evidence_needed(content, summary) | without_bytes
         ensure_private_dir(data_dir / "evidence")
         try:
             staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=data_dir))
@@ -382,6 +383,20 @@ def import_bundle(
             shutil.rmtree(staging, ignore_errors=True)
     report(100, 100)
     return final
+
+
+def _evidence_without_bytes(
+    session: Session, engine: Engine, content: BundleContent
+) -> set[tuple[str, str, str]]:
+    """On a team database, the bundle's evidence files whose bytes it lacks, whether or not
+    their audits change: evidence attached before the bytes lived in the database (schema
+    revision 0002) gets them from the bundle that carries them."""
+    if not EvidenceStore.for_engine(engine, Path()).in_database:
+        return set()
+    lacking = {sha256 for sha256, _extension in blobs.missing_blobs(session=session)}
+    if not lacking:
+        return set()
+    return {f for audit in content.audits for f in audit.evidence if f[0] in lacking}
 
 
 def _evidence_needed(content: BundleContent, summary: ImportSummary) -> set[tuple[str, str, str]]:

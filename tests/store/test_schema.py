@@ -176,8 +176,12 @@ def test_every_fixture_upgrades_to_head_on_postgresql(
         migrate(engine, to=revision)
         assert current_revision(engine) == revision
         copy_rows(copy, engine)
-        result = team.init_team(engine=engine)
+        result = team.init_team(engine=engine, data_dir=tmp_path / "owner")
         assert result.upgraded_from == (None if revision == head_revision() else revision)
+        # The fixture's evidence files were never committed: init finds no bytes to send.
+        cited = {r[0] for r in _rows(copy, "SELECT sha256 FROM evidence")}
+        assert result.evidence is not None and result.evidence.uploaded == 0
+        assert set(result.evidence.missing) == cited
         assert not result.created_schema
         assert current_revision(engine) == head_revision()
         assert [d for d in differences(engine) if not _team_table(d)] == []
@@ -200,6 +204,11 @@ def test_every_fixture_upgrades_to_head_on_postgresql(
             assert detail.score.answered == detail.audit.answered
     finally:
         ctx.close()
+
+
+def _rows(db: Path, query: str) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(db)) as connection:
+        return [tuple(row) for row in connection.execute(query)]
 
 
 def _team_table(difference: object) -> bool:
