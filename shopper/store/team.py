@@ -645,7 +645,9 @@ def _functions(conn: Connection, schema: str) -> None:
         conn,
         q(
             "CREATE TRIGGER shopper_audit_follow_up_guard BEFORE UPDATE ON {}.audit"
-            " FOR EACH ROW EXECUTE FUNCTION {}.shopper_audit_follow_up_guard()"
+            # Only for an audit awaiting follow-up: saving an answer in progress pays nothing.
+            " FOR EACH ROW WHEN (OLD.status = " + _quoted_literal(AWAITING) + ")"
+            " EXECUTE FUNCTION {}.shopper_audit_follow_up_guard()"
         ).format(_ident(schema), _ident(schema)),
     )
     _run(
