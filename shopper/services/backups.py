@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from shopper.domain.clock import now_utc
@@ -27,7 +27,7 @@ from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.wording import count_of
 from shopper.services.evidence import evidence_path, verify_stored
 from shopper.services.files import check_output
-from shopper.store import blobs
+from shopper.store import blobs, repo
 from shopper.store import lock as process_lock
 from shopper.store.backup import backup_to, install_copy
 from shopper.store.engine import (
@@ -54,7 +54,6 @@ from shopper.store.schema import (
     known_revisions,
     prepare_schema,
 )
-from shopper.store.tables import Audit
 
 AUTO_INTERVAL = timedelta(minutes=30)
 _NAME = re.compile(r"^shopper-(\d{8}T\d{6}Z)(?:-([a-z0-9-]+))?\.db$")
@@ -537,16 +536,14 @@ def check_team_data(*, url: str) -> TeamCheckReport:
     name = f"{engine.url.database} on {engine.url.host or 'the local server'}"
     try:
         with engine.connect() as conn:
-            if not inspect(conn).has_table(blobs.BLOB):
+            if not blobs.has_blob_table(conn):
                 raise StorageError(
                     f"{where} keeps no evidence bytes (not a Shopper database, or one before "
                     "schema revision 0002): run `shopper team init` first"
                 )
         report = TeamCheckReport(name)
         with session_scope(engine) as session:
-            report.audits = int(
-                session.execute(select(func.count()).select_from(Audit)).scalar_one()
-            )
+            report.audits = repo.count_audits(session=session)
             report.evidence = blobs.check_blobs(session=session)
         return report
     except SQLAlchemyError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func, inspect
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, SQLModel, col, select
@@ -36,6 +36,11 @@ def read_blob(*, session: Session, sha256: str) -> bytes | None:
     """The bytes kept under a hash, or None when there are none this login may read."""
     found = session.exec(select(EvidenceBlob.data).where(EvidenceBlob.sha256 == sha256)).first()
     return bytes(found) if found is not None else None
+
+
+def has_blob_table(conn: Connection) -> bool:
+    """Whether the database keeps evidence bytes (schema revision 0002 or newer)."""
+    return inspect(conn).has_table(BLOB)
 
 
 def missing_blobs(*, session: Session) -> list[tuple[str, str]]:
