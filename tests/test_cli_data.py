@@ -15,6 +15,7 @@ from shopper.services.backups import list_backups
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from tests.data_helpers import FIXTURES, damage, new_counts_audit, png, scalar, snapshot
+from tests.postgres import MANAGER, MANAGER_PASSWORD, PostgresServer, team_copy
 from tests.test_cli import ok, user_error
 
 
@@ -239,7 +240,8 @@ def test_team_database_is_refused_by_the_file_commands(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:
     url = "postgresql://shopper@localhost/shopper"
-    for command in (["check"], ["restore", "x.db"]):
+    # `check` is not one of them: on a team database it checks the evidence bytes there.
+    for command in (["restore", "x.db"], ["repair"]):
         line = user_error(capsys, "--db", url, *command)
         assert "local SQLite database only" in line
 
@@ -254,3 +256,98 @@ def test_backup_of_a_team_database_gives_the_pg_dump_line_without_the_password(
         "`pg_dump --format=custom --file=shopper.dump "
         "'postgresql://jan@db.example:5433/shop team?sslmode=require'`"
     ) in line
+
+
+# -- `shopper check` on a team database: the evidence bytes it keeps --------------------------
+
+
+def run_check(capsys: pytest.CaptureFixture[str], url: str) -> tuple[int, str, str]:
+    """`shopper --db URL check`: (exit code, stdout, stderr)."""
+    from shopper.cli import main
+
+    try:
+        code = main(["--db", url, "check"])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def test_check_of_a_team_database_checks_its_evidence_bytes(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+    data_dir: Path,
+) -> None:
+    from shopper.services.audits import start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.templates import list_templates
+
+    name = team_copy(postgres_server)
+    url = postgres_server.url(name, MANAGER, MANAGER_PASSWORD)
+    try:
+        ctx = AppContext.open(tmp_path / "boss", url)
+        try:
+            company = create_company(engine=ctx.engine, data=CompanyInput(name="Northwind")).id
+            template = list_templates(engine=ctx.engine, touchpoint="phone")[0].id
+            audit = start_audit(engine=ctx.engine, company_id=company, template_id=template)
+            runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
+            photos = [
+                runner.attach(data_dir=ctx.data_dir, data=png(n), filename=f"{n}.png")
+                for n in range(1, 5)
+            ]
+        finally:
+            ctx.close()
+        header = f"Database {name} on 127.0.0.1 (team): 1 audit"
+        code, out, err = run_check(capsys, url)
+        assert (code, err) == (0, "")
+        assert out.splitlines() == [header, "Evidence in the database: 4 ok, 0 missing, 0 damaged"]
+
+        gone, forged, resized = sorted(p.sha256 for p in photos)[:3]
+        with postgres_server.admin(name) as conn:  # what only a superuser could do
+            conn.execute("ALTER TABLE evidence_blob DROP CONSTRAINT evidence_blob_content")
+            conn.execute("DELETE FROM evidence_blob WHERE sha256 = %s", (gone,))
+            conn.execute("UPDATE evidence_blob SET data = 'forged' WHERE sha256 = %s", (forged,))
+            conn.execute("UPDATE evidence SET size = size + 1 WHERE sha256 = %s", (resized,))
+        code, out, err = run_check(capsys, url)
+        assert code == 2
+        assert out.splitlines() == [
+            header,
+            "Evidence in the database: 1 ok, 1 missing, 1 damaged, 1 of another size than recorded",
+        ]
+        assert err.splitlines() == [
+            f"shopper check: 1 evidence file without bytes in the team database "
+            f"({gone[:12]}); 1 evidence file whose stored bytes are not theirs (another sha256 "
+            f"or size) ({forged[:12]}); 1 evidence file recorded with another size than their "
+            f"stored bytes ({resized[:12]}); run `shopper team upload-evidence` where they were "
+            "attached, or import a bundle that carries them"
+        ]
+    finally:
+        postgres_server.drop_database(name)
+
+
+def test_check_of_a_team_database_that_cannot_be_checked_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    pg_database: str,
+    data_dir: Path,
+) -> None:
+    from shopper.store.engine import create_db_engine
+    from shopper.store.schema import BASELINE, migrate
+
+    url = postgres_server.url(pg_database)
+    engine = create_db_engine(url)
+    try:
+        migrate(engine, to=BASELINE)  # as an app before evidence bytes lived in the database
+    finally:
+        engine.dispose()
+    code, out, err = run_check(capsys, url)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert "keeps no evidence bytes" in err and "run `shopper team init` first" in err
+    gone = url.replace(pg_database, f"no_such_{pg_database}")
+    code, out, err = run_check(capsys, gone)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert err.startswith("shopper: error: cannot check ") and "no_such_" in err

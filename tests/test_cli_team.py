@@ -100,6 +100,85 @@ def test_mistakes_exit_2_with_one_line(
     )
 
 
+def test_init_upgrades_a_database_at_an_older_revision(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+) -> None:
+    """A database an older Shopper made (at the baseline, stamped): team init upgrades it,
+    then secures the tables the upgrade added."""
+    from shopper.services.team import team_engine
+    from shopper.store.schema import BASELINE, head_revision, migrate
+
+    engine = team_engine(url)
+    try:
+        migrate(engine, to=BASELINE)
+    finally:
+        engine.dispose()
+    assert head_revision() != BASELINE
+    out = ok(capsys, "--db", url, "team", "init")
+    assert f"schema upgraded from revision {BASELINE}" in out
+    with postgres_server.admin(team_db[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (head_revision(),)
+        ]
+        assert conn.execute(
+            "SELECT relrowsecurity FROM pg_class WHERE relname = 'evidence_blob'"
+        ).fetchone() == (True,)
+    assert "schema checked" in ok(capsys, "--db", url, "team", "init")
+
+
+def test_upload_evidence_sends_the_files_the_database_has_no_bytes_for(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    team_db: tuple[str, str],
+    url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shopper.services.audits import start_audit
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.context import AppContext
+    from shopper.services.runner import AuditRunner
+    from shopper.services.templates import list_templates
+    from tests.report.images import photo
+
+    ok(capsys, "--db", url, "team", "init")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("boss-password-1\n"))
+    ok(capsys, "--db", url, "team", "add-user", "boss", "--role", "manager", "--password-stdin")
+    manager_url = postgres_server.url(team_db[0], "boss", "boss-password-1")
+    folder = tmp_path / "boss"
+    ctx = AppContext.open(folder, manager_url)
+    try:
+        company = create_company(engine=ctx.engine, data=CompanyInput(name="Northwind")).id
+        template = list_templates(engine=ctx.engine, touchpoint="phone")[0].id
+        audit = start_audit(engine=ctx.engine, company_id=company, template_id=template)
+        runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
+        data = photo(tmp_path / "desk.jpg", (64, 48)).read_bytes()
+        runner.attach(data_dir=folder, data=data, filename="desk.jpg")
+    finally:
+        ctx.close()
+    with postgres_server.admin(team_db[0]) as conn:
+        conn.execute("DELETE FROM evidence_blob")  # as before the bytes lived in the database
+
+    elsewhere = tmp_path / "elsewhere"
+    out = ok(capsys, "--db", manager_url, "--data-dir", str(elsewhere), "team", "upload-evidence")
+    assert out.splitlines() == [
+        f"Uploaded 0 evidence files from {elsewhere} into the team database",
+        f"1 evidence file still without bytes in the team database and not in {elsewhere}: "
+        "run `shopper team upload-evidence` with the data folder of the machine that "
+        "attached them",
+    ]
+    out = ok(capsys, "--db", manager_url, "--data-dir", str(folder), "team", "upload-evidence")
+    assert out == f"Uploaded 1 evidence file from {folder} into the team database\n"
+    with postgres_server.admin(team_db[0]) as conn:
+        assert conn.execute("SELECT size FROM evidence_blob").fetchall() == [(len(data),)]
+    # team init says nothing about evidence when there is nothing to send.
+    out = ok(capsys, "--db", url, "--data-dir", str(elsewhere), "team", "init")
+    assert "evidence" not in out.lower()
+
+
 def test_init_on_a_foreign_database_exits_2_in_a_real_process(
     postgres_server: PostgresServer, team_db: tuple[str, str], url: str
 ) -> None:

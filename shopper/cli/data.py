@@ -33,7 +33,8 @@ def register(sub: Subparsers) -> None:
 
     check = sub.add_parser(
         "check",
-        help="check the database and every evidence file; exit 2 if anything is damaged",
+        help="check the database and every evidence file (on a team database, the evidence "
+        "bytes it keeps); exit 2 if anything is damaged",
     )
     check.set_defaults(handler=cmd_check)
 
@@ -142,8 +143,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from shopper.services.backups import check_data
     from shopper.services.upkeep import CheckResult
+    from shopper.store.engine import sqlite_path
     from shopper.store.integrity import clear_damage, note_damage
 
+    url = args.db or os.environ.get("SHOPPER_DB_URL")
+    if url and sqlite_path(url) is None:
+        return _check_team(url)
     folder, db_path = _local_database(args)
     report = check_data(data_dir=folder, db_path=db_path)
     for line in report.lines():
@@ -158,6 +163,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         if report.problems and CheckResult(tuple(report.problems)).indexes_only:
             fix = "; only indexes are damaged: `shopper repair` rebuilds them (no data is lost)"
         raise StorageError(f"shopper check: {report.fault()}{fix}")
+    return EXIT_OK
+
+
+def _check_team(url: str) -> int:
+    """A team database keeps the evidence bytes: check them there (the server checks its own
+    pages; pg_dump and pg_restore are its backups)."""
+    from shopper.services.backups import check_team_data
+
+    report = check_team_data(url=url)
+    for line in report.lines():
+        print(line)
+    if not report.ok:
+        raise StorageError(f"shopper check: {report.fault()}")
     return EXIT_OK
 
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shopper.cli.base import EXIT_OK, Subparsers, print_json
+from shopper.domain.wording import count_of
 from shopper.store.team import TeamError
+
+if TYPE_CHECKING:
+    from shopper.services.evidence import EvidenceUpload
 
 
 def register(sub: Subparsers) -> None:
@@ -39,6 +45,11 @@ def register(sub: Subparsers) -> None:
         "remove-user", help="drop a login (its audits stay, attributed to it)"
     )
     remove.add_argument("login", metavar="LOGIN")
+    t_sub.add_parser(
+        "upload-evidence",
+        help="send the evidence files of this data folder that the team database has no "
+        "bytes for (attached before they lived in it); team init does it too",
+    )
     team.set_defaults(handler=cmd_team)
 
 
@@ -48,7 +59,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     engine = team.team_engine(args.db or os.environ.get("SHOPPER_DB_URL"))
     try:
         if args.team_command == "init":
-            result = team.init_team(engine=engine)
+            result = team.init_team(engine=engine, data_dir=_data_dir(args))
             what = "created" if result.created_schema else "checked"
             if result.upgraded_from:
                 what = f"upgraded from revision {result.upgraded_from}"
@@ -59,6 +70,8 @@ def cmd_team(args: argparse.Namespace) -> int:
                 f"Team database {result.database}: schema {what}{groups}; "
                 "row-level security and grants in place"
             )
+            if result.evidence is not None:
+                _print_upload(result.evidence, _data_dir(args), quiet=True)
         elif args.team_command == "add-user":
             password = _read_password(args.login) if args.password_stdin else None
             generated = team.add_user(
@@ -78,12 +91,36 @@ def cmd_team(args: argparse.Namespace) -> int:
         elif args.team_command == "set-role":
             user = team.set_role(engine=engine, login=args.login, role=args.role)
             print(f"{user.login} is now a {user.role}")
+        elif args.team_command == "upload-evidence":
+            from shopper.services.evidence import upload_missing_evidence
+
+            folder = _data_dir(args)
+            _print_upload(upload_missing_evidence(engine=engine, data_dir=folder), folder)
         elif args.team_command == "remove-user":
             user = team.remove_user(engine=engine, login=args.login)
             print(f"Removed {user.login}; their audits stay, attributed to them")
     finally:
         engine.dispose()
     return EXIT_OK
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from shopper.paths import default_data_dir
+
+    return Path(args.data_dir or default_data_dir()).expanduser().resolve()
+
+
+def _print_upload(result: EvidenceUpload, folder: Path, *, quiet: bool = False) -> None:
+    """What was sent; `quiet` says nothing when there was nothing to send."""
+    if result.uploaded or not quiet:
+        files = count_of(result.uploaded, "evidence file")
+        print(f"Uploaded {files} from {folder} into the team database")
+    if result.missing:
+        print(
+            f"{count_of(len(result.missing), 'evidence file')} still without bytes in the team "
+            f"database and not in {folder}: run `shopper team upload-evidence` with the data "
+            "folder of the machine that attached them"
+        )
 
 
 def _read_password(login: str) -> str:

@@ -20,15 +20,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.wording import count_of
 from shopper.services.evidence import evidence_path, verify_stored
 from shopper.services.files import check_output
+from shopper.store import blobs, repo
 from shopper.store import lock as process_lock
 from shopper.store.backup import backup_to, install_copy
-from shopper.store.engine import create_db_engine, ensure_private_dir, sqlite_path
+from shopper.store.engine import (
+    create_db_engine,
+    ensure_private_dir,
+    error_line,
+    session_scope,
+    sqlite_path,
+)
 from shopper.store.integrity import (
     DamagedDatabaseError,
     check_file,
@@ -459,3 +467,86 @@ def check_data(*, data_dir: Path, db_path: Path) -> CheckReport:
         else:
             report.evidence_missing.append(sha256)
     return report
+
+
+@dataclass
+class TeamCheckReport:
+    """`shopper check` on a team database: the evidence bytes it keeps (`evidence_blob`),
+    checked on the server, for the evidence this login may read."""
+
+    database: str
+    """The database and its server, as a person would name them (no password)."""
+    audits: int = 0
+    evidence: blobs.BlobCheck | None = None
+
+    @property
+    def ok(self) -> bool:
+        found = self.evidence
+        return found is None or not (found.missing or found.damaged or found.wrong_size)
+
+    def lines(self) -> list[str]:
+        lines = [f"Database {self.database} (team): {count_of(self.audits, 'audit')}"]
+        if self.evidence is not None:
+            found = self.evidence
+            line = (
+                f"Evidence in the database: {found.ok} ok, {len(found.missing)} missing, "
+                f"{len(found.damaged)} damaged"
+            )
+            if found.wrong_size:
+                line += f", {len(found.wrong_size)} of another size than recorded"
+            lines.append(line)
+        return lines
+
+    def fault(self) -> str:
+        """One line saying what is wrong (for the command line's error)."""
+        found = self.evidence
+        if found is None:
+            return ""
+        parts = []
+        for names, what in (
+            (found.missing, "without bytes in the team database"),
+            (found.damaged, "whose stored bytes are not theirs (another sha256 or size)"),
+            (found.wrong_size, "recorded with another size than their stored bytes"),
+        ):
+            if names:
+                shown = ", ".join(n[:12] for n in names[:3])
+                more = "…" if len(names) > 3 else ""
+                parts.append(f"{count_of(len(names), 'evidence file')} {what} ({shown}{more})")
+        if found.missing:
+            parts.append(
+                "run `shopper team upload-evidence` where they were attached, or import a "
+                "bundle that carries them"
+            )
+        return "; ".join(parts)
+
+
+def check_team_data(*, url: str) -> TeamCheckReport:
+    """Check a team database's evidence bytes on the server: every evidence row's hash has
+    its bytes, the bytes' sha256 is their key, their size is recorded truly; changes nothing.
+
+    Raises:
+        StorageError: the server cannot be reached or refused, or the database is not a
+            Shopper database at the newest schema.
+    """
+    try:
+        engine = create_db_engine(url)
+    except Exception as exc:  # a malformed URL or an unknown driver
+        raise StorageError(f"the database URL is not usable: {exc}") from exc
+    where = engine.url.render_as_string(hide_password=True)
+    name = f"{engine.url.database} on {engine.url.host or 'the local server'}"
+    try:
+        with engine.connect() as conn:
+            if not blobs.has_blob_table(conn):
+                raise StorageError(
+                    f"{where} keeps no evidence bytes (not a Shopper database, or one before "
+                    "schema revision 0002): run `shopper team init` first"
+                )
+        report = TeamCheckReport(name)
+        with session_scope(engine) as session:
+            report.audits = repo.count_audits(session=session)
+            report.evidence = blobs.check_blobs(session=session)
+        return report
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot check {where}: {error_line(exc)}") from exc
+    finally:
+        engine.dispose()

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from shopper import __version__
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError, TemplateError
+from shopper.domain.template_loader import parse_template_text
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services.backups import make_backup
 from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
@@ -45,8 +46,8 @@ from shopper.services.evidence import (
     write_atomic,
 )
 from shopper.services.files import STAGING_PREFIX, output_file
-from shopper.services.templates import refuse_builtin_lookalike
-from shopper.store import exchange
+from shopper.services.templates import record_follow_up, refuse_builtin_lookalike
+from shopper.store import blobs, exchange
 from shopper.store.engine import ensure_private_dir, error_line, session_scope
 from shopper.store.tables import (
     Company,
@@ -342,11 +343,12 @@ def import_bundle(
         try:
             with session_scope(engine) as session:
                 _merge(session, archive, content, summary, dry_run=True)
+                without_bytes = _evidence_without_bytes(session, engine, content)
         except SQLAlchemyError as exc:
             raise StorageError(f"could not read the database: {_reason(exc)}") from exc
-        if not summary.changed:
+        if not summary.changed and not without_bytes:
             return summary
-        needed = _evidence_needed(content, summary)
+        needed = _evidence_needed(content, summary) | without_bytes
         ensure_private_dir(data_dir / "evidence")
         try:
             staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=data_dir))
@@ -381,6 +383,20 @@ def import_bundle(
             shutil.rmtree(staging, ignore_errors=True)
     report(100, 100)
     return final
+
+
+def _evidence_without_bytes(
+    session: Session, engine: Engine, content: BundleContent
+) -> set[tuple[str, str, str]]:
+    """On a team database, the bundle's evidence files whose bytes it lacks, whether or not
+    their audits change: evidence attached before the bytes lived in the database (schema
+    revision 0002) gets them from the bundle that carries them."""
+    if not EvidenceStore.for_engine(engine, Path()).in_database:
+        return set()
+    lacking = {sha256 for sha256, _extension in blobs.missing_blobs(session=session)}
+    if not lacking:
+        return set()
+    return {f for audit in content.audits for f in audit.evidence if f[0] in lacking}
 
 
 def _evidence_needed(content: BundleContent, summary: ImportSummary) -> set[tuple[str, str, str]]:
@@ -476,6 +492,9 @@ def _merge(
                     session=session,
                     table="template_version",
                     rows=[record | {"added_at": now_utc()}],
+                )
+                record_follow_up(
+                    session, parse_template_text(record["source"], name=f"{key[0]}@{key[1]}")
                 )
         elif stored.sha256 != record["sha256"]:
             raise archive.fail(

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from shopper.domain.errors import ShopperError
+from shopper.domain.errors import ShopperError, StorageError
 from shopper.report.images import print_copy
 from shopper.services.files import atomic_file
 from shopper.store import blobs
-from shopper.store.engine import session_scope
+from shopper.store.engine import error_line, session_scope
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 MAX_IMAGE_PIXELS = 80_000_000  # about 9000 x 9000; far beyond any screenshot or photo
@@ -351,6 +352,50 @@ class EvidenceStore:
             if copy is not None:
                 store_print_copy(self.data_dir, sha256, copy)
         return True
+
+
+@dataclass(frozen=True)
+class EvidenceUpload:
+    """What `upload_missing_evidence` did."""
+
+    uploaded: int
+    """Files whose bytes were put into the team database from this data folder."""
+    missing: tuple[str, ...]
+    """Hashes still without bytes in the database: not (intact) in this data folder either."""
+
+
+def upload_missing_evidence(*, engine: Engine, data_dir: Path) -> EvidenceUpload:
+    """On a team database, put into it the bytes of every piece of evidence (that this login
+    may read) which has none there, from this machine's data folder: evidence attached before
+    its bytes lived in the database (schema revision 0002), when they were only files in the
+    data folder of the machine that attached them. Only an intact file (its hash is its name)
+    is sent, each in its own transaction; nothing on SQLite.
+
+    Raises:
+        StorageError: the database refused or could not be reached (what was sent stays).
+    """
+    store = EvidenceStore.for_engine(engine, data_dir)
+    if not store.in_database:
+        return EvidenceUpload(0, ())
+    try:
+        with session_scope(engine) as session:
+            wanted = blobs.missing_blobs(session=session)
+        uploaded, missing = 0, []
+        for sha256, extension in wanted:
+            path = evidence_path(data_dir, sha256, extension)
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""
+            if hashlib.sha256(data).hexdigest() != sha256:
+                missing.append(sha256)
+                continue
+            with session_scope(engine) as session:
+                store.keep_in_database(session, sha256, extension, data)
+            uploaded += 1
+    except SQLAlchemyError as exc:
+        raise StorageError(f"could not upload the evidence files: {error_line(exc)}") from exc
+    return EvidenceUpload(uploaded, tuple(missing))
 
 
 def read_evidence_file(path: Path) -> bytes:

@@ -324,8 +324,6 @@ class AuditRunner:
         at = self.clock()
         try:
             with session_scope(self.engine) as session:
-                if extra is not None:
-                    extra(session)
                 for item_id, (value, note, source) in changes.items():
                     repo.save_answer(
                         session=session,
@@ -341,6 +339,10 @@ class AuditRunner:
                 if current is not None:
                     summary["current_item"] = current
                 repo.update_audit(session=session, audit_id=self.audit.id, values=summary)
+                # Last: when it completes the audit, a shopper on a team database may write
+                # no more to it (see `_finish_in`).
+                if extra is not None:
+                    extra(session)
         except (SQLAlchemyError, OSError) as exc:
             raise _storage_error(exc, self.engine) from exc
         self._values = values
@@ -694,6 +696,18 @@ class AuditRunner:
 
     def _finish_in(self, session: Session, at: datetime, event: str) -> None:
         """Awaiting follow-up -> completed, keeping the day's completion time."""
+        if team.completes_through_the_database(session.connection()):
+            # A shopper on a team database may not set the status: the database's own
+            # function completes their audit, with the same event.
+            team.finish_follow_up_as_shopper(
+                session.connection(),
+                audit_id=self.audit.id,
+                at=at,
+                tz=self.zone,
+                event=event,
+                event_id=self.make_id(),
+            )
+            return
         repo.update_audit(
             session=session,
             audit_id=self.audit.id,

@@ -12,11 +12,13 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DatabaseError
 
 from shopper.domain.errors import StorageError
+from shopper.services.evidence import EvidenceUpload, upload_missing_evidence
 from shopper.store import team as store
 from shopper.store.engine import create_db_engine
 from shopper.store.schema import describe_foreign, prepare_schema
@@ -36,6 +38,8 @@ class InitResult:
     upgraded_from: str | None
     created_groups: list[str]
     templates_added: int
+    evidence: EvidenceUpload | None = None
+    """The evidence bytes sent from the data folder (see `upload_missing_evidence`)."""
 
 
 def team_engine(url: str | None) -> Engine:
@@ -70,14 +74,17 @@ def _refusals(doing: str) -> Iterator[None]:
         raise StorageError(f"{doing}: {exc}") from exc
 
 
-def init_team(*, engine: Engine) -> InitResult:
+def init_team(*, engine: Engine, data_dir: Path | None = None) -> InitResult:
     """Create or upgrade the schema, then the groups, grants and policies; idempotent.
+
+    With `data_dir`, the bytes of evidence the database has none for (attached before they
+    lived in it) are sent from that folder, where the app that attached them kept them.
 
     Raises:
         TeamError: the database holds tables Shopper does not create.
         StorageError: the server refused (not the owner, cannot create roles, unreachable).
     """
-    from shopper.services.templates import sync_builtin_templates
+    from shopper.services.templates import record_every_follow_up, sync_builtin_templates
 
     with _refusals("team init"), engine.connect() as conn:
         facts = store.database_facts(conn)
@@ -97,10 +104,13 @@ def init_team(*, engine: Engine) -> InitResult:
         with engine.begin() as conn:
             groups = store.ensure_groups(conn)
             store.create_team_user_table(conn, schema)
+            store.create_follow_up_table(conn, schema)
             store.apply_security(conn, schema=schema, database=database)
         added = sync_builtin_templates(engine=engine)
+        record_every_follow_up(engine=engine)
+    evidence = upload_missing_evidence(engine=engine, data_dir=data_dir) if data_dir else None
     log.info("team init on %s: schema %s", database, "created" if created else "kept")
-    return InitResult(database, created, upgraded, groups, added)
+    return InitResult(database, created, upgraded, groups, added, evidence)
 
 
 def new_password() -> str:

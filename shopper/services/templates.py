@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from shopper.domain.errors import NotFoundError, TemplateError
+from shopper.domain.follow_up import follow_up_items
 from shopper.domain.template import Template
 from shopper.domain.template_loader import (
     LoadedTemplate,
@@ -20,8 +22,11 @@ from shopper.domain.template_loader import (
 )
 from shopper.resources import TEMPLATES_DIR
 from shopper.store import repo
+from shopper.store import team as team_store
 from shopper.store.engine import session_scope
 from shopper.store.tables import TemplateVersion
+
+log = logging.getLogger(__name__)
 
 _cache: dict[tuple[str, int, str], Template] = {}
 _cache_lock = threading.Lock()
@@ -138,7 +143,41 @@ def _store(session: Session, loaded: LoadedTemplate, *, builtin: bool, name: str
             builtin=builtin,
         ),
     )
+    record_follow_up(session, tpl)
     return True
+
+
+def record_follow_up(session: Session, template: Template) -> None:
+    """On a team database, note which items of a newly stored template version its audits
+    awaiting follow-up may still change: the database checks a shopper's follow-up
+    against that list (see `shopper.store.team`). Nothing to do on SQLite."""
+    conn = session.connection()
+    if team_store.has_follow_up_table(conn):
+        team_store.record_follow_up_items(
+            conn,
+            template_id=template.id,
+            version=template.version,
+            items=follow_up_items(template),
+        )
+
+
+def record_every_follow_up(*, engine: Engine) -> None:
+    """`record_follow_up` for every stored template version (team init; changes nothing for
+    versions noted already). A version that does not parse is left out: its audits awaiting
+    follow-up stay closed to their shoppers, and the log says why."""
+    with session_scope(engine) as session:
+        for template_id, version, source in team_store.template_sources(session.connection()):
+            try:
+                template = parse_template_text(source, name=f"{template_id}@{version}")
+            except TemplateError as exc:
+                log.warning(
+                    "template %s version %s: no follow-up items noted: %s",
+                    template_id,
+                    version,
+                    exc,
+                )
+                continue
+            record_follow_up(session, template)
 
 
 def get_template(*, engine: Engine, template_id: str, version: int) -> Template:

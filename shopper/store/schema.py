@@ -127,17 +127,25 @@ def prepare_schema(
     return current
 
 
-def migrate(engine: Engine, *, stamp: str | None = None, location: Path = MIGRATIONS_DIR) -> None:
-    """Run the migrations up to the newest, all in one transaction with foreign keys off.
+def migrate(
+    engine: Engine,
+    *,
+    stamp: str | None = None,
+    to: str = "head",
+    location: Path = MIGRATIONS_DIR,
+) -> None:
+    """Run the migrations up to the newest (or up to `to`), all in one transaction with
+    foreign keys off.
 
     `stamp` first records a revision the database is known to be at (the
-    baseline, for a database made before migrations existed).
+    baseline, for a database made before migrations existed). An older `to` builds a
+    database as an older Shopper left it (the tests' PostgreSQL copies of the fixtures).
     """
     with _migration_transaction(engine) as conn:
         config = alembic_config(location, conn)
         if stamp is not None:
             command.stamp(config, stamp)
-        command.upgrade(config, "head")
+        command.upgrade(config, to)
 
 
 def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:

@@ -11,6 +11,14 @@ any user can open psql with their password.
   those audits while they are in progress; never deletes; cannot UPDATE an audit's
   `shopper`, `status` or completion (column grants): completing goes through
   `shopper_complete_audit`, a SECURITY DEFINER function with a fixed search_path.
+- An audit awaiting follow-up stays open to its shopper for the follow-up only (as
+  `shopper.domain.follow_up` says): answers, and evidence on them, of the items its template
+  version lists in `template_follow_up` (checked by `shopper_follow_up_open`, SECURITY
+  DEFINER), the e-mail tracker's "follow-up received", and the audit's score and position (a
+  trigger refuses any other change); it is completed with `shopper_finish_follow_up`.
+- `template_follow_up` holds those items per template version, worked out from the template
+  by the app when it stores a version and by `team init` for every version it finds; written
+  by whoever may write templates. A version missing from it opens nothing (fails closed).
 - An audit's `shopper` is a PostgreSQL login: a trigger fills a blank one with `current_user`
   when a shopper inserts it (a manager's imports keep theirs).
 - Evidence bytes live in `evidence_blob` (sha256, bytes, media type, size), written once:
@@ -46,8 +54,10 @@ MANAGER_GROUP = "shopper_manager"
 FIELD_GROUP = "shopper_field"
 GROUPS = {"manager": MANAGER_GROUP, "shopper": FIELD_GROUP}
 TEAM_USER_TABLE = "team_user"
+FOLLOW_UP_TABLE = "template_follow_up"
+"""Per template version, the items an audit awaiting follow-up may still change."""
 
-REFERENCE_TABLES = ("company", "template_version")
+REFERENCE_TABLES = ("company", "template_version", FOLLOW_UP_TABLE)
 """Everyone in the team reads them; only managers write them."""
 AUDIT_CHILD_TABLES = ("answer", "moment", "instrument_event", "evidence", "audit_event")
 """Rows that hang off an audit (`audit_id`): visible and writable as their audit is."""
@@ -71,8 +81,23 @@ SECURED_TABLES = frozenset(
 
 LOGIN_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 IN_PROGRESS = "in_progress"
-FINISHED_STATES = ("completed", "awaiting_follow_up")
+AWAITING = "awaiting_follow_up"
+FINISHED_STATES = ("completed", AWAITING)
+FOLLOW_UP_EVENTS = ("follow_up_answered", "follow_up_lapsed")
 COMPLETE_SIGNATURE = "shopper_complete_audit(text, timestamptz, text, text, text, text)"
+FINISH_SIGNATURE = "shopper_finish_follow_up(text, timestamptz, text, text, text)"
+FOLLOW_UP_OPEN_SIGNATURE = "shopper_follow_up_open(text, text)"
+AWAITING_AUDIT_COLUMNS = (
+    "score_percent",
+    "verdict",
+    "passed",
+    "critical_failures",
+    "answered",
+    "visible",
+    "updated_at",
+    "current_item",
+)
+"""What a shopper's follow-up may change on their audit awaiting it: its score and position."""
 
 
 class TeamError(ShopperError):
@@ -175,6 +200,7 @@ def expected_tables() -> frozenset[str]:
     return frozenset(t.name for t in SQLModel.metadata.sorted_tables) | {
         "alembic_version",
         TEAM_USER_TABLE,
+        FOLLOW_UP_TABLE,
     }
 
 
@@ -206,6 +232,46 @@ def create_team_user_table(conn: Connection, schema: str) -> None:
             " removed_at timestamptz)"
         ).format(_ident(schema), _ident(TEAM_USER_TABLE)),
     )
+
+
+def create_follow_up_table(conn: Connection, schema: str) -> None:
+    _run(
+        conn,
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+            " template_id varchar(36) NOT NULL,"
+            " template_version integer NOT NULL,"
+            " item_id varchar(64) NOT NULL,"
+            " PRIMARY KEY (template_id, template_version, item_id),"
+            " FOREIGN KEY (template_id, template_version)"
+            "  REFERENCES {0}.template_version (template_id, version) ON DELETE CASCADE)"
+        ).format(_ident(schema), _ident(FOLLOW_UP_TABLE)),
+    )
+
+
+def has_follow_up_table(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql" and inspect(conn).has_table(FOLLOW_UP_TABLE)
+
+
+def record_follow_up_items(
+    conn: Connection, *, template_id: str, version: int, items: Iterable[str]
+) -> None:
+    """Note the items of a template version its audits awaiting follow-up may change."""
+    for item_id in sorted(items):
+        _run(
+            conn,
+            sql.SQL(
+                "INSERT INTO {} (template_id, template_version, item_id) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING"
+            ).format(_ident(FOLLOW_UP_TABLE)),
+            (template_id, version, item_id),
+        )
+
+
+def template_sources(conn: Connection) -> list[tuple[str, int, str]]:
+    """(template id, version, source) of every stored template version."""
+    rows = _run(conn, "SELECT template_id, version, source FROM template_version")
+    return [(str(t), int(v), str(src)) for t, v, src in rows]
 
 
 def apply_security(conn: Connection, *, schema: str, database: str) -> None:
@@ -248,6 +314,8 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
     def table(name: str) -> sql.Composable:
         return q("{}.{}").format(s, _ident(name))
 
+    _follow_up_open_function(conn, schema)  # the policies below call it
+
     def policy(name: str, on: str, rule: str, roles: sql.Composable, body: str) -> None:
         _run(
             conn,
@@ -270,6 +338,9 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
     # The audit: a shopper's own (shopper = their login); writable while in progress.
     own = "shopper = current_user"
     writable = f"{own} AND status = '{IN_PROGRESS}'"
+    # Awaiting follow-up, its score and position change with the follow-up's answers; the
+    # trigger shopper_audit_follow_up_guard refuses any other change.
+    updatable = f"{own} AND status IN ('{IN_PROGRESS}', '{AWAITING}')"
     audit_columns = [
         row[0]
         for row in _run(
@@ -300,7 +371,11 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
         f"WITH CHECK ({writable} AND completed_at IS NULL)",
     )
     policy(
-        "field_writes_own", "audit", "UPDATE", field, f"USING ({writable}) WITH CHECK ({writable})"
+        "field_writes_own",
+        "audit",
+        "UPDATE",
+        field,
+        f"USING ({updatable}) WITH CHECK ({updatable})",
     )
 
     # Rows hanging off an audit follow it. The subquery on audit is itself under audit's policies.
@@ -308,6 +383,9 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
         of_audit = f"SELECT 1 FROM {_quoted(schema)}.audit a WHERE a.id = {_quoted(name)}.audit_id"
         readable = f"EXISTS ({of_audit} AND a.{own})"
         open_audit = f"EXISTS ({of_audit} AND a.{own} AND a.status = '{IN_PROGRESS}')"
+        follow_up = _follow_up_write(schema, name, f"EXISTS ({of_audit} AND a.{own}")
+        if follow_up:
+            open_audit = f"({open_audit} OR ({follow_up}))"
         _run(conn, q("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(table(name), field))
         _run(
             conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(name), manager)
@@ -332,6 +410,25 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
     _functions(conn, schema)
 
 
+def _follow_up_write(schema: str, table: str, own_audit: str) -> str | None:
+    """What a shopper may still write to a table for their audit awaiting follow-up (the
+    rows of the items `template_follow_up` lists), as a policy condition; None for nothing.
+    `own_audit` is "EXISTS (<their audit of this row>", closed here."""
+    row = _quoted(table)
+    item_open = f"{_quoted(schema)}.shopper_follow_up_open({row}.audit_id, {row}.item_id)"
+    if table == "answer":
+        return item_open
+    if table == "evidence":
+        return f"{row}.item_id IS NOT NULL AND {item_open}"
+    if table == "instrument_event":
+        # The e-mail tracker's "follow-up received" (and its correction).
+        return (
+            f"{row}.instrument = 'email' AND {row}.kind = 'follow_up'"
+            f" AND {own_audit} AND a.status = '{AWAITING}')"
+        )
+    return None
+
+
 def _secure_blobs(conn: Connection, schema: str) -> None:
     """Evidence bytes: written once, never changed or deleted but by the owner; a shopper
     reads the bytes their own audits cite and adds bytes their own open audit cites; the
@@ -354,7 +451,8 @@ def _secure_blobs(conn: Connection, schema: str) -> None:
             "field_adds_cited",
             "INSERT",
             field,
-            f"WITH CHECK (EXISTS ({cited} AND a.status = '{IN_PROGRESS}'))",
+            f"WITH CHECK (EXISTS ({cited} AND (a.status = '{IN_PROGRESS}' OR (e.item_id IS NOT"
+            f" NULL AND {s}.shopper_follow_up_open(e.audit_id, e.item_id)))))",
         ),
     ):
         _run(
@@ -379,6 +477,33 @@ def _secure_blobs(conn: Connection, schema: str) -> None:
         )
     # Photos and recordings are compressed already: store them out of line, uncompressed.
     _run(conn, q("ALTER TABLE {} ALTER COLUMN data SET STORAGE EXTERNAL").format(blob))
+
+
+def _follow_up_open_function(conn: Connection, schema: str) -> None:
+    """`shopper_follow_up_open(audit, item)`: whether the session's login may still change
+    that item of that audit: their own audit, awaiting follow-up, and an item its template
+    version lists in template_follow_up. SECURITY DEFINER, so the answer does not depend on
+    what the caller may read; it tells nothing about audits that are not the caller's."""
+    s = _quoted(schema)
+    body = f"""
+    SELECT EXISTS (
+      SELECT 1 FROM {s}.audit a
+        JOIN {s}.{_quoted(FOLLOW_UP_TABLE)} f
+          ON f.template_id = a.template_id AND f.template_version = a.template_version
+      WHERE a.id = p_audit AND a.shopper = session_user AND a.status = '{AWAITING}'
+        AND f.item_id = p_item)
+    """
+    _run(
+        conn,
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {}.shopper_follow_up_open(p_audit text, p_item text)"
+            " RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER"
+            " SET search_path = pg_catalog, pg_temp AS {}"
+        ).format(_ident(schema), sql.Literal(body)),
+    )
+    name = sql.SQL("{}." + FOLLOW_UP_OPEN_SIGNATURE).format(_ident(schema))
+    _run(conn, sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(name))
+    _run(conn, sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(name, _ident(FIELD_GROUP)))
 
 
 def _functions(conn: Connection, schema: str) -> None:
@@ -450,7 +575,88 @@ def _functions(conn: Connection, schema: str) -> None:
             " SET search_path = pg_catalog, pg_temp AS {}"
         ).format(_ident(schema), sql.Literal(body)),
     )
-    for function in (COMPLETE_SIGNATURE,):
+    # Awaiting follow-up -> completed, keeping the day's completion time: only the audit's
+    # own shopper, with the event that says how the follow-up ended.
+    finish = f"""
+    DECLARE
+      found_status text;
+    BEGIN
+      IF p_event NOT IN ({", ".join(f"'{x}'" for x in FOLLOW_UP_EVENTS)}) THEN
+        RAISE EXCEPTION 'a follow-up ends as follow_up_answered or follow_up_lapsed, not %',
+          p_event USING ERRCODE = '22023';
+      END IF;
+      SELECT status INTO found_status FROM {s}.audit
+        WHERE id = p_audit AND shopper = session_user FOR UPDATE;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'no audit % of %', p_audit, session_user USING ERRCODE = '42501';
+      END IF;
+      IF found_status <> '{AWAITING}' THEN
+        RAISE EXCEPTION 'audit % is %, not awaiting follow-up', p_audit, found_status
+          USING ERRCODE = '42501';
+      END IF;
+      UPDATE {s}.audit SET status = 'completed', updated_at = p_at WHERE id = p_audit;
+      INSERT INTO {s}.audit_event (id, audit_id, kind, at, tz, detail)
+        VALUES (coalesce(p_event_id, pg_catalog.gen_random_uuid()::text), p_audit, p_event,
+                p_at, p_tz, '');
+    END
+    """
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_finish_follow_up("
+            "p_audit text, p_at timestamptz, p_tz text, p_event text DEFAULT 'follow_up_answered',"
+            " p_event_id text DEFAULT NULL)"
+            " RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+            " SET search_path = pg_catalog, pg_temp AS {}"
+        ).format(_ident(schema), sql.Literal(finish)),
+    )
+    # A shopper's UPDATE of their audit awaiting follow-up may change its score and position
+    # only (the policy lets the UPDATE through; this says what it may change). Everything
+    # else, columns added later included, stays as it is.
+    kept = "ARRAY[" + ", ".join(f"'{c}'" for c in AWAITING_AUDIT_COLUMNS) + "]"
+    guard = f"""
+    BEGIN
+      IF OLD.status = '{AWAITING}'
+         AND pg_catalog.pg_has_role(current_user, {_quoted_literal(FIELD_GROUP)}, 'MEMBER')
+         AND NOT pg_catalog.pg_has_role(current_user, {_quoted_literal(MANAGER_GROUP)}, 'MEMBER')
+         AND (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) {kept}::text[])
+             IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) {kept}::text[])
+      THEN
+        RAISE EXCEPTION 'audit % awaits follow-up: only the follow-up can change', OLD.id
+          USING ERRCODE = '42501';
+      END IF;
+      RETURN NEW;
+    END
+    """
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_audit_follow_up_guard() RETURNS trigger"
+            " LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS {}"
+        ).format(_ident(schema), sql.Literal(guard)),
+    )
+    _run(
+        conn,
+        q("DROP TRIGGER IF EXISTS shopper_audit_follow_up_guard ON {}.audit").format(
+            _ident(schema)
+        ),
+    )
+    _run(
+        conn,
+        q(
+            "CREATE TRIGGER shopper_audit_follow_up_guard BEFORE UPDATE ON {}.audit"
+            # Only for an audit awaiting follow-up: saving an answer in progress pays nothing.
+            " FOR EACH ROW WHEN (OLD.status = " + _quoted_literal(AWAITING) + ")"
+            " EXECUTE FUNCTION {}.shopper_audit_follow_up_guard()"
+        ).format(_ident(schema), _ident(schema)),
+    )
+    _run(
+        conn,
+        q("REVOKE ALL ON FUNCTION {}.shopper_audit_follow_up_guard() FROM PUBLIC").format(
+            _ident(schema)
+        ),
+    )
+    for function in (COMPLETE_SIGNATURE, FINISH_SIGNATURE):
         name = q("{}." + function).format(_ident(schema))
         _run(conn, q("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(name))
         _run(conn, q("GRANT EXECUTE ON FUNCTION {} TO {}").format(name, _ident(FIELD_GROUP)))
@@ -473,6 +679,17 @@ def completes_through_the_database(conn: Connection) -> bool:
             " WHERE g.rolname = %s AND r.rolname = current_user",
             (FIELD_GROUP,),
         )
+    )
+
+
+def finish_follow_up_as_shopper(
+    conn: Connection, *, audit_id: str, at: Any, tz: str, event: str, event_id: str
+) -> None:
+    """Complete the caller's own audit awaiting follow-up through the database's function."""
+    _run(
+        conn,
+        "SELECT shopper_finish_follow_up(%s, %s, %s, %s, %s)",
+        (audit_id, at, tz, event, event_id),
     )
 
 

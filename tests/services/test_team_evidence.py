@@ -19,7 +19,13 @@ from shopper.services.audits import start_audit
 from shopper.services.bundles import export_bundle, import_bundle
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
-from shopper.services.evidence import MAX_EVIDENCE_BYTES, EvidenceStore, evidence_path
+from shopper.services.evidence import (
+    MAX_EVIDENCE_BYTES,
+    EvidenceStore,
+    EvidenceUpload,
+    evidence_path,
+    upload_missing_evidence,
+)
 from shopper.services.reports import make_audit_report
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import list_templates
@@ -251,3 +257,67 @@ def test_a_bundle_imported_by_a_manager_puts_its_photos_in_the_database(
     fresh = team_db.open(MANAGER, MANAGER_PASSWORD, folder="boss-laptop")
     store = EvidenceStore.for_engine(fresh.engine, fresh.data_dir)
     assert store.read(record.sha256, record.extension) == data
+
+
+def test_evidence_attached_before_its_bytes_lived_in_the_database_is_uploaded(
+    team_db: Team, tmp_path: Path
+) -> None:
+    """An app before schema revision 0002 kept evidence bytes only as files in the data folder
+    of the machine that attached them: team init (or `team upload-evidence`) on that machine
+    sends them, so every other machine reads them."""
+    jan = team_db.open("jan", "pw-jan-secret")
+    data = photo(tmp_path / "desk.jpg", (320, 240)).read_bytes()
+    record = attach_photo(team_db, jan, data)
+    with team_db.server.admin(team_db.dbname) as conn:
+        conn.execute("DELETE FROM evidence_blob")  # the row, and the bytes only in jan's folder
+    laptop = team_db.open(MANAGER, MANAGER_PASSWORD, folder="manager-laptop")
+    assert not EvidenceStore.for_engine(laptop.engine, laptop.data_dir).intact(
+        record.sha256, record.extension
+    )
+    # Where the file is not (or is not intact), nothing is sent, and it says what is missing.
+    damaged = tmp_path / "damaged"
+    target = evidence_path(damaged, record.sha256, record.extension)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(data[:-1] + b"\x00")
+    for folder in (laptop.data_dir, damaged):
+        found = upload_missing_evidence(engine=laptop.engine, data_dir=folder)
+        assert found == EvidenceUpload(0, (record.sha256,))
+    assert team_db.owner_sql("SELECT count(*) FROM evidence_blob") == [(0,)]
+
+    owner = team.team_engine(team_db.server.url(team_db.dbname, OWNER, OWNER_PASSWORD))
+    try:
+        result = team.init_team(engine=owner, data_dir=jan.data_dir)
+        assert result.evidence == EvidenceUpload(1, ())
+        assert team.init_team(engine=owner, data_dir=jan.data_dir).evidence == EvidenceUpload(0, ())
+    finally:
+        owner.dispose()
+    store = EvidenceStore.for_engine(laptop.engine, laptop.data_dir)
+    assert store.read(record.sha256, record.extension) == data
+
+
+def test_a_bundle_brings_the_bytes_of_evidence_its_audit_had_without_them(
+    team_db: Team, tmp_path: Path
+) -> None:
+    """The manager's audit is in the team database already, as the bundle has it, but its
+    photo's bytes are not (attached before they lived there): importing the bundle that
+    carries them puts them in, though no audit changes."""
+    local = AppContext.open(tmp_path / "offline")
+    team_db.opened.append(local)
+    audit_id = new_audit(local)
+    data = photo(tmp_path / "shop.jpg", (320, 240)).read_bytes()
+    record = AuditRunner(engine=local.engine, audit_id=audit_id).attach(
+        data_dir=local.data_dir, data=data, filename="shop.jpg"
+    )
+    bundle = tmp_path / "offline.shopper"
+    export_bundle(engine=local.engine, data_dir=local.data_dir, path=bundle, audit_ids=[audit_id])
+    boss = team_db.open(MANAGER, MANAGER_PASSWORD, folder="boss")
+    import_bundle(engine=boss.engine, data_dir=boss.data_dir, path=bundle)
+    with team_db.server.admin(team_db.dbname) as conn:
+        conn.execute("DELETE FROM evidence_blob")
+    again = import_bundle(engine=boss.engine, data_dir=tmp_path / "boss-laptop", path=bundle)
+    assert not again.added and not again.updated
+    assert team_db.owner_sql(
+        "SELECT size FROM evidence_blob WHERE sha256 = %s", (record.sha256,)
+    ) == [(len(data),)]
+    # And once they are there, the same bundle changes nothing.
+    assert not import_bundle(engine=boss.engine, data_dir=boss.data_dir, path=bundle).changed

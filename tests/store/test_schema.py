@@ -6,15 +6,17 @@ import json
 import shutil
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData, create_engine, insert, select, text
 from sqlmodel import SQLModel
 
 from shopper.domain.errors import StorageError
+from shopper.services import team
 from shopper.services.audits import load_audit
 from shopper.services.backups import list_backups
 from shopper.services.context import AppContext
@@ -29,6 +31,7 @@ from shopper.store.schema import (
     migrate,
     prepare_schema,
 )
+from shopper.store.team import FOLLOW_UP_TABLE, TEAM_USER_TABLE
 from tests.data_helpers import FIXTURES, count_rows, integrity, snapshot
 
 FIXTURE_DBS = sorted(FIXTURES.glob("*.db"))
@@ -115,6 +118,106 @@ def test_every_fixture_upgrades_to_head_with_its_content(tmp_path: Path, fixture
     with closing(sqlite3.connect(backups[0].path)) as connection:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
     assert "alembic_version" not in tables
+
+
+def fixture_revision(fixture: Path) -> str:
+    """The schema revision a fixture was made at (the baseline when it predates migrations)."""
+    with closing(sqlite3.connect(fixture)) as connection:
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        if "alembic_version" not in tables:
+            return BASELINE
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    return str(row[0])
+
+
+def copy_rows(source_db: Path, target: Engine) -> None:
+    """Every row of a SQLite database into a PostgreSQL one at the same revision, parents
+    first; SQLite's times (naive, UTC) become aware."""
+    source = create_engine(sqlite_url(source_db))
+    try:
+        found, wanted = MetaData(), MetaData()
+        found.reflect(source)
+        wanted.reflect(target)
+        with source.connect() as read, target.begin() as write:
+            for table in wanted.sorted_tables:
+                if table.name == "alembic_version":
+                    continue
+                columns = [c.name for c in found.tables[table.name].columns]
+                assert sorted(columns) == sorted(c.name for c in table.columns), table.name
+                rows = [
+                    {k: _aware(v) for k, v in row.items()}
+                    for row in read.execute(select(found.tables[table.name])).mappings()
+                ]
+                if rows:
+                    write.execute(insert(table), rows)
+    finally:
+        source.dispose()
+
+
+def _aware(value: object) -> object:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fixture", FIXTURE_DBS, ids=lambda p: p.name)
+def test_every_fixture_upgrades_to_head_on_postgresql(
+    tmp_path: Path, fixture: Path, team_db: tuple[str, str]
+) -> None:
+    """The fixture's rows in a PostgreSQL database at its revision; `team init` upgrades it
+    to the newest with the same content, and the app opens it."""
+    expected = json.loads(fixture.with_suffix(".json").read_text(encoding="utf-8"))
+    revision = fixture_revision(fixture)
+    copy = tmp_path / fixture.name
+    shutil.copyfile(fixture, copy)  # read through SQLAlchemy, which may write its journal
+    engine = team.team_engine(team_db[1])
+    try:
+        migrate(engine, to=revision)
+        assert current_revision(engine) == revision
+        copy_rows(copy, engine)
+        result = team.init_team(engine=engine, data_dir=tmp_path / "owner")
+        assert result.upgraded_from == (None if revision == head_revision() else revision)
+        # The fixture's evidence files were never committed: init finds no bytes to send.
+        cited = {r[0] for r in _rows(copy, "SELECT sha256 FROM evidence")}
+        assert result.evidence is not None and result.evidence.uploaded == 0
+        assert set(result.evidence.missing) == cited
+        assert not result.created_schema
+        assert current_revision(engine) == head_revision()
+        assert [d for d in differences(engine) if not _team_table(d)] == []
+    finally:
+        engine.dispose()
+    ctx = AppContext.open(tmp_path / "data", team_db[1])
+    try:
+        assert current_revision(ctx.engine) == head_revision()
+        with ctx.engine.connect() as conn:
+            for table, count in expected["counts"].items():
+                found = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                if table == "template_version":
+                    assert found >= count  # built-in templates newer than the fixture
+                else:
+                    assert found == count, table
+            ids = [r[0] for r in conn.execute(text("SELECT id FROM audit ORDER BY id"))]
+        assert ids == expected["audit_ids"]
+        for audit_id in ids:
+            detail = load_audit(engine=ctx.engine, audit_id=audit_id)
+            assert detail.score.answered == detail.audit.answered
+    finally:
+        ctx.close()
+
+
+def _rows(db: Path, query: str) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(db)) as connection:
+        return [tuple(row) for row in connection.execute(query)]
+
+
+def _team_table(difference: object) -> bool:
+    # team init's own tables, outside the tables' metadata (see shopper.store.team).
+    return (
+        isinstance(difference, tuple)
+        and difference[0] == "remove_table"
+        and difference[1].name in (TEAM_USER_TABLE, FOLLOW_UP_TABLE)
+    )
 
 
 def test_migrations_from_nothing_give_exactly_the_tables(tmp_path: Path) -> None:

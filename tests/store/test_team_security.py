@@ -19,8 +19,10 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from shopper.domain.follow_up import follow_up_items
+from shopper.domain.template_loader import parse_template_text
 from shopper.services import team
-from shopper.store.team import AUDIT_CHILD_TABLES
+from shopper.store.team import AUDIT_CHILD_TABLES, FOLLOW_UP_TABLE
 from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, make_owned_database
 
 pytestmark = pytest.mark.postgres
@@ -67,6 +69,10 @@ class Team:
     conns: dict[str, psycopg.Connection[Any]]
     template: tuple[str, int, str]
     counts: dict[str, int]
+    later: str
+    """An item the awaiting audits' template answers later (`later`)."""
+    not_later: str
+    """An item of that template that is not part of the follow-up."""
 
     def connect(self, login: str) -> psycopg.Connection[Any]:
         return self.conns[login]
@@ -174,13 +180,17 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
         ).fetchone()
         assert row is not None
         template = (str(row[0]), int(row[1]), str(row[2]))
+        follow_up, later, not_later = follow_up_template(owner)
         for audit_id, shopper, status in (
             ("a-open", "alice", "in_progress"),
             ("a-done", "alice", "completed"),
+            ("a-wait", "alice", "awaiting_follow_up"),
             ("b-open", "bob", "in_progress"),
             ("b-done", "bob", "completed"),
+            ("b-wait", "bob", "awaiting_follow_up"),
         ):
-            insert_audit(owner, audit_id, shopper, template, status)
+            used = follow_up if status == "awaiting_follow_up" else template
+            insert_audit(owner, audit_id, shopper, used, status)
             insert_children(owner, audit_id)
             insert_photo(owner, audit_id, photo_of(audit_id)[0], "p")
         owner.commit()
@@ -188,6 +198,7 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
         for table in (
             "company",
             "template_version",
+            FOLLOW_UP_TABLE,
             "audit",
             *AUDIT_CHILD_TABLES,
             "evidence_blob",
@@ -201,13 +212,26 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             admin.execute("CREATE ROLE nobody LOGIN PASSWORD 'nobody-password'")
         for login, password in PASSWORDS.items():
             conns[login] = postgres_server.connect(dbname, login, password)
-        yield Team(postgres_server, dbname, owner, conns, template, counts)
+        yield Team(postgres_server, dbname, owner, conns, template, counts, later, not_later)
     finally:
         for conn in conns.values():
             conn.close()
         engine.dispose()
         postgres_server.drop_database(dbname)
         postgres_server.drop_roles()
+
+
+def follow_up_template(owner: psycopg.Connection[Any]) -> tuple[tuple[str, int, str], str, str]:
+    """A built-in template with an item answered later: (its key, that item, an item that is
+    not part of the follow-up), read off the template itself, not off what team init noted."""
+    rows = owner.execute("SELECT template_id, version, touchpoint, source FROM template_version")
+    for template_id, version, touchpoint, source in rows.fetchall():
+        parsed = parse_template_text(source)
+        later = [item.id for item in parsed.items() if item.later is not None]
+        if later:
+            others = [i.id for i in parsed.items() if i.id not in follow_up_items(parsed)]
+            return (str(template_id), int(version), str(touchpoint)), later[0], others[0]
+    raise AssertionError("no built-in template has an item answered later")
 
 
 def refused(conn: psycopg.Connection[Any], query: str, params: Any = ()) -> bool:
@@ -256,10 +280,10 @@ def read_reference(t: Team, c: psycopg.Connection[Any]) -> str:
 
 def read_own_rows(t: Team, c: psycopg.Connection[Any]) -> str:
     for table in ("audit", *AUDIT_CHILD_TABLES):
-        if visible_audits(c, table) != {"a-open", "a-done"}:
+        if visible_audits(c, table) != {"a-open", "a-done", "a-wait"}:
             return f"{table}: {sorted(visible_audits(c, table))}"
     blobs = {row[0] for row in c.execute("SELECT sha256 FROM evidence_blob").fetchall()}
-    if blobs != {photo_of("a-open")[1], photo_of("a-done")[1]}:
+    if blobs != {photo_of(a)[1] for a in ("a-open", "a-done", "a-wait")}:
         return f"evidence_blob: {len(blobs)} rows"
     logins = {row[0] for row in c.execute("SELECT login FROM team_user").fetchall()}
     return "own rows only" if logins == {"alice"} else f"team_user: {logins}"
@@ -411,6 +435,125 @@ def complete_other_audit(t: Team, c: psycopg.Connection[Any]) -> str:
     )
 
 
+def _item_photo(audit_id: str, item_id: str | None, data: bytes) -> list[tuple[str, Any]]:
+    """The statements that attach bytes to an item (None: to the audit) of an audit."""
+    digest = hashlib.sha256(data).hexdigest()
+    return [
+        (
+            "INSERT INTO evidence (id, audit_id, item_id, sha256, kind, extension, filename,"
+            " size, caption, added_at, added_tz) VALUES (%s, %s, %s, %s, 'image', 'jpg',"
+            " 'f.jpg', %s, '', now(), 'UTC')",
+            (f"f-{digest[:8]}", audit_id, item_id, digest, len(data)),
+        ),
+        _blob(digest, data),
+    ]
+
+
+def _upsert_answer(audit_id: str, item: str, value: str) -> tuple[str, Any]:
+    return (
+        "INSERT INTO answer (audit_id, item_id, value, note, answered_at, answered_tz, source)"
+        " VALUES (%s, %s, %s, '', now(), 'UTC', 'shopper')"
+        " ON CONFLICT (audit_id, item_id) DO UPDATE SET value = EXCLUDED.value",
+        (audit_id, item, value),
+    )
+
+
+def _all_refused(c: psycopg.Connection[Any], statements: list[tuple[str, Any]]) -> bool:
+    """Whether the statements, run together in one savepoint, are refused."""
+    try:
+        with c.transaction():
+            for query, params in statements:
+                c.execute(query, params)
+    except errors.InsufficientPrivilege:
+        return True
+    return False
+
+
+def answer_own_awaiting_later(t: Team, c: psycopg.Connection[Any]) -> str:
+    """What the app writes for a follow-up: the answer (saved, changed, noted), a photo on
+    that item, the e-mail tracker's "follow-up received", and the audit's new score."""
+    item = t.later
+    return verdict(
+        refused(c, *_upsert_answer("a-wait", item, '"yes"')),
+        refused(c, *_upsert_answer("a-wait", item, '"no"')),
+        refused(
+            c,
+            "UPDATE answer SET note = 'they called' WHERE audit_id = 'a-wait' AND item_id = %s",
+            (item,),
+        ),
+        _all_refused(c, _item_photo("a-wait", item, b"a photo of the follow-up")),
+        refused(
+            c,
+            "INSERT INTO instrument_event (id, audit_id, instrument, kind, at, tz, data,"
+            " updated_at) VALUES ('i-fu', 'a-wait', 'email', 'follow_up', now(), 'UTC', '{}',"
+            " now())",
+        ),
+        refused(
+            c,
+            "UPDATE audit SET score_percent = 50, answered = 4, current_item = %s,"
+            " updated_at = now() WHERE id = 'a-wait'",
+            (item,),
+        ),
+    )
+
+
+def answer_own_awaiting_other(t: Team, c: psycopg.Connection[Any]) -> str:
+    """Everything else of the awaiting audit stays as it was on the day."""
+    return verdict(
+        refused(c, *_upsert_answer("a-wait", t.not_later, '"yes"')),
+        refused(c, "UPDATE answer SET note = 'x' WHERE audit_id = 'a-wait' AND item_id = 'q1'"),
+        refused(  # moving an answer onto the later item
+            c, "UPDATE answer SET item_id = %s WHERE audit_id = 'a-wait'", (t.later,)
+        ),
+        _all_refused(c, _item_photo("a-wait", t.not_later, b"a photo of another item")),
+        _all_refused(c, _item_photo("a-wait", None, b"a photo of the whole audit")),
+        refused(
+            c,
+            "INSERT INTO moment (id, audit_id, kind, at, tz, note, updated_at)"
+            " VALUES ('m-late', 'a-wait', 'bad', now(), 'UTC', '', now())",
+        ),
+        refused(
+            c,
+            "INSERT INTO instrument_event (id, audit_id, instrument, kind, at, tz, data,"
+            " updated_at) VALUES ('i-late', 'a-wait', 'phone', 'call_start', now(), 'UTC',"
+            " '{}', now())",
+        ),
+        refused(c, "UPDATE audit SET started_at = now() - interval '1 day' WHERE id = 'a-wait'"),
+        refused(c, "UPDATE audit SET company_id = 'c1', touchpoint = 'x' WHERE id = 'a-wait'"),
+        refused(c, "SELECT shopper_complete_audit('a-wait', now(), 'UTC')"),
+    )
+
+
+def answer_other_awaiting(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, *_upsert_answer("b-wait", t.later, '"yes"')),
+        refused(c, "UPDATE answer SET note = 'x' WHERE audit_id = 'b-wait'"),
+        _all_refused(c, _item_photo("b-wait", t.later, b"a photo for bob")),
+        refused(c, "UPDATE audit SET score_percent = 0 WHERE id = 'b-wait'"),
+        refused(c, "SELECT shopper_finish_follow_up('b-wait', now(), 'UTC')"),
+        # The database's own check says no for an audit that is not hers.
+        c.execute("SELECT shopper_follow_up_open('b-wait', %s)", (t.later,)).fetchone() == (False,),
+    )
+
+
+def finish_own_follow_up(t: Team, c: psycopg.Connection[Any]) -> str:
+    """Completed from awaiting follow-up, keeping the day's completion; then closed to her,
+    and neither it nor an audit in progress can be finished that way again."""
+    day = c.execute("SELECT completed_at FROM audit WHERE id = 'a-wait'").fetchone()
+    if refused(c, "SELECT shopper_finish_follow_up('a-wait', now(), 'UTC', 'follow_up_lapsed')"):
+        return "refused"
+    row = c.execute("SELECT status, completed_at FROM audit WHERE id = 'a-wait'").fetchone()
+    events = c.execute(
+        "SELECT count(*) FROM audit_event WHERE audit_id = 'a-wait' AND kind = 'follow_up_lapsed'"
+    ).fetchone()
+    closed = refused(c, *_upsert_answer("a-wait", t.later, '"yes"'))
+    again = refused(c, "SELECT shopper_finish_follow_up('a-wait', now(), 'UTC')")
+    open_one = refused(c, "SELECT shopper_finish_follow_up('a-open', now(), 'UTC')")
+    ok = day is not None and row == ("completed", day[0]) and events == (1,)
+    ok = ok and closed and again and open_one
+    return "allowed" if ok else f"{row} {events} {closed} {again} {open_one}"
+
+
 def write_reference(t: Team, c: psycopg.Connection[Any]) -> str:
     return verdict(
         refused(
@@ -422,6 +565,13 @@ def write_reference(t: Team, c: psycopg.Connection[Any]) -> str:
         refused(c, "UPDATE company SET business_hours = '{}'"),
         refused(c, "UPDATE template_version SET title = 'changed'"),
         refused(c, "DELETE FROM template_version"),
+        # Nor may a shopper make more of a template answerable later.
+        refused(
+            c,
+            f"INSERT INTO {FOLLOW_UP_TABLE} (template_id, template_version, item_id)"
+            " SELECT template_id, template_version, %s FROM audit WHERE id = 'a-wait'",
+            (t.not_later,),
+        ),
     )
 
 
@@ -455,7 +605,7 @@ def hostile_text(t: Team, c: psycopg.Connection[Any]) -> str:
         if row != (text,) or moment != (text,):
             return f"changed: {number}"
     tables = c.execute("SELECT count(*) FROM audit").fetchone()
-    return "stored as data" if tables == (2,) else f"audits: {tables}"
+    return "stored as data" if tables == (3,) else f"audits: {tables}"
 
 
 def nul_byte(t: Team, c: psycopg.Connection[Any]) -> str:
@@ -595,6 +745,10 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "delete-other-audit": delete_other_audit,
     "complete-own-audit": complete_own_audit,
     "complete-other-audit": complete_other_audit,
+    "answer-own-awaiting-later": answer_own_awaiting_later,
+    "answer-own-awaiting-other": answer_own_awaiting_other,
+    "answer-other-awaiting": answer_other_awaiting,
+    "finish-own-follow-up": finish_own_follow_up,
     "write-reference": write_reference,
     "create-role": create_role,
     "read-pg-authid": read_pg_authid,
