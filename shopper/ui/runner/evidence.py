@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.domain.errors import ShopperError
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.evidence import (
@@ -38,6 +39,7 @@ from shopper.services.evidence import (
 )
 from shopper.services.records import Evidence
 from shopper.services.runner import AuditRunner
+from shopper.ui.crash import show_error
 from shopper.ui.dates import moment_text
 from shopper.ui.evidence_viewer import EvidenceViewer
 from shopper.ui.rows_model import Column, RowsModel
@@ -199,16 +201,21 @@ class EvidencePane(InstrumentPane):
             target = item.id if item else None
         stored = 0
         for path in paths:
-            if self.run(lambda p=path: self._attach_path(p, target)):  # type: ignore[misc]
+            try:
+                data = read_evidence_file(path)
+            except ShopperError as exc:
+                show_error(self, str(exc))
+                continue
+            if self.run(self._attach_data(data, path.name, target)):
                 stored += 1
         return stored
 
-    def _attach_path(self, path: Path, item_id: str | None) -> Evidence:
-        return self.runner.attach(
-            data_dir=self.data_dir,
-            data=read_evidence_file(path),
-            filename=path.name,
-            item_id=item_id,
+    def _attach_data(
+        self, data: bytes, filename: str, item_id: str | None
+    ) -> Callable[[AuditRunner], Evidence]:
+        data_dir = self.data_dir
+        return lambda runner: runner.attach(
+            data_dir=data_dir, data=data, filename=filename, item_id=item_id
         )
 
     def choose_files(self) -> None:
@@ -231,7 +238,7 @@ class EvidencePane(InstrumentPane):
         png = self.capture()
         item = self.current_item()
         self.run(
-            lambda: self.runner.attach(
+            lambda r: r.attach(
                 data_dir=self.data_dir,
                 data=png,
                 filename="screenshot.png",
@@ -268,7 +275,7 @@ class EvidencePane(InstrumentPane):
     def remove_selected(self) -> None:
         record = self.selected()
         if record is not None and not self.runner.read_only:
-            self.run(lambda: self.runner.detach(record.id))
+            self.run(lambda r: r.detach(record.id))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and not self.runner.read_only:

@@ -154,15 +154,19 @@ class MomentsPane(InstrumentPane):
             return None
         self.flush()
         item = self.current_item() if self.link.isChecked() else None
-        moment = self.run(lambda: self.runner.add_moment(kind, item_id=item.id if item else None))
-        if not isinstance(moment, Moment):
-            return None
-        self.editing = moment.id
-        self.refresh()
-        self.note.clear()
-        self.note_label.setText(MomentKind(kind).label)
-        self.note.setFocus()
-        return moment
+        item_id = item.id if item else None
+
+        def logged(moment: Moment | None) -> None:
+            if moment is None:
+                return  # a retry found it stored: it is in the list
+            self.editing = moment.id
+            self.refresh()
+            self.note.clear()
+            self.note_label.setText(MomentKind(kind).label)
+            self.note.setFocus()
+
+        moment = self.run(lambda r: r.add_moment(kind, item_id=item_id), then=logged)
+        return moment if isinstance(moment, Moment) else None
 
     def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         moment = self.model.moment_at(current.row())
@@ -183,7 +187,7 @@ class MomentsPane(InstrumentPane):
         if moment is None or moment.note == text:
             return True
         moment_id = self.editing
-        return bool(self.run(lambda: self.runner.update_moment(moment_id, note=text)))
+        return bool(self.run(lambda r: r.update_moment(moment_id, note=text)))
 
     def _note_done(self) -> None:
         self.flush()
@@ -195,6 +199,6 @@ class MomentsPane(InstrumentPane):
         moment = self.model.moment_at(rows[0].row()) if rows else None
         if moment is None or self.runner.read_only:
             return
-        if self.run(lambda: self.runner.delete_moment(moment.id)):
+        if self.run(lambda r: r.delete_moment(moment.id)):
             self.editing = None
             self.note.clear()

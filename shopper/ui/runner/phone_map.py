@@ -160,7 +160,7 @@ class PhoneMapPane(InstrumentPane):
         steps = self.runner.steps(Instrument.PHONE)
         if kind == PhoneStep.HOLD_START and self._on_hold(steps):
             kind = PhoneStep.HOLD_END
-        self.run(lambda: self.runner.add_step(Instrument.PHONE, kind))
+        self.run(lambda r: r.add_step(Instrument.PHONE, kind))
         self.setFocus()  # the next event is one key away
 
     def edit_details(self, step_id: str | None = None) -> bool:
@@ -196,7 +196,7 @@ class PhoneMapPane(InstrumentPane):
             "key": self.key.text().strip(),
         }
         step_id = self._menu_step
-        if not self.run(lambda: self.runner.update_step(step_id, data=data)):
+        if not self.run(lambda r: r.update_step(step_id, data=data)):
             return False
         self._menu_step = None
         self.menu_form.setVisible(False)
@@ -209,7 +209,7 @@ class PhoneMapPane(InstrumentPane):
             return
         step = self.model.step_at(rows[0].row())
         if step is not None:
-            self.run(lambda: self.runner.delete_step(step.id))
+            self.run(lambda r: r.delete_step(step.id))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
