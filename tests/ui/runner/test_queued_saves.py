@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
@@ -32,10 +33,12 @@ from shopper.services.templates import list_templates
 from shopper.store.tables import Moment
 from shopper.ui.runner import view as view_module
 from shopper.ui.runner.editors import YesNoEditor
+from shopper.ui.runner.evidence import placeholder
 from shopper.ui.runner.view import AuditRunnerView
 from tests.postgres import PostgresServer, app_context
 from tests.services.test_team_faults import stop_at
 from tests.ui.helpers import show
+from tests.ui.test_instruments import png_bytes
 
 pytestmark = pytest.mark.postgres
 
@@ -248,3 +251,42 @@ def test_a_moment_whose_commit_reply_was_lost_is_not_written_twice(
     ]
     state = reports[-1].state
     assert state is not None and [m.note for m in state.moments] == ["kind voice"]
+
+
+def test_evidence_not_here_yet_is_fetched_off_the_gui_thread(
+    qtbot: QtBot, team: AppContext, tmp_path: Path, errors: list[str]
+) -> None:
+    """Another machine attached a photo; here (an empty folder) its thumbnail shows a
+    placeholder while the bytes come from the database on another thread, and Open waits."""
+    audit_id = phone_audit(team)
+    shopper = AuditRunner(engine=team.engine, audit_id=audit_id)
+    item = next(shopper.template.items())
+    shopper.attach(data_dir=tmp_path / "shopper", data=png_bytes(), filename="a.png", item_id=item.id)
+
+    fetched_on: list[threading.Thread] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "evidence_blob" in statement and statement.lstrip().startswith("SELECT"):
+            fetched_on.append(threading.current_thread())
+
+    event.listen(team.engine, "before_cursor_execute", record)
+    try:
+        here = tmp_path / "manager"
+        view = AuditRunnerView(AuditRunner(engine=team.engine, audit_id=audit_id), here)
+        show(qtbot, view)
+        pane = view.instruments.evidence_pane
+        model = pane.model
+        waiting = placeholder().cacheKey()
+        assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey() == waiting
+        pane.table.selectRow(0)
+        assert pane.open_selected() is None  # not here yet: it opens once fetched
+        qtbot.waitUntil(lambda: getattr(pane, "viewer", None) is not None, timeout=10_000)
+    finally:
+        event.remove(team.engine, "before_cursor_execute", record)
+    assert fetched_on and all(t is not threading.main_thread() for t in fetched_on)
+    icon = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
+    assert icon.cacheKey() != waiting and not icon.isNull()
+    assert model.index(0, 0).data() == "a.png"  # intact, not flagged
+    assert pane.viewer.picture is not None and not pane.viewer._pixmap.isNull()
+    pane.viewer.close()
+    assert errors == []
