@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import sys
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -95,9 +96,12 @@ class QueuedSaves(QObject):
 
     def wait(self, timeout: float = FLUSH_SECONDS) -> bool:
         """Wait for every save (True), or until they stop or `timeout` passes (False)."""
-        drained = self._queue.wait(timeout)
-        self.deliver()
-        return drained and not self._callbacks
+        deadline = time.monotonic() + timeout
+        while True:
+            drained = self._queue.wait(max(0.0, deadline - time.monotonic()))
+            self.deliver()  # its callbacks may queue more (a screenshot, then its page)
+            if not drained or not self._callbacks or time.monotonic() >= deadline:
+                return drained and not self._callbacks
 
     def close(self) -> None:
         self._queue.close()

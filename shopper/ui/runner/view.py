@@ -128,6 +128,7 @@ class AuditRunnerView(QWidget):
         self._queued_answers: dict[str, tuple[object, Any]] = {}
         self._queued_notes: dict[str, tuple[object, str]] = {}
         self._after_saves: list[Callable[[], None]] = []
+        self._problem_shown = False
         if queued:
             self.saves = QueuedSaves(runner, self)
             self.saves.stopped.connect(self._saves_stopped)
@@ -480,17 +481,21 @@ class AuditRunnerView(QWidget):
 
     def _saves_stopped(self, error: str) -> None:
         self.header.show_waiting(error)
-        self.save_status.emit(
-            "Changes not saved yet: the database server cannot be reached; they stay here "
-            "and are saved when it is back (retrying every few seconds, or Retry)."
-        )
+        if not self._problem_shown:
+            self._problem_shown = True
+            self.save_status.emit(
+                "Changes not saved yet: the database server cannot be reached; they stay here "
+                "and are saved when it is back (retrying every few seconds, or Retry)."
+            )
 
     def _saves_settled(self) -> None:
         """No save waits any more, or they stopped: what waited for them goes on."""
         assert self.saves is not None
         if self.saves.failure is None and not self.saves.busy():
             self.header.show_saved(None)
-            self.save_status.emit("")
+            if self._problem_shown:
+                self._problem_shown = False
+                self.save_status.emit("")
         waiting, self._after_saves = self._after_saves, []
         for call in waiting:
             call()
