@@ -96,11 +96,13 @@ class SaveQueue:
 
     # -- the caller's side ---------------------------------------------------------
 
-    def submit(self, save: Save, *, key: Hashable | None = None) -> int:
+    def submit(self, save: Save, *, key: Hashable | None = None, ids: tuple[str, ...] = ()) -> int:
         """Queue a save; returns its number, which its report carries.
 
         With `key`, a save still waiting right behind one with the same key replaces it
         (typing: only the latest text is written); the report then carries both numbers.
+        `ids` are the first ids the runner makes for it (the caller knows them at once:
+        a moment's note can be saved while the moment itself still waits).
         """
         with self._lock:
             self._seq += 1
@@ -110,7 +112,7 @@ class SaveQueue:
                 last.save = save
                 last.seqs.append(self._seq)
             else:
-                self._pending.append(_Pending([self._seq], save, key))
+                self._pending.append(_Pending([self._seq], save, key, list(ids)))
             self._lock.notify_all()
             return self._seq
 

@@ -320,6 +320,7 @@ class EvidencePane(InstrumentPane):
     def _attach_data(
         self, data: bytes, filename: str, item_id: str | None
     ) -> Callable[[AuditRunner], Evidence]:
+        """The write that attaches it (holding no widget: it may run on the saves' thread)."""
         data_dir = self.data_dir
         return lambda runner: runner.attach(
             data_dir=data_dir, data=data, filename=filename, item_id=item_id
@@ -344,14 +345,7 @@ class EvidencePane(InstrumentPane):
             return
         png = self.capture()
         item = self.current_item()
-        self.run(
-            lambda r: r.attach(
-                data_dir=self.data_dir,
-                data=png,
-                filename="screenshot.png",
-                item_id=item.id if item else None,
-            )
-        )
+        self.run(self._attach_data(png, "screenshot.png", item.id if item else None))
 
     def selected(self) -> Evidence | None:
         rows = self.table.selectionModel().selectedRows()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -39,8 +39,22 @@ MIN_ROWS = 6
 
 Write = Callable[[AuditRunner], Any]
 """A write: a call of the runner's methods on the runner it is given."""
-Saver = Callable[[Write, Callable[[Any], None]], None]
-"""Queues a write and calls back with its result once it is saved."""
+
+
+class Saver(Protocol):
+    """Queues a write and calls `then` with its result once it is saved; `key` and `ids`
+    as for `SaveQueue.submit`."""
+
+    def __call__(
+        self,
+        write: Write,
+        then: Callable[[Any], None],
+        *,
+        key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> None: ...
+
+
 """Rows an instrument's list always shows."""
 
 KIND_COLORS = {
@@ -73,15 +87,23 @@ class InstrumentPane(QWidget):
         self.saver: Saver | None = None
         """Set on a team database: writes go to the view's queue, off the GUI thread."""
 
-    def run(self, action: Write, then: Callable[[Any], None] | None = None) -> Any:
+    def run(
+        self,
+        action: Write,
+        then: Callable[[Any], None] | None = None,
+        *,
+        key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> Any:
         """Do a write, then `then(result)`; on an expected failure show it and return None.
 
         With a `saver` the write is queued: this returns True at once, and `then` runs
         (on the GUI thread) once it is saved, with its result, or None for a write a
-        retry found already stored. The saver reports failures.
+        retry found already stored. The saver reports failures. `key` lets a later write
+        with the same key replace this one while it waits; `ids` are the ids it makes.
         """
         if self.saver is not None:
-            self.saver(action, lambda result: self._written(result, then))
+            self.saver(action, lambda result: self._written(result, then), key=key, ids=ids)
             return True
         try:
             result = action(self.runner)

@@ -132,6 +132,7 @@ class MomentsPane(InstrumentPane):
         layout.addWidget(delete, 0, Qt.AlignmentFlag.AlignRight)
         self._save_timer.timeout.connect(self.flush)
         self.editing: str | None = None
+        self._note_queued: tuple[str, str] | None = None
         self.return_focus: Callable[[], None] | None = None
         self.refresh()
 
@@ -155,18 +156,22 @@ class MomentsPane(InstrumentPane):
         self.flush()
         item = self.current_item() if self.link.isChecked() else None
         item_id = item.id if item else None
-
-        def logged(moment: Moment | None) -> None:
-            if moment is None:
-                return  # a retry found it stored: it is in the list
-            self.editing = moment.id
-            self.refresh()
-            self.note.clear()
-            self.note_label.setText(MomentKind(kind).label)
-            self.note.setFocus()
-
-        moment = self.run(lambda r: r.add_moment(kind, item_id=item_id), then=logged)
-        return moment if isinstance(moment, Moment) else None
+        moment: Moment | None = None
+        if self.saver is None:
+            logged = self.run(lambda r: r.add_moment(kind, item_id=item_id))
+            if not isinstance(logged, Moment):
+                return None
+            moment = logged
+            moment_id = moment.id
+        else:  # queued: its id is known now, so its note can follow it into the queue
+            moment_id = self.runner.make_id()
+            self.run(lambda r: r.add_moment(kind, item_id=item_id), ids=(moment_id,))
+        self.editing = moment_id
+        self.refresh()
+        self.note.clear()
+        self.note_label.setText(MomentKind(kind).label)
+        self.note.setFocus()
+        return moment
 
     def _selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         moment = self.model.moment_at(current.row())
@@ -184,10 +189,18 @@ class MomentsPane(InstrumentPane):
             return True
         moment = next((m for m in self.runner.moments if m.id == self.editing), None)
         text = self.note.text()
-        if moment is None or moment.note == text:
+        if moment is not None and moment.note == text:
             return True
+        if moment is None and (self.saver is None or self._note_queued == (self.editing, text)):
+            return True  # deleted, or (queued) the moment and this note still wait
         moment_id = self.editing
-        return bool(self.run(lambda r: r.update_moment(moment_id, note=text)))
+        if self.saver is not None:
+            self._note_queued = (moment_id, text)
+        return bool(
+            self.run(
+                lambda r: r.update_moment(moment_id, note=text), key=("moment note", moment_id)
+            )
+        )
 
     def _note_done(self) -> None:
         self.flush()

@@ -157,10 +157,15 @@ class PhoneMapPane(InstrumentPane):
     def record(self, kind: PhoneStep) -> None:
         if self.runner.read_only:
             return
-        steps = self.runner.steps(Instrument.PHONE)
-        if kind == PhoneStep.HOLD_START and self._on_hold(steps):
-            kind = PhoneStep.HOLD_END
-        self.run(lambda r: r.add_step(Instrument.PHONE, kind))
+
+        def add(runner: AuditRunner) -> object:
+            # Decided with the runner that writes: on a team database the one shown may
+            # not have the steps still being saved.
+            steps = runner.steps(Instrument.PHONE)
+            hold = kind == PhoneStep.HOLD_START and PhoneMapPane._on_hold(steps)
+            return runner.add_step(Instrument.PHONE, PhoneStep.HOLD_END if hold else kind)
+
+        self.run(add)
         self.setFocus()  # the next event is one key away
 
     def edit_details(self, step_id: str | None = None) -> bool:

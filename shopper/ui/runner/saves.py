@@ -70,6 +70,7 @@ class QueuedSaves(QObject):
         save: Save,
         *,
         key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
         done: Callable[[Any], None] | None = None,
         refused: Callable[[ShopperError], None] | None = None,
     ) -> None:
@@ -77,7 +78,7 @@ class QueuedSaves(QObject):
 
         `result` is None for a save found already stored when it was retried.
         """
-        seq = self._queue.submit(save, key=key)
+        seq = self._queue.submit(save, key=key, ids=ids)
         self._callbacks[seq] = _Callbacks(done, refused)
         self._timer.start()
 

@@ -431,6 +431,7 @@ class AuditRunnerView(QWidget):
         key: Hashable | None = None,
         then: Callable[[Any], None] | None = None,
         refused: Callable[[ShopperError], None] | None = None,
+        ids: tuple[str, ...] = (),
     ) -> bool:
         """Write a change with the runner, then `then(result)`; False if it failed.
 
@@ -444,6 +445,7 @@ class AuditRunnerView(QWidget):
             self.saves.submit(
                 action,
                 key=key,
+                ids=ids,
                 done=lambda result: self._queued_saved(result, then),
                 refused=refused or self._queued_refused,
             )
@@ -466,10 +468,15 @@ class AuditRunnerView(QWidget):
         return True
 
     def _queue_write(
-        self, write: Callable[[AuditRunner], Any], then: Callable[[Any], None]
+        self,
+        write: Callable[[AuditRunner], Any],
+        then: Callable[[Any], None],
+        *,
+        key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
     ) -> None:
         """An instrument's write, to the queue."""
-        self._save(write, then=then)
+        self._save(write, then=then, key=key, ids=ids)
 
     def _queued_saved(self, result: Any, then: Callable[[Any], None] | None) -> None:
         self._after_change()

@@ -123,8 +123,12 @@ def test_a_lost_connection_is_one_line_the_shopper_goes_on_and_everything_is_sav
         view.note.setPlainText("asked for my number twice")
         assert view.commit_typed()
         view.log_moment(MomentKind.BAD)
+        view.moments_pane.note.setText("put on hold twice")  # its note, while it waits
+        assert view.commit_typed()
         assert view.phone_map is not None
-        view.phone_map.record(PhoneStep.MENU)
+        for kind in (PhoneStep.CALL_START, PhoneStep.MENU, PhoneStep.HOLD_START):
+            view.phone_map.record(kind)
+        view.phone_map.record(PhoneStep.HOLD_START)  # H again: the hold ends
         assert view.current.id == third.id
         assert shown(view) == "no"  # still on screen
         view.go_to(second.id)
@@ -151,17 +155,21 @@ def test_a_lost_connection_is_one_line_the_shopper_goes_on_and_everything_is_sav
         "SELECT item_id, value, note FROM answer WHERE audit_id = :audit ORDER BY answered_at",
         audit_id,
     )
-    assert [(i, json.loads(v), n) for i, v, n in answers] == [
+    ours = {first.id, second.id, third.id}  # the phone steps measured others
+    assert [(i, json.loads(v), n) for i, v, n in answers if i in ours] == [
         (first.id, "yes", ""),
         (second.id, "yes", ""),
         (third.id, "no", "asked for my number twice"),
     ]
-    moments = rows(team, "SELECT kind FROM moment WHERE audit_id = :audit", audit_id)
-    assert moments == [(MomentKind.BAD,)]
-    steps = rows(team, "SELECT kind FROM instrument_event WHERE audit_id = :audit", audit_id)
-    assert steps == [(PhoneStep.MENU,)]
+    moments = rows(team, "SELECT kind, note FROM moment WHERE audit_id = :audit", audit_id)
+    assert moments == [(MomentKind.BAD, "put on hold twice")]
+    steps = rows(
+        team, "SELECT kind FROM instrument_event WHERE audit_id = :audit ORDER BY at", audit_id
+    )
+    kinds = [PhoneStep.CALL_START, PhoneStep.MENU, PhoneStep.HOLD_START, PhoneStep.HOLD_END]
+    assert steps == [(kind,) for kind in kinds]
     assert view.runner.value(second.id) == "yes"
-    assert len(view.runner.moments) == 1 and len(view.runner.steps(Instrument.PHONE)) == 1
+    assert len(view.runner.moments) == 1 and len(view.runner.steps(Instrument.PHONE)) == 4
     summary = rows(team, "SELECT answered FROM audit WHERE id = :audit", audit_id)
     assert summary == [(view.runner.score.answered,)]
 
