@@ -81,7 +81,7 @@ class SaveQueue:
         *,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
-        self._runner = snapshot(runner)
+        self._runner, _ = snapshot(runner)
         self._report = report
         self.retry_seconds = retry_seconds
         self._pending: deque[_Pending] = deque()
@@ -188,22 +188,25 @@ class SaveQueue:
         """The runner afresh from the database, the truth after a lost connection."""
         runner = self._runner
         try:
-            self._runner = AuditRunner(
+            fresh = AuditRunner(
                 engine=runner.engine,
                 audit_id=runner.audit_id,
                 zone=runner.zone,
                 clock=runner.clock,
                 make_id=runner.make_id,
             )
-        except Exception as exc:
+        except Exception as exc:  # the server is still gone, whatever the error says
             log.info("still cannot reach the database: %s", exc)
             return False
+        # The audit keeps its template version: the caller's runner keeps the same objects.
+        fresh.template, fresh.company = runner.template, runner.company
+        self._runner = fresh
         return True
 
     def _attempt(self, pending: _Pending) -> SaveReport:
         runner = self._runner
         if pending.tried and pending.ids and _stored(runner, pending.ids):
-            return SaveReport("saved", state=snapshot(runner))  # its commit got through
+            return SaveReport("saved", state=snapshot(runner)[0])  # its commit got through
         pending.tried = True
         make_id = runner.make_id
         made = iter(list(pending.ids))
@@ -226,7 +229,8 @@ class SaveQueue:
             return SaveReport("failed", error=exc)
         finally:
             runner.make_id = make_id
-        return SaveReport("saved", result=result, state=snapshot(runner))
+        state, copied = snapshot(runner, result)
+        return SaveReport("saved", result=copied, state=state)
 
 
 def _stored(runner: AuditRunner, ids: list[str]) -> bool:
@@ -236,11 +240,13 @@ def _stored(runner: AuditRunner, ids: list[str]) -> bool:
     return any(i in known for i in ids)
 
 
-def snapshot(runner: AuditRunner) -> AuditRunner:
-    """A copy of the runner that shares nothing that changes (the engine, the template and
-    the company are shared; they do not change while an audit runs)."""
+def snapshot(runner: AuditRunner, result: Any = None) -> tuple[AuditRunner, Any]:
+    """A copy of the runner, and of a save's result (a moment of the copy is the copy's
+    moment), that shares nothing that changes: only the engine, the template and the
+    company, which do not change while an audit runs, and the clock and id maker."""
     shared = (runner.engine, runner.template, runner.company, runner.clock, runner.make_id)
-    return copy.deepcopy(runner, {id(thing): thing for thing in shared})
+    memo: dict[int, Any] = {id(thing): thing for thing in shared}
+    return copy.deepcopy((runner, result), memo)
 
 
 def install(runner: AuditRunner, state: AuditRunner) -> None:

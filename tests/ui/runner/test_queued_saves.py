@@ -169,6 +169,7 @@ def test_a_lost_connection_is_one_line_the_shopper_goes_on_and_everything_is_sav
     kinds = [PhoneStep.CALL_START, PhoneStep.MENU, PhoneStep.HOLD_START, PhoneStep.HOLD_END]
     assert steps == [(kind,) for kind in kinds]
     assert view.runner.value(second.id) == "yes"
+    assert view.runner.template is view.template  # reloaded for the retry, same template
     assert len(view.runner.moments) == 1 and len(view.runner.steps(Instrument.PHONE)) == 4
     summary = rows(team, "SELECT answered FROM audit WHERE id = :audit", audit_id)
     assert summary == [(view.runner.score.answered,)]
