@@ -39,7 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.answers import normalize_answer
+from shopper.domain.errors import AnswerError, ShopperError, StorageError
+from shopper.domain.scoring import visible_items
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner, FollowUpPendingError, MissingAnswersError
@@ -127,7 +129,6 @@ class AuditRunnerView(QWidget):
         self.saves: QueuedSaves | None = None
         self._queued_answers: dict[str, tuple[object, Any]] = {}
         self._queued_notes: dict[str, tuple[object, str]] = {}
-        self._after_saves: list[Callable[[], None]] = []
         self._problem_shown = False
         if queued:
             self.saves = QueuedSaves(runner, self)
@@ -352,7 +353,22 @@ class AuditRunnerView(QWidget):
     # -- showing ---------------------------------------------------------------
 
     def visible_items(self) -> list[Item]:
-        return self.runner.visible_items()
+        """The items shown, counting answers still on their way to a team database (the
+        next item is known at once, without waiting for the server)."""
+        if not self._queued_answers:
+            return self.runner.visible_items()
+        values = self.runner.values
+        for item_id, (_token, value) in self._queued_answers.items():
+            try:
+                stored = normalize_answer(self.template.item(item_id), value)
+            except AnswerError:
+                continue  # it will be refused
+            if stored is None:
+                values.pop(item_id, None)
+            else:
+                values[item_id] = stored
+        shown = visible_items(self.template, values)
+        return [item for item in self.template.items() if item.id in shown]
 
     def _show_item(self, item: Item, *, focus: bool) -> None:
         self.current = item
@@ -496,24 +512,13 @@ class AuditRunnerView(QWidget):
             )
 
     def _saves_settled(self) -> None:
-        """No save waits any more, or they stopped: what waited for them goes on."""
+        """No save waits any more, or they stopped."""
         assert self.saves is not None
         if self.saves.failure is None and not self.saves.busy():
             self.header.show_saved(None)
             if self._problem_shown:
                 self._problem_shown = False
                 self.save_status.emit("")
-        waiting, self._after_saves = self._after_saves, []
-        for call in waiting:
-            call()
-
-    def _when_saved(self, call: Callable[[], None]) -> None:
-        """Call now, or on a team database once the saves made so far are written (or wait
-        for the server: then the runner is as stored, and `_show_item` shows what waits)."""
-        if self.saves is None or self.saves.failure is not None or not self.saves.busy():
-            call()
-        else:
-            self._after_saves.append(call)
 
     def saves_done(self) -> bool:
         """Whether every save is written (for tests and the window: never waits)."""
@@ -573,9 +578,6 @@ class AuditRunnerView(QWidget):
     def step(self, delta: int) -> None:
         if not self.commit_typed():
             return  # keep the item on screen until its text is saved or fixed
-        self._when_saved(lambda: self._step(delta))
-
-    def _step(self, delta: int) -> None:
         visible = self.visible_items()
         ids = [it.id for it in visible]
         if self.current.id in ids:
@@ -593,9 +595,6 @@ class AuditRunnerView(QWidget):
     def move_section(self, step: int) -> None:
         if not self.commit_typed():
             return
-        self._when_saved(lambda: self._move_section(step))
-
-    def _move_section(self, step: int) -> None:
         sections = list(self.template.sections)
         here = sections.index(self.template.section(self.current.section_id))
         visible = self.visible_items()
@@ -611,7 +610,7 @@ class AuditRunnerView(QWidget):
         if not self.commit_typed():
             return
         if self.template.has_item(item_id):
-            self._when_saved(lambda: self._show_item(self.template.item(item_id), focus=True))
+            self._show_item(self.template.item(item_id), focus=True)
 
     # -- completing ------------------------------------------------------------
 

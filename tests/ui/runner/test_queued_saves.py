@@ -37,7 +37,7 @@ from shopper.ui.runner.evidence import placeholder
 from shopper.ui.runner.view import AuditRunnerView
 from tests.postgres import PostgresServer, app_context
 from tests.services.test_team_faults import stop_at
-from tests.ui.helpers import show
+from tests.ui.helpers import Keyboard, new_audit, show, yes_no_template
 from tests.ui.test_instruments import png_bytes
 
 pytestmark = pytest.mark.postgres
@@ -300,4 +300,61 @@ def test_evidence_not_here_yet_is_fetched_off_the_gui_thread(
     assert model.index(0, 0).data() == "a.png"  # intact, not flagged
     assert pane.viewer.picture is not None and not pane.viewer._pixmap.isNull()
     pane.viewer.close()
+    assert errors == []
+
+
+def test_keys_faster_than_the_server_answer_each_item_in_turn(
+    qtbot: QtBot, team: AppContext, tmp_path: Path, errors: list[str]
+) -> None:
+    """The shopper does not wait for a slow server: each key answers the next item at once
+    (which item is next is known from the answers still on their way)."""
+    audit_id = new_audit(team, template_path=yes_no_template(tmp_path, count=8))
+    view = open_view(qtbot, team, audit_id)
+    view.focus_item()
+
+    def slow(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO answer"):
+            time.sleep(0.2)
+
+    event.listen(team.engine, "before_cursor_execute", slow)
+    try:
+        keys = Keyboard(qtbot)
+        started = time.monotonic()
+        for key in "ynyaynny":
+            keys.press(key)
+        assert time.monotonic() - started < 1.0  # eight saves take 1.6 s on this server
+        assert view.current.id == "rating"  # moved on past the eight, without waiting
+        assert not view.saves_done()
+        assert view.flush()
+    finally:
+        event.remove(team.engine, "before_cursor_execute", slow)
+    expected = {"y": "yes", "n": "no", "a": "na"}
+    stored = dict(rows(team, "SELECT item_id, value FROM answer WHERE audit_id = :audit", audit_id))
+    assert {k: json.loads(v) for k, v in stored.items()} == {
+        f"q{n}": expected[k] for n, k in enumerate("ynyaynny", start=1)
+    }
+    assert errors == []
+
+
+def test_the_next_item_follows_an_answer_still_on_its_way(
+    qtbot: QtBot, team: AppContext, errors: list[str]
+) -> None:
+    """ "No, no live person" shows the callback question next, before the server has it."""
+    view = open_view(qtbot, team, phone_audit(team))
+
+    def slow(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO answer"):
+            time.sleep(0.5)
+
+    event.listen(team.engine, "before_cursor_execute", slow)
+    try:
+        view.go_to("reached_human")
+        view.focus_item()
+        Keyboard(qtbot).press("n")
+        assert view.runner.value("reached_human") is None  # not written yet
+        assert view.current.id == "callback_offered"
+        assert view.flush()
+    finally:
+        event.remove(team.engine, "before_cursor_execute", slow)
+    assert view.runner.value("reached_human") == "no"
     assert errors == []
