@@ -37,14 +37,14 @@ class _Callbacks:
 class QueuedSaves(QObject):
     """The saves of the runner's audit, in order, on their own thread.
 
-    `stopped(message)` when a save failed for storage (the saves wait and are retried);
-    `resumed()` once they go through again; `settled()` whenever no save is waiting any
-    more or the queue stopped (what waited for the saves can go on).
+    `stopped(message, lost)` when a save failed for storage (the saves wait and are
+    retried; `lost`: the connection to the server was lost); `resumed()` once they go
+    through again; `settled()` whenever no save is waiting any more or the queue stopped.
     """
 
     INTERVAL_MS = 10
 
-    stopped = Signal(str)
+    stopped = Signal(str, bool)
     resumed = Signal()
     settled = Signal()
 
@@ -125,7 +125,8 @@ class QueuedSaves(QObject):
     def _deliver(self, report: SaveReport) -> None:
         if report.kind == "stopped":
             log.error("save failed, kept to retry: %s", report.error)
-            self.stopped.emit(str(report.error))
+            cause = report.error.__cause__ if report.error is not None else None
+            self.stopped.emit(str(report.error), bool(getattr(cause, "connection_invalidated", 0)))
             self.settled.emit()
             return
         if report.kind == "resumed":

@@ -129,7 +129,8 @@ class AuditRunnerView(QWidget):
         self.saves: QueuedSaves | None = None
         self._queued_answers: dict[str, tuple[object, Any]] = {}
         self._queued_notes: dict[str, tuple[object, str]] = {}
-        self._problem_shown = False
+        self._problem_shown = ""
+        """What the line in the status bar says is wrong ("lost", an error, or "")."""
         if queued:
             self.saves = QueuedSaves(runner, self)
             self.saves.stopped.connect(self._saves_stopped)
@@ -502,14 +503,19 @@ class AuditRunnerView(QWidget):
     def _queued_refused(self, error: ShopperError) -> None:
         show_error(self, str(error))
 
-    def _saves_stopped(self, error: str) -> None:
+    def _saves_stopped(self, error: str, lost: bool) -> None:
         self.header.show_waiting(error)
-        if not self._problem_shown:
-            self._problem_shown = True
+        if lost and self._problem_shown != "lost":
             self.save_status.emit(
                 "Changes not saved yet: the database server cannot be reached; they stay here "
                 "and are saved when it is back (retrying every few seconds, or Retry)."
             )
+        elif not lost and self._problem_shown != error:
+            self.save_status.emit(
+                f"Changes not saved yet ({error}); they stay here and are tried again "
+                "every few seconds (or Retry)."
+            )
+        self._problem_shown = "lost" if lost else error
 
     def _saves_settled(self) -> None:
         """No save waits any more, or they stopped."""
@@ -517,7 +523,7 @@ class AuditRunnerView(QWidget):
         if self.saves.failure is None and not self.saves.busy():
             self.header.show_saved(None)
             if self._problem_shown:
-                self._problem_shown = False
+                self._problem_shown = ""
                 self.save_status.emit("")
 
     def saves_done(self) -> bool:
