@@ -374,13 +374,13 @@ class AuditRunnerView(QWidget):
     def _show_item(self, item: Item, *, focus: bool) -> None:
         self.current = item
         self.item_panel.show_item(item)
-        if item.id in self._queued_answers or item.id in self._queued_notes:
+        answer = self._queued_answers.get(item.id)
+        note = self._queued_notes.get(item.id)
+        if answer is not None or note is not None:
             # Saves still wait (for the server): show what was typed, not what is stored.
             self.item_panel.show_queued(
-                self._queued_answers.get(item.id, (None, None))[1]
-                if item.id in self._queued_answers
-                else self.runner.value(item.id),
-                self._queued_notes[item.id][1] if item.id in self._queued_notes else None,
+                answer[1] if answer is not None else self.runner.value(item.id),
+                note[1] if note is not None else None,
             )
         self.outline.select_item(item.id)
         if focus:
