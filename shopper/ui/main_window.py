@@ -689,6 +689,7 @@ class MainWindow(QMainWindow):
         self.instruments_action.setEnabled(True)
         view.instruments_toggled.connect(self._instruments_toggled)
         view.changed.connect(self._audit_changed)
+        view.save_status.connect(self.statusBar().showMessage)  # "" clears it
         self.runner_layout.addWidget(view)
         self.runner_view = view
         self.export_pdf_action.setEnabled(True)

@@ -111,7 +111,7 @@ class EmailTrackerPane(InstrumentPane):
         if not confirm_far(self, at, self.runner.zone):
             return
         data = {"subject": self.subject.text().strip()} if self.subject.text().strip() else {}
-        if self.run(lambda: self.runner.add_step(Instrument.EMAIL, kind, at=at, data=data)):
+        if self.run(lambda r: r.add_step(Instrument.EMAIL, kind, at=at, data=data)):
             self.subject.clear()
 
     def refresh(self) -> None:

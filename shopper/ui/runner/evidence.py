@@ -2,14 +2,19 @@
 
 Files are checked and stored by content hash (shopper.services.evidence);
 a stored file whose hash no longer matches is flagged as changed.
+
+Thumbnails are decoded off the GUI thread (a placeholder shows until then); on a team
+database so is the first fetch of a file that is not in the folder yet (its bytes come
+from the database), and opening such a file waits for it without blocking.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSize, QStandardPaths, Qt
 from PySide6.QtGui import (
@@ -17,6 +22,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
+    QImage,
     QImageReader,
     QPixmap,
 )
@@ -28,38 +34,55 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.domain.errors import ShopperError
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.evidence import (
     FILE_FILTER,
     EvidenceStore,
+    evidence_path,
     read_evidence_file,
     verify_stored,
 )
 from shopper.services.records import Evidence
 from shopper.services.runner import AuditRunner
+from shopper.ui.crash import show_error
 from shopper.ui.dates import moment_text
 from shopper.ui.evidence_viewer import EvidenceViewer
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.instrument_base import InstrumentPane, list_table
 from shopper.ui.settings import Options, Settings
 from shopper.ui.widgets import FlowLayout
+from shopper.ui.workers import run_quietly
+
+log = logging.getLogger(__name__)
 
 THUMB = 48
 KIND_LABELS = {"image": "Image", "audio": "Audio", "email": "E-mail", "pdf": "PDF"}
 
 
-@cache
-def thumbnail(path: str) -> QIcon:
-    """A small icon of an image, decoded at thumbnail size (never the full image)."""
+def thumbnail_image(path: str) -> QImage:
+    """An image decoded at thumbnail size (never the full image); null if it cannot be.
+    Safe off the GUI thread (a QImage, not a QPixmap)."""
     reader = QImageReader(path)
     size = reader.size()
     if size.isValid() and size.width() > 0 and size.height() > 0:
         reader.setScaledSize(size.scaled(QSize(THUMB, THUMB), Qt.AspectRatioMode.KeepAspectRatio))
-    image = reader.read()
-    if image.isNull():
-        return QIcon()
-    return QIcon(QPixmap.fromImage(image))
+    return reader.read()
+
+
+@cache
+def placeholder() -> QIcon:
+    """What a thumbnail shows while it loads."""
+    pixmap = QPixmap(THUMB, THUMB)
+    pixmap.fill(QColor("#e0e0e0"))
+    return QIcon(pixmap)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    intact: bool
+    thumb: QImage | None
 
 
 @cache
@@ -78,10 +101,17 @@ def human_size(size: int) -> str:
 class EvidenceModel(RowsModel[Evidence]):
     """The audit's attachments: file (with a thumbnail), what it belongs to, kind, size."""
 
-    def __init__(self, runner: AuditRunner, data_dir: Path, parent: Any = None) -> None:
+    def __init__(self, runner: AuditRunner, data_dir: Path, parent: QWidget | None = None) -> None:
         self.runner = runner
         self.data_dir = data_dir
         self.store = EvidenceStore.for_engine(runner.engine, data_dir)
+        self.host = parent
+        """Runs the loads; without one (a model on its own) they are done at once."""
+        self._thumbs: dict[str, QIcon] = {}
+        self._fetched: dict[str, bool] = {}
+        """On a team database: sha256 -> intact, once fetched off the GUI thread."""
+        self._loading: set[str] = set()
+        self._then: dict[str, list[Callable[[], None]]] = {}
 
         def name(record: Evidence) -> str:
             shown = record.filename or f"{record.sha256[:12]}.{record.extension}"
@@ -94,9 +124,7 @@ class EvidenceModel(RowsModel[Evidence]):
                     name,
                     tooltip=lambda r: f"sha256 {r.sha256}\n{r.caption}".strip(),
                     foreground=lambda r: None if self.intact(r) else QColor("#c62828"),
-                    decoration=lambda r: (
-                        thumbnail(str(self.path_of(r))) if r.kind == "image" else None
-                    ),
+                    decoration=lambda r: self.icon(r) if r.kind == "image" else None,
                 ),
                 Column("Attached to", self.target_text),
                 Column("Kind", lambda r: KIND_LABELS.get(r.kind, r.kind)),
@@ -121,11 +149,92 @@ class EvidenceModel(RowsModel[Evidence]):
         return self.row(row)
 
     def path_of(self, record: Evidence) -> Path:
-        return self.store.path(record.sha256, record.extension)
+        """Where its file is in the folder (on a team database it may not be there yet:
+        `when_here` fetches it)."""
+        return evidence_path(self.data_dir, record.sha256, record.extension)
+
+    def here(self, record: Evidence) -> bool:
+        """Its file is in the folder, or was fetched (or found missing) already."""
+        return record.sha256 in self._fetched or self.path_of(record).exists()
 
     def intact(self, record: Evidence) -> bool:
+        """Whether its file has its recorded hash. On a team database a file not here yet
+        counts as intact while it is fetched (the row is shown again then)."""
+        sha = record.sha256
+        if sha in self._fetched:
+            return self._fetched[sha]
         path = self.path_of(record)
-        return _verified(str(path), record.sha256, record.extension, str(self.data_dir))
+        if _verified(str(path), sha, record.extension, str(self.data_dir)):
+            return True
+        if not self.store.in_database:
+            return False
+        self._load(record)  # missing or damaged here: the database has the original
+        return self._fetched.get(sha, True)
+
+    def icon(self, record: Evidence) -> QIcon:
+        if record.sha256 not in self._thumbs:
+            self._load(record)
+        return self._thumbs.get(record.sha256, placeholder())
+
+    def when_here(self, record: Evidence, call: Callable[[], None]) -> None:
+        """Call once its file is in the folder (at once if it is): never waits on the GUI."""
+        if not self.store.in_database or self.here(record):
+            call()
+            return
+        self._then.setdefault(record.sha256, []).append(call)
+        self._load(record)
+
+    def _load(self, record: Evidence) -> None:
+        """Fetch (on a team database), check and decode a thumbnail, off the GUI thread."""
+        sha, extension = record.sha256, record.extension
+        if sha in self._loading:
+            return
+        self._loading.add(sha)
+        engine, data_dir = self.runner.engine, self.data_dir
+        image = record.kind == "image"
+
+        def work() -> _Loaded:
+            store = EvidenceStore.for_engine(engine, data_dir)  # its own: not the GUI's
+            intact = store.intact(sha, extension)
+            path = evidence_path(data_dir, sha, extension)
+            return _Loaded(intact, thumbnail_image(str(path)) if image else None)
+
+        if self.host is None:
+            self._keep(sha, work())
+            return
+        run_quietly(
+            self.host,
+            work,
+            on_done=lambda loaded: self._loaded(sha, loaded),
+            on_error=lambda exc: self._failed(sha, exc),
+        )
+
+    def _failed(self, sha: str, exc: Exception) -> None:
+        log.warning("could not fetch evidence %s: %s", sha[:12], exc)
+        self._loading.discard(sha)  # tried again when the row is shown again
+        self._then.pop(sha, None)
+        self._thumbs.setdefault(sha, QIcon())
+        self._shown_again(sha)
+
+    def _loaded(self, sha: str, loaded: _Loaded) -> None:
+        self._keep(sha, loaded)
+        self._shown_again(sha)
+        for call in self._then.pop(sha, []):
+            call()
+
+    def _keep(self, sha: str, loaded: _Loaded) -> None:
+        self._loading.discard(sha)
+        if self.store.in_database:
+            self._fetched[sha] = loaded.intact
+        thumb = loaded.thumb
+        self._thumbs[sha] = (
+            QIcon(QPixmap.fromImage(thumb)) if thumb is not None and not thumb.isNull() else QIcon()
+        )
+
+    def _shown_again(self, sha: str) -> None:
+        for row, record in enumerate(self.records):
+            if record.sha256 == sha:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def target_text(self, record: Evidence) -> str:
         template = self.runner.template
@@ -199,16 +308,22 @@ class EvidencePane(InstrumentPane):
             target = item.id if item else None
         stored = 0
         for path in paths:
-            if self.run(lambda p=path: self._attach_path(p, target)):  # type: ignore[misc]
+            try:
+                data = read_evidence_file(path)
+            except ShopperError as exc:
+                show_error(self, str(exc))
+                continue
+            if self.run(self._attach_data(data, path.name, target)):
                 stored += 1
         return stored
 
-    def _attach_path(self, path: Path, item_id: str | None) -> Evidence:
-        return self.runner.attach(
-            data_dir=self.data_dir,
-            data=read_evidence_file(path),
-            filename=path.name,
-            item_id=item_id,
+    def _attach_data(
+        self, data: bytes, filename: str, item_id: str | None
+    ) -> Callable[[AuditRunner], Evidence]:
+        """The write that attaches it (holding no widget: it may run on the saves' thread)."""
+        data_dir = self.data_dir
+        return lambda runner: runner.attach(
+            data_dir=data_dir, data=data, filename=filename, item_id=item_id
         )
 
     def choose_files(self) -> None:
@@ -230,24 +345,25 @@ class EvidencePane(InstrumentPane):
             return
         png = self.capture()
         item = self.current_item()
-        self.run(
-            lambda: self.runner.attach(
-                data_dir=self.data_dir,
-                data=png,
-                filename="screenshot.png",
-                item_id=item.id if item else None,
-            )
-        )
+        self.run(self._attach_data(png, "screenshot.png", item.id if item else None))
 
     def selected(self) -> Evidence | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.record_at(rows[0].row()) if rows else None
 
     def open_selected(self) -> EvidenceViewer | None:
-        """Show the chosen evidence inside the app (pictures, sound, PDF and e-mail text)."""
+        """Show the chosen evidence inside the app (pictures, sound, PDF and e-mail text).
+
+        A file of a team database not fetched yet opens once it is (None is returned).
+        """
         record = self.selected()
         if record is None:
             return None
+        opened: list[EvidenceViewer] = []
+        self.model.when_here(record, lambda: opened.append(self._open(record)))
+        return opened[0] if opened else None
+
+    def _open(self, record: Evidence) -> EvidenceViewer:
         viewer = EvidenceViewer(
             self.model.path_of(record),
             kind=record.kind,
@@ -268,7 +384,7 @@ class EvidencePane(InstrumentPane):
     def remove_selected(self) -> None:
         record = self.selected()
         if record is not None and not self.runner.read_only:
-            self.run(lambda: self.runner.detach(record.id))
+            self.run(lambda r: r.detach(record.id))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and not self.runner.read_only:

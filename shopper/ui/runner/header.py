@@ -29,6 +29,7 @@ class RunnerHeader(QWidget):
     """Shows the runner's state; `reopen_requested` when the shopper asks to reopen."""
 
     reopen_requested = Signal()
+    retry_requested = Signal()
 
     def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +58,11 @@ class RunnerHeader(QWidget):
         self.moments_label.setObjectName("subtitle")
         status.addWidget(self.moments_label)
         status.addWidget(self.saved_label)
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.setToolTip("Save the waiting changes now (also tried every few seconds)")
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.retry_button.setVisible(False)
+        status.addWidget(self.retry_button)
         layout.addLayout(status)
 
         self.banner = QFrame()
@@ -141,8 +147,16 @@ class RunnerHeader(QWidget):
         """Typing was shown as being saved and no save has been shown since."""
         return self.saved_label.text() == SAVING
 
+    def show_waiting(self, error: str) -> None:
+        """Saves wait for the server (a team database): shown with a Retry button."""
+        self.saved_label.setText("Not saved yet, retrying")
+        self.saved_label.setToolTip(error)
+        self.saved_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.retry_button.setVisible(True)
+
     def show_saved(self, error: str | None) -> None:
         """The last save worked (None) or failed with `error`, which stays in the tooltip."""
+        self.retry_button.setVisible(False)
         if error:
             self.saved_label.setText("Not saved!")
             self.saved_label.setToolTip(error)

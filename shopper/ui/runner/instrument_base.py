@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -36,6 +36,25 @@ from shopper.ui.moment_field import MomentField, confirm_far
 from shopper.ui.rows_model import Column, RowsModel
 
 MIN_ROWS = 6
+
+Write = Callable[[AuditRunner], Any]
+"""A write: a call of the runner's methods on the runner it is given."""
+
+
+class Saver(Protocol):
+    """Queues a write and calls `then` with its result once it is saved; `key` and `ids`
+    as for `SaveQueue.submit`."""
+
+    def __call__(
+        self,
+        write: Write,
+        then: Callable[[Any], None],
+        *,
+        key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> None: ...
+
+
 """Rows an instrument's list always shows."""
 
 KIND_COLORS = {
@@ -65,17 +84,40 @@ class InstrumentPane(QWidget):
     def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.saver: Saver | None = None
+        """Set on a team database: writes go to the view's queue, off the GUI thread."""
 
-    def run(self, action: Callable[[], Any]) -> Any:
-        """Do a write; on an expected failure show it and return None."""
+    def run(
+        self,
+        action: Write,
+        then: Callable[[Any], None] | None = None,
+        *,
+        key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> Any:
+        """Do a write, then `then(result)`; on an expected failure show it and return None.
+
+        With a `saver` the write is queued: this returns True at once, and `then` runs
+        (on the GUI thread) once it is saved, with its result, or None for a write a
+        retry found already stored. The saver reports failures. `key` lets a later write
+        with the same key replace this one while it waits; `ids` are the ids it makes.
+        """
+        if self.saver is not None:
+            self.saver(action, lambda result: self._written(result, then), key=key, ids=ids)
+            return True
         try:
-            result = action()
+            result = action(self.runner)
         except ShopperError as exc:
             show_error(self, str(exc))
             return None
+        self._written(result, then)
+        return result if result is not None else True
+
+    def _written(self, result: Any, then: Callable[[Any], None] | None) -> None:
         self.changed.emit()
         self.refresh()
-        return result if result is not None else True
+        if then is not None:
+            then(result)
 
     def refresh(self) -> None:
         """Show the runner's current state."""
@@ -89,7 +131,7 @@ class InstrumentPane(QWidget):
         dialog = TimeDialog(step.at, self.runner.zone, "Correct the time", self)
         if dialog.exec():
             moment = dialog.moment()
-            self.run(lambda: self.runner.update_step(step.id, at=moment))
+            self.run(lambda r: r.update_step(step.id, at=moment))
 
     def set_read_only(self, read_only: bool) -> None:
         # Inputs only: lists and tables stay scrollable in a completed audit.

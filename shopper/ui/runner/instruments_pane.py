@@ -19,7 +19,7 @@ from shopper.services.instruments import INSTRUMENTS_FOR_TOUCHPOINT
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.email_tracker import EmailTrackerPane
 from shopper.ui.runner.evidence import EvidencePane
-from shopper.ui.runner.instrument_base import InstrumentPane
+from shopper.ui.runner.instrument_base import InstrumentPane, Saver
 from shopper.ui.runner.moments import MomentsPane
 from shopper.ui.runner.phone_map import PhoneMapPane
 from shopper.ui.runner.stopwatch import StopwatchPane
@@ -112,6 +112,11 @@ class InstrumentsPane(QTabWidget):
         for pane in self.panes:
             pane.set_read_only(read_only)
             pane.refresh()
+
+    def set_saver(self, saver: Saver) -> None:
+        """On a team database: every pane's writes go to the view's queue."""
+        for pane in self.panes:
+            pane.saver = saver
 
     def flush(self) -> bool:
         """Save what is typed in an instrument (a moment's note, a prompt's details);

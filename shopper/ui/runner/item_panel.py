@@ -357,6 +357,23 @@ class ItemPanel(QWidget):
             # Buttons show what is stored: the new answer, or the old one if saving failed.
             editor.set_value(self.runner.value(item_id))
 
+    def answer_queued(self, item_id: str) -> None:
+        """A committed answer is on its way to a team database: it counts as saved here,
+        and the editor keeps showing it (the runner has it once it is written)."""
+        editor = self.editor
+        if editor is not None and editor.item.id == item_id:
+            editor.mark_saved()
+
+    def show_queued(self, value: Any, note: str | None) -> None:
+        """Show an answer and a note still waiting to be written instead of the stored ones."""
+        if self.editor is not None:
+            self.editor.set_value(value)
+        if note is not None:
+            self.note.blockSignals(True)
+            self.note.setPlainText(note)
+            self.note.blockSignals(False)
+            self._note_loaded = self.note.toPlainText()
+
     def reload_answer(self) -> None:
         """The stored answer may have changed (an instrument filled it): show it, unless
         typed text is waiting to be saved."""

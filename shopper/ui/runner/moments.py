@@ -132,6 +132,7 @@ class MomentsPane(InstrumentPane):
         layout.addWidget(delete, 0, Qt.AlignmentFlag.AlignRight)
         self._save_timer.timeout.connect(self.flush)
         self.editing: str | None = None
+        self._note_queued: tuple[str, str] | None = None
         self.return_focus: Callable[[], None] | None = None
         self.refresh()
 
@@ -154,10 +155,18 @@ class MomentsPane(InstrumentPane):
             return None
         self.flush()
         item = self.current_item() if self.link.isChecked() else None
-        moment = self.run(lambda: self.runner.add_moment(kind, item_id=item.id if item else None))
-        if not isinstance(moment, Moment):
-            return None
-        self.editing = moment.id
+        item_id = item.id if item else None
+        moment: Moment | None = None
+        if self.saver is None:
+            logged = self.run(lambda r: r.add_moment(kind, item_id=item_id))
+            if not isinstance(logged, Moment):
+                return None
+            moment = logged
+            moment_id = moment.id
+        else:  # queued: its id is known now, so its note can follow it into the queue
+            moment_id = self.runner.make_id()
+            self.run(lambda r: r.add_moment(kind, item_id=item_id), ids=(moment_id,))
+        self.editing = moment_id
         self.refresh()
         self.note.clear()
         self.note_label.setText(MomentKind(kind).label)
@@ -180,10 +189,18 @@ class MomentsPane(InstrumentPane):
             return True
         moment = next((m for m in self.runner.moments if m.id == self.editing), None)
         text = self.note.text()
-        if moment is None or moment.note == text:
+        if moment is not None and moment.note == text:
             return True
+        if moment is None and (self.saver is None or self._note_queued == (self.editing, text)):
+            return True  # deleted, or (queued) the moment and this note still wait
         moment_id = self.editing
-        return bool(self.run(lambda: self.runner.update_moment(moment_id, note=text)))
+        if self.saver is not None:
+            self._note_queued = (moment_id, text)
+        return bool(
+            self.run(
+                lambda r: r.update_moment(moment_id, note=text), key=("moment note", moment_id)
+            )
+        )
 
     def _note_done(self) -> None:
         self.flush()
@@ -195,6 +212,6 @@ class MomentsPane(InstrumentPane):
         moment = self.model.moment_at(rows[0].row()) if rows else None
         if moment is None or self.runner.read_only:
             return
-        if self.run(lambda: self.runner.delete_moment(moment.id)):
+        if self.run(lambda r: r.delete_moment(moment.id)):
             self.editing = None
             self.note.clear()

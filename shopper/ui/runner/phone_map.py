@@ -157,10 +157,15 @@ class PhoneMapPane(InstrumentPane):
     def record(self, kind: PhoneStep) -> None:
         if self.runner.read_only:
             return
-        steps = self.runner.steps(Instrument.PHONE)
-        if kind == PhoneStep.HOLD_START and self._on_hold(steps):
-            kind = PhoneStep.HOLD_END
-        self.run(lambda: self.runner.add_step(Instrument.PHONE, kind))
+
+        def add(runner: AuditRunner) -> object:
+            # Decided with the runner that writes: on a team database the one shown may
+            # not have the steps still being saved.
+            steps = runner.steps(Instrument.PHONE)
+            hold = kind == PhoneStep.HOLD_START and PhoneMapPane._on_hold(steps)
+            return runner.add_step(Instrument.PHONE, PhoneStep.HOLD_END if hold else kind)
+
+        self.run(add)
         self.setFocus()  # the next event is one key away
 
     def edit_details(self, step_id: str | None = None) -> bool:
@@ -196,7 +201,7 @@ class PhoneMapPane(InstrumentPane):
             "key": self.key.text().strip(),
         }
         step_id = self._menu_step
-        if not self.run(lambda: self.runner.update_step(step_id, data=data)):
+        if not self.run(lambda r: r.update_step(step_id, data=data)):
             return False
         self._menu_step = None
         self.menu_form.setVisible(False)
@@ -209,7 +214,7 @@ class PhoneMapPane(InstrumentPane):
             return
         step = self.model.step_at(rows[0].row())
         if step is not None:
-            self.run(lambda: self.runner.delete_step(step.id))
+            self.run(lambda r: r.delete_step(step.id))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:

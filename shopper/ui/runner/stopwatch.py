@@ -146,7 +146,7 @@ class StopwatchPane(InstrumentPane):
 
     def _give(self, item_id: str, ms: int) -> bool:
         seconds = round(ms / 1000)
-        if self.run(lambda: self.runner.set_answer(item_id, float(seconds))):
+        if self.run(lambda r: r.set_answer(item_id, float(seconds))):
             prompt = self.runner.template.item(item_id).prompt
             self.status.setText(f"{format_duration(seconds)} → {prompt}")
             return True

@@ -6,6 +6,13 @@ the note; Ctrl+PgDown / Ctrl+PgUp jump between sections; Ctrl+Enter completes.
 Every change is committed at once; typed text after a short pause, on
 focus-out, on moving on and on quit.
 
+On a team database (PostgreSQL) the GUI never waits on the network: every save goes
+to a queue (`QueuedSaves`) that writes them one at a time, in order, on its own
+thread; the header says "Saving…" until they are written. A lost connection shows one
+line (`save_status`, for the window's status bar, and Retry in the header) while the
+saves wait and are retried; what was typed stays on screen. On SQLite saves are done
+when the method that made them returns, as ever.
+
 The view wires its parts (header, outline_pane, item_panel, instruments_pane)
 and owns what spans them: moving between items, saving, the shortcuts, completing.
 """
@@ -13,7 +20,7 @@ and owns what spans them: moving between items, saving, the shortcuts, completin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.answers import normalize_answer
+from shopper.domain.errors import AnswerError, ShopperError, StorageError
+from shopper.domain.scoring import visible_items
 from shopper.domain.template import Item
 from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner, FollowUpPendingError, MissingAnswersError
@@ -47,6 +56,7 @@ from shopper.ui.runner.moments import MomentsPane
 from shopper.ui.runner.outline import OutlineModel
 from shopper.ui.runner.outline_pane import OutlinePane
 from shopper.ui.runner.phone_map import PhoneMapPane
+from shopper.ui.runner.saves import QueuedSaves
 from shopper.ui.runner.stopwatch import StopwatchPane
 from shopper.ui.runner.web_path import WebPathPane
 
@@ -71,6 +81,8 @@ class AuditRunnerView(QWidget):
     completed = Signal(str)
     instruments_toggled = Signal(bool)
     """The instruments were shown (True) or hidden: the window keeps the choice."""
+    save_status = Signal(str)
+    """One line on saves waiting for the server (the window's status bar); "" when saved."""
 
     def __init__(
         self,
@@ -78,7 +90,10 @@ class AuditRunnerView(QWidget):
         data_dir: Path,
         capture: Callable[[], bytes] | None = None,
         parent: QWidget | None = None,
+        *,
+        queued: bool | None = None,
     ) -> None:
+        """`queued`: saves off the GUI thread; by default on a team database only."""
         super().__init__(parent)
         self.runner = runner
         self.data_dir = data_dir
@@ -109,12 +124,26 @@ class AuditRunnerView(QWidget):
         self.splitter.setSizes([240, 460])
         outer.addWidget(self.splitter, 1)
 
+        if queued is None:
+            queued = runner.engine.dialect.name == "postgresql"
+        self.saves: QueuedSaves | None = None
+        self._queued_answers: dict[str, tuple[object, Any]] = {}
+        self._queued_notes: dict[str, tuple[object, str]] = {}
+        self._problem_shown = ""
+        """What the line in the status bar says is wrong ("lost", an error, or "")."""
+        if queued:
+            self.saves = QueuedSaves(runner, self)
+            self.saves.stopped.connect(self._saves_stopped)
+            self.saves.settled.connect(self._saves_settled)
+            self.header.retry_requested.connect(self.saves.retry)
+            self.instruments.set_saver(self._queue_write)
+
         self._connect_parts()
         self._add_shortcuts()
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.flush)
+        self._autosave.timeout.connect(self.commit_typed)
         self.outline.apply_visibility()
         self._show_state()
         self._show_item(self.current, focus=True)
@@ -130,7 +159,7 @@ class AuditRunnerView(QWidget):
         panel.navigate.connect(self.step)
         panel.answer_committed.connect(self._answer_committed)
         panel.text_edited.connect(self._typing)
-        panel.flush_requested.connect(self.flush)
+        panel.flush_requested.connect(self.commit_typed)
         panel.use_measured_requested.connect(self.use_measured)
         panel.complete_requested.connect(self.complete)
         panel.attach_requested.connect(self.instruments.choose_files)
@@ -318,20 +347,49 @@ class AuditRunnerView(QWidget):
 
     def use_measured(self) -> None:
         item_id = self.current.id
-        if self._save(lambda: self.runner.use_measured(item_id)):
-            self.item_panel.replace_answer()
+        self._save(
+            lambda r: r.use_measured(item_id), then=lambda _r: self.item_panel.replace_answer()
+        )
 
     # -- showing ---------------------------------------------------------------
 
     def visible_items(self) -> list[Item]:
-        return self.runner.visible_items()
+        """The items shown, counting answers still on their way to a team database (the
+        next item is known at once, without waiting for the server)."""
+        if not self._queued_answers:
+            return self.runner.visible_items()
+        values = self.runner.values
+        for item_id, (_token, value) in self._queued_answers.items():
+            try:
+                stored = normalize_answer(self.template.item(item_id), value)
+            except AnswerError:
+                continue  # it will be refused
+            if stored is None:
+                values.pop(item_id, None)
+            else:
+                values[item_id] = stored
+        shown = visible_items(self.template, values)
+        return [item for item in self.template.items() if item.id in shown]
 
     def _show_item(self, item: Item, *, focus: bool) -> None:
         self.current = item
         self.item_panel.show_item(item)
+        answer = self._queued_answers.get(item.id)
+        note = self._queued_notes.get(item.id)
+        if answer is not None or note is not None:
+            # Saves still wait (for the server): show what was typed, not what is stored.
+            self.item_panel.show_queued(
+                answer[1] if answer is not None else self.runner.value(item.id),
+                note[1] if note is not None else None,
+            )
         self.outline.select_item(item.id)
         if focus:
             self.focus_item()
+        if self.saves is not None:
+            item_id = item.id
+            if self.runner.can_change(item_id):
+                self.saves.submit(lambda r: r.set_current(item_id), key="current")
+            return
         try:
             self.runner.set_current(item.id)
         except StorageError as exc:
@@ -354,16 +412,63 @@ class AuditRunnerView(QWidget):
     # -- saving ----------------------------------------------------------------
 
     def _typing(self) -> None:
-        self.header.show_saving()
+        if self.saves is None or self.saves.failure is None:
+            self.header.show_saving()
         self._autosave.start()
 
     def _answer_committed(self, item_id: str, value: Any) -> None:
-        saved = self._save(lambda: self.runner.set_answer(item_id, value))
-        self.item_panel.answer_stored(item_id, saved)
+        if self.saves is None:
+            saved = self._save(lambda r: r.set_answer(item_id, value))
+            self.item_panel.answer_stored(item_id, saved)
+            return
+        token = object()
+        self._queued_answers[item_id] = (token, value)
 
-    def _save(self, action: Callable[[], object]) -> bool:
+        def answered(_result: object) -> None:
+            if self._queued_answers.get(item_id, (None,))[0] is token:
+                del self._queued_answers[item_id]
+
+        def refused(error: ShopperError) -> None:
+            answered(None)
+            self.item_panel.answer_stored(item_id, False)  # shows the stored answer again
+            show_error(self, str(error))
+
+        self._save(
+            lambda r: r.set_answer(item_id, value),
+            key=("answer", item_id),
+            then=answered,
+            refused=refused,
+        )
+        self.item_panel.answer_queued(item_id)
+
+    def _save(
+        self,
+        action: Callable[[AuditRunner], Any],
+        *,
+        key: Hashable | None = None,
+        then: Callable[[Any], None] | None = None,
+        refused: Callable[[ShopperError], None] | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> bool:
+        """Write a change with the runner, then `then(result)`; False if it failed.
+
+        Queued (a team database), True means only that the change is on its way: `then`
+        runs once it is written (result None for one a retry found already stored), or
+        `refused` (by default a message) if the runner refused it.
+        """
+        if self.saves is not None:
+            if self.saves.failure is None:
+                self.header.show_saving()
+            self.saves.submit(
+                action,
+                key=key,
+                ids=ids,
+                done=lambda result: self._queued_saved(result, then),
+                refused=refused or self._queued_refused,
+            )
+            return True
         try:
-            action()
+            result = action(self.runner)
         except StorageError as exc:
             log.error("save failed: %s", exc)
             self.header.show_saved(str(exc))
@@ -375,7 +480,55 @@ class AuditRunnerView(QWidget):
             return False
         self.header.show_saved(None)
         self._after_change()
+        if then is not None:
+            then(result)
         return True
+
+    def _queue_write(
+        self,
+        write: Callable[[AuditRunner], Any],
+        then: Callable[[Any], None],
+        *,
+        key: Hashable | None = None,
+        ids: tuple[str, ...] = (),
+    ) -> None:
+        """An instrument's write, to the queue."""
+        self._save(write, then=then, key=key, ids=ids)
+
+    def _queued_saved(self, result: Any, then: Callable[[Any], None] | None) -> None:
+        self._after_change()
+        if then is not None:
+            then(result)
+
+    def _queued_refused(self, error: ShopperError) -> None:
+        show_error(self, str(error))
+
+    def _saves_stopped(self, error: str, lost: bool) -> None:
+        self.header.show_waiting(error)
+        if lost and self._problem_shown != "lost":
+            self.save_status.emit(
+                "Changes not saved yet: the database server cannot be reached; they stay here "
+                "and are saved when it is back (retrying every few seconds, or Retry)."
+            )
+        elif not lost and self._problem_shown != error:
+            self.save_status.emit(
+                f"Changes not saved yet ({error}); they stay here and are tried again "
+                "every few seconds (or Retry)."
+            )
+        self._problem_shown = "lost" if lost else error
+
+    def _saves_settled(self) -> None:
+        """No save waits any more, or they stopped."""
+        assert self.saves is not None
+        if self.saves.failure is None and not self.saves.busy():
+            self.header.show_saved(None)
+            if self._problem_shown:
+                self._problem_shown = ""
+                self.save_status.emit("")
+
+    def saves_done(self) -> bool:
+        """Whether every save is written (for tests and the window: never waits)."""
+        return self.saves is None or not self.saves.busy()
 
     def _after_change(self) -> None:
         self.outline.apply_visibility()
@@ -383,30 +536,53 @@ class AuditRunnerView(QWidget):
         self.item_panel.update_extras()
         self.changed.emit(self.runner.audit_id)
 
-    def flush(self) -> bool:
-        """Commit typed text (answer and note) not saved yet; False if a save failed."""
+    def commit_typed(self) -> bool:
+        """Save typed text (answer and note) not saved yet, without waiting for the server;
+        False if a save failed."""
         self._autosave.stop()
         ok = self.item_panel.flush_answer()
         note = self.item_panel.unsaved_note()
         if note is not None:
             item_id = self.current.id
-            if self._save(lambda: self.runner.set_note(item_id, note)):
+            if self.saves is not None:
+                token = object()
+                self._queued_notes[item_id] = (token, note)
+
+                def noted(_result: object) -> None:
+                    if self._queued_notes.get(item_id, (None,))[0] is token:
+                        del self._queued_notes[item_id]
+
+                self._save(lambda r: r.set_note(item_id, note), key=("note", item_id), then=noted)
+                self.item_panel.note_saved(note)
+            elif self._save(lambda r: r.set_note(item_id, note)):
                 self.item_panel.note_saved(note)
             else:
                 ok = False
         if not self.instruments.flush():
             ok = False
-        if ok and self.header.is_saving():
+        if ok and self.header.is_saving() and self.saves_done():
             self.header.show_saved(None)
         return ok
 
+    def flush(self) -> bool:
+        """Commit typed text (answer and note) not saved yet; False if a save failed.
+
+        On a team database this waits until every queued save is written (before another
+        audit opens, a report is made or the window closes); False if they wait for the
+        server.
+        """
+        ok = self.commit_typed()
+        if self.saves is not None and not self.saves.wait():
+            ok = False
+        return ok
+
     def has_unsaved(self) -> bool:
-        return self.item_panel.has_unsaved()
+        return self.item_panel.has_unsaved() or not self.saves_done()
 
     # -- moving ----------------------------------------------------------------
 
     def step(self, delta: int) -> None:
-        if not self.flush():
+        if not self.commit_typed():
             return  # keep the item on screen until its text is saved or fixed
         visible = self.visible_items()
         ids = [it.id for it in visible]
@@ -423,7 +599,7 @@ class AuditRunnerView(QWidget):
             self.focus_item()
 
     def move_section(self, step: int) -> None:
-        if not self.flush():
+        if not self.commit_typed():
             return
         sections = list(self.template.sections)
         here = sections.index(self.template.section(self.current.section_id))
@@ -437,7 +613,7 @@ class AuditRunnerView(QWidget):
             target += step
 
     def go_to(self, item_id: str) -> None:
-        if not self.flush():
+        if not self.commit_typed():
             return
         if self.template.has_item(item_id):
             self._show_item(self.template.item(item_id), focus=True)
@@ -448,15 +624,27 @@ class AuditRunnerView(QWidget):
         """Ctrl+Enter: complete the audit; with a follow-up still to come, ask first."""
         if self.runner.read_only:
             return
-        if not self.flush():
+        if not self.commit_typed():
+            return
+        if self.saves is not None:  # after the saves before it, like any change
+            self._save(
+                lambda r: r.complete(),
+                then=lambda _r: self._completed(),
+                refused=self._not_completed,
+            )
             return
         try:
             self.runner.complete()
-        except MissingAnswersError as exc:
+        except ShopperError as exc:
+            self._not_completed(exc)
+            return
+        self._completed()
+
+    def _not_completed(self, exc: ShopperError) -> None:
+        if isinstance(exc, MissingAnswersError):
             show_error(self, str(exc), title="Cannot complete yet")
             self.go_to(exc.item_ids[0])
-            return
-        except FollowUpPendingError as exc:
+        elif isinstance(exc, FollowUpPendingError):
             if self.runner.awaiting:
                 item_id, due = min(exc.due.items(), key=lambda pair: pair[1])
                 by = weekday_text(due, self.runner.zone)
@@ -470,11 +658,8 @@ class AuditRunnerView(QWidget):
                 self.go_to(item_id)
             else:
                 self._ask_to_wait(exc)
-            return
-        except ShopperError as exc:
+        else:
             show_error(self, str(exc))
-            return
-        self._completed()
 
     def _ask_to_wait(self, pending: FollowUpPendingError) -> None:
         """Complete the rest now, awaiting follow-up? (A window-modal question.)"""
@@ -506,6 +691,9 @@ class AuditRunnerView(QWidget):
         box.open()
 
     def _complete_waiting(self) -> None:
+        if self.saves is not None:
+            self._save(lambda r: r.complete(wait=True), then=lambda _r: self._completed())
+            return
         try:
             self.runner.complete(wait=True)
         except ShopperError as exc:
@@ -519,11 +707,17 @@ class AuditRunnerView(QWidget):
         self.changed.emit(self.runner.audit_id)
 
     def reopen(self) -> None:
+        if self.saves is not None:
+            self._save(lambda r: r.reopen("reopened in the app"), then=lambda _r: self._reopened())
+            return
         try:
             self.runner.reopen("reopened in the app")
         except ShopperError as exc:
             show_error(self, str(exc))
             return
+        self._reopened()
+
+    def _reopened(self) -> None:
         self._refresh_mode()
         self.changed.emit(self.runner.audit_id)
 

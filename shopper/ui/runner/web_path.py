@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.answers import format_duration
 from shopper.domain.instruments import CHANNELS, Instrument, Step, WebStep
 from shopper.domain.wording import count_of
+from shopper.services.records import Evidence
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.instrument_base import InstrumentPane, StepsModel, list_table
 
@@ -157,18 +158,24 @@ class WebPathPane(InstrumentPane):
         }
         if screenshot and self.capture is not None:
             png = self.capture()
-            record = self.run(
-                lambda: self.runner.attach(
-                    data_dir=self.data_dir,
-                    data=png,
-                    filename=f"page-{len(self.model.steps) + 1}.png",
-                    caption=data["url"] or data["title"],
-                )
+            filename = f"page-{len(self.model.steps) + 1}.png"
+            caption = data["url"] or data["title"]
+            data_dir = self.data_dir
+
+            def shot(record: Evidence | None) -> None:
+                if record is not None:  # None: a retry found it stored, without its id
+                    data["evidence_id"] = record.id
+                self._add_page(data)
+
+            self.run(
+                lambda r: r.attach(data_dir=data_dir, data=png, filename=filename, caption=caption),
+                then=shot,
             )
-            if record is None:
-                return
-            data["evidence_id"] = record.id
-        if self.run(lambda: self.runner.add_step(Instrument.WEB, WebStep.PAGE, data=data)):
+            return
+        self._add_page(data)
+
+    def _add_page(self, data: dict[str, Any]) -> None:
+        if self.run(lambda r: r.add_step(Instrument.WEB, WebStep.PAGE, data=data)):
             for edit in (self.url, self.title, self.clicked):
                 edit.clear()
             self.contact_visible.setChecked(False)
@@ -182,7 +189,7 @@ class WebPathPane(InstrumentPane):
         channel = self.channel.currentData()
         seen = [k for k, box in self.channel_boxes.items() if box.isChecked()]
         self.run(
-            lambda: self.runner.add_step(
+            lambda r: r.add_step(
                 Instrument.WEB, WebStep.FOUND, data={"channel": channel, "channels": seen}
             )
         )
