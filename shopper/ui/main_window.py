@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
     from shopper.services.context import AppContext
     from shopper.services.records import AuditRow, CompanyRow
+    from shopper.services.runner import AuditRunner
     from shopper.ui.analysis_menu import AnalysisActions
     from shopper.ui.data_safety import DataActions
     from shopper.ui.report_export import ReportExporter
@@ -108,6 +109,9 @@ class MainWindow(QMainWindow):
         self.runner_view: AuditRunnerView | None = None
         self._operation: Operation | None = None
         self.successor: MainWindow | None = None
+        self._opening: str | None = None
+        """The audit being read to be opened (a team database reads it off the GUI thread)."""
+        self._open_operation: Operation | None = None
         """The window that took over when the user switched databases (see `switch_to`)."""
         self._companies_generation = 0
         self._companies_loading = False
@@ -225,8 +229,7 @@ class MainWindow(QMainWindow):
         self._reopening = False
         if audit_id is None or self.runner_view is not None:
             return  # nothing to open, or the user has opened an audit meanwhile
-        if self.open_audit(audit_id) and self.runner_view is not None:
-            self.runner_view.focus_item()
+        self.open_audit(audit_id, then=_focus_item)
 
     def _set_enabled(self, enabled: bool) -> None:
         """Until the database is open, only quitting and help make sense."""
@@ -642,15 +645,14 @@ class MainWindow(QMainWindow):
 
     def _audit_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         audit_id = self.audit_model.audit_id(current.row())
-        if audit_id and (self.runner_view is None or self.runner_view.runner.audit_id != audit_id):
+        shown = self.runner_view.runner.audit_id if self.runner_view is not None else None
+        if audit_id and audit_id not in (shown, self._opening):
             self.open_audit(audit_id)
 
     def _audit_activated(self, index: QModelIndex) -> None:
         audit_id = self.audit_model.audit_id(index.row())
         if audit_id:
-            self.open_audit(audit_id)
-            if self.runner_view is not None:
-                self.runner_view.focus_item()
+            self.open_audit(audit_id, then=_focus_item)
 
     # -- audits ------------------------------------------------------------------
 
@@ -660,22 +662,78 @@ class MainWindow(QMainWindow):
         self.settings.set(Options.ITEM_SPLITTER, layout.item_splitter)
         self.settings.set(Options.OUTLINE_COLUMNS, layout.outline_columns)
 
-    def open_audit(self, audit_id: str) -> bool:
-        """Open an audit in the runner, where it was left."""
+    def open_audit(
+        self, audit_id: str, then: Callable[[AuditRunnerView], object] | None = None
+    ) -> bool:
+        """Open an audit in the runner, where it was left; `then` gets its view once shown.
+
+        On this computer's database the audit is read at once. On a team database it is
+        read off the GUI thread (the window says it is opening it) and shown when it
+        arrives, unless another audit was asked for meanwhile. False if the open audit's
+        last change could not be saved, or (at once) the audit cannot be read.
+        """
         if self.runner_view is not None:
             if not self.runner_view.flush():
                 return False
             self._keep_runner_layout(self.runner_view)
-            self._discard(self.runner_view)
-            self.runner_view = None
-        try:
-            from shopper.services.runner import AuditRunner
-            from shopper.ui.runner.view import AuditRunnerView, RunnerLayout
+            self.close_audit()
+        engine = self.engine
 
-            runner = AuditRunner(engine=self.engine, audit_id=audit_id)
-        except ShopperError as exc:
-            show_error(self, str(exc))
-            return False
+        def read() -> AuditRunner:
+            from shopper.services.runner import AuditRunner
+
+            return AuditRunner(engine=engine, audit_id=audit_id)
+
+        self._opening = audit_id
+        if self.ctx.connection is None:
+            try:
+                runner = read()
+            except ShopperError as exc:
+                self._opening = None
+                show_error(self, str(exc))
+                return False
+            self._show_runner(runner, then)
+            return True
+        self.pick_label.setText("Opening the audit…")
+        self.stack.setCurrentIndex(PAGE_PICK)
+        self._open_operation = run_quietly(
+            self,
+            read,
+            on_done=lambda runner: self._read_for_opening(audit_id, runner, then),
+            on_error=lambda exc: self._not_opened(audit_id, exc),
+        )
+        return True
+
+    @property
+    def opening(self) -> bool:
+        """An audit asked for is still being read (a team database)."""
+        return self._opening is not None
+
+    def _read_for_opening(
+        self,
+        audit_id: str,
+        runner: AuditRunner,
+        then: Callable[[AuditRunnerView], object] | None,
+    ) -> None:
+        if self._opening != audit_id or self.runner_view is not None:
+            return  # another audit was asked for, or opened, meanwhile
+        self._show_runner(runner, then)
+
+    def _not_opened(self, audit_id: str, exc: Exception) -> None:
+        if self._opening != audit_id:
+            return
+        self._opening = None
+        self.pick_label.setText(PICK_TEXT)
+        show_error(self, str(exc) if isinstance(exc, ShopperError) else f"Cannot open: {exc}")
+
+    def _show_runner(
+        self, runner: AuditRunner, then: Callable[[AuditRunnerView], object] | None
+    ) -> None:
+        from shopper.ui.runner.view import AuditRunnerView, RunnerLayout
+
+        self._opening = None
+        audit_id = runner.audit_id
+        self.pick_label.setText(PICK_TEXT)
         view = AuditRunnerView(runner, self.ctx.data_dir, capture_screen_png)
         view.restore_layout(
             RunnerLayout(
@@ -696,7 +754,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(PAGE_RUNNER)
         self.setWindowTitle(f"Shopper — {runner.company.name}")
         self._select_audit_row(audit_id)
-        return True
+        if then is not None:
+            then(view)
 
     def _discard(self, view: QWidget) -> None:
         """Take a runner view out of the window at once (it is deleted soon after)."""
@@ -722,15 +781,19 @@ class MainWindow(QMainWindow):
 
     def show_audit_at(self, audit_id: str, item_id: str) -> None:
         """Open an audit at an item (for the analysis windows) and bring the window forward."""
-        if not self.open_audit(audit_id):
+
+        def at_item(view: AuditRunnerView) -> None:
+            if item_id:
+                view.go_to(item_id)
+
+        if not self.open_audit(audit_id, then=at_item):
             return
-        if item_id and self.runner_view is not None:
-            self.runner_view.go_to(item_id)
         self.raise_()
         self.activateWindow()
 
     def close_audit(self) -> None:
         """Close the open audit without saving more (it is gone, or its database was replaced)."""
+        self._opening = None  # nor show one still being read
         if self.runner_view is None:
             return
         view, self.runner_view = self.runner_view, None
@@ -789,10 +852,8 @@ class MainWindow(QMainWindow):
         )
         if dialog.exec() and dialog.audit is not None:
             self.refresh()
-            self.open_audit(dialog.audit.id)
+            self.open_audit(dialog.audit.id, then=_focus_item)
             self.activateWindow()
-            if self.runner_view is not None:
-                self.runner_view.focus_item()
 
     def _select_audit_row(self, audit_id: str) -> None:
         row = self.audit_model.row_of(audit_id)
@@ -892,12 +953,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _open_follow_up(self, audit_id: str, item_id: str) -> None:
-        if self.open_audit(audit_id) and self.runner_view is not None and item_id:
-            self.runner_view.go_to(item_id)
+        self.open_audit(audit_id, then=lambda view: view.go_to(item_id) if item_id else None)
 
     def _open_waiting(self, audit_id: str) -> None:
-        if self.open_audit(audit_id) and self.runner_view is not None:
-            self.runner_view.show_instrument("E-mail")
+        self.open_audit(audit_id, then=lambda view: view.show_instrument("E-mail"))
 
     # -- the database worked on ---------------------------------------------------------
 
@@ -1020,3 +1079,7 @@ class MainWindow(QMainWindow):
                 return
         self._save_layout()
         event.accept()
+
+
+def _focus_item(view: AuditRunnerView) -> None:
+    view.focus_item()

@@ -728,3 +728,50 @@ def test_a_refresh_keeps_the_chosen_company_and_its_audits(
     assert sorted(calls) == ["list_audits", "list_companies"]  # one query each, no second
     assert window.selected_company_id() == chosen
     assert [window.audit_model.audit_id(r) for r in range(window.audit_model.rowCount())] == shown
+
+
+@pytest.fixture
+def on_team(request: pytest.FixtureRequest, data_dir: Path) -> Any:
+    """A manager's database on the team server (see tests/postgres.py)."""
+    from tests.postgres import app_context
+
+    with app_context("postgresql", request, data_dir) as context:
+        yield context
+        assert wait_for_background(30)
+
+
+@pytest.mark.postgres
+def test_on_a_team_database_an_audit_is_read_off_the_gui_thread_and_the_last_asked_wins(
+    qtbot: QtBot, on_team: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import runner as runner_module
+    from shopper.services.audits import start_audit
+    from shopper.services.templates import list_templates
+
+    company = create_company(engine=on_team.engine, data=CompanyInput(name="Northwind"))
+    phone = list_templates(engine=on_team.engine, touchpoint="phone")[0]
+    first, second = (
+        start_audit(engine=on_team.engine, company_id=company.id, template_id=phone.id)
+        for _ in range(2)
+    )
+    threads: list[bool] = []
+    real_init = runner_module.AuditRunner.__init__
+
+    def spy(self: Any, **kwargs: Any) -> None:
+        threads.append(threading.current_thread() is threading.main_thread())
+        real_init(self, **kwargs)
+
+    monkeypatch.setattr(runner_module.AuditRunner, "__init__", spy)
+    window = show_window(qtbot, MainWindow(on_team))
+    shown: list[str] = []
+    assert window.open_audit(first.id, then=lambda view: shown.append(view.runner.audit_id))
+    assert window.opening and window.runner_view is None
+    assert window.pick_label.text() == "Opening the audit…"
+    assert window.open_audit(second.id, then=lambda view: shown.append(view.runner.audit_id))
+    qtbot.waitUntil(lambda: window.runner_view is not None and not window.opening, timeout=20000)
+    assert wait_for_background(20)
+    qtbot.wait(50)  # the first read's answer, if it came last, is dropped
+    assert window.runner_view is not None and window.runner_view.runner.audit_id == second.id
+    assert shown == [second.id]
+    assert threads and not any(threads)
+    window.close()
