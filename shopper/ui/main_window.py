@@ -844,11 +844,33 @@ class MainWindow(QMainWindow):
         )
 
     def new_audit(self) -> None:
+        """File › New audit: on a team database the choices are read off the GUI thread
+        first (the dialog opens once they are in)."""
+        from shopper.ui.new_audit import load_choices
+
         company_id = self.selected_company_id()
+        if self.ctx.connection is None:
+            self._new_audit_dialog(company_id, None)
+            return
+        engine = self.engine
+        self._operation = run_operation(
+            self,
+            "Reading the companies and checklists…",
+            lambda _progress: load_choices(engine),
+            on_done=lambda choices: self._new_audit_dialog(company_id, choices),
+            on_error=lambda exc: show_error(self, str(exc), title="New audit"),
+        )
+
+    def _new_audit_dialog(self, company_id: str, choices: Any) -> None:
         from shopper.ui.new_audit import NewAuditDialog
 
         dialog = NewAuditDialog(
-            self.engine, self.settings, self, company_id, team=self.ctx.connection
+            self.engine,
+            self.settings,
+            self,
+            company_id,
+            team=self.ctx.connection,
+            choices=choices,
         )
         if dialog.exec() and dialog.audit is not None:
             self.refresh()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -23,15 +24,29 @@ from shopper.domain.template import TOUCHPOINTS
 from shopper.domain.wording import count_of
 from shopper.services.audits import start_audit
 from shopper.services.companies import list_companies
-from shopper.services.records import Audit
-from shopper.services.templates import list_templates
+from shopper.services.records import Audit, CompanyRow
+from shopper.services.templates import TemplateInfo, list_templates
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import show_error
 from shopper.ui.settings import Options, Settings
 from shopper.ui.widgets import form_row
+from shopper.ui.workers import Operation, run_quietly
 
 if TYPE_CHECKING:
     from shopper.store.connect import ConnectionFacts
+
+
+@dataclass(frozen=True)
+class AuditChoices:
+    """What a new audit can be of: the companies and every touchpoint's templates."""
+
+    companies: list[CompanyRow]
+    templates: list[TemplateInfo]
+
+
+def load_choices(engine: Engine) -> AuditChoices:
+    """Read the choices (in a worker thread on a team database)."""
+    return AuditChoices(list_companies(engine=engine), list_templates(engine=engine))
 
 
 class NewAuditDialog(QDialog):
@@ -41,13 +56,21 @@ class NewAuditDialog(QDialog):
         settings: Settings,
         parent: QWidget | None = None,
         company_id: str = "",
+        *,
         team: ConnectionFacts | None = None,
+        choices: AuditChoices | None = None,
     ) -> None:
         """Args:
-        team: the team database's connection: the shopper is its login, not typed.
+        team: the team database's connection: the shopper is its login, not typed, and
+            the audit is started off the GUI thread.
+        choices: the companies and templates, read before (off the GUI thread on a team
+            database); read here when not given.
         """
         super().__init__(parent)
         self.team = team
+        self.choices = choices if choices is not None else load_choices(engine)
+        self._operation: Operation | None = None
+        self.starting = False
         self.engine = engine
         self.settings = settings
         self.audit: Audit | None = None
@@ -117,7 +140,7 @@ class NewAuditDialog(QDialog):
 
     def _fill_companies(self, select_id: str) -> None:
         self.company.clear()
-        for row in list_companies(engine=self.engine):
+        for row in self.choices.companies:
             self.company.addItem(row.name, row.id)
         index = self.company.findData(select_id)
         self.company.setCurrentIndex(max(index, 0))
@@ -125,7 +148,7 @@ class NewAuditDialog(QDialog):
     def _fill_templates(self) -> None:
         self.template.clear()
         touchpoint = self.touchpoint.currentData()
-        for info in list_templates(engine=self.engine, touchpoint=touchpoint):
+        for info in (t for t in self.choices.templates if t.touchpoint == touchpoint):
             origin = "" if info.builtin else " (imported)"
             self.template.addItem(
                 f"{info.title} v{info.version} — {count_of(info.items, 'item')}{origin}", info.id
@@ -136,7 +159,12 @@ class NewAuditDialog(QDialog):
     def _new_company(self) -> None:
         dialog = CompanyDialog(self.engine, self)
         if dialog.exec() and dialog.saved is not None:
-            self._fill_companies(dialog.saved.id)
+            saved = dialog.saved
+            row = CompanyRow(saved.id, saved.name, saved.sector, audits=0, last_audit=None)
+            others = [c for c in self.choices.companies if c.id != saved.id]
+            companies = sorted([*others, row], key=lambda c: c.name.casefold())
+            self.choices = AuditChoices(companies, self.choices.templates)
+            self._fill_companies(saved.id)
 
     def accept(self) -> None:
         company_id = self.company.currentData()
@@ -147,16 +175,42 @@ class NewAuditDialog(QDialog):
         if not template_id:
             show_error(self, "There is no checklist for this touchpoint yet.")
             return
-        try:
-            self.audit = start_audit(
-                engine=self.engine,
-                company_id=company_id,
-                template_id=template_id,
-                shopper=self.team.login if self.team is not None else self.shopper.text(),
+        engine, shopper = self.engine, self.shopper.text()
+        if self.team is not None:
+            shopper = self.team.login
+
+        def start() -> Audit:
+            return start_audit(
+                engine=engine, company_id=company_id, template_id=template_id, shopper=shopper
             )
-        except ShopperError as exc:
-            show_error(self, str(exc))
+
+        if self.team is None:  # this computer's database: at once
+            try:
+                audit = start()
+            except ShopperError as exc:
+                show_error(self, str(exc))
+                return
+            self._started(audit, company_id, template_id)
             return
+        if self.starting:
+            return
+        self.starting = True
+        self.buttons.setEnabled(False)
+        self._operation = run_quietly(
+            self,
+            start,
+            on_done=lambda audit: self._started(audit, company_id, template_id),
+            on_error=self._not_started,
+        )
+
+    def _not_started(self, exc: Exception) -> None:
+        self.starting = False
+        self.buttons.setEnabled(True)
+        show_error(self, str(exc) if isinstance(exc, ShopperError) else f"Not started: {exc}")
+
+    def _started(self, audit: Audit, company_id: str, template_id: str) -> None:
+        self.starting = False
+        self.audit = audit
         if self.team is None:
             self.settings.set(Options.LAST_SHOPPER, self.shopper.text().strip())
         self.settings.set(Options.LAST_COMPANY, company_id)

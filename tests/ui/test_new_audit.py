@@ -2,31 +2,51 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from shopper.services.audits import load_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
-from shopper.ui.new_audit import NewAuditDialog
+from shopper.ui import new_audit as new_audit_module
+from shopper.ui.new_audit import NewAuditDialog, load_choices
 from shopper.ui.settings import Settings
 
 
 def test_a_shoppers_audit_is_their_login_and_they_cannot_add_companies(
-    qtbot: QtBot, as_jan: tuple[AppContext, str]
+    qtbot: QtBot, as_jan: tuple[AppContext, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx, company_id = as_jan
     assert ctx.connection is not None and ctx.connection.is_field
+    threads: list[bool] = []
+    real_start = new_audit_module.start_audit
+
+    def spy(**kwargs: Any) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_start(**kwargs)
+
+    monkeypatch.setattr(new_audit_module, "start_audit", spy)
     dialog = NewAuditDialog(
-        ctx.engine, Settings(ctx.data_dir), None, company_id, team=ctx.connection
+        ctx.engine,
+        Settings(ctx.data_dir),
+        None,
+        company_id,
+        team=ctx.connection,
+        choices=load_choices(ctx.engine),
     )
     qtbot.addWidget(dialog)
     assert dialog.shopper.text() == "Jan Kowalski (jan)"
     assert dialog.shopper.isReadOnly()
     new_company = next(b for b in dialog.findChildren(QPushButton) if "company" in b.text())
     assert not new_company.isEnabled()
-    dialog.accept()
+    with qtbot.waitSignal(dialog.accepted, timeout=20000):
+        dialog.accept()  # off the GUI thread: it closes once the audit is in
     assert dialog.audit is not None
+    assert threads == [False]
     assert load_audit(engine=ctx.engine, audit_id=dialog.audit.id).audit.shopper == "jan"
 
 
