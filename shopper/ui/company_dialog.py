@@ -26,6 +26,7 @@ from shopper.domain.errors import ShopperError
 from shopper.services.companies import WEEKDAYS, CompanyInput, create_company, update_company
 from shopper.services.records import Company
 from shopper.ui.crash import show_error
+from shopper.ui.workers import Operation, on_a_server, run_soon
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
 
@@ -38,6 +39,8 @@ class CompanyDialog(QDialog):
         self.engine = engine
         self.company = company
         self.saved: Company | None = None
+        self.saving = False
+        self._operation: Operation | None = None
         self.setWindowTitle("Edit company" if company else "New company")
         self.setMinimumWidth(460)
 
@@ -89,7 +92,7 @@ class CompanyDialog(QDialog):
         self.holidays.setTabChangesFocus(True)
         layout.addWidget(self.holidays)
 
-        buttons = QDialogButtonBox(
+        self.buttons = buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
@@ -112,14 +115,32 @@ class CompanyDialog(QDialog):
         )
 
     def accept(self) -> None:
-        try:
-            if self.company is None:
-                self.saved = create_company(engine=self.engine, data=self.data())
-            else:
-                self.saved = update_company(
-                    engine=self.engine, company_id=self.company.id, data=self.data()
-                )
-        except ShopperError as exc:
-            show_error(self, str(exc))
+        """Save (off the GUI thread on a team database); the dialog closes once saved."""
+        if self.saving:
             return
+        engine, data, company = self.engine, self.data(), self.company
+
+        def save() -> Company:
+            if company is None:
+                return create_company(engine=engine, data=data)
+            return update_company(engine=engine, company_id=company.id, data=data)
+
+        self.saving = True
+        self.buttons.setEnabled(False)
+        self._operation = run_soon(
+            self,
+            save,
+            in_background=on_a_server(engine),
+            on_done=self._saved,
+            on_error=self._not_saved,
+        )
+
+    def _saved(self, company: Company) -> None:
+        self.saving = False
+        self.saved = company
         super().accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        show_error(self, str(exc) if isinstance(exc, ShopperError) else f"Not saved: {exc}")

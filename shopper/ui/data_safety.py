@@ -53,7 +53,7 @@ from shopper.ui.backups_dialog import RestoreDialog
 from shopper.ui.bundle_dialogs import ExportBundleDialog, ExportChoice, ImportSummaryDialog
 from shopper.ui.crash import show_error
 from shopper.ui.dates import day_text, time_text
-from shopper.ui.workers import Operation, run_operation, run_quietly
+from shopper.ui.workers import Operation, on_a_server, run_operation, run_quietly, run_soon
 
 if TYPE_CHECKING:
     from shopper.ui.host import AuditHost
@@ -158,12 +158,25 @@ class DataActions(QObject):
 
     def _reload(self, audit_id: str | None) -> None:
         """Show the database as it is now: lists, and the open audit read afresh."""
-        host = self.host
-        if audit_id is not None and list_audits(engine=host.engine, ids=[audit_id]):
-            host.open_audit(audit_id)
-        elif host.runner_view is not None:
-            host.close_audit()
-        host.refresh()
+        host, engine = self.host, self.host.engine
+
+        def still_there() -> bool:
+            return audit_id is not None and bool(list_audits(engine=engine, ids=[audit_id]))
+
+        def reopen(there: bool) -> None:
+            if there and audit_id is not None:
+                host.open_audit(audit_id)
+            elif host.runner_view is not None:
+                host.close_audit()
+            host.refresh()
+
+        self._reading = run_soon(
+            self.window,
+            still_there,
+            in_background=on_a_server(engine),
+            on_done=reopen,
+            on_error=lambda exc: show_error(self.window, str(exc)),
+        )
 
     def _start(
         self,

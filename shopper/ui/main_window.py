@@ -50,7 +50,14 @@ from shopper.ui.screen import capture_screen_png, fit_on_screen, screen_of
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.welcome import WelcomePane
-from shopper.ui.workers import Operation, run_after_the_others, run_operation, run_quietly
+from shopper.ui.workers import (
+    Operation,
+    on_a_server,
+    run_after_the_others,
+    run_operation,
+    run_quietly,
+    run_soon,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -897,11 +904,20 @@ class MainWindow(QMainWindow):
             show_error(self, "Select a company in the list first.")
             return
         from shopper.services.companies import get_company
+
+        engine = self.engine
+        self._operation = run_soon(
+            self,
+            lambda: get_company(engine=engine, company_id=company_id),
+            in_background=on_a_server(engine),
+            on_done=self._edit_company,
+            on_error=lambda exc: show_error(self, str(exc), title="Edit company"),
+        )
+
+    def _edit_company(self, company: Any) -> None:
         from shopper.ui.company_dialog import CompanyDialog
 
-        dialog = CompanyDialog(
-            self.engine, self, get_company(engine=self.engine, company_id=company_id)
-        )
+        dialog = CompanyDialog(self.engine, self, company)
         if dialog.exec():
             self.refresh()
 
@@ -936,13 +952,18 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        try:
-            from shopper.services.templates import import_template_file
+        from shopper.services.templates import import_template_file
 
-            template = import_template_file(engine=self.engine, path=Path(path))
-        except ShopperError as exc:
-            show_error(self, str(exc), title="Template not imported")
-            return
+        engine = self.engine
+        self._operation = run_soon(
+            self,
+            lambda: import_template_file(engine=engine, path=Path(path)),
+            in_background=on_a_server(engine),
+            on_done=self._template_imported,
+            on_error=lambda exc: show_error(self, str(exc), title="Template not imported"),
+        )
+
+    def _template_imported(self, template: Any) -> None:
         self.statusBar().showMessage(
             f"Imported “{template.title}” v{template.version} "
             f"({count_of(template.item_count, 'item')})",

@@ -30,7 +30,7 @@ from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import show_error
 from shopper.ui.settings import Options, Settings
 from shopper.ui.widgets import form_row
-from shopper.ui.workers import Operation, run_quietly
+from shopper.ui.workers import Operation, on_a_server, run_soon
 
 if TYPE_CHECKING:
     from shopper.store.connect import ConnectionFacts
@@ -184,21 +184,14 @@ class NewAuditDialog(QDialog):
                 engine=engine, company_id=company_id, template_id=template_id, shopper=shopper
             )
 
-        if self.team is None:  # this computer's database: at once
-            try:
-                audit = start()
-            except ShopperError as exc:
-                show_error(self, str(exc))
-                return
-            self._started(audit, company_id, template_id)
-            return
         if self.starting:
             return
         self.starting = True
         self.buttons.setEnabled(False)
-        self._operation = run_quietly(
+        self._operation = run_soon(
             self,
             start,
+            in_background=self.team is not None or on_a_server(engine),
             on_done=lambda audit: self._started(audit, company_id, template_id),
             on_error=self._not_started,
         )
@@ -210,6 +203,7 @@ class NewAuditDialog(QDialog):
 
     def _started(self, audit: Audit, company_id: str, template_id: str) -> None:
         self.starting = False
+        self.buttons.setEnabled(True)
         self.audit = audit
         if self.team is None:
             self.settings.set(Options.LAST_SHOPPER, self.shopper.text().strip())

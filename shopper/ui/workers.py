@@ -314,6 +314,34 @@ def run_quietly(
     return op
 
 
+def on_a_server(engine: Any) -> bool:
+    """A team database (PostgreSQL, behind the network): its queries never run on the GUI
+    thread. This computer's SQLite answers in a blink, and keeps the simpler path."""
+    return bool(engine.dialect.name != "sqlite")
+
+
+def run_soon(
+    parent: QWidget,
+    work: Callable[[], Any],
+    *,
+    in_background: bool,
+    on_done: Callable[[Any], None],
+    on_error: Callable[[ShopperError | Exception], None],
+) -> Operation | None:
+    """`work` at once, or off the GUI thread when `in_background` (see `on_a_server`); the
+    callbacks run on the GUI thread either way. At once, only a ShopperError reaches
+    `on_error`: a bug raises, as anywhere on the GUI thread."""
+    if in_background:
+        return run_quietly(parent, work, on_done=on_done, on_error=on_error)
+    try:
+        result = work()
+    except ShopperError as exc:
+        on_error(exc)
+        return None
+    on_done(result)
+    return None
+
+
 def run_after_the_others(
     parent: QWidget,
     work: Callable[[], Any],

@@ -18,6 +18,7 @@ from shopper.ui.workers import (
     pending_work,
     run_after_the_others,
     run_quietly,
+    run_soon,
     wait_for_background,
 )
 
@@ -185,3 +186,28 @@ def test_work_run_after_the_others_waits_for_every_job_started_before_it(qtbot: 
     release.set()
     assert wait_for_background(10)
     assert order == ["load", "close"]
+
+
+@pytest.mark.parametrize("in_background", [False, True])
+def test_run_soon_runs_at_once_or_off_the_gui_thread(qtbot: QtBot, in_background: bool) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[object] = []
+
+    def work() -> bool:
+        return threading.current_thread() is threading.main_thread()
+
+    run_soon(parent, work, in_background=in_background, on_done=seen.append, on_error=seen.append)
+    if in_background:
+        qtbot.waitUntil(lambda: bool(seen), timeout=10000)
+    assert seen == [not in_background]
+
+    def refused() -> None:
+        raise ShopperError("no")
+
+    failures: list[Exception] = []
+    run_soon(
+        parent, refused, in_background=in_background, on_done=seen.append, on_error=failures.append
+    )
+    qtbot.waitUntil(lambda: bool(failures), timeout=10000)
+    assert [str(e) for e in failures] == ["no"]
