@@ -3,7 +3,10 @@ asked for, sslmode, and what the status bar says. Against the real test server."
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,14 @@ from psycopg import sql
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.services.context import AppContext
 from shopper.store.connect import PasswordNeededError, TeamTarget, shown_url
-from tests.postgres import MANAGER, MANAGER_PASSWORD, PostgresServer, team_copy
+from tests.postgres import (
+    MANAGER,
+    MANAGER_PASSWORD,
+    PostgresServer,
+    start_server,
+    team_copy,
+    unavailable,
+)
 
 # -- what the user types ---------------------------------------------------------------
 
@@ -178,3 +188,101 @@ def test_sslmode_require_against_a_server_without_tls_is_refused_in_one_line(
     with pytest.raises(StorageError) as info:
         AppContext.open(tmp_path / "data", url, password=MANAGER_PASSWORD)
     assert "\n" not in str(info.value)
+
+
+# -- encryption, against a server of its own with TLS on --------------------------------
+
+TLS_LOGIN, TLS_PASSWORD = "alice", "alice-password-for-tests"
+
+
+def make_certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    cert, key = folder / f"{name}.crt", folder / f"{name}.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+@dataclass(frozen=True)
+class TlsServer:
+    server: PostgresServer
+    database: str
+    certificate: Path
+    stranger: Path
+    """A certificate that did not sign the server's."""
+
+
+@pytest.fixture(scope="module")
+def tls_server(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TlsServer]:
+    """A server of its own with TLS on (started once for this module)."""
+    if shutil.which("openssl") is None:
+        unavailable("openssl is needed to make the test server's certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = make_certificate(folder, "server")
+    stranger, _ = make_certificate(folder, "stranger")
+    server = start_server()
+    try:
+        for source, target in ((cert, "server.crt"), (key, "server.key")):
+            shutil.copyfile(source, server.data_dir / target)
+            (server.data_dir / target).chmod(0o600)
+            if server.run_as is not None:
+                shutil.chown(server.data_dir / target, server.run_as, server.run_as)
+        with server.admin() as conn:
+            conn.execute("ALTER SYSTEM SET ssl = on")
+            conn.execute("SELECT pg_reload_conf()")
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                    sql.Identifier(TLS_LOGIN), sql.Literal(TLS_PASSWORD)
+                )
+            )
+        name = server.create_database(owner=TLS_LOGIN)
+        yield TlsServer(server, name, cert, stranger)
+    finally:
+        server.stop("fast")
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+def open_as_alice(tls: TlsServer, sslmode: str, data_dir: Path) -> AppContext:
+    where = f"postgresql://{TLS_LOGIN}@127.0.0.1:{tls.server.port}/{tls.database}"
+    target = TeamTarget.parse(where, sslmode)
+    return AppContext.open(data_dir, target.url(), password=TLS_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("sslmode", "encrypted"), [("", True), ("require", True), ("disable", False)]
+)
+def test_the_facts_say_whether_the_connection_is_encrypted(
+    tls_server: TlsServer, tmp_path: Path, sslmode: str, encrypted: bool
+) -> None:
+    ctx = open_as_alice(tls_server, sslmode, tmp_path / "data")
+    try:
+        assert ctx.connection is not None
+        assert ctx.connection.encrypted is encrypted
+        assert ("not encrypted" not in ctx.connection.status_line()) is encrypted
+    finally:
+        ctx.close()
+
+
+def test_verify_full_checks_the_servers_certificate(
+    tls_server: TlsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGSSLROOTCERT", str(tls_server.certificate))
+    ctx = open_as_alice(tls_server, "verify-full", tmp_path / "data")
+    try:
+        assert ctx.connection is not None and ctx.connection.encrypted
+    finally:
+        ctx.close()
+    monkeypatch.setenv("PGSSLROOTCERT", str(tls_server.stranger))
+    with pytest.raises(StorageError) as info:
+        open_as_alice(tls_server, "verify-full", tmp_path / "data")
+    assert "\n" not in str(info.value) and TLS_PASSWORD not in str(info.value)
