@@ -99,8 +99,8 @@ class DatabaseOpener:
 
         def work(_progress: Any) -> Any:
             from shopper.domain.errors import ShopperError
+            from shopper.services.connect import PasswordNeededError
             from shopper.services.context import AppContext, setup_logging
-            from shopper.store.connect import PasswordNeededError
             from shopper.ui.team.connect import open_team
 
             setup_logging(folder / "shopper.log")
@@ -125,7 +125,7 @@ class DatabaseOpener:
         import os
 
         from shopper.domain.errors import ShopperError
-        from shopper.store.connect import TeamTarget
+        from shopper.services.connect import TeamTarget
         from shopper.ui.settings import Options
 
         settings = self.window.settings

@@ -33,7 +33,7 @@ from shopper.ui.widgets import form_row
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
 if TYPE_CHECKING:
-    from shopper.store.connect import ConnectionFacts
+    from shopper.services.connect import ConnectionFacts
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.domain.errors import ShopperError
-from shopper.store.connect import SSL_MODES, PasswordNeededError, TeamTarget
+from shopper.services.connect import SSL_MODES, PasswordNeededError, TeamTarget
 from shopper.ui.settings import Options, Settings
 from shopper.ui.workers import Operation, run_quietly
 
