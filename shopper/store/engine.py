@@ -16,7 +16,18 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, Table, bindparam, create_engine, event, inspect, make_url
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import ArgumentError, DatabaseError
@@ -239,6 +250,60 @@ def _upsert_statement(
     statement = base.values({name: bindparam(name, type_=table.c[name].type) for name in columns})
     changes = {name: statement.excluded[name] for name in columns if name not in keys}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A PostgreSQL connection in autocommit: each statement is a transaction of its own, with
+    no BEGIN or COMMIT round trip, for work that is one statement (all of it or none)."""
+    if engine.dialect.name != "postgresql":  # pragma: no cover - a caller's bug
+        raise StorageError("one_statement is for PostgreSQL only")
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def upsert_and_update(
+    connection: Connection,
+    *,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    target: Table,
+    target_id: str,
+    changes: Mapping[str, Any],
+) -> None:
+    """Upsert a row of `table` and set `changes` on the row of `target` whose `id` is
+    `target_id`, in one PostgreSQL statement (the upsert is a data-modifying WITH): on a
+    `one_statement` connection, one round trip that is one transaction.
+
+    Parameters of `changes` are bound as `target_<column>`, so the two tables' columns may
+    share names.
+    """
+    statement = _upsert_and_update_statement(
+        table, tuple(values), tuple(keys), target, tuple(changes)
+    )
+    params = dict(values)
+    params["target_id"] = target_id
+    for name, value in changes.items():
+        params["target_" + name] = value
+    connection.execute(statement, params)
+
+
+@functools.cache
+def _upsert_and_update_statement(
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    target: Table,
+    changes: tuple[str, ...],
+) -> Any:
+    saved = _upsert_statement("postgresql", table, columns, keys).cte(f"saved_{table.name}")
+    return (
+        update(target)
+        .where(target.c.id == bindparam("target_id", type_=target.c.id.type))
+        .values({name: bindparam("target_" + name, type_=target.c[name].type) for name in changes})
+        .add_cte(saved)
+    )
 
 
 LOST_CONNECTION = "the connection to the database server was lost"
