@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     URL,
     Connection,
+    Dialect,
     Engine,
     Table,
     bindparam,
@@ -30,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError, InvalidatePoolError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -43,6 +46,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
+PING_AFTER_IDLE_S = 10.0
+"""A pooled PostgreSQL connection left unused longer than this is pinged before it is used
+(see `_ping_when_idle`)."""
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -88,8 +94,57 @@ def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) 
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "checkout", _query_only_listener(weakref.ref(engine)))
     else:
-        engine = create_engine(driver_url(url), pool_pre_ping=True)
+        engine = create_engine(driver_url(url))
+        _ping_when_idle(engine)
     return engine
+
+
+_IDLE_SINCE = "shopper_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use if the server closed it or it sat unused a while.
+
+    What `pool_pre_ping` does on every checkout, for a round trip each time, without the
+    round trip when the connection was used a moment ago and the server has said nothing
+    since. A server that ends a connection (a restart, a terminated backend) leaves its
+    socket readable (the closing message, or end of file), and a zero-timeout `select`
+    sees that; a connection idle `PING_AFTER_IDLE_S` is pinged whatever it shows, for the
+    cuts that send nothing (a router that forgot it, a host gone). A failed ping replaces
+    every pooled connection, as `pool_pre_ping` does. A connection that still dies
+    unannounced fails its statement with the lost-connection error (`error_line`), which
+    invalidates the pool, so the next attempt gets a new connection.
+    """
+    dialect: Dialect = engine.dialect
+
+    def on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # none on a new connection: nothing to check
+        if since is None:
+            return
+        if time.monotonic() - since < PING_AFTER_IDLE_S and not _input_waiting(dialect, dbapi_conn):
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_conn, None):
+                raise InvalidatePoolError(str(exc)) from exc
+            raise
+
+    event.listen(engine, "checkin", on_checkin)
+    event.listen(engine, "checkout", on_checkout)
+
+
+def _input_waiting(dialect: Dialect, dbapi_conn: Any) -> bool:
+    """Whether an idle connection's socket has something to read: between our statements the
+    server sends nothing unless it is closing the connection. True when unsure."""
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError, dialect.loaded_dbapi.Error):  # closed; a descriptor over 1023
+        return True
+    return bool(readable)
 
 
 def driver_url(url: str) -> str:

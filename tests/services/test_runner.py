@@ -574,12 +574,12 @@ def test_failures_return_the_connection(
 
 
 @pytest.mark.postgres
-def test_an_answer_on_the_team_database_is_one_statement_without_begin_or_commit(
-    request: pytest.FixtureRequest, data_dir: Path
+def test_an_answer_on_the_team_database_is_one_statement_without_begin_commit_or_ping(
+    request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The round trips of a save: the answer and the audit's progress in one statement, in
     # autocommit (psycopg then sends neither BEGIN nor COMMIT: the statement is its own
-    # transaction).
+    # transaction), on a connection used a moment ago (not pinged).
     with app_context("postgresql", request, data_dir) as team:
         company = create_company(engine=team.engine, data=CompanyInput(name="Blue Harbor Bank"))
         phone = list_templates(engine=team.engine, touchpoint="phone")[0]
@@ -591,6 +591,8 @@ def test_an_answer_on_the_team_database_is_one_statement_without_begin_or_commit
         def record(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             sent.append((statement, conn.connection.dbapi_connection.autocommit))
 
+        pings: list[object] = []
+        monkeypatch.setattr(team.engine.dialect, "do_ping", pings.append)
         event.listen(team.engine, "before_cursor_execute", record)
         try:
             runner.set_answer("overall", 2)
@@ -602,6 +604,7 @@ def test_an_answer_on_the_team_database_is_one_statement_without_begin_or_commit
             assert "INSERT INTO answer" in statement
             assert "UPDATE audit" in statement
             assert autocommit
+        assert pings == []
 
         saved = load_audit(engine=team.engine, audit_id=audit.id)
         assert saved.values["overall"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select as select_module
 import sqlite3
 import stat
 import threading
@@ -18,6 +19,7 @@ from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from shopper.domain.errors import StorageError
+from shopper.store import engine as engine_module
 from shopper.store.engine import (
     BUSY_TIMEOUT_MS,
     create_db_engine,
@@ -35,6 +37,7 @@ from shopper.store.tables import (
     Company,
     UTCDateTime,
 )
+from tests.postgres import PostgresServer
 
 AFFECTED = "3.40.1"
 FIXED = "3.51.3"
@@ -373,3 +376,68 @@ def test_a_plain_postgresql_url_gets_our_driver(given: str, used: str) -> None:
         engine = create_db_engine(given)
         assert engine.dialect.driver == "psycopg"
         engine.dispose()
+
+
+# -- PostgreSQL: pinging pooled connections -------------------------------------------------
+
+
+@pytest.fixture
+def pg_engine(postgres_server: PostgresServer, pg_database: str) -> Iterator[Engine]:
+    engine = create_db_engine(postgres_server.url(pg_database))
+    yield engine
+    engine.dispose()
+
+
+def backend_pid(engine: Engine) -> tuple[int, int]:
+    """The server process of the pooled connection, and the connection's socket."""
+    with engine.connect() as conn:
+        pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        return pid, conn.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
+
+
+def count_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted)
+    return pings
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings = count_pings(pg_engine, monkeypatch)
+    first, _ = backend_pid(pg_engine)  # a new connection: nothing to check
+    again, _ = backend_pid(pg_engine)  # back from the pool at once, the server said nothing
+    assert again == first
+    assert pings == []
+
+
+def test_a_connection_idle_a_while_is_pinged_and_kept(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = backend_pid(pg_engine)
+    pings = count_pings(pg_engine, monkeypatch)
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)  # as if it had sat idle
+    again, _ = backend_pid(pg_engine)
+    assert len(pings) == 1
+    assert again == first  # alive: kept
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_at_once(
+    postgres_server: PostgresServer, pg_database: str, pg_engine: Engine
+) -> None:
+    # What pool_pre_ping did: a server restart or a terminated backend costs no failed
+    # statement, even right after the connection's last use (no idle time to wait for).
+    pid, socket = backend_pid(pg_engine)
+    with postgres_server.admin(pg_database) as admin:
+        ended = admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()
+    assert ended == (True,)
+    readable, _, _ = select_module.select([socket], [], [], 10)  # its goodbye has arrived
+    assert readable
+    replaced, _ = backend_pid(pg_engine)
+    assert replaced != pid
