@@ -15,6 +15,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -335,30 +336,65 @@ def upsert_and_update(
     share names.
     """
     statement = _upsert_and_update_statement(
-        table, tuple(values), tuple(keys), target, tuple(changes)
+        connection.dialect,
+        table,
+        columns=tuple(values),
+        keys=tuple(keys),
+        target=target,
+        changes=tuple(changes),
     )
     params = dict(values)
     params["target_id"] = target_id
     for name, value in changes.items():
         params["target_" + name] = value
-    connection.execute(statement, params)
+    statement.execute(connection, params)
 
 
-@functools.cache
+@dataclass(frozen=True)
+class _CompiledStatement:
+    """A Core statement compiled once: SQLAlchemy would otherwise derive its cache key from the
+    whole statement on every execution, which for this one costs more than the round trip."""
+
+    sql: str
+    processors: Mapping[str, Callable[[Any], Any]]
+    """The columns' own bind processing (e.g. `UTCDateTime` refusing a naive time)."""
+
+    def execute(self, connection: Connection, params: dict[str, Any]) -> None:
+        for name, process in self.processors.items():
+            params[name] = process(params[name])
+        connection.exec_driver_sql(self.sql, params)
+
+
+_compiled: dict[tuple[Any, ...], _CompiledStatement] = {}
+
+
 def _upsert_and_update_statement(
+    dialect: Dialect,
     table: Table,
+    *,
     columns: tuple[str, ...],
     keys: tuple[str, ...],
     target: Table,
     changes: tuple[str, ...],
-) -> Any:
-    saved = _upsert_statement("postgresql", table, columns, keys).cte(f"saved_{table.name}")
-    return (
+) -> _CompiledStatement:
+    key = (dialect.name, dialect.driver, table, columns, keys, target, changes)
+    if (found := _compiled.get(key)) is not None:
+        return found
+    saved = _upsert_statement(dialect.name, table, columns, keys).cte(f"saved_{table.name}")
+    statement = (
         update(target)
         .where(target.c.id == bindparam("target_id", type_=target.c.id.type))
         .values({name: bindparam("target_" + name, type_=target.c[name].type) for name in changes})
         .add_cte(saved)
     )
+    compiled = statement.compile(dialect=dialect)
+    processors = {
+        name: process
+        for name, bind in compiled.binds.items()
+        if (process := bind.type.bind_processor(dialect)) is not None
+    }
+    _compiled[key] = made = _CompiledStatement(str(compiled), processors)
+    return made
 
 
 LOST_CONNECTION = "the connection to the database server was lost"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
@@ -25,12 +25,14 @@ from shopper.store.engine import (
     create_db_engine,
     driver_url,
     is_single_connection,
+    one_statement,
     open_database,
     parse_version,
     session_scope,
     sqlite_url,
     table_names,
     upsert,
+    upsert_and_update,
     wal_reset_bug_affected,
 )
 from shopper.store.tables import (
@@ -441,3 +443,62 @@ def test_a_pooled_connection_the_server_ended_is_replaced_at_once(
     assert readable
     replaced, _ = backend_pid(pg_engine)
     assert replaced != pid
+
+
+# -- PostgreSQL: an upsert and an update in one statement ------------------------------------
+
+
+def test_upsert_and_update_is_one_statement_that_writes_both_or_neither(
+    pg_engine: Engine,
+) -> None:
+    meta = MetaData()
+    parent = Table(
+        "parent",
+        meta,
+        Column("id", String, primary_key=True),
+        Column("answered", Integer, nullable=False),
+        Column("at", UTCDateTime),
+    )
+    child = Table(
+        "child",
+        meta,
+        Column("parent_id", String, primary_key=True),
+        Column("key", String, primary_key=True),
+        Column("value", String),
+        Column("at", UTCDateTime),
+    )
+    meta.create_all(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.execute(parent.insert().values(id="p", answered=0))
+    at = datetime(2025, 5, 12, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+
+    def save(value: str, answered: Any, when: datetime) -> None:
+        with one_statement(pg_engine) as conn:
+            upsert_and_update(
+                conn,
+                table=child,
+                values={"parent_id": "p", "key": "k", "value": value, "at": when},
+                keys=("parent_id", "key"),
+                target=parent,
+                target_id="p",
+                changes={"answered": answered, "at": when},
+            )
+
+    def rows() -> tuple[Any, ...]:
+        with pg_engine.connect() as conn:
+            return (
+                [tuple(r) for r in conn.execute(select(child))],
+                [tuple(r) for r in conn.execute(select(parent))],
+            )
+
+    save("first", 1, at)
+    save("second", 2, at)  # the upsert updates
+    saved = rows()
+    assert saved == ([("p", "k", "second", at)], [("p", 2, at)])
+    assert saved[0][0][3].tzinfo == UTC  # the column's own processing: stored as UTC
+
+    with pytest.raises(ValueError, match="naive"):  # as through Core: UTCDateTime refuses it
+        save("third", 3, datetime(2025, 5, 12, 10, 0))
+    with pytest.raises(IntegrityError):  # the update is refused: the upsert is not kept either
+        save("third", None, at)
+    assert rows() == saved
