@@ -14,6 +14,7 @@ The rules (docs/scoring.md):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -111,6 +112,8 @@ def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
     memo: dict[str, bool] = {}
 
     def visible(item: Item) -> bool:
+        if item.show_if is None:  # most items: shown, with nothing to follow
+            return True
         # Iterative, not recursive: a long chain of conditions must not hit the
         # recursion limit. A cycle (refused by the loader) counts as hidden.
         chain: list[Item] = []
@@ -160,15 +163,22 @@ def item_fraction(item: Item, value: Any) -> float | None:
 
 def score_item(item: Item, value: Any, *, visible: bool = True) -> ItemScore:
     if not visible:
-        return ItemScore(item.id, Outcome.HIDDEN)
+        return _pointless(item.id, Outcome.HIDDEN)
     if value is None:
-        return ItemScore(item.id, Outcome.UNANSWERED)
+        return _pointless(item.id, Outcome.UNANSWERED)
     if value == NA and item.type is not ItemType.TEXT:
-        return ItemScore(item.id, Outcome.NA)
+        return _pointless(item.id, Outcome.NA)
     fraction = item_fraction(item, value)
     if fraction is None:
-        return ItemScore(item.id, Outcome.INFO)
+        return _pointless(item.id, Outcome.INFO)
     return ItemScore(item.id, outcome_for(fraction), item.weight * fraction, item.weight)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pointless(item_id: str, outcome: Outcome) -> ItemScore:
+    """An outcome without points, made once: every save re-scores the whole audit, and most of
+    its items are unanswered or hidden (an ItemScore is immutable, so one serves them all)."""
+    return ItemScore(item_id, outcome)
 
 
 def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
