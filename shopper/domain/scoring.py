@@ -112,8 +112,6 @@ def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
     memo: dict[str, bool] = {}
 
     def visible(item: Item) -> bool:
-        if item.show_if is None:  # most items: shown, with nothing to follow
-            return True
         # Iterative, not recursive: a long chain of conditions must not hit the
         # recursion limit. A cycle (refused by the loader) counts as hidden.
         chain: list[Item] = []
@@ -135,7 +133,8 @@ def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
             memo[link.id] = result
         return result
 
-    return {item.id for item in template.items() if visible(item)}
+    # Most items have no condition: shown, with no chain to follow.
+    return {item.id for item in template.items() if item.show_if is None or visible(item)}
 
 
 def item_fraction(item: Item, value: Any) -> float | None:
@@ -194,16 +193,20 @@ def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
         points = max_points = 0.0
         answered = visible = 0
         for item in section.items:
-            value = answers.get(item.id)
-            result = score_item(item, value, visible=item.id in shown)
-            items[item.id] = result
-            if result.outcome is Outcome.HIDDEN:
+            # Hidden and unanswered (most items, most of the time) as `score_item` scores them.
+            item_id = item.id
+            if item_id not in shown:
+                items[item_id] = _pointless(item_id, Outcome.HIDDEN)
                 continue
             visible += 1
-            if result.outcome is Outcome.UNANSWERED:
+            value = answers.get(item_id)
+            if value is None:
+                items[item_id] = _pointless(item_id, Outcome.UNANSWERED)
                 if item.required:
-                    missing.append(item.id)
+                    missing.append(item_id)
                 continue
+            result = score_item(item, value)
+            items[item_id] = result
             answered += 1
             points += result.points
             max_points += result.max_points
