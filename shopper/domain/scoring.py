@@ -14,6 +14,7 @@ The rules (docs/scoring.md):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -132,7 +133,8 @@ def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
             memo[link.id] = result
         return result
 
-    return {item.id for item in template.items() if visible(item)}
+    # Most items have no condition: shown, with no chain to follow.
+    return {item.id for item in template.items() if item.show_if is None or visible(item)}
 
 
 def item_fraction(item: Item, value: Any) -> float | None:
@@ -160,15 +162,22 @@ def item_fraction(item: Item, value: Any) -> float | None:
 
 def score_item(item: Item, value: Any, *, visible: bool = True) -> ItemScore:
     if not visible:
-        return ItemScore(item.id, Outcome.HIDDEN)
+        return _pointless(item.id, Outcome.HIDDEN)
     if value is None:
-        return ItemScore(item.id, Outcome.UNANSWERED)
+        return _pointless(item.id, Outcome.UNANSWERED)
     if value == NA and item.type is not ItemType.TEXT:
-        return ItemScore(item.id, Outcome.NA)
+        return _pointless(item.id, Outcome.NA)
     fraction = item_fraction(item, value)
     if fraction is None:
-        return ItemScore(item.id, Outcome.INFO)
+        return _pointless(item.id, Outcome.INFO)
     return ItemScore(item.id, outcome_for(fraction), item.weight * fraction, item.weight)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pointless(item_id: str, outcome: Outcome) -> ItemScore:
+    """An outcome without points, made once: every save re-scores the whole audit, and most of
+    its items are unanswered or hidden (an ItemScore is immutable, so one serves them all)."""
+    return ItemScore(item_id, outcome)
 
 
 def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
@@ -184,16 +193,20 @@ def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
         points = max_points = 0.0
         answered = visible = 0
         for item in section.items:
-            value = answers.get(item.id)
-            result = score_item(item, value, visible=item.id in shown)
-            items[item.id] = result
-            if result.outcome is Outcome.HIDDEN:
+            # Hidden and unanswered (most items, most of the time) as `score_item` scores them.
+            item_id = item.id
+            if item_id not in shown:
+                items[item_id] = _pointless(item_id, Outcome.HIDDEN)
                 continue
             visible += 1
-            if result.outcome is Outcome.UNANSWERED:
+            value = answers.get(item_id)
+            if value is None:
+                items[item_id] = _pointless(item_id, Outcome.UNANSWERED)
                 if item.required:
-                    missing.append(item.id)
+                    missing.append(item_id)
                 continue
+            result = score_item(item, value)
+            items[item_id] = result
             answered += 1
             points += result.points
             max_points += result.max_points

@@ -322,27 +322,41 @@ class AuditRunner:
                 "reopen it to change the rest"
             )
         at = self.clock()
+        summary = _summary(score) | {"updated_at": at}
+        if current is not None:
+            summary["current_item"] = current
         try:
-            with session_scope(self.engine) as session:
-                for item_id, (value, note, source) in changes.items():
-                    repo.save_answer(
-                        session=session,
-                        audit_id=self.audit.id,
-                        item_id=item_id,
-                        value=value,
-                        note=note,
-                        at=at,
-                        tz=self.zone,
-                        source=source,
-                    )
-                summary = _summary(score) | {"updated_at": at}
-                if current is not None:
-                    summary["current_item"] = current
-                repo.update_audit(session=session, audit_id=self.audit.id, values=summary)
-                # Last: when it completes the audit, a shopper on a team database may write
-                # no more to it (see `_finish_in`).
-                if extra is not None:
-                    extra(session)
+            if extra is None and len(changes) == 1:  # an answer or a note: the hot path
+                ((item_id, (value, note, source)),) = changes.items()
+                repo.save_answer_with_audit(
+                    engine=self.engine,
+                    audit_id=self.audit.id,
+                    item_id=item_id,
+                    value=value,
+                    note=note,
+                    at=at,
+                    tz=self.zone,
+                    source=source,
+                    audit_values=summary,
+                )
+            else:
+                with session_scope(self.engine) as session:
+                    for item_id, (value, note, source) in changes.items():
+                        repo.save_answer(
+                            session=session,
+                            audit_id=self.audit.id,
+                            item_id=item_id,
+                            value=value,
+                            note=note,
+                            at=at,
+                            tz=self.zone,
+                            source=source,
+                        )
+                    repo.update_audit(session=session, audit_id=self.audit.id, values=summary)
+                    # Last: when it completes the audit, a shopper on a team database may
+                    # write no more to it (see `_finish_in`).
+                    if extra is not None:
+                        extra(session)
         except (SQLAlchemyError, OSError) as exc:
             raise _storage_error(exc, self.engine) from exc
         self._values = values

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, Table, bindparam, create_engine, event, inspect, make_url
+from sqlalchemy import (
+    URL,
+    Connection,
+    Dialect,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError, InvalidatePoolError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -32,6 +47,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
+PING_AFTER_IDLE_S = 10.0
+"""A pooled PostgreSQL connection left unused longer than this is pinged before it is used
+(see `_ping_when_idle`)."""
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -77,8 +95,57 @@ def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) 
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "checkout", _query_only_listener(weakref.ref(engine)))
     else:
-        engine = create_engine(driver_url(url), pool_pre_ping=True)
+        engine = create_engine(driver_url(url))
+        _ping_when_idle(engine)
     return engine
+
+
+_IDLE_SINCE = "shopper_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use if the server closed it or it sat unused a while.
+
+    What `pool_pre_ping` does on every checkout, for a round trip each time, without the
+    round trip when the connection was used a moment ago and the server has said nothing
+    since. A server that ends a connection (a restart, a terminated backend) leaves its
+    socket readable (the closing message, or end of file), and a zero-timeout `select`
+    sees that; a connection idle `PING_AFTER_IDLE_S` is pinged whatever it shows, for the
+    cuts that send nothing (a router that forgot it, a host gone). A failed ping replaces
+    every pooled connection, as `pool_pre_ping` does. A connection that still dies
+    unannounced fails its statement with the lost-connection error (`error_line`), which
+    invalidates the pool, so the next attempt gets a new connection.
+    """
+    dialect: Dialect = engine.dialect
+
+    def on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # none on a new connection: nothing to check
+        if since is None:
+            return
+        if time.monotonic() - since < PING_AFTER_IDLE_S and not _input_waiting(dialect, dbapi_conn):
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_conn, None):
+                raise InvalidatePoolError(str(exc)) from exc
+            raise
+
+    event.listen(engine, "checkin", on_checkin)
+    event.listen(engine, "checkout", on_checkout)
+
+
+def _input_waiting(dialect: Dialect, dbapi_conn: Any) -> bool:
+    """Whether an idle connection's socket has something to read: between our statements the
+    server sends nothing unless it is closing the connection. True when unsure."""
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError, dialect.loaded_dbapi.Error):  # closed; a descriptor over 1023
+        return True
+    return bool(readable)
 
 
 def driver_url(url: str) -> str:
@@ -255,6 +322,95 @@ def _upsert_statement(
     statement = base.values({name: bindparam(name, type_=table.c[name].type) for name in columns})
     changes = {name: statement.excluded[name] for name in columns if name not in keys}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A PostgreSQL connection in autocommit: each statement is a transaction of its own, with
+    no BEGIN or COMMIT round trip, for work that is one statement (all of it or none)."""
+    if engine.dialect.name != "postgresql":  # pragma: no cover - a caller's bug
+        raise StorageError("one_statement is for PostgreSQL only")
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def upsert_and_update(
+    connection: Connection,
+    *,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    target: Table,
+    target_id: str,
+    changes: Mapping[str, Any],
+) -> None:
+    """Upsert a row of `table` and set `changes` on the row of `target` whose `id` is
+    `target_id`, in one PostgreSQL statement (the upsert is a data-modifying WITH): on a
+    `one_statement` connection, one round trip that is one transaction.
+
+    Parameters of `changes` are bound as `target_<column>`, so the two tables' columns may
+    share names.
+    """
+    statement = _upsert_and_update_statement(
+        connection.dialect,
+        table,
+        columns=tuple(values),
+        keys=tuple(keys),
+        target=target,
+        changes=tuple(changes),
+    )
+    params = dict(values)
+    params["target_id"] = target_id
+    for name, value in changes.items():
+        params["target_" + name] = value
+    statement.execute(connection, params)
+
+
+@dataclass(frozen=True)
+class _CompiledStatement:
+    """A Core statement compiled once: SQLAlchemy would otherwise derive its cache key from the
+    whole statement on every execution, which for this one costs more than the round trip."""
+
+    sql: str
+    processors: Mapping[str, Callable[[Any], Any]]
+    """The columns' own bind processing (e.g. `UTCDateTime` refusing a naive time)."""
+
+    def execute(self, connection: Connection, params: dict[str, Any]) -> None:
+        for name, process in self.processors.items():
+            params[name] = process(params[name])
+        connection.exec_driver_sql(self.sql, params)
+
+
+_compiled: dict[tuple[Any, ...], _CompiledStatement] = {}
+
+
+def _upsert_and_update_statement(
+    dialect: Dialect,
+    table: Table,
+    *,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    target: Table,
+    changes: tuple[str, ...],
+) -> _CompiledStatement:
+    key = (dialect.name, dialect.driver, table, columns, keys, target, changes)
+    if (found := _compiled.get(key)) is not None:
+        return found
+    saved = _upsert_statement(dialect.name, table, columns, keys).cte(f"saved_{table.name}")
+    statement = (
+        update(target)
+        .where(target.c.id == bindparam("target_id", type_=target.c.id.type))
+        .values({name: bindparam("target_" + name, type_=target.c[name].type) for name in changes})
+        .add_cte(saved)
+    )
+    compiled = statement.compile(dialect=dialect)
+    processors = {
+        name: process
+        for name, bind in compiled.binds.items()
+        if (process := bind.type.bind_processor(dialect)) is not None
+    }
+    _compiled[key] = made = _CompiledStatement(str(compiled), processors)
+    return made
 
 
 LOST_CONNECTION = "the connection to the database server was lost"

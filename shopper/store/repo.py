@@ -14,14 +14,14 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy import Engine, func, or_
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, or_
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, SQLModel, col, select
 
 from shopper.domain.errors import AmbiguousError, NotFoundError
 from shopper.domain.vocabulary import AnswerSource
-from shopper.store.engine import upsert
+from shopper.store.engine import one_statement, session_scope, upsert, upsert_and_update
 from shopper.store.tables import (
     Answer,
     Audit,
@@ -329,17 +329,67 @@ def save_answer(
     upsert(
         session,
         SQLModel.metadata.tables["answer"],
-        {
-            "audit_id": audit_id,
-            "item_id": item_id,
-            "value": None if value is None else json.dumps(value, ensure_ascii=False),
-            "note": note,
-            "answered_at": at,
-            "answered_tz": tz,
-            "source": source,
-        },
-        keys=("audit_id", "item_id"),
+        _answer_row(
+            audit_id=audit_id, item_id=item_id, value=value, note=note, at=at, tz=tz, source=source
+        ),
+        keys=ANSWER_KEY,
     )
+
+
+ANSWER_KEY = ("audit_id", "item_id")
+
+
+def _answer_row(
+    *, audit_id: str, item_id: str, value: Any, note: str, at: datetime, tz: str, source: str
+) -> dict[str, Any]:
+    return {
+        "audit_id": audit_id,
+        "item_id": item_id,
+        "value": None if value is None else json.dumps(value, ensure_ascii=False),
+        "note": note,
+        "answered_at": at,
+        "answered_tz": tz,
+        "source": source,
+    }
+
+
+def save_answer_with_audit(
+    *,
+    engine: Engine,
+    audit_id: str,
+    item_id: str,
+    value: Any,
+    note: str,
+    at: datetime,
+    tz: str,
+    source: str,
+    audit_values: Mapping[str, Any],
+) -> None:
+    """Upsert one answer and set columns of its audit (its progress), in one transaction.
+
+    On PostgreSQL it is one statement sent on its own, which the server runs as a transaction
+    of its own: one round trip, under the same policies and triggers as the two statements.
+    On SQLite it is the two statements in one transaction.
+    """
+    row = _answer_row(
+        audit_id=audit_id, item_id=item_id, value=value, note=note, at=at, tz=tz, source=source
+    )
+    tables = SQLModel.metadata.tables
+    if engine.dialect.name == "postgresql":
+        with one_statement(engine) as conn:
+            upsert_and_update(
+                conn,
+                table=tables["answer"],
+                values=row,
+                keys=ANSWER_KEY,
+                target=tables["audit"],
+                target_id=audit_id,
+                changes=audit_values,
+            )
+        return
+    with session_scope(engine) as session:
+        upsert(session, tables["answer"], row, keys=ANSWER_KEY)
+        update_audit(session=session, audit_id=audit_id, values=audit_values)
 
 
 def add_event(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -147,6 +147,16 @@ def db_audit(engine: Engine, audit_id: str) -> Audit:
 
 def db_op_error(message: str = "disk I/O error") -> OperationalError:
     return OperationalError("INSERT INTO answer ...", {}, sqlite3.OperationalError(message))
+
+
+def break_answer_saving(monkeypatch: pytest.MonkeyPatch, message: str = "disk I/O error") -> None:
+    """Every write of an answer fails: alone (an answer or a note) or with other work."""
+
+    def broken(**_kwargs: Any) -> None:
+        raise db_op_error(message)
+
+    monkeypatch.setattr(repo, "save_answer", broken)
+    monkeypatch.setattr(repo, "save_answer_with_audit", broken)
 
 
 # -- saving --------------------------------------------------------------------------
@@ -488,10 +498,7 @@ def test_storage_failure_keeps_memory_and_database_unchanged(
     values, score, saved = runner.values, runner.score, runner.last_saved
     current = runner.audit.current_item
 
-    def broken(**_kwargs: Any) -> None:
-        raise db_op_error()
-
-    monkeypatch.setattr(repo, "save_answer", broken)
+    break_answer_saving(monkeypatch)
     with pytest.raises(StorageError, match="disk I/O error") as info:
         runner.set_answer("overall", 1)
     assert isinstance(info.value, ShopperError)
@@ -517,12 +524,15 @@ def test_failure_after_the_answer_was_written_rolls_it_back(
 ) -> None:
     runner.set_answer("overall", 4)
     before = snapshot(ctx.engine, audit_id)
+    summary = runner_module._summary
 
-    def broken_summary(_score: Any) -> dict[str, Any]:
-        raise db_op_error("database or disk is full")
+    def refused_summary(score: Any) -> dict[str, Any]:
+        # The database refuses the audit's progress (NOT NULL): on SQLite after the answer's
+        # upsert in the same transaction, on PostgreSQL within the save's one statement.
+        return summary(score) | {"answered": None}
 
-    monkeypatch.setattr(runner_module, "_summary", broken_summary)
-    with pytest.raises(StorageError, match="disk is full"):
+    monkeypatch.setattr(runner_module, "_summary", refused_summary)
+    with pytest.raises(StorageError, match="answered"):
         runner.set_answer("overall", 2)
     assert runner.value("overall") == 4
     assert snapshot(ctx.engine, audit_id) == before
@@ -555,12 +565,50 @@ def _no_leaks(ctx: AppContext) -> Iterator[None]:
 def test_failures_return_the_connection(
     runner: AuditRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(**_kwargs: Any) -> None:
-        raise db_op_error()
-
-    monkeypatch.setattr(repo, "save_answer", broken)
+    break_answer_saving(monkeypatch)
     for _ in range(3):
         with pytest.raises(StorageError):
             runner.set_answer("overall", 3)
     monkeypatch.undo()
     runner.set_answer("overall", 3)
+
+
+@pytest.mark.postgres
+def test_an_answer_on_the_team_database_is_one_statement_without_begin_commit_or_ping(
+    request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The round trips of a save: the answer and the audit's progress in one statement, in
+    # autocommit (psycopg then sends neither BEGIN nor COMMIT: the statement is its own
+    # transaction), on a connection used a moment ago (not pinged).
+    with app_context("postgresql", request, data_dir) as team:
+        company = create_company(engine=team.engine, data=CompanyInput(name="Blue Harbor Bank"))
+        phone = list_templates(engine=team.engine, touchpoint="phone")[0]
+        audit = start_audit(engine=team.engine, company_id=company.id, template_id=phone.id)
+        runner = AuditRunner(engine=team.engine, audit_id=audit.id, zone=ZONE)
+        runner.set_answer("overall", 4)
+        sent: list[tuple[str, bool]] = []
+
+        def record(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            sent.append((statement, conn.connection.dbapi_connection.autocommit))
+
+        pings: list[object] = []
+        monkeypatch.setattr(team.engine.dialect, "do_ping", pings.append)
+        event.listen(team.engine, "before_cursor_execute", record)
+        try:
+            runner.set_answer("overall", 2)
+            runner.set_note("overall", "two rings — „za długo”")
+        finally:
+            event.remove(team.engine, "before_cursor_execute", record)
+        assert len(sent) == 2
+        for statement, autocommit in sent:
+            assert "INSERT INTO answer" in statement
+            assert "UPDATE audit" in statement
+            assert autocommit
+        assert pings == []
+
+        saved = load_audit(engine=team.engine, audit_id=audit.id)
+        assert saved.values["overall"] == 2
+        assert saved.answers["overall"].note == "two rings — „za długo”"
+        assert saved.audit.answered == 1
+        assert saved.audit.current_item == "overall"
+        assert saved.audit.updated_at == runner.last_saved

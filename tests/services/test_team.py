@@ -13,7 +13,9 @@ import psycopg
 import pytest
 from psycopg import sql
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
+from shopper.domain.clock import now_utc
 from shopper.domain.errors import StorageError
 from shopper.services import team
 from shopper.store.engine import open_database
@@ -355,6 +357,7 @@ def test_the_app_as_each_login_sees_what_the_database_lets_it(
     from shopper.services.context import AppContext
     from shopper.services.runner import AuditRunner
     from shopper.services.templates import list_templates
+    from shopper.store import repo
     from tests.services.test_runner import answer_required
 
     team.init_team(engine=engine)
@@ -369,10 +372,12 @@ def test_the_app_as_each_login_sees_what_the_database_lets_it(
     try:
         company = create_company(engine=manager.engine, data=CompanyInput(name="Northwind"))
         phone = list_templates(engine=manager.engine, touchpoint="phone")[0]
-        for shopper in ("jan", "ewa", "ewa"):
-            start_audit(
+        started = {
+            shopper: start_audit(
                 engine=manager.engine, company_id=company.id, template_id=phone.id, shopper=shopper
-            )
+            ).id
+            for shopper in ("jan", "ewa", "ewa")
+        }
     finally:
         manager.close()
     jan = app("jan")
@@ -394,6 +399,24 @@ def test_the_app_as_each_login_sees_what_the_database_lets_it(
         assert [e.kind for e in done.events] == ["created", "completed"]
         with pytest.raises(AuditStateError):
             runner.set_note(first.id, "too late")
+        # Past the app's checks, the database refuses the save's one statement whole: on the
+        # shopper's completed audit, and on another shopper's.
+        for audit_id in (mine.id, started["ewa"]):
+            with pytest.raises(DBAPIError, match="row-level security"):
+                repo.save_answer_with_audit(
+                    engine=jan.engine,
+                    audit_id=audit_id,
+                    item_id=first.id,
+                    value=None,
+                    note="too late",
+                    at=now_utc(),
+                    tz="UTC",
+                    source="shopper",
+                    audit_values={"answered": 0, "current_item": first.id},
+                )
+        done_again = load_audit(engine=jan.engine, audit_id=mine.id)
+        assert done_again.answers[first.id].note == "Kept waiting; '; DROP TABLE audit; --"
+        assert done_again.audit.answered == done.audit.answered
     finally:
         jan.close()
     ewa = app("ewa")

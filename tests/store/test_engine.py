@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select as select_module
 import sqlite3
 import stat
 import threading
@@ -13,28 +14,32 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from shopper.domain.errors import StorageError
+from shopper.store import engine as engine_module
 from shopper.store.engine import (
     BUSY_TIMEOUT_MS,
     create_db_engine,
     driver_url,
     is_single_connection,
+    one_statement,
     open_database,
     parse_version,
     session_scope,
     sqlite_url,
     table_names,
     upsert,
+    upsert_and_update,
     wal_reset_bug_affected,
 )
 from shopper.store.tables import (
     Company,
     UTCDateTime,
 )
+from tests.postgres import PostgresServer
 
 AFFECTED = "3.40.1"
 FIXED = "3.51.3"
@@ -373,3 +378,127 @@ def test_a_plain_postgresql_url_gets_our_driver(given: str, used: str) -> None:
         engine = create_db_engine(given)
         assert engine.dialect.driver == "psycopg"
         engine.dispose()
+
+
+# -- PostgreSQL: pinging pooled connections -------------------------------------------------
+
+
+@pytest.fixture
+def pg_engine(postgres_server: PostgresServer, pg_database: str) -> Iterator[Engine]:
+    engine = create_db_engine(postgres_server.url(pg_database))
+    yield engine
+    engine.dispose()
+
+
+def backend_pid(engine: Engine) -> tuple[int, int]:
+    """The server process of the pooled connection, and the connection's socket."""
+    with engine.connect() as conn:
+        pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        return pid, conn.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
+
+
+def count_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted)
+    return pings
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings = count_pings(pg_engine, monkeypatch)
+    first, _ = backend_pid(pg_engine)  # a new connection: nothing to check
+    again, _ = backend_pid(pg_engine)  # back from the pool at once, the server said nothing
+    assert again == first
+    assert pings == []
+
+
+def test_a_connection_idle_a_while_is_pinged_and_kept(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = backend_pid(pg_engine)
+    pings = count_pings(pg_engine, monkeypatch)
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)  # as if it had sat idle
+    again, _ = backend_pid(pg_engine)
+    assert len(pings) == 1
+    assert again == first  # alive: kept
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_at_once(
+    postgres_server: PostgresServer, pg_database: str, pg_engine: Engine
+) -> None:
+    # What pool_pre_ping did: a server restart or a terminated backend costs no failed
+    # statement, even right after the connection's last use (no idle time to wait for).
+    pid, socket = backend_pid(pg_engine)
+    with postgres_server.admin(pg_database) as admin:
+        ended = admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()
+    assert ended == (True,)
+    readable, _, _ = select_module.select([socket], [], [], 10)  # its goodbye has arrived
+    assert readable
+    replaced, _ = backend_pid(pg_engine)
+    assert replaced != pid
+
+
+# -- PostgreSQL: an upsert and an update in one statement ------------------------------------
+
+
+def test_upsert_and_update_is_one_statement_that_writes_both_or_neither(
+    pg_engine: Engine,
+) -> None:
+    meta = MetaData()
+    parent = Table(
+        "parent",
+        meta,
+        Column("id", String, primary_key=True),
+        Column("answered", Integer, nullable=False),
+        Column("at", UTCDateTime),
+    )
+    child = Table(
+        "child",
+        meta,
+        Column("parent_id", String, primary_key=True),
+        Column("key", String, primary_key=True),
+        Column("value", String),
+        Column("at", UTCDateTime),
+    )
+    meta.create_all(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.execute(parent.insert().values(id="p", answered=0))
+    at = datetime(2025, 5, 12, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+
+    def save(value: str, answered: Any, when: datetime) -> None:
+        with one_statement(pg_engine) as conn:
+            upsert_and_update(
+                conn,
+                table=child,
+                values={"parent_id": "p", "key": "k", "value": value, "at": when},
+                keys=("parent_id", "key"),
+                target=parent,
+                target_id="p",
+                changes={"answered": answered, "at": when},
+            )
+
+    def rows() -> tuple[Any, ...]:
+        with pg_engine.connect() as conn:
+            return (
+                [tuple(r) for r in conn.execute(select(child))],
+                [tuple(r) for r in conn.execute(select(parent))],
+            )
+
+    save("first", 1, at)
+    save("second", 2, at)  # the upsert updates
+    saved = rows()
+    assert saved == ([("p", "k", "second", at)], [("p", 2, at)])
+    assert saved[0][0][3].tzinfo == UTC  # the column's own processing: stored as UTC
+
+    with pytest.raises(ValueError, match="naive"):  # as through Core: UTCDateTime refuses it
+        save("third", 3, datetime(2025, 5, 12, 10, 0))
+    with pytest.raises(IntegrityError):  # the update is refused: the upsert is not kept either
+        save("third", None, at)
+    assert rows() == saved

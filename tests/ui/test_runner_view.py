@@ -134,6 +134,7 @@ def test_saved_label_after_commit_and_failure_keeps_text(
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(repo, "save_answer", broken)
+    monkeypatch.setattr(repo, "save_answer_with_audit", broken)  # an answer or note alone
     keys = Keyboard(qtbot)
     keys.type("precious words")
     assert view.flush() is False
