@@ -85,10 +85,13 @@ def counts(engine: Engine) -> dict[str, int]:
 
 def stop_at(server: PostgresServer, starts: str) -> Callable[..., None]:
     """A `before_cursor_execute` hook that stops the server at the first statement that starts
-    with `starts` (the statement is then sent to a server that is gone)."""
+    with `starts`, or holds it in a `WITH` (a saved answer is `WITH saved_answer AS (INSERT
+    INTO answer …) UPDATE audit …`); the statement is then sent to a server that is gone."""
 
     def hook(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().startswith(starts) and not hook.fired:  # type: ignore[attr-defined]
+        text = statement.lstrip()
+        held = text.startswith("WITH ") and f"({starts}" in text.replace("( ", "(")
+        if (text.startswith(starts) or held) and not hook.fired:  # type: ignore[attr-defined]
             hook.fired = True  # type: ignore[attr-defined]
             server.stop("immediate")
 
