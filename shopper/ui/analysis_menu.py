@@ -116,6 +116,7 @@ class AnalysisActions(QObject):
                 company_id=company_id or self._company_id(),
                 touchpoint=touchpoint or self._touchpoint(),
                 parent=self.window,
+                companies=self.host.companies(),
             )
         )
         return window
@@ -123,7 +124,10 @@ class AnalysisActions(QObject):
     def open_journey(self, company_id: str = "") -> JourneyWindow:
         window: JourneyWindow = self._keep(
             JourneyWindow(
-                self.host.engine, company_id=company_id or self._company_id(), parent=self.window
+                self.host.engine,
+                company_id=company_id or self._company_id(),
+                parent=self.window,
+                companies=self.host.companies(),
             )
         )
         window.compare_requested.connect(self.open_compare)
@@ -142,6 +146,7 @@ class AnalysisActions(QObject):
                 else touchpoint,
                 theme=theme,
                 parent=self.window,
+                companies=self.host.companies(),
             )
         )
         return window

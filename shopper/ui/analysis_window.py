@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 from sqlalchemy import Engine
 
 from shopper.services.companies import list_companies
+from shopper.services.records import CompanyRow
 from shopper.ui.screen import fit_on_screen
 from shopper.ui.workers import LatestLoad
 
@@ -25,9 +26,20 @@ class AnalysisWindow(QWidget):
     """(audit id, item id): show this audit at this item in the main window."""
     loaded = Signal()
 
-    def __init__(self, engine: Engine, *, title: str, size: QSize, parent: QWidget | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        title: str,
+        size: QSize,
+        parent: QWidget | None,
+        companies: Sequence[CompanyRow] | None = None,
+    ) -> None:
+        """`companies`: the companies as the main window last read them (a team database
+        is never queried on the GUI thread); read here when not given."""
         super().__init__(parent, Qt.WindowType.Window)
         self.engine = engine
+        self.companies = list(companies) if companies is not None else None
         self.loader = LatestLoad(self, self._show)
         self.setWindowTitle(f"{title} — Shopper")
         self.resize(size)
@@ -52,7 +64,8 @@ class AnalysisWindow(QWidget):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         if everyone is not None:
             combo.addItem(everyone, "")
-        for row in list_companies(engine=self.engine):
+        rows = self.companies if self.companies is not None else list_companies(engine=self.engine)
+        for row in rows:
             combo.addItem(row.name, row.id)
         combo.setCurrentIndex(max(combo.findData(company_id), 0))
         return combo

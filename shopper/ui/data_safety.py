@@ -269,10 +269,15 @@ class DataActions(QObject):
     # -- export ------------------------------------------------------------------------
 
     def export_choices(self) -> list[ExportChoice]:
-        host = self.host
-        engine = host.engine
-        choices = []
-        view = host.runner_view
+        """What a bundle can hold (read at once: for this computer's database and tests)."""
+        return self._read_choices()()
+
+    def _read_choices(self) -> Callable[[], list[ExportChoice]]:
+        """The read of the export choices, with what it needs of the widgets taken now, so
+        that it can run off the GUI thread."""
+        engine = self.host.engine
+        choices: list[ExportChoice] = []
+        view = self.host.runner_view
         if view is not None:
             runner = view.runner
             choices.append(
@@ -283,17 +288,32 @@ class DataActions(QObject):
                     f"{runner.company.name} {runner.audit.touchpoint}",
                 )
             )
-        company_id = host.selected_company_id()
-        if company_id:
-            ids = audit_ids_for(engine=engine, company_id=company_id)
-            name = get_company(engine=engine, company_id=company_id).name
-            choices.append(ExportChoice(f"Every audit of {name} ({len(ids)})", ids, name))
-        everything = audit_ids_for(engine=engine, everything=True)
-        choices.append(ExportChoice(f"Every audit ({len(everything)})", everything, "all"))
-        return choices
+        company_id = self.host.selected_company_id()
+
+        def read() -> list[ExportChoice]:
+            found = list(choices)
+            if company_id:
+                ids = audit_ids_for(engine=engine, company_id=company_id)
+                name = get_company(engine=engine, company_id=company_id).name
+                found.append(ExportChoice(f"Every audit of {name} ({len(ids)})", ids, name))
+            everything = audit_ids_for(engine=engine, everything=True)
+            found.append(ExportChoice(f"Every audit ({len(everything)})", everything, "all"))
+            return found
+
+        return read
 
     def choose_export(self) -> None:
-        choices = self.export_choices()
+        """File › Export bundle…: the choices are read (off the GUI thread on a team
+        database), then offered."""
+        self._reading = run_soon(
+            self.window,
+            self._read_choices(),
+            in_background=on_a_server(self.host.engine),
+            on_done=self._offer_export,
+            on_error=lambda exc: show_error(self.window, str(exc), title="Export a bundle"),
+        )
+
+    def _offer_export(self, choices: list[ExportChoice]) -> None:
         if not any(c.audit_ids for c in choices):
             show_error(self.window, "There are no audits to export yet.", title="Export a bundle")
             return

@@ -8,6 +8,7 @@ its own, so it stays open beside the audit it leads to.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from shopper.services.findings import (
     ThemeFindings,
     findings_by_theme,
 )
+from shopper.services.records import CompanyRow
 from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import KIND_COLORS, SparklineDelegate
 from shopper.ui.crash import show_error
@@ -143,9 +145,16 @@ class FindingsWindow(AnalysisWindow):
         touchpoint: str = "",
         theme: str | None = None,
         parent: QWidget | None = None,
+        companies: Sequence[CompanyRow] | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(engine, title="Findings by theme", size=QSize(1320, 820), parent=parent)
+        super().__init__(
+            engine,
+            title="Findings by theme",
+            companies=companies,
+            size=QSize(1320, 820),
+            parent=parent,
+        )
         self.report: FindingsReport | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
         self._csv: Operation | None = None

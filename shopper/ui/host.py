@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from shopper.services.context import AppContext
+    from shopper.services.records import CompanyRow
     from shopper.ui.runner.view import AuditRunnerView
 
 
@@ -31,6 +32,10 @@ class AuditHost(Protocol):
 
     @property
     def runner_view(self) -> AuditRunnerView | None: ...
+
+    def companies(self) -> list[CompanyRow]:
+        """The companies the window lists, as last read (never a query)."""
+        ...
 
     def selected_company_id(self) -> str:
         """The company chosen in the list; "" for all companies."""

@@ -7,6 +7,7 @@ while opening the audits and comparisons it points to. The figures come from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -46,6 +47,7 @@ from shopper.services.journey import (
     touchpoint_order,
 )
 from shopper.services.journey import company_journey as load_journey
+from shopper.services.records import CompanyRow
 from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import (
     KIND_COLORS,
@@ -261,9 +263,16 @@ class JourneyWindow(AnalysisWindow):
         *,
         company_id: str = "",
         parent: QWidget | None = None,
+        companies: Sequence[CompanyRow] | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(engine, title="Company journey", size=QSize(1300, 860), parent=parent)
+        super().__init__(
+            engine,
+            title="Company journey",
+            companies=companies,
+            size=QSize(1300, 860),
+            parent=parent,
+        )
         self.journey: Journey | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
         self._build(company_id)

@@ -494,6 +494,9 @@ class MainWindow(QMainWindow):
 
     # -- lists -------------------------------------------------------------------
 
+    def companies(self) -> list[CompanyRow]:
+        return self.company_model.rows()
+
     def selected_company_id(self) -> str:
         index = self.company_list.currentIndex()
         return str(index.data(ID_ROLE) or "") if index.isValid() else ""

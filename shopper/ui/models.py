@@ -51,6 +51,9 @@ class CompanyListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[CompanyRow] = []
 
+    def rows(self) -> list[CompanyRow]:
+        return list(self._rows)
+
     def set_rows(self, rows: list[CompanyRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)

@@ -775,3 +775,51 @@ def test_on_a_team_database_an_audit_is_read_off_the_gui_thread_and_the_last_ask
     assert shown == [second.id]
     assert threads and not any(threads)
     window.close()
+
+
+@pytest.mark.postgres
+def test_on_a_team_database_analysis_windows_and_bundle_choices_read_nothing_on_the_gui_thread(
+    qtbot: QtBot, on_team: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services.audits import start_audit
+    from shopper.services.templates import list_templates
+    from shopper.ui import analysis_window, data_safety
+
+    company = create_company(engine=on_team.engine, data=CompanyInput(name="Northwind"))
+    phone = list_templates(engine=on_team.engine, touchpoint="phone")[0]
+    start_audit(engine=on_team.engine, company_id=company.id, template_id=phone.id)
+    on_gui_thread: list[str] = []
+
+    def spying(module: Any, name: str) -> None:
+        real = getattr(module, name)
+
+        def spy(**kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                on_gui_thread.append(name)
+            return real(**kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    spying(analysis_window, "list_companies")
+    spying(data_safety, "audit_ids_for")
+    offered: list[list[Any]] = []
+
+    class NoDialog:
+        def __init__(self, choices: list[Any], _parent: Any) -> None:
+            offered.append(choices)
+            self.chosen = None
+
+        def exec(self) -> bool:
+            return False
+
+    monkeypatch.setattr(data_safety, "ExportBundleDialog", NoDialog)
+    window = show_window(qtbot, MainWindow(on_team))
+    wait_for_lists(qtbot, window)
+    compare = window.analysis.open_compare()
+    assert compare.company_combo.findText("Northwind") >= 0
+    window.data_actions.choose_export()
+    qtbot.waitUntil(lambda: bool(offered), timeout=20000)
+    assert [c.name for c in offered[0]] == ["all"]
+    assert on_gui_thread == []
+    compare.close()
+    window.close()

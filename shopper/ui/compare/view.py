@@ -8,6 +8,7 @@ Loading runs off the GUI thread; a newer request supersedes an older one.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
@@ -38,6 +39,7 @@ from shopper.domain.compare import (
 )
 from shopper.domain.template import TOUCHPOINTS
 from shopper.services.compare import DEFAULT_LAST, MAX_AUDITS, CompareResult, compare_pair
+from shopper.services.records import CompanyRow
 from shopper.ui.analysis_window import AnalysisWindow, captioned
 from shopper.ui.charts import ScorePoint, ScoreTrendChart
 from shopper.ui.compare.model import ComparisonModel
@@ -70,9 +72,16 @@ class CompareWindow(AnalysisWindow):
         company_id: str = "",
         touchpoint: str = "",
         parent: QWidget | None = None,
+        companies: Sequence[CompanyRow] | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(engine, title="Compare audits", size=QSize(1280, 820), parent=parent)
+        super().__init__(
+            engine,
+            title="Compare audits",
+            companies=companies,
+            size=QSize(1280, 820),
+            parent=parent,
+        )
         self.result: CompareResult | None = None
         self.exporter = ReportExporter(self, engine, settings or settings_of(parent))
         self._build(company_id)
