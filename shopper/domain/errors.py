@@ -31,3 +31,7 @@ class AuditStateError(ShopperError):
 
 class StorageError(ShopperError):
     """The database cannot be opened or written (locked, damaged, disk full)."""
+
+
+class ScheduleError(ShopperError):
+    """A recurring-shop schedule is not valid (its recurrence text, window or limit)."""
