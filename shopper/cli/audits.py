@@ -1,13 +1,17 @@
-"""`shopper audits`: list audits or show one."""
+"""`shopper audits`: list audits, show one, answer its items and complete it."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from datetime import datetime
 from typing import Any
 
 from shopper.cli.base import EXIT_OK, Subparsers, open_context, print_json
-from shopper.domain.template import TOUCHPOINTS, touchpoint_label
+from shopper.domain.answers import format_answer, make_datetime_answer, normalize_answer
+from shopper.domain.errors import AuditStateError, ShopperError
+from shopper.domain.template import TOUCHPOINTS, Item, ItemType, touchpoint_label
 from shopper.domain.vocabulary import AuditStatus
 from shopper.domain.wording import column
 
@@ -34,6 +38,27 @@ def register(sub: Subparsers) -> None:
         help="audits awaiting follow-up: what still waits in each, and until when",
     )
     a_follow.add_argument("--json", action="store_true")
+    a_answer = a_sub.add_parser(
+        "answer",
+        help="answer items of an audit in progress, checked as the app checks them",
+        description=(
+            'Each VALUE is written as `audits show --json` prints it (yes, 4, "2026-12-01 '
+            '10:15", ["a", "b"], null to clear); plain words need no quotes. '
+            "Every value is checked before any is saved: one bad value changes nothing."
+        ),
+    )
+    a_answer.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
+    a_answer.add_argument("answers", metavar="ITEM=VALUE", nargs="*")
+    a_answer.add_argument(
+        "--note", metavar="ITEM=TEXT", action="append", default=[], help="the item's note"
+    )
+    a_complete = a_sub.add_parser("complete", help="complete an audit in progress")
+    a_complete.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
+    a_complete.add_argument(
+        "--wait",
+        action="store_true",
+        help="items that can only be answered later wait for the follow-up",
+    )
     audits.set_defaults(handler=cmd_audits)
 
 
@@ -48,6 +73,14 @@ def cmd_audits(args: argparse.Namespace) -> int:
     from shopper.services.companies import find_company
 
     ctx = open_context(args)
+    if args.audits_command in ("answer", "complete"):
+        from shopper.services.runner import AuditRunner
+
+        audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
+        runner = AuditRunner(engine=ctx.engine, audit_id=audit_id)
+        if args.audits_command == "answer":
+            return _answer(runner, args.answers, args.note)
+        return _complete(runner, wait=args.wait)
     if args.audits_command == "waiting":
         return _print_waiting(ctx, as_json=args.json)
     if args.audits_command == "follow-ups":
@@ -96,6 +129,90 @@ def cmd_audits(args: argparse.Namespace) -> int:
         print("No audits.", file=sys.stderr)
     for row in rows:
         print(describe_row(row))
+    return EXIT_OK
+
+
+def _pairs(texts: list[str], what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for text in texts:
+        item_id, equals, value = text.partition("=")
+        if not equals or not item_id.strip():
+            raise ShopperError(f"{text!r}: write {what} as ITEM={what.rsplit('=', maxsplit=1)[-1]}")
+        pairs.append((item_id.strip(), value))
+    return pairs
+
+
+def _value(item: Item, text: str, zone: str) -> Any:
+    """A value as `audits show --json` prints it; a plain word needs no quotes, and a
+    date-time may be written `2026-12-01 10:15` (in `zone`, unless it gives its offset)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    if item.type is ItemType.TEXT and value is not None and not isinstance(value, str):
+        return text  # a text answer that happens to look like a number stays as typed
+    if item.type is ItemType.DATETIME and isinstance(value, str):
+        try:
+            return make_datetime_answer(datetime.fromisoformat(value.strip()), zone)
+        except ValueError:
+            raise ShopperError(
+                f"{item.id}: {value!r} is not a date and time like 2026-12-01 10:15"
+            ) from None
+    return value
+
+
+def _answer(runner: Any, answers: list[str], notes: list[str]) -> int:
+    """Check every value first (nothing is saved unless all fit), then save each."""
+    from shopper.services.runner import MAX_NOTE
+
+    if not answers and not notes:
+        raise ShopperError("give at least one ITEM=VALUE or --note ITEM=TEXT")
+    template = runner.template
+    checked: list[tuple[str, Any]] = []
+    for item_id, text in _pairs(answers, "an answer as ITEM=VALUE"):
+        if not template.has_item(item_id):
+            raise ShopperError(f"{item_id}: no such item in this audit's checklist")
+        item = template.item(item_id)
+        checked.append((item_id, normalize_answer(item, _value(item, text, runner.zone))))
+    written = _pairs(notes, "a note as ITEM=TEXT")
+    for item_id, note in written:
+        if not template.has_item(item_id):
+            raise ShopperError(f"{item_id}: no such item in this audit's checklist")
+        if len(note) > MAX_NOTE:
+            raise ShopperError(
+                f"{item_id}: the note is {len(note):,} characters; the limit is {MAX_NOTE:,}"
+            )
+    for item_id in [i for i, _v in checked] + [i for i, _n in written]:
+        if runner.read_only or not runner.can_change(item_id):
+            raise AuditStateError(
+                "this audit is completed; reopen it in the app to change it"
+                if runner.read_only
+                else f"{item_id}: this audit awaits follow-up: only the follow-up can be answered"
+            )
+    for item_id, value in checked:
+        runner.set_answer(item_id, value)
+        shown = format_answer(template.item(item_id), value) if value is not None else "cleared"
+        print(f"{item_id}: {shown}")
+    for item_id, note in written:
+        runner.set_note(item_id, note)
+        print(f"{item_id}: note saved")
+    score = runner.score
+    percent = "—" if score.percent is None else f"{score.percent:.1f}%"
+    print(f"Audit {runner.audit_id[:8]}: score so far {percent}")
+    return EXIT_OK
+
+
+def _complete(runner: Any, *, wait: bool) -> int:
+    from shopper.services.runner import FollowUpPendingError
+
+    try:
+        runner.complete(wait=wait)
+    except FollowUpPendingError as exc:
+        raise ShopperError(f"{exc} (complete with --wait to await the follow-up)") from exc
+    state = "awaits follow-up" if runner.awaiting else "is completed"
+    score = runner.score
+    percent = "—" if score.percent is None else f"{score.percent:.1f}%"
+    print(f"Audit {runner.audit_id[:8]} {state}: {percent}")
     return EXIT_OK
 
 
