@@ -326,32 +326,24 @@ class AuditRunner:
         if current is not None:
             summary["current_item"] = current
         try:
-            if extra is None and len(changes) == 1:  # an answer or a note: the hot path
-                ((item_id, (value, note, source)),) = changes.items()
-                repo.save_answer_with_audit(
-                    engine=self.engine,
-                    audit_id=self.audit.id,
-                    item_id=item_id,
-                    value=value,
-                    note=note,
-                    at=at,
-                    tz=self.zone,
-                    source=source,
-                    audit_values=summary,
-                )
+            rows = [
+                {
+                    "audit_id": self.audit.id,
+                    "item_id": item_id,
+                    "value": value,
+                    "note": note,
+                    "at": at,
+                    "tz": self.zone,
+                    "source": source,
+                }
+                for item_id, (value, note, source) in changes.items()
+            ]
+            if extra is None and len(rows) == 1:  # an answer or a note: the hot path
+                repo.save_answer_with_audit(engine=self.engine, audit_values=summary, **rows[0])
             else:
                 with session_scope(self.engine) as session:
-                    for item_id, (value, note, source) in changes.items():
-                        repo.save_answer(
-                            session=session,
-                            audit_id=self.audit.id,
-                            item_id=item_id,
-                            value=value,
-                            note=note,
-                            at=at,
-                            tz=self.zone,
-                            source=source,
-                        )
+                    for row in rows:
+                        repo.save_answer(session=session, **row)
                     repo.update_audit(session=session, audit_id=self.audit.id, values=summary)
                     # Last: when it completes the audit, a shopper on a team database may
                     # write no more to it (see `_finish_in`).

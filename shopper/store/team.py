@@ -506,6 +506,21 @@ def _follow_up_open_function(conn: Connection, schema: str) -> None:
     _run(conn, sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(name, _ident(FIELD_GROUP)))
 
 
+def _own_audit_locked(schema: str, status: str, wanted: str) -> str:
+    """PL/pgSQL that locks audit `p_audit` if it is the caller's own (`session_user`) and in
+    `status`, and raises otherwise: where every function a shopper calls on an audit starts."""
+    return f"""
+      SELECT status INTO found_status FROM {schema}.audit
+        WHERE id = p_audit AND shopper = session_user FOR UPDATE;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'no audit % of %', p_audit, session_user USING ERRCODE = '42501';
+      END IF;
+      IF found_status <> '{status}' THEN
+        RAISE EXCEPTION 'audit % is %, not {wanted}', p_audit, found_status
+          USING ERRCODE = '42501';
+      END IF;"""
+
+
 def _functions(conn: Connection, schema: str) -> None:
     s = _quoted(schema)
     q = sql.SQL
@@ -548,15 +563,7 @@ def _functions(conn: Connection, schema: str) -> None:
         RAISE EXCEPTION 'an audit finishes as completed or awaiting_follow_up, not %', p_status
           USING ERRCODE = '22023';
       END IF;
-      SELECT status INTO found_status FROM {s}.audit
-        WHERE id = p_audit AND shopper = session_user FOR UPDATE;
-      IF NOT FOUND THEN
-        RAISE EXCEPTION 'no audit % of %', p_audit, session_user USING ERRCODE = '42501';
-      END IF;
-      IF found_status <> '{IN_PROGRESS}' THEN
-        RAISE EXCEPTION 'audit % is %, not in progress', p_audit, found_status
-          USING ERRCODE = '42501';
-      END IF;
+{_own_audit_locked(s, IN_PROGRESS, "in progress")}
       UPDATE {s}.audit SET status = p_status, completed_at = p_at, completed_tz = p_tz,
         updated_at = p_at WHERE id = p_audit;
       INSERT INTO {s}.audit_event (id, audit_id, kind, at, tz, detail)
@@ -585,15 +592,7 @@ def _functions(conn: Connection, schema: str) -> None:
         RAISE EXCEPTION 'a follow-up ends as follow_up_answered or follow_up_lapsed, not %',
           p_event USING ERRCODE = '22023';
       END IF;
-      SELECT status INTO found_status FROM {s}.audit
-        WHERE id = p_audit AND shopper = session_user FOR UPDATE;
-      IF NOT FOUND THEN
-        RAISE EXCEPTION 'no audit % of %', p_audit, session_user USING ERRCODE = '42501';
-      END IF;
-      IF found_status <> '{AWAITING}' THEN
-        RAISE EXCEPTION 'audit % is %, not awaiting follow-up', p_audit, found_status
-          USING ERRCODE = '42501';
-      END IF;
+{_own_audit_locked(s, AWAITING, "awaiting follow-up")}
       UPDATE {s}.audit SET status = 'completed', updated_at = p_at WHERE id = p_audit;
       INSERT INTO {s}.audit_event (id, audit_id, kind, at, tz, detail)
         VALUES (coalesce(p_event_id, pg_catalog.gen_random_uuid()::text), p_audit, p_event,
