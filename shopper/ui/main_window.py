@@ -1029,6 +1029,8 @@ class MainWindow(QMainWindow):
             ):
                 action.setEnabled(False)
                 action.setStatusTip("On the team database, a manager does this.")
+        # A shopper cannot add companies, so no demo data either (the database would refuse).
+        self.welcome.demo_button.setVisible(facts is None or not facts.is_field)
 
     def connect_team(self) -> None:
         """File › Connect to team database…: the window reopens on it once it is open."""

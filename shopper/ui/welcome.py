@@ -34,7 +34,7 @@ class WelcomePane(QWidget):
         start = QPushButton("Start an audit…")
         start.setDefault(True)
         start.clicked.connect(self.start_audit)
-        demo = QPushButton("Load demo data")
+        demo = self.demo_button = QPushButton("Load demo data")
         demo.clicked.connect(self.load_demo)
         buttons.addWidget(start)
         buttons.addWidget(demo)

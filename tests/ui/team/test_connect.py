@@ -220,3 +220,4 @@ def test_a_shoppers_window_offers_only_what_the_database_lets_them_do(
     ):
         assert not action.isEnabled(), action.text()
     assert window.new_audit_action.isEnabled()
+    assert not window.welcome.demo_button.isVisibleTo(window.welcome)
