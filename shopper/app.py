@@ -95,7 +95,7 @@ class DatabaseOpener:
         from shopper.ui.workers import run_operation
 
         folder, db_url = self.folder, self.db_url
-        team = self._remembered_team() if try_team else None
+        team_wanted = try_team and self._team_wanted()
 
         def work(_progress: Any) -> Any:
             from shopper.domain.errors import ShopperError
@@ -106,6 +106,14 @@ class DatabaseOpener:
             setup_logging(folder / "shopper.log")
             log.info("Shopper %s starting; data folder %s", __version__, folder)
             problem = ""
+            team = None
+            if team_wanted:
+                from shopper.services.team_link import load_link
+
+                try:
+                    team = load_link(folder)
+                except ShopperError as exc:
+                    problem = str(exc)
             if team is not None:
                 try:
                     return Opened(open_team(folder, team, None))
@@ -120,27 +128,15 @@ class DatabaseOpener:
             self.window, "Opening the database…", work, on_done=self.opened, on_error=self.refused
         )
 
-    def _remembered_team(self) -> Any:
-        """The team database the app was on when it quit, unless told which to open."""
+    def _team_wanted(self) -> bool:
+        """Whether to open the team database the app was on when it quit (its link is read
+        in the worker), unless told which database to open."""
         import os
 
-        from shopper.domain.errors import ShopperError
-        from shopper.services.connect import TeamTarget
         from shopper.ui.settings import Options
 
-        settings = self.window.settings
-        if (
-            self.db_url
-            or os.environ.get("SHOPPER_DB_URL")
-            or not settings.get(Options.TEAM_AT_START)
-        ):
-            return None
-        try:
-            return TeamTarget.parse(
-                settings.get(Options.TEAM_TARGET), settings.get(Options.TEAM_SSLMODE)
-            )
-        except ShopperError:
-            return None
+        told = self.db_url or os.environ.get("SHOPPER_DB_URL")
+        return not told and self.window.settings.get(Options.TEAM_AT_START)
 
     def opened(self, result: Opened) -> None:
         if result.asked is not None:

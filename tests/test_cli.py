@@ -536,3 +536,17 @@ def test_audits_follow_ups_lists_what_waits_and_status_filters_awaiting(
         )
         == []
     )
+
+
+def test_the_command_line_is_built_without_the_database_layer() -> None:
+    """`shopper` (the app's own start) reads its arguments before anything heavy loads: the
+    window paints first, and `shopper --help` answers at once."""
+    code = (
+        "import sys; from shopper.cli import build_parser; build_parser(); "
+        "print(' '.join(m for m in ('sqlalchemy', 'sqlmodel', 'psycopg', 'alembic', "
+        "'reportlab', 'openpyxl', 'PIL', 'PySide6', 'yaml') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == ""

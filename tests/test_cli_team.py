@@ -230,3 +230,32 @@ def test_password_stdin_on_a_terminal_is_asked_without_echo(
     assert asked == ["Password for ewa: "]
     with postgres_server.connect(team_db[0], "ewa", "typed unseen 1") as conn:
         assert conn.execute("SELECT current_user").fetchone() == ("ewa",)
+
+
+def test_connect_links_the_data_folder_and_disconnect_forgets_it(
+    capsys: pytest.CaptureFixture[str],
+    postgres_server: PostgresServer,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.postgres import MANAGER, MANAGER_PASSWORD, team_copy
+
+    name = team_copy(postgres_server)
+    where = f"postgresql://{MANAGER}@{postgres_server.host}:{postgres_server.port}/{name}"
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal to ask at
+    refused = user_error(capsys, "--data-dir", str(data_dir), "team", "connect", where)
+    assert "password" in refused and "pgpass" in refused
+    assert not (data_dir / "team.json").exists()
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:{MANAGER}:{MANAGER_PASSWORD}\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    out = ok(capsys, "--data-dir", str(data_dir), "team", "connect", where, "--sslmode", "disable")
+    assert f"signed in as {MANAGER}" in out and "not encrypted" in out
+    kept = (data_dir / "team.json").read_text(encoding="utf-8")
+    assert where in kept and MANAGER_PASSWORD not in kept and '"disable"' in kept
+    assert "no longer linked" in ok(capsys, "--data-dir", str(data_dir), "team", "disconnect")
+    assert not (data_dir / "team.json").exists()
+    postgres_server.drop_database(name)

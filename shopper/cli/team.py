@@ -9,13 +9,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shopper.cli.base import EXIT_OK, Subparsers, print_json
+from shopper.domain.errors import ShopperError
+from shopper.domain.vocabulary import SSL_MODES
 from shopper.domain.wording import count_of
-from shopper.store.team import TeamError
 
 if TYPE_CHECKING:
+    from shopper.services.connect import TeamTarget
     from shopper.services.evidence import EvidenceUpload
 
 
@@ -50,12 +52,24 @@ def register(sub: Subparsers) -> None:
         help="send the evidence files of this data folder that the team database has no "
         "bytes for (attached before they lived in it); team init does it too",
     )
+    connect = t_sub.add_parser(
+        "connect",
+        help="link this data folder to a team database (what sync and the app use); the "
+        "password comes from ~/.pgpass, PGPASSWORD or a prompt, and is never stored",
+    )
+    connect.add_argument("target", metavar="URL", help="a postgresql:// URL or a service name")
+    connect.add_argument(
+        "--sslmode", default="", choices=[m for m in SSL_MODES if m], help="libpq's sslmode"
+    )
+    t_sub.add_parser("disconnect", help="forget the team database this data folder is linked to")
     team.set_defaults(handler=cmd_team)
 
 
 def cmd_team(args: argparse.Namespace) -> int:
     from shopper.services import team
 
+    if args.team_command in ("connect", "disconnect"):
+        return _link(args)
     engine = team.team_engine(args.db or os.environ.get("SHOPPER_DB_URL"))
     try:
         if args.team_command == "init":
@@ -104,6 +118,50 @@ def cmd_team(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _link(args: argparse.Namespace) -> int:
+    """`team connect URL`: check the team database answers as this user, then remember it
+    for this data folder; `team disconnect`: forget it."""
+    from shopper.services.connect import TeamTarget
+    from shopper.services.team_link import forget_link, load_link, save_link
+
+    folder = _data_dir(args)
+    if args.team_command == "disconnect":
+        known = load_link(folder)
+        if forget_link(folder) and known is not None:
+            print(f"{folder} is no longer linked to {known.text}")
+        else:
+            print(f"{folder} was not linked to a team database")
+        return EXIT_OK
+    target = TeamTarget.parse(args.target, args.sslmode)
+    ctx = _open_asking(folder, target)
+    try:
+        facts = ctx.connection
+    finally:
+        ctx.close()
+    save_link(folder, target)
+    print(f"Linked {folder} to the {facts.status_line() if facts else target.text}")
+    return EXIT_OK
+
+
+def _open_asking(folder: Path, target: TeamTarget) -> Any:
+    """The team database opened as psql would: ~/.pgpass or PGPASSWORD first, then (at a
+    terminal) a prompt; without a terminal, one line saying where the password goes."""
+    import getpass
+
+    from shopper.services.connect import PasswordNeededError
+    from shopper.services.context import AppContext
+
+    try:
+        return AppContext.open(folder, target.url())
+    except PasswordNeededError as asked:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise ShopperError(
+                f"{asked}: put it in ~/.pgpass (or PGPASSWORD), or run this at a terminal"
+            ) from None
+        password = getpass.getpass(f"Password for {asked.login or 'the team database'}: ")
+        return AppContext.open(folder, target.url(), password=password)
+
+
 def _data_dir(args: argparse.Namespace) -> Path:
     from shopper.paths import default_data_dir
 
@@ -127,7 +185,7 @@ def _read_password(login: str) -> str:
     """The first line of standard input, without its line ending; typed without echo when
     standard input is a terminal."""
     if sys.stdin is None or sys.stdin.closed:
-        raise TeamError("--password-stdin: nothing on standard input")
+        raise ShopperError("--password-stdin: nothing on standard input")
     if sys.stdin.isatty():
         import getpass
 
@@ -135,5 +193,5 @@ def _read_password(login: str) -> str:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        raise TeamError("--password-stdin: standard input held no password")
+        raise ShopperError("--password-stdin: standard input held no password")
     return password

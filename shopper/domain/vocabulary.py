@@ -118,3 +118,12 @@ def theme_label(theme: str) -> str:
 
 def touchpoint_label(kind: str) -> str:
     return TOUCHPOINTS.get(kind, kind.capitalize())
+
+
+SSL_MODES: dict[str, str] = {
+    "": "As the URL or service says (else: encrypted if the server offers it)",
+    "require": "Always encrypted",
+    "verify-full": "Always encrypted, and the server's certificate checked",
+    "disable": "Never encrypted (a server on this computer)",
+}
+"""The `sslmode` values offered, with what each means to a user; "" leaves libpq's default."""

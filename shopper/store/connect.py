@@ -18,14 +18,7 @@ from sqlalchemy import URL, Engine, event, make_url
 from sqlalchemy.exc import ArgumentError
 
 from shopper.domain.errors import ShopperError, StorageError
-
-SSL_MODES: dict[str, str] = {
-    "": "As the URL or service says (else: encrypted if the server offers it)",
-    "require": "Always encrypted",
-    "verify-full": "Always encrypted, and the server's certificate checked",
-    "disable": "Never encrypted (a server on this computer)",
-}
-"""The `sslmode` values offered, with what each means to a user; "" leaves libpq's default."""
+from shopper.domain.vocabulary import SSL_MODES
 
 SERVICE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")

@@ -46,8 +46,6 @@ class Options:
     REPORT_REDACT = Option("report/redact", False, "Mask e-mails and phone numbers in reports")
     REPORT_REDACT_NAMES = Option("report/redact_names", "", "Names masked in reports")
     BROWSER_VISIBLE = Option("window/browser_visible", True, "Show the companies and audits")
-    TEAM_TARGET = Option("team/target", "", "Team database: URL or service (never a password)")
-    TEAM_SSLMODE = Option("team/sslmode", "", "Team database: encryption asked for (sslmode)")
     TEAM_AT_START = Option("team/at_start", False, "Open the team database on start")
     INSTRUMENTS_VISIBLE = Option(
         "runner/instruments_visible", True, "Show the instruments under the item (F9)"

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.errors import ShopperError
 from shopper.services.connect import SSL_MODES, PasswordNeededError, TeamTarget
-from shopper.ui.settings import Options, Settings
+from shopper.services.team_link import load_link, save_link
+from shopper.ui.settings import Settings
 from shopper.ui.workers import Operation, run_quietly
 
 if TYPE_CHECKING:
@@ -39,6 +40,15 @@ HELP = (
     "service in <tt>pg_service.conf</tt>. The password comes from <tt>~/.pgpass</tt> when "
     "it holds one; otherwise Shopper asks for it here. It is never saved."
 )
+
+
+def _linked(data_dir: Path) -> TeamTarget | None:
+    """The team database this data folder is linked to (see services.team_link), if any."""
+    try:
+        return load_link(data_dir)
+    except ShopperError as exc:
+        log.warning("%s", exc)
+        return None
 
 
 def open_team(data_dir: Path, target: TeamTarget, password: str | None) -> AppContext:
@@ -77,7 +87,8 @@ class ConnectDialog(QDialog):
 
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.where = QLineEdit(settings.get(Options.TEAM_TARGET))
+        linked = _linked(data_dir)
+        self.where = QLineEdit(linked.text if linked else "")
         self.where.setPlaceholderText("postgresql://login@server/database, or a service name")
         self.where.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 36))
         form.addRow("&Database:", self.where)
@@ -90,7 +101,7 @@ class ConnectDialog(QDialog):
         for mode, meaning in SSL_MODES.items():
             self.encryption.addItem(meaning, mode)
         self.encryption.setCurrentIndex(
-            max(self.encryption.findData(settings.get(Options.TEAM_SSLMODE)), 0)
+            max(self.encryption.findData(linked.sslmode if linked else ""), 0)
         )
         form.addRow("&Encryption:", self.encryption)
         self.password_label = QLabel("&Password:")
@@ -163,8 +174,10 @@ class ConnectDialog(QDialog):
             return
         self.password.clear()
         self.ctx, self.target = ctx, target
-        self.settings.set(Options.TEAM_TARGET, target.text)
-        self.settings.set(Options.TEAM_SSLMODE, target.sslmode)
+        try:
+            save_link(self.data_dir, target)  # what sync and `shopper team connect` share
+        except OSError as exc:
+            log.warning("could not remember the team database: %s", exc)
         self.accept()
 
     def _refused(self, exc: Exception) -> None:

@@ -11,7 +11,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from shopper.app import DatabaseOpener
+from shopper.services.connect import TeamTarget
 from shopper.services.context import AppContext
+from shopper.services.team_link import save_link
 from shopper.ui.main_window import MainWindow
 from shopper.ui.settings import Options, Settings
 from shopper.ui.team.connect import ConnectDialog
@@ -83,7 +85,8 @@ def test_the_password_is_asked_only_when_the_server_wants_it_and_never_kept(
         assert ctx.connection is not None and ctx.connection.login == MANAGER
         assert dialog.password.text() == ""
         settings.sync()
-        kept = (data_dir / "settings.ini").read_text(encoding="utf-8")
+        kept = "".join(p.read_text(encoding="utf-8") for p in data_dir.glob("*.ini"))
+        kept += (data_dir / "team.json").read_text(encoding="utf-8")
         assert where(postgres_server, team) in kept
         for secret in (MANAGER_PASSWORD, "not-the-password"):
             assert secret not in kept
@@ -141,8 +144,8 @@ def close(window: MainWindow) -> None:
 
 
 def remember(data_dir: Path, target: str) -> None:
+    save_link(data_dir, TeamTarget.parse(target))
     settings = Settings(data_dir)
-    settings.set(Options.TEAM_TARGET, target)
     settings.set(Options.TEAM_AT_START, True)
     settings.sync()
 
@@ -221,3 +224,14 @@ def test_a_shoppers_window_offers_only_what_the_database_lets_them_do(
         assert not action.isEnabled(), action.text()
     assert window.new_audit_action.isEnabled()
     assert not window.welcome.demo_button.isVisibleTo(window.welcome)
+
+
+def test_the_dialog_offers_the_team_database_this_folder_is_linked_to(
+    qtbot: QtBot, data_dir: Path
+) -> None:
+    """Linked by `shopper team connect` (or an earlier connection): the same team.json."""
+    save_link(data_dir, TeamTarget.parse("postgresql://jan@db.example.com/shop", "verify-full"))
+    dialog = ConnectDialog(data_dir, Settings(data_dir))
+    qtbot.addWidget(dialog)
+    assert dialog.where.text() == "postgresql://jan@db.example.com/shop"
+    assert dialog.encryption.currentData() == "verify-full"
