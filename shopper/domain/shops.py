@@ -112,10 +112,10 @@ def move_problem(
         return f"unknown shop state {source!r}"
     if wanted is None:
         return f"unknown shop state {target!r}; use one of {', '.join(ShopState.values())}"
-    if current is wanted:
-        return f"the shop is {state_label(current)} already"
     if current.final:
         return f"the shop is {state_label(current)}: nothing can change it any more"
+    if current is wanted:
+        return f"the shop is {state_label(current)} already"
     moves = find_move(current, wanted)
     if not moves:
         return f"a shop that is {state_label(current)} cannot become {state_label(wanted)}"

@@ -901,3 +901,17 @@ def drop_login(conn: Connection, *, login: str) -> None:
         ),
         (login,),
     )
+
+
+def login_groups(conn: Connection) -> tuple[str, frozenset[str]]:
+    """The connected login (`current_user`) and the team roles ("manager", "shopper") its
+    groups give it: none for the owner or a login outside the team."""
+    rows = _run(
+        conn,
+        "SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'),"
+        " pg_has_role(current_user, %s, 'MEMBER')",
+        (MANAGER_GROUP, FIELD_GROUP),
+    )
+    login, manager, field = rows[0]
+    roles = {role for role, held in (("manager", manager), ("shopper", field)) if held}
+    return str(login), frozenset(roles)
