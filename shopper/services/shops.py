@@ -25,7 +25,6 @@ from shopper.domain.shops import (
     ShopState,
     is_overdue,
     move_problem,
-    state_label,
     window_problem,
 )
 from shopper.services.audits import add_new_audit, prepare_audit
@@ -176,8 +175,12 @@ def create_shops(
     shops: Sequence[ShopInput],
     at: datetime | None = None,
     zone: str | None = None,
+    known_problems: Sequence[tuple[int, FieldProblem]] = (),
 ) -> list[ShopRow]:
     """Create every shop or none: each is checked first, in one transaction.
+
+    `known_problems` are problems the caller found already (a day that did not parse, by the
+    shop's index): they are told with the others, and stop the creation as they do.
 
     Raises:
         ShopInputError: every problem of every shop; nothing was created.
@@ -189,14 +192,17 @@ def create_shops(
         if ShopRole.MANAGER not in actor.roles:
             raise ShopStateError("only a manager may assign shops")
         checker = _Checker(session, actor, moment)
+        known = {(index, problem.field) for index, problem in known_problems}
         problems: list[tuple[int, FieldProblem]] = []
         made: list[tuple[Shop, Company]] = []
         for index, data in enumerate(shops):
-            found = checker.check(data)
+            problems.extend((i, p) for i, p in known_problems if i == index)
+            found = checker.check(data, known={f for i, f in known if i == index})
             if isinstance(found, list):
-                problems.extend((index, problem) for problem in found)
+                problems.extend((index, p) for p in found if (index, p.field) not in known)
             else:
                 made.append(found)
+        problems.extend((i, p) for i, p in known_problems if not 0 <= i < len(shops))
         if problems:
             raise ShopInputError(problems)
         for shop, _company in made:
@@ -230,7 +236,11 @@ class _Checker:
             conn = session.connection()
             self.users = {u.login: u.role for u in store.list_users(conn)}
 
-    def check(self, data: ShopInput) -> tuple[Shop, Company] | list[FieldProblem]:
+    def check(
+        self, data: ShopInput, known: set[str] | frozenset[str] = frozenset()
+    ) -> tuple[Shop, Company] | list[FieldProblem]:
+        """The shop to store, or what is wrong with it; `known`: fields already found wrong
+        (a day that did not parse), whose checks would only repeat it."""
         problems: list[FieldProblem] = []
 
         def problem(field: str, why: str) -> None:
@@ -267,7 +277,9 @@ class _Checker:
         opens = data.opens
         if opens is None and company is not None:
             opens = in_zone(self.now, company.timezone).date()
-        if data.due is None:
+        if known & {"from", "due"}:
+            pass  # the window cannot be checked without both days
+        elif data.due is None:
             problem("due", "must be given (a day, YYYY-MM-DD)")
         elif opens is not None and (why := window_problem(opens, data.due)) is not None:
             problem("due" if data.opens is None else "from", why)
@@ -464,7 +476,7 @@ def _move(
 def _check_move(shop: Shop, target: ShopState, actor: Actor) -> None:
     problem = move_problem(shop.state, target, roles=actor.roles, own=actor.owns(shop))
     if problem is not None:
-        raise ShopStateError(f"shop {shop.id[:8]} ({state_label(shop.state)}): {problem}")
+        raise ShopStateError(f"shop {shop.id[:8]}: {problem}")
 
 
 def _apply(
