@@ -283,7 +283,7 @@ class _Checker:
             problem("due", "must be given (a day, YYYY-MM-DD)")
         elif opens is not None and (why := window_problem(opens, data.due)) is not None:
             problem("due" if data.opens is None else "from", why)
-        if problems:
+        if problems or known:
             return problems
         assert company is not None and template_id is not None
         assert opens is not None and data.due is not None

@@ -145,7 +145,7 @@ def _parse(path: Path, text: str) -> _Parsed:
                     (
                         index,
                         FieldProblem(
-                            names[min(len(cells), len(names)) - 1],
+                            names[min(len(cells), len(names) - 1)],
                             f"the row has {len(cells)} cells, the header {len(names)}",
                         ),
                     )
