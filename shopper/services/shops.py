@@ -464,8 +464,10 @@ def _move(
     moment = at or now_utc()
     tz = zone or local_zone_name()
     with session_scope(engine) as session:
-        shop = repo.get_shop(session=session, shop_id=shop_id)
         actor = actor_of(session.connection())
+        # A shopper may not lock the row (no UPDATE right): the database's function does.
+        lock = not actor.through_database
+        shop = repo.get_shop(session=session, shop_id=shop_id, for_update=lock)
         _apply(session, shop, target, actor, at=moment, tz=tz, detail=detail)
         session.expire_all()
         shop = repo.get_shop(session=session, shop_id=shop_id)
@@ -509,7 +511,8 @@ def _apply(
     values: dict[str, Any] = {"state": target.value, "updated_at": at}
     if audit_id is not None:
         values["audit_id"] = audit_id
-    repo.update_shop(session=session, shop_id=shop.id, values=values)
+    if not repo.update_shop(session=session, shop_id=shop.id, state=source, values=values):
+        raise ShopStateError(f"shop {shop.id[:8]}: someone changed it meanwhile; try again")
     repo.add_shop_event(
         session=session,
         event=ShopEvent(

@@ -502,8 +502,9 @@ def add_shop(*, session: Session, shop: Shop) -> Shop:
     return shop
 
 
-def get_shop(*, session: Session, shop_id: str) -> Shop:
-    shop = session.get(Shop, shop_id)
+def get_shop(*, session: Session, shop_id: str, for_update: bool = False) -> Shop:
+    """A shop by id; `for_update` locks its row until the transaction ends (PostgreSQL)."""
+    shop = session.get(Shop, shop_id, with_for_update=for_update or None)
     if shop is None:
         raise NotFoundError(f"no shop with id {shop_id}")
     return shop
@@ -543,13 +544,15 @@ def shop_of_audit(*, session: Session, audit_id: str) -> Shop | None:
     return session.exec(select(Shop).where(col(Shop.audit_id) == audit_id)).first()
 
 
-def update_shop(*, session: Session, shop_id: str, values: Mapping[str, Any]) -> None:
-    """Change a shop's columns and count the change in its version."""
-    session.execute(
+def update_shop(*, session: Session, shop_id: str, state: str, values: Mapping[str, Any]) -> bool:
+    """Change a shop's columns and count the change in its version, if it is still in
+    `state`; False when it is not (someone moved it meanwhile)."""
+    result = session.execute(
         sa_update(Shop)
-        .where(col(Shop.id) == shop_id)
+        .where(col(Shop.id) == shop_id, col(Shop.state) == state)
         .values(**values, version=col(Shop.version) + 1)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def add_shop_event(*, session: Session, event: ShopEvent) -> ShopEvent:

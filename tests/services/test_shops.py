@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from shopper.domain.shops import ShopState
 from shopper.services import shops, team
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.shops import ShopInput, ShopInputError, ShopStateError
+from shopper.store import repo
+from shopper.store.engine import session_scope
 from shopper.store.tables import Company
 from tests.postgres import (
     DATABASES,
@@ -269,3 +272,17 @@ def test_on_a_team_database_the_shopper_is_a_team_shopper(
             shops.create_shop(engine=jan.engine, data=phone("jan"), at=NOW)
     finally:
         jan.close()
+
+
+def test_a_move_on_a_shop_moved_meanwhile_is_refused(world: World) -> None:
+    """Two managers cancel the same shop at once: the second, who read it assigned, is told."""
+    made = shops.create_shop(engine=world.engine, data=phone(), at=NOW)
+    with session_scope(world.engine) as session:
+        stale = repo.get_shop(session=session, shop_id=made.id)
+    shops.cancel_shop(engine=world.engine, shop_id=made.id, at=NOW.replace(hour=13))
+    refused = pytest.raises(ShopStateError, match="someone changed it meanwhile; try again")
+    with refused, session_scope(world.engine) as session:
+        actor = shops.actor_of(session.connection())
+        shops._apply(session, stale, ShopState.CANCELLED, actor, at=NOW, tz="UTC")
+    events = shops.shop_events(engine=world.engine, shop_id=made.id)
+    assert [e.to_state for e in events] == ["assigned", "cancelled"]
