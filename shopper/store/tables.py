@@ -256,6 +256,7 @@ class Shop(SQLModel, table=True):
     __table_args__ = (
         Index("ix_shop_shopper_state", "shopper", "state"),
         Index("ix_shop_due", "due"),
+        Index("ux_shop_audit_id", "audit_id", unique=True),  # an audit is done for one shop
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

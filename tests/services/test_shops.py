@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import Engine, text
 
-from shopper.domain.shops import ShopState
+from shopper.domain.shops import ShopRole, ShopState, move_problem
 from shopper.services import shops, team
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
@@ -286,3 +290,70 @@ def test_a_move_on_a_shop_moved_meanwhile_is_refused(world: World) -> None:
         shops._apply(session, stale, ShopState.CANCELLED, actor, at=NOW, tz="UTC")
     events = shops.shop_events(engine=world.engine, shop_id=made.id)
     assert [e.to_state for e in events] == ["assigned", "cancelled"]
+
+
+class ShopWorkflow(RuleBasedStateMachine):
+    """Assign, start, submit and cancel at random on a local database, against a model: the
+    stored state is always the model's, a refused move changes nothing, and every change
+    is one event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = tempfile.TemporaryDirectory()
+        self.ctx = AppContext.open(Path(self.folder.name))
+        create_company(engine=self.ctx.engine, data=CompanyInput(name="Northwind"))
+        self.model: dict[str, str] = {}
+        self.changes: dict[str, int] = {}
+        self.clock = NOW
+
+    def tick(self) -> datetime:
+        self.clock += timedelta(minutes=1)
+        return self.clock
+
+    shops_made = Bundle("shops")
+
+    @rule(target=shops_made)
+    def assign(self) -> str:
+        made = shops.create_shop(engine=self.ctx.engine, data=phone(), at=self.tick())
+        self.model[made.id] = "assigned"
+        self.changes[made.id] = 1
+        return made.id
+
+    @rule(shop_id=shops_made, move=st.sampled_from(["start", "submit", "cancel"]))
+    def move(self, shop_id: str, move: str) -> None:
+        target = {"start": "in_progress", "submit": "submitted", "cancel": "cancelled"}[move]
+        engine, at = self.ctx.engine, self.tick()
+        allowed = move_problem(self.model[shop_id], target, roles=set(ShopRole)) is None
+        try:
+            if move == "start":
+                shops.start_shop(engine=engine, shop_id=shop_id, at=at, zone="UTC")
+            elif move == "submit":
+                shops.submit_shop(engine=engine, shop_id=shop_id, at=at)
+            else:
+                shops.cancel_shop(engine=engine, shop_id=shop_id, at=at)
+        except ShopStateError:
+            assert not allowed
+            return
+        assert allowed
+        self.model[shop_id] = target
+        self.changes[shop_id] += 1
+
+    @invariant()
+    def stored_as_the_model_says(self) -> None:
+        rows = {r.id: r for r in shops.list_shops(engine=self.ctx.engine)}
+        assert {i: r.state for i, r in rows.items()} == self.model
+        for shop_id, row in rows.items():
+            events = shops.shop_events(engine=self.ctx.engine, shop_id=shop_id)
+            assert len(events) == self.changes[shop_id] == row.version
+            assert [e.from_state for e in events[1:]] == [e.to_state for e in events[:-1]]
+            assert (row.audit_id is None) == (
+                row.state == "assigned" or "in_progress" not in [e.to_state for e in events]
+            )
+
+    def teardown(self) -> None:
+        self.ctx.close()
+        self.folder.cleanup()
+
+
+ShopWorkflow.TestCase.settings = settings(max_examples=15, stateful_step_count=12, deadline=None)
+test_shop_workflow = ShopWorkflow.TestCase

@@ -51,6 +51,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_shop_shopper_state", "shop", ["shopper", "state"])
     op.create_index("ix_shop_due", "shop", ["due"])
+    op.create_index("ux_shop_audit_id", "shop", ["audit_id"], unique=True)
     op.create_table(
         "shop_event",
         _id(),
