@@ -346,9 +346,8 @@ class ShopWorkflow(RuleBasedStateMachine):
             events = shops.shop_events(engine=self.ctx.engine, shop_id=shop_id)
             assert len(events) == self.changes[shop_id] == row.version
             assert [e.from_state for e in events[1:]] == [e.to_state for e in events[:-1]]
-            assert (row.audit_id is None) == (
-                row.state == "assigned" or "in_progress" not in [e.to_state for e in events]
-            )
+            started = "in_progress" in [e.to_state for e in events]
+            assert (row.audit_id is not None) == started  # linked when first started
 
     def teardown(self) -> None:
         self.ctx.close()
