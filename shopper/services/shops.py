@@ -423,7 +423,12 @@ def start_shop(
 ) -> Audit:
     """Start the audit of an assigned (or returned) shop: a new audit on the shop's template,
     in its shopper's name, linked to the shop, which is then in progress. A returned shop
-    already done in an audit goes on in that audit. One transaction."""
+    already done in an audit goes on in that audit. The audit, the link and the move are
+    stored in one transaction.
+
+    Raises:
+        ShopStateError: the rules do not let this login start the shop.
+    """
     moment = at or now_utc()
     tz = zone or local_zone_name()
     with session_scope(engine) as session:
