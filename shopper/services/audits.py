@@ -28,6 +28,7 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    Shop,
 )
 
 
@@ -167,6 +168,8 @@ class AuditDetail:
     evidence: list[Evidence] = field(default_factory=list)
     shopper_name: str = ""
     """The shopper as shown: on a team database the login's full name, else `audit.shopper`."""
+    shop: Shop | None = None
+    """The shop (assignment) the audit was done for, if any: its window and instructions."""
 
     @property
     def values(self) -> dict[str, Any]:
@@ -195,6 +198,7 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         moments = repo.list_moments(session=session, audit_id=audit_id)
         evidence = repo.list_evidence(session=session, audit_id=audit_id)
         names = repo.full_names(session=session, logins=[audit.shopper])
+        shop = repo.shop_of_audit(session=session, audit_id=audit_id)
     template = get_template(
         engine=engine, template_id=audit.template_id, version=audit.template_version
     )
@@ -215,6 +219,7 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         moments,
         evidence,
         shopper_name=names.get(audit.shopper, audit.shopper),
+        shop=shop,
     )
 
 
