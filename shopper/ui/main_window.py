@@ -277,6 +277,10 @@ class MainWindow(QMainWindow):
         self.import_template_action = self._action(
             "&Import checklist template…", self.import_template
         )
+        self.import_shops_action = self._action("Import &shops…", self.import_shops)
+        self.import_shops_action.setStatusTip(
+            "Assign the shops of a CSV file: all of them, or none when a row is wrong"
+        )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.connect_action = self._action("Connect to &team database…", self.connect_team)
         self.local_action = self._action("Use this c&omputer's database", self.use_local)
@@ -305,6 +309,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.export_pdf_action)
         file_menu.addAction(self.import_template_action)
+        file_menu.addAction(self.import_shops_action)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
         file_menu.addAction(self.connect_action)
@@ -963,6 +968,31 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: show_error(self, str(exc), title="Template not imported"),
         )
 
+    def import_shops(self) -> None:
+        """File › Import shops…: every shop of a CSV file (docs/team.md, "Shops"), or none."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import shops", "", "CSV files (*.csv);;All files (*)"
+        )
+        if not path:
+            return
+        from shopper.services.shops_csv import ShopCsvError, import_shops_csv
+
+        engine = self.engine
+
+        def failed(exc: Exception) -> None:
+            text = "\n".join(exc.lines()) if isinstance(exc, ShopCsvError) else str(exc)
+            show_error(self, text, title="Shops not imported")
+
+        self._operation = run_soon(
+            self,
+            lambda: import_shops_csv(engine=engine, path=Path(path)),
+            in_background=on_a_server(engine),
+            on_done=lambda made: self.statusBar().showMessage(
+                f"Assigned {count_of(len(made), 'shop')} from {Path(path).name}", 8000
+            ),
+            on_error=failed,
+        )
+
     def _template_imported(self, template: Any) -> None:
         self.statusBar().showMessage(
             f"Imported “{template.title}” v{template.version} "
@@ -1023,6 +1053,7 @@ class MainWindow(QMainWindow):
                 self.edit_company_action,
                 self.demo_action,
                 self.import_template_action,
+                self.import_shops_action,
             ):
                 action.setEnabled(False)
                 action.setStatusTip("On the team database, a manager does this.")
