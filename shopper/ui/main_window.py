@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
         self.browser_action = self._action("Show the &audit list", self.toggle_browser, "Ctrl+L")
         self.browser_action.setCheckable(True)
         self.browser_action.setChecked(True)
+        self.shops_action = self._action("S&hops…", self.show_shops)
+        self.shops_action.setStatusTip("Shops assigned, by due day; start the audit of one")
         self.waiting_action = self._action("&Waiting…", self.show_waiting)
         self.waiting_action.setStatusTip("Follow-ups awaited and replies not received yet")
         self.instruments_action = self._action(
@@ -321,6 +323,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.browser_action)
         view_menu.addAction(self.instruments_action)
         view_menu.addAction(self.waiting_action)
+        view_menu.addAction(self.shops_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.log_action)
@@ -1024,6 +1027,34 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _result: self.refresh())  # settled audits changed
         self.waiting_dialog = dialog
         dialog.open()
+
+    def show_shops(self) -> None:
+        """View › Shops: the shops this login may see; starting one opens its audit."""
+        from shopper.ui.shops import ShopsDialog
+
+        dialog = ShopsDialog(self.engine, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.start_shop.connect(self._start_shop)
+        dialog.open_audit.connect(self.open_audit)
+        self.shops_dialog = dialog
+        dialog.open()
+
+    def _start_shop(self, shop_id: str) -> None:
+        from shopper.services.shops import start_shop
+
+        engine = self.engine
+
+        def started(audit: Any) -> None:
+            self.refresh()
+            self.open_audit(audit.id)
+
+        self._operation = run_soon(
+            self,
+            lambda: start_shop(engine=engine, shop_id=shop_id),
+            in_background=on_a_server(engine),
+            on_done=started,
+            on_error=lambda exc: show_error(self, str(exc), title="Shop not started"),
+        )
 
     def _open_follow_up(self, audit_id: str, item_id: str) -> None:
         self.open_audit(audit_id, then=lambda view: view.go_to(item_id) if item_id else None)
