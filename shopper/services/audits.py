@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from shopper.domain.answers import format_answer
 from shopper.domain.clock import local_zone_name, now_utc
@@ -27,6 +28,7 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    Shop,
 )
 
 
@@ -41,6 +43,32 @@ def start_audit(
     at: datetime | None = None,
 ) -> Audit:
     """Create an audit of a company on a template version (the latest if none given)."""
+    audit = prepare_audit(
+        engine=engine,
+        company_id=company_id,
+        template_id=template_id,
+        template_version=template_version,
+        shopper=shopper,
+        zone=zone,
+        at=at,
+    )
+    with session_scope(engine) as session:
+        add_new_audit(session=session, audit=audit)
+    return audit
+
+
+def prepare_audit(
+    *,
+    engine: Engine,
+    company_id: str,
+    template_id: str,
+    template_version: int | None = None,
+    shopper: str = "",
+    zone: str | None = None,
+    at: datetime | None = None,
+) -> Audit:
+    """A new audit of a company on a template version (the latest if none given), checked
+    and not yet stored: `add_new_audit` stores it, in the caller's transaction."""
     if len(shopper) > 200:
         raise ShopperError("shopper name: too long (limit 200 characters)")
     with session_scope(engine) as session:
@@ -59,7 +87,7 @@ def start_audit(
     moment = at or now_utc()
     tz = zone or local_zone_name()
     first = next(template.items()).id
-    audit = Audit(
+    return Audit(
         company_id=company_id,
         touchpoint=template.touchpoint,
         template_id=template_id,
@@ -71,9 +99,18 @@ def start_audit(
         current_item=first,
         visible=score_audit(template, {}).visible,
     )
-    with session_scope(engine) as session:
-        repo.add_audit(session=session, audit=audit)
-        repo.add_event(session=session, audit_id=audit.id, kind="created", at=moment, tz=tz)
+
+
+def add_new_audit(*, session: Session, audit: Audit) -> Audit:
+    """Store an audit `prepare_audit` made, with the event that says it was created."""
+    repo.add_audit(session=session, audit=audit)
+    repo.add_event(
+        session=session,
+        audit_id=audit.id,
+        kind="created",
+        at=audit.started_at,
+        tz=audit.started_tz,
+    )
     return audit
 
 
@@ -131,6 +168,8 @@ class AuditDetail:
     evidence: list[Evidence] = field(default_factory=list)
     shopper_name: str = ""
     """The shopper as shown: on a team database the login's full name, else `audit.shopper`."""
+    shop: Shop | None = None
+    """The shop (assignment) the audit was done for, if any: its window and instructions."""
 
     @property
     def values(self) -> dict[str, Any]:
@@ -159,6 +198,7 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         moments = repo.list_moments(session=session, audit_id=audit_id)
         evidence = repo.list_evidence(session=session, audit_id=audit_id)
         names = repo.full_names(session=session, logins=[audit.shopper])
+        shop = repo.shop_of_audit(session=session, audit_id=audit_id)
     template = get_template(
         engine=engine, template_id=audit.template_id, version=audit.template_version
     )
@@ -179,6 +219,7 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         moments,
         evidence,
         shopper_name=names.get(audit.shopper, audit.shopper),
+        shop=shop,
     )
 
 

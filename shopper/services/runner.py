@@ -122,6 +122,8 @@ class AuditRunner:
         self.company: Company = detail.company
         self.shopper_name = detail.shopper_name
         """Who does the audit, as shown (a team login's full name)."""
+        self.shop = detail.shop
+        """The shop the audit is done for (its due day and instructions), or None."""
         self.template: Template = detail.template
         self._values: dict[str, Any] = {
             k: r.value for k, r in detail.answers.items() if r.value is not None

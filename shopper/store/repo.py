@@ -30,6 +30,8 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    Shop,
+    ShopEvent,
     TemplateVersion,
     as_aware,
 )
@@ -539,3 +541,102 @@ def _audit_update(columns: tuple[str, ...]) -> Any:
         .where(table.c.id == sa.bindparam("_id"))
         .values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
     )
+
+
+# -- shops --------------------------------------------------------------------
+
+
+def add_shop(*, session: Session, shop: Shop) -> Shop:
+    session.add(shop)
+    session.flush()
+    return shop
+
+
+def get_shop(*, session: Session, shop_id: str, for_update: bool = False) -> Shop:
+    """A shop by id; `for_update` locks its row until the transaction ends (PostgreSQL)."""
+    shop = session.get(Shop, shop_id, with_for_update=for_update or None)
+    if shop is None:
+        raise NotFoundError(f"no shop with id {shop_id}")
+    return shop
+
+
+def resolve_shop_id(*, session: Session, prefix: str) -> str:
+    """A full shop id from a unique prefix (at least 4 characters)."""
+    needle = prefix.strip().lower()
+    if len(needle) < 4:
+        raise NotFoundError(f"shop id {prefix!r} is too short; give at least 4 characters")
+    matches = list(
+        session.exec(
+            select(Shop.id).where(col(Shop.id).startswith(needle, autoescape=True)).limit(3)
+        )
+    )
+    if not matches:
+        raise NotFoundError(f"no shop with id {prefix!r}")
+    if len(matches) > 1:
+        raise AmbiguousError(f"shop id {prefix!r} matches several shops; give more characters")
+    return matches[0]
+
+
+def list_shops(
+    *, session: Session, states: Sequence[str] = (), shopper: str | None = None
+) -> list[tuple[Shop, Company]]:
+    """The shops this login may read with their companies, by due day (then when created)."""
+    stmt = select(Shop, Company).join(Company, col(Company.id) == col(Shop.company_id))
+    if states:
+        stmt = stmt.where(col(Shop.state).in_(states))
+    if shopper is not None:
+        stmt = stmt.where(col(Shop.shopper) == shopper)
+    stmt = stmt.order_by(col(Shop.due), col(Shop.created_at), col(Shop.id))
+    return [(shop, company) for shop, company in session.exec(stmt)]
+
+
+def shop_of_audit(*, session: Session, audit_id: str) -> Shop | None:
+    return session.exec(select(Shop).where(col(Shop.audit_id) == audit_id)).first()
+
+
+def update_shop(*, session: Session, shop_id: str, state: str, values: Mapping[str, Any]) -> bool:
+    """Change a shop's columns and count the change in its version, if it is still in
+    `state`; False when it is not (someone moved it meanwhile)."""
+    result = session.execute(
+        sa_update(Shop)
+        .where(col(Shop.id) == shop_id, col(Shop.state) == state)
+        .values(**values, version=col(Shop.version) + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def add_shop_event(*, session: Session, event: ShopEvent) -> ShopEvent:
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_shop_events(*, session: Session, shop_id: str) -> list[ShopEvent]:
+    stmt = (
+        select(ShopEvent)
+        .where(col(ShopEvent.shop_id) == shop_id)
+        .order_by(col(ShopEvent.at), col(ShopEvent.id))
+    )
+    return list(session.exec(stmt))
+
+
+def latest_template_id(*, session: Session, touchpoint: str) -> str | None:
+    """The template of a touchpoint whose newest version was stored last."""
+    stmt = (
+        select(TemplateVersion.template_id)
+        .where(col(TemplateVersion.touchpoint) == touchpoint)
+        .order_by(col(TemplateVersion.added_at).desc(), col(TemplateVersion.template_id))
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def template_touchpoint(*, session: Session, template_id: str) -> str | None:
+    """The touchpoint of a stored template (its newest version's)."""
+    stmt = (
+        select(TemplateVersion.touchpoint)
+        .where(col(TemplateVersion.template_id) == template_id)
+        .order_by(col(TemplateVersion.version).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()

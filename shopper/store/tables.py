@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +24,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from shopper.domain.clock import as_utc
+from shopper.domain.shops import ShopState
 from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
 
 
@@ -242,3 +243,50 @@ class EvidenceBlob(SQLModel, table=True):
     media_type: str = Field(max_length=100)
     size: int = Field(sa_type=BigInteger)
     data: bytes = Field(sa_type=LargeBinary)
+
+
+class Shop(SQLModel, table=True):
+    """An assignment: a shopper is to audit a company's touchpoint within a window of days.
+
+    Its state follows `shopper.domain.shops`; `version` grows with every change, so a stale
+    write can be told from a fresh one.
+    """
+
+    __tablename__ = "shop"
+    __table_args__ = (
+        Index("ix_shop_shopper_state", "shopper", "state"),
+        Index("ix_shop_due", "due"),
+        Index("ux_shop_audit_id", "audit_id", unique=True),  # an audit is done for one shop
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", max_length=36)
+    touchpoint: str = Field(max_length=32)
+    template_id: str = Field(max_length=36)
+    shopper: str = Field(max_length=200)
+    """The shopper's login on a team database; any name on a local one."""
+    opens: date
+    due: date
+    instructions: str = Field(default="", sa_type=Text)
+    state: str = Field(default=ShopState.ASSIGNED.value, max_length=20)
+    audit_id: str | None = Field(default=None, foreign_key="audit.id", max_length=36)
+    """The audit done for the shop, once it was started."""
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    version: int = 1
+
+
+class ShopEvent(SQLModel, table=True):
+    """One change of a shop: who made it and when; from_state is NULL when it was created."""
+
+    __tablename__ = "shop_event"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    shop_id: str = Field(foreign_key="shop.id", index=True, max_length=36)
+    at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    who: str = Field(default="", max_length=200)
+    from_state: str | None = Field(default=None, max_length=20)
+    to_state: str = Field(max_length=20)
+    detail: str = Field(default="", sa_type=Text)

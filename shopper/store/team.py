@@ -25,6 +25,9 @@ any user can open psql with their password.
   readable by whoever may read an audit citing the hash, added by a shopper only for their
   own open audit's evidence, never updated or deleted but by the owner; a CHECK makes the
   key the bytes' own sha256.
+- Shops (`shop`, `shop_event`): a manager writes them; a shopper reads their own with their
+  events and moves them only through `shopper_move_shop` (SECURITY DEFINER), which allows
+  the shopper's moves of `shopper.domain.shops.MOVES` on their own shop and records each.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -49,6 +52,7 @@ from sqlalchemy import Connection, inspect
 from sqlmodel import SQLModel
 
 from shopper.domain.errors import ShopperError, StorageError
+from shopper.domain.shops import MOVES, ShopRole
 
 MANAGER_GROUP = "shopper_manager"
 FIELD_GROUP = "shopper_field"
@@ -63,6 +67,8 @@ AUDIT_CHILD_TABLES = ("answer", "moment", "instrument_event", "evidence", "audit
 """Rows that hang off an audit (`audit_id`): visible and writable as their audit is."""
 AUDIT_LOCKED_COLUMNS = ("id", "shopper", "status", "completed_at", "completed_tz")
 """Audit columns a shopper may not UPDATE directly."""
+SHOP_TABLES = ("shop", "shop_event")
+"""Assignments and their history: a shopper reads their own; only managers write them."""
 BLOB_TABLE = "evidence_blob"
 """Evidence bytes by sha256: read by whoever may read an audit citing them, written once."""
 MAX_BLOB_BYTES = 50 * 1024 * 1024
@@ -72,6 +78,7 @@ SECURED_TABLES = frozenset(
         *REFERENCE_TABLES,
         "audit",
         *AUDIT_CHILD_TABLES,
+        *SHOP_TABLES,
         BLOB_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
@@ -87,6 +94,7 @@ FOLLOW_UP_EVENTS = ("follow_up_answered", "follow_up_lapsed")
 COMPLETE_SIGNATURE = "shopper_complete_audit(text, timestamptz, text, text, text, text)"
 FINISH_SIGNATURE = "shopper_finish_follow_up(text, timestamptz, text, text, text)"
 FOLLOW_UP_OPEN_SIGNATURE = "shopper_follow_up_open(text, text)"
+MOVE_SHOP_SIGNATURE = "shopper_move_shop(text, text, timestamptz, text, text, text, text)"
 AWAITING_AUDIT_COLUMNS = (
     "score_percent",
     "verdict",
@@ -402,6 +410,7 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
         )
 
     _secure_blobs(conn, schema)
+    _secure_shops(conn, schema)
 
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(TEAM_USER_TABLE), both))
     policy("manager_reads", TEAM_USER_TABLE, "SELECT", manager, "USING (true)")
@@ -477,6 +486,105 @@ def _secure_blobs(conn: Connection, schema: str) -> None:
         )
     # Photos and recordings are compressed already: store them out of line, uncompressed.
     _run(conn, q("ALTER TABLE {} ALTER COLUMN data SET STORAGE EXTERNAL").format(blob))
+
+
+def _secure_shops(conn: Connection, schema: str) -> None:
+    """Shops: a manager reads and writes them all; a shopper reads their own (and their
+    events) and moves them only through `shopper_move_shop`, as `shopper.domain.shops` lets
+    a shopper move their own shop: no INSERT, UPDATE or DELETE is granted to them."""
+    s, q = _quoted(schema), sql.SQL
+    manager, field = _ident(MANAGER_GROUP), _ident(FIELD_GROUP)
+    own_event = (
+        f"EXISTS (SELECT 1 FROM {s}.shop p"
+        " WHERE p.id = shop_event.shop_id AND p.shopper = current_user)"
+    )
+    for name, own in (("shop", "shopper = current_user"), ("shop_event", own_event)):
+        target = q("{}.{}").format(_ident(schema), _ident(name))
+        _run(conn, q("GRANT SELECT ON {} TO {}").format(target, field))
+        _run(conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(target, manager))
+        for policy, rule, roles, body in (
+            ("manager_all", "ALL", manager, "USING (true) WITH CHECK (true)"),
+            ("field_reads_own", "SELECT", field, f"USING ({own})"),
+        ):
+            _run(
+                conn,
+                q("CREATE POLICY {} ON {} FOR " + rule + " TO {} " + body).format(
+                    _ident(policy), target, roles
+                ),
+            )
+    moves = [m for m in MOVES if m.role is ShopRole.SHOPPER]
+    targets = ", ".join(sorted({f"'{m.target.value}'" for m in moves}))
+    allowed = " OR ".join(
+        f"(found_state = '{m.source.value}' AND p_to = '{m.target.value}')" for m in moves
+    )
+    # SECURITY DEFINER: current_user is the owner here, the caller is session_user.
+    body = f"""
+    DECLARE
+      found_state text;
+      found_audit text;
+    BEGIN
+      IF p_to IS NULL OR p_to NOT IN ({targets}) THEN
+        RAISE EXCEPTION 'a shopper moves a shop to in_progress or submitted, not %', p_to
+          USING ERRCODE = '22023';
+      END IF;
+      SELECT state, audit_id INTO found_state, found_audit FROM {s}.shop
+        WHERE id = p_shop AND shopper = session_user FOR UPDATE;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'no shop % of %', p_shop, session_user USING ERRCODE = '42501';
+      END IF;
+      IF NOT ({allowed}) THEN
+        RAISE EXCEPTION 'shop % is %: it cannot become %', p_shop, found_state, p_to
+          USING ERRCODE = '42501';
+      END IF;
+      IF p_audit IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM {s}.audit WHERE id = p_audit AND shopper = session_user)
+        THEN
+          RAISE EXCEPTION 'no audit % of %', p_audit, session_user USING ERRCODE = '42501';
+        END IF;
+        IF found_audit IS NOT NULL AND found_audit <> p_audit THEN
+          RAISE EXCEPTION 'shop % is done in audit %', p_shop, found_audit
+            USING ERRCODE = '42501';
+        END IF;
+      END IF;
+      UPDATE {s}.shop SET state = p_to, audit_id = coalesce(p_audit, audit_id),
+        updated_at = p_at, version = version + 1 WHERE id = p_shop;
+      INSERT INTO {s}.shop_event (id, shop_id, at, tz, who, from_state, to_state, detail)
+        VALUES (coalesce(p_event_id, pg_catalog.gen_random_uuid()::text), p_shop, p_at, p_tz,
+                session_user, found_state, p_to, coalesce(p_detail, ''));
+    END
+    """
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_move_shop("
+            "p_shop text, p_to text, p_at timestamptz, p_tz text, p_audit text DEFAULT NULL,"
+            " p_detail text DEFAULT '', p_event_id text DEFAULT NULL)"
+            " RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+            " SET search_path = pg_catalog, pg_temp AS {}"
+        ).format(_ident(schema), sql.Literal(body)),
+    )
+    function = q("{}." + MOVE_SHOP_SIGNATURE).format(_ident(schema))
+    _run(conn, q("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(function))
+    _run(conn, q("GRANT EXECUTE ON FUNCTION {} TO {}").format(function, field))
+
+
+def move_shop_as_shopper(
+    conn: Connection,
+    *,
+    shop_id: str,
+    target: str,
+    at: Any,
+    tz: str,
+    audit_id: str | None,
+    detail: str,
+    event_id: str,
+) -> None:
+    """Start or submit the caller's own shop through the function the database owns."""
+    _run(
+        conn,
+        "SELECT shopper_move_shop(%s, %s, %s, %s, %s, %s, %s)",
+        (shop_id, target, at, tz, audit_id, detail, event_id),
+    )
 
 
 def _follow_up_open_function(conn: Connection, schema: str) -> None:
@@ -792,3 +900,17 @@ def drop_login(conn: Connection, *, login: str) -> None:
         ),
         (login,),
     )
+
+
+def login_groups(conn: Connection) -> tuple[str, frozenset[str]]:
+    """The connected login (`current_user`) and the team roles ("manager", "shopper") its
+    groups give it: none for the owner or a login outside the team."""
+    rows = _run(
+        conn,
+        "SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'),"
+        " pg_has_role(current_user, %s, 'MEMBER')",
+        (MANAGER_GROUP, FIELD_GROUP),
+    )
+    login, manager, field = rows[0]
+    roles = {role for role, held in (("manager", manager), ("shopper", field)) if held}
+    return str(login), frozenset(roles)

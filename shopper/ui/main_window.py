@@ -277,6 +277,10 @@ class MainWindow(QMainWindow):
         self.import_template_action = self._action(
             "&Import checklist template…", self.import_template
         )
+        self.import_shops_action = self._action("Import &shops…", self.import_shops)
+        self.import_shops_action.setStatusTip(
+            "Assign the shops of a CSV file: all of them, or none when a row is wrong"
+        )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.connect_action = self._action("Connect to &team database…", self.connect_team)
         self.local_action = self._action("Use this c&omputer's database", self.use_local)
@@ -288,6 +292,8 @@ class MainWindow(QMainWindow):
         self.browser_action = self._action("Show the &audit list", self.toggle_browser, "Ctrl+L")
         self.browser_action.setCheckable(True)
         self.browser_action.setChecked(True)
+        self.shops_action = self._action("S&hops…", self.show_shops)
+        self.shops_action.setStatusTip("Shops assigned, by due day; start the audit of one")
         self.waiting_action = self._action("&Waiting…", self.show_waiting)
         self.waiting_action.setStatusTip("Follow-ups awaited and replies not received yet")
         self.instruments_action = self._action(
@@ -305,6 +311,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.export_pdf_action)
         file_menu.addAction(self.import_template_action)
+        file_menu.addAction(self.import_shops_action)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
         file_menu.addAction(self.connect_action)
@@ -316,6 +323,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.browser_action)
         view_menu.addAction(self.instruments_action)
         view_menu.addAction(self.waiting_action)
+        view_menu.addAction(self.shops_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.log_action)
@@ -966,6 +974,31 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: show_error(self, str(exc), title="Template not imported"),
         )
 
+    def import_shops(self) -> None:
+        """File › Import shops…: every shop of a CSV file (docs/team.md, "Shops"), or none."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import shops", "", "CSV files (*.csv);;All files (*)"
+        )
+        if not path:
+            return
+        from shopper.services.shops_csv import ShopCsvError, import_shops_csv
+
+        engine = self.engine
+
+        def failed(exc: Exception) -> None:
+            text = "\n".join(exc.lines()) if isinstance(exc, ShopCsvError) else str(exc)
+            show_error(self, text, title="Shops not imported")
+
+        self._operation = run_soon(
+            self,
+            lambda: import_shops_csv(engine=engine, path=Path(path)),
+            in_background=on_a_server(engine),
+            on_done=lambda made: self.statusBar().showMessage(
+                f"Assigned {count_of(len(made), 'shop')} from {Path(path).name}", 8000
+            ),
+            on_error=failed,
+        )
+
     def _template_imported(self, template: Any) -> None:
         self.statusBar().showMessage(
             f"Imported “{template.title}” v{template.version} "
@@ -998,6 +1031,34 @@ class MainWindow(QMainWindow):
         self.waiting_dialog = dialog
         dialog.open()
 
+    def show_shops(self) -> None:
+        """View › Shops: the shops this login may see; starting one opens its audit."""
+        from shopper.ui.shops import ShopsDialog
+
+        dialog = ShopsDialog(self.engine, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.start_shop.connect(self._start_shop)
+        dialog.open_audit.connect(self.open_audit)
+        self.shops_dialog = dialog
+        dialog.open()
+
+    def _start_shop(self, shop_id: str) -> None:
+        from shopper.services.shops import start_shop
+
+        engine = self.engine
+
+        def started(audit: Any) -> None:
+            self.refresh()
+            self.open_audit(audit.id)
+
+        self._operation = run_soon(
+            self,
+            lambda: start_shop(engine=engine, shop_id=shop_id),
+            in_background=on_a_server(engine),
+            on_done=started,
+            on_error=lambda exc: show_error(self, str(exc), title="Shop not started"),
+        )
+
     def _open_follow_up(self, audit_id: str, item_id: str) -> None:
         self.open_audit(audit_id, then=lambda view: view.go_to(item_id) if item_id else None)
 
@@ -1026,6 +1087,7 @@ class MainWindow(QMainWindow):
                 self.edit_company_action,
                 self.demo_action,
                 self.import_template_action,
+                self.import_shops_action,
             ):
                 action.setEnabled(False)
                 action.setStatusTip("On the team database, a manager does this.")

@@ -6,20 +6,21 @@ import json
 import shutil
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, create_engine, insert, select, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from shopper.domain.errors import StorageError
 from shopper.services import team
 from shopper.services.audits import load_audit
 from shopper.services.backups import list_backups
 from shopper.services.context import AppContext
+from shopper.store import repo
 from shopper.store.engine import create_db_engine, open_database, sqlite_url
 from shopper.store.schema import (
     BASELINE,
@@ -31,6 +32,7 @@ from shopper.store.schema import (
     migrate,
     prepare_schema,
 )
+from shopper.store.tables import Shop, ShopEvent
 from shopper.store.team import FOLLOW_UP_TABLE, TEAM_USER_TABLE
 from tests.data_helpers import FIXTURES, count_rows, integrity, snapshot
 
@@ -260,7 +262,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -310,7 +312,7 @@ ORPHANS = """
 from alembic import op
 
 revision = "9999"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -346,7 +348,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -384,3 +386,53 @@ def test_a_real_upgrade_keeps_every_row_with_foreign_keys_off(tmp_path: Path) ->
         engine.dispose()
     assert {t: count_rows(db, t) for t in counts} == counts
     assert integrity(db) == ["ok"]
+
+
+def test_revision_0003_adds_shops_to_a_database_at_0002(tmp_path: Path) -> None:
+    """A database at 0002 with rows gets the empty shop tables; a shop and its event then
+    go in and come back as written (days as days, times aware)."""
+    engine = create_db_engine(sqlite_url(tmp_path / "old.db"), sqlite_version=AFFECTED)
+    try:
+        migrate(engine, to="0002")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO company (id, name, sector, timezone, business_hours, holidays,"
+                    " notes, created_at, updated_at) VALUES ('c1', 'Kept', '', 'UTC', '{}',"
+                    " '[]', '', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                )
+            )
+        migrate(engine)
+        assert current_revision(engine) == head_revision()
+        assert differences(engine) == []
+        with Session(engine) as session:
+            assert repo.list_shops(session=session) == []
+            shop = Shop(
+                company_id="c1",
+                touchpoint="phone",
+                template_id="t1",
+                shopper="jan",
+                opens=date(2025, 6, 1),
+                due=date(2025, 6, 7),
+                instructions="Say you are moving abroad",
+            )
+            repo.add_shop(session=session, shop=shop)
+            repo.add_shop_event(
+                session=session,
+                event=ShopEvent(shop_id=shop.id, who="maria", to_state="assigned"),
+            )
+            session.commit()
+            shop_id = shop.id
+        with Session(engine) as session:
+            [(found, company)] = repo.list_shops(session=session)
+            assert (found.id, company.name, found.due, found.state) == (
+                shop_id,
+                "Kept",
+                date(2025, 6, 7),
+                "assigned",
+            )
+            assert found.created_at.tzinfo is not None and found.version == 1
+            [event] = repo.list_shop_events(session=session, shop_id=shop_id)
+            assert (event.who, event.from_state, event.to_state) == ("maria", None, "assigned")
+    finally:
+        engine.dispose()

@@ -22,7 +22,7 @@ from psycopg import errors
 from shopper.domain.follow_up import follow_up_items
 from shopper.domain.template_loader import parse_template_text
 from shopper.services import team
-from shopper.store.team import AUDIT_CHILD_TABLES, FOLLOW_UP_TABLE
+from shopper.store.team import AUDIT_CHILD_TABLES, FOLLOW_UP_TABLE, SHOP_TABLES
 from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, make_owned_database
 
 pytestmark = pytest.mark.postgres
@@ -133,6 +133,35 @@ def insert_children(conn: psycopg.Connection[Any], audit_id: str) -> None:
     )
 
 
+def insert_shop(
+    conn: psycopg.Connection[Any],
+    shop_id: str,
+    shopper: str,
+    template: tuple[str, int, str],
+    state: str = "assigned",
+) -> Any:
+    """A shop of company c1 with the event that made it."""
+    conn.execute(
+        "INSERT INTO shop (id, company_id, touchpoint, template_id, shopper, opens, due,"
+        " instructions, state, created_by, created_at, updated_at, version)"
+        " VALUES (%s, 'c1', %s, %s, %s, '2025-06-01', '2025-06-07', 'Ask how to cancel', %s,"
+        " 'mia', now(), now(), 1)",
+        (shop_id, template[2], template[0], shopper, state),
+    )
+    return conn.execute(
+        "INSERT INTO shop_event (id, shop_id, at, tz, who, from_state, to_state, detail)"
+        " VALUES (%s, %s, now(), 'UTC', 'mia', NULL, %s, '')",
+        (f"ev-{shop_id}", shop_id, state),
+    )
+
+
+SHOPS = (
+    ("s-a-new", "alice", "assigned"),
+    ("s-a-ret", "alice", "returned"),
+    ("s-b-new", "bob", "assigned"),
+)
+
+
 def photo_of(audit_id: str) -> tuple[bytes, str]:
     """The bytes of an audit's photo in the setup, and their sha256."""
     data = f"the photo of {audit_id}".encode()
@@ -193,6 +222,8 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             insert_audit(owner, audit_id, shopper, used, status)
             insert_children(owner, audit_id)
             insert_photo(owner, audit_id, photo_of(audit_id)[0], "p")
+        for shop_id, shopper, state in SHOPS:
+            insert_shop(owner, shop_id, shopper, template, state)
         owner.commit()
         counts = {}
         for table in (
@@ -202,6 +233,7 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             "audit",
             *AUDIT_CHILD_TABLES,
             "evidence_blob",
+            *SHOP_TABLES,
             "team_user",
         ):
             found = owner.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -719,6 +751,100 @@ def manager_writes(t: Team, c: psycopg.Connection[Any]) -> str:
     )
 
 
+def read_own_shops(t: Team, c: psycopg.Connection[Any]) -> str:
+    shops = {row[0] for row in c.execute("SELECT id FROM shop").fetchall()}
+    events = {row[0] for row in c.execute("SELECT shop_id FROM shop_event").fetchall()}
+    own = {"s-a-new", "s-a-ret"}
+    return "own rows only" if shops == own and events == own else f"{shops} {events}"
+
+
+def _move(shop_id: str, target: str, audit_id: str | None = None) -> tuple[str, Any]:
+    return (
+        "SELECT shopper_move_shop(%s, %s, now(), 'Europe/Warsaw', %s)",
+        (shop_id, target, audit_id),
+    )
+
+
+def create_cancel_reassign_shop(t: Team, c: psycopg.Connection[Any]) -> str:
+    insert = (
+        "INSERT INTO shop (id, company_id, touchpoint, template_id, shopper, opens, due,"
+        " instructions, state, created_by, created_at, updated_at, version)"
+        " VALUES ('s-mine', 'c1', %s, %s, 'alice', '2025-06-01', '2025-06-07', '', 'assigned',"
+        " 'alice', now(), now(), 1)"
+    )
+    return verdict(
+        refused(c, insert, (t.template[2], t.template[0])),
+        refused(c, "UPDATE shop SET state = 'cancelled' WHERE id = 's-a-new'"),
+        refused(c, *_move("s-a-new", "cancelled")),
+        refused(c, "UPDATE shop SET shopper = 'bob' WHERE id = 's-a-new'"),
+        refused(c, "UPDATE shop SET shopper = 'alice' WHERE id = 's-b-new'"),
+        refused(c, "DELETE FROM shop WHERE id = 's-a-new'"),
+        refused(c, "DELETE FROM shop_event WHERE shop_id = 's-a-new'"),
+    )
+
+
+def change_shop_state(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, "UPDATE shop SET state = 'in_progress' WHERE id = 's-a-new'"),
+        refused(c, "UPDATE shop SET state = 'submitted' WHERE id = 's-a-ret'"),
+        refused(c, "UPDATE shop SET audit_id = 'a-open' WHERE id = 's-a-new'"),
+        refused(
+            c,
+            "INSERT INTO shop_event (id, shop_id, at, tz, who, from_state, to_state, detail)"
+            " VALUES ('ev-x', 's-a-new', now(), 'UTC', 'alice', 'assigned', 'submitted', '')",
+        ),
+    )
+
+
+def move_own_shop(t: Team, c: psycopg.Connection[Any]) -> str:
+    if refused(c, *_move("s-a-new", "in_progress", "a-open")) or refused(
+        c, *_move("s-a-new", "submitted")
+    ):
+        return "refused"
+    row = c.execute("SELECT state, audit_id, version FROM shop WHERE id = 's-a-new'").fetchone()
+    events = c.execute(
+        "SELECT who, from_state, to_state, tz FROM shop_event WHERE shop_id = 's-a-new'"
+        " AND from_state IS NOT NULL ORDER BY at, to_state"
+    ).fetchall()
+    expected = [
+        ("alice", "assigned", "in_progress", "Europe/Warsaw"),
+        ("alice", "in_progress", "submitted", "Europe/Warsaw"),
+    ]
+    # A returned shop starts again too; a submitted one cannot be submitted again.
+    again = refused(c, *_move("s-a-new", "submitted"))
+    restarted = not refused(c, *_move("s-a-ret", "in_progress"))
+    ok = row == ("submitted", "a-open", 3) and events == expected and again and restarted
+    return "allowed" if ok else f"{row} {events} {again} {restarted}"
+
+
+def move_other_shop(t: Team, c: psycopg.Connection[Any]) -> str:
+    return verdict(
+        refused(c, *_move("s-b-new", "in_progress")),
+        refused(c, *_move("s-a-new", "submitted")),  # not started
+        refused(c, *_move("s-a-new", "reviewed")),
+        refused(c, *_move("s-a-new", "in_progress", "b-open")),  # another's audit
+    )
+
+
+def manager_shops(t: Team, c: psycopg.Connection[Any]) -> str:
+    insert = (
+        "INSERT INTO shop (id, company_id, touchpoint, template_id, shopper, opens, due,"
+        " instructions, state, created_by, created_at, updated_at, version)"
+        " VALUES ('s-new', 'c1', %s, %s, 'bob', '2025-06-01', '2025-06-07', '', 'assigned',"
+        " 'mia', now(), now(), 1)"
+    )
+    return verdict(
+        refused(c, insert, (t.template[2], t.template[0])),
+        refused(c, "UPDATE shop SET shopper = 'alice', version = 2 WHERE id = 's-new'"),
+        refused(c, "UPDATE shop SET state = 'cancelled' WHERE id = 's-b-new'"),
+        refused(
+            c,
+            "INSERT INTO shop_event (id, shop_id, at, tz, who, from_state, to_state, detail)"
+            " VALUES ('ev-c', 's-b-new', now(), 'UTC', 'mia', 'assigned', 'cancelled', '')",
+        ),
+    )
+
+
 def outsider_connects(t: Team, c: psycopg.Connection[Any] | None) -> str:
     try:
         t.server.connect(t.dbname, "nobody", "nobody-password").close()
@@ -765,6 +891,12 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "manager-create-role": create_role,
     "manager-read-pg-authid": read_pg_authid,
     "outsider-connects": outsider_connects,
+    "read-own-shops": read_own_shops,
+    "create-cancel-reassign-shop": create_cancel_reassign_shop,
+    "change-shop-state": change_shop_state,
+    "move-own-shop": move_own_shop,
+    "move-other-shop": move_other_shop,
+    "manager-shops": manager_shops,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.template import ItemType
@@ -19,6 +19,8 @@ from shopper.services.audits import list_audits, load_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.demo import load_demo
+from shopper.services.shops import list_shops
+from shopper.ui import main_window
 from shopper.ui.crash import CrashHandler
 from shopper.ui.main_window import PAGE_PICK, PAGE_RUNNER, PAGE_WELCOME, MainWindow
 from shopper.ui.models import AuditTableModel, CompanyListModel
@@ -823,3 +825,39 @@ def test_on_a_team_database_analysis_windows_and_bundle_choices_read_nothing_on_
     assert on_gui_thread == []
     compare.close()
     window.close()
+
+
+def test_file_import_shops_assigns_a_files_shops_or_names_every_bad_row(
+    qtbot: QtBot,
+    window: MainWindow,
+    ctx: AppContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    create_company(engine=ctx.engine, data=CompanyInput(name="Northwind"))
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(
+        "company,touchpoint,shopper,due,instructions\n"
+        "Northwind,phone,Tess,2099-01-31,Ask how to cancel\n"
+        "Northwind,website,Tess,2099-02-28,\n",
+        encoding="utf-8",
+    )
+    bad.write_text(
+        "company,touchpoint,shopper,due\nNowhere,phone,Tess,2099-01-31\nNorthwind,fax,,x\n",
+        encoding="utf-8",
+    )
+    errors: list[str] = []
+    monkeypatch.setattr(main_window, "show_error", lambda _p, text, **_k: errors.append(text))
+    picked: list[Path] = [bad, good]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(picked.pop(0)), ""))
+    assert window.import_shops_action in window.file_menu.actions()
+    window.import_shops_action.trigger()
+    qtbot.waitUntil(lambda: bool(errors))
+    lines = errors[0].splitlines()
+    assert lines[0] == f"{bad}: 4 problems in 2 rows; no shop was created"
+    assert lines[1] == f"{bad}: line 2, column company: no company named 'Nowhere'"
+    assert len(lines) == 5 and list_shops(engine=ctx.engine) == []
+    window.import_shops_action.trigger()
+    qtbot.waitUntil(lambda: "Assigned 2 shops" in window.statusBar().currentMessage())
+    assert window.statusBar().currentMessage() == "Assigned 2 shops from good.csv"
+    assert [s.instructions for s in list_shops(engine=ctx.engine)] == ["Ask how to cancel", ""]

@@ -65,6 +65,15 @@ class RunnerHeader(QWidget):
         status.addWidget(self.retry_button)
         layout.addLayout(status)
 
+        # A shop's instructions (the scenario to play), as the manager typed them.
+        self.instructions = QLabel()
+        self.instructions.setObjectName("shopInstructions")
+        self.instructions.setWordWrap(True)
+        self.instructions.setTextFormat(Qt.TextFormat.PlainText)
+        self.instructions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.instructions.setVisible(False)
+        layout.addWidget(self.instructions)
+
         self.banner = QFrame()
         self.banner.setObjectName("banner")
         banner_row = QHBoxLayout(self.banner)
@@ -90,6 +99,12 @@ class RunnerHeader(QWidget):
         self.subtitle.setText(
             f"Audit {audit.id[:8]} · started {started} ({audit.started_tz}) · {who}"
         )
+        shop = runner.shop
+        self.instructions.setVisible(shop is not None)
+        if shop is not None:
+            window = f"Shop {shop.id[:8]}, from {shop.opens.isoformat()} to {shop.due.isoformat()}"
+            scenario = shop.instructions.strip()
+            self.instructions.setText(f"{window}: {scenario}" if scenario else window)
         score = runner.score
         label = "Score" if runner.read_only else "Score so far"
         if score.percent is None:

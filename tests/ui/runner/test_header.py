@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.vocabulary import MomentKind
+from shopper.services import shops
+from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
+from shopper.services.templates import import_template_file
 from shopper.ui.runner.header import RunnerHeader
 from tests.ui.helpers import new_audit, show, yes_no_template
 
@@ -66,3 +69,40 @@ def test_a_completed_audit_shows_the_banner_that_reopens_it(
     assert header.saved_label.text() == "Read-only"
     with qtbot.waitSignal(header.reopen_requested, timeout=1000):
         qtbot.mouseClick(header.reopen_button, Qt.MouseButton.LeftButton)
+
+
+def test_an_audit_of_a_shop_shows_its_window_and_instructions_as_typed(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    scenario = "Ask how to cancel; say <b>“I'm moving abroad”</b> & wait"
+    create_company(engine=ctx.engine, data=CompanyInput(name="Acme Ltd"))
+    template = import_template_file(engine=ctx.engine, path=yes_no_template(tmp_path, count=1))
+    shop = shops.create_shop(
+        engine=ctx.engine,
+        data=shops.ShopInput(
+            company="Acme Ltd",
+            touchpoint=template.touchpoint,
+            template=template.id,
+            shopper="Tess",
+            opens=date(2026, 11, 20),
+            due=date(2026, 11, 27),
+            instructions=scenario,
+        ),
+    )
+    audit = shops.start_shop(engine=ctx.engine, shop_id=shop.id, at=NOON, zone="UTC")
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit.id, zone="UTC", clock=lambda: NOON)
+    header = RunnerHeader(runner)
+    show(qtbot, header)
+    header.refresh()
+    assert header.instructions.isVisibleTo(header)
+    assert header.instructions.textFormat() == Qt.TextFormat.PlainText
+    assert header.instructions.text() == (
+        f"Shop {shop.id[:8]}, from 2026-11-20 to 2026-11-27: {scenario}"
+    )
+
+
+def test_an_audit_without_a_shop_shows_no_instructions(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    header = open_header(qtbot, ctx, tmp_path)
+    assert not header.instructions.isVisibleTo(header)

@@ -220,6 +220,7 @@ def test_a_shoppers_window_offers_only_what_the_database_lets_them_do(
         window.edit_company_action,
         window.demo_action,
         window.import_template_action,
+        window.import_shops_action,
     ):
         assert not action.isEnabled(), action.text()
     assert window.new_audit_action.isEnabled()
