@@ -104,7 +104,7 @@ class RunnerHeader(QWidget):
         if shop is not None:
             window = f"Shop {shop.id[:8]}, from {shop.opens.isoformat()} to {shop.due.isoformat()}"
             scenario = shop.instructions.strip()
-            self.instructions.setText(f"{window}: {scenario}" if scenario else window)
+            self.instructions.setText(f"{window}. Scenario: {scenario}" if scenario else window)
         score = runner.score
         label = "Score" if runner.read_only else "Score so far"
         if score.percent is None:

@@ -97,7 +97,7 @@ def test_an_audit_of_a_shop_shows_its_window_and_instructions_as_typed(
     assert header.instructions.isVisibleTo(header)
     assert header.instructions.textFormat() == Qt.TextFormat.PlainText
     assert header.instructions.text() == (
-        f"Shop {shop.id[:8]}, from 2026-11-20 to 2026-11-27: {scenario}"
+        f"Shop {shop.id[:8]}, from 2026-11-20 to 2026-11-27. Scenario: {scenario}"
     )
 
 
