@@ -159,9 +159,7 @@ class DatabaseOpener:
         if headless():
             self.start(try_team=False)
             return
-        dialog = self.dialog = ConnectDialog(
-            self.folder, self.window.settings, self.window, asked=asked
-        )
+        dialog = self.dialog = ConnectDialog(self.folder, self.window, asked=asked)
 
         def finished(result: int) -> None:
             if result == ConnectDialog.DialogCode.Accepted and dialog.ctx is not None:

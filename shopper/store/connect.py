@@ -109,7 +109,7 @@ def give_password(engine: Engine, password: str | None) -> None:
     event.listen(engine, "do_connect", with_password)
 
 
-def password_needed(exc: BaseException, url: str) -> PasswordNeededError | None:
+def password_needed(exc: BaseException) -> PasswordNeededError | None:
     """The error to raise when a connection failed only for want of a password, else None.
 
     libpq says so itself (PQconnectionNeedsPassword): no wording is parsed."""

@@ -270,12 +270,12 @@ def open_database(
         engine.dispose()
         if path is not None:
             raise explain(exc, path) from exc
-        if (asked := password_needed(exc, url)) is not None:
+        if (asked := password_needed(exc)) is not None:
             raise asked from exc
         raise StorageError(f"cannot open the database {shown_url(url)}: {error_line(exc)}") from exc
     except StorageError as exc:  # the schema's own message, from a failed first connection
         engine.dispose()
-        if exc.__cause__ is not None and (asked := password_needed(exc.__cause__, url)):
+        if exc.__cause__ is not None and (asked := password_needed(exc.__cause__)):
             raise asked from exc
         raise
     except BaseException:

@@ -1098,7 +1098,7 @@ class MainWindow(QMainWindow):
         """File › Connect to team database…: the window reopens on it once it is open."""
         from shopper.ui.team.connect import ConnectDialog
 
-        dialog = self.connect_dialog = ConnectDialog(self.ctx.data_dir, self.settings, self)
+        dialog = self.connect_dialog = ConnectDialog(self.ctx.data_dir, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def finished(result: int) -> None:

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from shopper.domain.errors import ShopperError
 from shopper.services.connect import SSL_MODES, PasswordNeededError, TeamTarget
 from shopper.services.team_link import load_link, save_link
-from shopper.ui.settings import Settings
 from shopper.ui.workers import Operation, run_quietly
 
 if TYPE_CHECKING:
@@ -67,7 +66,6 @@ class ConnectDialog(QDialog):
     def __init__(
         self,
         data_dir: Path,
-        settings: Settings,
         parent: QWidget | None = None,
         *,
         asked: PasswordNeededError | None = None,
@@ -79,7 +77,6 @@ class ConnectDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Connect to team database")
         self.data_dir = data_dir
-        self.settings = settings
         self.ctx: AppContext | None = None
         self.target: TeamTarget | None = None
         self._operation: Operation | None = None

@@ -42,7 +42,7 @@ def where(server: PostgresServer, name: str) -> str:
 def test_what_is_not_a_database_is_said_in_the_dialog_and_nothing_connects(
     qtbot: QtBot, data_dir: Path
 ) -> None:
-    dialog = ConnectDialog(data_dir, Settings(data_dir))
+    dialog = ConnectDialog(data_dir)
     qtbot.addWidget(dialog)
     dialog.where.setText("mysql://db/shop")
     dialog.try_connect()
@@ -60,7 +60,7 @@ def test_the_password_is_asked_only_when_the_server_wants_it_and_never_kept(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     settings = Settings(data_dir)
-    dialog = ConnectDialog(data_dir, settings)
+    dialog = ConnectDialog(data_dir)
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.password.isVisible()
@@ -232,7 +232,7 @@ def test_the_dialog_offers_the_team_database_this_folder_is_linked_to(
 ) -> None:
     """Linked by `shopper team connect` (or an earlier connection): the same team.json."""
     save_link(data_dir, TeamTarget.parse("postgresql://jan@db.example.com/shop", "verify-full"))
-    dialog = ConnectDialog(data_dir, Settings(data_dir))
+    dialog = ConnectDialog(data_dir)
     qtbot.addWidget(dialog)
     assert dialog.where.text() == "postgresql://jan@db.example.com/shop"
     assert dialog.encryption.currentData() == "verify-full"
