@@ -117,6 +117,8 @@ class MainWindow(QMainWindow):
         self._operation: Operation | None = None
         self.successor: MainWindow | None = None
         self._opening: str | None = None
+        self._saves_checked = False
+        """Closing: the open audit's queued saves were waited for (a team database)."""
         """The audit being read to be opened (a team database reads it off the GUI thread)."""
         self._open_operation: Operation | None = None
         """The window that took over when the user switched databases (see `switch_to`)."""
@@ -690,11 +692,39 @@ class MainWindow(QMainWindow):
         arrives, unless another audit was asked for meanwhile. False if the open audit's
         last change could not be saved, or (at once) the audit cannot be read.
         """
-        if self.runner_view is not None:
-            if not self.runner_view.flush():
+        view = self.runner_view
+        if view is not None and view.saves is not None:  # a team database: never block
+            view.after_saves(lambda saved: self._left_for(view, saved, audit_id, then))
+            return True
+        if view is not None:
+            if not view.flush():
                 return False
-            self._keep_runner_layout(self.runner_view)
+            self._keep_runner_layout(view)
             self.close_audit()
+        return self._open_now(audit_id, then)
+
+    def _left_for(
+        self,
+        view: AuditRunnerView,
+        saved: bool,
+        audit_id: str,
+        then: Callable[[AuditRunnerView], object] | None,
+    ) -> None:
+        """The open audit's saves are written (or stopped): open the one asked for."""
+        if view is not self.runner_view:
+            return  # it was closed meanwhile
+        if not saved:
+            self.statusBar().showMessage(
+                "This audit stays open until its last changes are saved (they are tried "
+                "again by themselves, or press Retry)",
+                15000,
+            )
+            return
+        self._keep_runner_layout(view)
+        self.close_audit()
+        self._open_now(audit_id, then)
+
+    def _open_now(self, audit_id: str, then: Callable[[AuditRunnerView], object] | None) -> bool:
         engine = self.engine
 
         def read() -> AuditRunner:
@@ -1011,9 +1041,24 @@ class MainWindow(QMainWindow):
         if self.runner_view is None:
             show_error(self, "Open an audit first.", title="Export PDF")
             return
-        if not self.runner_view.flush():
+        view = self.runner_view
+        if view.saves is not None:  # a team database: print what the server holds
+            view.after_saves(lambda saved: self._export(view) if saved else self._not_yet())
             return
-        runner = self.runner_view.runner
+        if view.flush():
+            self._export(view)
+
+    def _not_yet(self) -> None:
+        self.statusBar().showMessage(
+            "Not printed: the last changes are not saved yet (they are tried again by "
+            "themselves, or press Retry)",
+            15000,
+        )
+
+    def _export(self, view: AuditRunnerView) -> None:
+        if view is not self.runner_view:
+            return
+        runner = view.runner
         from shopper.ui.report_export import ReportExporter
 
         self._exporter = ReportExporter(self, self.ctx, self.settings)
@@ -1132,9 +1177,28 @@ class MainWindow(QMainWindow):
         """Work on another open database: a new window takes over, with the layout kept, so
         nothing of the old database (an open audit, an analysis window) outlives it.
         False (and `ctx` closed) if the open audit's last change could not be saved."""
-        if self.runner_view is not None and not self.runner_view.flush():
+        view = self.runner_view
+        if view is not None and view.saves is not None:  # a team database: never block
+            view.after_saves(lambda saved: self._switch_when_saved(view, saved, ctx, team))
+            return True
+        if view is not None and not view.flush():
             ctx.close()
             return False
+        self._switch(ctx, team)
+        return True
+
+    def _switch_when_saved(
+        self, view: AuditRunnerView, saved: bool, ctx: AppContext, team: bool
+    ) -> None:
+        if saved and view is self.runner_view:
+            self._switch(ctx, team)
+            return
+        ctx.close()
+        self.statusBar().showMessage(
+            "Still on this database: the open audit's last changes are not saved yet", 15000
+        )
+
+    def _switch(self, ctx: AppContext, team: bool) -> None:
         self.settings.set(Options.TEAM_AT_START, team)
         self._save_layout()
         old = self.ctx
@@ -1153,7 +1217,6 @@ class MainWindow(QMainWindow):
         )
         if ctx.connection is not None:
             successor.statusBar().showMessage(f"Connected: {ctx.connection.status_line()}", 10000)
-        return True
 
     def toggle_browser(self) -> None:
         """Hide the companies and audits to give an audit the whole window, or show them."""
@@ -1178,6 +1241,22 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        view = self.runner_view
+        if view is not None and view.saves is not None:  # a team database: never block
+            if not self._saves_checked:
+                typed = view.commit_typed()
+                if typed and view.saves_done():
+                    self._saves_checked = True
+                elif typed and view.saves is not None and view.saves.failure is None:
+                    event.ignore()  # close once the saves are written (or have stopped)
+                    view.after_saves(self._close_when_saved)
+                    return
+                elif not (headless() or self._quit_unsaved()):
+                    event.ignore()
+                    return
+            self._save_layout()
+            event.accept()
+            return
         if self.runner_view is not None and not self.runner_view.flush() and not headless():
             answer = QMessageBox.question(
                 self,
@@ -1189,6 +1268,20 @@ class MainWindow(QMainWindow):
                 return
         self._save_layout()
         event.accept()
+
+    def _close_when_saved(self, written: bool) -> None:
+        if written or headless() or self._quit_unsaved():
+            self._saves_checked = True
+            self.close()
+
+    def _quit_unsaved(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "Your last change could not be saved: the server does not answer. "
+            "Quit anyway and lose it?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
 
 def _focus_item(view: AuditRunnerView) -> None:

@@ -861,3 +861,74 @@ def test_file_import_shops_assigns_a_files_shops_or_names_every_bad_row(
     qtbot.waitUntil(lambda: "Assigned 2 shops" in window.statusBar().currentMessage())
     assert window.statusBar().currentMessage() == "Assigned 2 shops from good.csv"
     assert [s.instructions for s in list_shops(engine=ctx.engine)] == ["Ask how to cancel", ""]
+
+
+@pytest.mark.postgres
+def test_on_a_team_database_leaving_printing_or_closing_waits_for_the_saves_without_blocking(
+    qtbot: QtBot, on_team: AppContext, postgres_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stops under a save: another audit asked for keeps this one open (one line,
+    never a wait on the GUI thread); once the server is back and the save is in, it opens."""
+    from sqlalchemy import event
+
+    from shopper.services.audits import start_audit
+    from shopper.services.templates import list_templates
+    from shopper.ui import main_window as main_window_module
+    from shopper.ui.runner.saves import QueuedSaves
+    from tests.services.test_team_faults import stop_at
+    from tests.ui.runner.test_queued_saves import answer, yes_no_items
+
+    waited: list[bool] = []
+    real_wait = QueuedSaves.wait
+
+    def spy(self: QueuedSaves, timeout: float = 20.0) -> bool:
+        waited.append(True)
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(QueuedSaves, "wait", spy)
+    company = create_company(engine=on_team.engine, data=CompanyInput(name="Northwind"))
+    phone = list_templates(engine=on_team.engine, touchpoint="phone")[0]
+    first, second = (
+        start_audit(engine=on_team.engine, company_id=company.id, template_id=phone.id)
+        for _ in range(2)
+    )
+    window = show_window(qtbot, MainWindow(on_team))
+    wait_for_lists(qtbot, window)
+    window.open_audit(first.id)
+    qtbot.waitUntil(lambda: window.runner_view is not None, timeout=20000)
+    view = window.runner_view
+    assert view is not None and view.saves is not None
+    (item,) = yes_no_items(view, 1)
+    hook = stop_at(postgres_server, "INSERT INTO answer")
+    event.listen(on_team.engine, "before_cursor_execute", hook)
+    try:
+        answer(qtbot, view, item, "yes")
+        qtbot.waitUntil(lambda: view.saves is not None and view.saves.failure is not None)
+        assert window.open_audit(second.id)
+        assert window.runner_view is view  # it stays open: its change waits for the server
+        assert "stays open" in window.statusBar().currentMessage()
+        window.export_pdf()
+        assert "Not printed" in window.statusBar().currentMessage()
+        asked: list[bool] = []
+
+        def keep_it() -> bool:
+            asked.append(True)
+            return False
+
+        monkeypatch.setattr(main_window_module, "headless", lambda: False)
+        monkeypatch.setattr(window, "_quit_unsaved", keep_it)
+        window.close()
+        assert asked == [True] and window.isVisible()  # "Quit anyway and lose it?" No
+        monkeypatch.setattr(main_window_module, "headless", lambda: True)
+    finally:
+        event.remove(on_team.engine, "before_cursor_execute", hook)
+        postgres_server.start()
+    view.saves.retry()
+    qtbot.waitUntil(view.saves_done, timeout=20000)
+    assert window.open_audit(second.id)
+    qtbot.waitUntil(
+        lambda: window.runner_view is not None and window.runner_view.runner.audit_id == second.id,
+        timeout=20000,
+    )
+    assert waited == []  # nothing above waited for the saves on the GUI thread
+    window.close()

@@ -530,6 +530,29 @@ class AuditRunnerView(QWidget):
         """Whether every save is written (for tests and the window: never waits)."""
         return self.saves is None or not self.saves.busy()
 
+    def after_saves(self, then: Callable[[bool], object]) -> None:
+        """Save what was typed, then call `then(True)` once every save is written, or
+        `then(False)` if they stop (the server is gone): on a team database the window
+        leaves an audit, prints it or closes this way, never waiting on the GUI thread."""
+        if not self.commit_typed():
+            then(False)
+            return
+        if self.saves is None or not self.saves.busy():
+            then(True)
+            return
+        saves = self.saves
+        if saves.failure is not None:
+            then(False)
+            return
+
+        def settled() -> None:
+            if saves.busy() and saves.failure is None:
+                return  # a save's callback queued another: wait for it too
+            saves.settled.disconnect(settled)
+            then(saves.failure is None)
+
+        saves.settled.connect(settled)
+
     def _after_change(self) -> None:
         self.outline.apply_visibility()
         self._show_state()
