@@ -63,9 +63,12 @@ def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch: pytest.Monkey
 ENSURE = Path(__file__).resolve().parents[1] / "tools" / "ensure-postgres"
 
 
-def _ensure(tmp_path: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Run tools/ensure-postgres where no server is installed, as user `uid` (a fake `id`
-    says so, so these run as any user, in CI and elsewhere), with an apt-get that logs."""
+def _ensure(
+    tmp_path: Path, *, uid: int, server: bool = False
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run tools/ensure-postgres where neither the server (unless `server`) nor openssl is
+    installed, as user `uid` (a fake `id` says so, so these run as any user, in CI and
+    elsewhere), with an apt-get that logs."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "apt.log"
@@ -75,7 +78,13 @@ def _ensure(tmp_path: Path, *, uid: int) -> tuple[subprocess.CompletedProcess[st
     fake_id = bin_dir / "id"
     fake_id.write_text(f"#!/bin/sh\necho {uid}\n", encoding="utf-8")
     fake_id.chmod(0o755)
-    env = {"PATH": str(bin_dir), "PG_LIB_DIR": str(tmp_path / "none")}
+    lib = tmp_path / "lib"
+    if server:
+        initdb = lib / "15" / "bin" / "initdb"
+        initdb.parent.mkdir(parents=True)
+        initdb.write_text("#!/bin/sh\n", encoding="utf-8")
+        initdb.chmod(0o755)
+    env = {"PATH": str(bin_dir), "PG_LIB_DIR": str(lib)}
     done = subprocess.run(
         ["/bin/sh", str(ENSURE)], env=env, capture_output=True, text=True, check=False
     )
@@ -87,7 +96,17 @@ def test_make_test_installs_debians_server_when_missing_as_root(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert log.read_text(encoding="utf-8").splitlines() == [
         "update -qq",
-        "install -y -qq --no-install-recommends postgresql",
+        "install -y -qq --no-install-recommends postgresql openssl",
+    ]
+
+
+def test_with_the_server_but_no_openssl_it_installs_openssl_only(tmp_path: Path) -> None:
+    """openssl makes the certificate of the test server that has TLS on."""
+    done, log = _ensure(tmp_path, uid=0, server=True)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "update -qq",
+        "install -y -qq --no-install-recommends openssl",
     ]
 
 
@@ -96,8 +115,8 @@ def test_without_root_it_only_says_the_tests_will_skip(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert not log.exists()  # nothing installed
     assert done.stderr.splitlines() == [
-        "PostgreSQL's server is not installed: its tests will skip (Debian: apt-get install "
-        "postgresql)"
+        "not installed: postgresql openssl; the tests that need them will skip (Debian: "
+        "apt-get install postgresql openssl)"
     ]
 
 
