@@ -358,6 +358,13 @@ def list_shops(
     return [r for r in rows if r.overdue] if overdue else rows
 
 
+def latest_templates(*, engine: Engine, touchpoints: Sequence[str]) -> dict[str, str]:
+    """The template a shop of each touchpoint gets when none is named (see `ShopInput`)."""
+    with session_scope(engine) as session:
+        found = {t: repo.latest_template_id(session=session, touchpoint=t) for t in touchpoints}
+    return {touchpoint: id_ for touchpoint, id_ in found.items() if id_ is not None}
+
+
 def resolve_shop_id(*, engine: Engine, prefix: str) -> str:
     with session_scope(engine) as session:
         return repo.resolve_shop_id(session=session, prefix=prefix)
