@@ -4,7 +4,7 @@ submit. Read off the GUI thread on a team database; Refresh reads it again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -33,6 +33,8 @@ from shopper.ui.widgets import group_box, plain_table
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
 NONE = "—"
+TITLE_ROOM = 28
+"""Pixels a column needs beside its title: the header's margins and its sort mark."""
 
 
 def duration_text(span: timedelta | None) -> str:
@@ -69,7 +71,9 @@ class ShoppersModel(RowsModel[ShopperLoad]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(
             [
-                Column("Shopper", lambda r: r.shown_name),
+                Column(
+                    "Shopper", lambda r: r.shown_name, sort_key=lambda r: r.shown_name.casefold()
+                ),
                 Column(
                     "Open",
                     lambda r: f"{r.open:,}",
@@ -139,17 +143,34 @@ class OverdueModel(RowsModel[OverdueShop]):
 
 
 def _fit(table: QTableView, stretch: int) -> None:
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def _fit_columns(table: QTableView) -> None:
+    """Every column as wide as its cells and its whole title (and a sort mark's room)."""
+    table.resizeColumnsToContents()
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    model = table.model()
+    for column in range(model.columnCount()):
+        if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
+            continue
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        wanted = header.fontMetrics().horizontalAdvance(title) + TITLE_ROOM
+        header.resizeSection(column, max(header.sectionSize(column), wanted))
 
 
 class TeamOverviewDialog(QDialog):
     loaded = Signal()
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, now: datetime | None = None
+    ) -> None:
+        """Args:
+        now: the moment the overview is of (overdue, days late); the present when None.
+        """
         super().__init__(parent)
         self.engine = engine
+        self.now = now
         self.overview: TeamOverview | None = None
         self._operation: Operation | None = None
         self.setWindowTitle("Team overview")
@@ -168,7 +189,7 @@ class TeamOverviewDialog(QDialog):
         self.shoppers = plain_table(self.shoppers_model)
         _fit(self.shoppers, 0)
         self.shoppers.setSortingEnabled(True)
-        self.shoppers.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.shoppers.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         top.addWidget(group_box("Per shopper", self.shoppers), 1)
         layout.addLayout(top, 1)
 
@@ -188,11 +209,11 @@ class TeamOverviewDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        engine = self.engine
+        engine, now = self.engine, self.now
         self.refresh_button.setEnabled(False)
         self._operation = run_soon(
             self,
-            lambda: team_overview(engine=engine),
+            lambda: team_overview(engine=engine, now=now),
             in_background=on_a_server(engine),
             on_done=self._show,
             on_error=self._failed,
@@ -204,6 +225,8 @@ class TeamOverviewDialog(QDialog):
         self.states_model.set_rows(list(overview.by_state.items()))
         self.shoppers_model.set_rows(overview.shoppers)
         self.overdue_model.set_rows(overview.overdue)
+        for table in (self.states, self.shoppers, self.overdue):
+            _fit_columns(table)
         total = count_of(overview.total, "shop") if overview.total else "No shops"
         late = len(overview.overdue)
         shoppers = count_of(len(overview.shoppers), "shopper")
