@@ -183,6 +183,8 @@ class TeamOverviewDialog(QDialog):
         self.states_model = StatesModel(self)
         self.states = plain_table(self.states_model)
         _fit(self.states, 0)
+        self.states.setSelectionMode(QTableView.SelectionMode.NoSelection)
+        self.states.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.states.setMinimumWidth(self.fontMetrics().horizontalAdvance("in progress") * 2 + 40)
         top.addWidget(group_box("Shops by state", self.states), 0)
         self.shoppers_model = ShoppersModel(self)
@@ -205,8 +207,11 @@ class TeamOverviewDialog(QDialog):
         buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        fit_on_screen(self)
         self.reload()
+
+    def showEvent(self, event: Any) -> None:
+        fit_on_screen(self)  # placed over its parent by now: kept whole on a small screen
+        super().showEvent(event)
 
     def reload(self) -> None:
         engine, now = self.engine, self.now

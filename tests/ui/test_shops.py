@@ -30,6 +30,7 @@ from tests.postgres import (
     team_copy,
 )
 from tests.ui.helpers import Keyboard, show, show_window
+from tests.ui.test_labels import problems
 
 
 @pytest.fixture
@@ -221,6 +222,7 @@ def test_a_bad_field_is_named_in_the_dialog_and_nothing_is_assigned(
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.isVisible() and dialog.created is None
     assert dialog.problem.isVisible() and dialog.problem.text().startswith(shown)
+    assert problems(dialog) == []
     assert dialog.fields[field].hasFocus()
     assert shops.list_shops(engine=ctx.engine) == []
 
