@@ -29,6 +29,12 @@ class OverdueShop:
     shop: ShopRow
     days_late: int
     """Whole days since the due day, in the company's time zone (1 the day after it)."""
+    name: str = ""
+    """The shopper's full name on a team database ("" when none, or on SQLite)."""
+
+    @property
+    def shown_shopper(self) -> str:
+        return f"{self.name} ({self.shop.shopper})" if self.name else self.shop.shopper
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def summarize(
     states = Counter(row.state for row, _zone in rows)
     by_state = {state.value: states.get(state.value, 0) for state in ShopState}
     overdue = [
-        OverdueShop(row, (in_zone(now, zone).date() - row.due).days)
+        OverdueShop(row, (in_zone(now, zone).date() - row.due).days, names.get(row.shopper, ""))
         for row, zone in rows
         if row.overdue
     ]

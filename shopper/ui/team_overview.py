@@ -133,7 +133,7 @@ class OverdueModel(RowsModel[OverdueShop]):
                     align_right=True,
                     foreground=lambda _r: OVERDUE,
                 ),
-                Column("Shopper", lambda r: r.shop.shopper),
+                Column("Shopper", lambda r: r.shown_shopper),
                 Column("Company", lambda r: r.shop.company),
                 Column("Touchpoint", lambda r: touchpoint_label(r.shop.touchpoint)),
                 Column("State", lambda r: state_label(r.shop.state)),

@@ -152,6 +152,7 @@ def test_the_overview_of_a_known_history(history: History) -> None:
     assert ewa.average_to_submit == timedelta(days=10)
     team_db = history.manager.dialect.name == "postgresql"
     assert jan.shown_name == ("Jan Kowalski (jan)" if team_db else "jan")
+    assert [o.shown_shopper for o in overview.overdue] == ["ewa", jan.shown_name]
 
 
 def test_an_empty_overview(history: History) -> None:

@@ -83,7 +83,7 @@ def test_the_overview_shows_a_known_history_whole(
     late = texts(dialog.overdue_model)
     assert [row[:3] for row in late] == [
         ["2025-06-12", "8 days", "ewa"],
-        ["2025-06-15", "5 days", "jan"],
+        ["2025-06-15", "5 days", jan],
     ]
     assert dialog.overdue_model.index(0, 1).data(Qt.ItemDataRole.ForegroundRole).color() == OVERDUE
     assert [o.shop.id for o in overview.overdue] == [ids["d"], ids["c"]]
