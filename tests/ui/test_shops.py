@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -323,3 +323,31 @@ def test_a_manager_assigns_a_team_shopper_off_the_gui_thread(
         ctx.close()
         postgres_server.drop_database(name)
         postgres_server.drop_roles()
+
+
+def test_new_shop_from_view_shops_refreshes_the_list(
+    qtbot: QtBot, ctx: AppContext, two_shops: tuple[shops.ShopRow, ...]
+) -> None:
+    """New shop… in View › Shops opens the dialog over the list; the new shop is then in it,
+    selected."""
+    window = show_window(qtbot, MainWindow(ctx))
+    window.show_shops()
+    listing = window.shops_dialog
+    qtbot.waitUntil(lambda: listing.rows is not None)
+    seen: list[QWidget | None] = []
+
+    def fill() -> None:
+        dialog = window.new_shop_dialog
+        seen.append(dialog.parentWidget())
+        assert dialog.shopper_edit is not None
+        dialog.shopper_edit.setText("Ewa")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(0, fill)
+    assert listing.new_button is not None
+    listing.new_button.click()  # returns once the dialog closed
+    qtbot.waitUntil(lambda: listing.rows is not None and len(listing.rows) == 3)
+    assert seen == [listing]
+    selected = listing.model.row(listing.table.currentIndex().row())
+    assert selected is not None and selected.shopper == "Ewa"
+    assert window.statusBar().currentMessage().startswith("Assigned a shop of Northwind to Ewa")
