@@ -220,7 +220,7 @@ def create_shops(
                     to_state=shop.state,
                 ),
             )
-        return [_row(shop, company, moment) for shop, company in made]
+        return [shop_row(shop, company, moment) for shop, company in made]
 
 
 class _Checker:
@@ -354,8 +354,15 @@ def list_shops(
     moment = now or now_utc()
     with session_scope(engine) as session:
         found = repo.list_shops(session=session, states=(state,) if state else (), shopper=shopper)
-        rows = [_row(shop, company, moment) for shop, company in found]
+        rows = [shop_row(shop, company, moment) for shop, company in found]
     return [r for r in rows if r.overdue] if overdue else rows
+
+
+def latest_templates(*, engine: Engine, touchpoints: Sequence[str]) -> dict[str, str]:
+    """The template a shop of each touchpoint gets when none is named (see `ShopInput`)."""
+    with session_scope(engine) as session:
+        found = {t: repo.latest_template_id(session=session, touchpoint=t) for t in touchpoints}
+    return {touchpoint: id_ for touchpoint, id_ in found.items() if id_ is not None}
 
 
 def resolve_shop_id(*, engine: Engine, prefix: str) -> str:
@@ -367,7 +374,7 @@ def get_shop(*, engine: Engine, shop_id: str, now: datetime | None = None) -> Sh
     with session_scope(engine) as session:
         shop = repo.get_shop(session=session, shop_id=shop_id)
         company = repo.get_company(session=session, company_id=shop.company_id)
-        return _row(shop, company, now or now_utc())
+        return shop_row(shop, company, now or now_utc())
 
 
 def shop_events(*, engine: Engine, shop_id: str) -> list[ShopEvent]:
@@ -375,7 +382,7 @@ def shop_events(*, engine: Engine, shop_id: str) -> list[ShopEvent]:
         return repo.list_shop_events(session=session, shop_id=shop_id)
 
 
-def _row(shop: Shop, company: Company, now: datetime) -> ShopRow:
+def shop_row(shop: Shop, company: Company, now: datetime) -> ShopRow:
     return ShopRow(
         id=shop.id,
         company_id=company.id,
@@ -477,7 +484,7 @@ def _move(
         session.expire_all()
         shop = repo.get_shop(session=session, shop_id=shop_id)
         company = repo.get_company(session=session, company_id=shop.company_id)
-        return _row(shop, company, moment)
+        return shop_row(shop, company, moment)
 
 
 def _check_move(shop: Shop, target: ShopState, actor: Actor) -> None:

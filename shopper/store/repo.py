@@ -620,6 +620,41 @@ def list_shop_events(*, session: Session, shop_id: str) -> list[ShopEvent]:
     return list(session.exec(stmt))
 
 
+class ShopMilestones(NamedTuple):
+    """When a shop reached the states the team overview measures (None: never)."""
+
+    shop_id: str
+    assigned_at: datetime | None
+    first_started_at: datetime | None
+    first_submitted_at: datetime | None
+    returns: int
+
+
+def shop_milestones(*, session: Session) -> list[ShopMilestones]:
+    """Per shop this login may read: when it was assigned, first started and first submitted,
+    and how often it was returned, from its events (one aggregated query)."""
+    to = col(ShopEvent.to_state)
+
+    def first(state: str) -> Any:
+        return func.min(sa.case((to == state, col(ShopEvent.at))))
+
+    stmt = (
+        sa.select(
+            col(ShopEvent.shop_id),
+            func.min(sa.case((col(ShopEvent.from_state).is_(None), col(ShopEvent.at)))),
+            first("in_progress"),
+            first("submitted"),
+            func.count(sa.case((to == "returned", 1))),
+        )
+        .group_by(col(ShopEvent.shop_id))
+        .order_by(col(ShopEvent.shop_id))
+    )
+    return [
+        ShopMilestones(shop_id, as_aware(made), as_aware(started), as_aware(sent), int(returns))
+        for shop_id, made, started, sent, returns in session.connection().execute(stmt)
+    ]
+
+
 def latest_template_id(*, session: Session, touchpoint: str) -> str | None:
     """The template of a touchpoint whose newest version was stored last."""
     stmt = (

@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
         self.import_template_action = self._action(
             "&Import checklist template…", self.import_template
         )
+        self.new_shop_action = self._action("Ne&w shop…", self.new_shop)
+        self.new_shop_action.setStatusTip("Assign a company's touchpoint to a shopper")
         self.import_shops_action = self._action("Import &shops…", self.import_shops)
         self.import_shops_action.setStatusTip(
             "Assign the shops of a CSV file: all of them, or none when a row is wrong"
@@ -296,6 +298,10 @@ class MainWindow(QMainWindow):
         self.browser_action.setChecked(True)
         self.shops_action = self._action("S&hops…", self.show_shops)
         self.shops_action.setStatusTip("Shops assigned, by due day; start the audit of one")
+        self.team_overview_action = self._action("&Team overview…", self.show_team_overview)
+        self.team_overview_action.setStatusTip(
+            "Shops by state, the overdue ones, and each shopper's open and submitted shops"
+        )
         self.waiting_action = self._action("&Waiting…", self.show_waiting)
         self.waiting_action.setStatusTip("Follow-ups awaited and replies not received yet")
         self.instruments_action = self._action(
@@ -313,6 +319,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.export_pdf_action)
         file_menu.addAction(self.import_template_action)
+        file_menu.addAction(self.new_shop_action)
         file_menu.addAction(self.import_shops_action)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
@@ -326,6 +333,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.instruments_action)
         view_menu.addAction(self.waiting_action)
         view_menu.addAction(self.shops_action)
+        view_menu.addAction(self.team_overview_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.log_action)
@@ -1080,12 +1088,58 @@ class MainWindow(QMainWindow):
         """View › Shops: the shops this login may see; starting one opens its audit."""
         from shopper.ui.shops import ShopsDialog
 
-        dialog = ShopsDialog(self.engine, self)
+        facts = self.ctx.connection
+        dialog = ShopsDialog(self.engine, self, manager=facts is None or not facts.is_field)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.new_shop.connect(lambda: self.assign_shop(then=dialog.reload, parent=dialog))
         dialog.start_shop.connect(self._start_shop)
         dialog.open_audit.connect(self.open_audit)
         self.shops_dialog = dialog
         dialog.open()
+
+    def show_team_overview(self) -> None:
+        """View › Team overview: shops by state, overdue, and per shopper (a manager's)."""
+        from shopper.ui.team_overview import TeamOverviewDialog
+
+        dialog = TeamOverviewDialog(self.engine, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.team_overview_dialog = dialog
+        dialog.open()
+
+    def new_shop(self) -> None:
+        """File › New shop…: a manager assigns a shop."""
+        self.assign_shop()
+
+    def assign_shop(
+        self, then: Callable[[str], None] | None = None, parent: QWidget | None = None
+    ) -> None:
+        """The New shop dialog, once the companies, templates and (on a team database) the
+        team's shoppers are read, off the GUI thread there; `then` gets the new shop's id."""
+        from shopper.ui.new_shop import load_shop_choices
+
+        engine, team = self.engine, self.ctx.connection is not None
+        self._operation = run_soon(
+            self,
+            lambda: load_shop_choices(engine, team=team),
+            in_background=on_a_server(engine),
+            on_done=lambda choices: self._new_shop_dialog(choices, then, parent or self),
+            on_error=lambda exc: show_error(self, str(exc), title="New shop"),
+        )
+
+    def _new_shop_dialog(
+        self, choices: Any, then: Callable[[str], None] | None, parent: QWidget
+    ) -> None:
+        from shopper.ui.new_shop import NewShopDialog
+
+        dialog = NewShopDialog(self.engine, choices, parent, company_id=self.selected_company_id())
+        self.new_shop_dialog = dialog
+        if dialog.exec() and dialog.created is not None:
+            shop = dialog.created
+            self.statusBar().showMessage(
+                f"Assigned a shop of {shop.company} to {shop.shopper}, due {shop.due}", 8000
+            )
+            if then is not None:
+                then(shop.id)
 
     def _start_shop(self, shop_id: str) -> None:
         from shopper.services.shops import start_shop
@@ -1133,6 +1187,8 @@ class MainWindow(QMainWindow):
                 self.demo_action,
                 self.import_template_action,
                 self.import_shops_action,
+                self.new_shop_action,
+                self.team_overview_action,
             ):
                 action.setEnabled(False)
                 action.setStatusTip("On the team database, a manager does this.")

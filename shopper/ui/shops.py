@@ -1,5 +1,6 @@
 """View › Shops: the shops this login may see, by due day, overdue ones marked; Enter (or
 Start) starts the audit of an assigned or returned shop, or opens the audit of one under way.
+A manager also assigns a new shop from here and cancels one not yet reviewed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,11 +26,11 @@ from shopper.domain.clock import now_utc
 from shopper.domain.shops import ShopState, state_label
 from shopper.domain.template import touchpoint_label
 from shopper.domain.wording import count_of
-from shopper.services.shops import ShopRow, list_shops
-from shopper.ui.crash import show_error
+from shopper.services.shops import ShopRow, cancel_shop, list_shops
+from shopper.ui.crash import headless, show_error
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.widgets import plain_table
-from shopper.ui.workers import Operation, run_quietly
+from shopper.ui.workers import Operation, on_a_server, run_quietly, run_soon
 
 OVERDUE = QColor("#b3261e")
 STARTABLE = (ShopState.ASSIGNED.value, ShopState.RETURNED.value)
@@ -69,13 +71,25 @@ class ShopsDialog(QDialog):
     """An assigned or returned shop to start (its id)."""
     open_audit = Signal(str)
     """The audit of a shop under way or done."""
+    new_shop = Signal()
+    """A manager asks for a new shop (the main window opens the dialog, then `reload`)."""
     loaded = Signal()
+    cancelled = Signal(str)
+    """A shop was cancelled (its id)."""
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, manager: bool = True
+    ) -> None:
+        """Args:
+        manager: the login may assign and cancel shops (a shopper on a team database may
+            not: the buttons are not there).
+        """
         super().__init__(parent)
+        self.engine = engine
         self.setWindowTitle("Shops")
         self.resize(960, 480)
         self.rows: list[ShopRow] | None = None
+        self._cancelling: Operation | None = None
         layout = QVBoxLayout(self)
         self.summary = QLabel("Reading the shops…")
         layout.addWidget(self.summary)
@@ -90,9 +104,28 @@ class ShopsDialog(QDialog):
         self.act_button.setEnabled(False)
         self.act_button.clicked.connect(lambda: self._act(self.table.currentIndex().row()))
         buttons.addButton(self.act_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.new_button: QPushButton | None = None
+        self.cancel_button: QPushButton | None = None
+        if manager:
+            self.new_button = QPushButton("&New shop…")
+            self.new_button.clicked.connect(self.new_shop)
+            buttons.addButton(self.new_button, QDialogButtonBox.ButtonRole.ActionRole)
+            self.cancel_button = QPushButton("&Cancel shop…")
+            self.cancel_button.setToolTip("Cancel the selected shop for good")
+            self.cancel_button.setEnabled(False)
+            self.cancel_button.clicked.connect(self.cancel_selected)
+            buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self._load: Operation = run_quietly(
+        self._load: Operation | None = None
+        self.reload()
+
+    def reload(self, select_id: str = "") -> None:
+        """Read the list again (off the GUI thread), then select `select_id` if it is there."""
+        engine = self.engine
+        self.rows = None
+        self._select_id = select_id
+        self._load = run_quietly(
             self, lambda: list_shops(engine=engine), on_done=self._show, on_error=self._failed
         )
 
@@ -104,8 +137,10 @@ class ShopsDialog(QDialog):
         if overdue:
             text += f", {overdue} overdue"
         self.summary.setText(f"{text} (as of {as_of(now_utc())}).")
+        wanted = next((n for n, r in enumerate(rows) if r.id == self._select_id), 0)
         if rows:
-            self.table.selectRow(0)
+            self.table.selectRow(wanted)
+        self._selected()
         self.loaded.emit()
 
     def _failed(self, exc: Exception) -> None:
@@ -114,6 +149,9 @@ class ShopsDialog(QDialog):
 
     def _selected(self) -> None:
         row = self.model.row(self.table.currentIndex().row())
+        if self.cancel_button is not None:
+            final = row is None or ShopState(row.state).final
+            self.cancel_button.setEnabled(not final and self._cancelling is None)
         if row is None:
             self.act_button.setEnabled(False)
             return
@@ -132,6 +170,51 @@ class ShopsDialog(QDialog):
         else:
             return
         self.accept()
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected shop, once the manager confirmed it (it is final)."""
+        row = self.model.row(self.table.currentIndex().row())
+        if row is None or ShopState(row.state).final or self._cancelling is not None:
+            return
+        if not confirm_cancel(self, row):
+            return
+        engine, shop_id = self.engine, row.id
+        if self.cancel_button is not None:
+            self.cancel_button.setEnabled(False)
+
+        def done(cancelled: ShopRow) -> None:
+            self._cancelling = None
+            self.cancelled.emit(cancelled.id)
+            self.reload(cancelled.id)
+
+        def failed(exc: Exception) -> None:
+            self._cancelling = None
+            show_error(self, str(exc), title="Shop not cancelled")
+            self.reload(shop_id)
+
+        self._cancelling = run_soon(
+            self,
+            lambda: cancel_shop(engine=engine, shop_id=shop_id),
+            in_background=on_a_server(engine),
+            on_done=done,
+            on_error=failed,
+        )
+
+
+def confirm_cancel(parent: QWidget, row: ShopRow) -> bool:
+    """Ask before cancelling a shop (yes when headless: nobody is there to answer)."""
+    if headless():
+        return True
+    answer = QMessageBox.question(
+        parent,
+        "Cancel shop",
+        f"Cancel the shop of {row.company} ({touchpoint_label(row.touchpoint)}) for "
+        f"{row.shopper}, due {row.due.isoformat()}?\n\nThis is final: a cancelled shop cannot "
+        "be started, submitted or brought back.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def as_of(moment: datetime) -> str:

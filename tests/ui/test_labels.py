@@ -24,9 +24,11 @@ from shopper.ui.findings import FindingsWindow
 from shopper.ui.journey import JourneyWindow
 from shopper.ui.main_window import MainWindow
 from shopper.ui.new_audit import NewAuditDialog
+from shopper.ui.new_shop import NewShopDialog, load_shop_choices
 from shopper.ui.report_export import ExportDialog
 from shopper.ui.runner.instrument_base import TimeDialog
 from shopper.ui.settings import Settings
+from shopper.ui.team_overview import TeamOverviewDialog
 from tests.ui.helpers import wait_for_lists
 
 
@@ -75,6 +77,8 @@ def _dialogs(ctx: AppContext, tmp_path: Path) -> list[Callable[[], QWidget]]:
     return [
         lambda: NewAuditDialog(ctx.engine, settings),
         lambda: CompanyDialog(ctx.engine),
+        lambda: NewShopDialog(ctx.engine, load_shop_choices(ctx.engine, team=False)),
+        lambda: TeamOverviewDialog(ctx.engine),
         lambda: ExportDialog(settings, tmp_path / "report.pdf"),
         lambda: RestoreDialog([]),
         lambda: ExportBundleDialog([ExportChoice("Every audit (3)", ["a", "b", "c"], "all")]),
