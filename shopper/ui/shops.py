@@ -87,7 +87,7 @@ class ShopsDialog(QDialog):
         super().__init__(parent)
         self.engine = engine
         self.setWindowTitle("Shops")
-        self.resize(960, 480)
+        self.resize(1040, 480)
         self.rows: list[ShopRow] | None = None
         self._cancelling: Operation | None = None
         layout = QVBoxLayout(self)
@@ -132,6 +132,12 @@ class ShopsDialog(QDialog):
     def _show(self, rows: list[ShopRow]) -> None:
         self.rows = rows
         self.model.set_rows(rows)
+        # Every column but the scenario as wide as what it holds (a long name is cut at a
+        # third of the table, with its tooltip whole); the scenario takes the rest.
+        widest = max(self.table.viewport().width() // 3, 160)
+        for column in range(self.model.columnCount() - 1):
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
         overdue = sum(1 for r in rows if r.overdue)
         text = f"{count_of(len(rows), 'shop')}" if rows else "No shops"
         if overdue:
