@@ -71,6 +71,9 @@ SHOP_TABLES = ("shop", "shop_event")
 """Assignments and their history: a shopper reads their own; only managers write them."""
 BLOB_TABLE = "evidence_blob"
 """Evidence bytes by sha256: read by whoever may read an audit citing them, written once."""
+OUTBOX_TABLE = "sync_outbox"
+"""A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
+database, where no group is granted anything on it."""
 MAX_BLOB_BYTES = 50 * 1024 * 1024
 """The largest evidence file (as `shopper.services.evidence.MAX_EVIDENCE_BYTES`)."""
 SECURED_TABLES = frozenset(
@@ -80,6 +83,7 @@ SECURED_TABLES = frozenset(
         *AUDIT_CHILD_TABLES,
         *SHOP_TABLES,
         BLOB_TABLE,
+        OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
     }
@@ -104,6 +108,7 @@ AWAITING_AUDIT_COLUMNS = (
     "visible",
     "updated_at",
     "current_item",
+    "version",
 )
 """What a shopper's follow-up may change on their audit awaiting it: its score and position."""
 
