@@ -50,31 +50,25 @@ last push, when each was last tried and why it failed, and the conflict copies.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, delete, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from shopper.domain.clock import local_zone_name, now_utc
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.shops import ShopState
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services.evidence import MEDIA_TYPES, evidence_path, verify_stored, write_atomic
+from shopper.store import sync as rows
 from shopper.store import team as store
 from shopper.store.engine import error_line
 from shopper.store.tables import new_id
 
-TABLES = SQLModel.metadata.tables
-CHILDREN = ("moment", "answer", "instrument_event", "evidence", "audit_event")
-"""The rows of an audit, parents first (evidence may cite a moment)."""
-KEYS: dict[str, tuple[str, ...]] = {"answer": ("audit_id", "item_id")}
 FUNCTION_EVENTS = frozenset(
     {"completed", AuditStatus.AWAITING_FOLLOW_UP.value, *store.FOLLOW_UP_EVENTS}
 )
@@ -219,43 +213,9 @@ class OutboxEntry:
 def outbox(local: LocalSide) -> list[OutboxEntry]:
     """What waits to go: the audits of local shops changed since the team database last took
     them (with when a push was last tried and why it failed), then the conflict copies."""
-    audit, shop, box = TABLES["audit"], TABLES["shop"], TABLES["sync_outbox"]
     with local.engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                audit.c.id,
-                shop.c.id,
-                audit.c.version,
-                box.c.pushed_version,
-                box.c.tried_at,
-                box.c.error,
-                box.c.conflict_of,
-            )
-            .select_from(
-                audit.outerjoin(shop, shop.c.audit_id == audit.c.id).outerjoin(
-                    box, box.c.audit_id == audit.c.id
-                )
-            )
-            .where(
-                (
-                    (shop.c.id.is_not(None))
-                    & (box.c.pushed_version.is_distinct_from(audit.c.version))
-                )
-                | box.c.conflict_of.is_not(None)
-            )
-            .order_by(box.c.conflict_of.is_not(None), audit.c.started_at)
-        ).all()
-    return [OutboxEntry(str(a), s, int(v), p, t, e or "", c) for a, s, v, p, t, e, c in rows]
-
-
-def _note(conn: Connection, audit_id: str, **values: Any) -> None:
-    """Set columns of an audit's outbox row, making it when missing."""
-    box = TABLES["sync_outbox"]
-    found = conn.execute(select(box.c.audit_id).where(box.c.audit_id == audit_id)).first()
-    if found is None:
-        conn.execute(box.insert().values({"audit_id": audit_id, "error": "", **values}))
-    else:
-        conn.execute(update(box).where(box.c.audit_id == audit_id).values(values))
+        found = rows.waiting(conn)
+    return [OutboxEntry(str(a), s, int(v), p, t, e or "", c) for a, s, v, p, t, e, c in found]
 
 
 # -- sync ------------------------------------------------------------------------------
@@ -271,7 +231,9 @@ def sync(*, local: LocalSide, team_engine: Engine) -> SyncResult:
     result = SyncResult()
     try:
         login = _login(team_engine)
-        for shop_id, audit_id in _local_shop_audits(local.engine):
+        with local.engine.connect() as conn:
+            started = rows.shop_audits(conn)
+        for shop_id, audit_id in started:
             _push_one(
                 local,
                 team_engine=team_engine,
@@ -281,7 +243,7 @@ def sync(*, local: LocalSide, team_engine: Engine) -> SyncResult:
                 result=result,
             )
         _pull(local, team_engine, result)
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise SyncError(f"sync: {error_line(exc)}") from exc
     return result
 
@@ -294,15 +256,6 @@ def _login(team_engine: Engine) -> str:
     return login
 
 
-def _local_shop_audits(engine: Engine) -> list[tuple[str, str]]:
-    shop = TABLES["shop"]
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(shop.c.id, shop.c.audit_id).where(shop.c.audit_id.is_not(None))
-        ).all()
-    return [(str(s), str(a)) for s, a in rows]
-
-
 def _push_one(
     local: LocalSide,
     *,
@@ -313,61 +266,59 @@ def _push_one(
     result: SyncResult,
 ) -> None:
     """Push one audit if it changed since the team database took it (see the module doc)."""
-    box = TABLES["sync_outbox"]
     with local.engine.connect() as conn:
-        snapshot = _read_audit(conn, audit_id)
-        noted = conn.execute(
-            select(box.c.pushed_version, box.c.sending_version, box.c.sending_updated_at).where(
-                box.c.audit_id == audit_id
-            )
-        ).first()
-        start_event = _start_event(conn, shop_id, audit_id)
+        snapshot = rows.read_audit(conn, audit_id)
+        noted = rows.noted(conn, audit_id)
+        start = rows.first_move_to(conn, shop_id, ShopState.IN_PROGRESS.value)
     if snapshot is None:
         return
     version = int(snapshot["audit"]["version"])
-    pushed, sending, sending_at = tuple(noted) if noted is not None else (None, None, None)
-    if pushed == version:
+    if noted.pushed_version == version:
         return
     with local.engine.begin() as conn:
-        _note(
+        rows.note(
             conn,
             audit_id,
             sending_version=version,
             sending_updated_at=snapshot["audit"]["updated_at"],
             tried_at=now_utc(),
         )
+    sent = (
+        (noted.sending_version, noted.sending_updated_at)
+        if noted.sending_version is not None
+        else None
+    )
     try:
         outcome = _send(
             team_engine,
             login=login,
             snapshot=snapshot,
             shop_id=shop_id,
-            start_event=start_event,
+            start_event=start,
             data_dir=local.data_dir,
-            pushed=pushed,
-            sent=(sending, sending_at) if sending is not None else None,
+            pushed=noted.pushed_version,
+            sent=sent,
         )
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         with local.engine.begin() as conn:
-            _note(conn, audit_id, error=error_line(exc), tried_at=now_utc())
-        if exc.connection_invalidated or _lost(exc):
+            rows.note(conn, audit_id, error=error_line(exc), tried_at=now_utc())
+        if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             raise
         result.failed.append(Refused(audit_id, shop_id, error_line(exc)))
         return
     except _Refusal as refusal:
         with local.engine.begin() as conn:
-            _note(conn, audit_id, error=refusal.why, tried_at=now_utc())
+            rows.note(conn, audit_id, error=refusal.why, tried_at=now_utc())
         if refusal.conflict is None:
             target = result.failed if refusal.failure else result.refused
             target.append(Refused(audit_id, shop_id, refusal.why))
             return
-        server_version = refusal.conflict
         copy_id = _conflict_copy(local, audit_id)
         _pull_audit(local, team_engine, audit_id)
-        result.conflicts.append(Conflict(audit_id, copy_id, version, server_version))
+        result.conflicts.append(Conflict(audit_id, copy_id, version, refusal.conflict))
         return
     with local.engine.begin() as conn:
-        _note(
+        rows.note(
             conn,
             audit_id,
             pushed_version=version,
@@ -381,12 +332,6 @@ def _push_one(
         result.up_to_date += 1
 
 
-def _lost(exc: DBAPIError) -> bool:
-    from psycopg import OperationalError
-
-    return isinstance(exc.orig, OperationalError)
-
-
 class _Refusal(Exception):  # noqa: N818 - control flow inside this module, never raised out
     def __init__(self, why: str, *, conflict: int | None = None, failure: bool = False) -> None:
         super().__init__(why)
@@ -394,6 +339,7 @@ class _Refusal(Exception):  # noqa: N818 - control flow inside this module, neve
         self.conflict = conflict
         """The team database's version, when the push is refused as stale."""
         self.failure = failure
+        """Not a rule of sync but something missing here (a file)."""
 
 
 def _send(
@@ -405,90 +351,61 @@ def _send(
     start_event: dict[str, Any] | None,
     data_dir: Path,
     pushed: int | None,
-    sent: tuple[int, datetime] | None,
+    sent: tuple[int, datetime | None] | None,
 ) -> str:
     """The push of one audit, in one transaction on the team database: "sent", or "same"
-    when the team database had this version already.
+    when the team database had it already.
 
     Raises:
         _Refusal: the shop's state or the audit's version forbids it; nothing was written.
     """
     audit = snapshot["audit"]
-    audit_id, version = str(audit["id"]), int(audit["version"])
+    audit_id = str(audit["id"])
     blobs = _local_blobs(snapshot["evidence"], data_dir)
     with team_engine.begin() as conn:
-        server_shop = _one(conn, "shop", shop_id)
-        server_audit = _one(conn, "audit", audit_id)
+        server_shop = rows.one(conn, "shop", shop_id)
+        server_audit = rows.one(conn, "audit", audit_id)
         if server_audit is not None and _stamp(server_audit) == _stamp(audit):
             return "same"
-        if server_shop is None:
-            raise _Refusal(f"shop {shop_id[:8]}: not this login's on the team database")
+        _check_push(shop_id, audit_id, server_shop, server_audit, pushed=pushed, sent=sent)
+        assert server_shop is not None
         state = ShopState(server_shop["state"])
-        if state not in OPEN_STATES:
-            raise _Refusal(
-                f"shop {shop_id[:8]} is {state.value} on the team database: it takes no more"
-                " changes to its audit"
-            )
-        if server_shop["audit_id"] not in (None, audit_id):
-            raise _Refusal(
-                f"shop {shop_id[:8]} is done in another audit on the team database"
-                f" ({str(server_shop['audit_id'])[:8]})"
-            )
-        if server_audit is not None:
-            # On top of what it took from here: the version pushed, or the one a push that
-            # was cut after the team database's commit was sending.
-            if server_audit["version"] != pushed and _stamp(server_audit) != sent:
-                raise _Refusal(
-                    f"audit {audit_id[:8]} changed on the team database (version"
-                    f" {server_audit['version']}, this machine's {version})",
-                    conflict=int(server_audit["version"]),
-                )
-            if server_audit["status"] != AuditStatus.IN_PROGRESS:
-                raise _Refusal(
-                    f"audit {audit_id[:8]} is {server_audit['status']} on the team database:"
-                    " it can no longer change there",
-                )
-        moment = now_utc()
         if state is ShopState.RETURNED:
             store.move_shop_as_shopper(
                 conn,
                 shop_id=shop_id,
                 target=ShopState.IN_PROGRESS.value,
-                at=moment,
+                at=now_utc(),
                 tz=local_zone_name(),
                 audit_id=audit_id,
                 detail="",
                 event_id=new_id(),
             )
-        row = {k: v for k, v in audit.items()}
+        row = dict(audit)
         row.update(
             shopper=login,
             status=AuditStatus.IN_PROGRESS.value,
             completed_at=None,
             completed_tz=None,
         )
-        _upsert(conn, TABLES["audit"], [row], ("id",), skip=LOCKED)
+        rows.upsert(conn, "audit", [row], skip=LOCKED)
         if state is ShopState.ASSIGNED:
-            at = start_event["at"] if start_event else audit["started_at"]
-            tz = start_event["tz"] if start_event else audit["started_tz"]
-            event_id = start_event["id"] if start_event else new_id()
             store.move_shop_as_shopper(
                 conn,
                 shop_id=shop_id,
                 target=ShopState.IN_PROGRESS.value,
-                at=at,
-                tz=tz,
+                at=start_event["at"] if start_event else audit["started_at"],
+                tz=start_event["tz"] if start_event else audit["started_tz"],
                 audit_id=audit_id,
                 detail="",
-                event_id=event_id,
+                event_id=start_event["id"] if start_event else new_id(),
             )
-        for name in CHILDREN:
-            rows = snapshot[name]
+        for name in rows.CHILDREN:
             if name == "audit_event":
-                rows = [r for r in rows if r["kind"] not in FUNCTION_EVENTS]
-                _upsert(conn, TABLES[name], rows, ("id",), nothing=True)
+                events = [r for r in snapshot[name] if r["kind"] not in FUNCTION_EVENTS]
+                rows.upsert(conn, name, events, keep=True)
             else:
-                _upsert(conn, TABLES[name], rows, KEYS.get(name, ("id",)))
+                rows.upsert(conn, name, snapshot[name])
         _send_blobs(conn, blobs)
         status = audit["status"]
         if status in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):
@@ -504,6 +421,46 @@ def _send(
                 event_id=last["id"] if last else new_id(),
             )
     return "sent"
+
+
+def _check_push(
+    shop_id: str,
+    audit_id: str,
+    server_shop: dict[str, Any] | None,
+    server_audit: dict[str, Any] | None,
+    *,
+    pushed: int | None,
+    sent: tuple[int, datetime | None] | None,
+) -> None:
+    """Raise `_Refusal` when the rules of the module doc forbid this push."""
+    if server_shop is None:
+        raise _Refusal(f"shop {shop_id[:8]}: not this login's on the team database")
+    state = ShopState(server_shop["state"])
+    if state not in OPEN_STATES:
+        raise _Refusal(
+            f"shop {shop_id[:8]} is {state.value} on the team database: it takes no more"
+            " changes to its audit"
+        )
+    if server_shop["audit_id"] not in (None, audit_id):
+        raise _Refusal(
+            f"shop {shop_id[:8]} is done in another audit on the team database"
+            f" ({str(server_shop['audit_id'])[:8]})"
+        )
+    if server_audit is None:
+        return
+    # On top of what it took from here: the version pushed, or the one a push cut after the
+    # team database's commit was sending.
+    if server_audit["version"] != pushed and _stamp(server_audit) != sent:
+        raise _Refusal(
+            f"audit {audit_id[:8]} changed on the team database (its version"
+            f" {server_audit['version']}, last taken from here {pushed})",
+            conflict=int(server_audit["version"]),
+        )
+    if server_audit["status"] != AuditStatus.IN_PROGRESS:
+        raise _Refusal(
+            f"audit {audit_id[:8]} is {server_audit['status']} on the team database:"
+            " it can no longer change there"
+        )
 
 
 def _stamp(audit: dict[str, Any]) -> tuple[int, datetime]:
@@ -535,29 +492,11 @@ def _local_blobs(
 
 
 def _send_blobs(conn: Connection, blobs: dict[str, tuple[str, bytes]]) -> None:
-    if not blobs:
-        return
-    table = TABLES["evidence_blob"]
-    there = {
-        str(s)
-        for s in conn.execute(
-            select(table.c.sha256).where(table.c.sha256.in_(list(blobs)))
-        ).scalars()
-    }
+    there = rows.stored_hashes(conn, blobs)
     for sha, (ext, data) in blobs.items():
-        if sha in there:
-            continue
-        statement = (
-            postgresql.insert(table)
-            .values(
-                sha256=sha,
-                media_type=MEDIA_TYPES.get(ext, "application/octet-stream"),
-                size=len(data),
-                data=data,
-            )
-            .on_conflict_do_nothing(index_elements=["sha256"])
-        )
-        conn.execute(statement)
+        if sha not in there:
+            media_type = MEDIA_TYPES.get(ext, "application/octet-stream")
+            rows.add_blob(conn, sha256=sha, media_type=media_type, data=data)
 
 
 # -- submitting ------------------------------------------------------------------------
@@ -588,16 +527,13 @@ def submit(
         SubmitError: not completed here, not done for a shop, or the push was refused.
         SyncError: the team database did not answer.
     """
-    audit, shop = TABLES["audit"], TABLES["shop"]
     with local.engine.connect() as conn:
-        status = conn.execute(select(audit.c.status).where(audit.c.id == audit_id)).scalar()
-        shop_id = conn.execute(select(shop.c.id).where(shop.c.audit_id == audit_id)).scalar()
-    if status is None:
+        facts = rows.audit_facts(conn, audit_id)
+    if facts is None:
         raise SubmitError(f"no audit {audit_id[:8]} here")
+    status, version, shop_id = facts
     if shop_id is None:
-        raise SubmitError(
-            f"audit {audit_id[:8]} is not done for a shop: there is nothing to submit"
-        )
+        raise SubmitError(f"audit {audit_id[:8]} is not done for a shop: nothing to submit")
     if status != AuditStatus.COMPLETED:
         raise SubmitError(f"audit {audit_id[:8]} is {status}: complete it before submitting")
     result = SyncResult()
@@ -607,62 +543,74 @@ def submit(
             local,
             team_engine=team_engine,
             login=login,
-            shop_id=str(shop_id),
+            shop_id=shop_id,
             audit_id=audit_id,
             result=result,
         )
-        problems = [*result.refused, *result.failed]
         if result.conflicts:
             copy = result.conflicts[0].copy_id
             raise SubmitError(
                 f"audit {audit_id[:8]} changed on the team database: this machine's is kept as"
                 f" {copy[:8]}; nothing was submitted"
             )
-        if problems and not _submitted_there(team_engine, str(shop_id), audit_id, local):
-            raise SubmitError(f"nothing was submitted: {problems[0].why}")
-        moved = False
-        with team_engine.begin() as conn:
-            found = _one(conn, "shop", str(shop_id))
-            if found is None:
-                raise SubmitError(f"shop {str(shop_id)[:8]}: not this login's on the team database")
-            if found["state"] == ShopState.IN_PROGRESS:
-                store.move_shop_as_shopper(
-                    conn,
-                    shop_id=str(shop_id),
-                    target=ShopState.SUBMITTED.value,
-                    at=at or now_utc(),
-                    tz=zone or local_zone_name(),
-                    audit_id=None,
-                    detail="",
-                    event_id=new_id(),
-                )
-                moved = True
-            elif found["state"] != ShopState.SUBMITTED or found["audit_id"] != audit_id:
-                raise SubmitError(
-                    f"shop {str(shop_id)[:8]} is {found['state']} on the team database: it"
-                    " cannot be submitted"
-                )
+        moved = _move_to_submitted(
+            team_engine,
+            shop_id=shop_id,
+            audit_id=audit_id,
+            version=version,
+            problems=[*result.refused, *result.failed],
+            at=at or now_utc(),
+            zone=zone or local_zone_name(),
+        )
         _pull(local, team_engine, SyncResult())
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise SyncError(f"submit: {error_line(exc)}") from exc
-    return SubmitResult(audit_id, str(shop_id), bool(result.pushed), moved)
+    return SubmitResult(audit_id, shop_id, bool(result.pushed), moved)
 
 
-def _submitted_there(team_engine: Engine, shop_id: str, audit_id: str, local: LocalSide) -> bool:
-    """Whether a refused push only found the shop submitted already with this very version
-    (a submit that was cut after its move)."""
-    audit = TABLES["audit"]
-    with local.engine.connect() as conn:
-        version = conn.execute(select(audit.c.version).where(audit.c.id == audit_id)).scalar()
-    with team_engine.connect() as conn:
-        found = _one(conn, "shop", shop_id)
-        there = _one(conn, "audit", audit_id)
-    return (
-        found is not None
-        and found["state"] == ShopState.SUBMITTED
-        and there is not None
-        and there["version"] == version
-    )
+def _move_to_submitted(
+    team_engine: Engine,
+    *,
+    shop_id: str,
+    audit_id: str,
+    version: int,
+    problems: Sequence[Refused],
+    at: datetime,
+    zone: str,
+) -> bool:
+    """Submit the shop unless it is already, with this very version of its audit: whether it
+    moved. A refused push stops it, unless the refusal was only that the shop is submitted."""
+    with team_engine.begin() as conn:
+        found = rows.one(conn, "shop", shop_id)
+        there = rows.one(conn, "audit", audit_id)
+        if found is None:
+            raise SubmitError(f"shop {shop_id[:8]}: not this login's on the team database")
+        done = (
+            found["state"] == ShopState.SUBMITTED
+            and found["audit_id"] == audit_id
+            and there is not None
+            and there["version"] == version
+        )
+        if done:
+            return False
+        if problems:
+            raise SubmitError(f"nothing was submitted: {problems[0].why}")
+        if found["state"] != ShopState.IN_PROGRESS:
+            raise SubmitError(
+                f"shop {shop_id[:8]} is {found['state']} on the team database: it cannot be"
+                " submitted"
+            )
+        store.move_shop_as_shopper(
+            conn,
+            shop_id=shop_id,
+            target=ShopState.SUBMITTED.value,
+            at=at,
+            tz=zone,
+            audit_id=None,
+            detail="",
+            event_id=new_id(),
+        )
+    return True
 
 
 # -- pulling -----------------------------------------------------------------------------
@@ -670,99 +618,61 @@ def _submitted_there(team_engine: Engine, shop_id: str, audit_id: str, local: Lo
 
 def _pull(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:
     """The shopper's shops and what they need, into the local database (see the module doc)."""
-    shop, event = TABLES["shop"], TABLES["shop_event"]
-    company, template = TABLES["company"], TABLES["template_version"]
     with team_engine.connect() as conn:
-        shops = [dict(r._mapping) for r in conn.execute(select(shop))]
-        ids = [s["id"] for s in shops]
-        events = (
-            [dict(r._mapping) for r in conn.execute(select(event).where(event.c.shop_id.in_(ids)))]
-            if ids
-            else []
-        )
-        companies = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(company).where(company.c.id.in_({s["company_id"] for s in shops}))
-            )
-        ]
-        templates = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(template).where(
-                    template.c.template_id.in_({s["template_id"] for s in shops})
-                )
-            )
-        ]
+        found = rows.read_shops(conn)
     with local.engine.connect() as conn:
-        here = {str(r.id): r.audit_id for r in conn.execute(select(shop.c.id, shop.c.audit_id))}
-        local_audits = {str(a) for a in conn.execute(select(TABLES["audit"].c.id)).scalars()}
-        versions = {
-            (str(t), int(v))
-            for t, v in conn.execute(select(template.c.template_id, template.c.version))
-        }
-    missing = [s["audit_id"] for s in shops if s["audit_id"] and s["audit_id"] not in local_audits]
+        links = rows.shop_links(conn)
+        here = rows.audit_ids(conn)
+        versions = rows.template_keys(conn)
     with local.engine.begin() as conn:
-        _upsert(conn, company, companies, ("id",))
-        _upsert(conn, template, templates, ("template_id", "version"), nothing=True)
-    result.pulled_companies = len(companies)
+        rows.upsert(conn, "company", found.companies)
+        rows.upsert(conn, "template_version", found.templates, keep=True)
+    result.pulled_companies = len(found.companies)
     result.pulled_templates = sum(
-        (t["template_id"], t["version"]) not in versions for t in templates
+        (t["template_id"], t["version"]) not in versions for t in found.templates
     )
-    for audit_id in missing:
-        _pull_audit(local, team_engine, str(audit_id))
-        result.pulled_audits += 1
+    for shop in found.shops:
+        if shop["audit_id"] is not None and shop["audit_id"] not in here:
+            _pull_audit(local, team_engine, str(shop["audit_id"]))
+            result.pulled_audits += 1
+        # A start made here and not yet taken there keeps its link.
+        if shop["audit_id"] is None and links.get(shop["id"]) is not None:
+            shop["audit_id"] = links[shop["id"]]
+    ids = {s["id"] for s in found.shops}
+    gone = [s for s in links if s not in ids]
     with local.engine.begin() as conn:
-        for row in shops:
-            # A start made here and not yet taken there keeps its link.
-            if row["audit_id"] is None and here.get(row["id"]) is not None:
-                row["audit_id"] = here[row["id"]]
-        _upsert(conn, shop, shops, ("id",))
-        _upsert(conn, event, events, ("id",))
-        gone = [s for s in here if s not in set(ids)]
+        rows.upsert(conn, "shop", found.shops)
+        rows.upsert(conn, "shop_event", found.events)
         if gone:
-            conn.execute(delete(event).where(event.c.shop_id.in_(gone)))
-            conn.execute(delete(shop).where(shop.c.id.in_(gone)))
-    result.pulled_shops = len(shops)
+            rows.remove_shops(conn, gone)
+    result.pulled_shops = len(found.shops)
     result.removed_shops = len(gone)
 
 
 def _pull_audit(local: LocalSide, team_engine: Engine, audit_id: str) -> None:
     """Make the local audit as the team database has it, whole, with its evidence files; the
     outbox then says the team database has its version."""
+    files: dict[tuple[str, str], bytes] = {}
     with team_engine.connect() as conn:
-        snapshot = _read_audit(conn, audit_id)
-        blob = TABLES["evidence_blob"]
-        wanted = (
-            {(str(e["sha256"]), str(e["extension"])) for e in snapshot["evidence"]}
-            if snapshot
-            else set()
-        )
-        files = {}
-        for sha, ext in wanted:
+        snapshot = rows.read_audit(conn, audit_id)
+        if snapshot is None:
+            return
+        for sha, ext in {(str(e["sha256"]), str(e["extension"])) for e in snapshot["evidence"]}:
             if verify_stored(local.data_dir, sha, ext):
                 continue
-            data = conn.execute(select(blob.c.data).where(blob.c.sha256 == sha)).scalar()
-            if data is not None and hashlib.sha256(bytes(data)).hexdigest() == sha:
-                files[(sha, ext)] = bytes(data)
-    if snapshot is None:
-        return
+            data = rows.blob_data(conn, sha)
+            if data is not None and hashlib.sha256(data).hexdigest() == sha:
+                files[(sha, ext)] = data
     for (sha, ext), data in files.items():
         target = evidence_path(local.data_dir, sha, ext)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomic(target, data)
     with local.engine.begin() as conn:
-        for name in reversed(CHILDREN):
-            table = TABLES[name]
-            conn.execute(delete(table).where(table.c.audit_id == audit_id))
-        _upsert(conn, TABLES["audit"], [snapshot["audit"]], ("id",))
-        for name in CHILDREN:
-            _upsert(conn, TABLES[name], snapshot[name], KEYS.get(name, ("id",)))
-        version = int(snapshot["audit"]["version"])
-        _note(
+        rows.replace_audit(conn, snapshot)
+        rows.note(
             conn,
             audit_id,
-            pushed_version=version,
+            pushed_version=int(snapshot["audit"]["version"]),
             sending_version=None,
             sending_updated_at=None,
             error="",
@@ -771,88 +681,9 @@ def _pull_audit(local: LocalSide, team_engine: Engine, audit_id: str) -> None:
 
 def _conflict_copy(local: LocalSide, audit_id: str) -> str:
     """Copy a local audit, whole, to a new local audit (new ids), its origin noted."""
-    copy_id = new_id()
     with local.engine.begin() as conn:
-        snapshot = _read_audit(conn, audit_id)
+        snapshot = rows.read_audit(conn, audit_id)
         assert snapshot is not None
-        audit = dict(snapshot["audit"], id=copy_id)
-        conn.execute(TABLES["audit"].insert().values(audit))
-        moments = {m["id"]: new_id() for m in snapshot["moment"]}
-        for name in CHILDREN:
-            rows = []
-            for found in snapshot[name]:
-                row = dict(found, audit_id=copy_id)
-                if name == "moment":
-                    row["id"] = moments[row["id"]]
-                elif "id" in row:
-                    row["id"] = new_id()
-                if name == "evidence" and row["moment_id"] is not None:
-                    row["moment_id"] = moments.get(row["moment_id"])
-                rows.append(row)
-            if rows:
-                conn.execute(TABLES[name].insert(), rows)
-        _note(conn, copy_id, conflict_of=audit_id, conflict_at=now_utc())
+        copy_id = rows.copy_audit(conn, snapshot)
+        rows.note(conn, copy_id, conflict_of=audit_id, conflict_at=now_utc())
     return copy_id
-
-
-# -- rows ------------------------------------------------------------------------------
-
-
-def _one(conn: Connection, name: str, row_id: str) -> dict[str, Any] | None:
-    table = TABLES[name]
-    found = conn.execute(select(table).where(table.c.id == row_id)).first()
-    return dict(found._mapping) if found is not None else None
-
-
-def _start_event(conn: Connection, shop_id: str, audit_id: str) -> dict[str, Any] | None:
-    """The local event that started the shop (its id becomes the team database's)."""
-    event = TABLES["shop_event"]
-    found = conn.execute(
-        select(event)
-        .where(event.c.shop_id == shop_id, event.c.to_state == ShopState.IN_PROGRESS.value)
-        .order_by(event.c.at)
-    ).first()
-    return dict(found._mapping) if found is not None else None
-
-
-def _read_audit(conn: Connection, audit_id: str) -> dict[str, Any] | None:
-    """An audit's row and its rows, read in one go (one snapshot)."""
-    audit = _one(conn, "audit", audit_id)
-    if audit is None:
-        return None
-    snapshot: dict[str, Any] = {"audit": audit}
-    for name in CHILDREN:
-        table = TABLES[name]
-        snapshot[name] = [
-            dict(r._mapping)
-            for r in conn.execute(select(table).where(table.c.audit_id == audit_id))
-        ]
-    return snapshot
-
-
-def _upsert(
-    conn: Connection,
-    table: Table,
-    rows: Iterable[dict[str, Any]],
-    keys: Sequence[str],
-    *,
-    skip: Iterable[str] = (),
-    nothing: bool = False,
-) -> None:
-    """Insert rows, or on their key update them (`skip`: columns never updated), or with
-    `nothing` leave an existing row as it is."""
-    rows = list(rows)
-    if not rows:
-        return
-    dialect = conn.dialect.name
-    base: Any = (
-        postgresql.insert(table) if dialect == "postgresql" else sqlite_dialect.insert(table)
-    )
-    skipped = set(keys) | set(skip)
-    changes = {c: base.excluded[c] for c in rows[0] if c not in skipped}
-    statement = (
-        base.on_conflict_do_nothing(index_elements=list(keys))
-        if nothing or not changes
-        else base.on_conflict_do_update(index_elements=list(keys), set_=changes)
-    )
-    conn.execute(statement, rows)
