@@ -463,9 +463,9 @@ def test_revision_0004_gives_audits_a_version_and_an_empty_outbox(tmp_path: Path
                 text(
                     "INSERT INTO audit (id, company_id, touchpoint, template_id,"
                     " template_version, shopper, status, started_at, started_tz, updated_at,"
-                    " critical_failures, answered, visible) VALUES ('a1', 'c1', 'phone', 't1',"
-                    " 1, 'jan', 'in_progress', '2025-01-01 00:00:00', 'UTC',"
-                    " '2025-01-01 00:00:00', 0, 0, 0)"
+                    " verdict, critical_failures, answered, visible) VALUES ('a1', 'c1',"
+                    " 'phone', 't1', 1, 'jan', 'in_progress', '2025-01-01 00:00:00', 'UTC',"
+                    " '2025-01-01 00:00:00', '', 0, 0, 0)"
                 )
             )
         migrate(engine)
