@@ -640,7 +640,16 @@ def _pull(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:
             shop["audit_id"] = links[shop["id"]]
     ids = {s["id"] for s in found.shops}
     gone = [s for s in links if s not in ids]
+    # A shop started here and done in another audit there: this machine's audit loses its
+    # shop, so it is kept as a conflict copy of the team's, where the outbox shows it.
+    orphans = [
+        (str(links[s["id"]]), str(s["audit_id"]))
+        for s in found.shops
+        if links.get(s["id"]) not in (None, s["audit_id"])
+    ]
     with local.engine.begin() as conn:
+        for mine, theirs in orphans:
+            rows.note(conn, mine, conflict_of=theirs, conflict_at=now_utc())
         rows.upsert(conn, "shop", found.shops)
         rows.upsert(conn, "shop_event", found.events)
         if gone:

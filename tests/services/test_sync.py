@@ -311,3 +311,24 @@ def test_submit_refuses_an_audit_not_completed(team_side: Team, local: AppContex
     with pytest.raises(SubmitError, match="complete it before submitting"):
         submit(local, team_side.jan, runner.audit.id)
     assert server_rows(team_side.manager, "SELECT state FROM shop")[0].state == "assigned"
+
+
+def test_a_shop_started_on_two_machines_keeps_this_ones_audit_as_a_conflict_copy(
+    team_side: Team, local: AppContext
+) -> None:
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    here = start_and_answer(local, shop_id).audit.id
+    there = shops.start_shop(engine=team_side.jan, shop_id=shop_id).id  # his other machine
+
+    result = sync(local=local, team_engine=team_side.jan)
+    assert [r.audit_id for r in result.refused] == [here]
+    assert "another audit" in result.refused[0].why
+    assert result.pulled_audits == 1
+    (row,) = shops.list_shops(engine=local.engine)
+    assert row.audit_id == there
+    (copy,) = outbox(local)
+    assert (copy.audit_id, copy.state, copy.conflict_of) == (here, "conflict", there)
+    with local.engine.connect() as conn:
+        notes = conn.execute(text("SELECT count(*) FROM answer WHERE audit_id = :a"), {"a": here})
+        assert notes.scalar_one() == 1  # nothing of it was lost
