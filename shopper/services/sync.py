@@ -31,6 +31,8 @@ The rules, all of them:
   is refused, the local audit is copied to a new local audit (a *conflict copy*, its origin
   in `sync_outbox.conflict_of`, listed by `outbox()` and `shopper outbox`), and the local
   audit is then made as the team database has it. Nothing is merged; the user compares the two.
+  A shop started here and, first, on another machine is done in the team database's audit:
+  the local one loses its shop and stays as a conflict copy of that one.
 - **Resumable**: the version being sent and its `updated_at` are noted here before the push
   (`sending_version`, `sending_updated_at`) and the version taken after it, so a sync killed
   between the team database's commit and ours finds the team database with what it sent, and
