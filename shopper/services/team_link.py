@@ -1,7 +1,7 @@
 """The team database a data folder works with: `team.json` beside the local database.
 
 Written by `shopper team connect URL` and by the app's File › Connect to team database…, read
-by both (and, to come, by sync). It holds what the user typed (a URL without a password, or
+by both and by `shopper sync`. It holds what the user typed (a URL without a password, or
 a `pg_service.conf` service name) and the sslmode chosen: never a password, which comes from
 ~/.pgpass, PGPASSWORD or the user each time.
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    literal_column,
     make_url,
     update,
 )
@@ -397,10 +398,16 @@ def _upsert_and_update_statement(
     if (found := _compiled.get(key)) is not None:
         return found
     saved = _upsert_statement(dialect.name, table, columns, keys).cte(f"saved_{table.name}")
+    values: dict[str, Any] = {
+        name: bindparam("target_" + name, type_=target.c[name].type) for name in changes
+    }
+    if "version" in target.c and "version" not in values:  # an audit's change counter
+        # A literal, not a bound 1: the compiled statement binds only the named parameters.
+        values["version"] = target.c.version + literal_column("1")
     statement = (
         update(target)
         .where(target.c.id == bindparam("target_id", type_=target.c.id.type))
-        .values({name: bindparam("target_" + name, type_=target.c[name].type) for name in changes})
+        .values(values)
         .add_cte(saved)
     )
     compiled = statement.compile(dialect=dialect)

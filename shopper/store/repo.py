@@ -529,18 +529,22 @@ def moment_counts(*, session: Session, audit_ids: Sequence[str]) -> dict[str, di
 
 
 def update_audit(*, session: Session, audit_id: str, values: Mapping[str, Any]) -> None:
-    """Set columns of one audit row (a statement built once per set of columns)."""
+    """Set columns of one audit row (a statement built once per set of columns), adding one
+    to its `version` unless `values` sets it or sets only the current item."""
     session.connection().execute(_audit_update(tuple(values)), {"_id": audit_id, **values})
 
 
 @functools.cache
 def _audit_update(columns: tuple[str, ...]) -> Any:
     table = SQLModel.metadata.tables["audit"]
-    return (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("_id"))
-        .values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
-    )
+    values: dict[str, Any] = {
+        name: sa.bindparam(name, type_=table.c[name].type) for name in columns
+    }
+    # Every change is one more version, so sync can tell a stale push from a fresh one;
+    # moving through the items changes nothing of the audit.
+    if set(columns) - {"current_item"}:
+        values.setdefault("version", table.c.version + 1)
+    return sa.update(table).where(table.c.id == sa.bindparam("_id")).values(values)
 
 
 # -- shops --------------------------------------------------------------------

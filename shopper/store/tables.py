@@ -138,6 +138,9 @@ class Audit(SQLModel, table=True):
     critical_failures: int = 0
     answered: int = 0
     visible: int = 0
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """Counts the changes of the audit: every save adds one; a push sets the team database's
+    to the one pushed (see `shopper.services.sync`)."""
 
 
 class Answer(SQLModel, table=True):
@@ -290,3 +293,27 @@ class ShopEvent(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=20)
     to_state: str = Field(max_length=20)
     detail: str = Field(default="", sa_type=Text)
+
+
+class SyncOutbox(SQLModel, table=True):
+    """The local side of sync, per audit: the version the team database last took from this
+    machine, when a push was last tried and why it failed; for a conflict copy, the audit it
+    was copied from. Empty on a team database (see `shopper.services.sync`)."""
+
+    __tablename__ = "sync_outbox"
+
+    audit_id: str = Field(foreign_key="audit.id", primary_key=True, max_length=36)
+    pushed_version: int | None = None
+    """The audit's version the team database holds from this machine; None: never pushed."""
+    sending_version: int | None = None
+    """The version a push was sending when last tried: the team database may have taken it
+    (killed between its commit and ours)."""
+    sending_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """That version's `updated_at`: with the version, it tells the audit as this machine sent
+    it from one a manager's changes brought to the same version number."""
+    tried_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str = Field(default="", sa_type=Text)
+    """Why the last push failed; empty when it went, or was not tried."""
+    conflict_of: str | None = Field(default=None, max_length=36)
+    """For a conflict copy: the audit whose push the team database refused."""
+    conflict_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

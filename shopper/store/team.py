@@ -71,6 +71,9 @@ SHOP_TABLES = ("shop", "shop_event")
 """Assignments and their history: a shopper reads their own; only managers write them."""
 BLOB_TABLE = "evidence_blob"
 """Evidence bytes by sha256: read by whoever may read an audit citing them, written once."""
+OUTBOX_TABLE = "sync_outbox"
+"""A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
+database, where managers may read it and nobody writes it."""
 MAX_BLOB_BYTES = 50 * 1024 * 1024
 """The largest evidence file (as `shopper.services.evidence.MAX_EVIDENCE_BYTES`)."""
 SECURED_TABLES = frozenset(
@@ -80,6 +83,7 @@ SECURED_TABLES = frozenset(
         *AUDIT_CHILD_TABLES,
         *SHOP_TABLES,
         BLOB_TABLE,
+        OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
     }
@@ -104,6 +108,7 @@ AWAITING_AUDIT_COLUMNS = (
     "visible",
     "updated_at",
     "current_item",
+    "version",
 )
 """What a shopper's follow-up may change on their audit awaiting it: its score and position."""
 
@@ -411,6 +416,9 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
 
     _secure_blobs(conn, schema)
     _secure_shops(conn, schema)
+    # A machine's own sync record: empty here; managers may read it, as every other table.
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(table(OUTBOX_TABLE), manager))
+    policy("manager_reads", OUTBOX_TABLE, "SELECT", manager, "USING (true)")
 
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(TEAM_USER_TABLE), both))
     policy("manager_reads", TEAM_USER_TABLE, "SELECT", manager, "USING (true)")

@@ -287,7 +287,9 @@ def test_init_stamps_and_secures_a_database_made_before_migrations(
     with postgres_server.admin(team_db[0]) as conn:
         conn.execute("SET ROLE team_owner")
         conn.execute("DROP TABLE alembic_version")  # as Shopper 0.1.0 left its databases
-        conn.execute("DROP TABLE evidence_blob, shop_event, shop")  # which 0.1.0 did not have
+        # which 0.1.0 did not have
+        conn.execute("DROP TABLE evidence_blob, shop_event, shop, sync_outbox")
+        conn.execute("ALTER TABLE audit DROP COLUMN version")
     result = team.init_team(engine=engine)
     assert result.upgraded_from == "0001"
     with postgres_server.admin(team_db[0]) as conn:

@@ -262,7 +262,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -312,7 +312,7 @@ ORPHANS = """
 from alembic import op
 
 revision = "9999"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -348,7 +348,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -434,5 +434,52 @@ def test_revision_0003_adds_shops_to_a_database_at_0002(tmp_path: Path) -> None:
             assert found.created_at.tzinfo is not None and found.version == 1
             [event] = repo.list_shop_events(session=session, shop_id=shop_id)
             assert (event.who, event.from_state, event.to_state) == ("maria", None, "assigned")
+    finally:
+        engine.dispose()
+
+
+def test_revision_0004_gives_audits_a_version_and_an_empty_outbox(tmp_path: Path) -> None:
+    """A database at 0003 with an audit: the audit is at version 1, the outbox is empty, and
+    a change through the repository adds one to the version (moving through items does not)."""
+    engine = create_db_engine(sqlite_url(tmp_path / "old.db"), sqlite_version=AFFECTED)
+    try:
+        migrate(engine, to="0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO company (id, name, sector, timezone, business_hours, holidays,"
+                    " notes, created_at, updated_at) VALUES ('c1', 'Kept', '', 'UTC', '{}',"
+                    " '[]', '', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO template_version (template_id, version, title, touchpoint,"
+                    " source, sha256, builtin, added_at) VALUES ('t1', 1, 'T', 'phone', '', '',"
+                    " 0, '2025-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO audit (id, company_id, touchpoint, template_id,"
+                    " template_version, shopper, status, started_at, started_tz, updated_at,"
+                    " verdict, critical_failures, answered, visible) VALUES ('a1', 'c1',"
+                    " 'phone', 't1', 1, 'jan', 'in_progress', '2025-01-01 00:00:00', 'UTC',"
+                    " '2025-01-01 00:00:00', '', 0, 0, 0)"
+                )
+            )
+        migrate(engine)
+        assert current_revision(engine) == head_revision()
+        assert differences(engine) == []
+        with Session(engine) as session:
+            assert repo.get_audit(session=session, audit_id="a1").version == 1
+            assert (
+                session.connection().execute(text("SELECT count(*) FROM sync_outbox")).scalar() == 0
+            )
+            repo.update_audit(session=session, audit_id="a1", values={"current_item": "q1"})
+            repo.update_audit(session=session, audit_id="a1", values={"answered": 1})
+            session.commit()
+        with Session(engine) as session:
+            assert repo.get_audit(session=session, audit_id="a1").version == 2
     finally:
         engine.dispose()

@@ -1,0 +1,334 @@
+"""Sync on the real server: jan's shops into his local SQLite, his audits back, whole, once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from shopper.domain.template import ItemType
+from shopper.services import shops, team
+from shopper.services.context import AppContext
+from shopper.services.runner import AuditRunner
+from shopper.services.sync import SubmitError, SyncError, outbox, submit, sync
+from tests.data_helpers import png
+from tests.postgres import MANAGER, MANAGER_PASSWORD, OWNER, OWNER_PASSWORD, PostgresServer
+from tests.services.test_runner import answer_required
+
+pytestmark = pytest.mark.postgres
+
+SECURED_COUNTS = (
+    "shop",
+    "shop_event",
+    "audit",
+    "answer",
+    "moment",
+    "instrument_event",
+    "evidence",
+    "evidence_blob",
+    "audit_event",
+)
+
+
+class Team:
+    """The team database as jan (his app's engine), its manager and its owner."""
+
+    def __init__(self, server: PostgresServer, jan: AppContext) -> None:
+        self.server = server
+        self.jan = jan.engine
+        name = str(jan.engine.url.database)
+        self.manager = team.team_engine(server.url(name, MANAGER, MANAGER_PASSWORD))
+        self.owner = team.team_engine(server.url(name, OWNER, OWNER_PASSWORD))
+
+    def assign(self, shopper: str = "jan") -> str:
+        return shops.create_shop(
+            engine=self.manager,
+            data=shops.ShopInput(
+                company="Northwind",
+                touchpoint="phone",
+                shopper=shopper,
+                opens=date(2020, 1, 1),
+                due=date(2099, 1, 31),
+                instructions=f"For {shopper}",
+            ),
+        ).id
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, by plain SQL as the owner (who sees every row)."""
+        with self.owner.connect() as conn:
+            return {
+                t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+                for t in SECURED_COUNTS
+            }
+
+    def close(self) -> None:
+        self.manager.dispose()
+        self.owner.dispose()
+
+
+@pytest.fixture
+def team_side(postgres_server: PostgresServer, as_jan: tuple[AppContext, str]) -> Iterator[Team]:
+    side = Team(postgres_server, as_jan[0])
+    try:
+        yield side
+    finally:
+        side.close()
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[AppContext]:
+    """Jan's own computer: a SQLite database in its own data folder."""
+    ctx = AppContext.open(tmp_path / "jan-laptop")
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def start_and_answer(local: AppContext, shop_id: str) -> AuditRunner:
+    audit = shops.start_shop(engine=local.engine, shop_id=shop_id)
+    runner = AuditRunner(engine=local.engine, audit_id=audit.id)
+    item = next(i for i in runner.template.items() if i.type is ItemType.YES_NO)
+    runner.set_answer(item.id, item.pass_answer)
+    runner.set_note(item.id, "Polite; 'quoted' text")
+    runner.attach(data_dir=local.data_dir, data=png(7), filename="desk.png", item_id=item.id)
+    runner.add_moment("friction", note="put on hold twice")
+    return runner
+
+
+def server_rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql), params))
+
+
+def test_jan_syncs_his_shop_does_it_offline_and_submits_it(
+    team_side: Team, local: AppContext
+) -> None:
+    shop_id = team_side.assign()
+    first = sync(local=local, team_engine=team_side.jan)
+    # The built-in templates are here already: none is inserted.
+    assert (first.pulled_shops, first.pulled_companies, first.pulled_templates) == (1, 1, 0)
+    assert not first.pushed
+    (row,) = shops.list_shops(engine=local.engine)
+    assert (row.id, row.state, row.company, row.instructions) == (
+        shop_id,
+        "assigned",
+        "Northwind",
+        "For jan",
+    )
+
+    runner = start_and_answer(local, shop_id)
+    audit_id = runner.audit.id
+    assert [e.audit_id for e in outbox(local)] == [audit_id]
+    second = sync(local=local, team_engine=team_side.jan)
+    assert [p.audit_id for p in second.pushed] == [audit_id]
+    assert outbox(local) == []
+
+    # The manager sees the audit, its answer, note, moment and the photo's bytes.
+    (audit,) = server_rows(
+        team_side.manager, "SELECT shopper, status, version FROM audit WHERE id = :a", a=audit_id
+    )
+    assert (audit.shopper, audit.status) == ("jan", "in_progress")
+    assert audit.version == runner_version(local, audit_id)
+    notes = server_rows(
+        team_side.manager, "SELECT note FROM answer WHERE audit_id = :a", a=audit_id
+    )
+    assert [n.note for n in notes] == ["Polite; 'quoted' text"]
+    (blob,) = server_rows(
+        team_side.manager,
+        "SELECT b.data FROM evidence e JOIN evidence_blob b ON b.sha256 = e.sha256"
+        " WHERE e.audit_id = :a",
+        a=audit_id,
+    )
+    assert bytes(blob.data) == png(7)
+    (state,) = server_rows(team_side.manager, "SELECT state, audit_id FROM shop")
+    assert (state.state, state.audit_id) == ("in_progress", audit_id)
+    starts = server_rows(
+        team_side.manager, "SELECT who FROM shop_event WHERE to_state = 'in_progress'"
+    )
+    assert [s.who for s in starts] == ["jan"]
+
+    # Twice changes nothing.
+    before = team_side.counts()
+    again = sync(local=local, team_engine=team_side.jan)
+    assert (again.pushed, again.refused, again.conflicts) == ([], [], [])
+    assert team_side.counts() == before
+
+    # Completed here, then submitted: pushed first, then the shop moves.
+    answer_required(runner)
+    runner.complete()
+    done = submit(local, team_side.jan, audit_id)
+    assert (done.pushed, done.moved) == (True, True)
+    (audit,) = server_rows(
+        team_side.manager, "SELECT status, completed_at FROM audit WHERE id = :a", a=audit_id
+    )
+    assert audit.status == "completed"
+    assert audit.completed_at is not None
+    assert server_rows(team_side.manager, "SELECT state FROM shop")[0].state == "submitted"
+    assert shops.list_shops(engine=local.engine)[0].state == "submitted"
+    # Submitting again is done already.
+    twice = submit(local, team_side.jan, audit_id)
+    assert (twice.pushed, twice.moved) == (False, False)
+
+    # A change here after it was submitted is refused, reported, and kept here.
+    runner.reopen("one more thing")
+    runner.set_note(next(iter(runner.values)), "changed after submitting")
+    refused = sync(local=local, team_engine=team_side.jan)
+    assert [r.audit_id for r in refused.refused] == [audit_id]
+    assert "submitted" in refused.refused[0].why
+    (waiting,) = outbox(local)
+    assert (waiting.audit_id, waiting.state) == (audit_id, "failed")
+    assert "submitted" in waiting.error
+    assert waiting.tried_at is not None
+    with local.engine.connect() as conn:
+        kept = conn.execute(
+            text("SELECT count(*) FROM answer WHERE note = 'changed after submitting'")
+        )
+        assert kept.scalar_one() == 1
+
+
+def runner_version(local: AppContext, audit_id: str) -> int:
+    with local.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT version FROM audit WHERE id = :a"), {"a": audit_id}
+            ).scalar_one()
+        )
+
+
+def test_a_shoppers_local_database_holds_only_their_own_shops(
+    team_side: Team, local: AppContext
+) -> None:
+    team.add_user(engine=team_side.owner, login="ewa", role="shopper", password="ewa-password-1")
+    mine = team_side.assign("jan")
+    team_side.assign("ewa")
+    sync(local=local, team_engine=team_side.jan)
+    assert [s.id for s in shops.list_shops(engine=local.engine)] == [mine]
+    # Reassigned to ewa, it leaves jan's computer at his next sync.
+    with team_side.manager.begin() as conn:
+        conn.execute(text("UPDATE shop SET shopper = 'ewa' WHERE id = :s"), {"s": mine})
+    result = sync(local=local, team_engine=team_side.jan)
+    assert result.removed_shops == 1
+    assert shops.list_shops(engine=local.engine) == []
+
+
+def test_a_stale_push_becomes_a_conflict_copy(team_side: Team, local: AppContext) -> None:
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    runner = start_and_answer(local, shop_id)
+    audit_id = runner.audit.id
+    sync(local=local, team_engine=team_side.jan)
+    item_id = next(iter(runner.values))
+
+    # The manager corrects the note on the team database: its version moves on.
+    on_server = AuditRunner(engine=team_side.manager, audit_id=audit_id)
+    on_server.set_note(item_id, "the manager's note")
+    # Jan, offline, changes the same note.
+    runner.set_note(item_id, "jan's note")
+    mine = runner_version(local, audit_id)
+
+    result = sync(local=local, team_engine=team_side.jan)
+    (conflict,) = result.conflicts
+    assert conflict.audit_id == audit_id
+    assert conflict.local_version == mine
+    assert result.pushed == []
+    # The team database kept the manager's note; jan's is in the copy, which he can see.
+    notes = server_rows(
+        team_side.manager, "SELECT note FROM answer WHERE audit_id = :a", a=audit_id
+    )
+    assert [n.note for n in notes] == ["the manager's note"]
+    with local.engine.connect() as conn:
+        here = conn.execute(
+            text("SELECT audit_id, note FROM answer WHERE item_id = :i ORDER BY note"),
+            {"i": item_id},
+        ).all()
+        photos = conn.execute(
+            text("SELECT count(*) FROM evidence WHERE audit_id = :c"), {"c": conflict.copy_id}
+        ).scalar_one()
+    assert sorted(here) == sorted(
+        [(conflict.copy_id, "jan's note"), (audit_id, "the manager's note")]
+    )
+    assert photos == 1
+    entries = {e.audit_id: e for e in outbox(local)}
+    assert entries[conflict.copy_id].state == "conflict"
+    assert entries[conflict.copy_id].conflict_of == audit_id
+    assert audit_id not in entries  # the local audit is as the team database has it
+    # The next sync has nothing to send and keeps the copy.
+    again = sync(local=local, team_engine=team_side.jan)
+    assert (again.pushed, again.conflicts) == ([], [])
+    assert conflict.copy_id in {e.audit_id for e in outbox(local)}
+
+
+def test_the_server_stopping_mid_push_leaves_nothing_and_the_next_sync_finishes(
+    team_side: Team, local: AppContext
+) -> None:
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    runner = start_and_answer(local, shop_id)
+    audit_id = runner.audit.id
+    before = team_side.counts()
+    statements: list[str] = []
+
+    def stop_mid_push(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+        if "INSERT INTO evidence_blob" in statement:  # late in the push: rows sent, not bytes
+            team_side.server.stop("immediate")
+
+    event.listen(team_side.jan, "before_cursor_execute", stop_mid_push)
+    try:
+        with pytest.raises(SyncError) as info:
+            sync(local=local, team_engine=team_side.jan)
+    finally:
+        event.remove(team_side.jan, "before_cursor_execute", stop_mid_push)
+        team_side.server.start()
+    assert "\n" not in str(info.value)
+    assert "connection to the database server was lost" in str(info.value)
+    assert any("INSERT INTO answer" in s for s in statements)
+    assert team_side.counts() == before  # nothing of the push is there
+    (waiting,) = outbox(local)
+    assert waiting.audit_id == audit_id
+    assert "lost" in waiting.error
+
+    result = sync(local=local, team_engine=team_side.jan)
+    assert [p.audit_id for p in result.pushed] == [audit_id]
+    assert outbox(local) == []
+    after = team_side.counts()
+    assert after["audit"] == before["audit"] + 1
+    assert after["evidence_blob"] == before["evidence_blob"] + 1
+    (blob,) = server_rows(team_side.manager, "SELECT sha256 FROM evidence_blob")
+    assert blob.sha256 == hashlib.sha256(png(7)).hexdigest()
+
+
+def test_submit_refuses_an_audit_not_completed(team_side: Team, local: AppContext) -> None:
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    runner = start_and_answer(local, shop_id)
+    with pytest.raises(SubmitError, match="complete it before submitting"):
+        submit(local, team_side.jan, runner.audit.id)
+    assert server_rows(team_side.manager, "SELECT state FROM shop")[0].state == "assigned"
+
+
+def test_a_shop_started_on_two_machines_keeps_this_ones_audit_as_a_conflict_copy(
+    team_side: Team, local: AppContext
+) -> None:
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    here = start_and_answer(local, shop_id).audit.id
+    there = shops.start_shop(engine=team_side.jan, shop_id=shop_id).id  # his other machine
+
+    result = sync(local=local, team_engine=team_side.jan)
+    assert [r.audit_id for r in result.refused] == [here]
+    assert "another audit" in result.refused[0].why
+    assert result.pulled_audits == 1
+    (row,) = shops.list_shops(engine=local.engine)
+    assert row.audit_id == there
+    (copy,) = outbox(local)
+    assert (copy.audit_id, copy.state, copy.conflict_of) == (here, "conflict", there)
+    with local.engine.connect() as conn:
+        notes = conn.execute(text("SELECT count(*) FROM answer WHERE audit_id = :a"), {"a": here})
+        assert notes.scalar_one() == 1  # nothing of it was lost
