@@ -158,7 +158,10 @@ def insert_audit(*, session: Session, rows: AuditRows, replace: bool) -> None:
     audit_table = SQLModel.metadata.tables["audit"]
     if replace:
         delete_children(session=session, audit_id=rows.audit["id"])
-        values = {k: v for k, v in rows.audit.items() if k != "id"}
+        values: dict[str, Any] = {k: v for k, v in rows.audit.items() if k not in ("id", "version")}
+        # A change like any other: sync's version moves on, so a push made on top of the
+        # audit as it was is refused (a conflict copy), never written over this import.
+        values["version"] = audit_table.c.version + 1
         session.execute(
             update(audit_table).where(audit_table.c.id == rows.audit["id"]).values(values)
         )

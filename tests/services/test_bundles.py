@@ -87,7 +87,8 @@ def rich_audit(ctx: AppContext, folder: Path, clock: Clock, *, company: str = "A
 
 
 def rows_of(ctx: AppContext, audit_ids: list[str]) -> list[dict[str, Any]]:
-    """Every row of the audits, comparable across databases."""
+    """Every row of the audits, comparable across databases (but `version`, each database's
+    count of changes for sync)."""
     with session_scope(ctx.engine) as session:
         found = exchange.read_audits(session=session, audit_ids=sorted(audit_ids))
     result = []
@@ -96,8 +97,18 @@ def rows_of(ctx: AppContext, audit_ids: list[str]) -> list[dict[str, Any]]:
             table: sorted(batch, key=lambda r: str(r.get("id") or r.get("item_id")))
             for table, batch in rows.children.items()
         }
-        result.append({"audit": rows.audit, "children": children})
+        audit = {k: v for k, v in rows.audit.items() if k != "version"}
+        result.append({"audit": audit, "children": children})
     return result
+
+
+def version_of(ctx: AppContext, audit_id: str) -> int:
+    with ctx.engine.connect() as conn:
+        return int(
+            conn.execute(text("SELECT version FROM audit WHERE id = :id"), {"id": audit_id}).one()[
+                0
+            ]
+        )
 
 
 def audit_count(ctx: AppContext) -> int:
@@ -135,7 +146,10 @@ def test_export_then_import_gives_the_same_audits(
         here = load_audit(engine=ctx.engine, audit_id=audit_id)
         there = load_audit(engine=manager.engine, audit_id=audit_id)
         assert there.score == here.score
-        assert there.audit == here.audit
+        assert there.audit.model_dump(exclude={"version"}) == here.audit.model_dump(
+            exclude={"version"}
+        )
+        assert there.audit.version == 1  # a new audit here; the sender's count is its own
         for record in there.evidence:
             assert evidence_path(manager.data_dir, record.sha256, record.extension).is_file()
 
@@ -183,8 +197,10 @@ def test_the_newer_edit_wins_and_the_summary_says_so(
     runner.delete_moment(runner.moments[0].id)
     second = tmp_path / "second.shopper"
     export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=second, audit_ids=[audit_id])
+    before = version_of(manager, audit_id)
     summary = import_bundle(engine=manager.engine, data_dir=manager.data_dir, path=second)
     assert [a.id for a in summary.updated] == [audit_id]
+    assert version_of(manager, audit_id) == before + 1  # a push on top of the old one: refused
     assert any("the bundle's edit is newer" in line for line in summary.lines())
     assert rows_of(manager, [audit_id]) == rows_of(ctx, [audit_id])
 
