@@ -192,11 +192,42 @@ class DataActions(QObject):
         if self.busy:
             show_error(self.window, "Wait until the current import, export or restore ends.")
             return
+        view = self.host.runner_view
+        if view is not None and view.saves is not None:  # a team database: never block
+            open_id = view.runner.audit_id
+
+            def saved(written: bool) -> None:
+                if not written:
+                    show_error(
+                        self.window,
+                        "The open audit's last changes are not saved yet (the server does "
+                        "not answer); try again once they are.",
+                        title=failed_title,
+                    )
+                elif view is self.host.runner_view and not self.busy:
+                    self._run(
+                        title, work, done, failed_title, cancelled=cancelled, audit_id=open_id
+                    )
+
+            view.after_saves(saved)
+            return
         try:
             audit_id = self._release_audit()
         except ShopperError as exc:
             show_error(self.window, str(exc), title=failed_title)
             return
+        self._run(title, work, done, failed_title, cancelled=cancelled, audit_id=audit_id)
+
+    def _run(
+        self,
+        title: str,
+        work: Callable[[Any], Any],
+        done: Callable[[Any, str | None], None],
+        failed_title: str,
+        *,
+        cancelled: str,
+        audit_id: str | None,
+    ) -> None:
         self.busy = True
 
         def on_done(result: Any) -> None:

@@ -865,7 +865,11 @@ def test_file_import_shops_assigns_a_files_shops_or_names_every_bad_row(
 
 @pytest.mark.postgres
 def test_on_a_team_database_leaving_printing_or_closing_waits_for_the_saves_without_blocking(
-    qtbot: QtBot, on_team: AppContext, postgres_server: Any, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    on_team: AppContext,
+    postgres_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     """The server stops under a save: another audit asked for keeps this one open (one line,
     never a wait on the GUI thread); once the server is back and the save is in, it opens."""
@@ -909,6 +913,8 @@ def test_on_a_team_database_leaving_printing_or_closing_waits_for_the_saves_with
         assert "stays open" in window.statusBar().currentMessage()
         window.export_pdf()
         assert "Not printed" in window.statusBar().currentMessage()
+        window.data_actions.export_to(tmp_path / "stuck.shopper", [first.id])
+        assert not window.data_actions.busy and not (tmp_path / "stuck.shopper").exists()
         asked: list[bool] = []
 
         def keep_it() -> bool:
@@ -930,5 +936,8 @@ def test_on_a_team_database_leaving_printing_or_closing_waits_for_the_saves_with
         lambda: window.runner_view is not None and window.runner_view.runner.audit_id == second.id,
         timeout=20000,
     )
+    window.data_actions.export_to(tmp_path / "sent.shopper", [first.id])
+    qtbot.waitUntil((tmp_path / "sent.shopper").exists, timeout=20000)
+    qtbot.waitUntil(lambda: not window.data_actions.busy, timeout=20000)
     assert waited == []  # nothing above waited for the saves on the GUI thread
     window.close()
