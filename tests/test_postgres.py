@@ -125,3 +125,13 @@ def test_with_the_server_installed_it_does_nothing() -> None:
         unavailable(NOT_INSTALLED)
     done = subprocess.run(["/bin/sh", str(ENSURE)], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_ci_runs_the_suite_with_ci_true_so_nothing_here_can_skip() -> None:
+    """`.ci/run` is what CI runs: it sets CI=true itself before `make test`, so there a
+    missing server fails the PostgreSQL tests instead of skipping them."""
+    lines = [
+        line.strip()
+        for line in (ENSURE.parents[1] / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    ]
+    assert lines.index("export CI=true") < lines.index("make test")
