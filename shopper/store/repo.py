@@ -291,19 +291,22 @@ def get_audit(*, session: Session, audit_id: str) -> Audit:
 
 def resolve_audit_id(*, session: Session, prefix: str) -> str:
     """A full audit id from a unique prefix (at least 4 characters)."""
+    return _resolve_prefix(session, col(Audit.id), prefix, "audit")
+
+
+def _resolve_prefix(session: Session, column: Any, prefix: str, what: str) -> str:
+    """The one id of `column` that starts with `prefix` (at least 4 characters)."""
     needle = prefix.strip().lower()
     if len(needle) < 4:
-        raise NotFoundError(f"audit id {prefix!r} is too short; give at least 4 characters")
+        raise NotFoundError(f"{what} id {prefix!r} is too short; give at least 4 characters")
     matches = list(
-        session.exec(
-            select(Audit.id).where(col(Audit.id).startswith(needle, autoescape=True)).limit(3)
-        )
+        session.exec(select(column).where(column.startswith(needle, autoescape=True)).limit(3))
     )
     if not matches:
-        raise NotFoundError(f"no audit with id {prefix!r}")
+        raise NotFoundError(f"no {what} with id {prefix!r}")
     if len(matches) > 1:
-        raise AmbiguousError(f"audit id {prefix!r} matches several audits; give more characters")
-    return matches[0]
+        raise AmbiguousError(f"{what} id {prefix!r} matches several {what}s; give more characters")
+    return str(matches[0])
 
 
 def add_audit(*, session: Session, audit: Audit) -> Audit:
@@ -566,19 +569,7 @@ def get_shop(*, session: Session, shop_id: str, for_update: bool = False) -> Sho
 
 def resolve_shop_id(*, session: Session, prefix: str) -> str:
     """A full shop id from a unique prefix (at least 4 characters)."""
-    needle = prefix.strip().lower()
-    if len(needle) < 4:
-        raise NotFoundError(f"shop id {prefix!r} is too short; give at least 4 characters")
-    matches = list(
-        session.exec(
-            select(Shop.id).where(col(Shop.id).startswith(needle, autoescape=True)).limit(3)
-        )
-    )
-    if not matches:
-        raise NotFoundError(f"no shop with id {prefix!r}")
-    if len(matches) > 1:
-        raise AmbiguousError(f"shop id {prefix!r} matches several shops; give more characters")
-    return matches[0]
+    return _resolve_prefix(session, col(Shop.id), prefix, "shop")
 
 
 def list_shops(

@@ -49,6 +49,16 @@ def load_choices(engine: Engine) -> AuditChoices:
     return AuditChoices(list_companies(engine=engine), list_templates(engine=engine))
 
 
+def fill_templates(combo: QComboBox, templates: list[TemplateInfo], touchpoint: str) -> None:
+    """The checklists of one touchpoint in a combo: title, version, size, and whether imported."""
+    combo.clear()
+    for info in (t for t in templates if t.touchpoint == touchpoint):
+        origin = "" if info.builtin else " (imported)"
+        combo.addItem(
+            f"{info.title} v{info.version} — {count_of(info.items, 'item')}{origin}", info.id
+        )
+
+
 class NewAuditDialog(QDialog):
     def __init__(
         self,
@@ -146,13 +156,7 @@ class NewAuditDialog(QDialog):
         self.company.setCurrentIndex(max(index, 0))
 
     def _fill_templates(self) -> None:
-        self.template.clear()
-        touchpoint = self.touchpoint.currentData()
-        for info in (t for t in self.choices.templates if t.touchpoint == touchpoint):
-            origin = "" if info.builtin else " (imported)"
-            self.template.addItem(
-                f"{info.title} v{info.version} — {count_of(info.items, 'item')}{origin}", info.id
-            )
+        fill_templates(self.template, self.choices.templates, self.touchpoint.currentData())
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(self.template.count() > 0)
 

@@ -25,7 +25,6 @@ from sqlalchemy import Engine
 
 from shopper.domain.errors import ShopperError
 from shopper.domain.template import TOUCHPOINTS
-from shopper.domain.wording import count_of
 from shopper.services.companies import list_companies
 from shopper.services.records import CompanyRow
 from shopper.services.shops import (
@@ -40,6 +39,7 @@ from shopper.services.shops import (
 from shopper.services.team import TeamUser, list_users
 from shopper.services.templates import TemplateInfo, list_templates
 from shopper.ui.dates import date_format
+from shopper.ui.new_audit import fill_templates
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
 DEFAULT_DAYS = 14
@@ -188,13 +188,8 @@ class NewShopDialog(QDialog):
         return edit
 
     def _fill_templates(self) -> None:
-        self.template.clear()
         touchpoint = self.touchpoint.currentData()
-        for info in (t for t in self.choices.templates if t.touchpoint == touchpoint):
-            origin = "" if info.builtin else " (imported)"
-            self.template.addItem(
-                f"{info.title} v{info.version} — {count_of(info.items, 'item')}{origin}", info.id
-            )
+        fill_templates(self.template, list(self.choices.templates), touchpoint)
         latest = self.choices.latest.get(touchpoint, "")
         self.template.setCurrentIndex(max(self.template.findData(latest), 0))
 
