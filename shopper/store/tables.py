@@ -317,3 +317,39 @@ class SyncOutbox(SQLModel, table=True):
     conflict_of: str | None = Field(default=None, max_length=36)
     """For a conflict copy: the audit whose push the team database refused."""
     conflict_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReviewComment(SQLModel, table=True):
+    """What a reviewing manager wrote on a submitted audit: on one item, or (item_id NULL) on
+    the audit as a whole; `verdict` is the move it came with (returned, reviewed) or empty."""
+
+    __tablename__ = "review_comment"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    audit_id: str = Field(foreign_key="audit.id", index=True, max_length=36)
+    item_id: str | None = Field(default=None, max_length=64)
+    author: str = Field(max_length=200)
+    at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    body: str = Field(sa_type=Text)
+    verdict: str = Field(default="", max_length=20)
+
+
+class AnswerChange(SQLModel, table=True):
+    """One change to an answer after its audit was first completed: who, when, the old and
+    the new value (JSON, as `Answer.value`) and note; `kind` is `shopper` or `review` (a
+    reviewer's correction)."""
+
+    __tablename__ = "answer_change"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    audit_id: str = Field(foreign_key="audit.id", index=True, max_length=36)
+    item_id: str = Field(max_length=64)
+    at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    who: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    old_value: str | None = Field(default=None, sa_type=Text)
+    new_value: str | None = Field(default=None, sa_type=Text)
+    old_note: str = Field(default="", sa_type=Text)
+    new_note: str = Field(default="", sa_type=Text)

@@ -28,6 +28,9 @@ any user can open psql with their password.
 - Shops (`shop`, `shop_event`): a manager writes them; a shopper reads their own with their
   events and moves them only through `shopper_move_shop` (SECURITY DEFINER), which allows
   the shopper's moves of `shopper.domain.shops.MOVES` on their own shop and records each.
+- Review (`review_comment`, `answer_change`): a manager writes them; a shopper reads those of
+  their own audits and adds to an audit's answer history only changes in their own name to
+  their own audit in progress, never changing or removing one.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -71,6 +74,11 @@ SHOP_TABLES = ("shop", "shop_event")
 """Assignments and their history: a shopper reads their own; only managers write them."""
 BLOB_TABLE = "evidence_blob"
 """Evidence bytes by sha256: read by whoever may read an audit citing them, written once."""
+REVIEW_TABLE = "review_comment"
+"""A reviewing manager's comments: a shopper reads those on their own audits; managers write."""
+CHANGE_TABLE = "answer_change"
+"""The history of answers after an audit was first completed: append-only for a shopper, who
+adds only changes in their own name to their own audit in progress."""
 OUTBOX_TABLE = "sync_outbox"
 """A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
 database, where managers may read it and nobody writes it."""
@@ -83,6 +91,8 @@ SECURED_TABLES = frozenset(
         *AUDIT_CHILD_TABLES,
         *SHOP_TABLES,
         BLOB_TABLE,
+        REVIEW_TABLE,
+        CHANGE_TABLE,
         OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
@@ -416,6 +426,7 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
 
     _secure_blobs(conn, schema)
     _secure_shops(conn, schema)
+    _secure_review(conn, schema)
     # A machine's own sync record: empty here; managers may read it, as every other table.
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(OUTBOX_TABLE), manager))
     policy("manager_reads", OUTBOX_TABLE, "SELECT", manager, "USING (true)")
@@ -425,6 +436,39 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
     policy("field_reads_self", TEAM_USER_TABLE, "SELECT", field, "USING (login = current_user)")
 
     _functions(conn, schema)
+
+
+def _secure_review(conn: Connection, schema: str) -> None:
+    """Review comments and answer history: a manager reads and writes them all; a shopper
+    reads those of their own audits, writes no comment, and adds to the history only changes
+    in their own name to their own audit in progress (never changes or removes one)."""
+    s, q = _quoted(schema), sql.SQL
+    manager, field = _ident(MANAGER_GROUP), _ident(FIELD_GROUP)
+    for name in (REVIEW_TABLE, CHANGE_TABLE):
+        target = q("{}.{}").format(_ident(schema), _ident(name))
+        of_audit = f"SELECT 1 FROM {s}.audit a WHERE a.id = {_quoted(name)}.audit_id"
+        own = f"EXISTS ({of_audit} AND a.shopper = current_user)"
+        rules = [
+            ("manager_all", "ALL", manager, "USING (true) WITH CHECK (true)"),
+            ("field_reads_own", "SELECT", field, f"USING ({own})"),
+        ]
+        field_rights = "SELECT"
+        if name == CHANGE_TABLE:
+            field_rights = "SELECT, INSERT"
+            open_audit = (
+                f"who = current_user AND EXISTS ({of_audit} AND a.shopper = current_user"
+                f" AND a.status = '{IN_PROGRESS}')"
+            )
+            rules.append(("field_adds_own", "INSERT", field, f"WITH CHECK ({open_audit})"))
+        _run(conn, q("GRANT " + field_rights + " ON {} TO {}").format(target, field))
+        _run(conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(target, manager))
+        for policy, rule, roles, body in rules:
+            _run(
+                conn,
+                q("CREATE POLICY {} ON {} FOR " + rule + " TO {} " + body).format(
+                    _ident(policy), target, roles
+                ),
+            )
 
 
 def _follow_up_write(schema: str, table: str, own_audit: str) -> str | None:
