@@ -52,6 +52,14 @@ def register(sub: Subparsers) -> None:
     a_answer.add_argument(
         "--note", metavar="ITEM=TEXT", action="append", default=[], help="the item's note"
     )
+    a_history = a_sub.add_parser(
+        "history",
+        help="what happened to an audit: its shop's moves, reopenings, review comments, and"
+        " every change to an answer after it was first completed (who, when, old and new)",
+    )
+    a_history.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
+    a_history.add_argument("--item", metavar="ITEM", help="only this item's history")
+    a_history.add_argument("--json", action="store_true")
     a_complete = a_sub.add_parser("complete", help="complete an audit in progress")
     a_complete.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
     a_complete.add_argument(
@@ -85,6 +93,8 @@ def cmd_audits(args: argparse.Namespace) -> int:
         return _print_waiting(ctx, as_json=args.json)
     if args.audits_command == "follow-ups":
         return _print_follow_ups(ctx, as_json=args.json)
+    if args.audits_command == "history":
+        return _print_history(ctx, args)
     if args.audits_command == "show":
         audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
         data = audit_to_json(load_audit(engine=ctx.engine, audit_id=audit_id))
@@ -129,6 +139,31 @@ def cmd_audits(args: argparse.Namespace) -> int:
         print("No audits.", file=sys.stderr)
     for row in rows:
         print(describe_row(row))
+    return EXIT_OK
+
+
+def _print_history(ctx: Any, args: argparse.Namespace) -> int:
+    from shopper.domain.clock import in_zone
+    from shopper.services.audits import resolve_audit_id
+    from shopper.services.review import history
+
+    audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
+    entries = history(engine=ctx.engine, audit_id=audit_id, item_id=args.item)
+    if args.json:
+        print_json([e.to_json() for e in entries])
+        return EXIT_OK
+    if not entries:
+        print("No history." if args.item is None else f"No history for {args.item}.")
+        return EXIT_OK
+    for e in entries:
+        when = in_zone(e.at, e.tz).strftime("%Y-%m-%d %H:%M")
+        where = f" [{e.item_id}]" if e.item_id else ""
+        line = f"{when}  {e.who or '—'}{where}  {e.what}"
+        if e.old or e.new:
+            line += f": {e.old or '(blank)'} → {e.new or '(blank)'}"
+        elif e.detail and e.kind != "comment":
+            line += f" ({e.detail})"
+        print(line)
     return EXIT_OK
 
 

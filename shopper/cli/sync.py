@@ -63,6 +63,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     print(
         f"Fetched {result.pulled_shops} shop(s), {result.pulled_companies} company(ies),"
         f" {result.pulled_templates} new template version(s), {result.pulled_audits} audit(s)"
+        + (f", {result.pulled_comments} review comment(s)" if result.pulled_comments else "")
         + (
             f"; removed {result.removed_shops} shop(s) no longer yours"
             if result.removed_shops

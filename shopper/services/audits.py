@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -10,9 +11,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from shopper.domain import history
 from shopper.domain.answers import format_answer
 from shopper.domain.clock import local_zone_name, now_utc
 from shopper.domain.errors import NotFoundError, ShopperError
+from shopper.domain.history import HistoryEntry
 from shopper.domain.instruments import Instrument, Step
 from shopper.domain.scoring import AuditScore, score_audit
 from shopper.domain.template import Template, touchpoint_label
@@ -22,13 +25,16 @@ from shopper.services.templates import get_template
 from shopper.store import repo
 from shopper.store.engine import session_scope
 from shopper.store.tables import (
+    AnswerChange,
     Audit,
     AuditEvent,
     Company,
     Evidence,
     InstrumentEvent,
     Moment,
+    ReviewComment,
     Shop,
+    ShopEvent,
 )
 
 
@@ -170,6 +176,11 @@ class AuditDetail:
     """The shopper as shown: on a team database the login's full name, else `audit.shopper`."""
     shop: Shop | None = None
     """The shop (assignment) the audit was done for, if any: its window and instructions."""
+    shop_events: list[ShopEvent] = field(default_factory=list)
+    comments: list[ReviewComment] = field(default_factory=list)
+    """What reviewers wrote on it, oldest first."""
+    changes: list[AnswerChange] = field(default_factory=list)
+    """The changes to its answers after it was first completed, oldest first."""
 
     @property
     def values(self) -> dict[str, Any]:
@@ -199,6 +210,11 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         evidence = repo.list_evidence(session=session, audit_id=audit_id)
         names = repo.full_names(session=session, logins=[audit.shopper])
         shop = repo.shop_of_audit(session=session, audit_id=audit_id)
+        shop_events = (
+            repo.list_shop_events(session=session, shop_id=shop.id) if shop is not None else []
+        )
+        comments = repo.list_comments(session=session, audit_id=audit_id)
+        changes = repo.list_changes(session=session, audit_id=audit_id)
     template = get_template(
         engine=engine, template_id=audit.template_id, version=audit.template_version
     )
@@ -220,6 +236,9 @@ def load_audit(*, engine: Engine, audit_id: str) -> AuditDetail:
         evidence,
         shopper_name=names.get(audit.shopper, audit.shopper),
         shop=shop,
+        shop_events=shop_events,
+        comments=comments,
+        changes=changes,
     )
 
 
@@ -326,7 +345,63 @@ def audit_to_json(detail: AuditDetail) -> dict[str, Any]:
             }
             for e in detail.evidence
         ],
+        "shop_id": detail.shop.id if detail.shop is not None else None,
+        "shop_state": detail.shop.state if detail.shop is not None else None,
+        "comments": [
+            {
+                "id": c.id,
+                "item_id": c.item_id,
+                "author": c.author,
+                "at": _iso(c.at),
+                "tz": c.tz,
+                "body": c.body,
+                "verdict": c.verdict,
+            }
+            for c in detail.comments
+        ],
+        "history": [e.to_json() for e in audit_history(detail)],
     }
+
+
+def audit_history(detail: AuditDetail) -> list[HistoryEntry]:
+    """Everything that happened to the audit, its shop and its answers, oldest first (see
+    `shopper.domain.history`); answers as shown."""
+    template = detail.template
+
+    def shown(item_id: str, raw: str | None) -> str:
+        if raw is None or not template.has_item(item_id):
+            return "" if raw is None else raw
+        return format_answer(template.item(item_id), json.loads(raw))
+
+    entries = [
+        history.audit_entry(e.kind, e.at, e.tz, detail.audit.shopper, e.detail)
+        for e in detail.events
+    ]
+    entries += [
+        history.shop_entry(e.to_state, e.from_state, at=e.at, tz=e.tz, who=e.who, detail=e.detail)
+        for e in detail.shop_events
+    ]
+    entries += [
+        history.change_entry(
+            kind=c.kind,
+            at=c.at,
+            tz=c.tz,
+            who=c.who,
+            item_id=c.item_id,
+            old_value=shown(c.item_id, c.old_value),
+            new_value=shown(c.item_id, c.new_value),
+            old_note=c.old_note,
+            new_note=c.new_note,
+        )
+        for c in detail.changes
+    ]
+    entries += [
+        history.comment_entry(
+            at=c.at, tz=c.tz, who=c.author, item_id=c.item_id, body=c.body, verdict=c.verdict
+        )
+        for c in detail.comments
+    ]
+    return history.ordered(entries)
 
 
 def instruments_to_json(detail: AuditDetail) -> dict[str, Any]:

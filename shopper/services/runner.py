@@ -42,6 +42,7 @@ from shopper.store import repo, team
 from shopper.store.engine import session_scope, sqlite_path, writing_stopped
 from shopper.store.integrity import SQLITE_FULL, free_bytes, sqlite_code
 from shopper.store.tables import (
+    AnswerChange,
     Audit,
     Company,
     Evidence,
@@ -112,6 +113,7 @@ class AuditRunner:
         zone: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         make_id: Callable[[], str] = new_id,
+        review_as: str | None = None,
     ) -> None:
         self.engine = engine
         self.zone = zone or local_zone_name()
@@ -125,6 +127,13 @@ class AuditRunner:
         self.shop = detail.shop
         """The shop the audit is done for (its due day and instructions), or None."""
         self.template: Template = detail.template
+        self.reviewer = review_as
+        """The reviewing manager's login, when the runner is open for review: the answers
+        stay read-only but for `correct`, each correction recorded as theirs."""
+        self.comments = list(detail.comments)
+        """What reviewers wrote on the audit (an item's or the whole audit's), oldest first."""
+        # Once completed, every change to an answer is kept in its history (`answer_change`).
+        self._tracked = any(e.kind in _HISTORY_FROM for e in detail.events)
         self._values: dict[str, Any] = {
             k: r.value for k, r in detail.answers.items() if r.value is not None
         }
@@ -286,6 +295,27 @@ class AuditRunner:
         change = {item_id: (stored, self._notes.get(item_id, ""), source)}
         return self._write(change, current=item_id)
 
+    def correct(self, item_id: str, value: Any, note: str | None = None) -> datetime:
+        """A reviewer's correction of an answer (and its note, unless None) on the completed
+        audit under review, recorded in its history as the reviewer's.
+
+        Raises:
+            AuditStateError: the runner is not open for review, or the audit not completed.
+            AnswerError: the value does not fit the item.
+        """
+        if self.reviewer is None:
+            raise AuditStateError("only a reviewer corrects an answer; open the audit for review")
+        if not self.read_only:
+            raise AuditStateError("a reviewer corrects a completed audit only")
+        if not self.template.has_item(item_id):
+            raise AnswerError(f"{item_id}: no such item in this template")
+        if note is not None and len(note) > MAX_NOTE:
+            raise AnswerError(f"note is {len(note):,} characters; the limit is {MAX_NOTE:,}")
+        stored = normalize_answer(self.template.item(item_id), value)
+        kept = self._notes.get(item_id, "") if note is None else note
+        change = {item_id: (stored, kept, AnswerSource.SHOPPER.value)}
+        return self._write(change, current=None)
+
     def use_measured(self, item_id: str) -> datetime:
         """Replace the shopper's override with the instrument's measurement."""
         measured = self._measured.items.get(item_id)
@@ -327,6 +357,8 @@ class AuditRunner:
         summary = _summary(score) | {"updated_at": at}
         if current is not None:
             summary["current_item"] = current
+        if self._tracked or self.reviewer is not None:
+            extra = self._with_history(changes, at, extra)
         try:
             rows = [
                 {
@@ -363,6 +395,44 @@ class AuditRunner:
         self.audit.updated_at = at
         self.last_saved = at
         return at
+
+    def _with_history(
+        self,
+        changes: Mapping[str, tuple[Any, str, str]],
+        at: datetime,
+        extra: Callable[[Session], object] | None,
+    ) -> Callable[[Session], object] | None:
+        """`extra`, after which the history rows of `changes` are added (None: nothing to
+        add or do)."""
+        rows = [
+            AnswerChange(
+                id=self.make_id(),
+                audit_id=self.audit.id,
+                item_id=item_id,
+                at=at,
+                tz=self.zone,
+                who=self.reviewer if self.reviewer is not None else self.audit.shopper,
+                kind="review" if self.reviewer is not None else "shopper",
+                old_value=_json(self._values.get(item_id)),
+                new_value=_json(value),
+                old_note=self._notes.get(item_id, ""),
+                new_note=note,
+            )
+            for item_id, (value, note, _source) in changes.items()
+            if _json(value) != _json(self._values.get(item_id))
+            or note != self._notes.get(item_id, "")
+        ]
+        if not rows:
+            return extra
+
+        def write(session: Session) -> None:
+            # Before `extra`: when it completes the audit, a shopper may write no more to it.
+            repo.add_changes(session=session, changes=rows)
+            session.flush()
+            if extra is not None:
+                extra(session)
+
+        return write
 
     # -- instruments -------------------------------------------------------------
 
@@ -736,6 +806,7 @@ class AuditRunner:
         self._set_status(
             AuditStatus.IN_PROGRESS, at, completed=False, event="reopened", detail=reason
         )
+        self._tracked = True
         return at
 
     def _set_status(
@@ -783,6 +854,14 @@ class AuditRunner:
         self.audit.completed_at = at if completed else None
         self.audit.completed_tz = self.zone if completed else None
         self.last_saved = at
+
+
+_HISTORY_FROM = frozenset({"completed", "reopened"})
+"""Audit events after which every answer's change is kept in its history."""
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _step(event: InstrumentEvent) -> tuple[str, Step]:

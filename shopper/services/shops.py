@@ -447,7 +447,9 @@ def start_shop(
         with session_scope(engine) as session:
             audit = repo.get_audit(session=session, audit_id=existing)
             shop = repo.get_shop(session=session, shop_id=shop_id)
-            _apply(session, shop, ShopState.IN_PROGRESS, actor, at=moment, tz=tz, audit_id=existing)
+            apply_move(
+                session, shop, ShopState.IN_PROGRESS, actor, at=moment, tz=tz, audit_id=existing
+            )
         return audit
     audit = prepare_audit(
         engine=engine,
@@ -460,7 +462,7 @@ def start_shop(
     with session_scope(engine) as session:
         shop = repo.get_shop(session=session, shop_id=shop_id)  # as it is now, in this one
         add_new_audit(session=session, audit=audit)
-        _apply(session, shop, ShopState.IN_PROGRESS, actor, at=moment, tz=tz, audit_id=audit.id)
+        apply_move(session, shop, ShopState.IN_PROGRESS, actor, at=moment, tz=tz, audit_id=audit.id)
     return audit
 
 
@@ -480,7 +482,7 @@ def _move(
         # A shopper may not lock the row (no UPDATE right): the database's function does.
         lock = not actor.through_database
         shop = repo.get_shop(session=session, shop_id=shop_id, for_update=lock)
-        _apply(session, shop, target, actor, at=moment, tz=tz, detail=detail)
+        apply_move(session, shop, target, actor, at=moment, tz=tz, detail=detail)
         session.expire_all()
         shop = repo.get_shop(session=session, shop_id=shop_id)
         company = repo.get_company(session=session, company_id=shop.company_id)
@@ -493,7 +495,7 @@ def _check_move(shop: Shop, target: ShopState, actor: Actor) -> None:
         raise ShopStateError(f"shop {shop.id[:8]}: {problem}")
 
 
-def _apply(
+def apply_move(
     session: Session,
     shop: Shop,
     target: ShopState,

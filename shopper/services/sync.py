@@ -12,10 +12,14 @@ The rules, all of them:
   inserted when missing and never rewritten. A local shop the team database no longer gives
   this login (reassigned, or never the team's) is removed with its events; its audit stays.
   An audit the team database links to a shop that is not here (started on another machine)
-  comes along whole, with its evidence files.
+  comes along whole, with its evidence files, and so does one here that changed there while
+  nothing of it waits to go from here (a manager returned it, reopening it, or corrected an
+  answer): the local audit is then made as the team database has it. The reviewers' comments
+  on the audits here come too (a comment never changes; one here is kept).
 - **Push** (here → team): the audit of each local shop whose `version` changed since the team
   database last took it, whole: the audit row, answers, moments, instrument events, evidence
-  rows and their bytes (into `evidence_blob`), audit events. Each audit in one transaction on
+  rows and their bytes (into `evidence_blob`), audit events, and the history of its answers
+  (`answer_change`, rows added once and never rewritten). Each audit in one transaction on
   the team database, as upserts keyed by the rows' ids (answers by audit and item), so a push
   cut at any moment leaves nothing of itself there, and the next one redoes it whole. Pushing
   the same version twice sends nothing. A shop the team database still has as assigned (or
@@ -137,6 +141,8 @@ class SyncResult:
     pulled_templates: int = 0
     """Template versions inserted here (the others were here already)."""
     pulled_audits: int = 0
+    pulled_comments: int = 0
+    """Review comments new here."""
     removed_shops: int = 0
     pushed: list[Pushed] = field(default_factory=list)
     up_to_date: int = 0
@@ -154,6 +160,7 @@ class SyncResult:
                 "companies": self.pulled_companies,
                 "template_versions": self.pulled_templates,
                 "audits": self.pulled_audits,
+                "comments": self.pulled_comments,
                 "shops_removed": self.removed_shops,
             },
             "pushed": [
@@ -408,6 +415,8 @@ def _send(
                 rows.upsert(conn, name, events, keep=True)
             else:
                 rows.upsert(conn, name, snapshot[name])
+        for name in rows.HISTORY:
+            rows.upsert(conn, name, snapshot[name], keep=True)
         _send_blobs(conn, blobs)
         status = audit["status"]
         if status in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):
@@ -633,8 +642,11 @@ def _pull(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:
     result.pulled_templates = sum(
         (t["template_id"], t["version"]) not in versions for t in found.templates
     )
+    changed = _changed_there(local, team_engine, found.shops, here)
     for shop in found.shops:
-        if shop["audit_id"] is not None and shop["audit_id"] not in here:
+        if shop["audit_id"] is not None and (
+            shop["audit_id"] not in here or shop["audit_id"] in changed
+        ):
             _pull_audit(local, team_engine, str(shop["audit_id"]))
             result.pulled_audits += 1
         # A start made here and not yet taken there keeps its link.
@@ -658,6 +670,46 @@ def _pull(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:
             rows.remove_shops(conn, gone)
     result.pulled_shops = len(found.shops)
     result.removed_shops = len(gone)
+    _pull_comments(local, team_engine, result)
+
+
+def _changed_there(
+    local: LocalSide, team_engine: Engine, shops: Sequence[dict[str, Any]], here: set[str]
+) -> set[str]:
+    """The audits here that changed on the team database (a manager's return or correction)
+    while nothing of them waits to go from here: they are pulled whole. One changed on both
+    sides was refused by its push, which kept the local work as a conflict copy."""
+    ids = [str(s["audit_id"]) for s in shops if s["audit_id"] is not None and s["audit_id"] in here]
+    if not ids:
+        return set()
+    with team_engine.connect() as conn:
+        there = rows.audit_stamps(conn, ids)
+    with local.engine.connect() as conn:
+        mine = rows.audit_stamps(conn, ids)
+        changed = set()
+        for audit_id, stamp in there.items():
+            if mine.get(audit_id) in (None, stamp):
+                continue
+            noted = rows.noted(conn, audit_id)
+            if noted.pushed_version == mine[audit_id][0]:
+                changed.add(audit_id)
+    return changed
+
+
+def _pull_comments(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:
+    """The reviewers' comments on the audits here (the team database gives only the shopper's
+    own); a comment is written once, so one already here is kept."""
+    with local.engine.connect() as conn:
+        here = rows.audit_ids(conn)
+    with team_engine.connect() as conn:
+        found = rows.comments(conn, here)
+    with local.engine.connect() as conn:
+        known = {c["id"] for c in rows.comments(conn, here)}
+    new = [c for c in found if c["id"] not in known]
+    if new:
+        with local.engine.begin() as conn:
+            rows.upsert(conn, "review_comment", new, keep=True)
+    result.pulled_comments = len(new)
 
 
 def _pull_audit(local: LocalSide, team_engine: Engine, audit_id: str) -> None:

@@ -24,12 +24,14 @@ from shopper.domain.vocabulary import AnswerSource
 from shopper.store.engine import one_statement, session_scope, upsert, upsert_and_update
 from shopper.store.tables import (
     Answer,
+    AnswerChange,
     Audit,
     AuditEvent,
     Company,
     Evidence,
     InstrumentEvent,
     Moment,
+    ReviewComment,
     Shop,
     ShopEvent,
     TemplateVersion,
@@ -670,3 +672,74 @@ def template_touchpoint(*, session: Session, template_id: str) -> str | None:
         .limit(1)
     )
     return session.exec(stmt).first()
+
+
+# -- review -----------------------------------------------------------------------
+
+
+def add_comment(*, session: Session, comment: ReviewComment) -> ReviewComment:
+    session.add(comment)
+    return comment
+
+
+def list_comments(*, session: Session, audit_id: str) -> list[ReviewComment]:
+    stmt = (
+        select(ReviewComment)
+        .where(col(ReviewComment.audit_id) == audit_id)
+        .order_by(col(ReviewComment.at), col(ReviewComment.id))
+    )
+    return list(session.exec(stmt))
+
+
+def add_changes(*, session: Session, changes: Iterable[AnswerChange]) -> None:
+    session.add_all(list(changes))
+
+
+def list_changes(*, session: Session, audit_id: str) -> list[AnswerChange]:
+    stmt = (
+        select(AnswerChange)
+        .where(col(AnswerChange.audit_id) == audit_id)
+        .order_by(col(AnswerChange.at), col(AnswerChange.id))
+    )
+    return list(session.exec(stmt))
+
+
+class ReviewQueueRow(NamedTuple):
+    """A submitted shop waiting for review, with its audit's figures."""
+
+    shop: Shop
+    company: str
+    zone: str
+    """The company's time zone."""
+    submitted_at: datetime | None
+    score_percent: float | None
+    verdict: str | None
+
+
+def review_queue(*, session: Session) -> list[ReviewQueueRow]:
+    """Submitted shops, the longest waiting first (by when they were last submitted)."""
+    submitted = (
+        select(ShopEvent.shop_id, func.max(ShopEvent.at).label("at"))
+        .where(col(ShopEvent.to_state) == "submitted")
+        .group_by(col(ShopEvent.shop_id))
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            Shop,
+            col(Company.name),
+            col(Company.timezone),
+            submitted.c.at,
+            col(Audit.score_percent),
+            col(Audit.verdict),
+        )
+        .join(Company, col(Company.id) == col(Shop.company_id))
+        .join(submitted, submitted.c.shop_id == col(Shop.id), isouter=True)
+        .join(Audit, col(Audit.id) == col(Shop.audit_id), isouter=True)
+        .where(col(Shop.state) == "submitted")
+        .order_by(submitted.c.at, col(Shop.due), col(Shop.id))
+    )
+    return [
+        ReviewQueueRow(shop, name, zone, as_aware(at), score, verdict)
+        for shop, name, zone, at, score, verdict in session.execute(stmt)
+    ]

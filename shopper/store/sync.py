@@ -23,6 +23,10 @@ Row = dict[str, Any]
 TABLES = SQLModel.metadata.tables
 CHILDREN = ("moment", "answer", "instrument_event", "evidence", "audit_event")
 """The rows of an audit, parents first (evidence may cite a moment)."""
+HISTORY = ("answer_change",)
+"""An audit's rows written once and never changed (pushed as inserts that keep a row there)."""
+SNAPSHOT = (*CHILDREN, *HISTORY)
+"""Every row of an audit that travels with it. (Review comments travel on their own.)"""
 KEYS: Mapping[str, tuple[str, ...]] = {
     "answer": ("audit_id", "item_id"),
     "template_version": ("template_id", "version"),
@@ -47,7 +51,7 @@ def read_audit(conn: Connection, audit_id: str) -> dict[str, Any] | None:
     if audit is None:
         return None
     snapshot: dict[str, Any] = {"audit": audit}
-    for name in CHILDREN:
+    for name in SNAPSHOT:
         table = TABLES[name]
         snapshot[name] = [
             dict(r._mapping)
@@ -90,12 +94,12 @@ def upsert(
 def replace_audit(conn: Connection, snapshot: Mapping[str, Any]) -> None:
     """Make the audit of `snapshot` exactly that: its rows not in it are removed."""
     audit_id = snapshot["audit"]["id"]
-    for name in reversed(CHILDREN):
+    for name in reversed(SNAPSHOT):
         table = TABLES[name]
         conn.execute(delete(table).where(table.c.audit_id == audit_id))
     upsert(conn, "audit", [dict(snapshot["audit"])])
-    for name in CHILDREN:
-        upsert(conn, name, snapshot[name])
+    for name in SNAPSHOT:
+        upsert(conn, name, snapshot.get(name, []))
 
 
 def copy_audit(conn: Connection, snapshot: Mapping[str, Any]) -> str:
@@ -156,6 +160,29 @@ def audit_facts(conn: Connection, audit_id: str) -> tuple[str, int, str | None] 
         .where(audit.c.id == audit_id)
     ).first()
     return None if found is None else (str(found[0]), int(found[1]), found[2])
+
+
+def audit_stamps(conn: Connection, audit_ids: Iterable[str]) -> dict[str, tuple[int, datetime]]:
+    """(version, updated_at) of those audits this login may read."""
+    audit = TABLES["audit"]
+    wanted = list(audit_ids)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(audit.c.id, audit.c.version, audit.c.updated_at).where(audit.c.id.in_(wanted))
+    )
+    return {str(a): (int(v), u) for a, v, u in rows}
+
+
+def comments(conn: Connection, audit_ids: Iterable[str]) -> list[Row]:
+    """The review comments on those audits that this login may read."""
+    table = TABLES["review_comment"]
+    wanted = list(audit_ids)
+    if not wanted:
+        return []
+    return [
+        dict(r._mapping) for r in conn.execute(select(table).where(table.c.audit_id.in_(wanted)))
+    ]
 
 
 def template_keys(conn: Connection) -> set[tuple[str, int]]:

@@ -287,7 +287,7 @@ def test_a_move_on_a_shop_moved_meanwhile_is_refused(world: World) -> None:
     refused = pytest.raises(ShopStateError, match="someone changed it meanwhile; try again")
     with refused, session_scope(world.engine) as session:
         actor = shops.actor_of(session.connection())
-        shops._apply(session, stale, ShopState.CANCELLED, actor, at=NOW, tz="UTC")
+        shops.apply_move(session, stale, ShopState.CANCELLED, actor, at=NOW, tz="UTC")
     events = shops.shop_events(engine=world.engine, shop_id=made.id)
     assert [e.to_state for e in events] == ["assigned", "cancelled"]
 
