@@ -103,7 +103,11 @@ def test_return_reopens_the_audit_with_comments_and_the_history_keeps_every_chan
     shop_id, audit_id, items = submitted(world, jan)
     first, second = items
     review.add_comment(
-        engine=world.engine, audit_id=audit_id, item_id=first.id, body="Which menu option?"
+        engine=world.engine,
+        audit_id=audit_id,
+        item_id=first.id,
+        body="Which menu option?",
+        at=NOW + timedelta(minutes=90),
     )
     returned = review.return_to_shopper(
         engine=world.engine,
