@@ -332,3 +332,60 @@ def test_a_shop_started_on_two_machines_keeps_this_ones_audit_as_a_conflict_copy
     with local.engine.connect() as conn:
         notes = conn.execute(text("SELECT count(*) FROM answer WHERE audit_id = :a"), {"a": here})
         assert notes.scalar_one() == 1  # nothing of it was lost
+
+
+def test_a_returned_audit_comes_back_with_its_comments_and_goes_again_with_its_history(
+    team_side: Team, local: AppContext
+) -> None:
+    from shopper.services import review
+    from shopper.services.audits import load_audit
+
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    runner = start_and_answer(local, shop_id)
+    answer_required(runner)
+    runner.complete()
+    audit_id = runner.audit.id
+    submit(local, team_side.jan, audit_id)
+    item = next(iter(runner.values))
+
+    review.return_to_shopper(
+        engine=team_side.manager,
+        audit_id=audit_id,
+        comment="Tell us who answered",
+        items={item: "Was it really polite?"},
+    )
+    back = sync(local=local, team_engine=team_side.jan)
+    assert (back.pulled_audits, back.pulled_comments) == (1, 2)
+    assert not back.conflicts and not back.pushed
+    here = load_audit(engine=local.engine, audit_id=audit_id)
+    assert here.audit.status == "in_progress"
+    assert {c.body for c in here.comments} == {"Tell us who answered", "Was it really polite?"}
+    assert shops.list_shops(engine=local.engine)[0].state == "returned"
+    assert outbox(local) == []
+    again = sync(local=local, team_engine=team_side.jan)
+    assert (again.pulled_audits, again.pulled_comments) == (0, 0)
+
+    runner = AuditRunner(engine=local.engine, audit_id=audit_id)
+    runner.set_note(item, "A person named Ola answered")
+    runner.complete()
+    done = submit(local, team_side.jan, audit_id)
+    assert (done.pushed, done.moved) == (True, True)
+    (change,) = server_rows(
+        team_side.manager,
+        "SELECT who, item_id, old_note, new_note FROM answer_change WHERE audit_id = :a",
+        a=audit_id,
+    )
+    assert (change.who, change.item_id, change.new_note) == (
+        "jan",
+        item,
+        "A person named Ola answered",
+    )
+    review.accept(engine=team_side.manager, audit_id=audit_id, comment="Thanks")
+    last = sync(local=local, team_engine=team_side.jan)
+    assert last.pulled_comments == 1
+    assert shops.list_shops(engine=local.engine)[0].state == "reviewed"
+    assert [e.what for e in review.history(engine=local.engine, audit_id=audit_id)][-2:] == [
+        "Accepted (reviewed)",
+        "Thanks",
+    ]
