@@ -88,6 +88,18 @@ def audit_entry(kind: str, at: datetime, tz: str, who: str, detail: str) -> Hist
     return HistoryEntry(at, tz, who, HistoryKind.AUDIT, what, detail=detail)
 
 
+RETURNED_BY = "returned by "
+"""How the audit event of a review's return begins (then the reviewer's login)."""
+
+
+def who_did(kind: str, detail: str, shopper: str) -> str:
+    """Who made an audit event (the store keeps no author for them): the reviewer for the
+    reopening of a return, else the audit's shopper."""
+    if kind == "reopened" and detail.startswith(RETURNED_BY):
+        return detail.removeprefix(RETURNED_BY)
+    return shopper
+
+
 def shop_entry(
     to_state: str, from_state: str | None, *, at: datetime, tz: str, who: str, detail: str
 ) -> HistoryEntry:
@@ -137,7 +149,9 @@ def comment_entry(
 def ordered(entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
     """Oldest first; at the same moment a state change before the comments and changes."""
     rank = {HistoryKind.SHOP: 0, HistoryKind.AUDIT: 1, HistoryKind.COMMENT: 2}
-    return sorted(entries, key=lambda e: (e.at, rank.get(e.kind, 3)))
+    # Moves made at one moment (assigned and started together) in the order of the workflow.
+    steps = {what: index for index, what in enumerate(SHOP_WORDS.values())}
+    return sorted(entries, key=lambda e: (e.at, rank.get(e.kind, 3), steps.get(e.what, 0)))
 
 
 def of_item(entries: Iterable[HistoryEntry], item_id: str) -> list[HistoryEntry]:

@@ -35,6 +35,7 @@ from reportlab.platypus import (
 )
 
 from shopper.domain.answers import format_answer
+from shopper.domain.history import AUDIT_WORDS, HistoryEntry, HistoryKind
 from shopper.domain.scoring import AuditScore, ItemScore, Outcome, score_audit
 from shopper.domain.template import Item, ItemType, Section, Template, touchpoint_label
 from shopper.report.appendix import appendix_part, number_evidence
@@ -261,6 +262,7 @@ class _AuditReport(Report[AuditFacts]):
             story += [*instruments, PageBreak()]
         story += self.checklist_part()
         story += self.long_texts_part()
+        story += self.review_trail_part()
         story += appendix_part(self.context)
         return story
 
@@ -666,9 +668,79 @@ class _AuditReport(Report[AuditFacts]):
                 story += self._paragraphs(self.redact(row.note))
         return story
 
+    def review_trail_part(self) -> list[Flowable]:
+        """Every move of the audit's shop, reopening, review comment and change to an answer
+        after its first completion, oldest first, with the audit's own events among them; left
+        out when the audit has no shop, comment, change or reopening."""
+        entries = self.facts.history
+        if not any(_in_trail(e) for e in entries):
+            return []
+        sheet, w = self.sheet, self.width
+        widths = [84.0, w * 0.14, 30.0, w * 0.26]
+        widths.append(w - sum(widths))
+        head = [
+            Paragraph(markup(label), sheet.cell_head)
+            for label in ("When", "Who", "#", "What", "Before → after")
+        ]
+        numbers = self.context.item_numbers
+        data: list[list[Any]] = [head]
+        for entry in entries:
+            number = numbers.get(entry.item_id, "") if entry.item_id else ""
+            what: list[Flowable] = [
+                self.text.user(entry.what, "cell", limit=TABLE_TEXT_LIMIT)
+                if entry.kind is HistoryKind.COMMENT
+                else self.text.ours(entry.what, "cell")
+            ]
+            if entry.kind is HistoryKind.COMMENT:
+                what.append(self.text.ours(_COMMENT_LABEL.get(entry.detail, "comment"), "muted"))
+            elif entry.detail:
+                what.append(self.text.user(entry.detail, "muted", limit=300))
+            if entry.item_id and self.template.has_item(entry.item_id):
+                prompt = self.template.item(entry.item_id).prompt
+                what.append(self.text.user(prompt, "muted", limit=90, flat=True))
+            change: Any = ""
+            if entry.old or entry.new:
+                old, new = entry.old or "(blank)", entry.new or "(blank)"
+                if len(old) + len(new) <= _ONE_LINE_CHANGE:
+                    change = self.text.user(f"{old} → {new}", "cell")
+                else:
+                    half = TABLE_TEXT_LIMIT // 2
+                    change = [
+                        self.text.user(old, "cell", limit=half),
+                        self.text.ours("→", "muted"),
+                        self.text.user(new, "cell", limit=half),
+                    ]
+            data.append(
+                [
+                    self.text.ours(_local(entry.at, entry.tz, with_zone=False), "cell"),
+                    self.text.user(entry.who or "—", "cell", limit=80),
+                    self.text.ours(str(number), "cell"),
+                    what,
+                    change,
+                ]
+            )
+        table = Table(data, colWidths=widths, repeatRows=1, splitInRow=MIN_ROW_SPLIT)
+        table.setStyle(table_style((), head=True))
+        return [PageBreak(), heading("Review trail", 0), table]
+
     def _paragraphs(self, text: str) -> list[Flowable]:
         """Long text as one paragraph per line, so it splits across pages anywhere."""
         return [self.text.ours(line, "body") for line in text.splitlines() if line.strip()]
+
+
+_ONE_LINE_CHANGE = 40
+"""An answer's change this short is printed "old → new" on one line."""
+_COMMENT_LABEL = {
+    "returned": "comment, with the return",
+    "reviewed": "comment, with the acceptance",
+    "": "review comment",
+}
+
+
+def _in_trail(entry: HistoryEntry) -> bool:
+    """A shop's move, a review's comment, an answer's change or a reopening: what makes a
+    trail worth a page (an audit's own start, completion and follow-up do not)."""
+    return entry.kind is not HistoryKind.AUDIT or entry.what == AUDIT_WORDS["reopened"]
 
 
 __all__ = [

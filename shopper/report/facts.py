@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from shopper.domain.business_hours import BusinessCalendar
+from shopper.domain.history import HistoryEntry
 from shopper.domain.instruments import Step
 from shopper.domain.template import Template
 from shopper.domain.vocabulary import DEFAULT_HOURS
@@ -107,6 +108,9 @@ class AuditFacts:
     moments: Sequence[MomentFact] = ()
     instruments: InstrumentFacts = field(default_factory=InstrumentFacts)
     attachments: Sequence[EvidenceFact] = ()
+    history: Sequence[HistoryEntry] = ()
+    """Its shop's moves, reopenings, review comments and answer changes, oldest first; the
+    report prints them as its "Review trail" when any is more than a start or completion."""
 
 
 def step_text(step: Step, key: str, *, limit: int = 2000) -> str:

@@ -367,6 +367,7 @@ def audit_history(detail: AuditDetail) -> list[HistoryEntry]:
     """Everything that happened to the audit, its shop and its answers, oldest first (see
     `shopper.domain.history`); answers as shown."""
     template = detail.template
+    shopper = detail.audit.shopper
 
     def shown(item_id: str, raw: str | None) -> str:
         if raw is None or not template.has_item(item_id):
@@ -374,7 +375,9 @@ def audit_history(detail: AuditDetail) -> list[HistoryEntry]:
         return format_answer(template.item(item_id), json.loads(raw))
 
     entries = [
-        history.audit_entry(e.kind, e.at, e.tz, detail.audit.shopper, e.detail)
+        history.audit_entry(
+            e.kind, e.at, e.tz, history.who_did(e.kind, e.detail, shopper), e.detail
+        )
         for e in detail.events
     ]
     entries += [

@@ -48,7 +48,7 @@ from shopper.report.journey import (
     build_journey_report,
 )
 from shopper.report.redact import NO_REDACTION, Redactor
-from shopper.services.audits import AuditDetail, load_audit
+from shopper.services.audits import AuditDetail, audit_history, load_audit
 from shopper.services.companies import get_company
 from shopper.services.compare import DEFAULT_LAST, CompareResult, compare_audit_ids, compare_pair
 from shopper.services.evidence import EvidenceStore
@@ -127,6 +127,7 @@ def audit_facts(
             calendar=_calendar(detail),
         ),
         attachments=attachments,
+        history=tuple(audit_history(detail)),
     )
 
 

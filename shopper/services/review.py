@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from shopper.domain.clock import in_zone, local_zone_name, now_utc
 from shopper.domain.errors import NotFoundError, ShopperError
-from shopper.domain.history import HistoryEntry, of_item
+from shopper.domain.history import RETURNED_BY, HistoryEntry, of_item
 from shopper.domain.shops import ShopRole, ShopState
 from shopper.domain.template import Template
 from shopper.domain.vocabulary import AuditStatus
@@ -183,7 +183,8 @@ def accept(
                     template=template,
                 ),
             )
-        apply_move(session, shop, ShopState.REVIEWED, actor, at=moment, tz=tz, detail=comment)
+        # The comment is kept as a comment: the shop's event says only who and when.
+        apply_move(session, shop, ShopState.REVIEWED, actor, at=moment, tz=tz)
         return _row(session, shop.id, moment)
 
 
@@ -225,7 +226,7 @@ def return_to_shopper(
             )
         for c in made:
             repo.add_comment(session=session, comment=c)
-        apply_move(session, shop, ShopState.RETURNED, actor, at=moment, tz=tz, detail=comment)
+        apply_move(session, shop, ShopState.RETURNED, actor, at=moment, tz=tz)
         repo.update_audit(
             session=session,
             audit_id=audit_id,
@@ -243,7 +244,7 @@ def return_to_shopper(
             kind="reopened",
             at=moment,
             tz=tz,
-            detail=f"returned by {actor.who}" if actor.who else "returned",
+            detail=f"{RETURNED_BY}{actor.who}" if actor.who else "returned",
         )
         return _row(session, shop.id, moment)
 
