@@ -25,6 +25,11 @@ The rules, all of them:
   the same version twice sends nothing. A shop the team database still has as assigned (or
   returned) is started there by `shopper_move_shop` in the same transaction; an audit
   completed here is completed there by `shopper_complete_audit`, after its rows.
+- **A follow-up**: an audit the team database has awaiting its follow-up takes from here
+  only what the follow-up may change there (the rows that changed: the follow-up's answers,
+  photos on them, the e-mail tracker's "follow-up received"; the audit's score and position),
+  then, when it was finished here, its finish by `shopper_finish_follow_up` with the event
+  made here, which keeps the day's completion time.
 - **Who wins** is the shop's state on the team database: the shopper may push while it is
   assigned, in progress or returned. A push for a shop submitted, reviewed or cancelled is
   refused and reported (and noted in the outbox); nothing is merged.
@@ -376,8 +381,19 @@ def _send(
         server_audit = rows.one(conn, "audit", audit_id)
         if server_audit is not None and _stamp(server_audit) == _stamp(audit):
             return "same"
-        _check_push(shop_id, audit_id, server_shop, server_audit, pushed=pushed, sent=sent)
+        _check_push(
+            shop_id,
+            audit_id,
+            server_shop,
+            server_audit,
+            pushed=pushed,
+            sent=sent,
+            local_status=str(audit["status"]),
+        )
         assert server_shop is not None
+        if server_audit is not None and server_audit["status"] == AuditStatus.AWAITING_FOLLOW_UP:
+            _send_follow_up(conn, snapshot, blobs)
+            return "sent"
         state = ShopState(server_shop["state"])
         if state is ShopState.RETURNED:
             store.move_shop_as_shopper(
@@ -442,6 +458,7 @@ def _check_push(
     *,
     pushed: int | None,
     sent: tuple[int, datetime | None] | None,
+    local_status: str,
 ) -> None:
     """Raise `_Refusal` when the rules of the module doc forbid this push."""
     if server_shop is None:
@@ -467,11 +484,50 @@ def _check_push(
             f" {server_audit['version']}, last taken from here {pushed})",
             conflict=int(server_audit["version"]),
         )
-    if server_audit["status"] != AuditStatus.IN_PROGRESS:
+    follow_up = server_audit["status"] == AuditStatus.AWAITING_FOLLOW_UP and local_status in (
+        AuditStatus.AWAITING_FOLLOW_UP,
+        AuditStatus.COMPLETED,
+    )
+    if server_audit["status"] != AuditStatus.IN_PROGRESS and not follow_up:
         raise _Refusal(
             f"audit {audit_id[:8]} is {server_audit['status']} on the team database:"
             " it can no longer change there"
         )
+
+
+def _send_follow_up(
+    conn: Connection, snapshot: dict[str, Any], blobs: dict[str, tuple[str, bytes]]
+) -> None:
+    """The follow-up of an audit the team database has awaiting it: only the rows that
+    changed here (the follow-up's answers, photos on them, the e-mail tracker's "follow-up
+    received"), the audit's score and position, and, when it was finished here, its finish
+    through `shopper_finish_follow_up` with the event made here. The team database's rules
+    refuse anything more, so nothing else is sent."""
+    audit = snapshot["audit"]
+    audit_id = str(audit["id"])
+    there = rows.read_audit(conn, audit_id)
+    assert there is not None
+    for name in ("answer", "evidence", "instrument_event", *rows.HISTORY):
+        keys = rows.key_of(name)
+        known = {tuple(r[k] for k in keys): r for r in there[name]}
+        changed = [r for r in snapshot[name] if known.get(tuple(r[k] for k in keys)) != r]
+        rows.upsert(conn, name, changed)
+    rows.update_audit(conn, audit_id, {c: audit[c] for c in store.AWAITING_AUDIT_COLUMNS})
+    _send_blobs(conn, blobs)
+    if audit["status"] != AuditStatus.COMPLETED:
+        return
+    ends = [e for e in snapshot["audit_event"] if e["kind"] in store.FOLLOW_UP_EVENTS]
+    if not ends:
+        raise _Refusal(f"audit {audit_id[:8]}: completed here without its follow-up's end")
+    end = max(ends, key=lambda e: e["at"])
+    store.finish_follow_up_as_shopper(
+        conn,
+        audit_id=audit_id,
+        at=end["at"],
+        tz=end["tz"],
+        event=str(end["kind"]),
+        event_id=str(end["id"]),
+    )
 
 
 def _stamp(audit: dict[str, Any]) -> tuple[int, datetime]:

@@ -91,6 +91,12 @@ def upsert(
     conn.execute(statement, rows)
 
 
+def update_audit(conn: Connection, audit_id: str, values: Mapping[str, Any]) -> None:
+    """Set columns of one audit's row, as they are (its version included)."""
+    audit = TABLES["audit"]
+    conn.execute(update(audit).where(audit.c.id == audit_id).values(dict(values)))
+
+
 def replace_audit(conn: Connection, snapshot: Mapping[str, Any]) -> None:
     """Make the audit of `snapshot` exactly that: its rows not in it are removed."""
     audit_id = snapshot["audit"]["id"]

@@ -389,3 +389,59 @@ def test_a_returned_audit_comes_back_with_its_comments_and_goes_again_with_its_h
         "Accepted (reviewed)",
         "Thanks",
     ]
+
+
+def test_a_follow_up_answered_here_goes_to_the_audit_awaiting_it_there(
+    team_side: Team, local: AppContext, tmp_path: Path
+) -> None:
+    from shopper.services.audits import load_audit
+    from shopper.services.templates import import_template_file
+    from tests.data_helpers import FOLLOW_UP_TEMPLATE
+
+    path = tmp_path / "follow.yaml"
+    path.write_text(FOLLOW_UP_TEMPLATE, encoding="utf-8")
+    template = import_template_file(engine=team_side.manager, path=path)
+    shop_id = shops.create_shop(
+        engine=team_side.manager,
+        data=shops.ShopInput(
+            company="Northwind",
+            touchpoint="phone",
+            template=template.id,
+            shopper="jan",
+            opens=date(2020, 1, 1),
+            due=date(2099, 1, 31),
+        ),
+    ).id
+    sync(local=local, team_engine=team_side.jan)
+    audit = shops.start_shop(engine=local.engine, shop_id=shop_id)
+    runner = AuditRunner(engine=local.engine, audit_id=audit.id)
+    runner.set_answer("greeted", "yes")
+    runner.set_answer("solved", "no")
+    runner.complete(wait=True)
+    first = sync(local=local, team_engine=team_side.jan)
+    assert [p.audit_id for p in first.pushed] == [audit.id]
+    day = load_audit(engine=team_side.manager, audit_id=audit.id).audit.completed_at
+    assert day is not None
+
+    runner.set_answer("follow_up", "yes")
+    runner.set_note("follow_up", "They called back")
+    runner.attach(data_dir=local.data_dir, data=png(3), filename="call.png", item_id="follow_up")
+    waiting = sync(local=local, team_engine=team_side.jan)
+    assert [p.audit_id for p in waiting.pushed] == [audit.id], waiting.to_json()
+    there = load_audit(engine=team_side.manager, audit_id=audit.id)
+    assert there.audit.status == "awaiting_follow_up"
+    assert there.answers["follow_up"].note == "They called back"
+    assert [e.filename for e in there.evidence] == ["call.png"]
+
+    runner.set_answer("how", "A call on Tuesday")
+    runner.complete()
+    done = submit(local, team_side.jan, audit.id)
+    assert (done.pushed, done.moved) == (True, True)
+    there = load_audit(engine=team_side.manager, audit_id=audit.id)
+    assert there.audit.status == "completed"
+    assert there.audit.completed_at == day
+    assert there.answers["how"].value == "A call on Tuesday"
+    assert [e.kind for e in there.events].count("follow_up_answered") == 1
+    assert there.audit.version == load_audit(engine=local.engine, audit_id=audit.id).audit.version
+    assert outbox(local) == []
+    assert not sync(local=local, team_engine=team_side.jan).pushed
