@@ -374,3 +374,49 @@ def test_on_the_team_database_the_shopper_must_be_a_team_shopper(
     assert line.endswith("only a manager may cancel a shop")
     line = user_error(capsys, *manager.jan, *single, "--shopper", "jan")
     assert line == "shopper: error: only a manager may assign shops"
+
+
+def test_start_own_only_for_a_company_that_allows_it(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    ctx = AppContext.open(data_dir)
+    try:
+        create_company(engine=ctx.engine, data=CompanyInput(name="Closed Ltd"))
+        create_company(engine=ctx.engine, data=CompanyInput(name="Open Ltd", allow_unassigned=True))
+    finally:
+        ctx.close()
+    line = user_error(
+        capsys,
+        "shops",
+        "start-own",
+        "--company",
+        "Closed Ltd",
+        "--touchpoint",
+        "phone",
+        "--shopper",
+        "jan",
+    )
+    assert "lets no shopper start a shop of their own" in line
+    assert "--shopper" in user_error(
+        capsys, "shops", "start-own", "--company", "Open Ltd", "--touchpoint", "phone"
+    )
+    out = ok(
+        capsys,
+        "shops",
+        "start-own",
+        "--company",
+        "Open Ltd",
+        "--touchpoint",
+        "phone",
+        "--shopper",
+        "jan",
+    )
+    audit_id = out.split()[2]
+    [shop] = json.loads(ok(capsys, "shops", "list", "--json"))
+    assert (shop["audit_id"], shop["shopper"], shop["created_by"], shop["state"]) == (
+        audit_id,
+        "jan",
+        "jan",
+        "in_progress",
+    )
+    assert json.loads(ok(capsys, "audits", "show", audit_id[:8], "--json"))["shopper"] == "jan"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from shopper.cli._filters import day
 from shopper.cli.base import EXIT_OK, EXIT_USER, Subparsers, UsageError, open_context, print_json
@@ -60,6 +61,18 @@ def register(sub: Subparsers) -> None:
     s_list.add_argument("--overdue", action="store_true", help="only shops past their due day")
     s_cancel = s_sub.add_parser("cancel", help="cancel a shop not yet reviewed")
     s_cancel.add_argument("id", metavar="ID", help="shop id or a unique prefix of it")
+    s_own = s_sub.add_parser(
+        "start-own",
+        help="start a shop of your own (for a company whose manager allows that) and its audit",
+    )
+    s_own.add_argument("--company", metavar="NAME", required=True, help="company name or id")
+    s_own.add_argument("--touchpoint", metavar="KIND", required=True)
+    s_own.add_argument("--template", metavar="ID", help="default: the touchpoint's latest")
+    s_own.add_argument(
+        "--shopper",
+        metavar="LOGIN",
+        help="your team login (default: the shopper of the shops synced here)",
+    )
     shops.set_defaults(handler=cmd_shops)
 
 
@@ -114,6 +127,8 @@ def cmd_shops(args: argparse.Namespace) -> int:
     from shopper.services.shops import cancel_shop, list_shops, resolve_shop_id
 
     ctx = open_context(args)
+    if args.shops_command == "start-own":
+        return _start_own(ctx, args)
     if args.shops_command == "cancel":
         shop_id = resolve_shop_id(engine=ctx.engine, prefix=args.id)
         shop = cancel_shop(engine=ctx.engine, shop_id=shop_id)
@@ -135,4 +150,24 @@ def cmd_shops(args: argparse.Namespace) -> int:
             f"{r.id[:8]}  due {r.due.isoformat()}  {state:<21} {r.shopper:<{width}}"
             f"  {r.touchpoint:<10} {r.company}"
         )
+    return EXIT_OK
+
+
+def _start_own(ctx: Any, args: argparse.Namespace) -> int:
+    from shopper.services.shops import list_shops, start_own_shop
+
+    login = args.shopper
+    if not login:
+        logins = {s.shopper for s in list_shops(engine=ctx.engine)}
+        if len(logins) != 1:
+            raise UsageError("give --shopper LOGIN: your team login")
+        login = logins.pop()
+    audit = start_own_shop(
+        engine=ctx.engine,
+        company=args.company,
+        touchpoint=args.touchpoint,
+        template=args.template,
+        shopper=login,
+    )
+    print(f"Started audit {audit.id} of a shop of your own; `shopper sync` sends it")
     return EXIT_OK

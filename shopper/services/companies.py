@@ -28,6 +28,8 @@ class CompanyInput:
     business_hours: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_HOURS))
     holidays: list[str] = field(default_factory=list)
     notes: str = ""
+    allow_unassigned: bool = False
+    """A team's shoppers may start shops of their own for it."""
 
     def validate(self) -> None:
         name = self.name.strip()
@@ -54,6 +56,7 @@ def create_company(*, engine: Engine, data: CompanyInput) -> Company:
         business_hours=json.dumps(data.business_hours),
         holidays=json.dumps(sorted(set(data.holidays))),
         notes=data.notes,
+        allow_unassigned=data.allow_unassigned,
     )
     with session_scope(engine) as session:
         repo.add_company(session=session, company=company)
@@ -70,6 +73,7 @@ def update_company(*, engine: Engine, company_id: str, data: CompanyInput) -> Co
         company.business_hours = json.dumps(data.business_hours)
         company.holidays = json.dumps(sorted(set(data.holidays)))
         company.notes = data.notes
+        company.allow_unassigned = data.allow_unassigned
         company.updated_at = now_utc()
         session.add(company)
     return company

@@ -10,9 +10,9 @@ give it, and a shopper's moves go through the database's `shopper_move_shop`; on
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -221,6 +221,82 @@ def create_shops(
                 ),
             )
         return [shop_row(shop, company, moment) for shop, company in made]
+
+
+OWN_SHOP_DAYS = 14
+"""A shop a shopper starts on their own is due this many days after it was started."""
+
+
+def start_own_shop(
+    *,
+    engine: Engine,
+    company: str,
+    touchpoint: str,
+    shopper: str,
+    template: str | None = None,
+    at: datetime | None = None,
+    zone: str | None = None,
+) -> Audit:
+    """A shop of the shopper's own, started at once: for a company whose `allow_unassigned` a
+    manager set (on this computer, a company fetched from the team database), a shop assigned
+    to `shopper` (their team login) and its audit, as `start_shop` makes them. Sync then makes
+    the shop on the team database through `shopper_own_shop`, and it goes on like any other.
+
+    Raises:
+        ShopperError: the company takes no such shops, or the touchpoint has no template.
+    """
+    moment = at or now_utc()
+    tz = zone or local_zone_name()
+    with session_scope(engine) as session:
+        found = repo.find_company(session=session, name_or_id=company)
+        if not found.allow_unassigned:
+            raise ShopStateError(
+                f"{found.name}: its manager lets no shopper start a shop of their own for it"
+            )
+        template_id = template or repo.latest_template_id(session=session, touchpoint=touchpoint)
+        if (
+            template_id is None
+            or repo.template_touchpoint(session=session, template_id=template_id) != touchpoint
+        ):
+            raise ShopperError(f"touchpoint {touchpoint}: no such template stored here")
+        day = in_zone(moment, found.timezone).date()
+        shop = Shop(
+            company_id=found.id,
+            touchpoint=touchpoint,
+            template_id=template_id,
+            shopper=shopper,
+            opens=day,
+            due=day + timedelta(days=OWN_SHOP_DAYS),
+            instructions="",
+            state=ShopState.ASSIGNED.value,
+            created_by=shopper,
+            created_at=moment,
+            updated_at=moment,
+        )
+        repo.add_shop(session=session, shop=shop)
+        repo.add_shop_event(
+            session=session,
+            event=ShopEvent(
+                shop_id=shop.id,
+                at=moment,
+                tz=tz,
+                who=shopper,
+                from_state=None,
+                to_state=ShopState.ASSIGNED.value,
+                detail=store.OWN_SHOP_DETAIL,
+            ),
+        )
+        shop_id = shop.id
+    return start_shop(engine=engine, shop_id=shop_id, at=moment, zone=tz)
+
+
+def is_own_shop(shop: Mapping[str, Any], first_event: Mapping[str, Any] | None) -> bool:
+    """Whether a shop (as a row) is one its shopper started on their own."""
+    return (
+        first_event is not None
+        and first_event["detail"] == store.OWN_SHOP_DETAIL
+        and shop["created_by"] == shop["shopper"]
+    )
 
 
 class _Checker:

@@ -30,6 +30,10 @@ The rules, all of them:
   photos on them, the e-mail tracker's "follow-up received"; the audit's score and position),
   then, when it was finished here, its finish by `shopper_finish_follow_up` with the event
   made here, which keeps the day's completion time.
+- **A shop of the shopper's own** (started here for a company whose manager allows audits
+  nobody assigned, `shops.start_own_shop`) is made on the team database by
+  `shopper_own_shop` in the push's transaction, then goes on like an assigned one; for a
+  company that takes none the push is refused and reported.
 - **Who wins** is the shop's state on the team database: the shopper may push while it is
   assigned, in progress or returned. A push for a shop submitted, reviewed or cancelled is
   refused and reported (and noted in the outbox); nothing is merged.
@@ -75,6 +79,7 @@ from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.shops import ShopState
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services.evidence import MEDIA_TYPES, evidence_path, verify_stored, write_atomic
+from shopper.services.shops import is_own_shop
 from shopper.store import sync as rows
 from shopper.store import team as store
 from shopper.store.engine import error_line
@@ -284,8 +289,15 @@ def _push_one(
         snapshot = rows.read_audit(conn, audit_id)
         noted = rows.noted(conn, audit_id)
         start = rows.first_move_to(conn, shop_id, ShopState.IN_PROGRESS.value)
+        local_shop = rows.one(conn, "shop", shop_id)
+        created = rows.first_move_to(conn, shop_id, ShopState.ASSIGNED.value)
     if snapshot is None:
         return
+    own = (
+        (local_shop, created)
+        if local_shop is not None and is_own_shop(local_shop, created)
+        else None
+    )
     version = int(snapshot["audit"]["version"])
     if noted.pushed_version == version:
         return
@@ -312,6 +324,7 @@ def _push_one(
             data_dir=local.data_dir,
             pushed=noted.pushed_version,
             sent=sent,
+            own=own,
         )
     except DatabaseError as exc:
         with local.engine.begin() as conn:
@@ -319,6 +332,14 @@ def _push_one(
         if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             raise
         result.failed.append(Refused(audit_id, shop_id, error_line(exc)))
+        return
+    except store.ServerRefusalError as exc:
+        # One of the team database's own functions refused (its rules): noted, not retried.
+        with local.engine.begin() as conn:
+            rows.note(conn, audit_id, error=str(exc), tried_at=now_utc())
+        if exc.connection_lost:  # the server went away: the next sync goes on from here
+            raise SyncError(f"sync: {exc}") from exc
+        result.failed.append(Refused(audit_id, shop_id, str(exc)))
         return
     except _Refusal as refusal:
         with local.engine.begin() as conn:
@@ -366,6 +387,7 @@ def _send(
     data_dir: Path,
     pushed: int | None,
     sent: tuple[int, datetime | None] | None,
+    own: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
 ) -> str:
     """The push of one audit, in one transaction on the team database: "sent", or "same"
     when the team database had it already.
@@ -378,6 +400,11 @@ def _send(
     blobs = _local_blobs(snapshot["evidence"], data_dir)
     with team_engine.begin() as conn:
         server_shop = rows.one(conn, "shop", shop_id)
+        if server_shop is None and own is not None:
+            # A shop the shopper started on their own: made there first, by the database's
+            # function, which checks that the company takes such shops.
+            store.own_shop_as_shopper(conn, own[0], own[1])
+            server_shop = rows.one(conn, "shop", shop_id)
         server_audit = rows.one(conn, "audit", audit_id)
         if server_audit is not None and _stamp(server_audit) == _stamp(audit):
             return "same"
@@ -709,7 +736,11 @@ def _pull(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:
         if shop["audit_id"] is None and links.get(shop["id"]) is not None:
             shop["audit_id"] = links[shop["id"]]
     ids = {s["id"] for s in found.shops}
-    gone = [s for s in links if s not in ids]
+    # A shop started here on the shopper's own stays until the team database has taken it
+    # (or, refused, in the outbox with the reason).
+    with local.engine.connect() as conn:
+        own = rows.own_shop_ids(conn, store.OWN_SHOP_DETAIL)
+    gone = [s for s in links if s not in ids and s not in own]
     # A shop started here and done in another audit there: this machine's audit loses its
     # shop, so it is kept as a conflict copy of the team's, where the outbox shows it.
     orphans = [

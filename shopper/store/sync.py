@@ -153,6 +153,21 @@ def shop_links(conn: Connection) -> dict[str, str | None]:
     return {str(s): a for s, a in conn.execute(select(shop.c.id, shop.c.audit_id))}
 
 
+def own_shop_ids(conn: Connection, detail: str) -> set[str]:
+    """The shops whose first event has `detail` and whose shopper created them."""
+    shop, event = TABLES["shop"], TABLES["shop_event"]
+    rows = conn.execute(
+        select(shop.c.id)
+        .join(event, event.c.shop_id == shop.c.id)
+        .where(
+            event.c.from_state.is_(None),
+            event.c.detail == detail,
+            shop.c.created_by == shop.c.shopper,
+        )
+    )
+    return {str(s) for s in rows.scalars()}
+
+
 def audit_ids(conn: Connection) -> set[str]:
     return {str(a) for a in conn.execute(select(TABLES["audit"].c.id)).scalars()}
 

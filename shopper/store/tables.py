@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
@@ -82,6 +83,9 @@ class Company(SQLModel, table=True):
     notes: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    allow_unassigned: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """Whether a team's shopper may start a shop of their own for it (see
+    `shopper.services.shops.start_own_shop`)."""
 
     def hours(self) -> dict[str, list[str]]:
         value: Any = json.loads(self.business_hours or "{}")

@@ -31,6 +31,9 @@ any user can open psql with their password.
 - Review (`review_comment`, `answer_change`): a manager writes them; a shopper reads those of
   their own audits and adds to an audit's answer history only changes in their own name to
   their own audit in progress, never changing or removing one.
+- A shopper may start a shop of their own only for a company whose `allow_unassigned` a
+  manager set, through `shopper_own_shop` (SECURITY DEFINER): the shop is assigned to them,
+  recorded as their event, and goes on like any other.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -109,6 +112,9 @@ COMPLETE_SIGNATURE = "shopper_complete_audit(text, timestamptz, text, text, text
 FINISH_SIGNATURE = "shopper_finish_follow_up(text, timestamptz, text, text, text)"
 FOLLOW_UP_OPEN_SIGNATURE = "shopper_follow_up_open(text, text)"
 MOVE_SHOP_SIGNATURE = "shopper_move_shop(text, text, timestamptz, text, text, text, text)"
+OWN_SHOP_SIGNATURE = "shopper_own_shop(text, text, text, text, date, date, timestamptz, text, text)"
+OWN_SHOP_DETAIL = "started by the shopper, not assigned"
+"""The detail of the event of a shop a shopper started on their own."""
 AWAITING_AUDIT_COLUMNS = (
     "score_percent",
     "verdict",
@@ -129,6 +135,11 @@ class TeamError(ShopperError):
 
 class ServerRefusalError(StorageError):
     """The server refused a statement (no permission, a role in use): its first line."""
+
+    @property
+    def connection_lost(self) -> bool:
+        """Not a refusal at all: the connection to the server was lost."""
+        return isinstance(self.__cause__, psycopg.OperationalError)
 
 
 @dataclass(frozen=True)
@@ -618,6 +629,74 @@ def _secure_shops(conn: Connection, schema: str) -> None:
     function = q("{}." + MOVE_SHOP_SIGNATURE).format(_ident(schema))
     _run(conn, q("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(function))
     _run(conn, q("GRANT EXECUTE ON FUNCTION {} TO {}").format(function, field))
+    _own_shop_function(conn, schema)
+
+
+def _own_shop_function(conn: Connection, schema: str) -> None:
+    """`shopper_own_shop(...)`: a shopper's shop of their own (an audit nobody assigned), for
+    a company whose `allow_unassigned` a manager set; assigned to the caller, recorded as
+    their event. Made again with the same id and content it changes nothing."""
+    s, q = _quoted(schema), sql.SQL
+    body = f"""
+    BEGIN
+      IF NOT EXISTS (SELECT 1 FROM {s}.company WHERE id = p_company AND allow_unassigned) THEN
+        RAISE EXCEPTION 'company % takes no shops a shopper starts on their own', p_company
+          USING ERRCODE = '42501';
+      END IF;
+      IF EXISTS (SELECT 1 FROM {s}.shop WHERE id = p_shop) THEN
+        IF EXISTS (SELECT 1 FROM {s}.shop WHERE id = p_shop AND shopper = session_user
+                   AND company_id = p_company AND created_by = session_user) THEN
+          RETURN;
+        END IF;
+        RAISE EXCEPTION 'shop % exists already', p_shop USING ERRCODE = '42501';
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM {s}.template_version WHERE template_id = p_template
+                     AND touchpoint = p_touchpoint) THEN
+        RAISE EXCEPTION 'no template % for %', p_template, p_touchpoint USING ERRCODE = '22023';
+      END IF;
+      INSERT INTO {s}.shop (id, company_id, touchpoint, template_id, shopper, opens, due,
+                            instructions, state, audit_id, created_by, created_at, updated_at,
+                            version)
+        VALUES (p_shop, p_company, p_touchpoint, p_template, session_user, p_opens, p_due, '',
+                'assigned', NULL, session_user, p_at, p_at, 1);
+      INSERT INTO {s}.shop_event (id, shop_id, at, tz, who, from_state, to_state, detail)
+        VALUES (coalesce(p_event_id, pg_catalog.gen_random_uuid()::text), p_shop, p_at, p_tz,
+                session_user, NULL, 'assigned', {_quoted_literal(OWN_SHOP_DETAIL)});
+    END
+    """
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_own_shop("
+            "p_shop text, p_company text, p_touchpoint text, p_template text, p_opens date,"
+            " p_due date, p_at timestamptz, p_tz text, p_event_id text DEFAULT NULL)"
+            " RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+            " SET search_path = pg_catalog, pg_temp AS {}"
+        ).format(_ident(schema), sql.Literal(body)),
+    )
+    function = q("{}." + OWN_SHOP_SIGNATURE).format(_ident(schema))
+    _run(conn, q("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(function))
+    _run(conn, q("GRANT EXECUTE ON FUNCTION {} TO {}").format(function, _ident(FIELD_GROUP)))
+
+
+def own_shop_as_shopper(conn: Connection, shop: Any, event: Any) -> None:
+    """Make the caller's shop of their own (the row `shop`, its first event `event`) on the
+    team database, through the function the database owns."""
+    _run(
+        conn,
+        "SELECT shopper_own_shop(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            shop["id"],
+            shop["company_id"],
+            shop["touchpoint"],
+            shop["template_id"],
+            shop["opens"],
+            shop["due"],
+            event["at"] if event else shop["created_at"],
+            event["tz"] if event else "UTC",
+            event["id"] if event else None,
+        ),
+    )
 
 
 def move_shop_as_shopper(

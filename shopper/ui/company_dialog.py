@@ -92,6 +92,15 @@ class CompanyDialog(QDialog):
         self.holidays.setTabChangesFocus(True)
         layout.addWidget(self.holidays)
 
+        self.allow_unassigned = QCheckBox("Shoppers may start shops of their own for this company")
+        self.allow_unassigned.setToolTip(
+            "On a team database: a shopper may audit it without an assignment; the audit then"
+            " syncs and is reviewed like an assigned shop"
+        )
+        self.allow_unassigned.setChecked(bool(company and company.allow_unassigned))
+        layout.addWidget(self.allow_unassigned)
+        self._notes = company.notes if company else ""
+
         self.buttons = buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -112,6 +121,9 @@ class CompanyDialog(QDialog):
             timezone=self.zone.currentText().strip(),
             business_hours=hours,
             holidays=[h for h in holidays if h],
+            # Not shown here: kept as it was (a bundle's or the demo's notes).
+            notes=self._notes,
+            allow_unassigned=self.allow_unassigned.isChecked(),
         )
 
     def accept(self) -> None:

@@ -445,3 +445,58 @@ def test_a_follow_up_answered_here_goes_to_the_audit_awaiting_it_there(
     assert there.audit.version == load_audit(engine=local.engine, audit_id=audit.id).audit.version
     assert outbox(local) == []
     assert not sync(local=local, team_engine=team_side.jan).pushed
+
+
+def _allow_own_shops(team_side: Team, allowed: bool) -> None:
+    from shopper.services.companies import CompanyInput, find_company, update_company
+
+    company = find_company(engine=team_side.manager, name_or_id="Northwind")
+    update_company(
+        engine=team_side.manager,
+        company_id=company.id,
+        data=CompanyInput(name=company.name, timezone=company.timezone, allow_unassigned=allowed),
+    )
+
+
+def test_a_shop_of_my_own_goes_to_the_team_only_where_the_manager_allows_it(
+    team_side: Team, local: AppContext
+) -> None:
+    from shopper.services import review
+    from shopper.services.shops import ShopStateError, start_own_shop
+
+    team_side.assign()  # the company comes with a shop
+    sync(local=local, team_engine=team_side.jan)
+    with pytest.raises(ShopStateError, match="lets no shopper start a shop of their own"):
+        start_own_shop(engine=local.engine, company="Northwind", touchpoint="phone", shopper="jan")
+
+    _allow_own_shops(team_side, True)
+    sync(local=local, team_engine=team_side.jan)
+    audit = start_own_shop(
+        engine=local.engine, company="Northwind", touchpoint="phone", shopper="jan"
+    )
+    runner = AuditRunner(engine=local.engine, audit_id=audit.id)
+    answer_required(runner)
+    runner.complete()
+    done = submit(local, team_side.jan, audit.id)
+    assert (done.pushed, done.moved) == (True, True)
+    (shop,) = server_rows(
+        team_side.manager,
+        "SELECT shopper, created_by, state, audit_id FROM shop WHERE audit_id = :a",
+        a=audit.id,
+    )
+    assert (shop.shopper, shop.created_by, shop.state) == ("jan", "jan", "submitted")
+    assert audit.id in {r.audit_id for r in review.review_queue(engine=team_side.manager)}
+    assert len(shops.list_shops(engine=local.engine)) == 2  # the assigned one and my own
+    assert not sync(local=local, team_engine=team_side.jan).pushed
+
+    # Closed again before the next one went: refused there, kept here with the reason.
+    second = start_own_shop(
+        engine=local.engine, company="Northwind", touchpoint="phone", shopper="jan"
+    )
+    _allow_own_shops(team_side, False)
+    refused = sync(local=local, team_engine=team_side.jan)
+    assert [f.audit_id for f in refused.failed] == [second.id]
+    assert "takes no shops" in refused.failed[0].why
+    assert [e.audit_id for e in outbox(local)] == [second.id]
+    assert len(shops.list_shops(engine=local.engine)) == 3
+    assert not server_rows(team_side.manager, "SELECT 1 FROM audit WHERE id = :a", a=second.id)

@@ -57,3 +57,28 @@ def test_a_refused_save_says_why_and_the_dialog_stays_open(
     dialog.accept()
     qtbot.waitUntil(lambda: not dialog.saving, timeout=20000)
     assert dialog.saved is None and dialog.isVisible() and dialog.buttons.isEnabled()
+
+
+def test_editing_keeps_the_notes_and_saves_whether_own_shops_are_allowed(
+    qtbot: QtBot, data_dir: Path
+) -> None:
+    from shopper.services.companies import CompanyInput, create_company, get_company
+
+    ctx = AppContext.open(data_dir)
+    try:
+        made = create_company(
+            engine=ctx.engine, data=CompanyInput(name="Northwind", notes="From a bundle")
+        )
+        dialog = CompanyDialog(ctx.engine, company=made)
+        qtbot.addWidget(dialog)
+        assert not dialog.allow_unassigned.isChecked()
+        dialog.allow_unassigned.setChecked(True)
+        with qtbot.waitSignal(dialog.accepted, timeout=20000):
+            dialog.accept()
+        saved = get_company(engine=ctx.engine, company_id=made.id)
+        assert (saved.notes, saved.allow_unassigned) == ("From a bundle", True)
+        again = CompanyDialog(ctx.engine, company=saved)
+        qtbot.addWidget(again)
+        assert again.allow_unassigned.isChecked()
+    finally:
+        ctx.close()

@@ -9,6 +9,9 @@ of `answer.value`) and note.
 Both databases get both; on a team database a shopper reads those of their own audits and
 adds changes of their own only, and nobody but a manager writes a comment.
 
+`company.allow_unassigned` says whether a shopper may start a shop of their own for the
+company (an audit nobody assigned, which then goes through sync and review like any other).
+
 Revision ID: 0005
 Revises: 0004
 """
@@ -29,6 +32,10 @@ def _id(name: str = "id", *, primary: bool = True) -> sa.Column[str]:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("company") as batch:
+        batch.add_column(
+            sa.Column("allow_unassigned", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "review_comment",
         _id(),
