@@ -332,3 +332,30 @@ def test_a_shop_started_on_two_machines_keeps_this_ones_audit_as_a_conflict_copy
     with local.engine.connect() as conn:
         notes = conn.execute(text("SELECT count(*) FROM answer WHERE audit_id = :a"), {"a": here})
         assert notes.scalar_one() == 1  # nothing of it was lost
+
+
+def test_a_shop_made_by_a_schedule_syncs_as_a_shop_of_no_schedule(
+    team_side: Team, local: AppContext
+) -> None:
+    """Jan may not read schedules, and his database has none: the shop comes unlinked."""
+    from shopper.services import schedules
+    from shopper.store.engine import session_scope
+    from shopper.store.tables import Shop
+
+    schedules.create_schedule(
+        engine=team_side.manager,
+        data=schedules.ScheduleInput(
+            company="Northwind",
+            touchpoint="phone",
+            recurrence="every week",
+            shoppers=["jan"],
+            starts=date(2026, 1, 5),
+            ahead_days=0,
+        ),
+    )
+    [made] = schedules.run_schedules(engine=team_side.manager, today=date(2026, 1, 5)).made
+    assert sync(local=local, team_engine=team_side.jan).pulled_shops == 1
+    with session_scope(local.engine) as session:
+        copy = session.get(Shop, made.shop.id)
+        assert copy is not None and copy.schedule_id is None
+    assert sync(local=local, team_engine=team_side.jan).pulled_shops == 1  # again: no error
