@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from shopper.services.context import AppContext
 from shopper.services.schedules import ScheduleInput, ScheduleInputError
 from shopper.services.shops import ShopInput
 from shopper.store import schedules as store
+from shopper.store.engine import create_db_engine
+from tests.postgres import DATABASES
 from tests.services.test_shops import World, make_world
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -315,3 +318,38 @@ def _team_case(world: World, tmp_path: Path) -> None:
         assert len(shops.list_shops(engine=jan.engine)) == 2  # her own shops only
     finally:
         jan.close()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_two_runs_at_once_make_each_shop_once(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Two managers run the schedules at the same moment: the second waits for the first and
+    finds nothing left to make (whichever comes first)."""
+    with make_world(kind, request, tmp_path) as world:
+        schedules.create_schedule(
+            engine=world.engine, data=weekly(shoppers=shoppers_of(world), ahead_days=14), at=NOW
+        )
+        url = world.engine.url.render_as_string(hide_password=False)
+        engines = [world.engine, create_db_engine(url)]  # another manager's app
+        start = threading.Barrier(2)
+        results: list[schedules.RunResult] = []
+
+        def go(engine: Engine) -> None:
+            start.wait()
+            results.append(run(engine, MONDAY))
+
+        try:
+            threads = [threading.Thread(target=go, args=(engine,)) for engine in engines]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            engines[1].dispose()
+        assert sorted(len(result.made) for result in results) == [0, 3]
+        assert len(shops_of(world.engine)) == 3
+
+
+def shoppers_of(world: World) -> list[str]:
+    return ["jan", "ewa"] if world.kind == "postgresql" else ["ana", "ben"]
