@@ -76,6 +76,8 @@ class ShopInput:
     template: str | None = None
     """A template id (or unique prefix); the latest template of the touchpoint when None."""
     instructions: str = ""
+    schedule_id: str | None = None
+    """The schedule making the shop (see `shopper.services.schedules`); None by hand."""
 
 
 @dataclass(frozen=True)
@@ -176,51 +178,73 @@ def create_shops(
     at: datetime | None = None,
     zone: str | None = None,
     known_problems: Sequence[tuple[int, FieldProblem]] = (),
+    session: Session | None = None,
 ) -> list[ShopRow]:
     """Create every shop or none: each is checked first, in one transaction.
 
     `known_problems` are problems the caller found already (a day that did not parse, by the
-    shop's index): they are told with the others, and stop the creation as they do.
+    shop's index): they are told with the others, and stop the creation as they do. With
+    `session`, the shops are made in that session's transaction, which the caller ends (a
+    schedule's run stores its own progress with them).
 
     Raises:
         ShopInputError: every problem of every shop; nothing was created.
     """
     moment = at or now_utc()
     tz = zone or local_zone_name()
-    with session_scope(engine) as session:
-        actor = actor_of(session.connection())
-        if ShopRole.MANAGER not in actor.roles:
-            raise ShopStateError("only a manager may assign shops")
-        checker = _Checker(session, actor, moment)
-        known = {(index, problem.field) for index, problem in known_problems}
-        problems: list[tuple[int, FieldProblem]] = []
-        made: list[tuple[Shop, Company]] = []
-        for index, data in enumerate(shops):
-            problems.extend((i, p) for i, p in known_problems if i == index)
-            found = checker.check(data, known={f for i, f in known if i == index})
-            if isinstance(found, list):
-                problems.extend((index, p) for p in found if (index, p.field) not in known)
-            else:
-                made.append(found)
-        problems.extend((i, p) for i, p in known_problems if not 0 <= i < len(shops))
-        if problems:
-            raise ShopInputError(problems)
-        for shop, _company in made:
-            shop.created_by = actor.who
-            shop.created_at = shop.updated_at = moment
-            repo.add_shop(session=session, shop=shop)
-            repo.add_shop_event(
-                session=session,
-                event=ShopEvent(
-                    shop_id=shop.id,
-                    at=moment,
-                    tz=tz,
-                    who=actor.who,
-                    from_state=None,
-                    to_state=shop.state,
-                ),
-            )
-        return [shop_row(shop, company, moment) for shop, company in made]
+    if session is not None:
+        return _create_shops(session, shops, moment, tz, known_problems)
+    with session_scope(engine) as own:
+        return _create_shops(own, shops, moment, tz, known_problems)
+
+
+def _create_shops(
+    session: Session,
+    shops: Sequence[ShopInput],
+    moment: datetime,
+    tz: str,
+    known_problems: Sequence[tuple[int, FieldProblem]],
+) -> list[ShopRow]:
+    actor = actor_of(session.connection())
+    if ShopRole.MANAGER not in actor.roles:
+        raise ShopStateError("only a manager may assign shops")
+    checker = _Checker(session, actor, moment)
+    known = {(index, problem.field) for index, problem in known_problems}
+    problems: list[tuple[int, FieldProblem]] = []
+    made: list[tuple[Shop, Company]] = []
+    for index, data in enumerate(shops):
+        problems.extend((i, p) for i, p in known_problems if i == index)
+        found = checker.check(data, known={f for i, f in known if i == index})
+        if isinstance(found, list):
+            problems.extend((index, p) for p in found if (index, p.field) not in known)
+        else:
+            made.append(found)
+    problems.extend((i, p) for i, p in known_problems if not 0 <= i < len(shops))
+    if problems:
+        raise ShopInputError(problems)
+    for shop, _company in made:
+        shop.created_by = actor.who
+        shop.created_at = shop.updated_at = moment
+        repo.add_shop(session=session, shop=shop)
+        repo.add_shop_event(
+            session=session,
+            event=ShopEvent(
+                shop_id=shop.id,
+                at=moment,
+                tz=tz,
+                who=actor.who,
+                from_state=None,
+                to_state=shop.state,
+            ),
+        )
+    return [shop_row(shop, company, moment) for shop, company in made]
+
+
+def checked_shop(
+    *, session: Session, data: ShopInput, at: datetime | None = None
+) -> tuple[Shop, Company] | list[FieldProblem]:
+    """The shop `create_shops` would store for `data` (not stored), or what is wrong with it."""
+    return _Checker(session, actor_of(session.connection()), at or now_utc()).check(data)
 
 
 OWN_SHOP_DAYS = 14
@@ -373,6 +397,7 @@ class _Checker:
             due=data.due,
             instructions=data.instructions,
             state=ShopState.ASSIGNED.value,
+            schedule_id=data.schedule_id,
         )
         return shop, company
 

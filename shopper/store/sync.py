@@ -226,7 +226,10 @@ def read_shops(conn: Connection) -> ShopsAndReferences:
     """Every shop this login may read (a shopper: their own), and what they need."""
     shop, event = TABLES["shop"], TABLES["shop_event"]
     company, template = TABLES["company"], TABLES["template_version"]
-    shops = [dict(r._mapping) for r in conn.execute(select(shop))]
+    # A shop's schedule stays on the team database (a shopper may not read schedules, and a
+    # local database has none to link to): the copy is a shop like one assigned by hand.
+    columns = [column for column in shop.c if column.name != "schedule_id"]
+    shops = [dict(r._mapping) for r in conn.execute(select(*columns))]
     ids = [s["id"] for s in shops]
     companies = {s["company_id"] for s in shops}
     templates = {s["template_id"] for s in shops}

@@ -264,6 +264,8 @@ class Shop(SQLModel, table=True):
         Index("ix_shop_shopper_state", "shopper", "state"),
         Index("ix_shop_due", "due"),
         Index("ux_shop_audit_id", "audit_id", unique=True),  # an audit is done for one shop
+        # A schedule makes one shop a day at most (the guard behind `Schedule.last_planned`).
+        Index("ux_shop_schedule_opens", "schedule_id", "opens", unique=True),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -282,6 +284,46 @@ class Shop(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     version: int = 1
+    schedule_id: str | None = Field(default=None, foreign_key="schedule.id", max_length=36)
+    """The schedule that made the shop; None for a shop assigned by hand."""
+
+
+class Schedule(SQLModel, table=True):
+    """Recurring shops of a company's touchpoint (see `shopper.domain.schedule`).
+
+    A run (`shopper.services.schedules.run_schedules`) makes the shops falling within
+    `ahead_days`, rotating among `shoppers`; `last_planned` is the last occurrence a run dealt
+    with, so no occurrence is planned twice. Who shops next follows from the company's shops.
+    """
+
+    __tablename__ = "schedule"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    touchpoint: str = Field(max_length=32)
+    template_id: str | None = Field(default=None, max_length=36)
+    """None: each shop gets the touchpoint's newest template when it is made."""
+    recurrence: str = Field(max_length=200)
+    """As the manager typed it ("every 4 weeks"); parsed by `Recurrence.parse`."""
+    starts: date
+    """The first day a shop may fall on; every N days or weeks count from it."""
+    window_days: int = 7
+    shoppers: str = Field(default="[]", sa_type=Text)
+    """JSON list of logins, in rotation order."""
+    open_limit: int | None = None
+    """The most open shops a shopper may have for a new one to be given them; None: no limit."""
+    instructions: str = Field(default="", sa_type=Text)
+    ahead_days: int = 14
+    """How far ahead of its day a shop is made."""
+    active: bool = True
+    last_planned: date | None = None
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+    def shopper_list(self) -> list[str]:
+        value: Any = json.loads(self.shoppers or "[]")
+        return [str(v) for v in value] if isinstance(value, list) else []
 
 
 class ShopEvent(SQLModel, table=True):

@@ -34,6 +34,8 @@ any user can open psql with their password.
 - A shopper may start a shop of their own only for a company whose `allow_unassigned` a
   manager set, through `shopper_own_shop` (SECURITY DEFINER): the shop is assigned to them,
   recorded as their event, and goes on like any other.
+- Schedules (`schedule`, recurring shops): managers read and write them; a shopper has no
+  right on the table at all (a mystery shopper must not see who shops a company next).
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -82,6 +84,8 @@ REVIEW_TABLE = "review_comment"
 CHANGE_TABLE = "answer_change"
 """The history of answers after an audit was first completed: append-only for a shopper, who
 adds only changes in their own name to their own audit in progress."""
+SCHEDULE_TABLE = "schedule"
+"""Recurring shops: managers only; a shopper may neither read nor write them."""
 OUTBOX_TABLE = "sync_outbox"
 """A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
 database, where managers may read it and nobody writes it."""
@@ -96,6 +100,7 @@ SECURED_TABLES = frozenset(
         BLOB_TABLE,
         REVIEW_TABLE,
         CHANGE_TABLE,
+        SCHEDULE_TABLE,
         OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
@@ -438,6 +443,14 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
     _secure_blobs(conn, schema)
     _secure_shops(conn, schema)
     _secure_review(conn, schema)
+    # Schedules: managers only; nothing is granted to a shopper, who is refused outright.
+    _run(
+        conn,
+        q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+            table(SCHEDULE_TABLE), manager
+        ),
+    )
+    policy("manager_all", SCHEDULE_TABLE, "ALL", manager, "USING (true) WITH CHECK (true)")
     # A machine's own sync record: empty here; managers may read it, as every other table.
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(OUTBOX_TABLE), manager))
     policy("manager_reads", OUTBOX_TABLE, "SELECT", manager, "USING (true)")

@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         self.shops_action = self._action("S&hops…", self.show_shops)
         self.shops_action.setStatusTip("Shops assigned, by due day; start the audit of one")
         self.team_overview_action = self._action("&Team overview…", self.show_team_overview)
+        self.schedules_action = self._action("S&chedules…", self.show_schedules)
         self.team_overview_action.setStatusTip(
             "Shops by state, the overdue ones, and each shopper's open and submitted shops"
         )
@@ -334,6 +335,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.waiting_action)
         view_menu.addAction(self.shops_action)
         view_menu.addAction(self.team_overview_action)
+        view_menu.addAction(self.schedules_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.log_action)
@@ -1106,6 +1108,14 @@ class MainWindow(QMainWindow):
         self.team_overview_dialog = dialog
         dialog.open()
 
+    def show_schedules(self) -> None:
+        """View › Schedules: a manager's recurring shops (shopper.ui.schedules)."""
+        from shopper.ui.schedules import SchedulesDialog
+
+        self.schedules_dialog = SchedulesDialog(self.engine, self)
+        self.schedules_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.schedules_dialog.open()
+
     def new_shop(self) -> None:
         """File › New shop…: a manager assigns a shop."""
         self.assign_shop()
@@ -1189,6 +1199,7 @@ class MainWindow(QMainWindow):
                 self.import_shops_action,
                 self.new_shop_action,
                 self.team_overview_action,
+                self.schedules_action,
             ):
                 action.setEnabled(False)
                 action.setStatusTip("On the team database, a manager does this.")

@@ -500,3 +500,30 @@ def test_a_shop_of_my_own_goes_to_the_team_only_where_the_manager_allows_it(
     assert [e.audit_id for e in outbox(local)] == [second.id]
     assert len(shops.list_shops(engine=local.engine)) == 3
     assert not server_rows(team_side.manager, "SELECT 1 FROM audit WHERE id = :a", a=second.id)
+
+
+def test_a_shop_made_by_a_schedule_syncs_as_a_shop_of_no_schedule(
+    team_side: Team, local: AppContext
+) -> None:
+    """Jan may not read schedules, and his database has none: the shop comes unlinked."""
+    from shopper.services import schedules
+    from shopper.store.engine import session_scope
+    from shopper.store.tables import Shop
+
+    schedules.create_schedule(
+        engine=team_side.manager,
+        data=schedules.ScheduleInput(
+            company="Northwind",
+            touchpoint="phone",
+            recurrence="every week",
+            shoppers=["jan"],
+            starts=date(2026, 1, 5),
+            ahead_days=0,
+        ),
+    )
+    [made] = schedules.run_schedules(engine=team_side.manager, today=date(2026, 1, 5)).made
+    assert sync(local=local, team_engine=team_side.jan).pulled_shops == 1
+    with session_scope(local.engine) as session:
+        copy = session.get(Shop, made.shop.id)
+        assert copy is not None and copy.schedule_id is None
+    assert sync(local=local, team_engine=team_side.jan).pulled_shops == 1  # again: no error

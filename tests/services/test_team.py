@@ -288,7 +288,10 @@ def test_init_stamps_and_secures_a_database_made_before_migrations(
         conn.execute("SET ROLE team_owner")
         conn.execute("DROP TABLE alembic_version")  # as Shopper 0.1.0 left its databases
         # which 0.1.0 did not have
-        conn.execute("DROP TABLE evidence_blob, shop_event, shop, sync_outbox")
+        conn.execute(
+            "DROP TABLE evidence_blob, shop_event, shop, schedule, sync_outbox, review_comment,"
+            " answer_change"
+        )
         conn.execute("ALTER TABLE audit DROP COLUMN version")
     result = team.init_team(engine=engine)
     assert result.upgraded_from == "0001"

@@ -13,6 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, create_engine, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from shopper.domain.errors import StorageError
@@ -262,7 +263,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -312,7 +313,7 @@ ORPHANS = """
 from alembic import op
 
 revision = "9999"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -348,7 +349,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -481,5 +482,59 @@ def test_revision_0004_gives_audits_a_version_and_an_empty_outbox(tmp_path: Path
             session.commit()
         with Session(engine) as session:
             assert repo.get_audit(session=session, audit_id="a1").version == 2
+    finally:
+        engine.dispose()
+
+
+def test_revision_0006_keeps_shops_and_adds_empty_schedules(tmp_path: Path) -> None:
+    """A database at 0005 with a shop: the shop stays, made by no schedule; schedules are
+    empty; one schedule cannot make two shops opening the same day."""
+    engine = create_db_engine(sqlite_url(tmp_path / "old.db"), sqlite_version=AFFECTED)
+    try:
+        migrate(engine, to="0005")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO company (id, name, sector, timezone, business_hours, holidays,"
+                    " notes, created_at, updated_at) VALUES ('c1', 'Kept', '', 'UTC', '{}',"
+                    " '[]', '', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO shop (id, company_id, touchpoint, template_id, shopper, opens,"
+                    " due, instructions, state, created_by, created_at, updated_at, version)"
+                    " VALUES ('s1', 'c1', 'phone', 't1', 'jan', '2025-06-01', '2025-06-07', '',"
+                    " 'assigned', 'maria', '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1)"
+                )
+            )
+        migrate(engine)
+        assert current_revision(engine) == head_revision()
+        assert differences(engine) == []
+        with Session(engine) as session:
+            [(shop, _company)] = repo.list_shops(session=session)
+            assert (shop.id, shop.shopper, shop.schedule_id) == ("s1", "jan", None)
+            assert session.connection().execute(text("SELECT count(*) FROM schedule")).scalar() == 0
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO schedule (id, company_id, touchpoint, recurrence, starts,"
+                    " window_days, shoppers, instructions, ahead_days, active, created_by,"
+                    " created_at, updated_at) VALUES ('p1', 'c1', 'phone', 'every week',"
+                    " '2025-06-02', 7, '[]', '', 14, 1, '', '2025-01-01 00:00:00',"
+                    " '2025-01-01 00:00:00')"
+                )
+            )
+            conn.execute(text("UPDATE shop SET schedule_id = 'p1'"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO shop (id, company_id, touchpoint, template_id, shopper, opens,"
+                    " due, instructions, state, created_by, created_at, updated_at, version,"
+                    " schedule_id) VALUES ('s2', 'c1', 'phone', 't1', 'ewa', '2025-06-01',"
+                    " '2025-06-07', '', 'assigned', '', '2025-01-01 00:00:00',"
+                    " '2025-01-01 00:00:00', 1, 'p1')"
+                )
+            )
     finally:
         engine.dispose()

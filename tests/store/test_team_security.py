@@ -22,7 +22,7 @@ from psycopg import errors
 from shopper.domain.follow_up import follow_up_items
 from shopper.domain.template_loader import parse_template_text
 from shopper.services import team
-from shopper.store.team import AUDIT_CHILD_TABLES, FOLLOW_UP_TABLE, SHOP_TABLES
+from shopper.store.team import AUDIT_CHILD_TABLES, FOLLOW_UP_TABLE, SCHEDULE_TABLE, SHOP_TABLES
 from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, make_owned_database
 
 pytestmark = pytest.mark.postgres
@@ -224,6 +224,7 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             insert_photo(owner, audit_id, photo_of(audit_id)[0], "p")
         for shop_id, shopper, state in SHOPS:
             insert_shop(owner, shop_id, shopper, template, state)
+        owner.execute(*_schedule_insert("sch-1", template))
         owner.commit()
         counts = {}
         for table in (
@@ -234,6 +235,7 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             *AUDIT_CHILD_TABLES,
             "evidence_blob",
             *SHOP_TABLES,
+            SCHEDULE_TABLE,
             "team_user",
         ):
             found = owner.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -845,6 +847,42 @@ def manager_shops(t: Team, c: psycopg.Connection[Any]) -> str:
     )
 
 
+def _schedule_insert(schedule_id: str, template: tuple[str, int, str]) -> tuple[str, Any]:
+    """A schedule of company c1: every 4 weeks, alice then bob."""
+    return (
+        "INSERT INTO schedule (id, company_id, touchpoint, template_id, recurrence, starts,"
+        " window_days, shoppers, open_limit, instructions, ahead_days, active, last_planned,"
+        " created_by, created_at, updated_at) VALUES (%s, 'c1', %s, NULL, 'every 4 weeks',"
+        " '2025-06-02', 7, '[\"alice\", \"bob\"]', 2, '', 14, true, NULL, 'mia', now(), now())",
+        (schedule_id, template[2]),
+    )
+
+
+def read_write_schedules(t: Team, c: psycopg.Connection[Any]) -> str:
+    """A shopper must not learn who shops a company next: no right on schedules at all."""
+    return verdict(
+        refused(c, "SELECT count(*) FROM schedule"),
+        refused(c, "SELECT shoppers FROM schedule WHERE id = 'sch-1'"),
+        refused(c, *_schedule_insert("sch-alice", t.template)),
+        refused(c, "UPDATE schedule SET shoppers = '[\"alice\"]' WHERE id = 'sch-1'"),
+        refused(c, "UPDATE schedule SET active = false"),
+        refused(c, "DELETE FROM schedule"),
+    )
+
+
+def manager_schedules(t: Team, c: psycopg.Connection[Any]) -> str:
+    read = c.execute("SELECT shoppers FROM schedule WHERE id = 'sch-1'").fetchall()
+    if read != [('["alice", "bob"]',)]:
+        return f"read {read}"
+    return verdict(
+        refused(c, *_schedule_insert("sch-2", t.template)),
+        refused(c, "UPDATE schedule SET active = false WHERE id = 'sch-2'"),
+        refused(c, "UPDATE shop SET schedule_id = 'sch-2' WHERE id = 's-b-new'"),
+        refused(c, "UPDATE shop SET schedule_id = NULL WHERE id = 's-b-new'"),
+        refused(c, "DELETE FROM schedule WHERE id = 'sch-2'"),
+    )
+
+
 def outsider_connects(t: Team, c: psycopg.Connection[Any] | None) -> str:
     try:
         t.server.connect(t.dbname, "nobody", "nobody-password").close()
@@ -897,6 +935,8 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "move-own-shop": move_own_shop,
     "move-other-shop": move_other_shop,
     "manager-shops": manager_shops,
+    "read-write-schedules": read_write_schedules,
+    "manager-schedules": manager_schedules,
 }
 
 
