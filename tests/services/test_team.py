@@ -293,6 +293,7 @@ def test_init_stamps_and_secures_a_database_made_before_migrations(
             " answer_change"
         )
         conn.execute("ALTER TABLE audit DROP COLUMN version")
+        conn.execute("ALTER TABLE company DROP COLUMN allow_unassigned")
     result = team.init_team(engine=engine)
     assert result.upgraded_from == "0001"
     with postgres_server.admin(team_db[0]) as conn:
