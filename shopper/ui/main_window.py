@@ -1242,7 +1242,7 @@ class MainWindow(QMainWindow):
         self.welcome.demo_button.setVisible(facts is None or not facts.is_field)
 
     def connect_team(self) -> None:
-        """File › Connect to team database…: the window reopens on it once it is open."""
+        """Team › Connect to team database…: the window reopens on it once it is open."""
         from shopper.ui.team.connect import ConnectDialog
 
         dialog = self.connect_dialog = ConnectDialog(self.ctx.data_dir, self)
@@ -1256,7 +1256,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def use_local(self) -> None:
-        """File › Use this computer's database: back from the team database."""
+        """Team › Use this computer's database: back from the team database."""
         folder = self.ctx.data_dir
 
         def work(_progress: Any) -> Any:

@@ -110,6 +110,7 @@ class ConnectDialog(QDialog):
         help_label = QLabel(HELP)
         help_label.setObjectName("hint")
         help_label.setWordWrap(True)
+        help_label.setMinimumWidth(self.where.minimumWidth())  # else sized for a narrow column
         help_label.setTextFormat(Qt.TextFormat.RichText)
         form.addRow("", help_label)
         self.encryption = QComboBox()

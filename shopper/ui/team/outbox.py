@@ -226,7 +226,8 @@ class OutboxDialog(QDialog):
         else:
             text = f"Last synced {_when(sync.last.at)} with {sync.target.text}."
         rows = self.model.rowCount()
-        if not self.loading and sync is not None:
+        if not self.loading and rows:
+            text = text if text.endswith(".") else f"{text}."
             text += f" {count_of(rows, 'entry', 'entries')} in the outbox."
         self.status.setText(text)
         self.status.setStyleSheet(

@@ -107,6 +107,8 @@ class TeamSync(QObject):
         self.last: LastSync | None = None
         self._operation: Operation | None = None
         self._queue: list[tuple[str, Callable[[], None]]] = []
+        self._said = ""
+        """What the submit before this sync said: the sync's line keeps it."""
         self._current = ""
         """What runs now: "sync", "submit" or ""."""
         self._closed = False
@@ -193,7 +195,8 @@ class TeamSync(QObject):
         self.last = LastSync(now_utc(), "")
         if self.minutes > 0 and not self.timer.isActive():
             self.timer.start()  # it waited for a password
-        self.message.emit(summary(result))
+        said, self._said = self._said, ""
+        self.message.emit(f"{said} · {summary(result)}" if said else summary(result))
         self.synced.emit(result)
         self._next()
 
@@ -219,7 +222,8 @@ class TeamSync(QObject):
     def _submitted(self, done: SubmitResult) -> None:
         self.last = LastSync(now_utc(), "")
         moved = "submitted" if done.moved else "was submitted already"
-        self.message.emit(f"Audit {done.audit_id[:8]} {moved} (shop {done.shop_id[:8]})")
+        self._said = f"Audit {done.audit_id[:8]} {moved} (shop {done.shop_id[:8]})"
+        self.message.emit(self._said)
         self.submitted.emit(done)
         self._queue.insert(0, ("sync", lambda: self._start_sync(manual=False)))
         self._next()
@@ -250,12 +254,15 @@ class TeamSync(QObject):
             self.timer.stop()
         minutes = self.timer.interval() // 60_000
         later = f"tried again in {count_of(minutes, 'minute')}" if self.timer.isActive() else ""
+        said, self._said = self._said, ""
         line = f"{doing} failed at {time_text(now_utc(), local_zone_name())}: {reason}"
+        line = f"{said} · {line}" if said else line
         self.message.emit(f"{line} ({later})" if later else line)
         if manual:
             self._queue = [(k, s) for k, s in self._queue if k != "sync"]
+        self._next()  # before the message, which waits for the user
+        if manual:
             show_error(self.window, reason[:1].upper() + reason[1:], title=f"{doing} failed")
-        self._next()
 
     def _ask_password(self, asked: PasswordNeededError, again: Callable[[], None]) -> None:
         dialog = QInputDialog(self.window)

@@ -226,7 +226,7 @@ def test_submit_to_team_after_completing_hands_the_shop_in_on_the_server(
     assert sync is not None
     qtbot.waitUntil(lambda: audit.id in window._submitted, timeout=WAIT)
     line = synced(qtbot, window)  # the sync after the submit
-    assert line.startswith("Synced: "), line
+    assert line.startswith(f"Audit {audit.id[:8]} submitted (shop {shop_id[:8]}) · Synced: ")
     assert team_side.shop_state(shop_id) == "submitted"
     (here,) = shops.list_shops(engine=window.ctx.engine)
     assert here.state == "submitted"
@@ -269,6 +269,26 @@ def test_without_a_link_there_is_no_sync_but_the_link_and_the_outbox(
         qtbot.waitUntil(lambda: not dialog.loading, timeout=WAIT)
         assert dialog.model.rowCount() == 0 and not dialog.sync_button.isEnabled()
         assert "not linked" in dialog.status.text()
+
+
+def test_linking_keeps_the_window_here_and_syncs_with_the_database_it_opened(
+    qtbot: QtBot, laptop: Path, team_side: Team
+) -> None:
+    shop_id = team_side.assign()
+    with open_window(qtbot, laptop, None) as window:
+        window.link_team()
+        dialog = window.link_dialog
+        assert dialog.connect_button.text() == "&Link"
+        dialog.where.setText(team_side.where)
+        dialog.encryption.setCurrentIndex(dialog.encryption.findData("disable"))
+        dialog.try_connect()
+        qtbot.waitUntil(lambda: window.team_sync is not None, timeout=WAIT)
+        line = synced(qtbot, window)
+        assert line.startswith("Synced: nothing to send, 1 shop received"), line
+        assert window.ctx.connection is None  # still this computer's database
+        assert window.successor is None
+        assert (laptop / "team.json").exists()
+        assert [s.id for s in shops.list_shops(engine=window.ctx.engine)] == [shop_id]
 
 
 def test_the_summary_says_what_went_each_way() -> None:
