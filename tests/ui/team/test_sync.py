@@ -3,6 +3,7 @@ computer's database, against the real test server (jan is the shopper)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -289,6 +290,49 @@ def test_linking_keeps_the_window_here_and_syncs_with_the_database_it_opened(
         assert window.successor is None
         assert (laptop / "team.json").exists()
         assert [s.id for s in shops.list_shops(engine=window.ctx.engine)] == [shop_id]
+
+
+def test_the_automatic_sync_says_a_failure_in_the_status_bar_only(
+    qtbot: QtBot, laptop: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    closed = f"postgresql://jan@127.0.0.1:{free_port()}/x"
+    with open_window(qtbot, laptop, closed) as window:
+        sync = window.team_sync
+        assert sync is not None
+        caplog.set_level(logging.INFO, logger="shopper.ui.crash")
+        sync.timer.timeout.emit()
+        line = synced(qtbot, window)
+        assert line.startswith("Sync failed at ") and "tried again in 5 minutes" in line
+        assert not [r for r in caplog.records if "user message" in r.getMessage()]
+        assert sync.timer.isActive()  # and it tries again
+
+
+def test_the_password_is_asked_when_sync_now_needs_it_and_kept_in_memory_only(
+    qtbot: QtBot, window: MainWindow, team_side: Team, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    shop_id = team_side.assign()
+    sync = window.team_sync
+    assert sync is not None
+    sync.timer.timeout.emit()  # by itself: no question, one line
+    line = synced(qtbot, window)
+    assert "password" in line and not hasattr(sync, "password_dialog")
+    assert not sync.timer.isActive()  # it waits for the user
+
+    window.sync_now()
+    qtbot.waitUntil(lambda: hasattr(sync, "password_dialog"), timeout=WAIT)
+    asked = sync.password_dialog
+    assert asked.isVisible() and "jan" in asked.labelText()
+    asked.setTextValue(JAN_PASSWORD)
+    asked.accept()
+    line = synced(qtbot, window)
+    qtbot.waitUntil(lambda: "Synced:" in window.statusBar().currentMessage(), timeout=WAIT)
+    assert [s.id for s in shops.list_shops(engine=window.ctx.engine)] == [shop_id]
+    assert sync.timer.isActive()
+    window.settings.sync()
+    kept = [p for p in window.ctx.data_dir.rglob("*") if p.is_file()]
+    assert not [p for p in kept if JAN_PASSWORD.encode() in p.read_bytes()]
 
 
 def test_the_summary_says_what_went_each_way() -> None:
