@@ -1353,6 +1353,7 @@ class MainWindow(QMainWindow):
         sync.message.connect(self._sync_message)
         sync.synced.connect(self._synced)
         sync.submitted.connect(self._audit_submitted)
+        sync.attempted.connect(self._show_submittable)  # a submit refused: offered again
         self.sync_action.setEnabled(True)
         self.sync_action.setStatusTip(f"Sync with {target.text} (also every {minutes} min)")
         self._show_submittable()
@@ -1438,7 +1439,6 @@ class MainWindow(QMainWindow):
         self.submit_action.setEnabled(False)
         self.runner_view.header.set_submittable(False)
         self.team_sync.submit(audit_id)
-        self.team_sync.attempted.connect(self._show_submittable, Qt.ConnectionType.UniqueConnection)
 
     def _audit_submitted(self, done: Any) -> None:
         self._submitted.add(done.audit_id)

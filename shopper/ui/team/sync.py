@@ -131,11 +131,14 @@ class TeamSync(QObject):
     # -- asking ------------------------------------------------------------------------
 
     def sync_now(self) -> None:
-        """Team › Sync now: a failure is said in a message too."""
+        """Team › Sync now: a failure is said in a message too. Pressed while one runs, one
+        more follows it (what changed meanwhile goes too), never more than one."""
+        if any(kind == "sync" for kind, _ in self._queue):
+            return
         self._ask("sync", lambda: self._start_sync(manual=True))
 
     def sync_automatically(self) -> None:
-        """The timer's (and after a submit): a failure is one line in the status bar."""
+        """The timer's: a failure is one line in the status bar, never a dialog."""
         if self._current == "sync" or any(kind == "sync" for kind, _ in self._queue):
             return  # one under way, or asked for, does it
         self._ask("sync", lambda: self._start_sync(manual=False))
@@ -225,7 +228,8 @@ class TeamSync(QObject):
         self._said = f"Audit {done.audit_id[:8]} {moved} (shop {done.shop_id[:8]})"
         self.message.emit(self._said)
         self.submitted.emit(done)
-        self._queue.insert(0, ("sync", lambda: self._start_sync(manual=False)))
+        if not any(kind == "sync" for kind, _ in self._queue):
+            self._queue.insert(0, ("sync", lambda: self._start_sync(manual=False)))
         self._next()
 
     def _failed(

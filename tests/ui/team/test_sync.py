@@ -151,6 +151,9 @@ def test_sync_now_fetches_the_assigned_shop_and_the_shops_list_shows_it(
     window.sync_now()
     assert window.team_sync is not None and window.team_sync.busy  # it went to a worker
     assert window.statusBar().currentMessage() == "Syncing with the team database…"
+    window.sync_now()
+    window.sync_now()  # pressed again while it runs: one more after it, not two
+    assert [kind for kind, _ in window.team_sync._queue] == ["sync"]
     line = synced(qtbot, window)
     assert line.startswith("Synced: nothing to send, 1 shop received"), line
     qtbot.waitUntil(lambda: dialog.rows is not None and len(dialog.rows) == 1, timeout=WAIT)
