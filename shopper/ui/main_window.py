@@ -1135,7 +1135,10 @@ class MainWindow(QMainWindow):
         from shopper.ui.shops import ShopsDialog
 
         facts = self.ctx.connection
-        dialog = ShopsDialog(self.engine, self, manager=facts is None or not facts.is_field)
+        # A data folder synced with a team gets its shops from there: a shop assigned or
+        # cancelled here would be undone by the next sync.
+        manager = not facts.is_field if facts is not None else self.team_sync is None
+        dialog = ShopsDialog(self.engine, self, manager=manager)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.new_shop.connect(lambda: self.assign_shop(then=dialog.reload, parent=dialog))
         dialog.start_shop.connect(self._start_shop)
@@ -1356,6 +1359,9 @@ class MainWindow(QMainWindow):
         sync.attempted.connect(self._show_submittable)  # a submit refused: offered again
         self.sync_action.setEnabled(True)
         self.sync_action.setStatusTip(f"Sync with {target.text} (also every {minutes} min)")
+        for action in (self.new_shop_action, self.import_shops_action):
+            action.setEnabled(False)
+            action.setStatusTip("The shops come from the team database (Team › Sync now)")
         self._show_submittable()
 
     def link_team(self) -> None:

@@ -147,6 +147,9 @@ def test_sync_now_fetches_the_assigned_shop_and_the_shops_list_shows_it(
     dialog = window.shops_dialog
     qtbot.waitUntil(lambda: dialog.rows is not None, timeout=WAIT)
     assert dialog.rows == []
+    # The shops come from the team database: none is assigned or cancelled here.
+    assert dialog.new_button is None and dialog.cancel_button is None
+    assert not window.new_shop_action.isEnabled() and not window.import_shops_action.isEnabled()
 
     window.sync_now()
     assert window.team_sync is not None and window.team_sync.busy  # it went to a worker
