@@ -147,7 +147,7 @@ class DatabaseOpener:
         if result.team_problem:
             self.window.statusBar().showMessage(
                 f"The team database could not be opened ({result.team_problem}): working on "
-                "this computer's database. File › Connect to team database… tries again.",
+                "this computer's database. Team › Connect to team database… tries again.",
                 60000,
             )
 

@@ -1,9 +1,9 @@
 """The team database a data folder works with: `team.json` beside the local database.
 
-Written by `shopper team connect URL` and by the app's File › Connect to team database…, read
-by both and by `shopper sync`. It holds what the user typed (a URL without a password, or
-a `pg_service.conf` service name) and the sslmode chosen: never a password, which comes from
-~/.pgpass, PGPASSWORD or the user each time.
+Written by `shopper team connect URL` and by the app's Team › Connect to team database… and
+Team › Link this data folder…, read by them, by `shopper sync` and by the app's sync. It holds
+what the user typed (a URL without a password, or a `pg_service.conf` service name) and the
+sslmode chosen: never a password, which comes from ~/.pgpass, PGPASSWORD or the user each time.
 
     {"format": 1, "target": "postgresql://jan@db.example.com/shopper", "sslmode": "require"}
 """

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
@@ -69,12 +70,15 @@ if TYPE_CHECKING:
     from shopper.ui.data_safety import DataActions
     from shopper.ui.report_export import ReportExporter
     from shopper.ui.runner.view import AuditRunnerView
+    from shopper.ui.team.sync import TeamSync
 
 log = logging.getLogger(__name__)
 
 LOW_SCREEN = 800
 """Screens less tall than this (laptops) start with the instruments hidden."""
 PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
+OPEN_SHOP_STATES = ("assigned", "in_progress", "returned")
+"""A shop in these states takes its audit from the shopper: it may be submitted."""
 PICK_TEXT = "Pick an audit on the left to open it, or start a new one (Ctrl+N)."
 OPENING_TEXT = "Opening your audits…"
 LOADING_DELAY_MS = 200
@@ -114,6 +118,10 @@ class MainWindow(QMainWindow):
         self.attached = False
         self._painted = False
         self.runner_view: AuditRunnerView | None = None
+        self.team_sync: TeamSync | None = None
+        """Sync with the team database of the data folder's link (this computer's database)."""
+        self._submitted: set[str] = set()
+        """Audits handed in by this window (the open runner's shop is read before that)."""
         self._operation: Operation | None = None
         self.successor: MainWindow | None = None
         self._opening: str | None = None
@@ -172,6 +180,7 @@ class MainWindow(QMainWindow):
         self.attached = True
         self._set_enabled(True)
         self._show_connection()
+        self._start_team_sync()
         self.statusBar().clearMessage()
         # Neither the welcome nor "pick an audit" until the companies say which is true.
         self.pick_label.setText(OPENING_TEXT)
@@ -251,8 +260,13 @@ class MainWindow(QMainWindow):
             self.refresh_action,
             self.waiting_action,
             self.connect_action,
+            self.link_action,
+            self.outbox_action,
         ):
             action.setEnabled(enabled)
+        if not enabled:
+            self.sync_action.setEnabled(False)
+            self.submit_action.setEnabled(False)
         self.main_splitter.setEnabled(enabled)
 
     # -- construction ------------------------------------------------------------
@@ -287,8 +301,29 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.connect_action = self._action("Connect to &team database…", self.connect_team)
+        self.connect_action.setStatusTip(
+            "Work on the team database itself (a manager's way); sync needs only the link"
+        )
         self.local_action = self._action("Use this c&omputer's database", self.use_local)
         self.local_action.setEnabled(False)
+        self.sync_action = self._action("&Sync now", self.sync_now, "Ctrl+Shift+S")
+        self.sync_action.setStatusTip(
+            "Send this computer's audits to the team database and fetch your shops"
+        )
+        self.sync_action.setEnabled(False)
+        self.submit_action = self._action("S&ubmit to team", self.submit_to_team)
+        self.submit_action.setStatusTip(
+            "Hand the open audit in: send it, then submit its shop (complete it first)"
+        )
+        self.submit_action.setEnabled(False)
+        self.outbox_action = self._action("&Outbox…", self.show_outbox)
+        self.outbox_action.setStatusTip("What waits to go to the team database, and why")
+        self.link_action = self._action(
+            "&Link this data folder to a team database…", self.link_team
+        )
+        self.link_action.setStatusTip(
+            "Remember the team database to sync with; the window stays on this computer's"
+        )
         self.log_action = self._action("Open the &data folder", self.open_data_folder)
         self.about_action = self._action("&About Shopper", self.about)
         self.keys_action = self._action("&Keyboard shortcuts", self.show_keys, "F1")
@@ -324,9 +359,6 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_shops_action)
         file_menu.addAction(self.demo_action)
         file_menu.addSeparator()
-        file_menu.addAction(self.connect_action)
-        file_menu.addAction(self.local_action)
-        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.refresh_action)
@@ -336,6 +368,15 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.shops_action)
         view_menu.addAction(self.team_overview_action)
         view_menu.addAction(self.schedules_action)
+        team_menu = self.team_menu = bar.addMenu("&Team")
+        team_menu.addAction(self.sync_action)
+        team_menu.addAction(self.submit_action)
+        team_menu.addAction(self.outbox_action)
+        team_menu.addSeparator()
+        team_menu.addAction(self.link_action)
+        team_menu.addSeparator()
+        team_menu.addAction(self.connect_action)
+        team_menu.addAction(self.local_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.log_action)
@@ -805,6 +846,9 @@ class MainWindow(QMainWindow):
         self.instruments_action.setEnabled(True)
         view.instruments_toggled.connect(self._instruments_toggled)
         view.changed.connect(self._audit_changed)
+        view.changed.connect(lambda _id: self._show_submittable())
+        view.completed.connect(self._audit_completed)
+        view.submit_requested.connect(lambda _id: self.submit_to_team())
         view.save_status.connect(self.statusBar().showMessage)  # "" clears it
         self.runner_layout.addWidget(view)
         self.runner_view = view
@@ -812,6 +856,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(PAGE_RUNNER)
         self.setWindowTitle(f"Shopper — {runner.company.name}")
         self._select_audit_row(audit_id)
+        self._show_submittable()
         if then is not None:
             then(view)
 
@@ -858,6 +903,7 @@ class MainWindow(QMainWindow):
         self._discard(view)
         self.export_pdf_action.setEnabled(False)
         self.instruments_action.setEnabled(False)
+        self.submit_action.setEnabled(False)
         self.setWindowTitle("Shopper")
 
     def adopt_engine(self, engine: Engine) -> None:
@@ -1091,7 +1137,10 @@ class MainWindow(QMainWindow):
         from shopper.ui.shops import ShopsDialog
 
         facts = self.ctx.connection
-        dialog = ShopsDialog(self.engine, self, manager=facts is None or not facts.is_field)
+        # A data folder synced with a team gets its shops from there: a shop assigned or
+        # cancelled here would be undone by the next sync.
+        manager = not facts.is_field if facts is not None else self.team_sync is None
+        dialog = ShopsDialog(self.engine, self, manager=manager)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.new_shop.connect(lambda: self.assign_shop(then=dialog.reload, parent=dialog))
         dialog.start_shop.connect(self._start_shop)
@@ -1207,7 +1256,7 @@ class MainWindow(QMainWindow):
         self.welcome.demo_button.setVisible(facts is None or not facts.is_field)
 
     def connect_team(self) -> None:
-        """File › Connect to team database…: the window reopens on it once it is open."""
+        """Team › Connect to team database…: the window reopens on it once it is open."""
         from shopper.ui.team.connect import ConnectDialog
 
         dialog = self.connect_dialog = ConnectDialog(self.ctx.data_dir, self)
@@ -1221,7 +1270,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def use_local(self) -> None:
-        """File › Use this computer's database: back from the team database."""
+        """Team › Use this computer's database: back from the team database."""
         folder = self.ctx.data_dir
 
         def work(_progress: Any) -> Any:
@@ -1285,6 +1334,148 @@ class MainWindow(QMainWindow):
         if ctx.connection is not None:
             successor.statusBar().showMessage(f"Connected: {ctx.connection.status_line()}", 10000)
 
+    # -- sync with the team database (this computer's database, its folder linked) -------
+
+    def _start_team_sync(self, team: AppContext | None = None) -> None:
+        """Sync with the data folder's team database, if it has one and this window works on
+        this computer's database (on the team database itself there is nothing to sync)."""
+        from shopper.services.team_link import load_link
+
+        local = self.ctx.connection is None
+        for action in (self.link_action, self.outbox_action):
+            action.setEnabled(local)
+        if not local:
+            self.sync_action.setStatusTip("The window works on the team database: no sync")
+            return
+        try:
+            target = load_link(self.ctx.data_dir)
+        except ShopperError as exc:
+            log.warning("%s", exc)
+            self.statusBar().showMessage(f"No sync: {exc}", 15000)
+            target = None
+        if target is None:
+            if team is not None:
+                team.close()
+            self.sync_action.setStatusTip("Link this data folder to a team database first")
+            return
+        from shopper.ui.team.sync import TeamSync
+
+        if self.team_sync is not None:
+            self.team_sync.close()
+        minutes = self.settings.get(Options.SYNC_MINUTES)
+        sync = self.team_sync = TeamSync(self.ctx, target, self, minutes=minutes, team=team)
+        sync.message.connect(self._sync_message)
+        sync.synced.connect(self._synced)
+        sync.submitted.connect(self._audit_submitted)
+        sync.attempted.connect(self._show_submittable)  # a submit refused: offered again
+        self.sync_action.setEnabled(True)
+        self.sync_action.setStatusTip(f"Sync with {target.text} (also every {minutes} min)")
+        for action in (self.new_shop_action, self.import_shops_action):
+            action.setEnabled(False)
+            action.setStatusTip("The shops come from the team database (Team › Sync now)")
+        self._show_submittable()
+
+    def link_team(self) -> None:
+        """Team › Link this data folder…: the connect dialog, which remembers the link; the
+        window stays here and syncs with the database it opened (its password kept there)."""
+        from shopper.ui.team.connect import ConnectDialog
+
+        dialog = self.link_dialog = ConnectDialog(self.ctx.data_dir, self, link_only=True)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def finished(result: int) -> None:
+            if result != ConnectDialog.DialogCode.Accepted or dialog.ctx is None:
+                return
+            self._start_team_sync(team=dialog.ctx)
+            if self.team_sync is not None:
+                self.team_sync.sync_now()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def sync_now(self) -> None:
+        """Team › Sync now (Ctrl+Shift+S): in the background; one at a time."""
+        if self.team_sync is None:
+            self.statusBar().showMessage(
+                "Not linked to a team database: Team › Link this data folder…", 10000
+            )
+            return
+        if self.runner_view is not None:
+            self.runner_view.flush()  # the note being typed goes too
+        self.team_sync.sync_now()
+
+    def _sync_message(self, line: str) -> None:
+        self.statusBar().showMessage(line, 0 if line.endswith("…") else 20000)
+
+    def _synced(self, result: Any) -> None:
+        """Shops and audits may have come: the lists, and the open dialogs, read again."""
+        self.refresh()
+        shops = getattr(self, "shops_dialog", None)
+        if shops is not None and shiboken6.isValid(shops) and shops.isVisible():
+            shops.reload()
+        view = self.runner_view
+        if view is not None and view.runner.audit_id in {c.audit_id for c in result.conflicts}:
+            # Now as the team database has it; this computer's is the copy in the outbox.
+            self.open_audit(view.runner.audit_id)
+
+    def _can_submit(self) -> bool:
+        view = self.runner_view
+        if self.team_sync is None or view is None:
+            return False
+        runner = view.runner
+        shop = runner.shop
+        return (
+            runner.audit.status == AuditStatus.COMPLETED
+            and shop is not None
+            and shop.state in OPEN_SHOP_STATES
+            and runner.audit_id not in self._submitted
+        )
+
+    def _show_submittable(self) -> None:
+        can = self._can_submit()
+        self.submit_action.setEnabled(can)
+        if self.runner_view is not None:
+            self.runner_view.header.set_submittable(can)
+
+    def _audit_completed(self, _audit_id: str) -> None:
+        self._show_submittable()
+        if self._can_submit():
+            self.statusBar().showMessage(
+                "Completed. Submit to team (in the banner, or Team › Submit to team) hands it in",
+                20000,
+            )
+
+    def submit_to_team(self) -> None:
+        """Team › Submit to team: the open audit, completed, to the team; then a sync."""
+        if not self._can_submit() or self.team_sync is None or self.runner_view is None:
+            self.statusBar().showMessage(
+                "Submit to team: open a completed audit of a shop not submitted yet", 10000
+            )
+            return
+        audit_id = self.runner_view.runner.audit_id
+        self.submit_action.setEnabled(False)
+        self.runner_view.header.set_submittable(False)
+        self.team_sync.submit(audit_id)
+
+    def _audit_submitted(self, done: Any) -> None:
+        self._submitted.add(done.audit_id)
+        self._show_submittable()
+
+    def show_outbox(self) -> None:
+        """Team › Outbox…: what waits to go; opening an entry opens its audit."""
+        from shopper.ui.team.outbox import OutboxDialog
+
+        dialog = OutboxDialog(self.ctx, self.team_sync, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_audit.connect(lambda audit_id: self.open_audit(audit_id, then=_focus_item))
+        self.outbox_dialog = dialog
+        dialog.open()
+
+    def _stop_team_sync(self) -> None:
+        if self.team_sync is not None:
+            self.team_sync.close()
+            self.team_sync = None
+
     def toggle_browser(self) -> None:
         """Hide the companies and audits to give an audit the whole window, or show them."""
         self.browser_splitter.setVisible(self.browser_action.isChecked())
@@ -1322,6 +1513,7 @@ class MainWindow(QMainWindow):
                     event.ignore()
                     return
             self._save_layout()
+            self._stop_team_sync()
             event.accept()
             return
         if self.runner_view is not None and not self.runner_view.flush() and not headless():
@@ -1334,6 +1526,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._save_layout()
+        self._stop_team_sync()
         event.accept()
 
     def _close_when_saved(self, written: bool) -> None:

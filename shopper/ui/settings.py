@@ -47,6 +47,9 @@ class Options:
     REPORT_REDACT_NAMES = Option("report/redact_names", "", "Names masked in reports")
     BROWSER_VISIBLE = Option("window/browser_visible", True, "Show the companies and audits")
     TEAM_AT_START = Option("team/at_start", False, "Open the team database on start")
+    SYNC_MINUTES = Option(
+        "team/sync_minutes", 5, "Minutes between automatic syncs with the team database (0: never)"
+    )
     INSTRUMENTS_VISIBLE = Option(
         "runner/instruments_visible", True, "Show the instruments under the item (F9)"
     )

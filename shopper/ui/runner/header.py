@@ -1,5 +1,6 @@
 """The runner's header: which audit this is, its score, whether it is saved, and the
-banner of a completed (read-only) audit with its reopen button."""
+banner of a completed (read-only) audit with its reopen button (and, for a shop's audit on a
+data folder linked to a team database, Submit to team)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class RunnerHeader(QWidget):
 
     reopen_requested = Signal()
     retry_requested = Signal()
+    submit_requested = Signal()
 
     def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +85,13 @@ class RunnerHeader(QWidget):
         self.reopen_button = QPushButton("Reopen for changes")
         self.reopen_button.clicked.connect(self.reopen_requested)
         banner_row.addWidget(self.reopen_button)
+        self.submit_button = QPushButton("Submit to team")
+        self.submit_button.setToolTip(
+            "Send this audit to the team database and hand its shop in (Team › Submit to team)"
+        )
+        self.submit_button.clicked.connect(self.submit_requested)
+        self.submit_button.setVisible(False)
+        banner_row.addWidget(self.submit_button)
         layout.addWidget(self.banner)
 
     def refresh(self) -> None:
@@ -152,6 +161,10 @@ class RunnerHeader(QWidget):
             f"{weekday_text(first_due, runner.zone)}, then counts as {otherwise}. Only the "
             "follow-up can change now."
         )
+
+    def set_submittable(self, submittable: bool) -> None:
+        """Offer Submit to team (the window knows whether the audit may be submitted)."""
+        self.submit_button.setVisible(submittable)
 
     # -- saved or not ----------------------------------------------------------
 

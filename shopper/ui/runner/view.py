@@ -79,6 +79,8 @@ class AuditRunnerView(QWidget):
 
     changed = Signal(str)
     completed = Signal(str)
+    submit_requested = Signal(str)
+    """Submit to team, asked in the header (the window decides whether it is offered)."""
     instruments_toggled = Signal(bool)
     """The instruments were shown (True) or hidden: the window keeps the choice."""
     save_status = Signal(str)
@@ -154,6 +156,9 @@ class AuditRunnerView(QWidget):
 
     def _connect_parts(self) -> None:
         self.header.reopen_requested.connect(self.reopen)
+        self.header.submit_requested.connect(
+            lambda: self.submit_requested.emit(self.runner.audit_id)
+        )
         self.outline.item_chosen.connect(self.go_to)
         panel = self.item_panel
         panel.navigate.connect(self.step)

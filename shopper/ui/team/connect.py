@@ -1,4 +1,8 @@
-"""File › Connect to team database…: where the team database is, and the password if asked.
+"""Team › Connect to team database…: where the team database is, and the password if asked.
+
+The same dialog links the data folder for sync (Team › Link this data folder…, `link_only`):
+it connects the same way and remembers the link, and the window stays on this computer's
+database.
 
 The dialog connects off the GUI thread (the server may be far, or not answer), asks for a
 password only when the server wants one that ~/.pgpass does not hold, and hands the open
@@ -39,6 +43,10 @@ HELP = (
     "service in <tt>pg_service.conf</tt>. The password comes from <tt>~/.pgpass</tt> when "
     "it holds one; otherwise Shopper asks for it here. It is never saved."
 )
+LINK_HELP = (
+    "Sync sends this computer's audits to the team database and fetches the shops assigned "
+    "to you; the window stays on this computer's database, which works offline."
+)
 
 
 def _linked(data_dir: Path) -> TeamTarget | None:
@@ -69,13 +77,19 @@ class ConnectDialog(QDialog):
         parent: QWidget | None = None,
         *,
         asked: PasswordNeededError | None = None,
+        link_only: bool = False,
     ) -> None:
         """Args:
         asked: the app tried the remembered database at start and the server wants a
             password: the dialog opens with the password field shown.
+        link_only: for sync: the database opened is the window's to sync with, not to
+            work on.
         """
         super().__init__(parent)
-        self.setWindowTitle("Connect to team database")
+        self.link_only = link_only
+        self.setWindowTitle(
+            "Link this data folder to a team database" if link_only else "Connect to team database"
+        )
         self.data_dir = data_dir
         self.ctx: AppContext | None = None
         self.target: TeamTarget | None = None
@@ -83,6 +97,10 @@ class ConnectDialog(QDialog):
         self._busy = False
 
         layout = QVBoxLayout(self)
+        if link_only:
+            intro = QLabel(LINK_HELP)
+            intro.setWordWrap(True)
+            layout.addWidget(intro)
         form = QFormLayout()
         linked = _linked(data_dir)
         self.where = QLineEdit(linked.text if linked else "")
@@ -92,6 +110,7 @@ class ConnectDialog(QDialog):
         help_label = QLabel(HELP)
         help_label.setObjectName("hint")
         help_label.setWordWrap(True)
+        help_label.setMinimumWidth(self.where.minimumWidth())  # else sized for a narrow column
         help_label.setTextFormat(Qt.TextFormat.RichText)
         form.addRow("", help_label)
         self.encryption = QComboBox()
@@ -116,7 +135,7 @@ class ConnectDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.connect_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.connect_button.setText("&Connect")
+        self.connect_button.setText("&Link" if link_only else "&Connect")
         self.buttons.accepted.connect(self.try_connect)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

@@ -1,4 +1,4 @@
-"""File › Connect to team database…, the status bar's line, and the team database reopened
+"""Team › Connect to team database…, the status bar's line, and the team database reopened
 at start, against the real test server."""
 
 from __future__ import annotations
