@@ -74,7 +74,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from shopper.domain.clock import local_zone_name, now_utc
+from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.shops import ShopState
 from shopper.domain.vocabulary import AuditStatus
@@ -248,6 +248,7 @@ def sync(*, local: LocalSide, team_engine: Engine) -> SyncResult:
             before stays pushed, and the next sync goes on from there.
     """
     result = SyncResult()
+    began = now_utc()
     try:
         login = _login(team_engine)
         with local.engine.connect() as conn:
@@ -263,8 +264,20 @@ def sync(*, local: LocalSide, team_engine: Engine) -> SyncResult:
             )
         _pull(local, team_engine, result)
     except DatabaseError as exc:
-        raise SyncError(f"sync: {error_line(exc)}") from exc
+        why = error_line(exc)
+        _note_not_sent(local, why, began)
+        raise SyncError(f"sync: {why}") from exc
     return result
+
+
+def _note_not_sent(local: LocalSide, why: str, began: datetime) -> None:
+    """A sync the team database stopped answering: each audit still waiting to go that this
+    sync did not reach has this try and its reason in the outbox (one it reached has its own)."""
+    at = now_utc()
+    with local.engine.begin() as conn:
+        for audit_id, _shop, _version, _pushed, tried_at, _error, copy_of in rows.waiting(conn):
+            if copy_of is None and (tried_at is None or as_utc(tried_at) < began):
+                rows.note(conn, str(audit_id), error=why, tried_at=at)
 
 
 def _login(team_engine: Engine) -> str:

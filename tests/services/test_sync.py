@@ -527,3 +527,27 @@ def test_a_shop_made_by_a_schedule_syncs_as_a_shop_of_no_schedule(
         copy = session.get(Shop, made.shop.id)
         assert copy is not None and copy.schedule_id is None
     assert sync(local=local, team_engine=team_side.jan).pulled_shops == 1  # again: no error
+
+
+def test_a_sync_the_server_does_not_answer_notes_each_waiting_audit(
+    team_side: Team, local: AppContext
+) -> None:
+    from tests.postgres import free_port
+
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    runner = start_and_answer(local, shop_id)
+    dead = team.team_engine(f"postgresql+psycopg://jan:x@127.0.0.1:{free_port()}/shopper")
+    try:
+        with pytest.raises(SyncError):
+            sync(local=local, team_engine=dead)
+    finally:
+        dead.dispose()
+    (waiting,) = outbox(local)
+    assert (waiting.audit_id, waiting.state) == (runner.audit.id, "failed")
+    assert waiting.tried_at is not None and waiting.error
+    # Once the server answers it goes, and the reason is gone.
+    assert [p.audit_id for p in sync(local=local, team_engine=team_side.jan).pushed] == [
+        runner.audit.id
+    ]
+    assert outbox(local) == []
