@@ -154,14 +154,11 @@ def cmd_shops(args: argparse.Namespace) -> int:
 
 
 def _start_own(ctx: Any, args: argparse.Namespace) -> int:
-    from shopper.services.shops import list_shops, start_own_shop
+    from shopper.services.shops import shops_login, start_own_shop
 
-    login = args.shopper
+    login = args.shopper or shops_login(engine=ctx.engine)
     if not login:
-        logins = {s.shopper for s in list_shops(engine=ctx.engine)}
-        if len(logins) != 1:
-            raise UsageError("give --shopper LOGIN: your team login")
-        login = logins.pop()
+        raise UsageError("give --shopper LOGIN: your team login")
     audit = start_own_shop(
         engine=ctx.engine,
         company=args.company,

@@ -314,6 +314,14 @@ def start_own_shop(
     return start_shop(engine=engine, shop_id=shop_id, at=moment, zone=tz)
 
 
+def shops_login(*, engine: Engine) -> str | None:
+    """The one shopper of the shops here (on a shopper's computer, their team login), or None
+    when there are none, or several."""
+    with session_scope(engine) as session:
+        logins = {shop.shopper for shop, _company in repo.list_shops(session=session)}
+    return logins.pop() if len(logins) == 1 else None
+
+
 def is_own_shop(shop: Mapping[str, Any], first_event: Mapping[str, Any] | None) -> bool:
     """Whether a shop (as a row) is one its shopper started on their own."""
     return (

@@ -122,6 +122,8 @@ class CompanyRow:
     sector: str
     audits: int
     last_audit: datetime | None
+    allow_unassigned: bool = False
+    """A team's shopper may start shops of their own for it."""
 
 
 def company_rows(*, session: Session) -> list[CompanyRow]:
@@ -132,14 +134,17 @@ def company_rows(*, session: Session) -> list[CompanyRow]:
             col(Company.sector),
             func.count(col(Audit.id)),
             func.max(col(Audit.started_at)),
+            col(Company.allow_unassigned),
         )
         .join(Audit, col(Audit.company_id) == col(Company.id), isouter=True)
-        .group_by(col(Company.id), col(Company.name), col(Company.sector))
+        .group_by(
+            col(Company.id), col(Company.name), col(Company.sector), col(Company.allow_unassigned)
+        )
         .order_by(func.lower(Company.name))
     )
     rows = []
-    for cid, name, sector, count, last in session.execute(stmt):
-        rows.append(CompanyRow(cid, name, sector, count, as_aware(last)))
+    for cid, name, sector, count, last, own in session.execute(stmt):
+        rows.append(CompanyRow(cid, name, sector, count, as_aware(last), bool(own)))
     return rows
 
 

@@ -975,6 +975,7 @@ class MainWindow(QMainWindow):
             company_id,
             team=self.ctx.connection,
             choices=choices,
+            linked=self.team_sync is not None,
         )
         if dialog.exec() and dialog.audit is not None:
             self.refresh()

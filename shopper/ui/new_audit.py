@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -25,6 +26,7 @@ from shopper.domain.wording import count_of
 from shopper.services.audits import start_audit
 from shopper.services.companies import list_companies
 from shopper.services.records import Audit, CompanyRow
+from shopper.services.shops import shops_login, start_own_shop
 from shopper.services.templates import TemplateInfo, list_templates
 from shopper.ui.company_dialog import CompanyDialog
 from shopper.ui.crash import show_error
@@ -69,12 +71,15 @@ class NewAuditDialog(QDialog):
         *,
         team: ConnectionFacts | None = None,
         choices: AuditChoices | None = None,
+        linked: bool = False,
     ) -> None:
         """Args:
         team: the team database's connection: the shopper is its login, not typed, and
             the audit is started off the GUI thread.
         choices: the companies and templates, read before (off the GUI thread on a team
             database); read here when not given.
+        linked: this computer's database syncs with a team database: an audit of a company
+            whose manager allows it may be a shop of the shopper's own, sent to the team.
         """
         super().__init__(parent)
         self.team = team
@@ -125,6 +130,9 @@ class NewAuditDialog(QDialog):
             self.shopper.setToolTip("On the team database, your audits are your login's.")
         form.addRow("&Shopper", self.shopper)
         layout.addLayout(form)
+        self.own_shop = QCheckBox("Send it to the team as a shop of my own")
+        self.own_shop.setVisible(linked and team is None)
+        layout.addWidget(self.own_shop)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -135,6 +143,7 @@ class NewAuditDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.touchpoint.currentIndexChanged.connect(self._fill_templates)
+        self.company.currentIndexChanged.connect(self._own_shop_allowed)
 
         self._fill_companies(company_id or settings.get(Options.LAST_COMPANY))
         last_touchpoint = settings.get(Options.LAST_TOUCHPOINT)
@@ -147,6 +156,20 @@ class NewAuditDialog(QDialog):
             self.template.setCurrentIndex(index)
         if self.company.count() == 0:
             new_company.setFocus()
+        self._own_shop_allowed()
+
+    def _own_shop_allowed(self) -> None:
+        """A shop of one's own only for a company whose manager allows it (ticked then)."""
+        row = next((c for c in self.choices.companies if c.id == self.company.currentData()), None)
+        allowed = row is not None and row.allow_unassigned
+        self.own_shop.setEnabled(allowed)
+        self.own_shop.setChecked(allowed)
+        self.own_shop.setToolTip(
+            "It syncs with your shops and is reviewed like them"
+            if allowed
+            else "This company's manager has not allowed shops a shopper starts on their own;"
+            " the audit stays on this computer"
+        )
 
     def _fill_companies(self, select_id: str) -> None:
         self.company.clear()
@@ -182,8 +205,18 @@ class NewAuditDialog(QDialog):
         engine, shopper = self.engine, self.shopper.text()
         if self.team is not None:
             shopper = self.team.login
+        own = not self.own_shop.isHidden() and self.own_shop.isChecked()
+        touchpoint = self.touchpoint.currentData()
 
         def start() -> Audit:
+            if own:
+                return start_own_shop(
+                    engine=engine,
+                    company=company_id,
+                    touchpoint=touchpoint,
+                    template=template_id,
+                    shopper=shops_login(engine=engine) or shopper.strip(),
+                )
             return start_audit(
                 engine=engine, company_id=company_id, template_id=template_id, shopper=shopper
             )

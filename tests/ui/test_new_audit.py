@@ -59,3 +59,31 @@ def test_on_this_computers_database_the_shopper_is_typed(qtbot: QtBot, ctx: AppC
     dialog.accept()
     assert dialog.audit is not None
     assert load_audit(engine=ctx.engine, audit_id=dialog.audit.id).audit.shopper == "Anna"
+    assert dialog.own_shop.isHidden()  # not linked to a team: no shop of one's own
+
+
+def test_a_linked_computer_starts_a_shop_of_my_own_where_the_company_allows_it(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    from shopper.services.shops import list_shops
+
+    closed = create_company(engine=ctx.engine, data=CompanyInput(name="Closed Ltd"))
+    opened = create_company(
+        engine=ctx.engine, data=CompanyInput(name="Open Ltd", allow_unassigned=True)
+    )
+    dialog = NewAuditDialog(ctx.engine, Settings(ctx.data_dir), None, closed.id, linked=True)
+    qtbot.addWidget(dialog)
+    assert not dialog.own_shop.isHidden()
+    assert not dialog.own_shop.isEnabled() and not dialog.own_shop.isChecked()
+    dialog.company.setCurrentIndex(dialog.company.findData(opened.id))
+    assert dialog.own_shop.isEnabled() and dialog.own_shop.isChecked()
+    dialog.shopper.setText("jan")
+    dialog.accept()
+    assert dialog.audit is not None
+    [shop] = list_shops(engine=ctx.engine)
+    assert (shop.audit_id, shop.shopper, shop.created_by, shop.company) == (
+        dialog.audit.id,
+        "jan",
+        "jan",
+        "Open Ltd",
+    )
