@@ -259,9 +259,10 @@ class TeamSync(QObject):
         minutes = self.timer.interval() // 60_000
         later = f"tried again in {count_of(minutes, 'minute')}" if self.timer.isActive() else ""
         said, self._said = self._said, ""
-        line = f"{doing} failed at {time_text(now_utc(), local_zone_name())}: {reason}"
-        line = f"{said} · {line}" if said else line
-        self.message.emit(f"{line} ({later})" if later else line)
+        when = f"{doing} failed at {time_text(now_utc(), local_zone_name())}"
+        # When it goes again first: a long reason may run past the status bar's end.
+        line = f"{when} ({later}): {reason}" if later else f"{when}: {reason}"
+        self.message.emit(f"{said} · {line}" if said else line)
         if manual:
             self._queue = [(k, s) for k, s in self._queue if k != "sync"]
         self._next()  # before the message, which waits for the user
