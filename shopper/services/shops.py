@@ -223,21 +223,29 @@ def _create_shops(
     if problems:
         raise ShopInputError(problems)
     for shop, _company in made:
-        shop.created_by = actor.who
-        shop.created_at = shop.updated_at = moment
-        repo.add_shop(session=session, shop=shop)
-        repo.add_shop_event(
-            session=session,
-            event=ShopEvent(
-                shop_id=shop.id,
-                at=moment,
-                tz=tz,
-                who=actor.who,
-                from_state=None,
-                to_state=shop.state,
-            ),
-        )
+        _add_created(session, shop, who=actor.who, at=moment, tz=tz)
     return [shop_row(shop, company, moment) for shop, company in made]
+
+
+def _add_created(
+    session: Session, shop: Shop, *, who: str, at: datetime, tz: str, detail: str = ""
+) -> None:
+    """Store a new shop, made by `who`, with the event that says so."""
+    shop.created_by = who
+    shop.created_at = shop.updated_at = at
+    repo.add_shop(session=session, shop=shop)
+    repo.add_shop_event(
+        session=session,
+        event=ShopEvent(
+            shop_id=shop.id,
+            at=at,
+            tz=tz,
+            who=who,
+            from_state=None,
+            to_state=shop.state,
+            detail=detail,
+        ),
+    )
 
 
 def checked_shop(
@@ -293,23 +301,8 @@ def start_own_shop(
             due=day + timedelta(days=OWN_SHOP_DAYS),
             instructions="",
             state=ShopState.ASSIGNED.value,
-            created_by=shopper,
-            created_at=moment,
-            updated_at=moment,
         )
-        repo.add_shop(session=session, shop=shop)
-        repo.add_shop_event(
-            session=session,
-            event=ShopEvent(
-                shop_id=shop.id,
-                at=moment,
-                tz=tz,
-                who=shopper,
-                from_state=None,
-                to_state=ShopState.ASSIGNED.value,
-                detail=store.OWN_SHOP_DETAIL,
-            ),
-        )
+        _add_created(session, shop, who=shopper, at=moment, tz=tz, detail=store.OWN_SHOP_DETAIL)
         shop_id = shop.id
     return start_shop(engine=engine, shop_id=shop_id, at=moment, zone=tz)
 
