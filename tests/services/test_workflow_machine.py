@@ -326,6 +326,15 @@ class TeamWorkflow(RuleBasedStateMachine):
                 event(f"sync: {name}")
         for conflict in result.conflicts:
             assert box[conflict.copy_id].conflict_of == conflict.audit_id
+        # And so does every audit here that the team database has otherwise, its shop there
+        # no longer open to it: it was refused, with the reason.
+        for shop_id, audit_id, version in rows(
+            person.local.engine,
+            "SELECT s.id, a.id, a.version FROM shop s JOIN audit a ON a.id = s.audit_id",
+        ):
+            there = rows(self.owner, "SELECT version FROM audit WHERE id = :a", a=audit_id)
+            if self.model[shop_id] not in OPEN and there != [(version,)]:
+                assert box[audit_id].error, (shop_id, box[audit_id])
         # The laptop has its shopper's shops as the team database has them.
         here = {r.id: r.state for r in shops.list_shops(engine=person.local.engine)}
         assert here == {s: m for s, m in self.model.items() if self.shopper_of[s] == login}
@@ -437,7 +446,7 @@ def test_the_team_workflow_at_random(postgres_server: PostgresServer) -> None:
     run_state_machine_as_test(
         TeamWorkflow,
         settings=settings(
-            max_examples=25,
+            max_examples=20,
             stateful_step_count=10,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
