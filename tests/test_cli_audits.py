@@ -3,6 +3,7 @@ line, on SQLite and as a shopper's own login on the team database."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ import pytest
 from shopper.services.audits import load_audit, start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
+from shopper.services.evidence import verify_stored
 from shopper.services.templates import import_template_file
+from tests.data_helpers import png
 from tests.services.test_builtin_templates import perfect_answer
 from tests.test_cli import ok, user_error
 
@@ -139,3 +142,35 @@ def test_a_shopper_answers_and_completes_their_audit_on_the_team_database(
     ok(capsys, "--db", ctx.db_url, "audits", "answer", audit_id, *answers)
     out = ok(capsys, "--db", ctx.db_url, "audits", "complete", audit_id, "--wait")
     assert "completed" in out or "awaits follow-up" in out
+
+
+def test_attach_keeps_the_file_as_the_app_does_and_refuses_in_one_line(
+    capsys: pytest.CaptureFixture[str], ctx: AppContext, tmp_path: Path
+) -> None:
+    audit_id = new_audit(ctx, tmp_path)
+    photo = tmp_path / "desk.png"
+    photo.write_bytes(png(5))
+    out = ok(capsys, "audits", "attach", audit_id[:8], str(photo), "--item", "greeted")
+    digest = hashlib.sha256(png(5)).hexdigest()
+    assert out.strip() == f"Attached desk.png to greeted: image, sha256 {digest[:12]}"
+    ok(capsys, "audits", "attach", audit_id, str(photo), "--caption", "the desk")
+    detail = load_audit(engine=ctx.engine, audit_id=audit_id)
+    assert sorted((e.item_id or "", e.sha256, e.caption) for e in detail.evidence) == [
+        ("", digest, "the desk"),
+        ("greeted", digest, ""),
+    ]
+    assert verify_stored(ctx.data_dir, digest, "png")
+
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"not a picture at all")
+    user_error(capsys, "audits", "attach", audit_id, str(fake))
+    assert "no such item" in user_error(
+        capsys, "audits", "attach", audit_id, str(photo), "--item", "nope"
+    )
+    assert "missing.png" in user_error(
+        capsys, "audits", "attach", audit_id, str(tmp_path / "missing.png")
+    )
+    ok(capsys, "audits", "answer", audit_id, "greeted=yes")
+    ok(capsys, "audits", "complete", audit_id)
+    user_error(capsys, "audits", "attach", audit_id, str(photo))
+    assert len(load_audit(engine=ctx.engine, audit_id=audit_id).evidence) == 2

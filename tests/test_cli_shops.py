@@ -376,6 +376,31 @@ def test_on_the_team_database_the_shopper_must_be_a_team_shopper(
     assert line == "shopper: error: only a manager may assign shops"
 
 
+def test_start_a_shop_from_the_command_line(capsys: pytest.CaptureFixture[str], local: Db) -> None:
+    ok(
+        capsys,
+        "assign",
+        "--company",
+        "northwind",
+        "--touchpoint",
+        "phone",
+        "--shopper",
+        "jan",
+        "--due",
+        "2099-01-31",
+    )
+    [shop] = listed(capsys, local)
+    started = json.loads(ok(capsys, "shops", "start", str(shop["id"])[:8], "--json"))
+    [now] = listed(capsys, local)
+    assert started == {"shop_id": shop["id"], "audit_id": now["audit_id"]}
+    assert now["state"] == "in_progress"
+    audits = json.loads(ok(capsys, "audits", "list", "--json"))
+    assert [(a["id"], a["shopper"]) for a in audits] == [(now["audit_id"], "jan")]
+    # In progress already: one line, nothing changes.
+    assert "in progress" in user_error(capsys, "shops", "start", str(shop["id"]))
+    assert listed(capsys, local) == [now]
+
+
 def test_start_own_only_for_a_company_that_allows_it(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""`shopper audits`: list audits, show one, answer its items and complete it."""
+"""`shopper audits`: list audits, show one, answer its items, attach evidence, complete it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from shopper.cli.base import EXIT_OK, Subparsers, open_context, print_json
@@ -17,7 +18,7 @@ from shopper.domain.wording import column
 
 
 def register(sub: Subparsers) -> None:
-    audits = sub.add_parser("audits", help="list audits or show one")
+    audits = sub.add_parser("audits", help="list audits, show, answer, attach to, complete one")
     a_sub = audits.add_subparsers(dest="audits_command", metavar="ACTION", required=True)
     a_list = a_sub.add_parser("list", help="list audits, newest first")
     a_list.add_argument("--json", action="store_true")
@@ -52,6 +53,14 @@ def register(sub: Subparsers) -> None:
     a_answer.add_argument(
         "--note", metavar="ITEM=TEXT", action="append", default=[], help="the item's note"
     )
+    a_attach = a_sub.add_parser(
+        "attach",
+        help="attach a photo, recording, e-mail or PDF to an audit in progress (or one item)",
+    )
+    a_attach.add_argument("id", metavar="ID", help="audit id or a unique prefix of it")
+    a_attach.add_argument("file", metavar="FILE", type=Path, help="the file to attach")
+    a_attach.add_argument("--item", metavar="ITEM", help="the item it shows (else the audit)")
+    a_attach.add_argument("--caption", metavar="TEXT", default="")
     a_history = a_sub.add_parser(
         "history",
         help="what happened to an audit: its shop's moves, reopenings, review comments, and"
@@ -81,13 +90,15 @@ def cmd_audits(args: argparse.Namespace) -> int:
     from shopper.services.companies import find_company
 
     ctx = open_context(args)
-    if args.audits_command in ("answer", "complete"):
+    if args.audits_command in ("answer", "attach", "complete"):
         from shopper.services.runner import AuditRunner
 
         audit_id = resolve_audit_id(engine=ctx.engine, prefix=args.id)
         runner = AuditRunner(engine=ctx.engine, audit_id=audit_id)
         if args.audits_command == "answer":
             return _answer(runner, args.answers, args.note)
+        if args.audits_command == "attach":
+            return _attach(runner, ctx.data_dir, args)
         return _complete(runner, wait=args.wait)
     if args.audits_command == "waiting":
         return _print_waiting(ctx, as_json=args.json)
@@ -234,6 +245,21 @@ def _answer(runner: Any, answers: list[str], notes: list[str]) -> int:
     score = runner.score
     percent = "—" if score.percent is None else f"{score.percent:.1f}%"
     print(f"Audit {runner.audit_id[:8]}: score so far {percent}")
+    return EXIT_OK
+
+
+def _attach(runner: Any, data_dir: Path, args: argparse.Namespace) -> int:
+    from shopper.services.evidence import read_evidence_file
+
+    evidence = runner.attach(
+        data_dir=data_dir,
+        data=read_evidence_file(args.file),
+        filename=args.file.name,
+        item_id=args.item,
+        caption=args.caption,
+    )
+    where = f"to {args.item}" if args.item else "to the audit"
+    print(f"Attached {evidence.filename} {where}: {evidence.kind}, sha256 {evidence.sha256[:12]}")
     return EXIT_OK
 
 

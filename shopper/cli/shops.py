@@ -1,5 +1,5 @@
 """`shopper assign` and `shopper shops`: assign shops (one, or a CSV file of them), list them,
-cancel one."""
+start one, cancel one."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def register(sub: Subparsers) -> None:
     assign.add_argument("--from-csv", metavar="FILE", type=Path, help="assign a file's shops")
     assign.set_defaults(handler=cmd_assign)
 
-    shops = sub.add_parser("shops", help="list shops or cancel one")
+    shops = sub.add_parser("shops", help="list shops, start one or cancel one")
     s_sub = shops.add_subparsers(dest="shops_command", metavar="ACTION", required=True)
     s_list = s_sub.add_parser("list", help="list shops by due day")
     s_list.add_argument("--json", action="store_true")
@@ -59,6 +59,11 @@ def register(sub: Subparsers) -> None:
     )
     s_list.add_argument("--shopper", metavar="LOGIN")
     s_list.add_argument("--overdue", action="store_true", help="only shops past their due day")
+    s_start = s_sub.add_parser(
+        "start", help="start an assigned (or returned) shop: its audit, in the shopper's name"
+    )
+    s_start.add_argument("id", metavar="ID", help="shop id or a unique prefix of it")
+    s_start.add_argument("--json", action="store_true")
     s_cancel = s_sub.add_parser("cancel", help="cancel a shop not yet reviewed")
     s_cancel.add_argument("id", metavar="ID", help="shop id or a unique prefix of it")
     s_own = s_sub.add_parser(
@@ -124,11 +129,19 @@ def _given(args: argparse.Namespace, name: str) -> bool:
 
 
 def cmd_shops(args: argparse.Namespace) -> int:
-    from shopper.services.shops import cancel_shop, list_shops, resolve_shop_id
+    from shopper.services.shops import cancel_shop, list_shops, resolve_shop_id, start_shop
 
     ctx = open_context(args)
     if args.shops_command == "start-own":
         return _start_own(ctx, args)
+    if args.shops_command == "start":
+        shop_id = resolve_shop_id(engine=ctx.engine, prefix=args.id)
+        audit = start_shop(engine=ctx.engine, shop_id=shop_id)
+        if args.json:
+            print_json({"shop_id": shop_id, "audit_id": audit.id})
+        else:
+            print(f"Started shop {shop_id[:8]}: audit {audit.id[:8]}")
+        return EXIT_OK
     if args.shops_command == "cancel":
         shop_id = resolve_shop_id(engine=ctx.engine, prefix=args.id)
         shop = cancel_shop(engine=ctx.engine, shop_id=shop_id)
