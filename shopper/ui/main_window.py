@@ -1160,7 +1160,8 @@ class MainWindow(QMainWindow):
         )
         dialog = getattr(self, "review_queue_dialog", None)
         if dialog is not None:
-            dialog.reload()
+            dialog.reload(row.id)
+            dialog.show()
             dialog.raise_()
 
     def new_shop(self) -> None:

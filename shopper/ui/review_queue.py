@@ -2,8 +2,8 @@
 company, touchpoint, shopper, due day (late ones marked) and score. Enter, a double click or
 Review opens the audit in the runner for review; after each verdict the list is read again.
 
-A window of its own beside the main window (not modal): the manager goes back and forth
-between the queue and the audit under review.
+Not modal: it steps aside while an audit is reviewed and comes back, read again, after the
+verdict (or from View › Review queue again).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -105,7 +106,7 @@ class ReviewQueueDialog(QDialog):
         layout.addWidget(self.summary)
         self.model = QueueModel(self)
         self.table = plain_table(self.model)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda index: self._review(index.row()))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         layout.addWidget(self.table, 1)
@@ -147,7 +148,9 @@ class ReviewQueueDialog(QDialog):
         self.refresh_button.setEnabled(True)
         self.model.set_rows(rows)
         widest = max(self.table.viewport().width() // 3, 160)
-        for column in range(self.model.columnCount() - 1):
+        for column in range(self.model.columnCount()):
+            if column == 1:
+                continue  # the company takes the room left
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
         late = sum(1 for r in rows if r.late)
@@ -181,4 +184,6 @@ class ReviewQueueDialog(QDialog):
         row = self.model.row(number)
         if row is None or row.audit_id is None:
             return
+        # Out of the way of the audit while it is reviewed; the verdict brings it back.
+        self.hide()
         self.review_audit.emit(row.audit_id)

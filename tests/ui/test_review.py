@@ -154,7 +154,7 @@ def test_return_with_an_item_comment_shows_it_beside_the_item_when_opened_again(
     assert "Which menu option did you choose?" in view.item_panel.comments.text()
     index = view.outline_model.item_index(first.id)
     assert index.data(COMMENTS_ROLE) == 1
-    assert index.data().endswith(COMMENT_MARK)
+    assert index.data().startswith(f"{COMMENT_MARK} ")
     # Return: the dialog lists what was written; the audit comment goes with it.
     bar.return_button.click()
     dialog = bar.dialog
@@ -273,11 +273,11 @@ def test_a_correction_lands_in_the_items_history_dialog(
     assert view.note.toPlainText() == "Heard on the recording"  # the item shows it at once
     qtbot.keyClick(view.item_panel.frame, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     rows = history_texts(qtbot, view)
-    [corrected] = [r for r in rows if "corrected by the reviewer" in r[2]]
+    [corrected] = [r for r in rows if "corrected by the reviewer" in r[3]]
     reviewer = review.reviewer_login(engine=world.engine, audit_id=audit_id)
     assert corrected[1] == (reviewer or "—")
     assert corrected[0].endswith(f"({view.runner.zone})")
-    assert corrected[3] == f"{yes} → {no} — note: Heard on the recording"
+    assert corrected[2] == f"{yes} → {no} — note: Heard on the recording"
     assert view.history_dialog is not None
     assert view.history_dialog.windowTitle() == f"History of “{first.prompt}”"
 
@@ -300,18 +300,18 @@ def test_the_history_dialog_lists_a_changed_answer_with_old_and_new(
     view.item_panel.history_button.click()
     rows = history_texts(qtbot, view)
     yes, no = format_answer(first, "yes"), format_answer(first, "no")
-    changed = [r for r in rows if r[2] == "Answer changed"]
-    assert [r[3] for r in changed] == [f"{yes} → {no}"]
-    assert any(r[2] == "Are you sure?" for r in rows)  # the comment is in it too
+    changed = [r for r in rows if r[3] == "Answer changed"]
+    assert [r[2] for r in changed] == [f"{yes} → {no}"]
+    assert "Comment with the return: Are you sure?" in [r[3] for r in rows]
     # The whole audit's: every entry, with the item it is about.
     view.header.history_button.click()
     dialog = view.history_dialog
     assert isinstance(dialog, HistoryDialog) and dialog.item_id is None
     whole = history_texts(qtbot, view)
-    whats = [r[3] for r in whole]
+    whats = [r[4] for r in whole]
     assert "Submitted for review" in whats and "Returned to the shopper" in whats
-    [answer] = [r for r in whole if r[3] == "Answer changed"]
-    assert answer[2] == first.prompt and answer[4] == f"{yes} → {no}"
+    [answer] = [r for r in whole if r[4] == "Answer changed"]
+    assert answer[2] == first.prompt and answer[3] == f"{yes} → {no}"
 
 
 # -- a team database ---------------------------------------------------------------------

@@ -155,7 +155,7 @@ class RunnerHeader(QWidget):
     def show_comments(self) -> None:
         """The comments on the whole audit (a reviewer's, a returned audit's)."""
         self.audit_comments.show_comments(
-            "Reviewer's comments on the audit", comments_on(self.runner.comments, None)
+            "Reviewer's comment on the audit", comments_on(self.runner.comments, None)
         )
 
     def _awaiting_text(self, done: str) -> str:

@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
-from shopper.domain.history import HistoryEntry
+from shopper.domain.history import HistoryEntry, HistoryKind
 from shopper.domain.wording import count_of
 from shopper.services.review import history
 from shopper.ui.crash import show_error
 from shopper.ui.dates import moment_text
 from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.runner.review import VERDICT_WORDS
 from shopper.ui.screen import fit_on_screen
 from shopper.ui.widgets import plain_table
 from shopper.ui.workers import Operation, on_a_server, run_soon
@@ -37,9 +38,19 @@ def when_text(entry: HistoryEntry) -> str:
 
 def change_text(entry: HistoryEntry) -> str:
     """ "yes → no" for an answer's change; "" for what changed no answer."""
-    if not (entry.old or entry.new) and entry.kind.value not in ("answer", "correction"):
+    if entry.kind not in (HistoryKind.ANSWER, HistoryKind.CORRECTION):
         return ""
     return f"{entry.old or BLANK} → {entry.new or BLANK}"
+
+
+def what_text(entry: HistoryEntry) -> str:
+    """What happened, whole: a comment says it is one, a move carries its comment."""
+    verdict = VERDICT_WORDS.get(entry.detail, "")
+    if entry.kind is HistoryKind.COMMENT:
+        return f"Comment{' ' + verdict if verdict else ''}: {entry.what}"
+    if entry.detail:
+        return f"{entry.what} — {entry.detail}"
+    return entry.what
 
 
 class HistoryModel(RowsModel[HistoryEntry]):
@@ -57,9 +68,8 @@ class HistoryModel(RowsModel[HistoryEntry]):
                 )
             )
         columns += [
-            Column("What", lambda e: " ".join(e.what.split()), tooltip=lambda e: e.what),
             Column("Before → after", change_text, tooltip=change_text),
-            Column("Detail", lambda e: " ".join(e.detail.split()), tooltip=lambda e: e.detail),
+            Column("What", what_text, tooltip=what_text),
         ]
         super().__init__(columns, parent)
 
@@ -96,6 +106,7 @@ class HistoryDialog(QDialog):
         self.model = HistoryModel(item_label if item_id is None else None, self)
         self.table = plain_table(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(True)  # a comment is read whole
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -113,10 +124,12 @@ class HistoryDialog(QDialog):
     def _show(self, entries: list[HistoryEntry]) -> None:
         self.entries = entries
         self.model.set_rows(entries)
+        self.table.setVisible(bool(entries))
         widest = max(self.width() // 3, 200)
         for column in range(self.model.columnCount() - 1):
             self.table.resizeColumnToContents(column)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        self.table.resizeRowsToContents()
         what = "this item" if self.item_id is not None else "this audit"
         if entries:
             self.summary.setText(

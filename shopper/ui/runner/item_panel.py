@@ -304,7 +304,7 @@ class ItemPanel(QWidget):
         """The reviewers' comments on the item shown (none: nothing is shown)."""
         if self.item is not None:
             self.comments.show_comments(
-                "Reviewer's comments", comments_on(self.runner.comments, self.item.id)
+                "Reviewer's comment", comments_on(self.runner.comments, self.item.id)
             )
 
     def update_extras(self) -> None:
@@ -360,6 +360,7 @@ class ItemPanel(QWidget):
 
     def focus_note(self) -> None:
         self.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.scroll_area.ensureWidgetVisible(self.note)
 
     # -- what is typed and what is stored ----------------------------------------
 

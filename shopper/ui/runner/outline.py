@@ -16,14 +16,13 @@ from shopper.domain.answers import format_answer
 from shopper.domain.scoring import Outcome
 from shopper.domain.wording import count_of
 from shopper.services.runner import AuditRunner
+from shopper.ui.runner.review import COMMENT_MARK
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
 COMMENTS_ROLE = Qt.ItemDataRole.UserRole + 3
 """How many reviewers' comments the item has."""
-COMMENT_MARK = "✎"
-"""After the prompt of an item a reviewer commented on."""
 _SECTION = 0  # internalId of section rows; item rows carry section index + 1
 
 OUTCOME_COLORS = {
@@ -169,8 +168,9 @@ class OutlineModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 mark = " *" if item.required else ""
-                commented = f" {COMMENT_MARK}" if self._comments(item.id) else ""
-                return f"{item.prompt}{mark}{commented}"
+                # In front: a long prompt's end is cut off in the outline.
+                commented = f"{COMMENT_MARK} " if self._comments(item.id) else ""
+                return f"{commented}{item.prompt}{mark}"
             return format_answer(item, self.runner.value(item.id))
         if role == COMMENTS_ROLE:
             return self._comments(item.id)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -42,6 +42,8 @@ from shopper.ui.dates import moment_text
 from shopper.ui.runner.editors import AnswerEditor, make_editor
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
+COMMENT_MARK = "✎"
+"""Marks a reviewer's comment, here and in the outline."""
 VERDICT_WORDS = {"returned": "with the return", "reviewed": "with the acceptance"}
 
 
@@ -61,19 +63,19 @@ def comments_on(comments: Iterable[Comment], item_id: str | None) -> list[Commen
     return sorted((c for c in comments if c.item_id == item_id), key=lambda c: c.at)
 
 
-def comment_html(comment: Comment) -> str:
-    """One comment for a rich-text label: who and when in bold, then the text."""
+def comment_html(title: str, comment: Comment) -> str:
+    """One comment for a rich-text label, on as few lines as it takes: what it is, who
+    wrote it and when, then its text."""
     who = html.escape(comment.author or "the reviewer")
     when = html.escape(moment_text(comment.at, comment.tz))
     verdict = VERDICT_WORDS.get(comment.verdict, "")
     extra = f", {verdict}" if verdict else ""
     body = html.escape(comment.body).replace("\n", "<br>")
-    return f"<b>{who}</b> · {when}{extra}<br>{body}"
+    return f"<b>{COMMENT_MARK} {html.escape(title)}</b> ({who}, {when}{extra}): {body}"
 
 
 def comments_html(title: str, comments: Sequence[Comment]) -> str:
-    parts = "<br><br>".join(comment_html(c) for c in comments)
-    return f"<b>{html.escape(title)}</b><br>{parts}"
+    return "<br>".join(comment_html(title, c) for c in comments)
 
 
 def comment_plain(comment: Comment) -> str:
@@ -147,7 +149,14 @@ class TextDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.resize(560, 320 if listing else 260)
+        send = QShortcut(QKeySequence("Ctrl+Return"), self)
+        send.activated.connect(self._send)
+        self.ok_button.setToolTip("Ctrl+Enter")
         self._changed()
+
+    def _send(self) -> None:
+        if self.ok_button.isEnabled():
+            self.accept()
 
     def text(self) -> str:
         return self.text_edit.toPlainText().strip()

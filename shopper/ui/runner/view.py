@@ -402,6 +402,7 @@ class AuditRunnerView(QWidget):
                 note[1] if note is not None else None,
             )
         self.outline.select_item(item.id)
+        self._fit_comments()
         if focus:
             self.focus_item()
         if self.saves is not None:
@@ -674,6 +675,15 @@ class AuditRunnerView(QWidget):
         self.outline_model.refresh()
         if self.review_bar is not None:
             self.review_bar.refresh()
+        self._fit_comments()
+
+    def _fit_comments(self) -> None:
+        """An item's comments must not push its answer out of view: the item grows to show
+        them (the instruments give the room), never shrinks."""
+        if not self._sized or self.item_panel.comments.isHidden() or not self.instruments_shown:
+            return
+        if self.right_splitter.sizes()[0] < self.item_panel.preferred_height():
+            self._fit_item_panel()
 
     def correct(self, item_id: str, value: Any, note: str | None) -> None:
         """A reviewer's correction of an answer, saved as any change (queued on a team
