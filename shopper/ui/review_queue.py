@@ -29,7 +29,6 @@ from shopper.services.review import QueueRow, review_queue
 from shopper.ui.crash import show_error
 from shopper.ui.dates import day_text, moment_text
 from shopper.ui.rows_model import Column, RowsModel
-from shopper.ui.screen import fit_on_screen
 from shopper.ui.shops import OVERDUE, as_of
 from shopper.ui.widgets import plain_table
 from shopper.ui.workers import Operation, on_a_server, run_soon
@@ -97,7 +96,6 @@ class ReviewQueueDialog(QDialog):
         self.engine = engine
         self.setWindowTitle("Review queue")
         self.resize(900, 420)
-        fit_on_screen(self)
         self.rows: list[QueueRow] | None = None
         self._select_id = ""
         layout = QVBoxLayout(self)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.answers import format_answer
+from shopper.domain.history import HistoryEntry, HistoryKind
 from shopper.domain.shops import ShopState
 from shopper.domain.template import Item
 from shopper.services import review, shops
@@ -25,7 +27,7 @@ from shopper.ui import review_queue as queue_ui
 from shopper.ui.main_window import PAGE_RUNNER, MainWindow
 from shopper.ui.review_queue import ReviewQueueDialog
 from shopper.ui.runner import review as review_ui
-from shopper.ui.runner.history import HistoryDialog
+from shopper.ui.runner.history import HistoryDialog, what_text, without_repeats
 from shopper.ui.runner.outline import COMMENT_MARK, COMMENTS_ROLE
 from shopper.ui.runner.review import CorrectDialog, TextDialog
 from shopper.ui.runner.view import AuditRunnerView
@@ -367,3 +369,12 @@ def test_on_a_team_database_the_queue_and_the_verdict_run_in_the_background(
             jan.close()
     assert threads["queue"] and not any(threads["queue"])
     assert threads["comment"] == [False] and threads["return"] == [False]
+
+
+def test_a_verdicts_comment_is_shown_once_in_the_history() -> None:
+    at = datetime(2026, 12, 1, 17, 18, tzinfo=UTC)
+    moved = HistoryEntry(at, "UTC", "mia", HistoryKind.SHOP, "Returned", detail="Fix it")
+    said = HistoryEntry(at, "UTC", "mia", HistoryKind.COMMENT, "Fix it", detail="returned")
+    other = HistoryEntry(at, "UTC", "mia", HistoryKind.SHOP, "Cancelled", detail="Gone")
+    shown = [what_text(e) for e in without_repeats([moved, said, other])]
+    assert shown == ["Returned", "Comment with the return: Fix it", "Cancelled — Gone"]

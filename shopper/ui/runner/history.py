@@ -5,6 +5,7 @@ and after. Read off the GUI thread on a team database."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -24,7 +25,6 @@ from shopper.ui.crash import show_error
 from shopper.ui.dates import moment_text
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.review import VERDICT_WORDS
-from shopper.ui.screen import fit_on_screen
 from shopper.ui.widgets import plain_table
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
@@ -51,6 +51,16 @@ def what_text(entry: HistoryEntry) -> str:
     if entry.detail:
         return f"{entry.what} — {entry.detail}"
     return entry.what
+
+
+def without_repeats(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """A verdict's comment is kept twice (the shop's move carries it, and it is a comment of
+    its own): the move is shown without it."""
+    said = {(e.at, e.what) for e in entries if e.kind is HistoryKind.COMMENT}
+    return [
+        replace(e, detail="") if e.kind is HistoryKind.SHOP and (e.at, e.detail) in said else e
+        for e in entries
+    ]
 
 
 class HistoryModel(RowsModel[HistoryEntry]):
@@ -107,12 +117,15 @@ class HistoryDialog(QDialog):
         self.table = plain_table(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(True)  # a comment is read whole
+        # Rows as tall as their text at the width the columns end up with.
+        self.table.horizontalHeader().sectionResized.connect(
+            lambda *_: self.table.resizeRowsToContents()
+        )
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(980 if item_id is None else 860, 420)
-        fit_on_screen(self)
         self._load: Operation | None = run_soon(
             self,
             lambda: history(engine=engine, audit_id=audit_id, item_id=item_id),
@@ -123,7 +136,7 @@ class HistoryDialog(QDialog):
 
     def _show(self, entries: list[HistoryEntry]) -> None:
         self.entries = entries
-        self.model.set_rows(entries)
+        self.model.set_rows(without_repeats(entries))
         self.table.setVisible(bool(entries))
         widest = max(self.width() // 3, 200)
         for column in range(self.model.columnCount() - 1):

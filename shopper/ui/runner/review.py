@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -215,7 +215,8 @@ class CorrectDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Correct")
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Correct")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -223,6 +224,12 @@ class CorrectDialog(QDialog):
 
     def _chosen(self, value: Any) -> None:
         self.value = value
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The keyboard to the answer (its text field, or its keys through the dialog).
+        if not self.editor.focus_input():
+            self.ok_button.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # The item's own keys (Y / N / A, digits) choose, as they do in the runner.

@@ -227,6 +227,7 @@ class AuditRunnerView(QWidget):
         if not self._sized:
             self._sized = True
             QTimer.singleShot(0, self._fit_item_panel)
+        QTimer.singleShot(0, self._fit_comments)  # the item shown first may have some
 
     def layout_state(self) -> RunnerLayout:
         """The sizes the shopper gave the panes and columns, to keep for the next audit."""
@@ -707,7 +708,7 @@ class AuditRunnerView(QWidget):
 
         def label(of: str | None) -> str:
             if of is None:
-                return "The whole audit"
+                return ""  # the audit's own
             return template.item(of).prompt if template.has_item(of) else of
 
         dialog = HistoryDialog(
