@@ -30,7 +30,7 @@ from shopper.ui.crash import show_error
 from shopper.ui.dates import day_text, moment_text
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.shops import OVERDUE, as_of
-from shopper.ui.widgets import plain_table
+from shopper.ui.widgets import fit_columns, plain_table
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
 NONE = "—"
@@ -145,12 +145,8 @@ class ReviewQueueDialog(QDialog):
         self.rows = rows
         self.refresh_button.setEnabled(True)
         self.model.set_rows(rows)
-        widest = max(self.table.viewport().width() // 3, 160)
-        for column in range(self.model.columnCount()):
-            if column == 1:
-                continue  # the company takes the room left
-            self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        # The company takes the room left.
+        fit_columns(self.table, widest=max(self.table.viewport().width() // 3, 160), skip=(1,))
         late = sum(1 for r in rows if r.late)
         if rows:
             text = f"{count_of(len(rows), 'shop')} waiting for review, the oldest first"

@@ -35,6 +35,7 @@ from shopper.ui.workers import wait_for_background
 from tests.services.test_review import Shopper, submitted
 from tests.services.test_shops import World, make_world, phone
 from tests.ui.helpers import show_window
+from tests.ui.test_labels import problems
 
 TIMEOUT = 20_000
 
@@ -127,11 +128,13 @@ def test_the_queue_lists_a_submitted_shop_and_opens_it_for_review(
     assert row[5].endswith("%")
     assert dialog.summary.text().startswith("1 shop waiting for review")
     assert dialog.review_button.isEnabled()
+    assert problems(dialog) == []
     view = review_view(qtbot, window, audit_id)
     assert window.stack.currentIndex() == PAGE_RUNNER
     assert view.runner.reviewer is not None and view.review_bar is not None
     assert view.review_bar.isVisible()
     assert not view.banner.isVisible()  # no "reopen": the bar says what may be done
+    assert problems(view) == []
     # The shopper's answers, read-only.
     view.go_to(items[0].id)
     editor = view.editor
@@ -282,6 +285,7 @@ def test_a_correction_lands_in_the_items_history_dialog(
     assert corrected[2] == f"{yes} → {no} — note: Heard on the recording"
     assert view.history_dialog is not None
     assert view.history_dialog.windowTitle() == f"History of “{first.prompt}”"
+    assert problems(view.history_dialog) == []
 
 
 def test_the_history_dialog_lists_a_changed_answer_with_old_and_new(
@@ -310,6 +314,7 @@ def test_the_history_dialog_lists_a_changed_answer_with_old_and_new(
     dialog = view.history_dialog
     assert isinstance(dialog, HistoryDialog) and dialog.item_id is None
     whole = history_texts(qtbot, view)
+    assert problems(dialog) == []
     whats = [r[4] for r in whole]
     assert "Submitted for review" in whats and "Returned to the shopper" in whats
     [answer] = [r for r in whole if r[4] == "Answer changed"]

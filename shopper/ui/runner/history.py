@@ -25,7 +25,7 @@ from shopper.ui.crash import show_error
 from shopper.ui.dates import moment_text
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.runner.review import VERDICT_WORDS
-from shopper.ui.widgets import plain_table
+from shopper.ui.widgets import fit_columns, plain_table
 from shopper.ui.workers import Operation, on_a_server, run_soon
 
 BLANK = "(blank)"
@@ -138,10 +138,8 @@ class HistoryDialog(QDialog):
         self.entries = entries
         self.model.set_rows(without_repeats(entries))
         self.table.setVisible(bool(entries))
-        widest = max(self.width() // 3, 200)
-        for column in range(self.model.columnCount() - 1):
-            self.table.resizeColumnToContents(column)
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        last = self.model.columnCount() - 1  # what happened takes the room left
+        fit_columns(self.table, widest=max(self.width() // 3, 200), skip=(last,))
         self.table.resizeRowsToContents()
         what = "this item" if self.item_id is not None else "this audit"
         if entries:
