@@ -151,7 +151,7 @@ class ReviewQueueDialog(QDialog):
         if rows:
             text = f"{count_of(len(rows), 'shop')} waiting for review, the oldest first"
             if late:
-                text += f" ({late} submitted late)"
+                text += f"; {late} submitted late"
         else:
             text = "No shop waits for review"
         self.summary.setText(f"{text} (as of {as_of(now_utc())}).")
