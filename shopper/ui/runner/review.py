@@ -329,8 +329,13 @@ class ReviewBar(QFrame):
         written = len(self.open_comments())
         so_far = f" {count_of(written, 'comment')} written so far." if written else ""
         self.text.setText(
-            f"Reviewing the audit {who} submitted. Answers are read-only: comment on an item "
-            f"or the audit, correct an answer, then accept it or return it.{so_far}"
+            f"Reviewing the audit {who} submitted: comment or correct, then accept or return "
+            f"it.{so_far}"
+        )
+        self.text.setToolTip(
+            "The answers are read-only. Comment on the item shown or on the whole audit, "
+            "correct an answer (kept in its history as yours), then accept the audit or "
+            "return it to the shopper with your comments."
         )
         for button in (
             self.comment_item_button,
