@@ -338,6 +338,8 @@ class MainWindow(QMainWindow):
         self.team_overview_action.setStatusTip(
             "Shops by state, the overdue ones, and each shopper's open and submitted shops"
         )
+        self.review_queue_action = self._action("Re&view queue…", self.show_review_queue)
+        self.review_queue_action.setStatusTip("Submitted shops, oldest first: review one")
         self.waiting_action = self._action("&Waiting…", self.show_waiting)
         self.waiting_action.setStatusTip("Follow-ups awaited and replies not received yet")
         self.instruments_action = self._action(
@@ -368,6 +370,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.shops_action)
         view_menu.addAction(self.team_overview_action)
         view_menu.addAction(self.schedules_action)
+        view_menu.addAction(self.review_queue_action)
         team_menu = self.team_menu = bar.addMenu("&Team")
         team_menu.addAction(self.sync_action)
         team_menu.addAction(self.submit_action)
@@ -734,25 +737,30 @@ class MainWindow(QMainWindow):
         self.settings.set(Options.OUTLINE_COLUMNS, layout.outline_columns)
 
     def open_audit(
-        self, audit_id: str, then: Callable[[AuditRunnerView], object] | None = None
+        self,
+        audit_id: str,
+        then: Callable[[AuditRunnerView], object] | None = None,
+        *,
+        review: bool = False,
     ) -> bool:
         """Open an audit in the runner, where it was left; `then` gets its view once shown.
 
         On this computer's database the audit is read at once. On a team database it is
         read off the GUI thread (the window says it is opening it) and shown when it
         arrives, unless another audit was asked for meanwhile. False if the open audit's
-        last change could not be saved, or (at once) the audit cannot be read.
+        last change could not be saved, or (at once) the audit cannot be read. With
+        `review`, it opens for the manager's review (see `review_audit`).
         """
         view = self.runner_view
         if view is not None and view.saves is not None:  # a team database: never block
-            view.after_saves(lambda saved: self._left_for(view, saved, audit_id, then))
+            view.after_saves(lambda saved: self._left_for(view, saved, audit_id, then, review))
             return True
         if view is not None:
             if not view.flush():
                 return False
             self._keep_runner_layout(view)
             self.close_audit()
-        return self._open_now(audit_id, then)
+        return self._open_now(audit_id, then, review)
 
     def _left_for(
         self,
@@ -760,6 +768,7 @@ class MainWindow(QMainWindow):
         saved: bool,
         audit_id: str,
         then: Callable[[AuditRunnerView], object] | None,
+        review: bool = False,
     ) -> None:
         """The open audit's saves are written (or stopped): open the one asked for."""
         if view is not self.runner_view:
@@ -773,14 +782,24 @@ class MainWindow(QMainWindow):
             return
         self._keep_runner_layout(view)
         self.close_audit()
-        self._open_now(audit_id, then)
+        self._open_now(audit_id, then, review)
 
-    def _open_now(self, audit_id: str, then: Callable[[AuditRunnerView], object] | None) -> bool:
+    def _open_now(
+        self,
+        audit_id: str,
+        then: Callable[[AuditRunnerView], object] | None,
+        review: bool = False,
+    ) -> bool:
         engine = self.engine
 
         def read() -> AuditRunner:
             from shopper.services.runner import AuditRunner
 
+            if review:
+                from shopper.services import review as reviewing
+
+                login = reviewing.reviewer_login(engine=engine, audit_id=audit_id)
+                return reviewing.reviewer_runner(engine=engine, audit_id=audit_id, login=login)
             return AuditRunner(engine=engine, audit_id=audit_id)
 
         self._opening = audit_id
@@ -1166,6 +1185,45 @@ class MainWindow(QMainWindow):
         self.schedules_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.schedules_dialog.open()
 
+    def show_review_queue(self) -> None:
+        """View › Review queue: submitted shops; one opens in the runner for review."""
+        from shopper.ui.review_queue import ReviewQueueDialog
+
+        dialog = getattr(self, "review_queue_dialog", None)
+        if dialog is None:
+            dialog = self.review_queue_dialog = ReviewQueueDialog(self.engine, self)
+            dialog.review_audit.connect(self.review_audit)
+            dialog.destroyed.connect(lambda: setattr(self, "review_queue_dialog", None))
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        else:
+            dialog.reload()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def review_audit(self, audit_id: str) -> None:
+        """Open a submitted shop's audit in the runner for review; after the verdict it
+        closes and the review queue is read again."""
+        self.open_audit(
+            audit_id, then=lambda view: view.reviewed.connect(self._reviewed), review=True
+        )
+        self.raise_()
+        self.activateWindow()
+
+    def _reviewed(self, row: Any) -> None:
+        from shopper.domain.shops import state_label
+
+        self.close_audit()
+        self.refresh()
+        self.statusBar().showMessage(
+            f"The shop of {row.company} for {row.shopper} is {state_label(row.state)}", 10000
+        )
+        dialog = getattr(self, "review_queue_dialog", None)
+        if dialog is not None:
+            dialog.reload(row.id)
+            dialog.show()
+            dialog.raise_()
+
     def new_shop(self) -> None:
         """File › New shop…: a manager assigns a shop."""
         self.assign_shop()
@@ -1250,6 +1308,7 @@ class MainWindow(QMainWindow):
                 self.new_shop_action,
                 self.team_overview_action,
                 self.schedules_action,
+                self.review_queue_action,
             ):
                 action.setEnabled(False)
                 action.setStatusTip("On the team database, a manager does this.")

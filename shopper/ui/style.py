@@ -22,6 +22,9 @@ QLabel#noteLabel { font-weight: bold; }
 QLabel#placeholder { font-size: 12pt; color: palette(mid); margin-top: 80px; }
 QLabel#shopInstructions { background: #fff4e5; border: 1px solid #f0c36d; border-radius: 4px;
     padding: 4px 6px; }
+QLabel#reviewComments, QLabel#auditComments { background: #e8f0fe; border: 1px solid #8ab4f8;
+    border-radius: 4px; padding: 4px 6px; }
+QFrame#reviewBar { background: #e8f0fe; border: 1px solid #8ab4f8; border-radius: 4px; }
 QFrame#banner { background: #fff4e5; border: 1px solid #f0c36d; border-radius: 4px; }
 QFrame#itemPanel:focus { border-left: 3px solid #1565c0; }
 QPushButton:checked { background: #1565c0; color: white; border: 1px solid #0d47a1;

@@ -33,6 +33,24 @@ def plain_table(model: QAbstractItemModel) -> QTableView:
     return table
 
 
+TITLE_ROOM = 28
+"""Pixels a column needs beside its title: the header's margins and its sort mark."""
+
+
+def fit_columns(table: QTableView, *, widest: int, skip: tuple[int, ...] = ()) -> None:
+    """Every column (but `skip`, which stretch) as wide as its cells, up to `widest`, and
+    never narrower than its whole title."""
+    header = table.horizontalHeader()
+    model = table.model()
+    for column in range(model.columnCount()):
+        if column in skip:
+            continue
+        table.resizeColumnToContents(column)
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        wanted = header.fontMetrics().horizontalAdvance(title) + TITLE_ROOM
+        header.resizeSection(column, max(min(header.sectionSize(column), widest), wanted))
+
+
 def group_box(title: str, widget: QWidget) -> QGroupBox:
     box = QGroupBox(title)
     layout = QVBoxLayout(box)

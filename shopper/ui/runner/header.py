@@ -21,6 +21,7 @@ from shopper.domain.vocabulary import MomentKind
 from shopper.services.runner import AuditRunner
 from shopper.ui.dates import moment_text, time_text, weekday_text
 from shopper.ui.models import score_color
+from shopper.ui.runner.review import CommentsLabel, comments_on
 from shopper.ui.widgets import ElidedLabel
 
 SAVING = "Saving…"
@@ -32,6 +33,8 @@ class RunnerHeader(QWidget):
     reopen_requested = Signal()
     retry_requested = Signal()
     submit_requested = Signal()
+    history_requested = Signal()
+    """Audit history…: the whole audit's history."""
 
     def __init__(self, runner: AuditRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,13 @@ class RunnerHeader(QWidget):
         self.retry_button.clicked.connect(self.retry_requested)
         self.retry_button.setVisible(False)
         status.addWidget(self.retry_button)
+        self.history_button = QPushButton("Audit history…")
+        self.history_button.setToolTip(
+            "Ctrl+Shift+H: what happened to this audit, its shop and its answers"
+        )
+        self.history_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history_button.clicked.connect(self.history_requested)
+        status.addWidget(self.history_button)
         layout.addLayout(status)
 
         # A shop's instructions (the scenario to play), as the manager typed them.
@@ -75,6 +85,9 @@ class RunnerHeader(QWidget):
         self.instructions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.instructions.setVisible(False)
         layout.addWidget(self.instructions)
+        # The reviewers' comments on the whole audit, under the scenario.
+        self.audit_comments = CommentsLabel("auditComments")
+        layout.addWidget(self.audit_comments)
 
         self.banner = QFrame()
         self.banner.setObjectName("banner")
@@ -125,8 +138,14 @@ class RunnerHeader(QWidget):
         self.score_label.setText(text)
         color = score_color(score.percent, score.passed)
         self.score_label.setStyleSheet(f"color: {color.name()};" if color else "")
+        self.show_comments()
         read_only = runner.read_only
-        self.banner.setVisible((read_only or runner.awaiting) and audit.completed_at is not None)
+        # Under review, the review bar says what may be done instead.
+        self.banner.setVisible(
+            (read_only or runner.awaiting)
+            and audit.completed_at is not None
+            and runner.reviewer is None
+        )
         if audit.completed_at is not None:
             done = moment_text(audit.completed_at, audit.completed_tz or audit.started_tz)
             if runner.awaiting:
@@ -140,6 +159,12 @@ class RunnerHeader(QWidget):
         self.moments_label.setText(
             f"Moments: {counts[MomentKind.GOOD]} good · {counts[MomentKind.BAD]} bad · "
             f"{counts[MomentKind.FRICTION]} friction"
+        )
+
+    def show_comments(self) -> None:
+        """The comments on the whole audit (a reviewer's, a returned audit's)."""
+        self.audit_comments.show_comments(
+            "Reviewer's comment on the audit", comments_on(self.runner.comments, None)
         )
 
     def _awaiting_text(self, done: str) -> str:

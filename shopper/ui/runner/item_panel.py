@@ -29,6 +29,7 @@ from shopper.domain.wording import count_of
 from shopper.services.instruments import INSTRUMENT_LABELS
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.editors import AnswerEditor, make_editor
+from shopper.ui.runner.review import CommentsLabel, comments_on
 
 _NEXT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _ANSWER_AND_MOVE_ON = (ItemType.YES_NO, ItemType.RATING, ItemType.SINGLE_CHOICE)
@@ -108,6 +109,8 @@ class ItemPanel(QWidget):
     capture_requested = Signal()
     files_dropped = Signal(list)
     """Local files dropped on the item."""
+    history_requested = Signal()
+    """History… (Ctrl+H): the item's history."""
 
     def __init__(
         self, runner: AuditRunner, *, can_capture: bool, parent: QWidget | None = None
@@ -161,6 +164,9 @@ class ItemPanel(QWidget):
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.PlainText)
         panel_layout.addWidget(self.help)
+        # The reviewers' comments on this item (a returned audit's, or the review's own).
+        self.comments = CommentsLabel("reviewComments")
+        panel_layout.addWidget(self.comments)
         self.editor_host = QVBoxLayout()
         panel_layout.addLayout(self.editor_host)
         measured_row = QHBoxLayout()
@@ -217,6 +223,14 @@ class ItemPanel(QWidget):
         self.next_button.clicked.connect(lambda: self.navigate.emit(1))
         nav.addWidget(self.prev_button)
         nav.addWidget(self.next_button)
+        self.history_button = QPushButton("History…")
+        self.history_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history_button.setToolTip(
+            "Ctrl+H: this item's changes since the audit was first completed, and the "
+            "reviewers' comments on it"
+        )
+        self.history_button.clicked.connect(self.history_requested)
+        nav.addWidget(self.history_button)
         nav.addStretch(1)
         self.complete_button = QPushButton("Complete audit")
         self.complete_button.setObjectName("completeButton")
@@ -261,6 +275,7 @@ class ItemPanel(QWidget):
         self.badges.setText(" · ".join(_badges(item)))
         self.help.setText(item.help)
         self.help.setVisible(bool(item.help))
+        self.show_comments()
 
         editor = make_editor(item, self.runner.zone)
         editor.set_value(self.runner.value(item.id))
@@ -284,6 +299,13 @@ class ItemPanel(QWidget):
         self.update_extras()
         self.prev_button.setEnabled(position > 1)
         self.next_button.setEnabled(position < len(visible))
+
+    def show_comments(self) -> None:
+        """The reviewers' comments on the item shown (none: nothing is shown)."""
+        if self.item is not None:
+            self.comments.show_comments(
+                "Reviewer's comment", comments_on(self.runner.comments, self.item.id)
+            )
 
     def update_extras(self) -> None:
         """The measured value (and any override) and the evidence count of the item."""
@@ -338,6 +360,7 @@ class ItemPanel(QWidget):
 
     def focus_note(self) -> None:
         self.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.scroll_area.ensureWidgetVisible(self.note)
 
     # -- what is typed and what is stored ----------------------------------------
 

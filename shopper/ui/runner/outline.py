@@ -14,11 +14,15 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from shopper.domain.answers import format_answer
 from shopper.domain.scoring import Outcome
+from shopper.domain.wording import count_of
 from shopper.services.runner import AuditRunner
+from shopper.ui.runner.review import COMMENT_MARK
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 2
+COMMENTS_ROLE = Qt.ItemDataRole.UserRole + 3
+"""How many reviewers' comments the item has."""
 _SECTION = 0  # internalId of section rows; item rows carry section index + 1
 
 OUTCOME_COLORS = {
@@ -164,8 +168,12 @@ class OutlineModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 mark = " *" if item.required else ""
-                return f"{item.prompt}{mark}"
+                # In front: a long prompt's end is cut off in the outline.
+                commented = f"{COMMENT_MARK} " if self._comments(item.id) else ""
+                return f"{commented}{item.prompt}{mark}"
             return format_answer(item, self.runner.value(item.id))
+        if role == COMMENTS_ROLE:
+            return self._comments(item.id)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return outcome_icon(result.outcome)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -173,7 +181,11 @@ class OutlineModel(QAbstractItemModel):
             tip = f"{item.prompt}\n{OUTCOME_TEXT[result.outcome]}"
             if item.critical:
                 tip += "\nCritical: a failed answer fails the whole audit"
-            return tip + (f"\nNote: {note[:300]}" if note else "")
+            tip += f"\nNote: {note[:300]}" if note else ""
+            comments = self._comments(item.id)
+            if comments:
+                tip += f"\n{COMMENT_MARK} {count_of(comments, 'comment')} from the reviewer"
+            return tip
         if role == Qt.ItemDataRole.ForegroundRole and result.outcome is Outcome.FAIL:
             return QColor(OUTCOME_COLORS[Outcome.FAIL]) if item.critical else None
         if role == ITEM_ID_ROLE:
@@ -181,3 +193,6 @@ class OutlineModel(QAbstractItemModel):
         if role == HIDDEN_ROLE:
             return result.outcome is Outcome.HIDDEN
         return None
+
+    def _comments(self, item_id: str) -> int:
+        return sum(1 for c in self.runner.comments if c.item_id == item_id)

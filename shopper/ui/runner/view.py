@@ -50,12 +50,14 @@ from shopper.ui.dates import weekday_text
 from shopper.ui.runner.editors import AnswerEditor
 from shopper.ui.runner.email_tracker import EmailTrackerPane
 from shopper.ui.runner.header import RunnerHeader
+from shopper.ui.runner.history import HistoryDialog
 from shopper.ui.runner.instruments_pane import InstrumentsPane
 from shopper.ui.runner.item_panel import ItemFrame, ItemPanel
 from shopper.ui.runner.moments import MomentsPane
 from shopper.ui.runner.outline import OutlineModel
 from shopper.ui.runner.outline_pane import OutlinePane
 from shopper.ui.runner.phone_map import PhoneMapPane
+from shopper.ui.runner.review import ReviewBar
 from shopper.ui.runner.saves import QueuedSaves
 from shopper.ui.runner.stopwatch import StopwatchPane
 from shopper.ui.runner.web_path import WebPathPane
@@ -85,6 +87,8 @@ class AuditRunnerView(QWidget):
     """The instruments were shown (True) or hidden: the window keeps the choice."""
     save_status = Signal(str)
     """One line on saves waiting for the server (the window's status bar); "" when saved."""
+    reviewed = Signal(object)
+    """Opened for review: the audit was accepted or returned (the shop's row, moved)."""
 
     def __init__(
         self,
@@ -108,6 +112,11 @@ class AuditRunnerView(QWidget):
         outer.setContentsMargins(8, 8, 8, 8)
         self.header = RunnerHeader(runner)
         outer.addWidget(self.header)
+        self.review_bar: ReviewBar | None = None
+        if runner.reviewer is not None:  # opened for review (from View › Review queue)
+            self.review_bar = ReviewBar(runner, lambda: self.current)
+            outer.addWidget(self.review_bar)
+        self.history_dialog: HistoryDialog | None = None
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.outline = OutlinePane(runner)
@@ -159,6 +168,14 @@ class AuditRunnerView(QWidget):
         self.header.submit_requested.connect(
             lambda: self.submit_requested.emit(self.runner.audit_id)
         )
+        self.header.history_requested.connect(self.show_audit_history)
+        self.item_panel.history_requested.connect(self.show_item_history)
+        bar = self.review_bar
+        if bar is not None:
+            bar.before_verdict = self.after_saves
+            bar.comment_added.connect(self._comment_added)
+            bar.correct_requested.connect(self.correct)
+            bar.verdict_given.connect(self.reviewed)
         self.outline.item_chosen.connect(self.go_to)
         panel = self.item_panel
         panel.navigate.connect(self.step)
@@ -197,6 +214,8 @@ class AuditRunnerView(QWidget):
             ),
             ("F7", "Stopwatch: split", lambda: self._with_instruments(self.stopwatch.split)),
             ("F8", "Stopwatch: its time into the duration item", self.stopwatch.assign_to_current),
+            ("Ctrl+H", "The item's history", self.show_item_history),
+            ("Ctrl+Shift+H", "The audit's history", self.show_audit_history),
             ("Ctrl+PgDown", "The next section", lambda: self.move_section(1)),
             ("Ctrl+PgUp", "The section before", lambda: self.move_section(-1)),
             ("Ctrl+Return", "Complete the audit", self.complete),
@@ -213,6 +232,7 @@ class AuditRunnerView(QWidget):
         if not self._sized:
             self._sized = True
             QTimer.singleShot(0, self._fit_item_panel)
+        QTimer.singleShot(0, self._fit_comments)  # the item shown first may have some
 
     def layout_state(self) -> RunnerLayout:
         """The sizes the shopper gave the panes and columns, to keep for the next audit."""
@@ -388,6 +408,7 @@ class AuditRunnerView(QWidget):
                 note[1] if note is not None else None,
             )
         self.outline.select_item(item.id)
+        self._fit_comments()
         if focus:
             self.focus_item()
         if self.saves is not None:
@@ -645,6 +666,67 @@ class AuditRunnerView(QWidget):
             return
         if self.template.has_item(item_id):
             self._show_item(self.template.item(item_id), focus=True)
+
+    # -- review and history --------------------------------------------------------
+
+    def _comment_added(self, comment: Any) -> None:
+        """A reviewer's comment was written: show it where it belongs."""
+        self.runner.comments.append(comment)
+        self.show_comments()
+
+    def show_comments(self) -> None:
+        """The comments as the runner has them now: the item's, the audit's, the marks."""
+        self.item_panel.show_comments()
+        self.header.show_comments()
+        self.outline_model.refresh()
+        if self.review_bar is not None:
+            self.review_bar.refresh()
+        self._fit_comments()
+
+    def _fit_comments(self) -> None:
+        """An item's comments must not push its answer out of view: the item grows to show
+        them (the instruments give the room), never shrinks."""
+        if not self._sized or self.item_panel.comments.isHidden() or not self.instruments_shown:
+            return
+        if self.right_splitter.sizes()[0] < self.item_panel.preferred_height():
+            self._fit_item_panel()
+
+    def correct(self, item_id: str, value: Any, note: str | None) -> None:
+        """A reviewer's correction of an answer, saved as any change (queued on a team
+        database), then shown."""
+
+        def shown(_result: object) -> None:
+            if self.current.id == item_id:
+                self._show_item(self.current, focus=False)
+
+        self._save(lambda r: r.correct(item_id, value, note), then=shown)
+
+    def show_item_history(self) -> None:
+        item = self.current
+        self._show_history(f"History of “{item.prompt}”", item.id)
+
+    def show_audit_history(self) -> None:
+        self._show_history(f"History of audit {self.runner.audit_id[:8]}", None)
+
+    def _show_history(self, title: str, item_id: str | None) -> None:
+        template = self.template
+
+        def label(of: str | None) -> str:
+            if of is None:
+                return ""  # the audit's own
+            return template.item(of).prompt if template.has_item(of) else of
+
+        dialog = HistoryDialog(
+            self.runner.engine,
+            self.runner.audit_id,
+            title=title,
+            item_id=item_id,
+            item_label=label,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.history_dialog = dialog
+        dialog.open()
 
     # -- completing ------------------------------------------------------------
 
