@@ -297,6 +297,10 @@ def _reviewing(session: Session, audit_id: str) -> tuple[Actor, Shop]:
             f"shop {shop.id[:8]} is {shop.state.replace('_', ' ')}: only a submitted shop is"
             " reviewed"
         )
+    if repo.get_audit(session=session, audit_id=audit_id).status != AuditStatus.COMPLETED:
+        raise ReviewError(
+            f"audit {audit_id[:8]} is not completed: its shopper finishes it before review"
+        )
     return actor, shop
 
 

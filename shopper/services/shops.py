@@ -27,6 +27,7 @@ from shopper.domain.shops import (
     move_problem,
     window_problem,
 )
+from shopper.domain.vocabulary import AuditStatus
 from shopper.services.audits import add_new_audit, prepare_audit
 from shopper.store import repo
 from shopper.store import team as store
@@ -523,7 +524,17 @@ def cancel_shop(
 def submit_shop(
     *, engine: Engine, shop_id: str, at: datetime | None = None, zone: str | None = None
 ) -> ShopRow:
-    """Hand in a shop in progress (its shopper's move)."""
+    """Hand in a shop in progress whose audit is completed (its shopper's move).
+
+    Raises:
+        ShopStateError: the rules forbid the move, or its audit is not completed.
+    """
+    with session_scope(engine) as session:
+        shop = repo.get_shop(session=session, shop_id=shop_id)
+        if shop.audit_id is not None and shop.state == ShopState.IN_PROGRESS:
+            audit = repo.get_audit(session=session, audit_id=shop.audit_id)
+            if audit.status != AuditStatus.COMPLETED:
+                raise ShopStateError(f"shop {shop.id[:8]}: complete its audit before submitting it")
     return _move(engine, shop_id, ShopState.SUBMITTED, at=at, zone=zone)
 
 

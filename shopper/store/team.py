@@ -480,8 +480,8 @@ def _secure_review(conn: Connection, schema: str) -> None:
         if name == CHANGE_TABLE:
             field_rights = "SELECT, INSERT"
             open_audit = (
-                f"who = current_user AND EXISTS ({of_audit} AND a.shopper = current_user"
-                f" AND a.status = '{IN_PROGRESS}')"
+                f"who = current_user AND kind = 'shopper' AND EXISTS ({of_audit}"
+                f" AND a.shopper = current_user AND a.status = '{IN_PROGRESS}')"
             )
             rules.append(("field_adds_own", "INSERT", field, f"WITH CHECK ({open_audit})"))
         _run(conn, q("GRANT " + field_rights + " ON {} TO {}").format(target, field))
@@ -610,6 +610,13 @@ def _secure_shops(conn: Connection, schema: str) -> None:
       END IF;
       IF NOT ({allowed}) THEN
         RAISE EXCEPTION 'shop % is %: it cannot become %', p_shop, found_state, p_to
+          USING ERRCODE = '42501';
+      END IF;
+      -- Handed in complete: a shop's audit in progress cannot be submitted, so a shop under
+      -- review or reviewed has its audit closed to its shopper.
+      IF p_to = 'submitted' AND NOT EXISTS (SELECT 1 FROM {s}.audit
+          WHERE id = coalesce(p_audit, found_audit) AND status = 'completed') THEN
+        RAISE EXCEPTION 'shop %: complete its audit before submitting it', p_shop
           USING ERRCODE = '42501';
       END IF;
       IF p_audit IS NOT NULL THEN

@@ -122,6 +122,15 @@ def answer_required(runner: AuditRunner, **chosen: Any) -> None:
         runner.set_answer(item_id, chosen.get(item_id, valid_answer(runner.template.item(item_id))))
 
 
+def finish_audit(engine: Engine, audit_id: str) -> None:
+    """Answer what is required and complete an audit in progress (a shop is submitted only
+    with its audit completed)."""
+    runner = AuditRunner(engine=engine, audit_id=audit_id)
+    if runner.audit.status == AuditStatus.IN_PROGRESS:
+        answer_required(runner)
+        runner.complete()
+
+
 def snapshot(engine: Engine, audit_id: str) -> tuple[Any, ...]:
     """Everything the database holds about an audit."""
     with Session(engine) as session:

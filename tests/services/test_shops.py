@@ -33,6 +33,7 @@ from tests.postgres import (
     PostgresServer,
     team_copy,
 )
+from tests.services.test_runner import finish_audit
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 PASSWORDS = {"jan": "jan-password-1", "ewa": "ewa-password-1"}
@@ -241,6 +242,9 @@ def test_starting_a_shop_links_its_audit(world: World, tmp_path: Path) -> None:
         assert (audit.shopper, audit.company_id) == ("jan", world.company.id)
         started = shops.get_shop(engine=jan.engine, shop_id=made.id)
         assert (started.state, started.audit_id, started.version) == ("in_progress", audit.id, 2)
+        with pytest.raises(ShopStateError, match="complete its audit before submitting it"):
+            shops.submit_shop(engine=jan.engine, shop_id=made.id)
+        finish_audit(jan.engine, audit.id)
         submitted = shops.submit_shop(engine=jan.engine, shop_id=made.id, at=start.replace(hour=9))
         assert submitted.state == "submitted"
         with pytest.raises(ShopStateError, match="submitted already"):
@@ -328,6 +332,9 @@ class ShopWorkflow(RuleBasedStateMachine):
             if move == "start":
                 shops.start_shop(engine=engine, shop_id=shop_id, at=at, zone="UTC")
             elif move == "submit":
+                audit_id = shops.get_shop(engine=engine, shop_id=shop_id).audit_id
+                if audit_id is not None and self.model[shop_id] == "in_progress":
+                    finish_audit(engine, audit_id)
                 shops.submit_shop(engine=engine, shop_id=shop_id, at=at)
             else:
                 shops.cancel_shop(engine=engine, shop_id=shop_id, at=at)

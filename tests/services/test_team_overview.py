@@ -25,6 +25,7 @@ from tests.postgres import (
     PostgresServer,
     team_copy,
 )
+from tests.services.test_runner import finish_audit
 
 NOW = datetime(2025, 6, 20, 12, 0, tzinfo=UTC)
 PASSWORDS = {"jan": "jan-password-1", "ewa": "ewa-password-1"}
@@ -55,7 +56,11 @@ class History:
         shops.start_shop(engine=self.shopper(login), shop_id=shop_id, at=moment, zone="UTC")
 
     def submit(self, login: str, shop_id: str, moment: datetime) -> None:
-        shops.submit_shop(engine=self.shopper(login), shop_id=shop_id, at=moment, zone="UTC")
+        engine = self.shopper(login)
+        audit_id = shops.get_shop(engine=engine, shop_id=shop_id).audit_id
+        if audit_id is not None:
+            finish_audit(engine, audit_id)
+        shops.submit_shop(engine=engine, shop_id=shop_id, at=moment, zone="UTC")
 
     def manage(self, shop_id: str, target: ShopState, moment: datetime) -> None:
         shops._move(self.manager, shop_id, target, at=moment, zone="UTC")

@@ -843,9 +843,13 @@ def change_shop_state(t: Team, c: psycopg.Connection[Any]) -> str:
 
 
 def move_own_shop(t: Team, c: psycopg.Connection[Any]) -> str:
-    if refused(c, *_move("s-a-new", "in_progress", "a-open")) or refused(
-        c, *_move("s-a-new", "submitted")
-    ):
+    if refused(c, *_move("s-a-new", "in_progress", "a-open")):
+        return "refused"
+    # Submitted only once its audit is completed.
+    early = refused(c, *_move("s-a-new", "submitted"))
+    if not early or refused(c, "SELECT shopper_complete_audit('a-open', now(), 'UTC')"):
+        return f"submitted while in progress: {not early}"
+    if refused(c, *_move("s-a-new", "submitted")):
         return "refused"
     row = c.execute("SELECT state, audit_id, version FROM shop WHERE id = 's-a-new'").fetchone()
     events = c.execute(
@@ -932,9 +936,11 @@ def read_own_comments(t: Team, c: psycopg.Connection[Any]) -> str:
 
 
 def rewrite_history(t: Team, c: psycopg.Connection[Any]) -> str:
-    """Her own history row changed or deleted; a row added in bob's or mia's name, to bob's
-    open audit, or to her completed, awaiting or reviewed audit."""
+    """Her own history row changed or deleted; a row added in bob's or mia's name, as a
+    reviewer's correction in her own name, to bob's open audit, or to her completed, awaiting
+    or reviewed audit."""
     return verdict(
+        refused(c, *_change("ac-self-review", "a-open", "alice", "review")),
         refused(c, "UPDATE answer_change SET new_value = 'true' WHERE audit_id = 'a-done'"),
         refused(c, "DELETE FROM answer_change WHERE audit_id = 'a-done'"),
         refused(c, "DELETE FROM answer_change"),
@@ -1107,23 +1113,27 @@ def test_a_changed_document_is_caught(tmp_path: Path) -> None:
     assert re.search(r"\| `delete-own-audit` \|.*\| refused \|", DOC.read_text(encoding="utf-8"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: shopper_move_shop submits a shop whose audit is still in progress, and"
-    " accepting it leaves that audit open to its shopper on a reviewed shop",
-)
-def test_a_shopper_cannot_change_the_audit_of_a_shop_accepted_while_it_was_open(
+def test_a_shopper_cannot_submit_an_audit_in_progress_nor_change_a_reviewed_one(
     team_setup: Team,
 ) -> None:
-    """Alice, in psql, starts a shop with her audit in progress and submits it without
-    completing the audit (the app completes first; the database does not insist); mia
-    accepts it. "Reviewed is final": Alice may not change that audit any more."""
+    """Alice, in psql, starts a shop with her audit in progress and tries to submit it
+    without completing the audit (the app completes first; the database insists too), so a
+    shop under review or reviewed never has an audit open to its shopper. Once completed it
+    is submitted and accepted, and "reviewed is final": she may not change it."""
     t, alice, mia = team_setup, team_setup.conns["alice"], team_setup.conns["mia"]
     insert_audit(t.owner, "a-x", "alice", t.template)
     insert_shop(t.owner, "s-a-x", "alice", t.template)
     t.owner.commit()
     try:
         alice.execute(*_move("s-a-x", "in_progress", "a-x"))
+        alice.commit()
+        alice.execute("SELECT 1")
+        assert refused(alice, *_move("s-a-x", "submitted")), "submitted an audit in progress"
+        alice.rollback()
+        t.owner.execute(
+            "UPDATE audit SET status = 'completed', completed_at = now() WHERE id = 'a-x'"
+        )
+        t.owner.commit()
         alice.execute(*_move("s-a-x", "submitted"))
         alice.commit()
         mia.execute("UPDATE shop SET state = 'reviewed', version = version + 1 WHERE id = 's-a-x'")
