@@ -538,6 +538,26 @@ def submit_shop(
     return _move(engine, shop_id, ShopState.SUBMITTED, at=at, zone=zone)
 
 
+def hand_in(
+    *, engine: Engine, audit_id: str, at: datetime | None = None, zone: str | None = None
+) -> ShopRow:
+    """Submit the shop a completed audit was done for, on the database it is on (a team
+    database used directly, or this computer's): a returned shop is started again first, as
+    its audit goes on there.
+
+    Raises:
+        ShopStateError: the audit has no shop, is not completed, or the rules forbid it.
+    """
+    with session_scope(engine) as session:
+        shop = repo.shop_of_audit(session=session, audit_id=audit_id)
+        if shop is None:
+            raise ShopStateError(f"audit {audit_id[:8]} was not done for a shop")
+        shop_id, state = shop.id, shop.state
+    if state == ShopState.RETURNED:
+        start_shop(engine=engine, shop_id=shop_id, at=at, zone=zone)
+    return submit_shop(engine=engine, shop_id=shop_id, at=at, zone=zone)
+
+
 def start_shop(
     *, engine: Engine, shop_id: str, at: datetime | None = None, zone: str | None = None
 ) -> Audit:

@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self._submitted: set[str] = set()
         """Audits handed in by this window (the open runner's shop is read before that)."""
         self._operation: Operation | None = None
+        self._submit_operation: Operation | None = None
         self.successor: MainWindow | None = None
         self._opening: str | None = None
         self._saves_checked = False
@@ -1480,7 +1481,7 @@ class MainWindow(QMainWindow):
 
     def _can_submit(self) -> bool:
         view = self.runner_view
-        if self.team_sync is None or view is None:
+        if view is None or (self.team_sync is None and not self._submits_here()):
             return False
         runner = view.runner
         shop = runner.shop
@@ -1505,9 +1506,15 @@ class MainWindow(QMainWindow):
                 20000,
             )
 
+    def _submits_here(self) -> bool:
+        """A shopper working on the team database itself submits there, not through sync."""
+        facts = self.ctx.connection
+        return facts is not None and facts.is_field
+
     def submit_to_team(self) -> None:
-        """Team › Submit to team: the open audit, completed, to the team; then a sync."""
-        if not self._can_submit() or self.team_sync is None or self.runner_view is None:
+        """Team › Submit to team: the open audit, completed, to the team; then a sync (on the
+        team database itself, its shop is submitted there, off the GUI thread)."""
+        if not self._can_submit() or self.runner_view is None:
             self.statusBar().showMessage(
                 "Submit to team: open a completed audit of a shop not submitted yet", 10000
             )
@@ -1515,7 +1522,32 @@ class MainWindow(QMainWindow):
         audit_id = self.runner_view.runner.audit_id
         self.submit_action.setEnabled(False)
         self.runner_view.header.set_submittable(False)
-        self.team_sync.submit(audit_id)
+        if self.team_sync is not None:
+            self.team_sync.submit(audit_id)
+            return
+        from shopper.services.shops import hand_in
+
+        engine = self.engine
+
+        def done(row: Any) -> None:
+            self._submitted.add(audit_id)
+            self._show_submittable()
+            self.refresh()
+            self.statusBar().showMessage(
+                f"Submitted: the shop of {row.company} waits for its review", 10000
+            )
+
+        def refused(exc: Exception) -> None:
+            self._show_submittable()
+            show_error(self, str(exc), title="Submit to team")
+
+        self._submit_operation = run_soon(
+            self,
+            lambda: hand_in(engine=engine, audit_id=audit_id),
+            in_background=True,
+            on_done=done,
+            on_error=refused,
+        )
 
     def _audit_submitted(self, done: Any) -> None:
         self._submitted.add(done.audit_id)

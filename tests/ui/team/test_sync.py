@@ -343,3 +343,34 @@ def test_the_password_is_asked_when_sync_now_needs_it_and_kept_in_memory_only(
 
 def test_the_summary_says_what_went_each_way() -> None:
     assert summary(SyncResult(pulled_shops=3)) == "Synced: nothing to send, 3 shops received"
+
+
+def test_a_shopper_on_the_team_database_itself_submits_there(
+    qtbot: QtBot, as_jan: tuple[AppContext, str], team_side: Team
+) -> None:
+    """No sync: the window works on the team database as jan; Submit to team submits his
+    shop there, off the GUI thread, once its audit is completed."""
+    ctx = as_jan[0]
+    shop_id = team_side.assign()
+    audit = shops.start_shop(engine=ctx.engine, shop_id=shop_id)
+    answer_required(AuditRunner(engine=ctx.engine, audit_id=audit.id))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        opened: list[Any] = []
+        window.open_audit(audit.id, then=opened.append)
+        qtbot.waitUntil(lambda: bool(opened), timeout=WAIT)
+        view = window.runner_view
+        assert view is not None and window.team_sync is None
+        assert not window.submit_action.isEnabled()
+        view.complete()
+        qtbot.waitUntil(lambda: view.runner.audit.status == AuditStatus.COMPLETED, timeout=WAIT)
+        qtbot.waitUntil(window.submit_action.isEnabled, timeout=WAIT)
+        view.header.submit_button.click()
+        qtbot.waitUntil(lambda: team_side.shop_state(shop_id) == "submitted", timeout=WAIT)
+        qtbot.waitUntil(lambda: "waits for its review" in window.statusBar().currentMessage())
+        assert not window.submit_action.isEnabled()
+    finally:
+        window.close()
+        assert wait_for_background(30), pending_work()
