@@ -286,7 +286,8 @@ def _push_some(
     each in its own transaction on one connection (see the module doc). They are read here
     together, and their sending noted together before the first push; the versions taken are
     noted together after the last (or when one fails): a sync killed in between finds the
-    team database with what it sent, and only notes it."""
+    team database with what it sent, and only notes it. An audit whose last push was cut
+    (its sending noted, never its taking) is first looked up there (see `_resolve_cut`)."""
     ids = [audit_id for _shop, audit_id in pairs]
     with local.engine.connect() as conn:
         noted = rows.noted_many(conn, ids)
@@ -320,6 +321,7 @@ def _push_some(
                     "tried_at": tried,
                 }
                 for _shop, audit_id, snapshot in work
+                if noted[audit_id].sending_version is None
             ],
         )
     taken: list[dict[str, Any]] = []
@@ -381,6 +383,10 @@ def _push_snapshot(
         else None
     )
     try:
+        if sent is not None:
+            noted = _resolve_cut(
+                local, team_conn, shop_id=shop_id, snapshot=snapshot, noted=noted, sent=sent
+            )
         blobs = _local_blobs(snapshot["evidence"], local.data_dir)
         with team_conn.begin():
             return _send(
@@ -411,6 +417,36 @@ def _push_snapshot(
         _pull_audit(local, team_engine, audit_id)
         result.conflicts.append(Conflict(audit_id, copy_id, version, refusal.conflict))
         return None
+
+
+def _resolve_cut(
+    local: LocalSide,
+    team_conn: Connection,
+    *,
+    shop_id: str,
+    snapshot: dict[str, Any],
+    noted: rows.Noted,
+    sent: tuple[int, datetime | None],
+) -> rows.Noted:
+    """Before the sending of a cut push is noted over: when the team database holds what it
+    sent, note that it took it; then note what is being sent now. (Noting over it first, a
+    sync killed before this push's commit would find the team database with a version this
+    machine no longer knows it sent, and take its own audit for a conflict.)"""
+    audit_id = str(snapshot["audit"]["id"])
+    with team_conn.begin():
+        there = rows.push_state(team_conn, shop_id, audit_id).audit
+    took = there is not None and _stamp(there) == sent
+    pushed = sent[0] if took else noted.pushed_version
+    with local.engine.begin() as conn:
+        rows.note(
+            conn,
+            audit_id,
+            pushed_version=pushed,
+            sending_version=int(snapshot["audit"]["version"]),
+            sending_updated_at=snapshot["audit"]["updated_at"],
+            tried_at=now_utc(),
+        )
+    return rows.Noted(pushed, noted.sending_version, noted.sending_updated_at)
 
 
 class _Refusal(Exception):  # noqa: N818 - control flow inside this module, never raised out
@@ -467,24 +503,24 @@ def _send(
         completed_at=None,
         completed_tz=None,
     )
-    rows.upsert(conn, "audit", [row], skip=LOCKED)
-    if state is ShopState.ASSIGNED:
-        store.move_shop_as_shopper(
-            conn,
-            shop_id=shop_id,
-            target=ShopState.IN_PROGRESS.value,
-            at=start_event["at"] if start_event else audit["started_at"],
-            tz=start_event["tz"] if start_event else audit["started_tz"],
-            audit_id=audit_id,
-            detail="",
-            event_id=start_event["id"] if start_event else new_id(),
-        )
-    for name in rows.CHILDREN:
-        if name == "audit_event":
-            events = [r for r in snapshot[name] if r["kind"] not in FUNCTION_EVENTS]
-            rows.upsert(conn, name, events, keep=True)
-        else:
-            rows.upsert(conn, name, snapshot[name])
+    # The audit's rows go in one round trip; the server runs them in order, as they come.
+    with rows.pipelined(conn):
+        rows.upsert(conn, "audit", [row], skip=LOCKED)
+        if state is ShopState.ASSIGNED:
+            rows.start_shop(
+                conn,
+                shop_id=shop_id,
+                at=start_event["at"] if start_event else audit["started_at"],
+                tz=start_event["tz"] if start_event else audit["started_tz"],
+                audit_id=audit_id,
+                event_id=start_event["id"] if start_event else new_id(),
+            )
+        for name in rows.CHILDREN:
+            if name == "audit_event":
+                events = [r for r in snapshot[name] if r["kind"] not in FUNCTION_EVENTS]
+                rows.upsert(conn, name, events, keep=True)
+            else:
+                rows.upsert(conn, name, snapshot[name])
     _send_blobs(conn, blobs)
     status = audit["status"]
     if status in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):

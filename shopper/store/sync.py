@@ -8,14 +8,17 @@ column name, so an audit read from one database is written to the other as it is
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, literal, select, update
+import psycopg
+from sqlalchemy import Connection, bindparam, delete, literal, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from shopper.store.tables import new_id
@@ -308,6 +311,35 @@ def push_state(conn: Connection, shop_id: str, audit_id: str) -> PushState:
         }
         if r.audit_id_found is not None
         else None,
+    )
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, the statements run in the block go to the server together (psycopg's
+    pipeline mode) and run there in order; an error is raised at the end of the block, as
+    SQLAlchemy's. Only for statements whose results nobody reads."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    try:
+        with driver.pipeline():
+            yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+
+START_SHOP = text("SELECT shopper_move_shop(:shop, 'in_progress', :at, :tz, :audit, '', :event)")
+
+
+def start_shop(
+    conn: Connection, *, shop_id: str, at: datetime, tz: str, audit_id: str, event_id: str
+) -> None:
+    """Start the caller's own assigned shop in its audit, through the function the team
+    database owns (as `shopper.store.team.move_shop_as_shopper`, in a `pipelined` block)."""
+    conn.execute(
+        START_SHOP, {"shop": shop_id, "at": at, "tz": tz, "audit": audit_id, "event": event_id}
     )
 
 
