@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import Figure, median, p99, paired, ratio_figure, timed
+from bench.sync import sync_figures
 from bench.team import team_figures
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -451,15 +452,7 @@ def print_table(figures: list[Figure]) -> None:
     print("\nTimes in ms (memory in MB); each the median of several runs after a warm-up.")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--runs", type=int, default=7, help="runs per figure (default 7)")
-    parser.add_argument("--answers", type=int, default=1000, help="answers to save (default 1000)")
-    parser.add_argument("--audits", type=int, default=10_000, help="audits in the big database")
-    parser.add_argument(
-        "--team-audits", type=int, default=100_000, help="audits in the team database's list"
-    )
-    args = parser.parse_args()
+def all_figures(args: argparse.Namespace) -> list[Figure]:
     work = Path(tempfile.mkdtemp(prefix="shopper-bench-"))
     empty, big = work / "empty", work / "big"
     figures: list[Figure] = []
@@ -476,16 +469,28 @@ def main() -> int:
         for extra in EXTRA_FIGURES:
             figures.append(extra(big, args.runs))
         figures += team_figures(args.runs, args.answers, args.team_audits)
+        figures += sync_figures(args.sync_runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print_table(figures)
+    return figures
+
+
+def write_results(figures: list[Figure], *, only: bool) -> None:
+    """Write bench/results.json; with `only`, the figures measured replace theirs there and
+    the others are kept as they were."""
+    found = [asdict(f) | {"ratio": f.ratio} for f in figures]
+    if only and RESULTS.exists():
+        kept = json.loads(RESULTS.read_text(encoding="utf-8"))["figures"]
+        names = {f["name"] for f in found}
+        old = [f for f in kept if f["name"] not in names]
+        found = old + found
     RESULTS.write_text(
         json.dumps(
             {
                 "taken": datetime.now(UTC).isoformat(timespec="seconds"),
                 "python": sys.version.split()[0],
                 "sqlite": sqlite3.sqlite_version,
-                "figures": [asdict(f) | {"ratio": f.ratio} for f in figures],
+                "figures": found,
             },
             indent=2,
         )
@@ -493,6 +498,34 @@ def main() -> int:
         encoding="utf-8",
     )
     print(f"Written to {RESULTS.relative_to(ROOT)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--runs", type=int, default=7, help="runs per figure (default 7)")
+    parser.add_argument("--answers", type=int, default=1000, help="answers to save (default 1000)")
+    parser.add_argument("--audits", type=int, default=10_000, help="audits in the big database")
+    parser.add_argument(
+        "--team-audits", type=int, default=100_000, help="audits in the team database's list"
+    )
+    parser.add_argument(
+        "--sync-runs", type=int, default=5, help="runs of the sync figure, each ~15 s (default 5)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("sync", "team"),
+        help="run only these figures: sync (500 audits pushed) or team (the team database's);"
+        " they replace theirs in bench/results.json, the others are kept",
+    )
+    args = parser.parse_args()
+    if args.only == "sync":
+        figures = sync_figures(args.sync_runs)
+    elif args.only == "team":
+        figures = team_figures(args.runs, args.answers, args.team_audits)
+    else:
+        figures = all_figures(args)
+    print_table(figures)
+    write_results(figures, only=args.only is not None)
     return 0 if all(f.met for f in figures) else 1
 
 

@@ -92,6 +92,8 @@ FUNCTION_EVENTS = frozenset(
 LOCKED = frozenset(store.AUDIT_LOCKED_COLUMNS)
 OPEN_STATES = frozenset({ShopState.ASSIGNED, ShopState.IN_PROGRESS, ShopState.RETURNED})
 """The shop states in which the team database takes the shopper's audit."""
+PUSH_CHUNK = 100
+"""Audits read here and noted together (each still pushed in its own transaction)."""
 
 
 class LocalSide(Protocol):
@@ -253,13 +255,12 @@ def sync(*, local: LocalSide, team_engine: Engine) -> SyncResult:
         login = _login(team_engine)
         with local.engine.connect() as conn:
             started = rows.shop_audits(conn)
-        for shop_id, audit_id in started:
-            _push_one(
+        for first in range(0, len(started), PUSH_CHUNK):
+            _push_some(
                 local,
                 team_engine=team_engine,
                 login=login,
-                shop_id=shop_id,
-                audit_id=audit_id,
+                pairs=started[first : first + PUSH_CHUNK],
                 result=result,
             )
         _pull(local, team_engine, result)
@@ -298,54 +299,154 @@ def _push_one(
     result: SyncResult,
 ) -> None:
     """Push one audit if it changed since the team database took it (see the module doc)."""
-    with local.engine.connect() as conn:
-        snapshot = rows.read_audit(conn, audit_id)
-        noted = rows.noted(conn, audit_id)
-        start = rows.first_move_to(conn, shop_id, ShopState.IN_PROGRESS.value)
-        local_shop = rows.one(conn, "shop", shop_id)
-        created = rows.first_move_to(conn, shop_id, ShopState.ASSIGNED.value)
-    if snapshot is None:
-        return
-    own = (
-        (local_shop, created)
-        if local_shop is not None and is_own_shop(local_shop, created)
-        else None
+    _push_some(
+        local, team_engine=team_engine, login=login, pairs=[(shop_id, audit_id)], result=result
     )
-    version = int(snapshot["audit"]["version"])
-    if noted.pushed_version == version:
-        return
-    with local.engine.begin() as conn:
-        rows.note(
-            conn,
-            audit_id,
-            sending_version=version,
-            sending_updated_at=snapshot["audit"]["updated_at"],
-            tried_at=now_utc(),
+
+
+def _push_some(
+    local: LocalSide,
+    *,
+    team_engine: Engine,
+    login: str,
+    pairs: Sequence[tuple[str, str]],
+    result: SyncResult,
+) -> None:
+    """Push each of these (shop, audit) whose audit changed since the team database took it,
+    each in its own transaction on one connection (see the module doc). They are read here
+    together, and their sending noted together before the first push; the versions taken are
+    noted together after the last (or when one fails): a sync killed in between finds the
+    team database with what it sent, and only notes it. An audit whose last push was cut
+    (its sending noted, never its taking) is first looked up there (see `_resolve_cut`)."""
+    ids = [audit_id for _shop, audit_id in pairs]
+    with local.engine.connect() as conn:
+        noted = rows.noted_many(conn, ids)
+        current = rows.versions(conn, ids)
+        changed = [
+            (shop_id, audit_id)
+            for shop_id, audit_id in pairs
+            if audit_id in current and noted[audit_id].pushed_version != current[audit_id]
+        ]
+        snapshots = rows.read_audits(conn, [audit_id for _shop, audit_id in changed])
+        starts = rows.first_moves_to(
+            conn, [shop_id for shop_id, _audit in changed], ShopState.IN_PROGRESS.value
         )
+        owns = _own_shops(conn, [shop_id for shop_id, _audit in changed])
+    work = [
+        (shop_id, audit_id, snapshots[audit_id])
+        for shop_id, audit_id in changed
+        if audit_id in snapshots
+        and noted[audit_id].pushed_version != snapshots[audit_id]["audit"]["version"]
+    ]
+    if not work:
+        return
+    tried = now_utc()
+    with local.engine.begin() as conn:
+        rows.note_many(
+            conn,
+            [
+                {
+                    "audit_id": audit_id,
+                    "sending_version": int(snapshot["audit"]["version"]),
+                    "sending_updated_at": snapshot["audit"]["updated_at"],
+                    "tried_at": tried,
+                }
+                for _shop, audit_id, snapshot in work
+                if noted[audit_id].sending_version is None
+            ],
+        )
+    taken: list[dict[str, Any]] = []
+    try:
+        with team_engine.connect() as team_conn:
+            for shop_id, audit_id, snapshot in work:
+                version = int(snapshot["audit"]["version"])
+                outcome = _push_snapshot(
+                    local,
+                    team_conn,
+                    team_engine=team_engine,
+                    login=login,
+                    shop_id=shop_id,
+                    snapshot=snapshot,
+                    start_event=starts.get(shop_id),
+                    noted=noted[audit_id],
+                    result=result,
+                    own=owns.get(shop_id),
+                )
+                if outcome is None:
+                    continue
+                taken.append(
+                    {
+                        "audit_id": audit_id,
+                        "pushed_version": version,
+                        "sending_version": None,
+                        "sending_updated_at": None,
+                        "error": "",
+                    }
+                )
+                if outcome == "sent":
+                    result.pushed.append(Pushed(audit_id, shop_id, version))
+                else:
+                    result.up_to_date += 1
+    finally:
+        if taken:
+            with local.engine.begin() as conn:
+                rows.note_many(conn, taken)
+
+
+def _own_shops(
+    conn: Connection, shop_ids: Sequence[str]
+) -> dict[str, tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Of these local shops, those their shopper started on their own: shop id -> (the shop
+    row, its first event), as `store.own_shop_as_shopper` makes them on the team database."""
+    found = {}
+    for shop_id in shop_ids:
+        shop = rows.one(conn, "shop", shop_id)
+        created = rows.first_move_to(conn, shop_id, ShopState.ASSIGNED.value)
+        if shop is not None and is_own_shop(shop, created):
+            found[shop_id] = (shop, created)
+    return found
+
+
+def _push_snapshot(
+    local: LocalSide,
+    team_conn: Connection,
+    *,
+    team_engine: Engine,
+    login: str,
+    shop_id: str,
+    snapshot: dict[str, Any],
+    start_event: dict[str, Any] | None,
+    noted: rows.Noted,
+    result: SyncResult,
+    own: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
+) -> str | None:
+    """One audit's push, in its own transaction: "sent" or "same" (see `_send`), or None
+    when it failed or was refused (noted here and in `result`)."""
+    audit_id = str(snapshot["audit"]["id"])
+    version = int(snapshot["audit"]["version"])
     sent = (
         (noted.sending_version, noted.sending_updated_at)
         if noted.sending_version is not None
         else None
     )
     try:
-        outcome = _send(
-            team_engine,
-            login=login,
-            snapshot=snapshot,
-            shop_id=shop_id,
-            start_event=start,
-            data_dir=local.data_dir,
-            pushed=noted.pushed_version,
-            sent=sent,
-            own=own,
-        )
-    except DatabaseError as exc:
-        with local.engine.begin() as conn:
-            rows.note(conn, audit_id, error=error_line(exc), tried_at=now_utc())
-        if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
-            raise
-        result.failed.append(Refused(audit_id, shop_id, error_line(exc)))
-        return
+        if sent is not None:
+            noted = _resolve_cut(
+                local, team_conn, shop_id=shop_id, snapshot=snapshot, noted=noted, sent=sent
+            )
+        blobs = _local_blobs(snapshot["evidence"], local.data_dir)
+        with team_conn.begin():
+            return _send(
+                team_conn,
+                login=login,
+                snapshot=snapshot,
+                shop_id=shop_id,
+                start_event=start_event,
+                blobs=blobs,
+                pushed=noted.pushed_version,
+                sent=sent,
+                own=own,
+            )
     except store.ServerRefusalError as exc:
         # One of the team database's own functions refused (its rules): noted, not retried.
         with local.engine.begin() as conn:
@@ -353,31 +454,55 @@ def _push_one(
         if exc.connection_lost:  # the server went away: the next sync goes on from here
             raise SyncError(f"sync: {exc}") from exc
         result.failed.append(Refused(audit_id, shop_id, str(exc)))
-        return
+        return None
+    except DatabaseError as exc:
+        with local.engine.begin() as conn:
+            rows.note(conn, audit_id, error=error_line(exc), tried_at=now_utc())
+        if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
+            raise
+        result.failed.append(Refused(audit_id, shop_id, error_line(exc)))
+        return None
     except _Refusal as refusal:
         with local.engine.begin() as conn:
             rows.note(conn, audit_id, error=refusal.why, tried_at=now_utc())
         if refusal.conflict is None:
             target = result.failed if refusal.failure else result.refused
             target.append(Refused(audit_id, shop_id, refusal.why))
-            return
+            return None
         copy_id = _conflict_copy(local, audit_id)
         _pull_audit(local, team_engine, audit_id)
         result.conflicts.append(Conflict(audit_id, copy_id, version, refusal.conflict))
-        return
+        return None
+
+
+def _resolve_cut(
+    local: LocalSide,
+    team_conn: Connection,
+    *,
+    shop_id: str,
+    snapshot: dict[str, Any],
+    noted: rows.Noted,
+    sent: tuple[int, datetime | None],
+) -> rows.Noted:
+    """Before the sending of a cut push is noted over: when the team database holds what it
+    sent, note that it took it; then note what is being sent now. (Noting over it first, a
+    sync killed before this push's commit would find the team database with a version this
+    machine no longer knows it sent, and take its own audit for a conflict.)"""
+    audit_id = str(snapshot["audit"]["id"])
+    with team_conn.begin():
+        there = rows.push_state(team_conn, shop_id, audit_id).audit
+    took = there is not None and _stamp(there) == sent
+    pushed = sent[0] if took else noted.pushed_version
     with local.engine.begin() as conn:
         rows.note(
             conn,
             audit_id,
-            pushed_version=version,
-            sending_version=None,
-            sending_updated_at=None,
-            error="",
+            pushed_version=pushed,
+            sending_version=int(snapshot["audit"]["version"]),
+            sending_updated_at=snapshot["audit"]["updated_at"],
+            tried_at=now_utc(),
         )
-    if outcome == "sent":
-        result.pushed.append(Pushed(audit_id, shop_id, version))
-    else:
-        result.up_to_date += 1
+    return rows.Noted(pushed, noted.sending_version, noted.sending_updated_at)
 
 
 class _Refusal(Exception):  # noqa: N818 - control flow inside this module, never raised out
@@ -391,78 +516,76 @@ class _Refusal(Exception):  # noqa: N818 - control flow inside this module, neve
 
 
 def _send(
-    team_engine: Engine,
+    conn: Connection,
     *,
     login: str,
     snapshot: dict[str, Any],
     shop_id: str,
     start_event: dict[str, Any] | None,
-    data_dir: Path,
+    blobs: dict[str, tuple[str, bytes]],
     pushed: int | None,
     sent: tuple[int, datetime | None] | None,
     own: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
 ) -> str:
-    """The push of one audit, in one transaction on the team database: "sent", or "same"
-    when the team database had it already.
+    """The push of one audit, in the caller's transaction on the team database (its own):
+    "sent", or "same" when the team database had it already.
 
     Raises:
         _Refusal: the shop's state or the audit's version forbids it; nothing was written.
     """
     audit = snapshot["audit"]
     audit_id = str(audit["id"])
-    blobs = _local_blobs(snapshot["evidence"], data_dir)
-    with team_engine.begin() as conn:
-        server_shop = rows.one(conn, "shop", shop_id)
-        if server_shop is None and own is not None:
-            # A shop the shopper started on their own: made there first, by the database's
-            # function, which checks that the company takes such shops.
-            store.own_shop_as_shopper(conn, own[0], own[1])
-            server_shop = rows.one(conn, "shop", shop_id)
-        server_audit = rows.one(conn, "audit", audit_id)
-        if server_audit is not None and _stamp(server_audit) == _stamp(audit):
-            return "same"
-        _check_push(
-            shop_id,
-            audit_id,
-            server_shop,
-            server_audit,
-            pushed=pushed,
-            sent=sent,
-            local_status=str(audit["status"]),
+    there = rows.push_state(conn, shop_id, audit_id)
+    if there.shop is None and own is not None:
+        # A shop the shopper started on their own: made there first, by the database's
+        # function, which checks that the company takes such shops.
+        store.own_shop_as_shopper(conn, own[0], own[1])
+        there = rows.push_state(conn, shop_id, audit_id)
+    server_shop, server_audit = there.shop, there.audit
+    if server_audit is not None and _stamp(server_audit) == _stamp(audit):
+        return "same"
+    _check_push(
+        shop_id,
+        audit_id,
+        server_shop,
+        server_audit,
+        pushed=pushed,
+        sent=sent,
+        local_status=str(audit["status"]),
+    )
+    assert server_shop is not None
+    if server_audit is not None and server_audit["status"] == AuditStatus.AWAITING_FOLLOW_UP:
+        _send_follow_up(conn, snapshot, blobs)
+        return "sent"
+    state = ShopState(server_shop["state"])
+    if state is ShopState.RETURNED:
+        store.move_shop_as_shopper(
+            conn,
+            shop_id=shop_id,
+            target=ShopState.IN_PROGRESS.value,
+            at=now_utc(),
+            tz=local_zone_name(),
+            audit_id=audit_id,
+            detail="",
+            event_id=new_id(),
         )
-        assert server_shop is not None
-        if server_audit is not None and server_audit["status"] == AuditStatus.AWAITING_FOLLOW_UP:
-            _send_follow_up(conn, snapshot, blobs)
-            return "sent"
-        state = ShopState(server_shop["state"])
-        if state is ShopState.RETURNED:
-            store.move_shop_as_shopper(
-                conn,
-                shop_id=shop_id,
-                target=ShopState.IN_PROGRESS.value,
-                at=now_utc(),
-                tz=local_zone_name(),
-                audit_id=audit_id,
-                detail="",
-                event_id=new_id(),
-            )
-        row = dict(audit)
-        row.update(
-            shopper=login,
-            status=AuditStatus.IN_PROGRESS.value,
-            completed_at=None,
-            completed_tz=None,
-        )
+    row = dict(audit)
+    row.update(
+        shopper=login,
+        status=AuditStatus.IN_PROGRESS.value,
+        completed_at=None,
+        completed_tz=None,
+    )
+    # The audit's rows go in one round trip; the server runs them in order, as they come.
+    with rows.pipelined(conn):
         rows.upsert(conn, "audit", [row], skip=LOCKED)
         if state is ShopState.ASSIGNED:
-            store.move_shop_as_shopper(
+            rows.start_shop(
                 conn,
                 shop_id=shop_id,
-                target=ShopState.IN_PROGRESS.value,
                 at=start_event["at"] if start_event else audit["started_at"],
                 tz=start_event["tz"] if start_event else audit["started_tz"],
                 audit_id=audit_id,
-                detail="",
                 event_id=start_event["id"] if start_event else new_id(),
             )
         for name in rows.CHILDREN:
@@ -473,20 +596,20 @@ def _send(
                 rows.upsert(conn, name, snapshot[name])
         for name in rows.HISTORY:
             rows.upsert(conn, name, snapshot[name], keep=True)
-        _send_blobs(conn, blobs)
-        status = audit["status"]
-        if status in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):
-            done = [e for e in snapshot["audit_event"] if e["kind"] == status]
-            last = max(done, key=lambda e: e["at"]) if done else None
-            store.complete_as_shopper(
-                conn,
-                audit_id=audit_id,
-                status=str(status),
-                at=audit["completed_at"],
-                tz=audit["completed_tz"] or "UTC",
-                detail=last["detail"] if last else "",
-                event_id=last["id"] if last else new_id(),
-            )
+    _send_blobs(conn, blobs)
+    status = audit["status"]
+    if status in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):
+        done = [e for e in snapshot["audit_event"] if e["kind"] == status]
+        last = max(done, key=lambda e: e["at"]) if done else None
+        store.complete_as_shopper(
+            conn,
+            audit_id=audit_id,
+            status=str(status),
+            at=audit["completed_at"],
+            tz=audit["completed_tz"] or "UTC",
+            detail=last["detail"] if last else "",
+            event_id=last["id"] if last else new_id(),
+        )
     return "sent"
 
 

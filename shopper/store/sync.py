@@ -7,14 +7,18 @@ column name, so an audit read from one database is written to the other as it is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+import psycopg
+from sqlalchemy import Connection, bindparam, delete, literal, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from shopper.store.tables import new_id
@@ -74,27 +78,102 @@ def upsert(
     rows = list(rows)
     if not rows:
         return
-    table = TABLES[name]
-    keys = list(keys or key_of(name))
-    base: Any = (
-        postgresql.insert(table)
-        if conn.dialect.name == "postgresql"
-        else sqlite_dialect.insert(table)
-    )
-    skipped = set(keys) | set(skip)
-    changes = {c: base.excluded[c] for c in rows[0] if c not in skipped}
-    statement = (
-        base.on_conflict_do_nothing(index_elements=keys)
-        if keep or not changes
-        else base.on_conflict_do_update(index_elements=keys, set_=changes)
+    statement = _upsert_statement(
+        conn.dialect.name,
+        name,
+        columns=tuple(rows[0]),
+        keys=tuple(keys or key_of(name)),
+        skip=frozenset(skip),
+        keep=keep,
     )
     conn.execute(statement, rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect: str,
+    name: str,
+    *,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    skip: frozenset[str],
+    keep: bool,
+) -> Any:
+    """The statement of `upsert`, made once per shape (making it costs more than running it:
+    `excluded` builds a column collection each time)."""
+    table = TABLES[name]
+    base: Any = (
+        postgresql.insert(table) if dialect == "postgresql" else sqlite_dialect.insert(table)
+    )
+    skipped = set(keys) | skip
+    changes = {c: base.excluded[c] for c in columns if c not in skipped}
+    return (
+        base.on_conflict_do_nothing(index_elements=list(keys))
+        if keep or not changes
+        else base.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    )
+
+
+def read_audits(conn: Connection, audit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The snapshots (as `read_audit`'s) of those audits that exist, by id, in one statement
+    per table."""
+    ids = list(audit_ids)
+    if not ids:
+        return {}
+    audit = TABLES["audit"]
+    snapshots: dict[str, dict[str, Any]] = {
+        str(r.id): {"audit": dict(r._mapping), **{name: [] for name in SNAPSHOT}}
+        for r in conn.execute(select(audit).where(audit.c.id.in_(ids)))
+    }
+    for name in SNAPSHOT:
+        table = TABLES[name]
+        for r in conn.execute(select(table).where(table.c.audit_id.in_(ids))):
+            snapshots[str(r.audit_id)][name].append(dict(r._mapping))
+    return snapshots
 
 
 def update_audit(conn: Connection, audit_id: str, values: Mapping[str, Any]) -> None:
     """Set columns of one audit's row, as they are (its version included)."""
     audit = TABLES["audit"]
     conn.execute(update(audit).where(audit.c.id == audit_id).values(dict(values)))
+
+
+def own_shop_ids(conn: Connection, detail: str) -> set[str]:
+    """The shops whose first event has `detail` and whose shopper created them."""
+    shop, event = TABLES["shop"], TABLES["shop_event"]
+    rows = conn.execute(
+        select(shop.c.id)
+        .join(event, event.c.shop_id == shop.c.id)
+        .where(
+            event.c.from_state.is_(None),
+            event.c.detail == detail,
+            shop.c.created_by == shop.c.shopper,
+        )
+    )
+    return {str(s) for s in rows.scalars()}
+
+
+def audit_stamps(conn: Connection, audit_ids: Iterable[str]) -> dict[str, tuple[int, datetime]]:
+    """(version, updated_at) of those audits this login may read."""
+    audit = TABLES["audit"]
+    wanted = list(audit_ids)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(audit.c.id, audit.c.version, audit.c.updated_at).where(audit.c.id.in_(wanted))
+    )
+    return {str(a): (int(v), u) for a, v, u in rows}
+
+
+def comments(conn: Connection, audit_ids: Iterable[str]) -> list[Row]:
+    """The review comments on those audits that this login may read."""
+    table = TABLES["review_comment"]
+    wanted = list(audit_ids)
+    if not wanted:
+        return []
+    return [
+        dict(r._mapping) for r in conn.execute(select(table).where(table.c.audit_id.in_(wanted)))
+    ]
 
 
 def replace_audit(conn: Connection, snapshot: Mapping[str, Any]) -> None:
@@ -140,6 +219,22 @@ def first_move_to(conn: Connection, shop_id: str, state: str) -> Row | None:
     return dict(found._mapping) if found is not None else None
 
 
+def first_moves_to(conn: Connection, shop_ids: Sequence[str], state: str) -> dict[str, Row]:
+    """Per shop of `shop_ids`, its earliest event that moved it to `state` (as
+    `first_move_to`), in one statement."""
+    event = TABLES["shop_event"]
+    found: dict[str, Row] = {}
+    if not shop_ids:
+        return found
+    for r in conn.execute(
+        select(event)
+        .where(event.c.shop_id.in_(list(shop_ids)), event.c.to_state == state)
+        .order_by(event.c.at)
+    ):
+        found.setdefault(str(r.shop_id), dict(r._mapping))
+    return found
+
+
 def shop_audits(conn: Connection) -> list[tuple[str, str]]:
     """(shop id, audit id) of every shop done in an audit."""
     shop = TABLES["shop"]
@@ -153,23 +248,17 @@ def shop_links(conn: Connection) -> dict[str, str | None]:
     return {str(s): a for s, a in conn.execute(select(shop.c.id, shop.c.audit_id))}
 
 
-def own_shop_ids(conn: Connection, detail: str) -> set[str]:
-    """The shops whose first event has `detail` and whose shopper created them."""
-    shop, event = TABLES["shop"], TABLES["shop_event"]
-    rows = conn.execute(
-        select(shop.c.id)
-        .join(event, event.c.shop_id == shop.c.id)
-        .where(
-            event.c.from_state.is_(None),
-            event.c.detail == detail,
-            shop.c.created_by == shop.c.shopper,
-        )
-    )
-    return {str(s) for s in rows.scalars()}
-
-
 def audit_ids(conn: Connection) -> set[str]:
     return {str(a) for a in conn.execute(select(TABLES["audit"].c.id)).scalars()}
+
+
+def versions(conn: Connection, audit_ids: Sequence[str]) -> dict[str, int]:
+    """The version of each of those audits that exists, in one statement."""
+    audit = TABLES["audit"]
+    if not audit_ids:
+        return {}
+    found = conn.execute(select(audit.c.id, audit.c.version).where(audit.c.id.in_(list(audit_ids))))
+    return {str(a): int(v) for a, v in found}
 
 
 def audit_facts(conn: Connection, audit_id: str) -> tuple[str, int, str | None] | None:
@@ -181,29 +270,6 @@ def audit_facts(conn: Connection, audit_id: str) -> tuple[str, int, str | None] 
         .where(audit.c.id == audit_id)
     ).first()
     return None if found is None else (str(found[0]), int(found[1]), found[2])
-
-
-def audit_stamps(conn: Connection, audit_ids: Iterable[str]) -> dict[str, tuple[int, datetime]]:
-    """(version, updated_at) of those audits this login may read."""
-    audit = TABLES["audit"]
-    wanted = list(audit_ids)
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(audit.c.id, audit.c.version, audit.c.updated_at).where(audit.c.id.in_(wanted))
-    )
-    return {str(a): (int(v), u) for a, v, u in rows}
-
-
-def comments(conn: Connection, audit_ids: Iterable[str]) -> list[Row]:
-    """The review comments on those audits that this login may read."""
-    table = TABLES["review_comment"]
-    wanted = list(audit_ids)
-    if not wanted:
-        return []
-    return [
-        dict(r._mapping) for r in conn.execute(select(table).where(table.c.audit_id.in_(wanted)))
-    ]
 
 
 def template_keys(conn: Connection) -> set[tuple[str, int]]:
@@ -250,6 +316,82 @@ def remove_shops(conn: Connection, shop_ids: Sequence[str]) -> None:
     shop, event = TABLES["shop"], TABLES["shop_event"]
     conn.execute(delete(event).where(event.c.shop_id.in_(list(shop_ids))))
     conn.execute(delete(shop).where(shop.c.id.in_(list(shop_ids))))
+
+
+@dataclass(frozen=True)
+class PushState:
+    """What a push checks on the team database: the shop and the audit as this login reads
+    them (None where it reads none)."""
+
+    shop: Row | None
+    audit: Row | None
+
+
+@functools.cache
+def _push_state_statement() -> Any:
+    shop, audit = TABLES["shop"], TABLES["audit"]
+    one_row = select(literal(1).label("one")).subquery()
+    return select(
+        shop.c.id.label("shop_id"),
+        shop.c.state,
+        shop.c.audit_id,
+        audit.c.id.label("audit_id_found"),
+        audit.c.version,
+        audit.c.updated_at,
+        audit.c.status,
+    ).select_from(
+        one_row.outerjoin(shop, shop.c.id == bindparam("shop")).outerjoin(
+            audit, audit.c.id == bindparam("audit")
+        )
+    )
+
+
+def push_state(conn: Connection, shop_id: str, audit_id: str) -> PushState:
+    """The shop and audit a push checks (their state, link, version and last change), in one
+    round trip."""
+    r = conn.execute(_push_state_statement(), {"shop": shop_id, "audit": audit_id}).one()
+    return PushState(
+        {"id": r.shop_id, "state": r.state, "audit_id": r.audit_id}
+        if r.shop_id is not None
+        else None,
+        {
+            "id": r.audit_id_found,
+            "version": r.version,
+            "updated_at": r.updated_at,
+            "status": r.status,
+        }
+        if r.audit_id_found is not None
+        else None,
+    )
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, the statements run in the block go to the server together (psycopg's
+    pipeline mode) and run there in order; an error is raised at the end of the block, as
+    SQLAlchemy's. Only for statements whose results nobody reads."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    try:
+        with driver.pipeline():
+            yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+
+START_SHOP = text("SELECT shopper_move_shop(:shop, 'in_progress', :at, :tz, :audit, '', :event)")
+
+
+def start_shop(
+    conn: Connection, *, shop_id: str, at: datetime, tz: str, audit_id: str, event_id: str
+) -> None:
+    """Start the caller's own assigned shop in its audit, through the function the team
+    database owns (as `shopper.store.team.move_shop_as_shopper`, in a `pipelined` block)."""
+    conn.execute(
+        START_SHOP, {"shop": shop_id, "at": at, "tz": tz, "audit": audit_id, "event": event_id}
+    )
 
 
 def stored_hashes(conn: Connection, hashes: Iterable[str]) -> set[str]:
@@ -307,6 +449,39 @@ def note(conn: Connection, audit_id: str, **values: Any) -> None:
         conn.execute(box.insert().values({"audit_id": audit_id, "error": "", **values}))
     else:
         conn.execute(update(box).where(box.c.audit_id == audit_id).values(values))
+
+
+def noted_many(conn: Connection, audit_ids: Sequence[str]) -> dict[str, Noted]:
+    """`noted` of each of those audits (never noted: all None), in one statement."""
+    box = TABLES["sync_outbox"]
+    found = {a: Noted(None, None, None) for a in audit_ids}
+    if found:
+        for r in conn.execute(
+            select(
+                box.c.audit_id,
+                box.c.pushed_version,
+                box.c.sending_version,
+                box.c.sending_updated_at,
+            ).where(box.c.audit_id.in_(list(found)))
+        ):
+            found[str(r[0])] = Noted(r[1], r[2], r[3])
+    return found
+
+
+def note_many(conn: Connection, notes: Sequence[Mapping[str, Any]]) -> None:
+    """`note` for several audits at once: each mapping holds `audit_id` and the columns to
+    set, the same columns in each; one statement."""
+    if not notes:
+        return
+    box = TABLES["sync_outbox"]
+    columns = [c for c in notes[0] if c != "audit_id"]
+    base: Any = (
+        sqlite_dialect.insert(box) if conn.dialect.name == "sqlite" else postgresql.insert(box)
+    )
+    statement = base.on_conflict_do_update(
+        index_elements=["audit_id"], set_={c: base.excluded[c] for c in columns}
+    )
+    conn.execute(statement, [{"error": "", **n} for n in notes])
 
 
 def waiting(conn: Connection) -> list[tuple[Any, ...]]:

@@ -334,6 +334,58 @@ def test_a_shop_started_on_two_machines_keeps_this_ones_audit_as_a_conflict_copy
         assert notes.scalar_one() == 1  # nothing of it was lost
 
 
+class Killed(BaseException):
+    """A sync killed at a chosen moment (as SIGKILL would, nothing after it runs here)."""
+
+
+def test_two_cut_pushes_in_a_row_push_the_third_time_without_a_conflict(
+    team_side: Team, local: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop_id = team_side.assign()
+    sync(local=local, team_engine=team_side.jan)
+    runner = start_and_answer(local, shop_id)
+    audit_id = runner.audit.id
+    sync(local=local, team_engine=team_side.jan)
+    item_id = next(iter(runner.values))
+    from shopper.services import sync as sync_module
+
+    # Cut after the team database's commit, before this machine noted that it took it.
+    runner.set_note(item_id, "second")
+    real_note_many = sync_module.rows.note_many
+
+    def killed_when_taken(conn: Any, notes: Any) -> None:
+        if "pushed_version" in notes[0]:
+            raise Killed
+        real_note_many(conn, notes)
+
+    monkeypatch.setattr(sync_module.rows, "note_many", killed_when_taken)
+    with pytest.raises(Killed):
+        sync(local=local, team_engine=team_side.jan)
+    monkeypatch.undo()
+    taken = server_rows(team_side.manager, "SELECT version FROM audit WHERE id = :a", a=audit_id)
+    assert taken[0].version == runner_version(local, audit_id)
+
+    # Changed again, and cut before the team database's commit.
+    runner.set_note(item_id, "third")
+
+    def killed_writing(conn: Any) -> Any:
+        raise Killed
+
+    monkeypatch.setattr(sync_module.rows, "pipelined", killed_writing)
+    with pytest.raises(Killed):
+        sync(local=local, team_engine=team_side.jan)
+    monkeypatch.undo()
+
+    # The team database holds the second push, which this machine knows it sent.
+    result = sync(local=local, team_engine=team_side.jan)
+    assert (result.conflicts, result.refused, result.failed) == ([], [], [])
+    assert [p.audit_id for p in result.pushed] == [audit_id]
+    notes = server_rows(
+        team_side.manager, "SELECT note FROM answer WHERE audit_id = :a", a=audit_id
+    )
+    assert [n.note for n in notes] == ["third"]
+
+
 def test_a_returned_audit_comes_back_with_its_comments_and_goes_again_with_its_history(
     team_side: Team, local: AppContext
 ) -> None:
