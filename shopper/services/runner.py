@@ -32,7 +32,7 @@ from shopper.domain.instruments import (
     WebStep,
     step_data_problem,
 )
-from shopper.domain.scoring import AuditScore, score_audit, visible_items
+from shopper.domain.scoring import AuditScore, rescore, score_audit, visible_items
 from shopper.domain.template import Item, Template
 from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.audits import load_audit
@@ -317,7 +317,8 @@ class AuditRunner:
                 values.pop(item_id, None)
             else:
                 values[item_id] = value
-        score = score_audit(self.template, values)
+        # Only what the change moves is scored again: `_score` is always `_values`' score.
+        score = rescore(self.template, self._score, values, changes.keys())
         if self.awaiting and any(item_id not in self._follow_up for item_id in changes):
             raise AuditStateError(
                 "this audit awaits follow-up: that would change more than the follow-up; "
