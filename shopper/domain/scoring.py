@@ -272,21 +272,19 @@ def rescore(
             items[item_id] = _pointless(item_id, Outcome.UNANSWERED)
         else:
             items[item_id] = score_item(item, value)
-    again = {template.section_number(item_id) for item_id in touched}
-    kept_critical = _by_section(template, previous.critical_failures, again)
-    kept_missing = _by_section(template, previous.required_missing, again)
+    at = template.section_numbers
+    again = {at[item_id] for item_id in touched}
     sections = []
-    critical: list[str] = []
-    missing: list[str] = []
+    critical: dict[int, list[str]] = {}
+    missing: dict[int, list[str]] = {}
     total_points = total_max = 0.0
     total_answered = total_visible = 0
     for number, section in enumerate(template.sections):
         if number in again:
-            result = _section_score(section, items, critical, missing)
+            critical[number], missing[number] = [], []
+            result = _section_score(section, items, critical[number], missing[number])
         else:
             result = previous.sections[number]
-            critical.extend(kept_critical.get(number, ()))
-            missing.extend(kept_missing.get(number, ()))
         sections.append(result)
         total_points += result.points
         total_max += result.max_points
@@ -297,25 +295,33 @@ def rescore(
         points=total_points,
         max_points=total_max,
         band=template.band_for(percent) if percent is not None else None,
-        critical_failures=tuple(critical),
+        critical_failures=_merged(previous.critical_failures, at, critical),
         sections=tuple(sections),
         items=items,
         answered=total_answered,
         visible=total_visible,
-        required_missing=tuple(missing),
+        required_missing=_merged(previous.required_missing, at, missing),
     )
 
 
-def _by_section(
-    template: Template, item_ids: tuple[str, ...], skip: set[int]
-) -> dict[int, list[str]]:
-    """The items (of a previous score's list) by section, but for the sections in `skip`."""
-    found: dict[int, list[str]] = {}
-    for item_id in item_ids:
-        number = template.section_number(item_id)
-        if number not in skip:
-            found.setdefault(number, []).append(item_id)
-    return found
+def _merged(
+    previous: tuple[str, ...], at: Mapping[str, int], fresh: Mapping[int, list[str]]
+) -> tuple[str, ...]:
+    """A previous score's list of items (in template order) with the items of the sections
+    scored again (`fresh`, by section number) in place of theirs, still in template order."""
+    merged: list[str] = []
+    order = sorted(fresh)
+    next_fresh = 0
+    for item_id in previous:
+        number = at[item_id]
+        while next_fresh < len(order) and order[next_fresh] <= number:
+            merged.extend(fresh[order[next_fresh]])
+            next_fresh += 1
+        if number not in fresh:
+            merged.append(item_id)
+    for number in order[next_fresh:]:
+        merged.extend(fresh[number])
+    return tuple(merged)
 
 
 def _section_score(

@@ -243,9 +243,10 @@ class Template:
     def has_item(self, item_id: str) -> bool:
         return item_id in self._index
 
-    def section_number(self, item_id: str) -> int:
-        """The position in `sections` of the section that holds the item."""
-        return self._section_at[item_id]
+    @property
+    def section_numbers(self) -> Mapping[str, int]:
+        """Each item's id -> the position in `sections` of the section that holds it."""
+        return self._section_at
 
     def shown_by(self, item_id: str) -> frozenset[str]:
         """The items whose display depends on this item's answer: their show-if names it, or
