@@ -359,7 +359,8 @@ class AuditRunner:
             self._notes[item_id] = note
             self._sources[item_id] = source
         self._score = score
-        if current is not None:
+        # Setting an ORM attribute has its cost, and most saves stay on the same item.
+        if current is not None and self.audit.current_item != current:
             self.audit.current_item = current
         self.audit.updated_at = at
         self.last_saved = at
