@@ -14,6 +14,7 @@ The rules (docs/scoring.md):
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -254,7 +255,8 @@ def rescore(
     keep their scores. A save scores one answer, not the whole audit; the result is the same,
     to the last bit (the sums are made in the same order).
     """
-    if any(not template.has_item(item_id) for item_id in changed):
+    at = template.section_numbers
+    if any(item_id not in at for item_id in changed):
         return score_audit(template, answers)  # not a change this can follow: all of it
     touched: set[str] = set(changed)
     for item_id in changed:
@@ -272,7 +274,6 @@ def rescore(
             items[item_id] = _pointless(item_id, Outcome.UNANSWERED)
         else:
             items[item_id] = score_item(item, value)
-    at = template.section_numbers
     again = {at[item_id] for item_id in touched}
     sections = []
     critical: dict[int, list[str]] = {}
@@ -309,19 +310,14 @@ def _merged(
 ) -> tuple[str, ...]:
     """A previous score's list of items (in template order) with the items of the sections
     scored again (`fresh`, by section number) in place of theirs, still in template order."""
-    merged: list[str] = []
-    order = sorted(fresh)
-    next_fresh = 0
-    for item_id in previous:
-        number = at[item_id]
-        while next_fresh < len(order) and order[next_fresh] <= number:
-            merged.extend(fresh[order[next_fresh]])
-            next_fresh += 1
-        if number not in fresh:
-            merged.append(item_id)
-    for number in order[next_fresh:]:
-        merged.extend(fresh[number])
-    return tuple(merged)
+    merged = previous
+    for number in sorted(fresh, reverse=True):  # from the end: what is before stays in place
+        start = bisect.bisect_left(merged, number, key=at.__getitem__)
+        end = bisect.bisect_right(merged, number, lo=start, key=at.__getitem__)
+        new = tuple(fresh[number])
+        if merged[start:end] != new:
+            merged = merged[:start] + new + merged[end:]
+    return merged
 
 
 def _section_score(

@@ -364,6 +364,12 @@ def one_statement(engine: Engine) -> Iterator[Connection]:
 class _KeptConnection:
     """The autocommit connection `one_statement` keeps checked out on an engine between uses.
 
+    Its statements run on one psycopg cursor, kept with it: SQLAlchemy makes a cursor for
+    each statement and closes it after, and a new cursor costs more than the rest of
+    SQLAlchemy's work (its adapters are looked up again on its first statement). SQLAlchemy
+    still runs every statement (its events, its errors, its invalidation on a lost
+    connection); only its `close` of the cursor is left out until the connection goes back.
+
     It is used again only when the pool would have handed it out without a ping (see
     `_ping_when_idle`): used a moment ago, and its socket has nothing to read (a server
     that ended it has said so). Otherwise it goes back to the pool, which pings it on its
@@ -378,6 +384,10 @@ class _KeptConnection:
         self.lock = threading.Lock()
         """Held by the thread using the connection (the others take one from the pool)."""
         self.connection: Connection | None = None
+        self.cursor: Any = None
+        """The psycopg cursor its statements run on (None on another driver)."""
+        self.cursor_factory: Any = None
+        """Its connection's own `cursor_factory`, put back when it goes back to the pool."""
         self.last_used = 0.0
         self.stale = False
         """Set when the engine is disposed: the connection is let go at its next use."""
@@ -391,7 +401,15 @@ class _KeptConnection:
             self.stale = False
             conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self.connection = conn
+            if engine.dialect.driver == "psycopg":
+                self._keep_cursor(conn.connection.driver_connection)
         return conn
+
+    def _keep_cursor(self, driver_conn: Any) -> None:
+        cursor = self.cursor = _kept_cursor_type()(driver_conn)
+        self.cursor_factory = driver_conn.cursor_factory
+        # What `cursor()` returns, with SQLAlchemy's arguments (none), while it is kept.
+        driver_conn.cursor_factory = lambda _conn, **_options: cursor
 
     def _fresh(self, engine: Engine, conn: Connection) -> bool:
         if time.monotonic() - self.last_used >= PING_AFTER_IDLE_S:
@@ -403,6 +421,11 @@ class _KeptConnection:
         """Return the connection to the pool, or close it if the engine was disposed since
         (its pool is gone) or it is invalidated."""
         conn, self.connection = self.connection, None
+        cursor, self.cursor = self.cursor, None
+        if cursor is not None:  # the pool's connection makes its own cursors again
+            cursor.connection.cursor_factory = self.cursor_factory
+            with suppress(Exception):
+                cursor.close_now()
         if conn is None:
             return
         with suppress(Exception):  # a connection already lost: nothing to give back
@@ -414,6 +437,22 @@ class _KeptConnection:
 
 
 _kept: weakref.WeakKeyDictionary[Engine, _KeptConnection] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _kept_cursor_type() -> type[Any]:
+    """psycopg's cursor, but for SQLAlchemy's `close` after each statement (psycopg is
+    imported only once a team database is used)."""
+    import psycopg
+
+    class KeptCursor(psycopg.Cursor[Any]):
+        def close(self) -> None:
+            """Left open for the next statement; `close_now` closes it."""
+
+        def close_now(self) -> None:
+            super().close()
+
+    return KeptCursor
 
 
 def _keep_statement_connection(engine: Engine) -> None:

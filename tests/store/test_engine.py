@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
@@ -531,6 +531,33 @@ def test_one_statement_keeps_its_connection_between_uses(
         other = statement_pid(pg_engine)
         assert other != first
     assert pg_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+
+
+def test_the_kept_connection_runs_its_statements_on_one_cursor_and_gives_it_back(
+    pg_engine: Engine,
+) -> None:
+    # SQLAlchemy still runs each statement (its events see them); psycopg's cursor is kept.
+    cursors: list[Any] = []
+
+    def seen(_conn: Any, cursor: Any, *_: Any) -> None:
+        cursors.append(cursor)
+
+    event.listen(pg_engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(3):
+            statement_pid(pg_engine)
+        with pytest.raises(StatementError), one_statement(pg_engine) as conn:
+            conn.exec_driver_sql("SELECT 1 / 0")
+        with pg_engine.connect() as conn:  # the same connection, back in the pool
+            first = conn.exec_driver_sql("SELECT 1")
+            second = conn.exec_driver_sql("SELECT 2")  # each its own cursor again
+            assert (first.scalar_one(), second.scalar_one()) == (1, 2)
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", seen)
+    assert len(cursors) == 6
+    assert len({id(c) for c in cursors[:4]}) == 1
+    assert cursors[4] is not cursors[0] and cursors[5] is not cursors[4]
+    assert cursors[0].closed  # closed when its connection went back
 
 
 def test_a_kept_connection_the_server_ended_is_replaced_at_once(
