@@ -160,7 +160,7 @@ def same(got: AuditScore, want: AuditScore) -> None:
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_rescoring_a_change_is_scoring_the_whole_audit(template: Template, data: Any) -> None:
     values: dict[str, Any] = {}
