@@ -14,13 +14,14 @@ The rules (docs/scoring.md):
 
 from __future__ import annotations
 
+import bisect
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shopper.domain.template import NA, Band, Item, ItemType, Template
+from shopper.domain.template import NA, Band, Item, ItemType, Section, Template
 
 PASS_FROM = 0.75
 FAIL_BELOW = 0.5
@@ -109,6 +110,13 @@ class AuditScore:
 
 def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
     """Ids of the items shown for these answers (show-if conditions applied, chained)."""
+    visible = _visibility(template, answers)
+    # Most items have no condition: shown, with no chain to follow.
+    return {item.id for item in template.items() if item.show_if is None or visible(item)}
+
+
+def _visibility(template: Template, answers: Mapping[str, Any]) -> Callable[[Item], bool]:
+    """Whether an item is shown for these answers, each item worked out once."""
     memo: dict[str, bool] = {}
 
     def visible(item: Item) -> bool:
@@ -133,8 +141,7 @@ def visible_items(template: Template, answers: Mapping[str, Any]) -> set[str]:
             memo[link.id] = result
         return result
 
-    # Most items have no condition: shown, with no chain to follow.
-    return {item.id for item in template.items() if item.show_if is None or visible(item)}
+    return visible
 
 
 def item_fraction(item: Item, value: Any) -> float | None:
@@ -231,3 +238,108 @@ def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
         visible=total_visible,
         required_missing=tuple(missing),
     )
+
+
+def rescore(
+    template: Template,
+    previous: AuditScore,
+    answers: Mapping[str, Any],
+    changed: Collection[str],
+) -> AuditScore:
+    """`score_audit(template, answers)`, worked out from the score of the answers before a
+    change: `previous` must be `score_audit(template, before)` for answers `before` that
+    differ from `answers` at most in the items `changed`.
+
+    Only what the change can move is scored again: the changed items, the items whose
+    show-if depends on them (chained) and the sections that hold those; the other sections
+    keep their scores. A save scores one answer, not the whole audit; the result is the same,
+    to the last bit (the sums are made in the same order).
+    """
+    at = template.section_numbers
+    if any(item_id not in at for item_id in changed):
+        return score_audit(template, answers)  # not a change this can follow: all of it
+    touched: set[str] = set(changed)
+    for item_id in changed:
+        touched |= template.shown_by(item_id)
+    if not touched:
+        return previous
+    items = dict(previous.items)
+    visible = _visibility(template, answers)
+    for item_id in touched:
+        item = template.item(item_id)
+        value = answers.get(item_id)
+        if item.show_if is not None and not visible(item):
+            items[item_id] = _pointless(item_id, Outcome.HIDDEN)
+        elif value is None:
+            items[item_id] = _pointless(item_id, Outcome.UNANSWERED)
+        else:
+            items[item_id] = score_item(item, value)
+    again = {at[item_id] for item_id in touched}
+    sections = []
+    critical: dict[int, list[str]] = {}
+    missing: dict[int, list[str]] = {}
+    total_points = total_max = 0.0
+    total_answered = total_visible = 0
+    for number, section in enumerate(template.sections):
+        if number in again:
+            critical[number], missing[number] = [], []
+            result = _section_score(section, items, critical[number], missing[number])
+        else:
+            result = previous.sections[number]
+        sections.append(result)
+        total_points += result.points
+        total_max += result.max_points
+        total_answered += result.answered
+        total_visible += result.visible
+    percent = 100.0 * total_points / total_max if total_max else None
+    return AuditScore(
+        points=total_points,
+        max_points=total_max,
+        band=template.band_for(percent) if percent is not None else None,
+        critical_failures=_merged(previous.critical_failures, at, critical),
+        sections=tuple(sections),
+        items=items,
+        answered=total_answered,
+        visible=total_visible,
+        required_missing=_merged(previous.required_missing, at, missing),
+    )
+
+
+def _merged(
+    previous: tuple[str, ...], at: Mapping[str, int], fresh: Mapping[int, list[str]]
+) -> tuple[str, ...]:
+    """A previous score's list of items (in template order) with the items of the sections
+    scored again (`fresh`, by section number) in place of theirs, still in template order."""
+    merged = previous
+    for number in sorted(fresh, reverse=True):  # from the end: what is before stays in place
+        start = bisect.bisect_left(merged, number, key=at.__getitem__)
+        end = bisect.bisect_right(merged, number, lo=start, key=at.__getitem__)
+        new = tuple(fresh[number])
+        if merged[start:end] != new:
+            merged = merged[:start] + new + merged[end:]
+    return merged
+
+
+def _section_score(
+    section: Section, items: Mapping[str, ItemScore], critical: list[str], missing: list[str]
+) -> SectionScore:
+    """A section's sums from its items' scores, as `score_audit` adds them up (the same order,
+    the same floats); its critical failures and unanswered required items are appended."""
+    points = max_points = 0.0
+    answered = visible = 0
+    for item in section.items:
+        result = items[item.id]
+        outcome = result.outcome
+        if outcome is Outcome.HIDDEN:
+            continue
+        visible += 1
+        if outcome is Outcome.UNANSWERED:
+            if item.required:
+                missing.append(item.id)
+            continue
+        answered += 1
+        points += result.points
+        max_points += result.max_points
+        if item.critical and outcome is Outcome.FAIL:
+            critical.append(item.id)
+    return SectionScore(section.id, section.title, points, max_points, answered, visible)

@@ -217,10 +217,21 @@ class Template:
     description: str = ""
     bands: tuple[Band, ...] = DEFAULT_BANDS
     _index: Mapping[str, Item] = field(default_factory=dict, compare=False, repr=False)
+    _section_at: Mapping[str, int] = field(init=False, compare=False, repr=False)
+    _shows: Mapping[str, tuple[str, ...]] = field(init=False, compare=False, repr=False)
+    _shown_by: dict[str, frozenset[str]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         index = {item.id: item for section in self.sections for item in section.items}
         object.__setattr__(self, "_index", index)
+        at = {item.id: n for n, section in enumerate(self.sections) for item in section.items}
+        object.__setattr__(self, "_section_at", at)
+        shows: dict[str, list[str]] = {}
+        for item in index.values():
+            if item.show_if is not None:
+                shows.setdefault(item.show_if.item, []).append(item.id)
+        object.__setattr__(self, "_shows", {k: tuple(v) for k, v in shows.items()})
+        object.__setattr__(self, "_shown_by", {})
 
     def items(self) -> Iterator[Item]:
         for section in self.sections:
@@ -231,6 +242,26 @@ class Template:
 
     def has_item(self, item_id: str) -> bool:
         return item_id in self._index
+
+    @property
+    def section_numbers(self) -> Mapping[str, int]:
+        """Each item's id -> the position in `sections` of the section that holds it."""
+        return self._section_at
+
+    def shown_by(self, item_id: str) -> frozenset[str]:
+        """The items whose display depends on this item's answer: their show-if names it, or
+        names an item that depends on it, and so on. Worked out once per item."""
+        found = self._shown_by.get(item_id)
+        if found is None:
+            seen: set[str] = set()
+            todo = list(self._shows.get(item_id, ()))
+            while todo:  # iterative: a long chain must not hit the recursion limit
+                current = todo.pop()
+                if current not in seen:
+                    seen.add(current)
+                    todo.extend(self._shows.get(current, ()))
+            found = self._shown_by[item_id] = frozenset(seen)
+        return found
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

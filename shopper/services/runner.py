@@ -32,7 +32,7 @@ from shopper.domain.instruments import (
     WebStep,
     step_data_problem,
 )
-from shopper.domain.scoring import AuditScore, score_audit, visible_items
+from shopper.domain.scoring import AuditScore, rescore, score_audit, visible_items
 from shopper.domain.template import Item, Template
 from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.audits import load_audit
@@ -347,7 +347,8 @@ class AuditRunner:
                 values.pop(item_id, None)
             else:
                 values[item_id] = value
-        score = score_audit(self.template, values)
+        # Only what the change moves is scored again: `_score` is always `_values`' score.
+        score = rescore(self.template, self._score, values, changes.keys())
         if self.awaiting and any(item_id not in self._follow_up for item_id in changes):
             raise AuditStateError(
                 "this audit awaits follow-up: that would change more than the follow-up; "
@@ -390,7 +391,8 @@ class AuditRunner:
             self._notes[item_id] = note
             self._sources[item_id] = source
         self._score = score
-        if current is not None:
+        # Setting an ORM attribute has its cost, and most saves stay on the same item.
+        if current is not None and self.audit.current_item != current:
             self.audit.current_item = current
         self.audit.updated_at = at
         self.last_saved = at

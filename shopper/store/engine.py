@@ -11,6 +11,7 @@ import functools
 import os
 import select
 import sqlite3
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -98,10 +99,12 @@ def create_db_engine(url: str, *, sqlite_version: str = sqlite3.sqlite_version) 
     else:
         engine = create_engine(driver_url(url))
         _ping_when_idle(engine)
+        _keep_statement_connection(engine)
     return engine
 
 
 _IDLE_SINCE = "shopper_idle_since"
+_USED_AT = "shopper_used_at"
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -120,7 +123,9 @@ def _ping_when_idle(engine: Engine) -> None:
     dialect: Dialect = engine.dialect
 
     def on_checkin(_dbapi_conn: Any, record: Any) -> None:
-        record.info[_IDLE_SINCE] = time.monotonic()
+        # A connection `one_statement` kept is idle since its last statement, not since now.
+        used = record.info.pop(_USED_AT, None)
+        record.info[_IDLE_SINCE] = time.monotonic() if used is None else used
 
     def on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         since = record.info.get(_IDLE_SINCE)  # none on a new connection: nothing to check
@@ -328,11 +333,148 @@ def _upsert_statement(
 @contextmanager
 def one_statement(engine: Engine) -> Iterator[Connection]:
     """A PostgreSQL connection in autocommit: each statement is a transaction of its own, with
-    no BEGIN or COMMIT round trip, for work that is one statement (all of it or none)."""
+    no BEGIN or COMMIT round trip, for work that is one statement (all of it or none).
+
+    The engine keeps one such connection checked out between uses (`_KeptConnection`): a
+    save then costs its round trip and little else. While another thread uses it, a caller
+    gets one from the pool, as any other.
+    """
     if engine.dialect.name != "postgresql":  # pragma: no cover - a caller's bug
         raise StorageError("one_statement is for PostgreSQL only")
-    with engine.connect() as conn:
-        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+    kept = _kept.get(engine)
+    if kept is None or not kept.lock.acquire(blocking=False):
+        with engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        return
+    try:
+        conn = kept.take(engine)
+        try:
+            yield conn
+        finally:
+            kept.last_used = time.monotonic()
+        if kept.stale:
+            kept.give_back()
+    except BaseException:
+        kept.give_back()  # whatever went wrong, the pool's own handling from here on
+        raise
+    finally:
+        kept.lock.release()
+
+
+class _KeptConnection:
+    """The autocommit connection `one_statement` keeps checked out on an engine between uses.
+
+    Its statements run on one psycopg cursor, kept with it: SQLAlchemy makes a cursor for
+    each statement and closes it after, and a new cursor costs more than the rest of
+    SQLAlchemy's work (its adapters are looked up again on its first statement). SQLAlchemy
+    still runs every statement (its events, its errors, its invalidation on a lost
+    connection); only its `close` of the cursor is left out until the connection goes back.
+
+    It is used again only when the pool would have handed it out without a ping (see
+    `_ping_when_idle`): used a moment ago, and its socket has nothing to read (a server
+    that ended it has said so). Otherwise it goes back to the pool, which pings it on its
+    next checkout (idle since its last statement, as if it had been in the pool all along)
+    and replaces every connection if it is dead, and a connection is checked out afresh:
+    what a save did before the connection was kept. A statement that fails gives it back
+    too (one that lost the connection has invalidated it, and the pool, already), so the
+    next save starts from the pool's state, as it always has.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        """Held by the thread using the connection (the others take one from the pool)."""
+        self.connection: Connection | None = None
+        self.cursor: Any = None
+        """The psycopg cursor its statements run on (None on another driver)."""
+        self.cursor_factory: Any = None
+        """Its connection's own `cursor_factory`, put back when it goes back to the pool."""
+        self.last_used = 0.0
+        self.stale = False
+        """Set when the engine is disposed: the connection is let go at its next use."""
+
+    def take(self, engine: Engine) -> Connection:
+        conn = self.connection
+        if conn is not None and (self.stale or conn.invalidated or not self._fresh(engine, conn)):
+            self.give_back()
+            conn = None
+        if conn is None:
+            self.stale = False
+            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.connection = conn
+            if engine.dialect.driver == "psycopg":
+                self._keep_cursor(conn.connection.driver_connection)
+        return conn
+
+    def _keep_cursor(self, driver_conn: Any) -> None:
+        cursor = self.cursor = _kept_cursor_type()(driver_conn)
+        self.cursor_factory = driver_conn.cursor_factory
+        # What `cursor()` returns, with SQLAlchemy's arguments (none), while it is kept.
+        driver_conn.cursor_factory = lambda _conn, **_options: cursor
+
+    def _fresh(self, engine: Engine, conn: Connection) -> bool:
+        if time.monotonic() - self.last_used >= PING_AFTER_IDLE_S:
+            return False
+        dbapi_conn = conn.connection.dbapi_connection
+        return dbapi_conn is not None and not _input_waiting(engine.dialect, dbapi_conn)
+
+    def give_back(self) -> None:
+        """Return the connection to the pool, or close it if the engine was disposed since
+        (its pool is gone) or it is invalidated."""
+        conn, self.connection = self.connection, None
+        cursor, self.cursor = self.cursor, None
+        if cursor is not None:  # the pool's connection makes its own cursors again
+            cursor.connection.cursor_factory = self.cursor_factory
+            with suppress(Exception):
+                cursor.close_now()
+        if conn is None:
+            return
+        with suppress(Exception):  # a connection already lost: nothing to give back
+            if self.stale:
+                conn.invalidate()
+            elif not conn.invalidated:
+                conn.info[_USED_AT] = self.last_used
+            conn.close()
+
+
+_kept: weakref.WeakKeyDictionary[Engine, _KeptConnection] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _kept_cursor_type() -> type[Any]:
+    """psycopg's cursor, but for SQLAlchemy's `close` after each statement (psycopg is
+    imported only once a team database is used)."""
+    import psycopg
+
+    class KeptCursor(psycopg.Cursor[Any]):
+        def close(self) -> None:
+            """Left open for the next statement; `close_now` closes it."""
+
+        def close_now(self) -> None:
+            super().close()
+
+    return KeptCursor
+
+
+def _keep_statement_connection(engine: Engine) -> None:
+    kept = _kept[engine] = _KeptConnection()
+
+    def on_disposed(_engine: Engine) -> None:
+        # Its pool is gone: let the connection go now, or, if a save is using it, right
+        # after (never wait here for a statement on a server that may not answer).
+        kept.stale = True
+        if kept.lock.acquire(blocking=False):
+            try:
+                kept.give_back()
+            finally:
+                kept.lock.release()
+
+    event.listen(engine, "engine_disposed", on_disposed)
+
+
+def kept_connections(engine: Engine) -> int:
+    """How many connections the engine keeps checked out on purpose (see `one_statement`)."""
+    kept = _kept.get(engine)
+    return 0 if kept is None or kept.connection is None else 1
 
 
 def upsert_and_update(

@@ -6,14 +6,16 @@ import select as select_module
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
@@ -25,6 +27,7 @@ from shopper.store.engine import (
     create_db_engine,
     driver_url,
     is_single_connection,
+    kept_connections,
     one_statement,
     open_database,
     parse_version,
@@ -502,3 +505,110 @@ def test_upsert_and_update_is_one_statement_that_writes_both_or_neither(
     with pytest.raises(IntegrityError):  # the update is refused: the upsert is not kept either
         save("third", None, at)
     assert rows() == saved
+
+
+# -- PostgreSQL: the connection one_statement keeps ------------------------------------------
+
+
+def statement_pid(engine: Engine) -> int:
+    """The server process of `one_statement`'s connection."""
+    with one_statement(engine) as conn:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def test_one_statement_keeps_its_connection_between_uses(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings = count_pings(pg_engine, monkeypatch)
+    first = statement_pid(pg_engine)
+    assert kept_connections(pg_engine) == 1
+    assert pg_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+    assert statement_pid(pg_engine) == first  # the same one, not checked out again
+    assert pings == []
+    with one_statement(pg_engine) as conn:
+        assert conn.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+        # While it is in use (another thread's save), a caller gets one from the pool.
+        other = statement_pid(pg_engine)
+        assert other != first
+    assert pg_engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+
+
+def test_the_kept_connection_runs_its_statements_on_one_cursor_and_gives_it_back(
+    pg_engine: Engine,
+) -> None:
+    # SQLAlchemy still runs each statement (its events see them); psycopg's cursor is kept.
+    cursors: list[Any] = []
+
+    def seen(_conn: Any, cursor: Any, *_: Any) -> None:
+        cursors.append(cursor)
+
+    event.listen(pg_engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(3):
+            statement_pid(pg_engine)
+        with pytest.raises(StatementError), one_statement(pg_engine) as conn:
+            conn.exec_driver_sql("SELECT 1 / 0")
+        with pg_engine.connect() as conn:  # the same connection, back in the pool
+            first = conn.exec_driver_sql("SELECT 1")
+            second = conn.exec_driver_sql("SELECT 2")  # each its own cursor again
+            assert (first.scalar_one(), second.scalar_one()) == (1, 2)
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", seen)
+    assert len(cursors) == 6
+    assert len({id(c) for c in cursors[:4]}) == 1
+    assert cursors[4] is not cursors[0] and cursors[5] is not cursors[4]
+    assert cursors[0].closed  # closed when its connection went back
+
+
+def test_a_kept_connection_the_server_ended_is_replaced_at_once(
+    postgres_server: PostgresServer, pg_database: str, pg_engine: Engine
+) -> None:
+    # As for a pooled one: a terminated backend costs no failed statement.
+    pid = statement_pid(pg_engine)
+    with one_statement(pg_engine) as conn:
+        socket = conn.connection.dbapi_connection.fileno()  # type: ignore[union-attr]
+    with postgres_server.admin(pg_database) as admin:
+        ended = admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()
+    assert ended == (True,)
+    readable, _, _ = select_module.select([socket], [], [], 10)  # its goodbye has arrived
+    assert readable
+    replaced = statement_pid(pg_engine)
+    assert replaced != pid
+    assert kept_connections(pg_engine) == 1
+    assert statement_pid(pg_engine) == replaced
+
+
+def test_a_kept_connection_idle_a_while_is_pinged_by_the_pool_and_kept(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = statement_pid(pg_engine)
+    pings = count_pings(pg_engine, monkeypatch)
+    later = time.monotonic() + engine_module.PING_AFTER_IDLE_S + 60  # as if it had sat idle
+    monkeypatch.setattr(engine_module, "time", SimpleNamespace(monotonic=lambda: later))
+    again = statement_pid(pg_engine)
+    # Back to the pool, idle since its last statement (not since it went back), so the
+    # pool pinged it on its way out again.
+    assert len(pings) == 1
+    assert again == first  # alive: kept
+    assert kept_connections(pg_engine) == 1
+
+
+def test_a_failed_statement_gives_the_kept_connection_back(pg_engine: Engine) -> None:
+    first = statement_pid(pg_engine)
+    with pytest.raises(StatementError), one_statement(pg_engine) as conn:
+        conn.exec_driver_sql("SELECT 1 / 0")
+    assert kept_connections(pg_engine) == 0
+    assert pg_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert statement_pid(pg_engine) == first  # from the pool again, sound
+    assert kept_connections(pg_engine) == 1
+
+
+def test_disposing_the_engine_closes_the_kept_connection(pg_engine: Engine) -> None:
+    with one_statement(pg_engine) as conn:
+        dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None and not dbapi_conn.closed
+    pg_engine.dispose()
+    assert dbapi_conn.closed
+    assert kept_connections(pg_engine) == 0
+    statement_pid(pg_engine)  # the engine still works, with a new connection
+    assert kept_connections(pg_engine) == 1
