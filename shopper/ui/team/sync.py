@@ -48,6 +48,8 @@ def summary(result: SyncResult) -> str:
     parts = [sent, f"{count_of(result.pulled_shops, 'shop')} received"]
     if result.pulled_audits:
         parts.append(f"{count_of(result.pulled_audits, 'audit')} received")
+    if result.pulled_comments:
+        parts.append(f"{count_of(result.pulled_comments, 'review comment')} received")
     if result.removed_shops:
         parts.append(f"{count_of(result.removed_shops, 'shop')} no longer yours")
     problems = []

@@ -343,6 +343,10 @@ def test_the_password_is_asked_when_sync_now_needs_it_and_kept_in_memory_only(
 
 def test_the_summary_says_what_went_each_way() -> None:
     assert summary(SyncResult(pulled_shops=3)) == "Synced: nothing to send, 3 shops received"
+    returned = SyncResult(pulled_shops=1, pulled_audits=1, pulled_comments=2)
+    assert summary(returned) == (
+        "Synced: nothing to send, 1 shop received, 1 audit received, 2 review comments received"
+    )
 
 
 def test_a_shopper_on_the_team_database_itself_submits_there(
