@@ -168,6 +168,14 @@ class AuditRunner:
         """Completed on the day, awaiting follow-up: only the follow-up can change."""
         return self.audit.status == AuditStatus.AWAITING_FOLLOW_UP
 
+    @property
+    def handed_in(self) -> str | None:
+        """The state of the audit's shop when it was handed in (submitted for review, or
+        reviewed) as the runner opened it, else None: then only a reviewer's return reopens
+        it."""
+        state = self.shop.state if self.shop is not None else None
+        return state if state in _HANDED_IN else None
+
     def can_change(self, item_id: str | None) -> bool:
         """Whether an item (None: the audit as a whole) can change now."""
         if self.read_only:
@@ -804,6 +812,10 @@ class AuditRunner:
         """Make a completed audit editable again; the reopening is recorded."""
         if not (self.read_only or self.awaiting):
             raise AuditStateError("this audit is not completed")
+        if self.handed_in is not None:
+            raise AuditStateError(
+                "this audit's shop is handed in: its reviewer returns it if it must change"
+            )
         at = self.clock()
         self._set_status(
             AuditStatus.IN_PROGRESS, at, completed=False, event="reopened", detail=reason
@@ -859,6 +871,8 @@ class AuditRunner:
 
 
 _HISTORY_FROM = frozenset({"completed", "reopened"})
+_HANDED_IN = frozenset({"submitted", "reviewed"})
+"""Shop states in which its audit is the reviewer's, not its shopper's."""
 """Audit events after which every answer's change is kept in its history."""
 
 

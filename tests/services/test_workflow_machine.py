@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, text
 
+from shopper.domain.errors import AuditStateError
 from shopper.domain.shops import MOVES, ShopRole, ShopState
 from shopper.domain.template import ItemType
 from shopper.services import review, shops, team
@@ -219,7 +220,10 @@ class TeamWorkflow(RuleBasedStateMachine):
 
     @rule(shop_id=shops_made)
     def work(self, shop_id: str) -> None:
-        """The shopper changes the shop's audit on their laptop: starting the shop if need be,
+        self.change_here(shop_id)
+
+    def change_here(self, shop_id: str) -> bool:
+        """Whether the shopper changed the shop's audit on their laptop. The shopper changes the shop's audit on their laptop: starting the shop if need be,
         reopening it if it was completed (then the team database may refuse it)."""
         person = self.people[self.shopper_of[shop_id]]
         local = person.local.engine
@@ -232,11 +236,18 @@ class TeamWorkflow(RuleBasedStateMachine):
                 return
             audit_id = shops.start_shop(engine=local, shop_id=shop_id).id
         runner = AuditRunner(engine=local, audit_id=audit_id)
+        if runner.read_only and runner.handed_in is not None:
+            # Handed in as this laptop knows it: only its reviewer's return reopens it.
+            with pytest.raises(AuditStateError, match="handed in"):
+                runner.reopen("one more thing")
+            event(f"work on {state}: refused here")
+            return False
         if runner.read_only:
             runner.reopen("one more thing")
         self.notes += 1
         runner.set_note(self.first_item(local, audit_id), f"{person.login} {self.notes}")
         event(f"work on {state}")
+        return True
 
     @rule(shop_id=shops_made)
     def complete_and_submit(self, shop_id: str) -> None:
@@ -276,7 +287,9 @@ class TeamWorkflow(RuleBasedStateMachine):
             return
         audit_id = str(found[0][0])
         self.manager_changes(shop_id)
-        self.work(shop_id)
+        if not self.change_here(shop_id):
+            self.sync_and_check(person.login)
+            return
         ((mine,),) = rows(
             person.local.engine, "SELECT version FROM audit WHERE id = :a", a=audit_id
         )

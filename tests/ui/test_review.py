@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from shopper.domain.answers import format_answer
+from shopper.domain.errors import AuditStateError
 from shopper.domain.history import HistoryEntry, HistoryKind
 from shopper.domain.shops import ShopState
 from shopper.domain.template import Item
@@ -383,3 +384,26 @@ def test_a_verdicts_comment_is_shown_once_in_the_history() -> None:
     other = HistoryEntry(at, "UTC", "mia", HistoryKind.SHOP, "Cancelled", detail="Gone")
     shown = [what_text(e) for e in without_repeats([moved, said, other])]
     assert shown == ["Returned", "Comment with the return: Fix it", "Cancelled — Gone"]
+
+
+def test_a_handed_in_audit_offers_no_reopen_to_its_shopper(
+    qtbot: QtBot, world: World, shop: tuple[str, str, list[Item]], window: MainWindow
+) -> None:
+    """Submitted (then reviewed), its audit is the reviewer's: the banner says so, and
+    neither the button nor the runner reopens it."""
+    shop_id, audit_id, _items = shop
+    assert window.open_audit(audit_id)
+    view = opened(qtbot, window)
+    assert view.runner.handed_in == "submitted"
+    assert view.banner.isVisible()
+    assert "submitted for review" in view.header.banner_text.text()
+    assert not view.header.reopen_button.isVisibleTo(view)
+    with pytest.raises(AuditStateError, match="handed in"):
+        view.runner.reopen()
+    review.accept(engine=world.engine, audit_id=audit_id)
+    assert window.open_audit(audit_id)
+    view = opened(qtbot, window)
+    qtbot.waitUntil(lambda: view.runner.handed_in == "reviewed", timeout=TIMEOUT)
+    assert "accepted by its reviewer" in view.header.banner_text.text()
+    assert not view.header.reopen_button.isVisibleTo(view)
+    assert state_of(world, shop_id) == ShopState.REVIEWED

@@ -150,11 +150,19 @@ class RunnerHeader(QWidget):
             done = moment_text(audit.completed_at, audit.completed_tz or audit.started_tz)
             if runner.awaiting:
                 self.banner_text.setText(self._awaiting_text(done))
+            elif runner.handed_in == "reviewed":
+                self.banner_text.setText(f"Completed {done} and accepted by its reviewer.")
+            elif runner.handed_in is not None:
+                self.banner_text.setText(
+                    f"Completed {done} and submitted for review: its reviewer returns it to"
+                    " you if it must change."
+                )
             else:
                 self.banner_text.setText(
                     f"Completed {done}. Read-only: reopen it to change answers "
                     "(the reopening is recorded)."
                 )
+        self.reopen_button.setVisible(runner.handed_in is None)
         counts = runner.moment_counts()
         self.moments_label.setText(
             f"Moments: {counts[MomentKind.GOOD]} good · {counts[MomentKind.BAD]} bad · "
