@@ -223,17 +223,18 @@ class TeamWorkflow(RuleBasedStateMachine):
         self.change_here(shop_id)
 
     def change_here(self, shop_id: str) -> bool:
-        """Whether the shopper changed the shop's audit on their laptop. The shopper changes the shop's audit on their laptop: starting the shop if need be,
-        reopening it if it was completed (then the team database may refuse it)."""
+        """Whether the shopper changed the shop's audit on their laptop: starting the shop if
+        need be, reopening it if it was completed (then the team database may refuse it); not
+        when this laptop knows it handed in."""
         person = self.people[self.shopper_of[shop_id]]
         local = person.local.engine
         found = rows(local, "SELECT state, audit_id FROM shop WHERE id = :s", s=shop_id)
         if not found:
-            return  # not synced to this laptop yet
+            return False  # not synced to this laptop yet
         state, audit_id = found[0]
         if audit_id is None:
             if state != ShopState.ASSIGNED.value:
-                return
+                return False
             audit_id = shops.start_shop(engine=local, shop_id=shop_id).id
         runner = AuditRunner(engine=local, audit_id=audit_id)
         if runner.read_only and runner.handed_in is not None:
