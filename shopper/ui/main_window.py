@@ -1533,6 +1533,7 @@ class MainWindow(QMainWindow):
             self._submitted.add(audit_id)
             self._show_submittable()
             self.refresh()
+            self._reopen_handed_in(audit_id)
             self.statusBar().showMessage(
                 f"Submitted: the shop of {row.company} waits for its review", 10000
             )
@@ -1552,6 +1553,14 @@ class MainWindow(QMainWindow):
     def _audit_submitted(self, done: Any) -> None:
         self._submitted.add(done.audit_id)
         self._show_submittable()
+        self._reopen_handed_in(done.audit_id)
+
+    def _reopen_handed_in(self, audit_id: str) -> None:
+        """Open a just submitted audit again, if it is the one shown: its shop is handed in
+        now, so the banner says who may change it and offers no Reopen."""
+        view = self.runner_view
+        if view is not None and view.runner.audit_id == audit_id and view.review_bar is None:
+            self.open_audit(audit_id)
 
     def show_outbox(self) -> None:
         """Team › Outbox…: what waits to go; opening an entry opens its audit."""

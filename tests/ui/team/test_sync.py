@@ -238,7 +238,12 @@ def test_submit_to_team_after_completing_hands_the_shop_in_on_the_server(
     (here,) = shops.list_shops(engine=window.ctx.engine)
     assert here.state == "submitted"
     assert not window.submit_action.isEnabled()
-    assert not view.header.submit_button.isVisibleTo(view)
+    # Opened again as handed in: no Reopen for its shopper.
+    qtbot.waitUntil(lambda: window.runner_view is not None and window.runner_view is not view)
+    again = window.runner_view
+    assert again is not None and again.runner.handed_in == "submitted"
+    assert not again.header.reopen_button.isVisibleTo(again)
+    assert not again.header.submit_button.isVisibleTo(again)
 
 
 def test_the_timer_syncs_by_itself(qtbot: QtBot, window: MainWindow, team_side: Team) -> None:
@@ -375,6 +380,15 @@ def test_a_shopper_on_the_team_database_itself_submits_there(
         qtbot.waitUntil(lambda: team_side.shop_state(shop_id) == "submitted", timeout=WAIT)
         qtbot.waitUntil(lambda: "waits for its review" in window.statusBar().currentMessage())
         assert not window.submit_action.isEnabled()
+        qtbot.waitUntil(
+            lambda: (
+                window.runner_view is not None
+                and window.runner_view.runner.handed_in == "submitted"
+            ),
+            timeout=WAIT,
+        )
+        again = window.runner_view
+        assert again is not None and not again.header.reopen_button.isVisibleTo(again)
     finally:
         window.close()
         assert wait_for_background(30), pending_work()
