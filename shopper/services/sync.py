@@ -76,7 +76,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from shopper.domain.clock import as_utc, local_zone_name, now_utc
 from shopper.domain.errors import ShopperError, StorageError
-from shopper.domain.shops import ShopState
+from shopper.domain.shops import NOT_SUBMITTED, ShopState
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services.evidence import MEDIA_TYPES, evidence_path, verify_stored, write_atomic
 from shopper.services.shops import is_own_shop
@@ -90,7 +90,7 @@ FUNCTION_EVENTS = frozenset(
 )
 """Audit events the team database's own functions record: never inserted by a push."""
 LOCKED = frozenset(store.AUDIT_LOCKED_COLUMNS)
-OPEN_STATES = frozenset({ShopState.ASSIGNED, ShopState.IN_PROGRESS, ShopState.RETURNED})
+OPEN_STATES = NOT_SUBMITTED
 """The shop states in which the team database takes the shopper's audit."""
 PUSH_CHUNK = 100
 """Audits read here and noted together (each still pushed in its own transaction)."""
@@ -321,7 +321,7 @@ def _push_some(
     ids = [audit_id for _shop, audit_id in pairs]
     with local.engine.connect() as conn:
         noted = rows.noted_many(conn, ids)
-        current = rows.versions(conn, ids)
+        current = {a: version for a, (version, _at) in rows.audit_stamps(conn, ids).items()}
         changed = [
             (shop_id, audit_id)
             for shop_id, audit_id in pairs
@@ -910,14 +910,9 @@ def _changed_there(
         there = rows.audit_stamps(conn, ids)
     with local.engine.connect() as conn:
         mine = rows.audit_stamps(conn, ids)
-        changed = set()
-        for audit_id, stamp in there.items():
-            if mine.get(audit_id) in (None, stamp):
-                continue
-            noted = rows.noted(conn, audit_id)
-            if noted.pushed_version == mine[audit_id][0]:
-                changed.add(audit_id)
-    return changed
+        moved = [a for a, stamp in there.items() if mine.get(a) not in (None, stamp)]
+        noted = rows.noted_many(conn, moved)
+    return {a for a in moved if noted[a].pushed_version == mine[a][0]}
 
 
 def _pull_comments(local: LocalSide, team_engine: Engine, result: SyncResult) -> None:

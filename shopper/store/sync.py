@@ -252,15 +252,6 @@ def audit_ids(conn: Connection) -> set[str]:
     return {str(a) for a in conn.execute(select(TABLES["audit"].c.id)).scalars()}
 
 
-def versions(conn: Connection, audit_ids: Sequence[str]) -> dict[str, int]:
-    """The version of each of those audits that exists, in one statement."""
-    audit = TABLES["audit"]
-    if not audit_ids:
-        return {}
-    found = conn.execute(select(audit.c.id, audit.c.version).where(audit.c.id.in_(list(audit_ids))))
-    return {str(a): int(v) for a, v in found}
-
-
 def audit_facts(conn: Connection, audit_id: str) -> tuple[str, int, str | None] | None:
     """An audit's status, version and the shop it is done for, or None."""
     audit, shop = TABLES["audit"], TABLES["shop"]

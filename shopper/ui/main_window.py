@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from shopper import __version__
 from shopper.domain.errors import ShopperError
+from shopper.domain.shops import NOT_SUBMITTED, ShopState
 from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
 from shopper.domain.wording import count_of
 from shopper.ui.crash import headless, show_error
@@ -77,8 +78,6 @@ log = logging.getLogger(__name__)
 LOW_SCREEN = 800
 """Screens less tall than this (laptops) start with the instruments hidden."""
 PAGE_WELCOME, PAGE_PICK, PAGE_RUNNER = range(3)
-OPEN_SHOP_STATES = ("assigned", "in_progress", "returned")
-"""A shop in these states takes its audit from the shopper: it may be submitted."""
 PICK_TEXT = "Pick an audit on the left to open it, or start a new one (Ctrl+N)."
 OPENING_TEXT = "Opening your audits…"
 LOADING_DELAY_MS = 200
@@ -1488,7 +1487,7 @@ class MainWindow(QMainWindow):
         return (
             runner.audit.status == AuditStatus.COMPLETED
             and shop is not None
-            and shop.state in OPEN_SHOP_STATES
+            and ShopState.of(shop.state) in NOT_SUBMITTED
             and runner.audit_id not in self._submitted
         )
 
