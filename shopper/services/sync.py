@@ -19,8 +19,9 @@ The rules, all of them:
 - **Push** (here → team): the audit of each local shop whose `version` changed since the team
   database last took it, whole: the audit row, answers, moments, instrument events, evidence
   rows and their bytes (into `evidence_blob`), audit events, and the history of its answers
-  (`answer_change`, rows added once and never rewritten). Each audit in one transaction on
-  the team database, as upserts keyed by the rows' ids (answers by audit and item), so a push
+  (`answer_change`, rows added once and never rewritten). Each audit wholly in one
+  transaction on the team database (up to `PUSH_BATCH` plain pushes share one: see
+  `_push_batch`), as upserts keyed by the rows' ids (answers by audit and item), so a push
   cut at any moment leaves nothing of itself there, and the next one redoes it whole. Pushing
   the same version twice sends nothing. A shop the team database still has as assigned (or
   returned) is started there by `shopper_move_shop` in the same transaction; an audit
@@ -65,7 +66,7 @@ last push, when each was last tried and why it failed, and the conflict copies.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -93,7 +94,11 @@ LOCKED = frozenset(store.AUDIT_LOCKED_COLUMNS)
 OPEN_STATES = NOT_SUBMITTED
 """The shop states in which the team database takes the shopper's audit."""
 PUSH_CHUNK = 100
-"""Audits read here and noted together (each still pushed in its own transaction)."""
+"""Audits read here and noted together."""
+PUSH_BATCH = 50
+"""Audits pushed together in one transaction (each wholly, or not at all: see `_push_batch`)."""
+PUSH_BATCH_BYTES = 16 * 1024 * 1024
+"""About how many bytes of evidence files a batch holds in memory before it is sent."""
 
 
 class LocalSide(Protocol):
@@ -313,7 +318,8 @@ def _push_some(
     result: SyncResult,
 ) -> None:
     """Push each of these (shop, audit) whose audit changed since the team database took it,
-    each in its own transaction on one connection (see the module doc). They are read here
+    on one connection: the plain pushes in batches (`_push_batch`), every other one in its
+    own transaction (`_push_snapshot`), and one a batch could not make too. They are read here
     together, and their sending noted together before the first push; the versions taken are
     noted together after the last (or when one fails): a sync killed in between finds the
     team database with what it sent, and only notes it. An audit whose last push was cut
@@ -356,10 +362,43 @@ def _push_some(
             ],
         )
     taken: list[dict[str, Any]] = []
+
+    def took(shop_id: str, audit_id: str, version: int, outcome: str) -> None:
+        taken.append(
+            {
+                "audit_id": audit_id,
+                "pushed_version": version,
+                "sending_version": None,
+                "sending_updated_at": None,
+                "error": "",
+            }
+        )
+        if outcome == "sent":
+            result.pushed.append(Pushed(audit_id, shop_id, version))
+        else:
+            result.up_to_date += 1
+
     try:
         with team_engine.connect() as team_conn:
+            done: set[str] = set()
+            plain = [
+                (shop_id, audit_id, snapshot)
+                for shop_id, audit_id, snapshot in work
+                if noted[audit_id].sending_version is None and shop_id not in owns
+            ]
+            for batch in _batches(plain, local.data_dir):
+                outcomes = _push_batch(
+                    local, team_conn, login=login, batch=batch, starts=starts, noted=noted
+                )
+                for shop_id, audit_id, snapshot, _blobs in batch:
+                    if audit_id in outcomes:
+                        done.add(audit_id)
+                        took(
+                            shop_id, audit_id, int(snapshot["audit"]["version"]), outcomes[audit_id]
+                        )
             for shop_id, audit_id, snapshot in work:
-                version = int(snapshot["audit"]["version"])
+                if audit_id in done:
+                    continue
                 outcome = _push_snapshot(
                     local,
                     team_conn,
@@ -372,25 +411,106 @@ def _push_some(
                     result=result,
                     own=owns.get(shop_id),
                 )
-                if outcome is None:
-                    continue
-                taken.append(
-                    {
-                        "audit_id": audit_id,
-                        "pushed_version": version,
-                        "sending_version": None,
-                        "sending_updated_at": None,
-                        "error": "",
-                    }
-                )
-                if outcome == "sent":
-                    result.pushed.append(Pushed(audit_id, shop_id, version))
-                else:
-                    result.up_to_date += 1
+                if outcome is not None:
+                    took(shop_id, audit_id, int(snapshot["audit"]["version"]), outcome)
     finally:
         if taken:
             with local.engine.begin() as conn:
                 rows.note_many(conn, taken)
+
+
+_Batched = tuple[str, str, dict[str, Any], dict[str, tuple[str, bytes]]]
+"""(shop id, audit id, snapshot, its evidence files' bytes) of an audit in a batch."""
+
+
+def _batches(
+    work: Sequence[tuple[str, str, dict[str, Any]]], data_dir: Path
+) -> Iterator[list[_Batched]]:
+    """These audits in batches of at most `PUSH_BATCH` audits and about `PUSH_BATCH_BYTES`
+    of evidence files, with those files read. An audit whose files cannot be read here is
+    left out (its own push reports it)."""
+    batch: list[_Batched] = []
+    size = 0
+    for shop_id, audit_id, snapshot in work:
+        try:
+            blobs = _local_blobs(snapshot["evidence"], data_dir)
+        except _Refusal:
+            continue
+        batch.append((shop_id, audit_id, snapshot, blobs))
+        size += sum(len(data) for _ext, data in blobs.values())
+        if len(batch) >= PUSH_BATCH or size >= PUSH_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _push_batch(
+    local: LocalSide,
+    team_conn: Connection,
+    *,
+    login: str,
+    batch: Sequence[_Batched],
+    starts: dict[str, dict[str, Any]],
+    noted: dict[str, rows.Noted],
+) -> dict[str, str]:
+    """The plain pushes of a batch in one transaction: audit id -> "sent" or "same" for each
+    it made. A plain push is one on top of what the team database took from here, to a shop
+    assigned or in progress there; every other audit of the batch is left to its own push
+    (`_push_snapshot`), which knows the refusals, conflicts, returns and follow-ups. When the
+    team database refuses anything of the batch, nothing of it stays there and every audit
+    of it is left to its own push, so one refusal never holds back the others."""
+    try:
+        with team_conn.begin():
+            states = rows.push_states(team_conn, [(s, a) for s, a, _snap, _blobs in batch])
+            outcomes: dict[str, str] = {}
+            sends: list[_Send] = []
+            blobs: dict[str, tuple[str, bytes]] = {}
+            for shop_id, audit_id, snapshot, found in batch:
+                there = states[audit_id]
+                if there.audit is not None and _stamp(there.audit) == _stamp(snapshot["audit"]):
+                    outcomes[audit_id] = "same"
+                elif _plain(there, audit_id, pushed=noted[audit_id].pushed_version):
+                    assert there.shop is not None
+                    state = ShopState(there.shop["state"])
+                    sends.append(_Send(shop_id, snapshot, state, starts.get(shop_id)))
+                    blobs.update(found)
+                    outcomes[audit_id] = "sent"
+            if sends:
+                _write_audits(team_conn, login=login, sends=sends)
+                _send_blobs(team_conn, blobs)
+                for send in sends:
+                    _finish_audit(team_conn, send.snapshot)
+        return outcomes
+    except store.ServerRefusalError as exc:
+        if not exc.connection_lost:
+            return {}
+        _note_batch(local, batch, str(exc))
+        raise SyncError(f"sync: {exc}") from exc
+    except DatabaseError as exc:
+        if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
+            _note_batch(local, batch, error_line(exc))
+            raise
+        return {}
+
+
+def _plain(there: rows.PushState, audit_id: str, *, pushed: int | None) -> bool:
+    """Whether a push with this state on the team database is a plain one (see `_push_batch`)."""
+    shop, audit = there.shop, there.audit
+    if shop is None or shop["audit_id"] not in (None, audit_id):
+        return False
+    if shop["state"] not in (ShopState.ASSIGNED.value, ShopState.IN_PROGRESS.value):
+        return False
+    return audit is None or (
+        audit["status"] == AuditStatus.IN_PROGRESS and audit["version"] == pushed
+    )
+
+
+def _note_batch(local: LocalSide, batch: Sequence[_Batched], why: str) -> None:
+    at = now_utc()
+    with local.engine.begin() as conn:
+        for _shop, audit_id, _snapshot, _blobs in batch:
+            rows.note(conn, audit_id, error=why, tried_at=at)
 
 
 def _own_shops(
@@ -570,48 +690,78 @@ def _send(
             detail="",
             event_id=new_id(),
         )
-    row = dict(audit)
-    row.update(
-        shopper=login,
-        status=AuditStatus.IN_PROGRESS.value,
-        completed_at=None,
-        completed_tz=None,
-    )
-    # The audit's rows go in one round trip; the server runs them in order, as they come.
+    _write_audits(conn, login=login, sends=[_Send(shop_id, snapshot, state, start_event)])
+    _send_blobs(conn, blobs)
+    _finish_audit(conn, snapshot)
+    return "sent"
+
+
+@dataclass(frozen=True)
+class _Send:
+    """One audit whose rows go to the team database: its shop there is assigned (then started
+    with the rows) or in progress."""
+
+    shop_id: str
+    snapshot: dict[str, Any]
+    state: ShopState
+    start_event: dict[str, Any] | None
+
+
+def _write_audits(conn: Connection, *, login: str, sends: Sequence[_Send]) -> None:
+    """The rows of these audits, in the caller's transaction, in one round trip (the server
+    runs them in order, as they come): every audit row first, the shops' starts, then each
+    table's rows of all of them together."""
+    audits = []
+    for send in sends:
+        row = dict(send.snapshot["audit"])
+        row.update(
+            shopper=login,
+            status=AuditStatus.IN_PROGRESS.value,
+            completed_at=None,
+            completed_tz=None,
+        )
+        audits.append(row)
     with rows.pipelined(conn):
-        rows.upsert(conn, "audit", [row], skip=LOCKED)
-        if state is ShopState.ASSIGNED:
+        rows.upsert(conn, "audit", audits, skip=LOCKED)
+        for send in sends:
+            if send.state is not ShopState.ASSIGNED:
+                continue
+            audit, start = send.snapshot["audit"], send.start_event
             rows.start_shop(
                 conn,
-                shop_id=shop_id,
-                at=start_event["at"] if start_event else audit["started_at"],
-                tz=start_event["tz"] if start_event else audit["started_tz"],
-                audit_id=audit_id,
-                event_id=start_event["id"] if start_event else new_id(),
+                shop_id=send.shop_id,
+                at=start["at"] if start else audit["started_at"],
+                tz=start["tz"] if start else audit["started_tz"],
+                audit_id=str(audit["id"]),
+                event_id=start["id"] if start else new_id(),
             )
         for name in rows.CHILDREN:
+            found = [r for send in sends for r in send.snapshot[name]]
             if name == "audit_event":
-                events = [r for r in snapshot[name] if r["kind"] not in FUNCTION_EVENTS]
-                rows.upsert(conn, name, events, keep=True)
-            else:
-                rows.upsert(conn, name, snapshot[name])
+                found = [r for r in found if r["kind"] not in FUNCTION_EVENTS]
+            rows.upsert(conn, name, found, keep=name == "audit_event")
         for name in rows.HISTORY:
-            rows.upsert(conn, name, snapshot[name], keep=True)
-    _send_blobs(conn, blobs)
+            rows.upsert(conn, name, [r for send in sends for r in send.snapshot[name]], keep=True)
+
+
+def _finish_audit(conn: Connection, snapshot: dict[str, Any]) -> None:
+    """An audit completed (or awaiting its follow-up) here is made so there by the team
+    database's function, after its rows, with the event made here."""
+    audit = snapshot["audit"]
     status = audit["status"]
-    if status in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):
-        done = [e for e in snapshot["audit_event"] if e["kind"] == status]
-        last = max(done, key=lambda e: e["at"]) if done else None
-        store.complete_as_shopper(
-            conn,
-            audit_id=audit_id,
-            status=str(status),
-            at=audit["completed_at"],
-            tz=audit["completed_tz"] or "UTC",
-            detail=last["detail"] if last else "",
-            event_id=last["id"] if last else new_id(),
-        )
-    return "sent"
+    if status not in (AuditStatus.COMPLETED, AuditStatus.AWAITING_FOLLOW_UP):
+        return
+    done = [e for e in snapshot["audit_event"] if e["kind"] == status]
+    last = max(done, key=lambda e: e["at"]) if done else None
+    store.complete_as_shopper(
+        conn,
+        audit_id=str(audit["id"]),
+        status=str(status),
+        at=audit["completed_at"],
+        tz=audit["completed_tz"] or "UTC",
+        detail=last["detail"] if last else "",
+        event_id=last["id"] if last else new_id(),
+    )
 
 
 def _check_push(

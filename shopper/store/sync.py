@@ -356,6 +356,33 @@ def push_state(conn: Connection, shop_id: str, audit_id: str) -> PushState:
     )
 
 
+def push_states(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[str, PushState]:
+    """`push_state` of many (shop, audit) pairs at once, by audit id, in two statements."""
+    shop, audit = TABLES["shop"], TABLES["audit"]
+    shops = {
+        str(r.id): {"id": r.id, "state": r.state, "audit_id": r.audit_id}
+        for r in conn.execute(
+            select(shop.c.id, shop.c.state, shop.c.audit_id).where(
+                shop.c.id.in_([s for s, _a in pairs])
+            )
+        )
+    }
+    audits = {
+        str(r.id): {
+            "id": r.id,
+            "version": r.version,
+            "updated_at": r.updated_at,
+            "status": r.status,
+        }
+        for r in conn.execute(
+            select(audit.c.id, audit.c.version, audit.c.updated_at, audit.c.status).where(
+                audit.c.id.in_([a for _s, a in pairs])
+            )
+        )
+    }
+    return {a: PushState(shops.get(s), audits.get(a)) for s, a in pairs}
+
+
 @contextmanager
 def pipelined(conn: Connection) -> Iterator[None]:
     """On PostgreSQL, the statements run in the block go to the server together (psycopg's

@@ -603,3 +603,74 @@ def test_a_sync_the_server_does_not_answer_notes_each_waiting_audit(
         runner.audit.id
     ]
     assert outbox(local) == []
+
+
+def test_audits_go_in_batches_and_a_refusal_in_one_holds_back_none_of_the_others(
+    team_side: Team, local: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain pushes share a transaction; when the team database refuses a row of a batch
+    (here a shop the manager cancelled after the batch's check read it), the batch leaves
+    nothing there and each of its audits goes alone: the others arrive, that one is refused."""
+    from shopper.services import sync as sync_service
+    from shopper.store import sync as rows
+
+    shop_ids = [team_side.assign() for _ in range(5)]
+    sync(local=local, team_engine=team_side.jan)
+    audits = [start_and_answer(local, shop_id).audit.id for shop_id in shop_ids]
+    shops.cancel_shop(engine=team_side.manager, shop_id=shop_ids[3], detail="store closed")
+    real = rows.push_states
+
+    def stale(conn: Any, pairs: Any) -> dict[str, rows.PushState]:
+        """The check as it read before the manager cancelled: the shop still assigned."""
+        found = real(conn, pairs)
+        if audits[3] in found:
+            found[audits[3]] = rows.PushState(
+                {"id": shop_ids[3], "state": "assigned", "audit_id": None}, None
+            )
+        return found
+
+    batches: list[int] = []
+    real_batch = sync_service._push_batch
+
+    def counted(*args: Any, **kwargs: Any) -> dict[str, str]:
+        batches.append(len(kwargs["batch"]))
+        return real_batch(*args, **kwargs)
+
+    monkeypatch.setattr(rows, "push_states", stale)
+    monkeypatch.setattr(sync_service, "_push_batch", counted)
+    monkeypatch.setattr(sync_service, "PUSH_BATCH", 2)
+    result = sync(local=local, team_engine=team_side.jan)
+
+    assert batches == [2, 2, 1]
+    assert sorted(p.audit_id for p in result.pushed) == sorted(audits[:3] + audits[4:])
+    (refused,) = result.refused
+    assert refused.audit_id == audits[3] and "cancelled" in refused.why
+    there = {r.id for r in server_rows(team_side.owner, "SELECT id FROM audit")}
+    assert there == set(audits) - {audits[3]}
+    # The refused batch left nothing of its other audit behind twice: one row per answer.
+    counts = team_side.counts()
+    assert counts["audit"] == 4 and counts["answer"] == 4 and counts["evidence"] == 4
+    assert counts["evidence_blob"] == 1  # the same photo bytes, once
+    assert [e.audit_id for e in outbox(local)] == [audits[3]]
+
+
+def test_a_batch_holds_about_push_batch_bytes_of_photos(
+    team_side: Team, local: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import sync as sync_service
+
+    shop_ids = [team_side.assign() for _ in range(3)]
+    sync(local=local, team_engine=team_side.jan)
+    audits = [start_and_answer(local, shop_id).audit.id for shop_id in shop_ids]
+    batches: list[int] = []
+    real_batch = sync_service._push_batch
+
+    def counted(*args: Any, **kwargs: Any) -> dict[str, str]:
+        batches.append(len(kwargs["batch"]))
+        return real_batch(*args, **kwargs)
+
+    monkeypatch.setattr(sync_service, "_push_batch", counted)
+    monkeypatch.setattr(sync_service, "PUSH_BATCH_BYTES", 1)  # each audit has a photo
+    result = sync(local=local, team_engine=team_side.jan)
+    assert batches == [1, 1, 1]
+    assert sorted(p.audit_id for p in result.pushed) == sorted(audits)
