@@ -105,6 +105,7 @@ def init_team(*, engine: Engine, data_dir: Path | None = None) -> InitResult:
             groups = store.ensure_groups(conn)
             store.create_team_user_table(conn, schema)
             store.create_follow_up_table(conn, schema)
+            store.create_blob_holder_table(conn, schema)
             store.apply_security(conn, schema=schema, database=database)
         added = sync_builtin_templates(engine=engine)
         record_every_follow_up(engine=engine)

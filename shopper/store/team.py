@@ -22,9 +22,12 @@ any user can open psql with their password.
 - An audit's `shopper` is a PostgreSQL login: a trigger fills a blank one with `current_user`
   when a shopper inserts it (a manager's imports keep theirs).
 - Evidence bytes live in `evidence_blob` (sha256, bytes, media type, size), written once:
-  readable by whoever may read an audit citing the hash, added by a shopper only for their
-  own open audit's evidence, never updated or deleted but by the owner; a CHECK makes the
-  key the bytes' own sha256.
+  a manager reads them all; a shopper reads bytes an audit of theirs cites *and* that they
+  hold (`evidence_blob_holder`): bytes they sent themselves (sending the bytes proves having
+  them, whoever sent them first), or that a manager sent first for an audit of theirs. So
+  citing another shopper's photo's hash in one's own audit reads nothing. A shopper adds
+  bytes only for their own open audit's evidence; nobody updates or deletes them but the
+  owner; a CHECK makes the key the bytes' own sha256.
 - Shops (`shop`, `shop_event`): a manager writes them; a shopper reads their own with their
   events and moves them only through `shopper_move_shop` (SECURITY DEFINER), which allows
   the shopper's moves of `shopper.domain.shops.MOVES` on their own shop and records each.
@@ -78,7 +81,10 @@ AUDIT_LOCKED_COLUMNS = ("id", "shopper", "status", "completed_at", "completed_tz
 SHOP_TABLES = ("shop", "shop_event")
 """Assignments and their history: a shopper reads their own; only managers write them."""
 BLOB_TABLE = "evidence_blob"
-"""Evidence bytes by sha256: read by whoever may read an audit citing them, written once."""
+"""Evidence bytes by sha256: written once; see the module doc for who reads them."""
+HOLDER_TABLE = "evidence_blob_holder"
+"""(sha256, login): the shoppers who may read those bytes when an audit of theirs cites them,
+written only by the trigger on `evidence_blob` (see `_secure_blobs`)."""
 REVIEW_TABLE = "review_comment"
 """A reviewing manager's comments: a shopper reads those on their own audits; managers write."""
 CHANGE_TABLE = "answer_change"
@@ -98,6 +104,7 @@ SECURED_TABLES = frozenset(
         *AUDIT_CHILD_TABLES,
         *SHOP_TABLES,
         BLOB_TABLE,
+        HOLDER_TABLE,
         REVIEW_TABLE,
         CHANGE_TABLE,
         SCHEDULE_TABLE,
@@ -240,6 +247,7 @@ def expected_tables() -> frozenset[str]:
         "alembic_version",
         TEAM_USER_TABLE,
         FOLLOW_UP_TABLE,
+        HOLDER_TABLE,
     }
 
 
@@ -286,6 +294,30 @@ def create_follow_up_table(conn: Connection, schema: str) -> None:
             "  REFERENCES {0}.template_version (template_id, version) ON DELETE CASCADE)"
         ).format(_ident(schema), _ident(FOLLOW_UP_TABLE)),
     )
+
+
+def create_blob_holder_table(conn: Connection, schema: str) -> None:
+    """`evidence_blob_holder` (see `_blob_holders`); when it is first made, each shopper holds
+    the bytes their audits cite then (the rule of the team databases made before it)."""
+    s, q = _quoted(schema), sql.SQL
+    holder = q("{}.{}").format(_ident(schema), _ident(HOLDER_TABLE))
+    new = not _run(conn, "SELECT to_regclass(%s)", (f"{s}.{_quoted(HOLDER_TABLE)}",))[0][0]
+    _run(
+        conn,
+        q(
+            "CREATE TABLE IF NOT EXISTS {} (sha256 varchar(64) NOT NULL, login text NOT NULL,"
+            " PRIMARY KEY (sha256, login))"
+        ).format(holder),
+    )
+    if new:
+        _run(
+            conn,
+            q(
+                "INSERT INTO {} (sha256, login) SELECT DISTINCT e.sha256, a.shopper"
+                " FROM " + s + ".evidence e JOIN " + s + ".audit a ON a.id = e.audit_id"
+                " WHERE a.shopper <> '' ON CONFLICT DO NOTHING"
+            ).format(holder),
+        )
 
 
 def has_follow_up_table(conn: Connection) -> bool:
@@ -524,6 +556,7 @@ def _secure_blobs(conn: Connection, schema: str) -> None:
     both = _roles(MANAGER_GROUP, FIELD_GROUP)
     manager, field = _ident(MANAGER_GROUP), _ident(FIELD_GROUP)
     _run(conn, q("GRANT SELECT, INSERT ON {} TO {}").format(blob, both))
+    _blob_holders(conn, schema)
     cited = (
         f"SELECT 1 FROM {s}.evidence e JOIN {s}.audit a ON a.id = e.audit_id"
         f" WHERE e.sha256 = {_quoted(BLOB_TABLE)}.sha256 AND a.shopper = current_user"
@@ -531,7 +564,12 @@ def _secure_blobs(conn: Connection, schema: str) -> None:
     for name, rule, roles, body in (
         ("manager_reads", "SELECT", manager, "USING (true)"),
         ("manager_adds", "INSERT", manager, "WITH CHECK (true)"),
-        ("field_reads_cited", "SELECT", field, f"USING (EXISTS ({cited}))"),
+        (
+            "field_reads_cited",
+            "SELECT",
+            field,
+            f"USING (EXISTS ({cited}) AND {s}.shopper_holds_blob(sha256))",
+        ),
         (
             "field_adds_cited",
             "INSERT",
@@ -562,6 +600,64 @@ def _secure_blobs(conn: Connection, schema: str) -> None:
         )
     # Photos and recordings are compressed already: store them out of line, uncompressed.
     _run(conn, q("ALTER TABLE {} ALTER COLUMN data SET STORAGE EXTERNAL").format(blob))
+
+
+def _blob_holders(conn: Connection, schema: str) -> None:
+    """`evidence_blob_holder` and the trigger that fills it. Every row proposed for
+    `evidence_blob` passes the trigger, also one that finds the bytes there already (BEFORE
+    INSERT runs before ON CONFLICT looks): a shopper who sends bytes matching their hash holds
+    them; bytes a manager sends first are held by the shoppers of the audits citing them then
+    (a manager's imports and corrections). When the table is first made, each shopper holds
+    the bytes their audits cite (the rule before it): see `create_blob_holder_table`."""
+    s, q = _quoted(schema), sql.SQL
+    # Asked by the read policy. VOLATILE, so it sees what the trigger below wrote in the same
+    # statement (an INSERT's new row is checked against the read policy too).
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_holds_blob(p_sha256 text) RETURNS boolean"
+            " LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$"
+            " SELECT EXISTS (SELECT 1 FROM " + s + "." + _quoted(HOLDER_TABLE) + " h"
+            "  WHERE h.sha256 = p_sha256 AND h.login = session_user) $f$"
+        ).format(_ident(schema)),
+    )
+    # SECURITY DEFINER: it writes the table nobody else may; the caller is session_user.
+    _run(
+        conn,
+        q(
+            "CREATE OR REPLACE FUNCTION {}.shopper_blob_holder() RETURNS trigger"
+            " LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$"
+            " BEGIN"
+            "  IF NEW.sha256 IS DISTINCT FROM encode(sha256(NEW.data), 'hex') THEN"
+            "   RETURN NEW;"  # the CHECK refuses it
+            "  END IF;"
+            "  IF pg_has_role(session_user, " + _quoted_literal(FIELD_GROUP) + ", 'MEMBER') THEN"
+            "   INSERT INTO " + s + "." + _quoted(HOLDER_TABLE) + " (sha256, login)"
+            "    VALUES (NEW.sha256, session_user) ON CONFLICT DO NOTHING;"
+            "  ELSIF NOT EXISTS (SELECT 1 FROM " + s + "." + _quoted(BLOB_TABLE) + " b"
+            "    WHERE b.sha256 = NEW.sha256) THEN"
+            "   INSERT INTO " + s + "." + _quoted(HOLDER_TABLE) + " (sha256, login)"
+            "    SELECT DISTINCT NEW.sha256, a.shopper FROM " + s + ".evidence e"
+            "    JOIN " + s + ".audit a ON a.id = e.audit_id"
+            "    WHERE e.sha256 = NEW.sha256 AND a.shopper <> '' ON CONFLICT DO NOTHING;"
+            "  END IF;"
+            "  RETURN NEW;"
+            " END $f$"
+        ).format(_ident(schema)),
+    )
+    _run(
+        conn,
+        q("DROP TRIGGER IF EXISTS shopper_blob_holder ON {}").format(
+            q("{}.{}").format(_ident(schema), _ident(BLOB_TABLE))
+        ),
+    )
+    _run(
+        conn,
+        q(
+            "CREATE TRIGGER shopper_blob_holder BEFORE INSERT ON {}.{}"
+            " FOR EACH ROW EXECUTE FUNCTION {}.shopper_blob_holder()"
+        ).format(_ident(schema), _ident(BLOB_TABLE), _ident(schema)),
+    )
 
 
 def _secure_shops(conn: Connection, schema: str) -> None:

@@ -321,3 +321,48 @@ def test_a_bundle_brings_the_bytes_of_evidence_its_audit_had_without_them(
     ) == [(len(data),)]
     # And once they are there, the same bundle changes nothing.
     assert not import_bundle(engine=boss.engine, data_dir=boss.data_dir, path=bundle).changed
+
+
+def test_a_photo_a_manager_sends_first_is_read_by_the_audits_shopper(
+    team_db: Team, tmp_path: Path
+) -> None:
+    """A manager attaches a photo to jan's audit (a correction): jan holds those bytes."""
+    owner_insert_audit(team_db, "jan-audit", "jan")
+    boss = team_db.open(MANAGER, MANAGER_PASSWORD, folder="boss")
+    runner = AuditRunner(engine=boss.engine, audit_id="jan-audit")
+    data = photo(tmp_path / "boss.jpg", (200, 150)).read_bytes()
+    record = runner.attach(data_dir=boss.data_dir, data=data, filename="boss.jpg")
+    jan = team_db.open("jan", "pw-jan-secret", folder="jan-new")
+    assert (
+        EvidenceStore.for_engine(jan.engine, jan.data_dir).read(record.sha256, record.extension)
+        == data
+    )
+    ewa = team_db.open("ewa", "pw-ewa-secret")
+    assert not EvidenceStore.for_engine(ewa.engine, ewa.data_dir).intact(
+        record.sha256, record.extension
+    )
+
+
+def test_team_init_on_an_older_team_database_keeps_each_shoppers_photos(
+    team_db: Team, tmp_path: Path
+) -> None:
+    """A team database made before bytes had holders: `team init` (the upgrade) gives each
+    shopper the bytes their audits cite then, and from then on only sending them does."""
+    jan = team_db.open("jan", "pw-jan-secret")
+    record = attach_photo(team_db, jan, photo(tmp_path / "desk.jpg").read_bytes())
+    with team_db.server.connect(team_db.dbname, OWNER, OWNER_PASSWORD) as conn:
+        conn.execute("DROP TRIGGER shopper_blob_holder ON evidence_blob")
+        conn.execute("DROP POLICY field_reads_cited ON evidence_blob")
+        conn.execute("DROP TABLE evidence_blob_holder")
+    owner = team.team_engine(team_db.server.url(team_db.dbname, OWNER, OWNER_PASSWORD))
+    try:
+        team.init_team(engine=owner)
+    finally:
+        owner.dispose()
+    assert team_db.owner_sql("SELECT sha256, login FROM evidence_blob_holder") == [
+        (record.sha256, "jan")
+    ]
+    other = team_db.open("jan", "pw-jan-secret", folder="jan-laptop")
+    assert EvidenceStore.for_engine(other.engine, other.data_dir).intact(
+        record.sha256, record.extension
+    )

@@ -705,6 +705,29 @@ def read_other_photo(t: Team, c: psycopg.Connection[Any]) -> str:
     return "refused" if found == [[], []] else "allowed"
 
 
+def cite_other_photo(t: Team, c: psycopg.Connection[Any]) -> str:
+    """Bob's photo's hash cited by an evidence row of her own open audit, then the bytes asked
+    for: she never sent them, and no manager sent them for an audit of hers."""
+    digest = photo_of("b-open")[1]
+    c.execute(
+        "INSERT INTO evidence (id, audit_id, sha256, kind, extension, filename, size, caption,"
+        " added_at, added_tz) VALUES ('cite', 'a-open', %s, 'image', 'jpg', 'b.jpg', 1, '',"
+        " now(), 'UTC')",
+        (digest,),
+    )
+    found = c.execute("SELECT data FROM evidence_blob WHERE sha256 = %s", (digest,)).fetchall()
+    return "refused" if found == [] else "allowed"
+
+
+def send_known_bytes(t: Team, c: psycopg.Connection[Any]) -> str:
+    """The same bytes as bob's photo, cited by her own open audit and sent by her (stored
+    already, so nothing is written): she has them, so she reads them back."""
+    data, digest = photo_of("b-open")
+    insert_photo(c, "a-open", data, "same")
+    found = c.execute("SELECT data FROM evidence_blob WHERE sha256 = %s", (digest,)).fetchall()
+    return "allowed" if found == [(data,)] else f"refused: {found}"
+
+
 def store_own_photo(t: Team, c: psycopg.Connection[Any]) -> str:
     """A new photo on her open audit, stored twice (written once) and read back; the photo her
     open audit had already, stored again: nothing happens, no error."""
@@ -754,7 +777,8 @@ def store_uncited_bytes(t: Team, c: psycopg.Connection[Any]) -> str:
                 with c.transaction():
                     insert_blob(c, digest, b"forged bytes")
                 refusals.append(False)
-            except errors.CheckViolation:
+            except (errors.CheckViolation, errors.InsufficientPrivilege):
+                # The CHECK refuses the bytes, or the read policy the row they would make.
                 refusals.append(True)
     finally:
         t.owner.execute("DELETE FROM evidence WHERE id = 'late'")
@@ -1047,6 +1071,8 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "hostile-text": hostile_text,
     "nul-byte": nul_byte,
     "read-other-photo": read_other_photo,
+    "cite-other-photo": cite_other_photo,
+    "send-known-bytes": send_known_bytes,
     "store-own-photo": store_own_photo,
     "store-uncited-bytes": store_uncited_bytes,
     "change-photo": change_photo,
