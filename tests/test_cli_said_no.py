@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from shopper.cli import main
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from tests.test_cli import ok, user_error
@@ -99,4 +100,55 @@ def test_user_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--days" not in user_error(capsys, "said-no", "start", "--company", "Nobody")
     assert "1 to 366" in user_error(
         capsys, "said-no", "start", "--company", "Northwind", "--days", "0"
+    )
+
+
+@pytest.mark.usefixtures("local")
+def test_import_all_or_nothing_then_valid_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ok(capsys, "said-no", "start", "--company", "Northwind", "--from", "2026-03-01")
+    sheet = tmp_path / "log.csv"
+    sheet.write_text(
+        "When,Request,Why,Staff\n"
+        "2026-03-02 09:00,Refund in cash,policy,Ana\n"
+        "2026-03-02,Gift wrap,because,\n"
+        "someday,Soup,other,\n",
+        encoding="utf-8",
+    )
+    code = main(
+        ["said-no", "import", str(sheet), "--company", "Northwind", "--map", "at=When,reason=Why"]
+    )
+    _out, err = capsys.readouterr()
+    assert code == 2
+    assert err.splitlines()[1:] == [
+        "shopper: error: log.csv: line 3, column Why: 'because' is not a reason; use one of"
+        " policy, system, not-offered, not-known, approval, other",
+        "shopper: error: log.csv: line 4, column When: 'someday' is not a date like"
+        " 2026-03-02 10:15",
+    ]
+    summary = json.loads(ok(capsys, "said-no", "summary", "--company", "Northwind", "--json"))
+    assert summary["entries"] == 0
+    rejects = tmp_path / "rejects.csv"
+    out = ok(
+        capsys,
+        "said-no",
+        "import",
+        str(sheet),
+        "--company",
+        "Northwind",
+        "--map",
+        "at=When,reason=Why",
+        "--valid-only",
+        str(rejects),
+    )
+    assert out.startswith("Imported 1 said-no entry\nRejected 2 row(s)")
+    assert rejects.read_text(encoding="utf-8").count("\n") == 3
+    summary = json.loads(ok(capsys, "said-no", "summary", "--company", "Northwind", "--json"))
+    assert summary["lists"]["policies"][0]["said_by"] == "Ana"
+    assert "no column 'Nope' for at" in user_error(
+        capsys, "said-no", "import", str(sheet), "--company", "Northwind", "--map", "at=Nope"
+    )
+    assert "not a field" in user_error(
+        capsys, "said-no", "import", str(sheet), "--company", "Northwind", "--map", "x=y"
     )

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shopper.cli._filters import day
-from shopper.cli.base import EXIT_OK, Subparsers, UsageError, open_context, print_json
+from shopper.cli.base import EXIT_OK, EXIT_USER, Subparsers, UsageError, open_context, print_json
 from shopper.domain.said_no import DEFAULT_DAYS, reason_words
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from shopper.services.tabular import ImportResult, RowsError
 
 OPTION_OF = {
     "asked": "--asked",
@@ -163,4 +165,33 @@ def _add(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _import(args: argparse.Namespace, engine: Engine) -> int:
-    raise UsageError("shopper said-no import: not available yet")
+    from shopper.services import said_no as service
+    from shopper.services import tabular
+
+    mapping = tabular.parse_map(args.map, service.IMPORT_FIELDS)
+    try:
+        result = service.import_said_no(
+            engine=engine,
+            path=args.file,
+            company=args.company,
+            mapping=mapping,
+            valid_only=args.valid_only is not None,
+            rejects=args.valid_only,
+        )
+    except tabular.RowsError as exc:
+        return rows_error(exc)
+    print_import(result, "said-no entr", ("y", "ies"))
+    return EXIT_OK
+
+
+def rows_error(exc: RowsError) -> int:
+    """Every bad row on stderr, the count first; exit 2 (nothing was imported)."""
+    for line in exc.lines():
+        print(f"shopper: error: {line}", file=sys.stderr)
+    return EXIT_USER
+
+
+def print_import(result: ImportResult, noun: str, ends: tuple[str, str] = ("", "s")) -> None:
+    print(f"Imported {result.imported} {noun}{ends[result.imported != 1]}")
+    if result.rejects_file is not None:
+        print(f"Rejected {result.rejected} row(s), written to {result.rejects_file}")

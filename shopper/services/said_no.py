@@ -9,9 +9,10 @@ kept (a late spreadsheet row is still evidence) and counted in the summary, not 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from shopper.domain import said_no as domain
 from shopper.domain.clock import in_zone, now_utc
 from shopper.domain.errors import ShopperError
+from shopper.services import tabular
 from shopper.services.shops import actor_of
 from shopper.store import repo
 from shopper.store import said_no as store
@@ -301,3 +303,91 @@ def said_no_by_theme(session: Session, company_id: str) -> dict[str, int]:
 def company_timezone(*, engine: Engine, company: str) -> str:
     with session_scope(engine) as session:
         return repo.find_company(session=session, name_or_id=company).timezone
+
+
+# -- importing a spreadsheet --------------------------------------------------------------
+
+IMPORT_FIELDS = (
+    tabular.FieldSpec("at", True, ("date", "when", "time", "date and time"), "when it happened"),
+    tabular.FieldSpec(
+        "asked",
+        True,
+        ("request", "customer asked", "asked for", "what they asked"),
+        "what the customer asked for",
+    ),
+    tabular.FieldSpec("reason", True, ("why", "reason code"), f"one of: {domain.reason_words()}"),
+    tabular.FieldSpec(
+        "refused",
+        False,
+        ("said no to", "we said no", "answer", "what we said"),
+        "what we said no to, and why",
+    ),
+    tabular.FieldSpec("channel", False, ("via", "medium"), "phone, e-mail, chat..."),
+    tabular.FieldSpec("said_by", False, ("said by", "staff", "who", "agent"), "who said it"),
+    tabular.FieldSpec("theme", False, ("topic",), "a theme tag"),
+    tabular.FieldSpec("note", False, ("notes", "comment", "comments"), ""),
+)
+
+
+def import_said_no(
+    *,
+    engine: Engine,
+    path: Path,
+    company: str,
+    mapping: Mapping[str, str] | None = None,
+    valid_only: bool = False,
+    rejects: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tabular.ImportResult:
+    """Import a said-no spreadsheet into the company's newest log: every row, or none when
+    one is wrong, unless `valid_only` (the rejected rows are then written to `rejects`).
+
+    Raises:
+        TableError: the file cannot be read, or the mapping does not fit it (one line).
+        RowsError: rows are wrong (each named) and nothing was imported.
+        NoCampaignError: the company has no log.
+    """
+    moment = now_utc()
+    with session_scope(engine) as session:
+        found, campaign = _company_campaign(session, company)
+        who = actor_of(session.connection()).who
+
+    def convert(
+        row: tabular.Row, columns: Mapping[str, str]
+    ) -> SaidNoEntry | list[tabular.RowProblem]:
+        at_text = row.get(columns, "at")
+        try:
+            at = tabular.parse_moment(at_text, found.timezone) if at_text else None
+        except ValueError:
+            return [
+                tabular.RowProblem(
+                    row.line, columns["at"], f"{at_text[:40]!r} is not a date like 2026-03-02 10:15"
+                )
+            ]
+        if at is None:
+            return [tabular.RowProblem(row.line, columns["at"], "empty; say when it happened")]
+        data = SaidNoInput(
+            asked=row.get(columns, "asked"),
+            reason=row.get(columns, "reason"),
+            refused=row.get(columns, "refused"),
+            channel=row.get(columns, "channel"),
+            at=at,
+            said_by=row.get(columns, "said_by"),
+            theme=row.get(columns, "theme"),
+            note=row.get(columns, "note"),
+        )
+        try:
+            return checked_entry(data, campaign.id, found.timezone, moment, who)
+        except SaidNoInputError as exc:
+            return [tabular.RowProblem(row.line, columns.get(exc.field, exc.field), exc.why)]
+
+    checked = tabular.check_rows(path, IMPORT_FIELDS, mapping or {}, convert, progress)
+    written = tabular.settle(path, checked, valid_only=valid_only, rejects=rejects)
+    with session_scope(engine) as session:
+        store.add_entries(session=session, entries=checked.rows)
+    return tabular.ImportResult(
+        imported=len(checked.rows),
+        rejected=len(checked.bad_rows),
+        rejects_file=written,
+        problems=tuple(checked.problems),
+    )
