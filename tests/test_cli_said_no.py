@@ -152,3 +152,20 @@ def test_import_all_or_nothing_then_valid_only(
     assert "not a field" in user_error(
         capsys, "said-no", "import", str(sheet), "--company", "Northwind", "--map", "x=y"
     )
+
+
+@pytest.mark.usefixtures("local")
+def test_report_said_no(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "said-no.pdf"
+    assert "no said-no log" in user_error(
+        capsys, "report", "--said-no", "--company", "Northwind", "-o", str(out)
+    )
+    assert "--said-no goes with --company" in user_error(
+        capsys, "report", "--said-no", "-o", str(out)
+    )
+    ok(capsys, "said-no", "start", "--company", "Northwind")
+    ok(capsys, "said-no", "add", "--company", "Northwind", "--asked", "Soup", "--reason", "other")
+    assert ok(capsys, "report", "--said-no", "--company", "Northwind", "-o", str(out)).startswith(
+        f"Wrote {out} ("
+    )
+    assert out.read_bytes().startswith(b"%PDF-")

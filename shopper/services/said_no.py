@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -27,6 +27,9 @@ from shopper.store import repo
 from shopper.store import said_no as store
 from shopper.store.engine import session_scope
 from shopper.store.tables import Company, SaidNoCampaign, SaidNoEntry
+
+if TYPE_CHECKING:
+    from shopper.services.reports import ReportResult
 
 MAX_TEXT = 4000
 MAX_SHORT = 200
@@ -391,3 +394,39 @@ def import_said_no(
         rejects_file=written,
         problems=tuple(checked.problems),
     )
+
+
+# -- the summary as a PDF -----------------------------------------------------------------
+
+
+def make_report(
+    *,
+    engine: Engine,
+    company: str,
+    out_path: Path,
+    page_size: str = "a4",
+    redact: bool = False,
+    redact_names: Sequence[str] = (),
+    today: date | None = None,
+) -> ReportResult:
+    """Write the PDF of the company's newest said-no log (see `shopper.report.said_no`).
+
+    Raises:
+        NoCampaignError: the company has no log.
+        ReportError: unknown page size, or the file cannot be written.
+    """
+    from shopper import __version__
+    from shopper.report.document import page_size_for
+    from shopper.report.said_no import build_said_no_report
+    from shopper.services.reports import ReportResult, redactor_for, write_atomically
+
+    page_size_for(page_size)
+    facts = summary(engine=engine, company=company, today=today)
+    redactor = redactor_for(redact, redact_names)
+    pages = write_atomically(
+        out_path,
+        lambda out: build_said_no_report(
+            out, facts, page_size=page_size, redactor=redactor, creator=f"Shopper {__version__}"
+        ),
+    )
+    return ReportResult(path=out_path, pages=pages)
