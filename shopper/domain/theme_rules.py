@@ -80,6 +80,7 @@ def tag_text(text: str, rules: Sequence[Rule]) -> list[str]:
     return [rule.theme for rule in rules if rule.pattern.search(folded)]
 
 
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\"“”«»/\n]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 STOP_WORDS = frozenset(
     [
@@ -176,14 +177,17 @@ def common_phrases(texts: Iterable[str], top: int = 5) -> list[tuple[str, int]]:
     counts: Counter[str] = Counter()
     singles: Counter[str] = Counter()
     for text in texts:
-        words = [w.casefold() for w in _WORD.findall(text)]
         seen: set[str] = set()
-        for size in (2, 3):
-            for k in range(len(words) - size + 1):
-                gram = words[k : k + size]
-                if gram[0] in _NO_START or gram[-1] in STOP_WORDS:
-                    continue
-                seen.add(" ".join(gram))
+        words: list[str] = []
+        for clause in _CLAUSE.split(text):  # a phrase never runs across punctuation
+            clause_words = [w.casefold() for w in _WORD.findall(clause)]
+            words += clause_words
+            for size in (2, 3):
+                for k in range(len(clause_words) - size + 1):
+                    gram = clause_words[k : k + size]
+                    if gram[0] in _NO_START or gram[-1] in STOP_WORDS:
+                        continue
+                    seen.add(" ".join(gram))
         counts.update(seen)
         singles.update({w for w in words if w not in STOP_WORDS and len(w) > 2})
     repeated = [(p, n) for p, n in counts.most_common() if n > 1]

@@ -54,8 +54,8 @@ THEME_COLUMNS: tuple[Column[ThemeFigures], ...] = (
     Column("Feedback", lambda f: str(sum(m.feedback for m in f.months)), align_right=True),
     Column("Leaving", lambda f: str(sum(m.leaving for m in f.months)), align_right=True),
     Column("Trend", lambda f: f.trend),
-    Column("Last month", _last),
-    Column("Score (last month)", _score),
+    Column("Latest month", _last),
+    Column("Score (latest month)", _score),
 )
 
 

@@ -138,6 +138,7 @@ class ImportDialog(QDialog):
         for r, row in enumerate(rows):
             for c, column in enumerate(self.columns):
                 self.preview.setItem(r, c, QTableWidgetItem(row.cells.get(column, "")[:200]))
+        self.preview.setVerticalHeaderLabels([str(row.line) for row in rows])
         self._build_mapping(guessed=guessed)
         self.status.setText(f"{len(self.columns)} columns; the first rows are shown above.")
         self.import_button.setEnabled(True)

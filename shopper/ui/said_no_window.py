@@ -149,6 +149,10 @@ class SaidNoWindow(QWidget):
         view.setSortingEnabled(True)
         view.horizontalHeader().setStretchLastSection(True)
         view.verticalHeader().hide()
+        view.setWordWrap(False)
+        if model.columnCount() > 3:
+            for column, width in enumerate((120, 240, 240, 170, 100, 70)):
+                view.setColumnWidth(column, width)
         return view
 
     def company_id(self) -> str:
