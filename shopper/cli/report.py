@@ -49,6 +49,9 @@ def register(sub: Subparsers) -> None:
         help="the company's journey; with --touchpoint, its audits there compared",
     )
     report.add_argument(
+        "--said-no", action="store_true", help="with --company: the summary of its said-no log"
+    )
+    report.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE", help="the PDF to write"
     )
     report.add_argument(
@@ -115,6 +118,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         make_journey_report,
     )
 
+    if args.said_no:
+        return _said_no(args)
     _check(args)
     output: Path = args.output.expanduser()
     redact = args.redact is not None
@@ -170,5 +175,24 @@ def cmd_report(args: argparse.Namespace) -> int:
             redact_names=names,
             data_dir=ctx.data_dir,
         )
+    print(f"Wrote {result.path} ({result.pages} page{'s' if result.pages != 1 else ''})")
+    return EXIT_OK
+
+
+def _said_no(args: argparse.Namespace) -> int:
+    from shopper.report.redact import parse_names
+    from shopper.services.said_no import make_report
+
+    if args.company is None:
+        raise UsageError("shopper report: --said-no goes with --company NAME (see --help)")
+    ctx = open_context(args)
+    result = make_report(
+        engine=ctx.engine,
+        company=args.company,
+        out_path=args.output.expanduser(),
+        page_size=args.page_size,
+        redact=args.redact is not None,
+        redact_names=parse_names(args.redact or ""),
+    )
     print(f"Wrote {result.path} ({result.pages} page{'s' if result.pages != 1 else ''})")
     return EXIT_OK

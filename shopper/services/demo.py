@@ -33,6 +33,7 @@ from shopper.domain.vocabulary import DEFAULT_HOURS, AuditStatus
 from shopper.services import demo_pictures as pictures
 from shopper.services import demo_recordings as recordings
 from shopper.services.demo_recordings import Recording
+from shopper.services.demo_said_no import add_said_no_demo
 from shopper.services.instruments import calendar_of, measure
 from shopper.services.runner import AuditRunner, MissingAnswersError, NewStep
 from shopper.services.templates import get_template, list_templates
@@ -386,6 +387,7 @@ def load_demo(
         exchange.insert_rows(session=session, table="audit_event", rows=completions)
     if progress:
         progress(audits, audits)
+    add_said_no_demo(engine=engine, companies=company_rows, anchor=anchor, seed=seed)
     return DemoResult(len(company_rows), len(audit_rows), answers, steps, evidence_count)
 
 

@@ -399,3 +399,89 @@ class AnswerChange(SQLModel, table=True):
     new_value: str | None = Field(default=None, sa_type=Text)
     old_note: str = Field(default="", sa_type=Text)
     new_note: str = Field(default="", sa_type=Text)
+
+
+class SaidNoCampaign(SQLModel, table=True):
+    """A "said no" log (seed 002): for `days` days from `starts` (in the company's zone), the
+    staff named in `kept_by` note every request they refused; `team` narrows it to a team or
+    department of the company (empty: the whole company)."""
+
+    __tablename__ = "said_no_campaign"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    team: str = Field(default="", max_length=200)
+    starts: date
+    days: int = 30
+    kept_by: str = Field(default="", max_length=200)
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class SaidNoEntry(SQLModel, table=True):
+    """One time a customer was told no: what they asked for, what was refused and why, the
+    reason (`shopper.domain.said_no.Reason`), who said it (empty: anonymous) and a theme tag.
+    `action_list` is the manager's choice of list ("policies", "training", "ideas", "none");
+    empty: the list the reason decides."""
+
+    __tablename__ = "said_no_entry"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    campaign_id: str = Field(foreign_key="said_no_campaign.id", index=True, max_length=36)
+    at: datetime = Field(sa_type=UTCDateTime)
+    tz: str = Field(default="UTC", max_length=64)
+    channel: str = Field(default="", max_length=40)
+    asked: str = Field(sa_type=Text)
+    refused: str = Field(default="", sa_type=Text)
+    """What we said no to, and why, in the staff's words."""
+    reason: str = Field(max_length=20)
+    said_by: str = Field(default="", max_length=200)
+    theme: str = Field(default="", max_length=64)
+    action_list: str = Field(default="", max_length=20)
+    note: str = Field(default="", sa_type=Text)
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class FeedbackEntry(SQLModel, table=True):
+    """A complaint, a piece of feedback or a leaving reason, as imported from a help desk, a
+    survey tool or a cancellation form (seed 001). `themes` is a JSON list of theme tags, from
+    the keyword rules unless `tagged_by_hand`; `score` over `score_scale` (the highest score
+    the source gives) when the source had one."""
+
+    __tablename__ = "feedback_entry"
+    __table_args__ = (Index("ix_feedback_entry_company_kind_at", "company_id", "kind", "at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", max_length=36)
+    kind: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTCDateTime)
+    channel: str = Field(default="", max_length=40)
+    text: str = Field(sa_type=Text)
+    category: str = Field(default="", max_length=200)
+    score: float | None = None
+    score_scale: float | None = None
+    themes: str = Field(default="[]", sa_type=Text)
+    tagged_by_hand: bool = False
+    source: str = Field(default="", max_length=300)
+    """The file it came from."""
+    shared: bool = False
+    """On a team database: whether the team's shoppers may read it (managers always can)."""
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+    def theme_list(self) -> list[str]:
+        value: Any = json.loads(self.themes or "[]")
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+
+class ThemeRules(SQLModel, table=True):
+    """The keyword rules that tag feedback with themes, as the manager edited them (the text
+    format of `resources/theme_rules.txt`); no row: the starter set."""
+
+    __tablename__ = "theme_rules"
+
+    id: str = Field(default="rules", primary_key=True, max_length=36)
+    text: str = Field(sa_type=Text)
+    updated_by: str = Field(default="", max_length=200)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)

@@ -39,6 +39,10 @@ any user can open psql with their password.
   recorded as their event, and goes on like any other.
 - Schedules (`schedule`, recurring shops): managers read and write them; a shopper has no
   right on the table at all (a mystery shopper must not see who shops a company next).
+- The said-no log and the keyword rules (`said_no_campaign`, `said_no_entry`, `theme_rules`):
+  managers only. Imported complaints, feedback and leaving reasons (`feedback_entry`):
+  managers read and write them; a shopper reads only the entries whose `shared` a manager
+  set (`shopper feedback share --company NAME [--kind K]`), never writes one.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -92,6 +96,11 @@ CHANGE_TABLE = "answer_change"
 adds only changes in their own name to their own audit in progress."""
 SCHEDULE_TABLE = "schedule"
 """Recurring shops: managers only; a shopper may neither read nor write them."""
+SAID_NO_TABLES = ("said_no_campaign", "said_no_entry", "theme_rules")
+"""The said-no log and the keyword rules: managers only, as schedules."""
+FEEDBACK_TABLE = "feedback_entry"
+"""Imported complaints, feedback and leaving reasons: managers read and write them; a shopper
+reads only the entries a manager shared (`shared`, set by `shopper feedback share`)."""
 OUTBOX_TABLE = "sync_outbox"
 """A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
 database, where managers may read it and nobody writes it."""
@@ -108,6 +117,8 @@ SECURED_TABLES = frozenset(
         REVIEW_TABLE,
         CHANGE_TABLE,
         SCHEDULE_TABLE,
+        *SAID_NO_TABLES,
+        FEEDBACK_TABLE,
         OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
@@ -483,6 +494,14 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
         ),
     )
     policy("manager_all", SCHEDULE_TABLE, "ALL", manager, "USING (true) WITH CHECK (true)")
+    # The said-no log, the rules and feedback: managers'; a shopper reads shared feedback only.
+    for name in (*SAID_NO_TABLES, FEEDBACK_TABLE):
+        _run(
+            conn, q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(name), manager)
+        )
+        policy("manager_all", name, "ALL", manager, "USING (true) WITH CHECK (true)")
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(table(FEEDBACK_TABLE), field))
+    policy("field_reads_shared", FEEDBACK_TABLE, "SELECT", field, "USING (shared)")
     # A machine's own sync record: empty here; managers may read it, as every other table.
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(OUTBOX_TABLE), manager))
     policy("manager_reads", OUTBOX_TABLE, "SELECT", manager, "USING (true)")

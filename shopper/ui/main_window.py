@@ -172,11 +172,13 @@ class MainWindow(QMainWindow):
         """Work on this open database: install the screens that need it and fill the lists."""
         from shopper.ui.analysis_menu import AnalysisActions
         from shopper.ui.data_safety import DataActions
+        from shopper.ui.said_no_menu import SaidNoActions
 
         self.ctx = ctx
         self.engine = ctx.engine
         self.analysis = AnalysisActions(self, self)  # Analyse menu: compare, journey, findings
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
+        self.said_no = SaidNoActions(self, self)  # Customers menu: said-no log, feedback
         self.attached = True
         self._set_enabled(True)
         self._show_connection()

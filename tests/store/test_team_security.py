@@ -35,7 +35,7 @@ from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, make_owned_dat
 pytestmark = pytest.mark.postgres
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "team.md"
-RESULTS = {"allowed", "refused", "own rows only", "stored as data"}
+RESULTS = {"allowed", "refused", "own rows only", "stored as data", "shared rows only"}
 PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "mia": "mia-password"}
 ROLE_LOGIN = {"shopper": "alice", "manager": "mia"}
 HOSTILE = ['it\'s "quoted"', "'; DROP TABLE audit; --", "x" * 1_000_000]
@@ -261,6 +261,11 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
         for shop_id, shopper, state in SHOPS:
             insert_shop(owner, shop_id, shopper, template, state)
         owner.execute(*_schedule_insert("sch-1", template))
+        owner.execute(*_campaign_insert("snc-1"))
+        owner.execute(*_said_no_insert("sne-1", "snc-1"))
+        owner.execute("INSERT INTO theme_rules VALUES ('rules', 'speed: slow', 'mia', now())")
+        owner.execute(*_feedback_insert("fb-shared", True))
+        owner.execute(*_feedback_insert("fb-private", False))
         for shop_id, audit_id in SHOP_AUDITS.items():
             owner.execute("UPDATE shop SET audit_id = %s WHERE id = %s", (audit_id, shop_id))
         # A review of each of a-done and b-done: a comment and a change of an answer.
@@ -281,6 +286,10 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             REVIEW_TABLE,
             CHANGE_TABLE,
             "team_user",
+            "said_no_campaign",
+            "said_no_entry",
+            "theme_rules",
+            "feedback_entry",
         ):
             found = owner.execute(f"SELECT count(*) FROM {table}").fetchone()
             assert found is not None
@@ -1042,6 +1051,71 @@ def manager_schedules(t: Team, c: psycopg.Connection[Any]) -> str:
     )
 
 
+def _campaign_insert(campaign_id: str) -> tuple[str, Any]:
+    return (
+        "INSERT INTO said_no_campaign (id, company_id, team, starts, days, kept_by, created_by,"
+        " created_at) VALUES (%s, 'c1', '', '2025-06-02', 30, '', 'mia', now())",
+        (campaign_id,),
+    )
+
+
+def _said_no_insert(entry_id: str, campaign_id: str) -> tuple[str, Any]:
+    return (
+        "INSERT INTO said_no_entry (id, campaign_id, at, tz, channel, asked, refused, reason,"
+        " said_by, theme, action_list, note, created_by, created_at) VALUES (%s, %s, now(),"
+        " 'UTC', 'phone', 'A refund', '', 'policy', '', '', '', '', 'mia', now())",
+        (entry_id, campaign_id),
+    )
+
+
+def _feedback_insert(entry_id: str, shared: bool) -> tuple[str, Any]:
+    return (
+        "INSERT INTO feedback_entry (id, company_id, kind, at, channel, text, category, score,"
+        " score_scale, themes, tagged_by_hand, source, shared, created_by, created_at) VALUES"
+        " (%s, 'c1', 'complaint', now(), '', 'Slow', '', NULL, NULL, '[\"speed\"]', false,"
+        " 'desk.csv', %s, 'mia', now())",
+        (entry_id, shared),
+    )
+
+
+def read_write_said_no(t: Team, c: psycopg.Connection[Any]) -> str:
+    """The said-no log, the rules and feedback not shared are the managers' alone."""
+    return verdict(
+        refused(c, "SELECT count(*) FROM said_no_campaign"),
+        refused(c, "SELECT asked FROM said_no_entry"),
+        refused(c, "SELECT text FROM theme_rules"),
+        c.execute("SELECT 1 FROM feedback_entry WHERE id = 'fb-private'").fetchall() == [],
+        refused(c, *_campaign_insert("snc-alice")),
+        refused(c, *_said_no_insert("sne-alice", "snc-1")),
+        refused(c, "UPDATE said_no_entry SET action_list = 'training'"),
+        refused(c, "UPDATE theme_rules SET text = ''"),
+        refused(c, *_feedback_insert("fb-alice", True)),
+        refused(c, "UPDATE feedback_entry SET shared = true WHERE id = 'fb-private'"),
+        refused(c, "UPDATE feedback_entry SET themes = '[]' WHERE id = 'fb-shared'"),
+        refused(c, "DELETE FROM feedback_entry"),
+    )
+
+
+def read_shared_feedback(t: Team, c: psycopg.Connection[Any]) -> str:
+    found = [row[0] for row in c.execute("SELECT id FROM feedback_entry").fetchall()]
+    return "shared rows only" if found == ["fb-shared"] else f"read {found}"
+
+
+def manager_said_no(t: Team, c: psycopg.Connection[Any]) -> str:
+    read = c.execute("SELECT count(*) FROM feedback_entry").fetchall()
+    if read != [(2,)]:
+        return f"read {read}"
+    return verdict(
+        refused(c, *_campaign_insert("snc-2")),
+        refused(c, *_said_no_insert("sne-2", "snc-2")),
+        refused(c, "UPDATE said_no_entry SET action_list = 'training' WHERE id = 'sne-2'"),
+        refused(c, "UPDATE theme_rules SET text = 'speed: wait*'"),
+        refused(c, *_feedback_insert("fb-2", False)),
+        refused(c, "UPDATE feedback_entry SET shared = true WHERE id = 'fb-2'"),
+        refused(c, "DELETE FROM feedback_entry WHERE id = 'fb-2'"),
+    )
+
+
 CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "read-reference": read_reference,
     "read-own-rows": read_own_rows,
@@ -1096,6 +1170,9 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "rewrite-history": rewrite_history,
     "add-own-history": add_own_history,
     "manager-reviews": manager_reviews,
+    "read-write-said-no": read_write_said_no,
+    "read-shared-feedback": read_shared_feedback,
+    "manager-said-no": manager_said_no,
 }
 
 

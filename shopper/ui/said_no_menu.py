@@ -1,0 +1,128 @@
+"""The Customers menu: the said-no log (seed 002) and imported complaints, feedback and
+leaving reasons (seed 001). Only Qt is imported here: each window is imported when first
+opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
+
+if TYPE_CHECKING:
+    from shopper.ui.host import AuditHost
+
+SHEET_FILTERS = "Spreadsheets (*.csv *.xlsx);;CSV, UTF-8 (*.csv);;Excel workbook (*.xlsx)"
+
+
+class SaidNoActions(QObject):
+    """Adds the Customers menu to a main window and keeps the windows it opens."""
+
+    def __init__(self, window: QMainWindow, host: AuditHost) -> None:
+        super().__init__(window)
+        self.window = window
+        self.host = host
+        self.windows: list[QWidget] = []
+        self.note_action = self._action("&Note a said-no…", self.note, "Ctrl+Alt+N")
+        self.note_action.setStatusTip("Note one time a customer was told no (keyboard only)")
+        self.log_action = self._action("Said-no &log…", self.open_log)
+        self.log_action.setStatusTip("Day N of the log, entries per day, and the summary")
+        self.import_said_no_action = self._action(
+            "&Import said-no spreadsheet…", lambda: self.import_file("said-no")
+        )
+        self.import_feedback_action = self._action(
+            "Import &complaints or feedback…", lambda: self.import_file("")
+        )
+        self.themes_action = self._action("&Feedback by theme…", self.open_feedback)
+        menu = window.menuBar().addMenu("C&ustomers")
+        for action in (self.note_action, self.log_action, self.themes_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.import_said_no_action)
+        menu.addAction(self.import_feedback_action)
+        bar = window.menuBar()
+        help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
+        if help_action is not None:  # Help stays last
+            bar.removeAction(menu.menuAction())
+            bar.insertMenu(help_action, menu)
+
+    def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _keep(self, widget: Any) -> Any:
+        widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        widget.destroyed.connect(
+            lambda *_: self.windows.remove(widget) if widget in self.windows else None
+        )
+        self.windows.append(widget)
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+        return widget
+
+    def _companies(self) -> list[tuple[str, str]]:
+        return [(row.id, row.name) for row in self.host.companies()]
+
+    def note(self) -> Any:
+        from shopper.ui.said_no_entry import SaidNoEntryDialog
+
+        return self._keep(
+            SaidNoEntryDialog(
+                self.host.engine,
+                self._companies(),
+                company_id=self.host.selected_company_id(),
+                parent=self.window,
+            )
+        )
+
+    def open_log(self) -> Any:
+        from shopper.ui.said_no_window import SaidNoWindow
+
+        return self._keep(
+            SaidNoWindow(
+                self.host.engine,
+                self._companies(),
+                company_id=self.host.selected_company_id(),
+                parent=self.window,
+            )
+        )
+
+    def open_feedback(self) -> Any:
+        from shopper.ui.feedback_window import FeedbackWindow
+
+        return self._keep(
+            FeedbackWindow(
+                self.host.engine,
+                self._companies(),
+                company_id=self.host.selected_company_id(),
+                parent=self.window,
+            )
+        )
+
+    def import_file(self, kind: str, path: Path | None = None) -> Any:
+        """Pick a spreadsheet, then map its columns and import it (off the GUI thread)."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self.window, "Import a spreadsheet", "", SHEET_FILTERS
+            )
+            if not name:
+                return None
+            path = Path(name)
+        from shopper.ui.import_dialog import ImportDialog
+
+        return self._keep(
+            ImportDialog(
+                self.host.engine,
+                path,
+                self._companies(),
+                kind=kind,
+                company_id=self.host.selected_company_id(),
+                parent=self.window,
+            )
+        )

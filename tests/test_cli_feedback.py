@@ -1,0 +1,62 @@
+"""`shopper feedback`: import with --map, rules, tag, share, months."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shopper.cli import main
+from shopper.services.companies import CompanyInput, create_company
+from shopper.services.context import AppContext
+from tests.test_cli import ok, user_error
+
+
+@pytest.fixture
+def local(data_dir: Path) -> None:
+    ctx = AppContext.open(data_dir)
+    try:
+        create_company(engine=ctx.engine, data=CompanyInput(name="Northwind"))
+    finally:
+        ctx.close()
+
+
+@pytest.mark.usefixtures("local")
+def test_import_rules_tag_months(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    sheet = tmp_path / "desk.csv"
+    sheet.write_text(
+        "Opened,Ticket text,Queue\n2026-02-01,Rude agent,phone\n2026-02-02,Rude again,chat\n",
+        encoding="utf-8",
+    )
+    out = ok(
+        capsys,
+        "feedback",
+        "import",
+        str(sheet),
+        "--company",
+        "Northwind",
+        "--kind",
+        "complaint",
+        "--map",
+        "at=Opened,text=Ticket text,channel=Queue",
+    )
+    assert out == "Imported 2 complaints entries\n"
+    [empathy] = json.loads(ok(capsys, "feedback", "months", "--company", "Northwind", "--json"))
+    assert (empathy["theme"], empathy["total"]) == ("empathy", 2)
+    assert empathy["months"][0]["complaints"] == 2
+    assert "rude" in ok(capsys, "feedback", "rules")
+    rules = tmp_path / "rules.txt"
+    rules.write_text("manners: rude*\n", encoding="utf-8")
+    assert "2 entries re-tagged" in ok(capsys, "feedback", "rules", "--set", str(rules))
+    text = ok(capsys, "feedback", "months", "--company", "Northwind")
+    assert text.startswith("Manners: 2 (steady)")
+    assert "Shared 2 entries" in ok(capsys, "feedback", "share", "--company", "Northwind")
+    rules.write_text("manners rude\n", encoding="utf-8")
+    assert "rules line 1" in user_error(capsys, "feedback", "rules", "--set", str(rules))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,score\nfine,x\n", encoding="utf-8")
+    code = main(["feedback", "import", str(bad), "--company", "Northwind", "--kind", "feedback"])
+    _out, err = capsys.readouterr()
+    assert code == 2
+    assert "line 2, column score: 'x' is not a score" in err
