@@ -36,6 +36,10 @@ any user can open psql with their password.
   recorded as their event, and goes on like any other.
 - Schedules (`schedule`, recurring shops): managers read and write them; a shopper has no
   right on the table at all (a mystery shopper must not see who shops a company next).
+- Actions (`plan_action`, the action plan): managers read and write them; a shopper reads
+  only those a manager shared with shoppers (`shared`) and those they own (`owner` is their
+  login), and writes none: an action plan is a manager's, and its owner reports progress to
+  them, not in the database.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -86,6 +90,8 @@ CHANGE_TABLE = "answer_change"
 adds only changes in their own name to their own audit in progress."""
 SCHEDULE_TABLE = "schedule"
 """Recurring shops: managers only; a shopper may neither read nor write them."""
+ACTION_TABLE = "plan_action"
+"""The action plan: managers write it; a shopper reads the shared actions and their own."""
 OUTBOX_TABLE = "sync_outbox"
 """A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
 database, where managers may read it and nobody writes it."""
@@ -101,6 +107,7 @@ SECURED_TABLES = frozenset(
         REVIEW_TABLE,
         CHANGE_TABLE,
         SCHEDULE_TABLE,
+        ACTION_TABLE,
         OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
@@ -451,6 +458,20 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
         ),
     )
     policy("manager_all", SCHEDULE_TABLE, "ALL", manager, "USING (true) WITH CHECK (true)")
+    # The action plan: a shopper reads what a manager shared, and the actions they own.
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(table(ACTION_TABLE), field))
+    _run(
+        conn,
+        q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(ACTION_TABLE), manager),
+    )
+    policy("manager_all", ACTION_TABLE, "ALL", manager, "USING (true) WITH CHECK (true)")
+    policy(
+        "field_reads_shared",
+        ACTION_TABLE,
+        "SELECT",
+        field,
+        "USING (shared OR owner = current_user)",
+    )
     # A machine's own sync record: empty here; managers may read it, as every other table.
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(OUTBOX_TABLE), manager))
     policy("manager_reads", OUTBOX_TABLE, "SELECT", manager, "USING (true)")
