@@ -93,3 +93,13 @@ def test_mistakes_are_one_line(
     capsys: pytest.CaptureFixture[str], history: History, args: tuple[str, ...], words: str
 ) -> None:
     assert words in user_error(capsys, "actions", *args)
+
+
+def test_themes(capsys: pytest.CaptureFixture[str], history: History) -> None:
+    data = json.loads(ok(capsys, "themes", "--company", "Acme Stores", "--json"))
+    assert data["company"] == "Acme Stores" and data["audits"] == 3
+    assert {t["theme"] for t in data["themes"]} == {"brand", "empathy", "speed", ""}
+    text = ok(capsys, "themes", "--company", "Acme Stores")
+    assert text.startswith("Acme Stores: 3 completed audits\n")
+    assert "Empathy: " in text and "audits 1 failed of 4 scored, 1 bad moments" in text
+    assert "Nobody" in user_error(capsys, "themes", "--company", "Nobody")
