@@ -103,3 +103,44 @@ def test_themes(capsys: pytest.CaptureFixture[str], history: History) -> None:
     assert text.startswith("Acme Stores: 3 completed audits\n")
     assert "Empathy: " in text and "audits 1 failed of 4 scored, 1 bad moments" in text
     assert "Nobody" in user_error(capsys, "themes", "--company", "Nobody")
+
+
+def test_report_actions(
+    capsys: pytest.CaptureFixture[str], history: History, data_dir: Path, tmp_path: Path
+) -> None:
+    from shopper.services import actions as service
+
+    ctx = AppContext.open(data_dir)
+    try:
+        service.create_action(
+            engine=ctx.engine,
+            data=service.ActionInput(
+                company="Acme Stores",
+                title="Dust <b>shelves</b> & more",
+                audit=history.audits["A2"],
+                item="clean",
+                owner="Ola",
+            ),
+            at=T0 + timedelta(days=31),
+        )
+        service.create_action(
+            engine=ctx.engine,
+            data=service.ActionInput(company="Acme Stores", title="Faster tills", theme="speed"),
+            at=T0 + timedelta(days=31),
+        )
+    finally:
+        ctx.close()
+    out = tmp_path / "plan.pdf"
+    text = ok(capsys, "report", "--actions", "--company", "Acme Stores", "-o", str(out))
+    assert text.startswith(f"Wrote {out} (")
+    from tests.report.helpers import Pdf, squeeze
+
+    pdf = squeeze(Pdf.of(out.read_bytes()).text)
+    assert squeeze("Dust <b>shelves</b> & more") in pdf
+    assert squeeze(f"fixed, verified by audit {history.audits['A3'][:8]} on 2025-05-02") in pdf
+    # A3, the one audit since, has no timing item (version 2): nothing on speed since.
+    assert squeeze("Since it was made (2025-04-03): no audit or other source") in pdf
+    assert "no actions" in user_error(
+        capsys, "report", "--actions", "--company", "Other Shop", "-o", str(out)
+    )
+    assert "--actions" in user_error(capsys, "report", "--actions", "-o", str(out))

@@ -108,6 +108,7 @@ class Check:
     started_at: datetime
     started_tz: str
     passed: bool
+    shopper: str = ""
 
     @property
     def day(self) -> date:

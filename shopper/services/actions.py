@@ -416,6 +416,7 @@ def _checks(engine: Engine, actions: list[PlanAction]) -> dict[str, list[Check]]
                         started_at=audit.meta.started_at,
                         started_tz=audit.meta.started_tz,
                         passed=result.outcome is not Outcome.FAIL,
+                        shopper=audit.meta.shopper,
                     )
                 )
     return found
