@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, ctx: AppContext) -> None:
         """Work on this open database: install the screens that need it and fill the lists."""
+        from shopper.ui.actions_menu import ActionsMenu
         from shopper.ui.analysis_menu import AnalysisActions
         from shopper.ui.data_safety import DataActions
 
@@ -177,6 +178,7 @@ class MainWindow(QMainWindow):
         self.engine = ctx.engine
         self.analysis = AnalysisActions(self, self)  # Analyse menu: compare, journey, findings
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
+        self.actions_menu = ActionsMenu(self, self)  # the action plan and "Do they chime?"
         self.attached = True
         self._set_enabled(True)
         self._show_connection()
