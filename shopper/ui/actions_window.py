@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize
+from PySide6.QtCore import QModelIndex, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -57,12 +57,11 @@ def action_columns() -> list[Column[ActionRow]]:
         Column("Theme", lambda r: r.theme_title),
         Column("Action", lambda r: r.title, tooltip=lambda r: r.detail or r.title),
         Column(
-            "From",
-            lambda r: (
-                f"{touchpoint_label(r.touchpoint)}: {r.item_prompt or r.item_id}"
-                if r.item_id
-                else r.source
-            ),
+            "Where it stands",
+            lambda r: r.describe + (" · overdue" if r.overdue else ""),
+            foreground=_color,
+            sort_key=lambda r: (r.state.value, r.describe),
+            tooltip=lambda r: r.describe,
         ),
         Column("Owner", lambda r: r.owner),
         Column(
@@ -71,13 +70,14 @@ def action_columns() -> list[Column[ActionRow]]:
             foreground=lambda r: QColor(KIND_COLORS["bad"]) if r.overdue else None,
             tooltip=lambda r: "overdue" if r.overdue else "",
         ),
-        Column(
-            "Where it stands",
-            lambda r: r.describe + (" · overdue" if r.overdue else ""),
-            foreground=_color,
-            sort_key=lambda r: (r.state.value, r.describe),
-        ),
+        Column("From", _made_from, tooltip=_made_from),
     ]
+
+
+def _made_from(row: ActionRow) -> str:
+    if row.item_id:
+        return f"{touchpoint_label(row.touchpoint)}: {row.item_prompt or row.item_id}"
+    return "a theme"
 
 
 class ActionsWindow(AnalysisWindow):
@@ -126,9 +126,10 @@ class ActionsWindow(AnalysisWindow):
         self.table = plain_table(self.model)
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 140), (1, 110), (3, 220), (4, 90), (5, 90), (6, 330)):
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 150), (1, 110), (2, 260), (3, 330), (4, 100), (5, 84)):
             self.table.setColumnWidth(column, width)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setToolTip("Double-click (or Enter) to open the audit at the action's item")
         self.table.activated.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())

@@ -60,7 +60,7 @@ def _audits(row: ChimeRow) -> str:
     a = row.audits
     if not (a.scored or a.moments):
         return ""
-    return f"{a.failed} of {a.scored} failed, {a.moments} moments"
+    return f"{a.failed}/{a.scored} failed, {a.moments} moments"
 
 
 def _score(row: ChimeRow) -> str:
