@@ -191,3 +191,27 @@ def test_an_item_must_be_in_the_audit_of_that_company(ctx: AppContext, history: 
         service.create_action(
             engine=ctx.engine, data=ActionInput(company="Nobody", title="x", theme="speed")
         )
+
+
+def test_a_backup_keeps_the_actions_and_restoring_brings_them_back(
+    ctx: AppContext, history: History
+) -> None:
+    from shopper.services.backups import make_backup, restore_backup
+
+    service.create_action(
+        engine=ctx.engine,
+        data=ActionInput(company="Acme Stores", title="Kept", theme="speed", owner="Ola"),
+    )
+    backup = make_backup(engine=ctx.engine, backups_dir=ctx.backups_dir, reason="manual").path
+    service.create_action(
+        engine=ctx.engine, data=ActionInput(company="Acme Stores", title="Later", theme="speed")
+    )
+    assert ctx.db_path is not None
+    result = restore_backup(
+        data_dir=ctx.data_dir, db_path=ctx.db_path, source=backup, engine=ctx.engine
+    )
+    assert result.engine is not None
+    try:
+        assert [r.title for r in service.list_actions(engine=result.engine)] == ["Kept"]
+    finally:
+        result.engine.dispose()
