@@ -290,7 +290,7 @@ def test_init_stamps_and_secures_a_database_made_before_migrations(
         # which 0.1.0 did not have
         conn.execute(
             "DROP TABLE evidence_blob, shop_event, shop, schedule, sync_outbox, review_comment,"
-            " answer_change"
+            " answer_change, plan_action"
         )
         conn.execute("ALTER TABLE audit DROP COLUMN version")
         conn.execute("ALTER TABLE company DROP COLUMN allow_unassigned")
