@@ -144,3 +144,49 @@ def test_report_actions(
         capsys, "report", "--actions", "--company", "Other Shop", "-o", str(out)
     )
     assert "--actions" in user_error(capsys, "report", "--actions", "-o", str(out))
+
+
+def test_export_csv_and_xlsx(
+    capsys: pytest.CaptureFixture[str], history: History, data_dir: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    from shopper.services import actions as service
+
+    ctx = AppContext.open(data_dir)
+    try:
+        service.create_action(
+            engine=ctx.engine,
+            data=service.ActionInput(
+                company="Acme Stores",
+                title='=HYPERLINK("http://evil.example")',
+                audit=history.audits["A2"],
+                item="clean",
+                owner="Zażółć",
+            ),
+            at=T0 + timedelta(days=31),
+        )
+    finally:
+        ctx.close()
+    out = tmp_path / "actions.csv"
+    assert ok(capsys, "actions", "export", "-o", str(out)) == f"Wrote 1 action to {out}\n"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert row["title"] == '\'=HYPERLINK("http://evil.example")'
+    assert (row["owner"], row["state"], row["verified_by_audit"]) == (
+        "Zażółć",
+        "fixed",
+        history.audits["A3"],
+    )
+    book = tmp_path / "actions.xlsx"
+    ok(capsys, "actions", "export", "-o", str(book), "--company", "Acme Stores")
+    sheet = load_workbook(book).active
+    assert sheet is not None
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert values[0][:4] == ["action_id", "company", "theme", "title"]
+    assert values[1][3] == '=HYPERLINK("http://evil.example")'
+    assert sheet.cell(2, 4).data_type == "s"  # text, never a formula
+    assert "csv or xlsx" in user_error(capsys, "actions", "export", "-o", str(tmp_path / "a.txt"))

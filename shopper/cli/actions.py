@@ -1,9 +1,11 @@
 """`shopper actions`: the action plan — add an action from an audit's item or a theme, list
-the actions with what the later audits say, and set an action's status."""
+the actions with what the later audits say, set an action's status, export them to CSV or
+XLSX."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from shopper.cli._filters import day
 from shopper.cli.base import EXIT_OK, Subparsers, UsageError, open_context, print_json
@@ -23,7 +25,7 @@ OPTION_OF = {
 def register(sub: Subparsers) -> None:
     actions = sub.add_parser(
         "actions",
-        help="the action plan: add, list, set",
+        help="the action plan: add, list, set, export",
         description="An action on an audit's item is verified by the next audits of the same"
         ' company and touchpoint: "fixed, verified by audit X on DAY" when one passes the item,'
         ' "still failing" (reopened, owner shown) when it fails again.',
@@ -52,6 +54,12 @@ def register(sub: Subparsers) -> None:
         help="open, in_progress, done, wont_do, fixed or still_failing",
     )
     a_list.add_argument("--overdue", action="store_true", help="only those past their due day")
+    export = a_sub.add_parser("export", help="write the actions to CSV or XLSX")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--format", choices=["csv", "xlsx"], help="default: from the file name's extension"
+    )
+    export.add_argument("--company", metavar="NAME", help="company name or id prefix")
     a_set = a_sub.add_parser("set", help="change an action's status")
     a_set.add_argument("id", metavar="ID", help="action id or a unique prefix of it")
     a_set.add_argument(
@@ -83,6 +91,18 @@ def cmd_actions(args: argparse.Namespace) -> int:
             )
             row = service.create_action(engine=ctx.engine, data=data)
             print(f"Added action {row.id[:8]}: {_describe(row)}")
+            return EXIT_OK
+        if command == "export":
+            from shopper.services.action_export import export_actions
+            from shopper.services.export import format_for
+
+            fmt = format_for(args.output, args.format)
+            company_id = None
+            if args.company:
+                company_id = find_company(engine=ctx.engine, name_or_id=args.company).id
+            rows = service.list_actions(engine=ctx.engine, company_id=company_id)
+            count = export_actions(rows=rows, path=args.output, fmt=fmt)
+            print(f"Wrote {count:,} action{'s' if count != 1 else ''} to {args.output}")
             return EXIT_OK
         if command == "list":
             company_id = None

@@ -154,6 +154,10 @@ class ActionsWindow(AnalysisWindow):
         self.pdf_button.setToolTip("The selected company's action plan as a PDF")
         self.pdf_button.clicked.connect(self.export_pdf)
         buttons.addWidget(self.pdf_button)
+        self.table_button = QPushButton("Export &table…")
+        self.table_button.setToolTip("The actions in view as an Excel workbook or a CSV file")
+        self.table_button.clicked.connect(self.export_table)
+        buttons.addWidget(self.table_button)
         layout.addLayout(buttons)
         self.company_combo.currentIndexChanged.connect(self.reload)
         for combo in (self.owner_combo, self.status_combo):
@@ -268,6 +272,46 @@ class ActionsWindow(AnalysisWindow):
         self._dialog.created.connect(lambda _row: self.reload())
         self._dialog.open()
         return self._dialog
+
+    def export_table(self, path: Path | None = None) -> None:
+        """The actions in view to XLSX or CSV, off the GUI thread."""
+        from shopper.services.action_export import export_actions
+        from shopper.services.export import format_for
+
+        if path is None:
+            name, chosen = QFileDialog.getSaveFileName(
+                self,
+                "Export the actions",
+                "actions.xlsx",
+                "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)",
+            )
+            if not name:
+                return
+            path = Path(name)
+            if not path.suffix:
+                path = path.with_suffix(".csv" if "csv" in chosen.lower() else ".xlsx")
+        try:
+            fmt = format_for(path)
+        except ShopperError as exc:
+            show_error(self, str(exc), title="Nothing exported")
+            return
+        rows, target = self.model.rows(), path
+
+        def done(count: int) -> None:
+            self._busy = None
+            self.summary.setText(f"Wrote {count_of(count, 'action')} to {target}.")
+
+        def failed(exc: Exception) -> None:
+            self._busy = None
+            show_error(self, str(exc) if isinstance(exc, ShopperError) else f"Not written: {exc}")
+
+        self._busy = run_operation(
+            self,
+            "Writing the actions…",
+            lambda _p: export_actions(rows=rows, path=target, fmt=fmt),
+            on_done=done,
+            on_error=failed,
+        )
 
     def export_pdf(self, path: Path | None = None) -> None:
         company_id = str(self.company_combo.currentData() or "")

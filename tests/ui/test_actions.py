@@ -99,6 +99,23 @@ def test_a_status_set_in_the_window_is_stored(
     assert row.status is ActionStatus.DONE
 
 
+def test_the_plan_exports_its_pdf_and_table(
+    qtbot: QtBot, ctx: AppContext, history: History, tmp_path: Path
+) -> None:
+    window = open_plan(qtbot, ctx)
+    window.export_table(tmp_path / "actions.csv")
+    qtbot.waitUntil(lambda: window._busy is None, timeout=LOAD)
+    assert window.summary.text() == f"Wrote 2 actions to {tmp_path / 'actions.csv'}."
+    assert not window.pdf_button.isEnabled()  # all companies: choose one first
+    window.company_combo.setCurrentIndex(window.company_combo.findData(history.company_id))
+    qtbot.waitUntil(lambda: not window.loading, timeout=LOAD)
+    assert window.pdf_button.isEnabled()
+    window.export_pdf(tmp_path / "plan.pdf")
+    qtbot.waitUntil(lambda: window._busy is None, timeout=LOAD)
+    assert (tmp_path / "plan.pdf").read_bytes().startswith(b"%PDF-")
+    assert window.summary.text().startswith(f"Wrote {tmp_path / 'plan.pdf'} (")
+
+
 def test_create_action_from_a_failed_item_in_the_findings(
     qtbot: QtBot, ctx: AppContext, history: History
 ) -> None:
