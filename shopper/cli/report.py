@@ -7,7 +7,8 @@ Three kinds, chosen by what is named (one of them, never two):
   `shopper report --company NAME --touchpoint KIND -o FILE.pdf`: the company's
   repeated audits at that touchpoint compared (the newest `--last N`);
 - `shopper report --company NAME -o FILE.pdf`: the company's journey across
-  its touchpoints.
+  its touchpoints;
+- `shopper report --actions --company NAME -o FILE.pdf`: the company's action plan.
 
 `--since` and `--until` narrow the company's audits by the day they started.
 """
@@ -55,6 +56,9 @@ def register(sub: Subparsers) -> None:
         "-o", "--output", type=Path, required=True, metavar="FILE", help="the PDF to write"
     )
     report.add_argument(
+        "--actions", action="store_true", help="with --company: the company's action plan"
+    )
+    report.add_argument(
         "--touchpoint",
         metavar="KIND",
         choices=list(TOUCHPOINTS),
@@ -91,6 +95,12 @@ def register(sub: Subparsers) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     """Options that only make sense together; refused before the database is opened."""
+    if args.actions:
+        if args.company is None:
+            raise UsageError("shopper report: --actions goes with --company NAME")
+        for name in ("touchpoint", "last", "since", "until"):
+            if getattr(args, name) is not None:
+                raise UsageError(f"shopper report: --{name} does not go with --actions")
     if args.id is None and args.compare is None and args.company is None:
         raise UsageError(
             "shopper report: give the ID of the audit to report on, --compare ID ID... "
@@ -133,6 +143,19 @@ def cmd_report(args: argparse.Namespace) -> int:
             engine=ctx.engine,
             out_path=output,
             audit_ids=ids,
+            page_size=args.page_size,
+            redact=redact,
+            redact_names=names,
+        )
+    elif args.actions:
+        from shopper.services.action_report import make_action_plan_report
+
+        cid = company_id(ctx, args)
+        assert cid is not None
+        result = make_action_plan_report(
+            engine=ctx.engine,
+            company_id=cid,
+            out_path=output,
             page_size=args.page_size,
             redact=redact,
             redact_names=names,

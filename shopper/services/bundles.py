@@ -31,6 +31,7 @@ from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError, TemplateError
 from shopper.domain.template_loader import parse_template_text
 from shopper.domain.vocabulary import AuditStatus
+from shopper.services import bundle_actions
 from shopper.services.backups import make_backup
 from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
 from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
@@ -104,6 +105,7 @@ def export_bundle(
         companies = [session.get(Company, cid) for cid in company_ids]
         keys = sorted({(r.audit["template_id"], r.audit["template_version"]) for r in rows})
         templates = [session.get(TemplateVersion, key) for key in keys]
+        actions = bundle_actions.actions_of(session=session, company_ids=company_ids)
     evidence = sorted(
         {(e["sha256"], e["extension"]) for r in rows for e in r.children.get("evidence", [])}
     )
@@ -126,6 +128,9 @@ def export_bundle(
 
         add("companies.json", _dump({"companies": [_company_json(c) for c in companies if c]}))
         add("templates.json", _dump({"templates": [_template_json(t) for t in templates if t]}))
+        if actions:
+            actions_json = [bundle_actions.action_json(a) for a in actions]
+            add(bundle_actions.MEMBER, _dump({"actions": actions_json}))
         for part, start in enumerate(range(0, len(rows), AUDITS_PER_PART), start=1):
             chunk = rows[start : start + AUDITS_PER_PART]
             add(f"audits/{part:04d}.json", _dump({"audits": [_audit_json(r) for r in chunk]}))
@@ -277,6 +282,8 @@ class ImportSummary:
     companies_updated: int = 0
     templates_added: int = 0
     evidence_added: int = 0
+    actions_added: int = 0
+    actions_updated: int = 0
     backup: Path | None = None
 
     @property
@@ -287,6 +294,8 @@ class ImportSummary:
             or self.companies_added
             or self.companies_updated
             or self.templates_added
+            or self.actions_added
+            or self.actions_updated
         )
 
     def headline(self) -> str:
@@ -302,6 +311,11 @@ class ImportSummary:
             out.append(
                 f"Companies: {self.companies_added} added, {self.companies_updated} updated; "
                 f"templates: {self.templates_added} added; evidence files: {self.evidence_added}."
+            )
+        if self.actions_added or self.actions_updated:
+            out.append(
+                f"Actions: {self.actions_added} added, {self.actions_updated} updated"
+                " (the bundle's edit is newer)."
             )
         for audit in self.updated:
             out.append(f"Updated (the bundle's edit is newer): {_describe(audit)}")
@@ -512,6 +526,9 @@ def _merge(
             if not dry_run:
                 values = {k: v for k, v in record.items() if k not in ("id", "created_at")}
                 exchange.update_company(session=session, company_id=company_id, values=values)
+    summary.actions_added, summary.actions_updated = bundle_actions.merge_actions(
+        session, archive, content.actions, dry_run=dry_run
+    )
     names = {cid: r["name"] for cid, r in content.companies.items()}
     ids = [a.rows.audit["id"] for a in content.audits]
     states = exchange.audit_states(session=session, audit_ids=ids)

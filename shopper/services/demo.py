@@ -385,6 +385,9 @@ def load_demo(
             repo.update_audit(session=session, audit_id=plan.audit_id, values=values)
             completions.append(_event(next_id(), plan.audit_id, "completed", plan.completed, zone))
         exchange.insert_rows(session=session, table="audit_event", rows=completions)
+    from shopper.services.demo_actions import add_demo_actions  # the action plan's demo
+
+    add_demo_actions(engine=engine, company_ids=[cid for cid, _c in companies])
     if progress:
         progress(audits, audits)
     add_said_no_demo(engine=engine, companies=company_rows, anchor=anchor, seed=seed)

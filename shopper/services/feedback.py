@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from shopper.domain import theme_rules as rules_domain
-from shopper.domain.clock import now_utc
+from shopper.domain.clock import as_utc, now_utc
 from shopper.domain.errors import ShopperError
 from shopper.domain.themes import month_of
 from shopper.resources import RESOURCES_DIR
@@ -480,10 +480,15 @@ def _trend(last: int, before: int | None) -> str:
     return "steady"
 
 
-def feedback_by_theme(session: Session, company_id: str) -> dict[str, FeedbackThemeFigures]:
+def feedback_by_theme(
+    session: Session, company_id: str, since: datetime | None = None
+) -> dict[str, FeedbackThemeFigures]:
     """A company's complaints, feedback and leaving reasons per theme (untagged under ""),
-    with the mean feedback score: what the "Do they chime?" view shows beside the audits."""
+    with the mean feedback score: what the "Do they chime?" view shows beside the audits.
+    With `since`, only the entries from that moment on."""
     records = store.list_feedback(session=session, company_id=company_id)
+    if since is not None:
+        records = [r for r in records if as_utc(r.at) >= since]
     result: dict[str, FeedbackThemeFigures] = {}
     for theme, group in _by_theme(records).items():
         counts = Counter(r.kind for r in group)

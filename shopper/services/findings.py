@@ -64,6 +64,8 @@ class Finding:
     at: datetime
     """When it happened: the answer or the moment."""
     at_tz: str
+    moment_id: str | None = None
+    """For a bad moment or friction point: its id."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,7 @@ def findings_by_theme(
                     critical=False,
                     at=moment.at,
                     at_tz=moment.tz,
+                    moment_id=moment.id,
                 )
             )
     span = _month_span(all_months)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from shopper.domain import said_no as domain
-from shopper.domain.clock import in_zone, now_utc
+from shopper.domain.clock import as_utc, in_zone, now_utc
 from shopper.domain.errors import ShopperError
 from shopper.services import tabular
 from shopper.services.shops import actor_of
@@ -296,10 +296,15 @@ def retag_entry(*, engine: Engine, entry: str, theme: str) -> domain.NoEntry:
         return _entry(store.get_entry(session=session, entry_id=entry_id))
 
 
-def said_no_by_theme(session: Session, company_id: str) -> dict[str, int]:
-    """Entries of every said-no log of the company per theme tag (untagged under "")."""
+def said_no_by_theme(
+    session: Session, company_id: str, since: datetime | None = None
+) -> dict[str, int]:
+    """Entries of every said-no log of the company per theme tag (untagged under ""); with
+    `since`, only those from that moment on."""
     campaigns = store.list_campaigns(session=session, company_id=company_id)
     entries = store.list_entries(session=session, campaign_ids=[c.id for c in campaigns])
+    if since is not None:
+        entries = [e for e in entries if as_utc(e.at) >= since]
     return dict(Counter(entry.theme for entry in entries))
 
 

@@ -485,3 +485,41 @@ class ThemeRules(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     updated_by: str = Field(default="", max_length=200)
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class PlanAction(SQLModel, table=True):
+    """One action of a company's action plan: what to change, who does it, by when.
+
+    It comes from a failed item (`audit_id`, `item_id`, `touchpoint`), a bad moment or friction
+    point (`moment_id` too), or a theme alone. An action on an item is verified by the audits of
+    the same company and touchpoint started after it was made (`shopper.domain.actions`); that
+    verdict is worked out on reading, never stored, so audits arriving later by bundle or sync
+    count like any other. `owner` is a name, or a team login on a team database.
+    """
+
+    __tablename__ = "plan_action"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=36)
+    title: str = Field(sa_type=Text)
+    detail: str = Field(default="", sa_type=Text)
+    theme: str = Field(default="", max_length=64)
+    source: str = Field(default="theme", max_length=20)
+    """What it was made from: item, moment, theme (and, later, said_no or complaint)."""
+    audit_id: str | None = Field(default=None, max_length=36)
+    """The audit it was made from; no foreign key: a bundle may carry the action alone."""
+    item_id: str | None = Field(default=None, max_length=64)
+    moment_id: str | None = Field(default=None, max_length=36)
+    touchpoint: str = Field(default="", max_length=32)
+    owner: str = Field(default="", max_length=200)
+    due: date | None = None
+    status: str = Field(default="open", max_length=20)
+    status_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    """When the status was last set: an audit after it may reopen a done action."""
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    shared: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """On a team database: whether shoppers may read it (they always read their own)."""
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    created_tz: str = Field(default="UTC", max_length=64)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)

@@ -43,6 +43,10 @@ any user can open psql with their password.
   managers only. Imported complaints, feedback and leaving reasons (`feedback_entry`):
   managers read and write them; a shopper reads only the entries whose `shared` a manager
   set (`shopper feedback share --company NAME [--kind K]`), never writes one.
+- Actions (`plan_action`, the action plan): managers read and write them; a shopper reads
+  only those a manager shared with shoppers (`shared`) and those they own (`owner` is their
+  login), and writes none: an action plan is a manager's, and its owner reports progress to
+  them, not in the database.
 - Full names live in `team_user` (login, full name): it travels with the audits in a
   pg_dump (roles do not) and keeps the name of a login that was removed.
 
@@ -101,6 +105,8 @@ SAID_NO_TABLES = ("said_no_campaign", "said_no_entry", "theme_rules")
 FEEDBACK_TABLE = "feedback_entry"
 """Imported complaints, feedback and leaving reasons: managers read and write them; a shopper
 reads only the entries a manager shared (`shared`, set by `shopper feedback share`)."""
+ACTION_TABLE = "plan_action"
+"""The action plan: managers write it; a shopper reads the shared actions and their own."""
 OUTBOX_TABLE = "sync_outbox"
 """A machine's own record of what it pushed (see `shopper.services.sync`): empty on a team
 database, where managers may read it and nobody writes it."""
@@ -119,6 +125,7 @@ SECURED_TABLES = frozenset(
         SCHEDULE_TABLE,
         *SAID_NO_TABLES,
         FEEDBACK_TABLE,
+        ACTION_TABLE,
         OUTBOX_TABLE,
         TEAM_USER_TABLE,
         "alembic_version",
@@ -502,6 +509,20 @@ def apply_security(conn: Connection, *, schema: str, database: str) -> None:
         policy("manager_all", name, "ALL", manager, "USING (true) WITH CHECK (true)")
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(FEEDBACK_TABLE), field))
     policy("field_reads_shared", FEEDBACK_TABLE, "SELECT", field, "USING (shared)")
+    # The action plan: a shopper reads what a manager shared, and the actions they own.
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(table(ACTION_TABLE), field))
+    _run(
+        conn,
+        q("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(table(ACTION_TABLE), manager),
+    )
+    policy("manager_all", ACTION_TABLE, "ALL", manager, "USING (true) WITH CHECK (true)")
+    policy(
+        "field_reads_shared",
+        ACTION_TABLE,
+        "SELECT",
+        field,
+        "USING (shared OR owner = current_user)",
+    )
     # A machine's own sync record: empty here; managers may read it, as every other table.
     _run(conn, q("GRANT SELECT ON {} TO {}").format(table(OUTBOX_TABLE), manager))
     policy("manager_reads", OUTBOX_TABLE, "SELECT", manager, "USING (true)")

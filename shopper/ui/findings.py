@@ -212,6 +212,10 @@ class FindingsWindow(AnalysisWindow):
         heading.addWidget(self.title_label, 1)
         heading.addWidget(self.export_button)
         heading.addWidget(self.csv_button)
+        self.action_button = QPushButton("Create &action…")
+        self.action_button.setToolTip("An action on the selected finding, or else on the theme")
+        self.action_button.clicked.connect(self.create_action)
+        heading.addWidget(self.action_button)
         layout.addLayout(heading)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -444,6 +448,23 @@ class FindingsWindow(AnalysisWindow):
             )
         else:
             self.findings_label.setText(f"{count_of(len(findings), 'failure')} of “{item.prompt}”")
+
+    def create_action(self) -> Any:
+        """The Create action dialog for the selected finding, else the selected theme."""
+        from shopper.ui.action_drafts import open_action_dialog
+
+        theme = self._current(self.theme_table, self.theme_model)
+        finding = self._current(self.finding_table, self.finding_model)
+        if theme is None and finding is None:
+            return None
+        self._action_dialog = open_action_dialog(
+            self,
+            self.engine,
+            self.company_combo,
+            finding=finding,
+            theme=theme.theme if theme is not None else None,
+        )
+        return self._action_dialog
 
     def _finding_activated(self, index: QModelIndex) -> None:
         finding = self.finding_model.row(index.row())

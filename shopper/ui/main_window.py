@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, ctx: AppContext) -> None:
         """Work on this open database: install the screens that need it and fill the lists."""
+        from shopper.ui.actions_menu import ActionsMenu
         from shopper.ui.analysis_menu import AnalysisActions
         from shopper.ui.data_safety import DataActions
         from shopper.ui.said_no_menu import SaidNoActions
@@ -179,6 +180,7 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisActions(self, self)  # Analyse menu: compare, journey, findings
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
         self.said_no = SaidNoActions(self, self)  # Customers menu: said-no log, feedback
+        self.actions_menu = ActionsMenu(self, self)  # the action plan and "Do they chime?"
         self.attached = True
         self._set_enabled(True)
         self._show_connection()

@@ -290,7 +290,8 @@ def test_init_stamps_and_secures_a_database_made_before_migrations(
         # which 0.1.0 did not have
         conn.execute(
             "DROP TABLE evidence_blob, shop_event, shop, schedule, sync_outbox, review_comment,"
-            " answer_change, said_no_entry, said_no_campaign, feedback_entry, theme_rules"
+            " answer_change, said_no_entry, said_no_campaign, feedback_entry, theme_rules,"
+            " plan_action"
         )
         conn.execute("ALTER TABLE audit DROP COLUMN version")
         conn.execute("ALTER TABLE company DROP COLUMN allow_unassigned")

@@ -60,6 +60,8 @@ def differences(engine: Engine) -> list[object]:
 def migrations_copy(tmp_path: Path, extra: str, name: str = "r9999_extra.py") -> Path:
     location = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, location, ignore=shutil.ignore_patterns("__pycache__"))
+    # Chained onto whatever revision is newest, so a new migration needs no change here.
+    extra = extra.replace("{HEAD}", head_revision())
     (location / "versions" / name).write_text(extra, encoding="utf-8")
     return location
 
@@ -263,7 +265,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0007"
+down_revision = "{HEAD}"
 branch_labels = None
 depends_on = None
 
@@ -313,7 +315,7 @@ ORPHANS = """
 from alembic import op
 
 revision = "9999"
-down_revision = "0007"
+down_revision = "{HEAD}"
 branch_labels = None
 depends_on = None
 
@@ -349,7 +351,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0007"
+down_revision = "{HEAD}"
 branch_labels = None
 depends_on = None
 

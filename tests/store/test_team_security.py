@@ -266,6 +266,8 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
         owner.execute("INSERT INTO theme_rules VALUES ('rules', 'speed: slow', 'mia', now())")
         owner.execute(*_feedback_insert("fb-shared", True))
         owner.execute(*_feedback_insert("fb-private", False))
+        for action_id, owned_by, shared in ACTIONS:
+            owner.execute(*_action_insert(action_id, owned_by, shared))
         for shop_id, audit_id in SHOP_AUDITS.items():
             owner.execute("UPDATE shop SET audit_id = %s WHERE id = %s", (audit_id, shop_id))
         # A review of each of a-done and b-done: a comment and a change of an answer.
@@ -283,6 +285,7 @@ def team_setup(postgres_server: PostgresServer) -> Iterator[Team]:
             "evidence_blob",
             *SHOP_TABLES,
             SCHEDULE_TABLE,
+            "plan_action",
             REVIEW_TABLE,
             CHANGE_TABLE,
             "team_user",
@@ -1038,6 +1041,45 @@ def read_write_schedules(t: Team, c: psycopg.Connection[Any]) -> str:
     )
 
 
+ACTIONS = (("act-alice", "alice", False), ("act-shared", "mia", True), ("act-bob", "bob", False))
+"""The action plan of company c1: one owned by alice, one shared with shoppers, one bob's."""
+
+
+def _action_insert(action_id: str, owner: str, shared: bool) -> tuple[str, Any]:
+    return (
+        "INSERT INTO plan_action (id, company_id, title, detail, theme, source, touchpoint,"
+        " owner, status, status_at, shared, created_by, created_at, created_tz, updated_at)"
+        " VALUES (%s, 'c1', 'Fix it', '', 'speed', 'theme', '', %s, 'open', now(), %s,"
+        " 'mia', now(), 'UTC', now())",
+        (action_id, owner, shared),
+    )
+
+
+def read_write_actions(t: Team, c: psycopg.Connection[Any]) -> str:
+    """A shopper reads the actions shared with shoppers and their own; writes none."""
+    seen = {row[0] for row in c.execute("SELECT id FROM plan_action").fetchall()}
+    if seen != {"act-alice", "act-shared"}:
+        return f"read {sorted(seen)}"
+    writes = verdict(
+        refused(c, *_action_insert("act-new", "alice", True)),
+        refused(c, "UPDATE plan_action SET status = 'done' WHERE id = 'act-alice'"),
+        refused(c, "UPDATE plan_action SET shared = true WHERE id = 'act-bob'"),
+        refused(c, "DELETE FROM plan_action WHERE id = 'act-alice'"),
+    )
+    return "own rows only" if writes == "refused" else f"writes: {writes}"
+
+
+def manager_actions(t: Team, c: psycopg.Connection[Any]) -> str:
+    seen = {row[0] for row in c.execute("SELECT id FROM plan_action").fetchall()}
+    if seen != {a[0] for a in ACTIONS}:
+        return f"read {sorted(seen)}"
+    return verdict(
+        refused(c, *_action_insert("act-new", "bob", False)),
+        refused(c, "UPDATE plan_action SET status = 'done', shared = true WHERE id = 'act-bob'"),
+        refused(c, "DELETE FROM plan_action WHERE id = 'act-new'"),
+    )
+
+
 def manager_schedules(t: Team, c: psycopg.Connection[Any]) -> str:
     read = c.execute("SELECT shoppers FROM schedule WHERE id = 'sch-1'").fetchall()
     if read != [('["alice", "bob"]',)]:
@@ -1164,6 +1206,8 @@ CHECKS: dict[str, Callable[[Team, Any], str]] = {
     "manager-shops": manager_shops,
     "read-write-schedules": read_write_schedules,
     "manager-schedules": manager_schedules,
+    "read-write-actions": read_write_actions,
+    "manager-actions": manager_actions,
     "accept-own-audit": accept_own_audit,
     "change-reviewed-audit": change_reviewed_audit,
     "read-own-comments": read_own_comments,
