@@ -34,7 +34,7 @@ from shopper.store.schema import (
     prepare_schema,
 )
 from shopper.store.tables import Shop, ShopEvent
-from shopper.store.team import FOLLOW_UP_TABLE, TEAM_USER_TABLE
+from shopper.store.team import FOLLOW_UP_TABLE, HOLDER_TABLE, TEAM_USER_TABLE
 from tests.data_helpers import FIXTURES, count_rows, integrity, snapshot
 
 FIXTURE_DBS = sorted(FIXTURES.glob("*.db"))
@@ -221,7 +221,7 @@ def _team_table(difference: object) -> bool:
     return (
         isinstance(difference, tuple)
         and difference[0] == "remove_table"
-        and difference[1].name in (TEAM_USER_TABLE, FOLLOW_UP_TABLE)
+        and difference[1].name in (TEAM_USER_TABLE, FOLLOW_UP_TABLE, HOLDER_TABLE)
     )
 
 
