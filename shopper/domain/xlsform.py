@@ -30,7 +30,7 @@ from shopper.domain.template_loader import (
     load_template_bytes,
     parse_yaml_strict,
 )
-from shopper.domain.template_writer import dump_template, template_to_data
+from shopper.domain.template_writer import dump_data, dump_template, template_to_data
 
 XLSFORM_SUFFIXES = (".xlsx", ".xls", ".csv", ".md")
 _XLSFORM_NAMESPACE = uuid.UUID("0b7c3b8e-6f44-4c55-9a57-0b6f1b8f5c21")
@@ -257,8 +257,12 @@ class _Mapper:
     # -- rows --------------------------------------------------------------------
 
     def row_of(self, element: Mapping[str, Any]) -> int | None:
-        rows = self.rows_by_name.get(str(element.get("name", "")))
-        return rows.pop(0) if rows else None
+        name = str(element.get("name", ""))
+        rows = self.rows_by_name.get(name)
+        if rows:
+            return rows.pop(0)
+        made = _MADE_BY_PYXFORM.fullmatch(name)  # a question pyxform made from a row
+        return int(made.group(1)) if made else None
 
     def refuse(self, row: int | None, column: str, reason: str, sheet: str = "survey") -> None:
         self.unsupported.append(Unsupported(sheet, row, column, reason))
@@ -504,11 +508,7 @@ class _Mapper:
             option["label"] = own or option["key"]
             for key in choice:
                 if key not in ("name", "label", "shopper_score"):
-                    self.refuse(
-                        row,
-                        "type",
-                        f"choice {option['key']!r}: cannot hold its {key} column",
-                    )
+                    self.refuse(row, key, f"cannot hold the {key} of choice {option['key']!r}")
                     return False
             if "shopper_score" in choice:
                 option["score"] = self.extra(
@@ -575,9 +575,7 @@ class _Mapper:
         for s_index, section in enumerate(data["sections"]):
             for i_index, item in enumerate(section["items"]):
                 paths[f"sections[{s_index}].items[{i_index}]"] = self.item_rows.get(item["id"])
-        import yaml
-
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        text = dump_data(data)
         try:
             first = load_template_bytes(text.encode("utf-8"), name=self.name)
         except TemplateError as exc:
@@ -588,6 +586,9 @@ class _Mapper:
 
 _PATH_RE = re.compile(r"^(sections\[\d+\]\.items\[\d+\])(?:\.([A-Za-z_]+))?(\S*): ")
 _COLUMNS = {"prompt": "label", "help": "hint", "show_if": "relevant", "options": "choices"}
+
+
+_MADE_BY_PYXFORM = re.compile(r"(?:generated_\w+?|reserved_name_for_field_list_labels)_(\d+)")
 
 
 def _with_rows(message: str, name: str, paths: Mapping[str, int | None]) -> str:
@@ -939,6 +940,12 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
                 row["type"] = f"{kind} {list_name}"
                 if item.allow_na:
                     row["shopper::na"] = "true"
+                keys = tuple(o.key for o in item.options)
+                if item.type is ItemType.SINGLE_CHOICE and keys in (
+                    ("yes", "no"),
+                    ("yes", "no", NA),
+                ):
+                    row["shopper::type"] = item.type.value  # else it reads back as yes / no
             else:
                 row["type"] = _WRITTEN_TYPES[item.type]
                 if item.type in (ItemType.COUNT, ItemType.DURATION):
@@ -990,6 +997,9 @@ def write_xlsform(template: Template, out: io.BufferedIOBase | io.BytesIO | Any)
         sheet.title = title
         for cells in rows:
             sheet.append(cells)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text, not a formula
     book.save(out)
 
 
@@ -1027,6 +1037,11 @@ def _relevant(
 ) -> str:
     def literal(value: Any) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if "e" in repr(value) or not math.isfinite(value):
+                raise TemplateError(
+                    f"{template.title}: the show-if on {source!r} names {value!r}, which "
+                    "XLSForm cannot write (write it without an exponent)"
+                )
             return repr(value)
         text = str(value)
         if "'" not in text:
