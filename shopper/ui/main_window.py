@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
         self.engine = ctx.engine
         self.analysis = AnalysisActions(self, self)  # Analyse menu: compare, journey, findings
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
+        from shopper.ui.template_editor.menu import TemplateActions  # the editor loads on use
+
+        self.templates = TemplateActions(self, self)  # Template menu: new, copy, edit
         self.attached = True
         self._set_enabled(True)
         self._show_connection()

@@ -1,0 +1,95 @@
+"""Try it: the template being edited, in the real audit runner, where nothing is saved.
+
+The runner works on a throwaway database made for the purpose (off the GUI thread) and
+deleted when the window closes; the real database never sees the answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from shopper.domain.errors import ShopperError
+from shopper.ui.workers import Operation, run_quietly
+
+if TYPE_CHECKING:
+    from shopper.domain.template import Template
+    from shopper.services.runner import AuditRunner
+    from shopper.services.template_edits import Preview
+    from shopper.ui.runner.view import AuditRunnerView
+
+PREPARING = "Preparing a trial audit…"
+BANNER = "Trying it out: answers here are not saved anywhere. Close the window (Esc) when done."
+
+
+class PreviewWindow(QWidget):
+    """A window of its own with the runner on a trial audit of `template`."""
+
+    def __init__(self, template: Template, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Try it: {template.title}")
+        self.template = template
+        self.preview: Preview | None = None
+        self.view: AuditRunnerView | None = None
+        self._closed = False
+        self.banner = QLabel(BANNER)
+        self.banner.setObjectName("shopInstructions")
+        self.banner.setWordWrap(True)
+        self.status = QLabel(PREPARING)
+        self.status.setObjectName("placeholder")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.addWidget(self.banner)
+        self.layout_.addWidget(self.status, 1)
+        close = QAction(self)
+        close.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        close.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        close.triggered.connect(self.close)
+        self.addAction(close)
+        self.resize(1100, 720)
+        self._operation: Operation = run_quietly(
+            self, self._prepare, on_done=self._ready, on_error=self._failed
+        )
+
+    def _prepare(self) -> tuple[Preview, AuditRunner]:
+        from shopper.services.runner import AuditRunner
+        from shopper.services.template_edits import open_preview
+
+        preview = open_preview(template=self.template)
+        try:
+            return preview, AuditRunner(engine=preview.engine, audit_id=preview.audit_id)
+        except BaseException:
+            preview.close()
+            raise
+
+    def _ready(self, result: Any) -> None:
+        from shopper.ui.runner.view import AuditRunnerView
+
+        preview, runner = result
+        if self._closed:  # closed while it was being prepared
+            preview.close()
+            return
+        self.preview = preview
+        self.view = AuditRunnerView(runner, preview.folder, queued=False)
+        self.status.hide()
+        self.layout_.addWidget(self.view, 1)
+        self.view.setFocus()
+
+    def _failed(self, exc: Exception) -> None:
+        text = str(exc) if isinstance(exc, ShopperError) else f"Cannot try it: {exc}"
+        self.status.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
+        if self.view is not None:
+            self.view.close()
+            self.view.deleteLater()
+            self.view = None
+        if self.preview is not None:
+            self.preview.close()
+            self.preview = None
+        super().closeEvent(event)
