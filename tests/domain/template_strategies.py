@@ -1,0 +1,185 @@
+"""Hypothesis strategies for valid checklist templates (every rule of docs/templates.md).
+
+Shared by the writer's round-trip test and the XLSForm tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import strategies as st
+
+from shopper.domain.template import (
+    TOUCHPOINTS,
+    Band,
+    Item,
+    ItemType,
+    Later,
+    Option,
+    Scale,
+    Section,
+    ShowIf,
+    Target,
+    Template,
+)
+
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+themes = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+# Any character but lone surrogates (not text in UTF-8): line breaks, tabs, controls and
+# characters YAML treats specially all have to survive the trip.
+_chars = st.characters(codec="utf-8")
+numbers = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False) | st.integers(-1000, 1000).map(
+    float
+)
+
+
+def texts(*, required: bool = False, limit: int = 60) -> st.SearchStrategy[str]:
+    plain = st.text(_chars, min_size=1 if required else 0, max_size=limit)
+    if required:
+        return plain.filter(lambda s: bool(s.strip()))
+    return plain
+
+
+@st.composite
+def options(draw: st.DrawFn, *, scored: bool) -> tuple[Option, ...]:
+    keys = draw(
+        st.lists(
+            texts(required=True, limit=20).filter(lambda k: k != "na"),
+            min_size=2,
+            max_size=5,
+            unique=True,
+        )
+    )
+    found = []
+    for key in keys:
+        label = draw(st.one_of(st.just(key), texts(required=True, limit=40)))
+        score = draw(st.floats(0, 1)) if scored else draw(st.none() | st.floats(0, 1))
+        found.append(Option(key, label, score))
+    return tuple(found)
+
+
+def _answers_of(item: Item) -> st.SearchStrategy[Any]:
+    """Possible answers of `item` a show_if may name (in stored form)."""
+    choices: list[st.SearchStrategy[Any]] = []
+    if item.allow_na:
+        choices.append(st.just("na"))
+    if item.type is ItemType.YES_NO:
+        choices.append(st.sampled_from(["yes", "no"]))
+    elif item.type in (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE):
+        choices.append(st.sampled_from([o.key for o in item.options]))
+    elif item.type is ItemType.RATING:
+        assert item.scale is not None
+        choices.append(st.integers(item.scale.min, item.scale.max))
+    elif item.type is ItemType.COUNT:
+        choices.append(st.integers(0, 100))
+    elif item.type in (ItemType.NUMBER, ItemType.DURATION):
+        choices.append(st.integers(-5, 5) | st.floats(-100, 100, allow_nan=False))
+    else:
+        choices.append(texts(required=True, limit=10))
+    return st.one_of(choices)
+
+
+@st.composite
+def items(draw: st.DrawFn, item_id: str, section_id: str, earlier: list[Item]) -> Item:
+    kind = draw(st.sampled_from(list(ItemType)))
+    item = Item(
+        id=item_id,
+        prompt=draw(texts(required=True)),
+        type=kind,
+        help=draw(texts()),
+        weight=draw(st.sampled_from([0.0, 1.0, 2.0]) | st.floats(0, 1e6)),
+        required=draw(st.booleans()),
+        theme=draw(st.just("") | themes),
+        allow_na=kind is not ItemType.TEXT and draw(st.booleans()),
+        section_id=section_id,
+    )
+    if kind is ItemType.YES_NO:
+        item = replace(item, pass_answer=draw(st.sampled_from(["yes", "no"])))
+    elif kind in (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE):
+        item = replace(item, options=draw(options(scored=draw(st.booleans()))))
+    elif kind is ItemType.RATING:
+        low = draw(st.integers(0, 9))
+        high = draw(st.integers(low + 1, 10))
+        item = replace(item, scale=Scale(low, high, draw(texts(limit=20)), draw(texts(limit=20))))
+    if kind in (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION) and draw(st.booleans()):
+        good, bad = draw(st.lists(numbers, min_size=2, max_size=2, unique=True))
+        item = replace(item, target=Target(good, bad))
+    if kind in (ItemType.NUMBER, ItemType.COUNT):
+        bounds = sorted(draw(st.lists(numbers, min_size=2, max_size=2)))
+        item = replace(
+            item,
+            minimum=bounds[0] if draw(st.booleans()) else None,
+            maximum=bounds[1] if draw(st.booleans()) else None,
+            unit=draw(texts(limit=10)),
+        )
+    if item.scored and draw(st.booleans()):
+        item = replace(item, critical=True)
+    sources = [e for e in earlier if e.type is not ItemType.DATETIME]
+    if bool(sources) and draw(st.booleans()):
+        source = draw(st.sampled_from(sources))
+        values = draw(st.lists(_answers_of(source), min_size=1, max_size=3))
+        item = replace(item, show_if=ShowIf(source.id, tuple(values), draw(st.booleans())))
+    waits = kind in (ItemType.YES_NO, ItemType.SINGLE_CHOICE, ItemType.COUNT)
+    if item.required and waits and draw(st.booleans()):
+        if kind is ItemType.YES_NO:
+            otherwise: Any = draw(st.sampled_from(["yes", "no"]))
+        elif kind is ItemType.SINGLE_CHOICE:
+            otherwise = draw(st.sampled_from([o.key for o in item.options]))
+        else:
+            low = 0 if item.minimum is None else max(0, int(item.minimum) + 1)
+            otherwise = low
+            if item.maximum is not None and otherwise > item.maximum:
+                return item
+        later = Later(draw(st.integers(1, 366)), draw(st.booleans()), otherwise)
+        item = replace(item, later=later)
+    return item
+
+
+@st.composite
+def templates(draw: st.DrawFn, *, max_items: int = 6) -> Template:
+    """A template the loader accepts, with its fields spread over everything allowed."""
+    item_ids = draw(st.lists(ids, min_size=1, max_size=max_items, unique=True))
+    section_ids = draw(st.lists(ids, min_size=1, max_size=min(3, len(item_ids)), unique=True))
+    cuts: list[int] = []
+    if len(item_ids) > 1:
+        cuts = sorted(
+            draw(st.sets(st.integers(1, len(item_ids) - 1), max_size=len(section_ids) - 1))
+        )
+    groups = [item_ids[a:b] for a, b in zip([0, *cuts], [*cuts, len(item_ids)], strict=True)]
+    earlier: list[Item] = []
+    sections = []
+    for section_id, group in zip(section_ids, groups, strict=False):
+        made = []
+        for item_id in group:
+            item = draw(items(item_id, section_id, earlier))
+            made.append(item)
+            earlier.append(item)
+        sections.append(Section(section_id, draw(texts(required=True)), tuple(made), draw(texts())))
+    bands: tuple[Band, ...] | None = None
+    if draw(st.booleans()):
+        names = draw(st.lists(texts(required=True, limit=20), min_size=0, max_size=3))
+        mins = [0.0, *(draw(st.floats(0, 100)) for _ in names)]
+        bands = tuple(
+            sorted(
+                (
+                    Band(name, low, draw(st.booleans()))
+                    for name, low in zip(
+                        [draw(texts(required=True, limit=20)), *names], mins, strict=True
+                    )
+                ),
+                key=lambda b: b.min_percent,
+                reverse=True,
+            )
+        )
+    template = Template(
+        id=str(draw(st.uuids())),
+        version=draw(st.integers(1, 1_000_000)),
+        title=draw(texts(required=True)),
+        touchpoint=draw(st.sampled_from(list(TOUCHPOINTS))),
+        sections=tuple(sections),
+        description=draw(texts(limit=200)),
+    )
+    if bands is not None:
+        template = replace(template, bands=bands)
+    return template
