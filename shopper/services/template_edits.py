@@ -21,11 +21,8 @@ from sqlalchemy import Engine
 from shopper.domain.errors import NotFoundError, TemplateError
 from shopper.domain.template import FORMAT_VERSION, Template
 from shopper.domain.template_diff import ItemChange, diff_templates
-from shopper.domain.template_loader import (
-    load_template_bytes,
-    parse_template_text,
-    parse_yaml_strict,
-)
+from shopper.domain.template_loader import load_template_bytes, parse_template_text
+from shopper.domain.template_writer import dump_template, template_to_data
 from shopper.services import templates as template_service
 from shopper.store import repo
 from shopper.store.engine import session_scope
@@ -104,17 +101,7 @@ def new_template_data(*, title: str = "New checklist", touchpoint: str = "other"
 
 def editable_data(*, engine: Engine, template_id: str) -> dict[str, Any]:
     """The newest version of a stored template as the data its file holds, to edit."""
-    newest = template_versions(engine=engine, template_id=template_id)[-1]
-    with session_scope(engine) as session:
-        record = repo.get_template_version(
-            session=session, template_id=template_id, version=newest.version
-        )
-        assert record is not None
-        source = record.source
-    data = parse_yaml_strict(source, name=newest.title)
-    if not isinstance(data, dict):
-        raise TemplateError(f"{newest.title}: stored template is not a mapping")
-    return data
+    return template_to_data(latest_template(engine=engine, template_id=template_id))
 
 
 def copy_data(*, engine: Engine, template_id: str) -> dict[str, Any]:
@@ -135,8 +122,6 @@ def save_template(*, engine: Engine, template: Template, name: str = "") -> Save
     Raises:
         TemplateError: it has a built-in checklist's id, or fails validation on reload.
     """
-    from shopper.domain.template_writer import dump_template
-
     shown = name or template.title
     with session_scope(engine) as session:
         records = repo.template_versions_of(session=session, template_id=template.id)
@@ -176,7 +161,6 @@ class Preview:
 def open_preview(*, template: Template) -> Preview:
     """A throwaway database with this (unsaved) template and an audit on it, to try it out
     in the real runner."""
-    from shopper.domain.template_writer import dump_template
     from shopper.services.audits import start_audit
     from shopper.services.companies import CompanyInput, create_company
     from shopper.store.engine import open_database, sqlite_url
