@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from shopper.domain.template import Template
+    from shopper.ui.template_editor.preview import PreviewWindow
+    from shopper.ui.template_editor.versions import VersionsDialog
 
 PAGE_NONE, PAGE_SECTION, PAGE_ITEM = range(3)
 
@@ -73,8 +75,8 @@ class TemplateEditor(QMainWindow):
         self.stored = stored
         self.model = TemplateModel(data, self)
         self._operation: Operation | None = None
-        self.preview: QWidget | None = None
-        self.versions_dialog: QWidget | None = None
+        self.preview: PreviewWindow | None = None
+        self.versions_dialog: VersionsDialog | None = None
         self._build()
         self._build_actions()
         self.model.validated.connect(self._show_fault)
