@@ -603,3 +603,37 @@ def test_a_sync_the_server_does_not_answer_notes_each_waiting_audit(
         runner.audit.id
     ]
     assert outbox(local) == []
+
+
+def test_a_template_the_manager_edits_reaches_the_shopper_as_its_new_version(
+    team_side: Team, local: AppContext
+) -> None:
+    from dataclasses import replace
+
+    from shopper.domain.template_loader import template_from_data
+    from shopper.services.template_edits import new_template_data, save_template
+    from shopper.services.templates import get_template
+
+    data = new_template_data(title="Northwind phone", touchpoint="phone")
+    first = save_template(engine=team_side.manager, template=template_from_data(data)).template
+    shop_id = shops.create_shop(
+        engine=team_side.manager,
+        data=shops.ShopInput(
+            company="Northwind",
+            touchpoint="phone",
+            shopper="jan",
+            due=date(2099, 1, 31),
+            opens=date(2020, 1, 1),
+            template=first.id,
+        ),
+    ).id
+    assert sync(local=local, team_engine=team_side.jan).pulled_templates == 1
+    section = replace(first.sections[0], title="Reaching someone")
+    second = save_template(
+        engine=team_side.manager, template=replace(first, sections=(section,))
+    ).template
+    assert second.version == 2
+    assert sync(local=local, team_engine=team_side.jan).pulled_templates == 1
+    assert get_template(engine=local.engine, template_id=first.id, version=2) == second
+    audit = shops.start_shop(engine=local.engine, shop_id=shop_id)
+    assert (audit.template_id, audit.template_version) == (first.id, 2)

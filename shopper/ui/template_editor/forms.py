@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.domain.answers import format_duration
 from shopper.domain.template import KNOWN_THEMES, TOUCHPOINTS, ItemType
 from shopper.ui.template_editor.model import Fault, Path, TemplateModel
 
@@ -193,7 +194,7 @@ class TemplateForm(NodeForm):
 
     def __init__(self, model: TemplateModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
-        self.title = self.text_row("title", "&Title")
+        self.title = self.text_row("title", "Tit&le")
         self.touchpoint = QComboBox()
         for key, label in TOUCHPOINTS.items():
             self.touchpoint.addItem(label, key)
@@ -219,7 +220,7 @@ class SectionForm(NodeForm):
         super().__init__(model, parent)
         self.title = self.text_row("title", "Section &title")
         self.section_id = self.text_row("id", "Section &id")
-        self.description = self.text_row("description", "&Description", multi=True)
+        self.description = self.text_row("description", "Section desc&ription", multi=True)
 
 
 class ItemForm(NodeForm):
@@ -244,8 +245,8 @@ class ItemForm(NodeForm):
         self.add_row("options", "&Options", self.options)
         self._scale_row()
         self._target_row()
-        self.minimum = self.text_row("min", "Lo&west")
-        self.maximum = self.text_row("max", "Hi&ghest")
+        self.minimum = self.text_row("min", "Mi&nimum")
+        self.maximum = self.text_row("max", "Ma&ximum")
         self.unit = self.text_row("unit", "&Unit")
         self._show_if_row()
 
@@ -368,7 +369,7 @@ class ItemForm(NodeForm):
                 self.theme.setCurrentText(shown(node.get("theme")))
 
         self.on_load(("theme",), load)
-        self.add_row("theme", "T&heme", self.theme)
+        self.add_row("theme", "The&me", self.theme)
 
     def _scale_row(self) -> None:
         box = QWidget()
@@ -420,10 +421,13 @@ class ItemForm(NodeForm):
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         self.good, self.bad = QLineEdit(), QLineEdit()
-        self.good.setPlaceholderText("full points at, e.g. 0:30")
-        self.bad.setPlaceholderText("no points at, e.g. 5:00")
-        row.addWidget(self.good)
-        row.addWidget(self.bad)
+        self.good.setPlaceholderText("e.g. 0:30 or 2")
+        self.bad.setPlaceholderText("e.g. 5:00 or 10")
+        for text, line in (("full points at", self.good), ("none at", self.bad)):
+            label = QLabel(text)
+            label.setBuddy(line)
+            row.addWidget(label)
+            row.addWidget(line, 1)
 
         def edited(_text: str) -> None:
             good, bad = scalar(self.good.text()), scalar(self.bad.text())
@@ -438,9 +442,14 @@ class ItemForm(NodeForm):
         def load(node: dict[str, Any]) -> None:
             target = node.get("target") if isinstance(node.get("target"), dict) else {}
             assert isinstance(target, dict)
+            duration = node.get("type") == ItemType.DURATION.value
             for line, key in ((self.good, "good"), (self.bad, "bad")):
-                if scalar(line.text()) != target.get(key):
-                    line.setText(shown(target.get(key)))
+                value = target.get(key)
+                text = shown(value)
+                if duration and isinstance(value, int | float) and not isinstance(value, bool):
+                    text = format_duration(value)  # seconds, as the runner asks for them
+                if scalar(line.text()) != value and line.text() != text:
+                    line.setText(text)
 
         self.on_load(("target",), load)
         self.add_row("target", "&Target", box)
@@ -456,7 +465,7 @@ class ItemForm(NodeForm):
         self.show_mode.addItem("is not", "not_equals")
         self.show_values = QLineEdit()
         self.show_values.setPlaceholderText("answers, comma-separated: yes")
-        row.addWidget(self.show_item, 2)
+        row.addWidget(self.show_item, 3)
         row.addWidget(self.show_mode)
         row.addWidget(self.show_values, 2)
 
@@ -505,7 +514,7 @@ class ItemForm(NodeForm):
                 self.show_values.setText(text)
 
         self.on_load(("show_if", "id"), load)
-        self.add_row("show_if", "Sho&w only if", box)
+        self.add_row("show_if", "Show only i&f", box)
 
 
 class OptionsEditor(QWidget):

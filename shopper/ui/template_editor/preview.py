@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from shopper.ui.runner.view import AuditRunnerView
 
 PREPARING = "Preparing a trial audit…"
-BANNER = "Trying it out: answers here are not saved anywhere. Close the window (Esc) when done."
+BANNER = "Trying it out: answers here are not saved anywhere. Ctrl+W closes the window."
 
 
 class PreviewWindow(QWidget):
@@ -46,7 +46,7 @@ class PreviewWindow(QWidget):
         self.layout_.addWidget(self.banner)
         self.layout_.addWidget(self.status, 1)
         close = QAction(self)
-        close.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        close.setShortcut(QKeySequence("Ctrl+W"))  # Esc is the runner's own key
         close.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         close.triggered.connect(self.close)
         self.addAction(close)

@@ -86,7 +86,7 @@ class VersionsDialog(QDialog):
         self.versions = versions
         self.version_list.clear()
         for info in reversed(versions):
-            when = info.added_at.strftime("%Y-%m-%d %H:%M")
+            when = info.added_at.astimezone().strftime("%Y-%m-%d %H:%M")
             used = count_of(info.audits, "audit") if info.audits else "no audits"
             self.version_list.addItem(f"Version {info.version} · {when} · {info.title} · {used}")
         for box in (self.old_box, self.new_box):

@@ -34,6 +34,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.wording import count_of
 from shopper.ui.crash import show_error
 from shopper.ui.screen import fit_on_screen
+from shopper.ui.style import STYLE_SHEET
 from shopper.ui.template_editor.forms import ItemForm, NodeForm, SectionForm, TemplateForm
 from shopper.ui.template_editor.model import Fault, TemplateModel
 from shopper.ui.template_editor.model import Path as NodePath
@@ -47,6 +48,10 @@ if TYPE_CHECKING:
     from shopper.ui.template_editor.versions import VersionsDialog
 
 PAGE_NONE, PAGE_SECTION, PAGE_ITEM = range(3)
+KEYS_HINT = (
+    "Insert new item · Ctrl+Insert new section · Delete · Alt+↑/↓ move · F6 tree or form · "
+    "F8 the fault · Ctrl+T try it · Ctrl+S save · Ctrl+Z undo"
+)
 
 
 class TemplateEditor(QMainWindow):
@@ -70,6 +75,7 @@ class TemplateEditor(QMainWindow):
         """
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setStyleSheet(STYLE_SHEET)  # a window of its own: Try it's runner needs it too
         self.engine = engine
         self.data_dir = data_dir
         self.stored = stored
@@ -90,6 +96,7 @@ class TemplateEditor(QMainWindow):
         first = self.model.index_of((0, 0)) if self.model.sections else QModelIndex()
         if first.isValid():
             self.tree.setCurrentIndex(first)
+        self.tree.setFocus()  # keyboard first: arrows pick, Insert adds
         self.resize(1180, 760)
 
     # -- construction --------------------------------------------------------------------
@@ -114,13 +121,23 @@ class TemplateEditor(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(lambda *_a: self._current_changed())
         left_column.addWidget(self.tree, 1)
         buttons = QHBoxLayout()
-        self.add_item_button = QPushButton("New &item")
-        self.add_section_button = QPushButton("New secti&on")
+        self.add_item_button = QPushButton("New item")
+        self.add_section_button = QPushButton("New section")
         self.delete_button = QPushButton("Delete")
-        for button in (self.add_item_button, self.add_section_button, self.delete_button):
+        for button, keys in (
+            (self.add_item_button, "Insert"),
+            (self.add_section_button, "Ctrl+Insert"),
+            (self.delete_button, "Delete in the tree, Ctrl+Delete anywhere"),
+        ):
+            button.setToolTip(keys)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             buttons.addWidget(button)
         buttons.addStretch(1)
         left_column.addLayout(buttons)
+        hint = QLabel(KEYS_HINT)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        left_column.addWidget(hint)
 
         self.pages = QStackedWidget()
         empty = QLabel("Pick a section or an item on the left, or add one (Insert).")
@@ -194,7 +211,7 @@ class TemplateEditor(QMainWindow):
         self.add_section_button.clicked.connect(self.add_section)
         self.delete_button.clicked.connect(self.delete_current)
         bar = self.menuBar()
-        menu = bar.addMenu("&Checklist")
+        menu = bar.addMenu("Chec&klist")
         for action in (self.save_action, self.try_action, self.versions_action):
             menu.addAction(action)
         menu.addSeparator()

@@ -105,7 +105,7 @@ def test_make_try_save_audit_edit(qtbot: QtBot, ctx: AppContext) -> None:
     assert preview.view.runner.value("item_1") == "yes"
     assert preview.view.runner.is_visible("item_3")
     folder = preview.preview.folder if preview.preview is not None else None
-    keys.press(Qt.Key.Key_Escape)
+    keys.press("w", CTRL)
     qtbot.waitUntil(lambda: editor.preview is None, timeout=5000)
     assert folder is not None and not folder.exists()
     assert template.id not in {info.id for info in list_templates(engine=ctx.engine)}
