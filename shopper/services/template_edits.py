@@ -25,6 +25,7 @@ from shopper.domain.template_loader import load_template_bytes, parse_template_t
 from shopper.domain.template_writer import dump_template, template_to_data
 from shopper.services import templates as template_service
 from shopper.store import repo
+from shopper.store import team as team_store
 from shopper.store.engine import session_scope
 
 
@@ -124,6 +125,14 @@ def save_template(*, engine: Engine, template: Template, name: str = "") -> Save
     """
     shown = name or template.title
     with session_scope(engine) as session:
+        conn = session.connection()
+        if conn.dialect.name == "postgresql" and team_store.is_team_database(conn):
+            _login, roles = team_store.login_groups(conn)
+            if roles == {"shopper"}:  # the database refuses it too; this says why
+                raise TemplateError(
+                    f"{shown}: only a manager stores checklists on the team database; "
+                    "shoppers receive them with their shops"
+                )
         records = repo.template_versions_of(session=session, template_id=template.id)
         if records and any(r.builtin for r in records):
             raise TemplateError(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
+from shopper.domain.errors import TemplateError
 from shopper.domain.template import ItemType
 from shopper.services import shops, team
 from shopper.services.context import AppContext
@@ -637,3 +638,7 @@ def test_a_template_the_manager_edits_reaches_the_shopper_as_its_new_version(
     assert get_template(engine=local.engine, template_id=first.id, version=2) == second
     audit = shops.start_shop(engine=local.engine, shop_id=shop_id)
     assert (audit.template_id, audit.template_version) == (first.id, 2)
+
+    # Jan, a shopper, may not store one: told so, and the database refuses it anyway.
+    with pytest.raises(TemplateError, match="only a manager stores checklists"):
+        save_template(engine=team_side.jan, template=replace(second, title="Mine"))
