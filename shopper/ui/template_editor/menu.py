@@ -6,7 +6,6 @@ its dialogs are imported when an action is first used.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -43,10 +42,6 @@ class TemplateActions(QObject):
     @property
     def engine(self) -> Engine:
         return self.host.engine  # read each time: a restore gives the window a new one
-
-    @property
-    def data_dir(self) -> Path:
-        return self.host.ctx.data_dir
 
     def _add(self, menu: Any, text: str, slot: Any) -> QAction:
         action = QAction(text, self.window)
@@ -95,7 +90,7 @@ class TemplateActions(QObject):
     def open_editor(self, data: dict[str, Any], *, stored: bool) -> TemplateEditor:
         from shopper.ui.template_editor.window import TemplateEditor
 
-        editor = TemplateEditor(self.engine, data, data_dir=self.data_dir, stored=stored)
+        editor = TemplateEditor(self.engine, data, stored=stored)
         refresh = getattr(self.window, "refresh", None)
         if callable(refresh):
             editor.saved.connect(lambda _t: refresh())

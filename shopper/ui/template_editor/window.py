@@ -9,7 +9,6 @@ nothing is saved. Every change undoes with Ctrl+Z.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
@@ -65,7 +64,6 @@ class TemplateEditor(QMainWindow):
         engine: Engine,
         data: dict[str, Any],
         *,
-        data_dir: Path,
         stored: bool = False,
         parent: QWidget | None = None,
     ) -> None:
@@ -77,7 +75,6 @@ class TemplateEditor(QMainWindow):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setStyleSheet(STYLE_SHEET)  # a window of its own: Try it's runner needs it too
         self.engine = engine
-        self.data_dir = data_dir
         self.stored = stored
         self.model = TemplateModel(data, self)
         self._operation: Operation | None = None
@@ -87,9 +84,9 @@ class TemplateEditor(QMainWindow):
         self._build_actions()
         self.model.validated.connect(self._show_fault)
         self.model.fields_changed.connect(self._node_changed)
-        self.model.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.model.undo_stack.cleanChanged.connect(self._clean_changed)
         self.model.rowsInserted.connect(self._rows_inserted)
-        self.model.rowsRemoved.connect(lambda *_a: self._current_changed())
+        self.model.rowsRemoved.connect(self._refresh_current)
         self._show_fault(self.model.fault)
         self._retitle()
         self.tree.expandAll()
@@ -118,7 +115,7 @@ class TemplateEditor(QMainWindow):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.setUniformRowHeights(True)
-        self.tree.selectionModel().currentChanged.connect(lambda *_a: self._current_changed())
+        self.tree.selectionModel().currentChanged.connect(self._refresh_current)
         left_column.addWidget(self.tree, 1)
         buttons = QHBoxLayout()
         self.add_item_button = QPushButton("New item")
@@ -267,6 +264,12 @@ class TemplateEditor(QMainWindow):
         for action in (self.delete_action, self.move_up_action, self.move_down_action):
             action.setEnabled(has_node)
         self.delete_button.setEnabled(has_node)
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def _refresh_current(self, *_args: Any) -> None:
+        self._current_changed()
 
     def _rows_inserted(self, parent: QModelIndex, first: int, _last: int) -> None:
         self.tree.expand(parent)
@@ -448,8 +451,11 @@ class TemplateEditor(QMainWindow):
         if self.preview is not None:
             self.preview.close()
         self.preview = PreviewWindow(template, self)
-        self.preview.destroyed.connect(lambda *_a: setattr(self, "preview", None))
+        self.preview.destroyed.connect(self._preview_gone)
         self.preview.show()
+
+    def _preview_gone(self, *_args: Any) -> None:
+        self.preview = None
 
     def show_versions(self) -> None:
         from shopper.ui.template_editor.versions import VersionsDialog

@@ -1,0 +1,126 @@
+"""The editor's field forms: every edit an undoable change of the data, the fields a type
+does not take hidden and dropped, the loader's message right under the field at fault."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget
+from pytestqt.qtbot import QtBot
+
+from shopper.services.context import AppContext
+from shopper.ui.template_editor.window import TemplateEditor
+from tests.ui.template_editor.test_model import two_sections
+
+
+def open_editor(qtbot: QtBot, ctx: AppContext) -> TemplateEditor:
+    editor = TemplateEditor(ctx.engine, two_sections())
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
+    return editor
+
+
+def type_in(table: QTableWidget, row: int, column: int, text: str) -> None:
+    cell = table.item(row, column)
+    assert cell is not None
+    cell.setText(text)
+
+
+def test_changing_the_type_drops_what_the_new_type_does_not_take(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    editor = open_editor(qtbot, ctx)
+    form = editor.item_form
+    editor.select((0, 1))  # a duration: it has a target
+    form.good.setFocus()
+    form.good.setText("0:30")
+    form.good.textEdited.emit("0:30")
+    form.bad.setText("5:00")
+    form.bad.textEdited.emit("5:00")
+    assert editor.model.node((0, 1))["target"] == {"good": "0:30", "bad": "5:00"}
+    assert form.rows["target"].isVisible() and not form.rows["options"].isVisible()
+    form.set_type("single_choice")
+    node = editor.model.node((0, 1))
+    assert "target" not in node and node["type"] == "single_choice"
+    assert [o["key"] for o in node["options"]] == ["option_1", "option_2"]
+    assert form.rows["options"].isVisible() and not form.rows["target"].isVisible()
+    assert editor.model.fault is None
+    editor.model.undo_stack.undo()  # one step back: the duration with its target
+    assert editor.model.node((0, 1))["target"] == {"good": "0:30", "bad": "5:00"}
+    assert form.rows["target"].isVisible()
+    assert form.good.text() == "0:30"
+
+
+def test_options_are_edited_in_their_table(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    form = editor.item_form
+    editor.select((1, 0))
+    form.set_type("multi_choice")
+    form.options.add()
+    table = form.options.table
+    assert table.rowCount() == 3
+    type_in(table, 2, 1, "Called back")
+    type_in(table, 2, 2, "2")  # a share of the points is at most 1
+    assert editor.model.node((1, 0))["options"][2] == {
+        "key": "option_3",
+        "label": "Called back",
+        "score": 2,
+    }
+    fault = editor.model.fault
+    assert fault is not None and (fault.path, fault.field) == ((1, 0), "options")
+    assert form.errors["options"].isVisible()
+    assert "must be between 0 and 1" in form.errors["options"].text()
+    assert "sections[1].items[0].options[2].score" in editor.fault_label.text()
+    assert not editor.save_action.isEnabled() and not editor.try_action.isEnabled()
+    type_in(table, 2, 2, "0.5")
+    assert editor.model.fault is None and not form.errors["options"].isVisible()
+    assert editor.save_action.isEnabled()
+
+
+def test_a_fault_elsewhere_is_one_key_away(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=5000)
+    editor.model.set_fields((1, 0), {"theme": "Not A Theme"})
+    editor.select((0, 0))
+    assert not editor.item_form.errors["theme"].isVisible()  # not this item's
+    qtbot.keyClick(editor.tree, Qt.Key.Key_F8)
+    assert editor.current_path() == (1, 0)
+    assert editor.item_form.errors["theme"].isVisible()
+    line = editor.item_form.theme.lineEdit()
+    assert editor.item_form.theme.hasFocus() or (line is not None and line.hasFocus())
+
+
+def test_items_move_with_alt_arrows_on_into_the_next_section(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=5000)
+    editor.select((0, 1))
+    editor.tree.setFocus()
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert [i["id"] for i in editor.model.node((1,))["items"]] == ["hold", "kind"]
+    assert editor.current_path() == (1, 0)
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert [i["id"] for i in editor.model.node((0,))["items"]] == ["human", "hold"]
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert [i["id"] for i in editor.model.node((0,))["items"]] == ["hold", "human"]
+
+
+def test_show_if_names_another_item_and_its_answers(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    form = editor.item_form
+    editor.select((1, 0))
+    offered = [form.show_item.itemData(n) for n in range(form.show_item.count())]
+    assert offered == ["", "human", "hold"]  # not the item itself
+    form.show_item.setCurrentIndex(1)
+    form.show_item.activated.emit(1)
+    form.show_mode.setCurrentIndex(1)
+    form.show_mode.activated.emit(1)
+    form.show_values.setText("no, na")
+    form.show_values.textEdited.emit("no, na")
+    assert editor.model.node((1, 0))["show_if"] == {"item": "human", "not_equals": ["no", "na"]}
+    template = editor.model.template
+    assert template is not None and template.item("kind").show_if is not None
+    form.show_item.setCurrentIndex(0)
+    form.show_item.activated.emit(0)
+    assert "show_if" not in editor.model.node((1, 0))
