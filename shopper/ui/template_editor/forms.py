@@ -249,6 +249,7 @@ class ItemForm(NodeForm):
         self.maximum = self.text_row("max", "Ma&ximum")
         self.unit = self.text_row("unit", "&Unit")
         self._show_if_row()
+        self._later_row()
 
     # -- rows -------------------------------------------------------------------------
 
@@ -515,6 +516,54 @@ class ItemForm(NodeForm):
 
         self.on_load(("show_if", "id"), load)
         self.add_row("show_if", "Show only i&f", box)
+
+    def _later_row(self) -> None:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.later_kind = QComboBox()
+        self.later_kind.addItem("on the day", "")
+        self.later_kind.addItem("within working days", "working_days")
+        self.later_kind.addItem("within calendar days", "days")
+        self.later_kind.setToolTip("A follow-up answered after the visit (a required item only)")
+        self.later_days = QSpinBox()
+        self.later_days.setRange(1, 366)
+        self.later_otherwise = QLineEdit()
+        self.later_otherwise.setPlaceholderText("answer if none comes (yes/no: the failing one)")
+        row.addWidget(self.later_kind)
+        row.addWidget(self.later_days)
+        row.addWidget(self.later_otherwise, 1)
+
+        def edited(*_args: Any) -> None:
+            kind = self.later_kind.currentData()
+            self.later_days.setEnabled(bool(kind))
+            self.later_otherwise.setEnabled(bool(kind))
+            if not kind:
+                self.change({"later": None}, "Follow-up")
+                return
+            later: dict[str, Any] = {kind: self.later_days.value()}
+            otherwise = scalar(self.later_otherwise.text())
+            if otherwise is not None:
+                later["otherwise"] = otherwise
+            self.change({"later": later}, "Follow-up", typing=True)
+
+        self.later_kind.activated.connect(edited)
+        self.later_days.valueChanged.connect(edited)
+        self.later_otherwise.textEdited.connect(edited)
+
+        def load(node: dict[str, Any]) -> None:
+            later = node.get("later") if isinstance(node.get("later"), dict) else {}
+            assert isinstance(later, dict)
+            kind = next((k for k in ("working_days", "days") if k in later), "")
+            self.later_kind.setCurrentIndex(self.later_kind.findData(kind))
+            self.later_days.setValue(_int(later.get(kind), 5))
+            if scalar(self.later_otherwise.text()) != later.get("otherwise"):
+                self.later_otherwise.setText(shown(later.get("otherwise")))
+            self.later_days.setEnabled(bool(kind))
+            self.later_otherwise.setEnabled(bool(kind))
+
+        self.on_load(("later",), load)
+        self.add_row("later", "Answered late&r", box)
 
 
 class OptionsEditor(QWidget):

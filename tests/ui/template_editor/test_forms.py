@@ -124,3 +124,22 @@ def test_show_if_names_another_item_and_its_answers(qtbot: QtBot, ctx: AppContex
     form.show_item.setCurrentIndex(0)
     form.show_item.activated.emit(0)
     assert "show_if" not in editor.model.node((1, 0))
+
+
+def test_a_follow_up_item_waits_days_for_its_answer(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    form = editor.item_form
+    editor.select((0, 0))
+    assert not form.later_days.isEnabled()
+    form.later_kind.setCurrentIndex(1)
+    form.later_kind.activated.emit(1)
+    # Only a required item can wait: the loader says so under the field.
+    fault = editor.model.fault
+    assert fault is not None and (fault.path, fault.field) == ((0, 0), "later")
+    assert "only a required item can wait" in form.errors["later"].text()
+    form.required.setChecked(True)
+    form.later_days.setValue(3)
+    template = editor.model.template
+    assert template is not None
+    later = template.item("human").later
+    assert later is not None and (later.days, later.working, later.otherwise) == (3, True, "no")
