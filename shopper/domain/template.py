@@ -54,12 +54,53 @@ _TYPE_LABELS = {
 }
 
 
+def language_matches(name: str, wanted: str) -> bool:
+    """Whether a template's language `name` is the language `wanted`.
+
+    Languages are named as in XLSForm, "French (fr)", or by their code alone, "fr";
+    either form matches the other (case aside): "fr" picks "French (fr)".
+    """
+    if not name or not wanted:
+        return False
+    a, b = name.strip().casefold(), wanted.strip().casefold()
+    return a == b or _language_code(a) == _language_code(b)
+
+
+def _language_code(name: str) -> str:
+    if name.endswith(")") and "(" in name:
+        return name[name.rindex("(") + 1 : -1].strip()
+    return name
+
+
+def _in(language: str, base: str, translations: tuple[tuple[str, str], ...]) -> str:
+    if language:
+        for name, text in translations:
+            if text and language_matches(name, language):
+                return text
+    return base
+
+
 @dataclass(frozen=True)
 class Option:
     key: str
     label: str
     score: float | None = None
     """Share of the item's weight earned by choosing this option (0..1), or None."""
+    translations: tuple[tuple[str, str], ...] = ()
+    """(language, label) in the template's other languages."""
+
+    def label_in(self, language: str) -> str:
+        """The label in `language` if the template has it, else the label."""
+        return _in(language, self.label, self.translations)
+
+
+@dataclass(frozen=True)
+class ItemText:
+    """An item's words in another language; an empty field falls back to the default."""
+
+    language: str
+    prompt: str = ""
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +196,16 @@ class Item:
     section_id: str = ""
     later: Later | None = None
     """Answered after a wait (a follow-up), if it is; see `Later`."""
+    translations: tuple[ItemText, ...] = ()
+    """The prompt and help in the template's other languages."""
+
+    def prompt_in(self, language: str) -> str:
+        """The prompt in `language` if the template has it, else the prompt."""
+        return _in(language, self.prompt, tuple((t.language, t.prompt) for t in self.translations))
+
+    def help_in(self, language: str) -> str:
+        """The help in `language` if the template has it, else the help."""
+        return _in(language, self.help, tuple((t.language, t.help) for t in self.translations))
 
     @property
     def type_label(self) -> str:
@@ -205,6 +256,12 @@ class Section:
     title: str
     items: tuple[Item, ...]
     description: str = ""
+    translations: tuple[tuple[str, str], ...] = ()
+    """(language, title) in the template's other languages."""
+
+    def title_in(self, language: str) -> str:
+        """The title in `language` if the template has it, else the title."""
+        return _in(language, self.title, self.translations)
 
 
 @dataclass(frozen=True)
@@ -216,6 +273,8 @@ class Template:
     sections: tuple[Section, ...]
     description: str = ""
     bands: tuple[Band, ...] = DEFAULT_BANDS
+    language: str = ""
+    """The language of the texts written without one ("English (en)"), if named."""
     _index: Mapping[str, Item] = field(default_factory=dict, compare=False, repr=False)
     _section_at: Mapping[str, int] = field(init=False, compare=False, repr=False)
     _shows: Mapping[str, tuple[str, ...]] = field(init=False, compare=False, repr=False)
@@ -279,6 +338,18 @@ class Template:
             if percent >= band.min_percent - 1e-9:
                 return band
         return self.bands[-1]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the template has words in: its own first, then in order of use."""
+        found: dict[str, None] = {self.language: None} if self.language else {}
+        for section in self.sections:
+            found.update((name, None) for name, _ in section.translations)
+            for item in section.items:
+                found.update((t.language, None) for t in item.translations)
+                for option in item.options:
+                    found.update((name, None) for name, _ in option.translations)
+        return tuple(found)
 
     @property
     def item_count(self) -> int:

@@ -27,6 +27,7 @@ from shopper.domain.template import (
     TOUCHPOINTS,
     Band,
     Item,
+    ItemText,
     ItemType,
     Later,
     Option,
@@ -35,6 +36,7 @@ from shopper.domain.template import (
     ShowIf,
     Target,
     Template,
+    language_matches,
 )
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -46,8 +48,17 @@ MAX_LATER_DAYS = 366
 """The longest wait for a follow-up: a year."""
 MAX_VERSION = 1_000_000
 """Versions are counted, not dates: a million leaves room and fits every database's integer."""
-_TEMPLATE_KEYS = {"format", "id", "version", "title", "touchpoint", "description", "bands"}
-_SECTION_KEYS = {"id", "title", "description", "items"}
+_TEMPLATE_KEYS = {
+    "format",
+    "id",
+    "version",
+    "title",
+    "touchpoint",
+    "description",
+    "bands",
+    "language",
+}
+_SECTION_KEYS = {"id", "title", "description", "items", "translations"}
 _ITEM_KEYS = {
     "id",
     "prompt",
@@ -67,7 +78,9 @@ _ITEM_KEYS = {
     "unit",
     "show_if",
     "later",
+    "translations",
 }
+_MAX_LANGUAGE = 60
 _NUMERIC_TYPES = (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION)
 _CHOICE_TYPES = (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE)
 
@@ -211,6 +224,7 @@ def _yamlish_answer(value: Any) -> Any:
 class _Validator:
     def __init__(self, name: str) -> None:
         self.name = name
+        self.language = ""
 
     def fail(self, path: str, message: str) -> NoReturn:
         where = f"{path}: " if path else ""
@@ -326,6 +340,8 @@ class _Validator:
                 f"unknown touchpoint {touchpoint!r} (expected one of: {', '.join(TOUCHPOINTS)})",
             )
         description = self.text(doc, "description", "", required=False)
+        if doc.get("language") is not None:
+            self.language = self.language_name(doc["language"], "language")
         bands = self.bands(doc.get("bands"))
         sections_raw = doc.get("sections")
         if not isinstance(sections_raw, list) or not sections_raw:
@@ -347,6 +363,7 @@ class _Validator:
             sections=tuple(sections),
             description=description,
             bands=bands,
+            language=self.language,
         )
         return self.check_conditions(template, seen_items)
 
@@ -390,7 +407,11 @@ class _Validator:
                 )
             seen_items[item.id] = item_path
             items.append(item)
-        return Section(section_id, title, tuple(items), description)
+        translations = tuple(
+            (language, text["title"])
+            for language, text in self.translations(data, path, ("title",))
+        )
+        return Section(section_id, title, tuple(items), description, translations)
 
     def item(self, raw: Any, path: str, section_id: str) -> Item:
         data = self.mapping(raw, path, _ITEM_KEYS)
@@ -467,6 +488,10 @@ class _Validator:
         show_if = None
         if "show_if" in data:
             show_if = self.show_if(data["show_if"], _join(path, "show_if"))
+        translations = tuple(
+            ItemText(language, text.get("prompt", ""), text.get("help", ""))
+            for language, text in self.translations(data, path, ("prompt", "help"))
+        )
 
         item = Item(
             id=item_id,
@@ -487,6 +512,7 @@ class _Validator:
             unit=unit,
             show_if=show_if,
             section_id=section_id,
+            translations=translations,
         )
         if critical and not item.scored:
             self.fail(
@@ -540,7 +566,7 @@ class _Validator:
                 key = label = str(o_raw)
                 score = None
             else:
-                o_data = self.mapping(o_raw, o_path, {"key", "label", "score"})
+                o_data = self.mapping(o_raw, o_path, {"key", "label", "score", "translations"})
                 key = self.text(o_data, "key", o_path, required=True, limit=64)
                 label = self.text(o_data, "label", o_path, required=False, limit=200) or key
                 score = None
@@ -555,8 +581,60 @@ class _Validator:
             if key in seen:
                 self.fail(o_path, f"duplicate option {key!r}")
             seen.add(key)
-            options.append(Option(key, label, score))
+            labels: tuple[tuple[str, str], ...] = ()
+            if not isinstance(o_raw, str | int | float):
+                labels = tuple(
+                    (language, text["label"])
+                    for language, text in self.translations(o_data, o_path, ("label",))
+                )
+            options.append(Option(key, label, score, labels))
         return tuple(options)
+
+    def language_name(self, raw: Any, path: str) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            self.fail(
+                path, f"expected the name of a language such as 'French (fr)', got {_kind(raw)}"
+            )
+        if len(raw) > _MAX_LANGUAGE or not raw.isprintable() or raw != raw.strip():
+            self.fail(
+                path,
+                f"invalid language {raw[:_MAX_LANGUAGE]!r}: one line of at most "
+                f"{_MAX_LANGUAGE} characters without spaces around it",
+            )
+        return raw
+
+    def translations(
+        self, data: Mapping[str, Any], path: str, fields: tuple[str, ...]
+    ) -> list[tuple[str, dict[str, str]]]:
+        """`translations: {French (fr): {prompt: ..., help: ...}}`: the words per language.
+
+        With a single field (an option's label) each language gives its text directly:
+        `translations: {French (fr): Oui}`.
+        """
+        if "translations" not in data:
+            return []
+        t_path = _join(path, "translations")
+        raw = data["translations"]
+        if not isinstance(raw, dict) or not raw:
+            self.fail(t_path, "expected a mapping of languages to their words")
+        found = []
+        for language, words in raw.items():
+            name = self.language_name(language, t_path)
+            w_path = f"{t_path}.{name}"
+            if language_matches(name, self.language):
+                self.fail(w_path, f"{name!r} is the template's own language (see 'language')")
+            short = len(fields) == 1
+            w_data = self.mapping({fields[0]: words} if short else words, w_path, set(fields))
+            texts = {}
+            for key in fields:
+                limit = _MAX_TEXT if key == "help" else 1000
+                text = self.text(w_data, key, "" if short else w_path, required=False, limit=limit)
+                if text.strip():
+                    texts[key] = text
+            if not texts:
+                self.fail(w_path, f"give the {' or '.join(fields)} in {name}")
+            found.append((name, texts))
+        return found
 
     def scale(self, raw: Any, path: str) -> Scale:
         if raw is None:

@@ -39,6 +39,8 @@ def template_to_data(template: Template) -> dict[str, Any]:
     }
     if template.description:
         data["description"] = template.description
+    if template.language:
+        data["language"] = template.language
     if tuple(template.bands) != DEFAULT_BANDS:
         data["bands"] = [_band(b) for b in template.bands]
     data["sections"] = [_section(s) for s in template.sections]
@@ -71,6 +73,8 @@ def _section(section: Section) -> dict[str, Any]:
     data: dict[str, Any] = {"id": section.id, "title": section.title}
     if section.description:
         data["description"] = section.description
+    if section.translations:
+        data["translations"] = dict(section.translations)
     data["items"] = [_item(i) for i in section.items]
     return data
 
@@ -108,17 +112,24 @@ def _item(item: Item) -> dict[str, Any]:
         data["show_if"] = _show_if(item.show_if)
     if item.later is not None:
         data["later"] = _later(item.later, item)
+    if item.translations:
+        data["translations"] = {
+            t.language: {k: v for k, v in (("prompt", t.prompt), ("help", t.help)) if v.strip()}
+            for t in item.translations
+        }
     return data
 
 
 def _option(option: Option) -> str | dict[str, Any]:
-    if option.label == option.key and option.score is None:
+    if option.label == option.key and option.score is None and not option.translations:
         return option.key  # a plain string is both key and label
     data: dict[str, Any] = {"key": option.key}
     if option.label != option.key:
         data["label"] = option.label
     if option.score is not None:
         data["score"] = _num(option.score)
+    if option.translations:
+        data["translations"] = dict(option.translations)
     return data
 
 

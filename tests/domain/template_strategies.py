@@ -14,6 +14,7 @@ from shopper.domain.template import (
     TOUCHPOINTS,
     Band,
     Item,
+    ItemText,
     ItemType,
     Later,
     Option,
@@ -22,6 +23,7 @@ from shopper.domain.template import (
     ShowIf,
     Target,
     Template,
+    language_matches,
 )
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)
@@ -41,8 +43,20 @@ def texts(*, required: bool = False, limit: int = 60) -> st.SearchStrategy[str]:
     return plain
 
 
+languages = st.sampled_from(["French (fr)", "fr", "Deutsch (de)", "English", "Español (es)"]) | (
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=20).filter(
+        lambda s: s.isprintable() and s == s.strip()
+    )
+)
+
+
+def _words(draw: st.DrawFn, langs: list[str]) -> tuple[tuple[str, str], ...]:
+    chosen = draw(st.lists(st.sampled_from(langs), unique=True)) if langs else []
+    return tuple((name, draw(texts(required=True, limit=30))) for name in chosen)
+
+
 @st.composite
-def options(draw: st.DrawFn, *, scored: bool) -> tuple[Option, ...]:
+def options(draw: st.DrawFn, *, scored: bool, langs: list[str]) -> tuple[Option, ...]:
     keys = draw(
         st.lists(
             texts(required=True, limit=20).filter(lambda k: k != "na"),
@@ -55,7 +69,7 @@ def options(draw: st.DrawFn, *, scored: bool) -> tuple[Option, ...]:
     for key in keys:
         label = draw(st.one_of(st.just(key), texts(required=True, limit=40)))
         score = draw(st.floats(0, 1)) if scored else draw(st.none() | st.floats(0, 1))
-        found.append(Option(key, label, score))
+        found.append(Option(key, label, score, _words(draw, langs)))
     return tuple(found)
 
 
@@ -81,7 +95,9 @@ def _answers_of(item: Item) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def items(draw: st.DrawFn, item_id: str, section_id: str, earlier: list[Item]) -> Item:
+def items(
+    draw: st.DrawFn, item_id: str, section_id: str, earlier: list[Item], langs: list[str]
+) -> Item:
     kind = draw(st.sampled_from(list(ItemType)))
     item = Item(
         id=item_id,
@@ -97,7 +113,7 @@ def items(draw: st.DrawFn, item_id: str, section_id: str, earlier: list[Item]) -
     if kind is ItemType.YES_NO:
         item = replace(item, pass_answer=draw(st.sampled_from(["yes", "no"])))
     elif kind in (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE):
-        item = replace(item, options=draw(options(scored=draw(st.booleans()))))
+        item = replace(item, options=draw(options(scored=draw(st.booleans()), langs=langs)))
     elif kind is ItemType.RATING:
         low = draw(st.integers(0, 9))
         high = draw(st.integers(low + 1, 10))
@@ -115,6 +131,18 @@ def items(draw: st.DrawFn, item_id: str, section_id: str, earlier: list[Item]) -
         )
     if item.scored and draw(st.booleans()):
         item = replace(item, critical=True)
+    if langs:
+        said = []
+        for name in draw(st.lists(st.sampled_from(langs), unique=True)):
+            prompt, help_text = draw(st.sampled_from([(1, 0), (0, 1), (1, 1)]))
+            said.append(
+                ItemText(
+                    name,
+                    draw(texts(required=True)) if prompt else "",
+                    draw(texts(required=True)) if help_text else "",
+                )
+            )
+        item = replace(item, translations=tuple(said))
     sources = [e for e in earlier if e.type is not ItemType.DATETIME]
     if bool(sources) and draw(st.booleans()):
         source = draw(st.sampled_from(sources))
@@ -147,15 +175,27 @@ def templates(draw: st.DrawFn, *, max_items: int = 6) -> Template:
             draw(st.sets(st.integers(1, len(item_ids) - 1), max_size=len(section_ids) - 1))
         )
     groups = [item_ids[a:b] for a, b in zip([0, *cuts], [*cuts, len(item_ids)], strict=True)]
+    own = draw(st.just("") | languages)
+    langs = draw(
+        st.lists(languages.filter(lambda n: not language_matches(n, own)), max_size=3, unique=True)
+    )
     earlier: list[Item] = []
     sections = []
     for section_id, group in zip(section_ids, groups, strict=False):
         made = []
         for item_id in group:
-            item = draw(items(item_id, section_id, earlier))
+            item = draw(items(item_id, section_id, earlier, langs))
             made.append(item)
             earlier.append(item)
-        sections.append(Section(section_id, draw(texts(required=True)), tuple(made), draw(texts())))
+        sections.append(
+            Section(
+                section_id,
+                draw(texts(required=True)),
+                tuple(made),
+                draw(texts()),
+                _words(draw, langs),
+            )
+        )
     bands: tuple[Band, ...] | None = None
     if draw(st.booleans()):
         names = draw(st.lists(texts(required=True, limit=20), min_size=0, max_size=3))
@@ -179,6 +219,7 @@ def templates(draw: st.DrawFn, *, max_items: int = 6) -> Template:
         touchpoint=draw(st.sampled_from(list(TOUCHPOINTS))),
         sections=tuple(sections),
         description=draw(texts(limit=200)),
+        language=own,
     )
     if bands is not None:
         template = replace(template, bands=bands)

@@ -1125,3 +1125,80 @@ def test_unquoted_yes_option_says_to_quote_it() -> None:
     message = error_of(one("{id: c, prompt: C, type: single_choice, options: [Yes, Maybe]}"))
     assert message.startswith("t.yaml: sections[0].items[0].options[0]: YAML reads an unquoted")
     assert "quotes" in message
+
+
+# -- labels in several languages ------------------------------------------------
+
+MULTILINGUAL = (
+    HEADER.replace("title: Test\n", "title: Test\nlanguage: English (en)\n")
+    + """\
+sections:
+  - id: s
+    title: Greeting
+    translations: {French (fr): Accueil}
+    items:
+      - id: greeted
+        prompt: Were you greeted?
+        help: Within a minute.
+        type: yes_no
+        translations:
+          French (fr): {prompt: Vous a-t-on salué ?, help: En moins d'une minute.}
+          de: {prompt: Wurden Sie begrüßt?}
+      - id: how
+        prompt: How?
+        type: single_choice
+        options:
+          - {key: smile, label: With a smile, translations: {French (fr): Avec un sourire}}
+          - words
+"""
+)
+
+
+def test_labels_in_several_languages() -> None:
+    template = load(MULTILINGUAL)
+    assert template.language == "English (en)"
+    assert template.languages == ("English (en)", "French (fr)", "de")
+    section = template.sections[0]
+    assert section.title_in("fr") == "Accueil"
+    assert section.title_in("de") == "Greeting"  # no German title: the template's own
+    greeted = template.item("greeted")
+    assert greeted.prompt_in("French (fr)") == "Vous a-t-on salué ?"
+    assert greeted.prompt_in("FR") == "Vous a-t-on salué ?"
+    assert greeted.help_in("de") == "Within a minute."
+    assert greeted.prompt_in("de") == "Wurden Sie begrüßt?"
+    assert greeted.prompt_in("") == "Were you greeted?"
+    smile, words = template.item("how").options
+    assert smile.label_in("fr") == "Avec un sourire"
+    assert words.label_in("fr") == "words"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "de: {prompt: Wurden Sie begrüßt?}",
+            "English (en): {prompt: Hello?}",
+            "sections[0].items[0].translations.English (en): 'English (en)' is the "
+            "template's own language",
+        ),
+        (
+            "de: {prompt: Wurden Sie begrüßt?}",
+            "de: {promt: Wurden Sie begrüßt?}",
+            "sections[0].items[0].translations.de.promt: unknown field 'promt'",
+        ),
+        (
+            "de: {prompt: Wurden Sie begrüßt?}",
+            "de: {prompt: '  '}",
+            "sections[0].items[0].translations.de: give the prompt or help in de",
+        ),
+        (
+            "translations: {French (fr): Accueil}",
+            "translations: [Accueil]",
+            "sections[0].translations: expected a mapping of languages to their words",
+        ),
+        ("language: English (en)", "language: ' en'", "language: invalid language ' en'"),
+    ],
+)
+def test_bad_translations(old: str, new: str, expected: str) -> None:
+    assert old in MULTILINGUAL
+    assert error_of(MULTILINGUAL.replace(old, new)).startswith(f"t.yaml: {expected}")
