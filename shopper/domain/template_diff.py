@@ -40,6 +40,7 @@ _COMPARED_FIELDS = (
     ("unit", "unit"),
     ("show_if", "show-if"),
     ("later", "follow-up"),
+    ("translations", "other languages"),
 )
 """The fields besides prompt, weight and place, with the word a change list uses for each."""
 

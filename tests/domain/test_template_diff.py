@@ -114,3 +114,20 @@ def test_several_changes_to_one_item_are_each_listed() -> None:
         (ChangeKind.MOVED, "q3"),
         (ChangeKind.CHANGED, "q3"),
     ]
+
+
+def test_words_in_another_language_count_as_a_change() -> None:
+    from shopper.domain.template import ItemText
+
+    new = template(
+        (
+            "a",
+            [
+                item("q1", translations=(ItemText("French (fr)", "Question 1 ?"),)),
+                item("q2"),
+                item("q3"),
+            ],
+        ),
+        ("b", [item("q4")]),
+    )
+    assert [c.text for c in diff_templates(BASE, new)] == ["changed q1: other languages"]

@@ -8,7 +8,7 @@ message for the field at fault appears right under that field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -126,6 +126,12 @@ class NodeForm(QWidget):
         if not self._loading:
             self.model.set_fields(self.path, changes, text, typing=typing)
 
+    @overload
+    def text_row(self, key: str, label: str) -> QLineEdit: ...
+
+    @overload
+    def text_row(self, key: str, label: str, *, multi: Literal[True]) -> QPlainTextEdit: ...
+
     def text_row(self, key: str, label: str, *, multi: bool = False) -> QLineEdit | QPlainTextEdit:
         """A text field for `key` (removed from the file while empty)."""
         if multi:
@@ -210,6 +216,9 @@ class TemplateForm(NodeForm):
         self.on_load(("touchpoint",), load_touchpoint)
         self.add_row("touchpoint", "Tou&chpoint", self.touchpoint)
         self.description = self.text_row("description", "&Description", multi=True)
+        self.language = self.text_row("language", "Lan&guage")
+        self.language.setPlaceholderText("its own language, e.g. English (en); optional")
+        self.language.setToolTip("Questions in other languages are given per item and section")
         self.load(())
 
 
@@ -221,6 +230,8 @@ class SectionForm(NodeForm):
         self.title = self.text_row("title", "Section &title")
         self.section_id = self.text_row("id", "Section &id")
         self.description = self.text_row("description", "Section desc&ription", multi=True)
+        self.translations = TranslationsEditor(self, (("title", "Title"),))
+        self.add_row("translations", "In other languages", self.translations)
 
 
 class ItemForm(NodeForm):
@@ -250,6 +261,8 @@ class ItemForm(NodeForm):
         self.unit = self.text_row("unit", "&Unit")
         self._show_if_row()
         self._later_row()
+        self.translations = TranslationsEditor(self, (("prompt", "Question"), ("help", "Help")))
+        self.add_row("translations", "In other languages", self.translations)
 
     # -- rows -------------------------------------------------------------------------
 
@@ -566,12 +579,90 @@ class ItemForm(NodeForm):
         self.add_row("later", "Answered late&r", box)
 
 
+class TranslationsEditor(QWidget):
+    """A node's words in the template's other languages: a row per language, a column per
+    field (an item's question and help, a section's title). A language this node lacks
+    still has its row, empty, so what is missing shows; Add language starts a new one."""
+
+    def __init__(self, form: NodeForm, fields: tuple[tuple[str, str], ...]) -> None:
+        super().__init__()
+        self.form = form
+        self.fields = fields
+        self.table = QTableWidget(0, 1 + len(fields))
+        self.table.setHorizontalHeaderLabels(["Language", *(title for _key, title in fields)])
+        header = self.table.horizontalHeader()
+        for number in range(1, 1 + len(fields)):
+            header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)
+        self.table.setMinimumHeight(self.table.fontMetrics().height() * 4)
+        self.table.cellChanged.connect(lambda _r, _c: self.edited())
+        add = QPushButton("Add language")
+        add.setToolTip("A language as XLSForm names it, e.g. French (fr)")
+        add.clicked.connect(self.add_language)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.table)
+        column.addLayout(buttons)
+        self.setFocusProxy(self.table)
+        form.on_load(("translations",), self.load)
+
+    def load(self, node: dict[str, Any]) -> None:
+        words = node.get("translations") if isinstance(node.get("translations"), dict) else {}
+        assert isinstance(words, dict)
+        languages = list(dict.fromkeys([*self.form.model.languages(), *map(str, words)]))
+        self.table.blockSignals(True)
+        try:
+            self.table.setRowCount(len(languages))
+            for row, language in enumerate(languages):
+                name = QTableWidgetItem(language)
+                name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(row, 0, name)
+                texts = words.get(language)
+                for column, (key, _title) in enumerate(self.fields, 1):
+                    text = texts.get(key) if isinstance(texts, dict) else texts
+                    self.table.setItem(row, column, QTableWidgetItem(shown(text)))
+        finally:
+            self.table.blockSignals(False)
+
+    def words(self) -> dict[str, Any] | None:
+        found: dict[str, Any] = {}
+        for row in range(self.table.rowCount()):
+            cells = [self.table.item(row, c) for c in range(1 + len(self.fields))]
+            language, *texts = (cell.text().strip() if cell else "" for cell in cells)
+            given = {key: text for (key, _t), text in zip(self.fields, texts, strict=True) if text}
+            if not language or not given:
+                continue
+            found[language] = given[self.fields[0][0]] if len(self.fields) == 1 else given
+        return found or None
+
+    def edited(self) -> None:
+        self.form.change({"translations": self.words()}, "Translations")
+
+    def add_language(self) -> None:
+        row = self.table.rowCount()
+        self.table.blockSignals(True)
+        self.table.insertRow(row)
+        for column in range(1 + len(self.fields)):
+            self.table.setItem(row, column, QTableWidgetItem(""))
+        self.table.blockSignals(False)
+        self.table.setFocus()
+        self.table.setCurrentCell(row, 0)
+        name = self.table.item(row, 0)
+        if name is not None:
+            self.table.editItem(name)
+
+
 class OptionsEditor(QWidget):
     """The options of a choice item: key, label and the share of the points (0 to 1)."""
 
     def __init__(self, form: ItemForm) -> None:
         super().__init__()
         self.form = form
+        self.languages: list[str] = []
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Key", "Label", "Points (0–1)"])
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -593,31 +684,54 @@ class OptionsEditor(QWidget):
         column.addWidget(self.table)
         column.addLayout(buttons)
         self.setFocusProxy(self.table)
-        form.on_load(("options",), self.load)
+        form.on_load(("options", "translations"), self.load)  # a new language: a column
 
     def load(self, node: dict[str, Any]) -> None:
+        options = node.get("options") if isinstance(node.get("options"), list) else []
+        assert isinstance(options, list)
+        mine = [
+            str(language)
+            for option in options
+            if isinstance(option, dict) and isinstance(option.get("translations"), dict)
+            for language in option["translations"]
+        ]
+        self.languages = list(dict.fromkeys([*self.form.model.languages(), *mine]))
         self.table.blockSignals(True)
         try:
-            options = node.get("options") if isinstance(node.get("options"), list) else []
-            assert isinstance(options, list)
+            self.table.setColumnCount(3 + len(self.languages))
+            self.table.setHorizontalHeaderLabels(
+                ["Key", "Label", "Points (0–1)", *(f"Label in {lang}" for lang in self.languages)]
+            )
+            header = self.table.horizontalHeader()
+            for number in range(3, 3 + len(self.languages)):
+                header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
             self.table.setRowCount(len(options))
             for row, option in enumerate(options):
                 data = option if isinstance(option, dict) else {"key": option}
                 for column, key in enumerate(("key", "label", "score")):
                     self.table.setItem(row, column, QTableWidgetItem(shown(data.get(key))))
+                words = (
+                    data.get("translations") if isinstance(data.get("translations"), dict) else {}
+                )
+                assert isinstance(words, dict)
+                for column, language in enumerate(self.languages, 3):
+                    self.table.setItem(row, column, QTableWidgetItem(shown(words.get(language))))
         finally:
             self.table.blockSignals(False)
 
     def options(self) -> list[dict[str, Any]]:
         found = []
         for row in range(self.table.rowCount()):
-            cells = [self.table.item(row, c) for c in range(3)]
-            key, label, score = (cell.text().strip() if cell else "" for cell in cells)
+            cells = [self.table.item(row, c) for c in range(self.table.columnCount())]
+            key, label, score, *labels = (cell.text().strip() if cell else "" for cell in cells)
             option: dict[str, Any] = {"key": key}
             if label:
                 option["label"] = label
             if scalar(score) is not None:
                 option["score"] = scalar(score)
+            words = {lang: text for lang, text in zip(self.languages, labels, strict=False) if text}
+            if words:
+                option["translations"] = words
             found.append(option)
         return found
 

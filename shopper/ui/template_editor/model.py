@@ -36,7 +36,8 @@ Path = tuple[int, ...]
 MIME = "application/x-shopper-template-node"
 FAULT_NAME = "template"
 """The name the loader's messages start with; stripped before they are shown."""
-_FAULT_RE = re.compile(r"(?:sections\[(\d+)\](?:\.items\[(\d+)\])?)?\.?([A-Za-z_]*)[^\s:]*: (.*)")
+# The path runs to the first ": " (a language in it, "translations.French (fr)", has spaces).
+_FAULT_RE = re.compile(r"(?:sections\[(\d+)\](?:\.items\[(\d+)\])?)?\.?([A-Za-z_]*)[^:]*?: (.*)")
 _MERGE_TYPING = 1
 _FAULT_COLOR = QColor("#b3261e")
 
@@ -132,6 +133,18 @@ class TemplateModel(QAbstractItemModel):
                 if item.get("id") == item_id:
                     return item
         return None
+
+    def languages(self) -> list[str]:
+        """The languages the template has words in besides its own, in order of first use."""
+        found: dict[str, None] = {}
+        for section in self.sections:
+            found.update(dict.fromkeys(_languages(section)))
+            for item in section["items"]:
+                found.update(dict.fromkeys(_languages(item)))
+                for option in item.get("options") or ():
+                    if isinstance(option, dict):
+                        found.update(dict.fromkeys(_languages(option)))
+        return list(found)
 
     def new_id(self, prefix: str) -> str:
         """An id not used yet: item_13, section_3."""
@@ -336,6 +349,11 @@ class TemplateModel(QAbstractItemModel):
         # The move is done (one undo step); False keeps the view from removing the source
         # rows again as it would after a move it thinks the drop made by copying.
         return False
+
+
+def _languages(node: dict[str, Any]) -> list[str]:
+    words = node.get("translations")
+    return [str(k) for k in words] if isinstance(words, dict) else []
 
 
 class _SetFields(QUndoCommand):

@@ -143,3 +143,51 @@ def test_a_follow_up_item_waits_days_for_its_answer(qtbot: QtBot, ctx: AppContex
     assert template is not None
     later = template.item("human").later
     assert later is not None and (later.days, later.working, later.otherwise) == (3, True, "no")
+
+
+def test_words_in_other_languages(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    editor.model.set_fields((0, 0), {"translations": {"French (fr)": {"prompt": "Une personne ?"}}})
+    editor.template_form.language.setText("English (en)")
+    editor.template_form.language.textEdited.emit("English (en)")
+    form = editor.item_form
+    editor.select((0, 1))
+    table = form.translations.table
+    # French is a language of the template: this item shows its row, empty.
+    language = table.item(0, 0)
+    assert table.rowCount() == 1 and language is not None and language.text() == "French (fr)"
+    type_in(table, 0, 1, "Temps d'attente")
+    type_in(table, 0, 2, "En minutes")
+    assert editor.model.node((0, 1))["translations"] == {
+        "French (fr)": {"prompt": "Temps d'attente", "help": "En minutes"}
+    }
+    # A new language, for this item only: it becomes a language of the template.
+    form.translations.add_language()
+    type_in(table, 1, 0, "Polish (pl)")
+    type_in(table, 1, 1, "Czas oczekiwania")
+    assert editor.model.languages() == ["French (fr)", "Polish (pl)"]
+    # Option labels get a column per language.
+    editor.select((1, 0))
+    form.set_type("single_choice")
+    options = form.options.table
+    assert options.columnCount() == 5
+    type_in(options, 0, 3, "Oui")
+    assert editor.model.node((1, 0))["options"][0]["translations"] == {"French (fr)": "Oui"}
+    # A section's title too.
+    editor.select((1,))
+    type_in(editor.section_form.translations.table, 0, 1, "L'appel")
+    template = editor.model.template
+    assert template is not None, editor.model.fault
+    assert template.language == "English (en)"
+    assert template.languages == ("English (en)", "French (fr)", "Polish (pl)")
+    assert template.item("hold").prompt_in("pl") == "Czas oczekiwania"
+    assert template.item("kind").options[0].label_in("fr") == "Oui"
+    assert template.sections[1].title_in("French (fr)") == "L'appel"
+    # The template's own language is not one of its translations: said at the field.
+    editor.select((0, 1))
+    form.translations.add_language()
+    type_in(table, 2, 0, "English (en)")
+    type_in(table, 2, 1, "Waiting time")
+    fault = editor.model.fault
+    assert fault is not None and (fault.path, fault.field) == ((0, 1), "translations")
+    assert form.errors["translations"].isVisible()
