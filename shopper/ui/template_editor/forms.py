@@ -48,6 +48,12 @@ TYPE_ROWS: dict[str, tuple[ItemType, ...]] = {
 }
 """The item fields that only some types have (the loader refuses them on the others)."""
 ALWAYS_SHOWN = "(always shown)"
+TYPING_EDITS = (
+    QAbstractItemView.EditTrigger.AnyKeyPressed
+    | QAbstractItemView.EditTrigger.EditKeyPressed
+    | QAbstractItemView.EditTrigger.DoubleClicked
+)
+"""A table's cell is edited by typing in it, as a spreadsheet's."""
 
 
 def scalar(text: str) -> Any:
@@ -594,8 +600,11 @@ class TranslationsEditor(QWidget):
         for number in range(1, 1 + len(fields)):
             header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
-        self.table.setTabKeyNavigation(False)
-        self.table.setMinimumHeight(self.table.fontMetrics().height() * 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows and typing edit
+        self.table.setEditTriggers(TYPING_EDITS)
+        lines = self.table.fontMetrics().height()
+        self.table.setMinimumHeight(lines * 4)
+        self.table.setMaximumHeight(lines * 9)
         self.table.cellChanged.connect(lambda _r, _c: self.edited())
         add = QPushButton("Add language")
         add.setToolTip("A language as XLSForm names it, e.g. French (fr)")
@@ -668,6 +677,7 @@ class OptionsEditor(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move in it
+        self.table.setEditTriggers(TYPING_EDITS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setMinimumHeight(self.table.fontMetrics().height() * 6)
         self.table.cellChanged.connect(lambda _r, _c: self.edited())
