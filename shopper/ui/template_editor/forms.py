@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.domain.answers import format_duration
-from shopper.domain.template import KNOWN_THEMES, TOUCHPOINTS, ItemType
+from shopper.domain.template import DEFAULT_BANDS, KNOWN_THEMES, TOUCHPOINTS, ItemType
 from shopper.ui.template_editor.model import Fault, Path, TemplateModel
 
 _CHOICES = (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE)
@@ -225,7 +227,129 @@ class TemplateForm(NodeForm):
         self.language = self.text_row("language", "Lan&guage")
         self.language.setPlaceholderText("its own language, e.g. English (en); optional")
         self.language.setToolTip("Questions in other languages are given per item and section")
+        self._bands_row()
+        self.bands_dialog: BandsDialog | None = None
         self.load(())
+
+    def _bands_row(self) -> None:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.bands_summary = QLabel()
+        self.bands_summary.setWordWrap(True)
+        change = QPushButton("Change…")
+        change.clicked.connect(self.edit_bands)
+        row.addWidget(self.bands_summary, 1)
+        row.addWidget(change)
+        box.setFocusProxy(change)
+
+        def load(node: dict[str, Any]) -> None:
+            self.bands_summary.setText(bands_text(_bands_of(node)))
+
+        self.on_load(("bands",), load)
+        self.add_row("bands", "&Bands", box)
+
+    def edit_bands(self) -> BandsDialog:
+        """The pass/fail bands in a small dialog; OK changes them as one undo step."""
+        dialog = BandsDialog(_bands_of(self.model.node(())), self)
+        dialog.accepted.connect(lambda: self._bands_chosen(dialog.bands()))
+        self.bands_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _bands_chosen(self, bands: list[dict[str, Any]]) -> None:
+        self.change({"bands": None if bands == _default_bands() else bands}, "Bands")
+
+
+def _default_bands() -> list[dict[str, Any]]:
+    return [
+        {"name": b.name, "min": _whole(b.min_percent), **({} if b.passed else {"pass": False})}
+        for b in DEFAULT_BANDS
+    ]
+
+
+def _bands_of(node: dict[str, Any]) -> list[dict[str, Any]]:
+    bands = node.get("bands")
+    if not isinstance(bands, list):
+        return _default_bands()
+    return [dict(b) if isinstance(b, dict) else {"name": shown(b)} for b in bands]
+
+
+def _whole(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def bands_text(bands: list[dict[str, Any]]) -> str:
+    """ "Good from 80 % · Needs work from 60 % · Fail from 0 % (fails)"."""
+    parts = []
+    for band in bands:
+        fails = " (fails)" if band.get("pass") is False else ""
+        parts.append(f"{shown(band.get('name'))} from {shown(band.get('min'))} %{fails}")
+    return " · ".join(parts)
+
+
+class BandsDialog(QDialog):
+    """The bands an audit's score falls in: a name, the lowest score and whether it passes."""
+
+    def __init__(self, bands: list[dict[str, Any]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Pass and fail bands")
+        hint = QLabel(
+            "An audit falls in the band with the highest start its score reaches; one band "
+            "must start at 0. A critical failure fails the audit whatever its band."
+        )
+        hint.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Band", "From (%)", "Passes"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(TYPING_EDITS)
+        for band in bands:
+            self.add_band(band)
+        add = QPushButton("&Add band")
+        add.clicked.connect(lambda: self.add_band({"name": "", "min": 0}))
+        remove = QPushButton("&Remove band")
+        remove.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self.resize(460, 320)
+
+    def add_band(self, band: dict[str, Any]) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(shown(band.get("name"))))
+        self.table.setItem(row, 1, QTableWidgetItem(shown(band.get("min"))))
+        passes = QTableWidgetItem("")
+        passes.setFlags(passes.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        passes.setFlags(passes.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        passes.setCheckState(
+            Qt.CheckState.Unchecked if band.get("pass") is False else Qt.CheckState.Checked
+        )
+        self.table.setItem(row, 2, passes)
+
+    def bands(self) -> list[dict[str, Any]]:
+        found = []
+        for row in range(self.table.rowCount()):
+            name, start, passes = (self.table.item(row, c) for c in range(3))
+            band: dict[str, Any] = {"name": name.text().strip() if name else ""}
+            minimum = scalar(start.text()) if start else None
+            band["min"] = minimum if minimum is not None else ""
+            if passes is not None and passes.checkState() == Qt.CheckState.Unchecked:
+                band["pass"] = False
+            found.append(band)
+        return found
 
 
 class SectionForm(NodeForm):

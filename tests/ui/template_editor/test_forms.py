@@ -191,3 +191,34 @@ def test_words_in_other_languages(qtbot: QtBot, ctx: AppContext) -> None:
     fault = editor.model.fault
     assert fault is not None and (fault.path, fault.field) == ((0, 1), "translations")
     assert form.errors["translations"].isVisible()
+
+
+def test_bands_change_in_their_dialog_as_one_undo_step(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    form = editor.template_form
+    assert form.bands_summary.text() == (
+        "Good from 80 % · Needs work from 60 % · Fail from 0 % (fails)"
+    )
+    dialog = form.edit_bands()
+    type_in(dialog.table, 1, 1, "50")
+    passes = dialog.table.item(1, 2)
+    assert passes is not None
+    passes.setCheckState(Qt.CheckState.Unchecked)
+    dialog.accept()
+    template = editor.model.template
+    assert template is not None
+    assert [(b.name, b.min_percent, b.passed) for b in template.bands] == [
+        ("Good", 80, True),
+        ("Needs work", 50, False),
+        ("Fail", 0, False),
+    ]
+    assert "Needs work from 50 % (fails)" in form.bands_summary.text()
+    # No band from 0: the loader's message under the bands.
+    dialog = form.edit_bands()
+    dialog.table.removeRow(2)
+    dialog.accept()
+    assert form.errors["bands"].isVisible()
+    assert "one band must start at min: 0" in form.errors["bands"].text()
+    editor.model.undo_stack.undo()
+    editor.model.undo_stack.undo()
+    assert "bands" not in editor.model.doc and editor.model.fault is None
