@@ -120,7 +120,7 @@ class NodeForm(QWidget):
         error.hide()
         column.addWidget(error)
         title = QLabel(label)
-        title.setBuddy(field if field.focusPolicy() != Qt.FocusPolicy.NoFocus else box)
+        title.setBuddy(_first_focusable(field))
         self.form.addRow(title, box)
         self.rows[key] = box
         self.errors[key] = error
@@ -284,7 +284,8 @@ def bands_text(bands: list[dict[str, Any]]) -> str:
     parts = []
     for band in bands:
         fails = " (fails)" if band.get("pass") is False else ""
-        parts.append(f"{shown(band.get('name'))} from {shown(band.get('min'))} %{fails}")
+        # No break inside "from 80 %": the summary wraps between bands.
+        parts.append(f"{shown(band.get('name'))} from\u00a0{shown(band.get('min'))}\u00a0%{fails}")
     return " · ".join(parts)
 
 
@@ -886,6 +887,20 @@ class OptionsEditor(QWidget):
         if 0 <= row < len(options):
             del options[row]
             self.form.change({"options": options}, "Remove option")
+
+
+def _first_focusable(widget: QWidget) -> QWidget:
+    """What a row's label gives the focus to (Alt and its letter): the field, or the first
+    part of a field made of parts that takes the focus."""
+    if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        return widget
+    proxy = widget.focusProxy()
+    if proxy is not None:
+        return proxy
+    for child in widget.findChildren(QWidget):
+        if child.focusPolicy() != Qt.FocusPolicy.NoFocus and not child.isWindow():
+            return child
+    return widget
 
 
 def _int(value: Any, default: int) -> int:

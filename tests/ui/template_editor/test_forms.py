@@ -196,7 +196,7 @@ def test_words_in_other_languages(qtbot: QtBot, ctx: AppContext) -> None:
 def test_bands_change_in_their_dialog_as_one_undo_step(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx)
     form = editor.template_form
-    assert form.bands_summary.text() == (
+    assert form.bands_summary.text().replace("\u00a0", " ") == (
         "Good from 80 % · Needs work from 60 % · Fail from 0 % (fails)"
     )
     dialog = form.edit_bands()
@@ -212,7 +212,7 @@ def test_bands_change_in_their_dialog_as_one_undo_step(qtbot: QtBot, ctx: AppCon
         ("Needs work", 50, False),
         ("Fail", 0, False),
     ]
-    assert "Needs work from 50 % (fails)" in form.bands_summary.text()
+    assert "Needs work from 50 % (fails)" in form.bands_summary.text().replace("\u00a0", " ")
     # No band from 0: the loader's message under the bands.
     dialog = form.edit_bands()
     dialog.table.removeRow(2)
@@ -222,3 +222,15 @@ def test_bands_change_in_their_dialog_as_one_undo_step(qtbot: QtBot, ctx: AppCon
     editor.model.undo_stack.undo()
     editor.model.undo_stack.undo()
     assert "bands" not in editor.model.doc and editor.model.fault is None
+
+
+def test_every_row_label_takes_the_keyboard_to_its_field(qtbot: QtBot, ctx: AppContext) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    editor = open_editor(qtbot, ctx)
+    for form in (editor.template_form, editor.section_form, editor.item_form):
+        for key, row in form.rows.items():
+            label = form.form.labelForField(row)
+            assert isinstance(label, QLabel), key
+            buddy = label.buddy()
+            assert buddy is not None and buddy.focusPolicy() != Qt.FocusPolicy.NoFocus, key
