@@ -120,7 +120,7 @@ class NodeForm(QWidget):
         error.hide()
         column.addWidget(error)
         title = QLabel(label)
-        title.setBuddy(_first_focusable(field))
+        title.setBuddy(first_focusable(field))
         self.form.addRow(title, box)
         self.rows[key] = box
         self.errors[key] = error
@@ -889,7 +889,7 @@ class OptionsEditor(QWidget):
             self.form.change({"options": options}, "Remove option")
 
 
-def _first_focusable(widget: QWidget) -> QWidget:
+def first_focusable(widget: QWidget) -> QWidget:
     """What a row's label gives the focus to (Alt and its letter): the field, or the first
     part of a field made of parts that takes the focus."""
     if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:

@@ -34,7 +34,13 @@ from shopper.domain.wording import count_of
 from shopper.ui.crash import show_error
 from shopper.ui.screen import fit_on_screen
 from shopper.ui.style import STYLE_SHEET
-from shopper.ui.template_editor.forms import ItemForm, NodeForm, SectionForm, TemplateForm
+from shopper.ui.template_editor.forms import (
+    ItemForm,
+    NodeForm,
+    SectionForm,
+    TemplateForm,
+    first_focusable,
+)
 from shopper.ui.template_editor.model import Fault, TemplateModel
 from shopper.ui.template_editor.model import Path as NodePath
 from shopper.ui.workers import Operation, on_a_server, run_soon
@@ -42,7 +48,6 @@ from shopper.ui.workers import Operation, on_a_server, run_soon
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from shopper.domain.template import Template
     from shopper.ui.template_editor.preview import PreviewWindow
     from shopper.ui.template_editor.versions import VersionsDialog
 
@@ -307,9 +312,7 @@ class TemplateEditor(QMainWindow):
         self.model.insert((place,), section, "New section")
         self.select((place,))
         self.section_form.title.setFocus()
-        line = self.section_form.title
-        if hasattr(line, "selectAll"):
-            line.selectAll()
+        self.section_form.title.selectAll()
 
     def delete_current(self) -> None:
         path = self.current_path()
@@ -351,8 +354,8 @@ class TemplateEditor(QMainWindow):
     def switch_pane(self) -> None:
         if self.tree.hasFocus():
             page = self.pages.currentWidget()
-            if page is not None:
-                page.focusNextChild()
+            form = page if isinstance(page, NodeForm) else self.template_form
+            first_focusable(next(iter(form.rows.values()))).setFocus()
         else:
             self.tree.setFocus()
 
@@ -363,12 +366,10 @@ class TemplateEditor(QMainWindow):
             template = self.model.template
             count = template.item_count if template is not None else 0
             sections = len(template.sections) if template is not None else 0
-            self.fault_label.setObjectName("")
             self.fault_label.setText(
                 f"Ready: {count_of(count, 'item')} in {count_of(sections, 'section')}."
             )
         else:
-            self.fault_label.setObjectName("error")
             self.fault_label.setText(f"{fault.line}   (F8 goes to it)")
         self.fault_label.setStyleSheet("color: #b3261e;" if fault else "")
         self.save_action.setEnabled(fault is None)
@@ -389,17 +390,11 @@ class TemplateEditor(QMainWindow):
         )
         row = form.rows.get(fault.field)
         if row is not None and row.isVisible():
-            target = row.focusProxy() or row
-            child = row.findChildren(QWidget)
-            focusable = [w for w in child if w.focusPolicy() != Qt.FocusPolicy.NoFocus]
-            (focusable[0] if focusable else target).setFocus()
+            first_focusable(row).setFocus()
         else:
             self.tree.setFocus()
 
     # -- save, try, versions -------------------------------------------------------------
-
-    def template(self) -> Template | None:
-        return self.model.template
 
     def save(self) -> None:
         from shopper.services.template_edits import save_template

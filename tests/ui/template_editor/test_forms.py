@@ -234,3 +234,18 @@ def test_every_row_label_takes_the_keyboard_to_its_field(qtbot: QtBot, ctx: AppC
             assert isinstance(label, QLabel), key
             buddy = label.buddy()
             assert buddy is not None and buddy.focusPolicy() != Qt.FocusPolicy.NoFocus, key
+
+
+def test_f6_goes_between_the_tree_and_the_form(qtbot: QtBot, ctx: AppContext) -> None:
+    editor = open_editor(qtbot, ctx)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=5000)
+    editor.select((0, 1))
+    editor.tree.setFocus()
+    qtbot.keyClick(editor.tree, Qt.Key.Key_F6)
+    assert editor.item_form.prompt.hasFocus()
+    qtbot.keyClick(editor.item_form.prompt, Qt.Key.Key_F6)
+    assert editor.tree.hasFocus()
+    editor.select((1,))
+    qtbot.keyClick(editor.tree, Qt.Key.Key_F6)
+    assert editor.section_form.title.hasFocus()
