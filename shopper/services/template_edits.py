@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -151,6 +152,9 @@ def save_template(*, engine: Engine, template: Template, name: str = "") -> Save
     return Saved(loaded.template, new_version=True)
 
 
+_preview_lock = threading.Lock()
+
+
 @dataclass
 class Preview:
     """A template tried out: a throwaway database holding it and one audit on it.
@@ -176,7 +180,8 @@ def open_preview(*, template: Template) -> Preview:
 
     folder = Path(tempfile.mkdtemp(prefix="shopper-try-"))
     try:
-        engine = open_database(sqlite_url(folder / "try.db"))
+        with _preview_lock:  # Alembic sets up a schema through module globals: one at a time
+            engine = open_database(sqlite_url(folder / "try.db"))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

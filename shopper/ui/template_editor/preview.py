@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from shopper.domain.errors import ShopperError
+from shopper.ui.style import STYLE_SHEET
 from shopper.ui.workers import Operation, run_quietly
 
 if TYPE_CHECKING:
@@ -25,17 +26,25 @@ PREPARING = "Preparing a trial audit…"
 BANNER = "Trying it out: answers here are not saved anywhere. Ctrl+W closes the window."
 
 
+_open: set[PreviewWindow] = set()
+"""Every trial window not deleted yet: a closed one may still wait for its database."""
+
+
 class PreviewWindow(QWidget):
     """A window of its own with the runner on a trial audit of `template`."""
 
-    def __init__(self, template: Template, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    def __init__(self, template: Template) -> None:
+        # No parent: the window outlives its editor until the trial database it is making
+        # is there to delete (closed before, it hides and waits; see `closeEvent`).
+        super().__init__(None, Qt.WindowType.Window)
+        self.setStyleSheet(STYLE_SHEET)
         self.setWindowTitle(f"Try it: {template.title}")
         self.template = template
         self.preview: Preview | None = None
         self.view: AuditRunnerView | None = None
         self._closed = False
+        self._pending = True
+        _open.add(self)
         self.banner = QLabel(BANNER)
         self.banner.setObjectName("shopInstructions")
         self.banner.setWordWrap(True)
@@ -69,9 +78,11 @@ class PreviewWindow(QWidget):
     def _ready(self, result: Any) -> None:
         from shopper.ui.runner.view import AuditRunnerView
 
+        self._pending = False
         preview, runner = result
         if self._closed:  # closed while it was being prepared
             preview.close()
+            self._release()
             return
         self.preview = preview
         self.view = AuditRunnerView(runner, preview.folder, queued=False)
@@ -80,6 +91,10 @@ class PreviewWindow(QWidget):
         self.view.setFocus()
 
     def _failed(self, exc: Exception) -> None:
+        self._pending = False
+        if self._closed:
+            self._release()
+            return
         text = str(exc) if isinstance(exc, ShopperError) else f"Cannot try it: {exc}"
         self.status.setText(text)
 
@@ -93,3 +108,9 @@ class PreviewWindow(QWidget):
             self.preview.close()
             self.preview = None
         super().closeEvent(event)
+        if not self._pending:
+            self._release()
+
+    def _release(self) -> None:
+        _open.discard(self)
+        self.deleteLater()

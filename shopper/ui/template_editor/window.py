@@ -15,7 +15,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.errors import ShopperError
 from shopper.domain.wording import count_of
-from shopper.ui.crash import show_error
+from shopper.ui.crash import headless, show_error
 from shopper.ui.screen import fit_on_screen
 from shopper.ui.style import STYLE_SHEET
 from shopper.ui.template_editor.forms import (
@@ -443,9 +442,10 @@ class TemplateEditor(QMainWindow):
         if template is None:
             self.go_to_fault()
             return
-        if self.preview is not None:
+        if self.preview is not None:  # one trial at a time: the new one replaces it
+            self.preview.destroyed.disconnect(self._preview_gone)
             self.preview.close()
-        self.preview = PreviewWindow(template, self)
+        self.preview = PreviewWindow(template)
         self.preview.destroyed.connect(self._preview_gone)
         self.preview.show()
 
@@ -460,7 +460,7 @@ class TemplateEditor(QMainWindow):
         dialog.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.model.undo_stack.isClean() and not _headless():
+        if not self.model.undo_stack.isClean() and not headless():
             answer = QMessageBox.question(
                 self,
                 "Unsaved changes",
@@ -480,9 +480,3 @@ class TemplateEditor(QMainWindow):
         if self.preview is not None:
             self.preview.close()
         super().closeEvent(event)
-
-
-def _headless() -> bool:
-    from shopper.ui.crash import headless
-
-    return headless() or QApplication.instance() is None
