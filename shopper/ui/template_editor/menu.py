@@ -34,6 +34,11 @@ class TemplateActions(QObject):
         self.new_action = self._add(menu, "&New checklist…", self.new_template)
         self.copy_action = self._add(menu, "&Copy of a built-in…", self.copy_builtin)
         self.edit_action = self._add(menu, "&Edit checklist…", self.edit_template)
+        facts = host.ctx.connection
+        if facts is not None and facts.is_field:  # the team database refuses it to shoppers
+            for action in (self.new_action, self.copy_action, self.edit_action):
+                action.setEnabled(False)
+                action.setStatusTip("On the team database, a manager does this.")
         help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
         if help_action is not None:  # Help stays last
             bar.removeAction(menu.menuAction())
