@@ -138,6 +138,11 @@ def parse_template_text(text: str, *, name: str = "template") -> Template:
     return _Validator(name).template(parse_yaml_strict(text, name=name))
 
 
+def template_from_data(data: Any, *, name: str = "template") -> Template:
+    """Validate a template given as the data YAML would give (the editor's working copy)."""
+    return _Validator(name).template(data)
+
+
 def parse_yaml_strict(text: str, *, name: str) -> Any:
     """Parse YAML refusing tags, anchors, aliases and duplicate keys.
 

@@ -117,6 +117,12 @@ def import_template_file(*, engine: Engine, path: Path) -> Template:
     return loaded.template
 
 
+def store_loaded(session: Session, loaded: LoadedTemplate, *, name: str) -> bool:
+    """Keep a validated user template version in the caller's transaction (False: stored
+    already); refused as `import_template_file` refuses."""
+    return _store(session, loaded, builtin=False, name=name)
+
+
 def _store(session: Session, loaded: LoadedTemplate, *, builtin: bool, name: str) -> bool:
     tpl = loaded.template
     if not builtin:

@@ -679,6 +679,26 @@ def template_touchpoint(*, session: Session, template_id: str) -> str | None:
     return session.exec(stmt).first()
 
 
+def template_versions_of(*, session: Session, template_id: str) -> list[TemplateVersion]:
+    """Every stored version of one template, oldest first."""
+    stmt = (
+        select(TemplateVersion)
+        .where(col(TemplateVersion.template_id) == template_id)
+        .order_by(col(TemplateVersion.version))
+    )
+    return list(session.exec(stmt))
+
+
+def audits_per_template_version(*, session: Session, template_id: str) -> dict[int, int]:
+    """Template version -> how many audits were run on it (versions with none left out)."""
+    stmt = (
+        sa.select(col(Audit.template_version), func.count())
+        .where(col(Audit.template_id) == template_id)
+        .group_by(col(Audit.template_version))
+    )
+    return {int(version): int(count) for version, count in session.execute(stmt)}
+
+
 # -- review -----------------------------------------------------------------------
 
 

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         from shopper.ui.analysis_menu import AnalysisActions
         from shopper.ui.data_safety import DataActions
         from shopper.ui.said_no_menu import SaidNoActions
+        from shopper.ui.template_editor.menu import TemplateActions  # the editor loads on use
 
         self.ctx = ctx
         self.engine = ctx.engine
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
         self.said_no = SaidNoActions(self, self)  # Customers menu: said-no log, feedback
         self.actions_menu = ActionsMenu(self, self)  # the action plan and "Do they chime?"
+        self.templates = TemplateActions(self, self)  # Template menu: new, copy, edit
         self.attached = True
         self._set_enabled(True)
         self._show_connection()

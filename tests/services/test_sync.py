@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, text
 
+from shopper.domain.errors import TemplateError
 from shopper.domain.template import ItemType
 from shopper.services import shops, team
 from shopper.services.context import AppContext
@@ -674,3 +675,41 @@ def test_a_batch_holds_about_push_batch_bytes_of_photos(
     result = sync(local=local, team_engine=team_side.jan)
     assert batches == [1, 1, 1]
     assert sorted(p.audit_id for p in result.pushed) == sorted(audits)
+
+
+def test_a_template_the_manager_edits_reaches_the_shopper_as_its_new_version(
+    team_side: Team, local: AppContext
+) -> None:
+    from dataclasses import replace
+
+    from shopper.domain.template_loader import template_from_data
+    from shopper.services.template_edits import new_template_data, save_template
+    from shopper.services.templates import get_template
+
+    data = new_template_data(title="Northwind phone", touchpoint="phone")
+    first = save_template(engine=team_side.manager, template=template_from_data(data)).template
+    shop_id = shops.create_shop(
+        engine=team_side.manager,
+        data=shops.ShopInput(
+            company="Northwind",
+            touchpoint="phone",
+            shopper="jan",
+            due=date(2099, 1, 31),
+            opens=date(2020, 1, 1),
+            template=first.id,
+        ),
+    ).id
+    assert sync(local=local, team_engine=team_side.jan).pulled_templates == 1
+    section = replace(first.sections[0], title="Reaching someone")
+    second = save_template(
+        engine=team_side.manager, template=replace(first, sections=(section,))
+    ).template
+    assert second.version == 2
+    assert sync(local=local, team_engine=team_side.jan).pulled_templates == 1
+    assert get_template(engine=local.engine, template_id=first.id, version=2) == second
+    audit = shops.start_shop(engine=local.engine, shop_id=shop_id)
+    assert (audit.template_id, audit.template_version) == (first.id, 2)
+
+    # Jan, a shopper, may not store one: told so, and the database refuses it anyway.
+    with pytest.raises(TemplateError, match="only a manager stores checklists"):
+        save_template(engine=team_side.jan, template=replace(second, title="Mine"))

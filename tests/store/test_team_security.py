@@ -644,6 +644,14 @@ def finish_own_follow_up(t: Team, c: psycopg.Connection[Any]) -> str:
     return "allowed" if ok else f"{row} {events} {closed} {again} {open_one}"
 
 
+_NEW_TEMPLATE_VERSION = (
+    "INSERT INTO template_version (template_id, version, title, touchpoint, source, sha256,"
+    " builtin, added_at) SELECT template_id, version + 1000, 'Edited', touchpoint, source,"
+    " sha256, false, now() FROM template_version WHERE template_id = %s AND version = %s"
+)
+"""A new version of the template the shops use: what saving an edited template stores."""
+
+
 def write_reference(t: Team, c: psycopg.Connection[Any]) -> str:
     return verdict(
         refused(
@@ -655,6 +663,7 @@ def write_reference(t: Team, c: psycopg.Connection[Any]) -> str:
         refused(c, "UPDATE company SET business_hours = '{}'"),
         refused(c, "UPDATE template_version SET title = 'changed'"),
         refused(c, "DELETE FROM template_version"),
+        refused(c, _NEW_TEMPLATE_VERSION, (t.template[0], t.template[1])),
         # Nor may a shopper make more of a template answerable later.
         refused(
             c,
@@ -830,6 +839,7 @@ def manager_writes(t: Team, c: psycopg.Connection[Any]) -> str:
             " now())",
         ),
         refused(c, "DELETE FROM answer WHERE audit_id = 'a-done'"),
+        refused(c, _NEW_TEMPLATE_VERSION, (t.template[0], t.template[1])),
     )
 
 
