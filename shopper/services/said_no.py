@@ -89,6 +89,21 @@ class CampaignRow:
         }
 
 
+def manager(session: Session, doing: str) -> str:
+    """The login, when it may work on the said-no log and feedback (a manager, or anyone on
+    their own database); the team database's policies are the guard, this the message.
+
+    Raises:
+        ShopperError: a shopper of a team database.
+    """
+    from shopper.domain.shops import ShopRole
+
+    actor = actor_of(session.connection())
+    if ShopRole.MANAGER not in actor.roles:
+        raise ShopperError(f"only a manager may {doing} on the team database")
+    return actor.who
+
+
 def start_campaign(
     *,
     engine: Engine,
@@ -103,6 +118,7 @@ def start_campaign(
     domain.check_days(days)
     moment = at or now_utc()
     with session_scope(engine) as session:
+        who = manager(session, "start a said-no log")
         found = repo.find_company(session=session, name_or_id=company)
         record = SaidNoCampaign(
             company_id=found.id,
@@ -110,7 +126,7 @@ def start_campaign(
             starts=starts or in_zone(moment, found.timezone).date(),
             days=days,
             kept_by=_short("kept_by", kept_by),
-            created_by=actor_of(session.connection()).who,
+            created_by=who,
             created_at=moment,
         )
         store.add_campaign(session=session, campaign=record)
@@ -162,6 +178,7 @@ def add_entries(
 
 
 def _company_campaign(session: Session, company: str) -> tuple[Company, SaidNoCampaign]:
+    manager(session, "see or change the said-no log")
     found = repo.find_company(session=session, name_or_id=company)
     campaign = store.latest_campaign(session=session, company_id=found.id)
     if campaign is None:
@@ -281,6 +298,7 @@ def move_entry(*, engine: Engine, entry: str, to: str) -> domain.NoEntry:
             names = ", ".join([*domain.ActionList.__members__.values(), "reason"])
             raise SaidNoInputError("list", f"{to!r} is not a list; use one of {names}") from None
     with session_scope(engine) as session:
+        manager(session, "move a said-no entry")
         entry_id = store.resolve_entry_id(session=session, prefix=entry)
         store.update_entry(session=session, entry_id=entry_id, values={"action_list": chosen})
         session.expire_all()
@@ -290,6 +308,7 @@ def move_entry(*, engine: Engine, entry: str, to: str) -> domain.NoEntry:
 def retag_entry(*, engine: Engine, entry: str, theme: str) -> domain.NoEntry:
     tag = theme_tag(theme)
     with session_scope(engine) as session:
+        manager(session, "tag a said-no entry")
         entry_id = store.resolve_entry_id(session=session, prefix=entry)
         store.update_entry(session=session, entry_id=entry_id, values={"theme": tag})
         session.expire_all()
