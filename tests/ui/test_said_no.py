@@ -137,13 +137,19 @@ def test_feedback_window_and_rules(
     themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
     assert themes == {"Empathy", "Speed"}
     assert "2026-02: 1 complaints" in window.detail.text()
+    assert window.item_model.rowCount() == 1  # the selected theme's entries
+    window.item_view.selectRow(0)
+    with qtbot.waitSignal(window.loaded):
+        window.tag_selected("clarity")
+    themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
+    assert "Clarity" in themes
     dialog = window.edit_rules()
     qtbot.waitUntil(lambda: "speed:" in dialog.editor.toPlainText())
     dialog.editor.setPlainText("manners: rude\n")
     with qtbot.waitSignal(window.loaded):
         dialog.save()
     themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
-    assert themes == {"Manners", "No theme"}
+    assert themes == {"Manners", "Clarity"}  # the entry tagged by hand keeps its tag
 
 
 def test_the_customers_menu_opens_the_windows(
