@@ -43,10 +43,11 @@ class SaidNoActions(QObject):
         menu.addAction(self.import_said_no_action)
         menu.addAction(self.import_feedback_action)
         bar = window.menuBar()
-        help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
-        if help_action is not None:  # Help stays last
+        # Before Analyse (else Help): the manager's menus end Analyse, Help.
+        before = next((a for a in bar.actions() if a.text() in ("&Analyse", "&Help")), None)
+        if before is not None:
             bar.removeAction(menu.menuAction())
-            bar.insertMenu(help_action, menu)
+            bar.insertMenu(before, menu)
 
     def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
         action = QAction(text, self.window)
