@@ -153,7 +153,11 @@ def test_feedback_window_and_rules(
 
 
 def test_the_customers_menu_opens_the_windows(
-    qtbot: QtBot, ctx: AppContext, company: list[tuple[str, str]], qtmodeltester: object
+    qtbot: QtBot,
+    ctx: AppContext,
+    company: list[tuple[str, str]],
+    qtmodeltester: object,
+    tmp_path: Path,
 ) -> None:
     window = show_window(qtbot, MainWindow(ctx))
     menus = [a.text() for a in window.menuBar().actions()]
@@ -167,3 +171,12 @@ def test_the_customers_menu_opens_the_windows(
     qtbot.waitUntil(lambda: "No complaints" in themes.detail.text())
     for widget in list(window.said_no.windows):
         widget.close()
+    said_no.start_campaign(engine=ctx.engine, company="Northwind")
+    said_no.add_entry(
+        engine=ctx.engine, company="Northwind", data=said_no.SaidNoInput("Soup", "other")
+    )
+    target = tmp_path / "said-no.csv"
+    window.said_no.export("said-no", target)
+    qtbot.waitUntil(lambda: window.said_no.last_export is not None)
+    assert window.said_no.last_export == 1
+    assert "Soup" in target.read_text(encoding="utf-8-sig")
