@@ -21,6 +21,7 @@ from sqlmodel import Session
 from shopper.domain import said_no as domain
 from shopper.domain.clock import in_zone, now_utc
 from shopper.domain.errors import ShopperError
+from shopper.domain.vocabulary import KNOWN_THEMES
 from shopper.services import tabular
 from shopper.services.shops import actor_of
 from shopper.store import repo
@@ -227,8 +228,6 @@ def theme_tag(text: str) -> str:
     tag = "-".join(text.strip().casefold().split())
     if len(tag) > MAX_THEME:
         raise SaidNoInputError("theme", f"too long (limit {MAX_THEME} characters)")
-    from shopper.domain.vocabulary import KNOWN_THEMES
-
     by_label = {label.casefold(): key for key, label in KNOWN_THEMES.items()}
     return by_label.get(text.strip().casefold(), tag)
 
