@@ -60,3 +60,28 @@ def test_import_rules_tag_months(capsys: pytest.CaptureFixture[str], tmp_path: P
     _out, err = capsys.readouterr()
     assert code == 2
     assert "line 2, column score: 'x' is not a score" in err
+
+
+@pytest.mark.usefixtures("local")
+def test_export_to_csv_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    sheet = tmp_path / "desk.csv"
+    sheet.write_text('text\n=HYPERLINK("x")\nSlow\n', encoding="utf-8")
+    ok(capsys, "feedback", "import", str(sheet), "--company", "Northwind", "--kind", "complaint")
+    ok(capsys, "said-no", "start", "--company", "Northwind")
+    ok(capsys, "said-no", "add", "--company", "Northwind", "--asked", "Soup", "--reason", "policy")
+    out = tmp_path / "feedback.csv"
+    assert "Wrote 2 entries" in ok(capsys, "feedback", "export", "-o", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("id,company,kind,at")
+    assert "'=HYPERLINK" in text  # never run as a formula
+    book_path = tmp_path / "said-no.xlsx"
+    assert "Wrote 1 entry" in ok(
+        capsys, "said-no", "export", "-o", str(book_path), "--company", "Northwind"
+    )
+    book = load_workbook(book_path, read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "company", "log_starts")
+    assert (rows[1][1], rows[1][7], rows[1][10]) == ("Northwind", "Soup", "policies")
+    book.close()

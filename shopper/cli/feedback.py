@@ -51,6 +51,10 @@ def register(sub: Subparsers) -> None:
     share.add_argument("--company", metavar="NAME", required=True)
     share.add_argument("--kind", choices=("complaint", "feedback", "leaving"))
     share.add_argument("--off", action="store_true", help="stop sharing")
+    export = f_sub.add_parser("export", help="every entry as a row of a CSV or XLSX file")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument("--company", metavar="NAME", help="one company (default: all)")
+    export.add_argument("--format", choices=["csv", "xlsx"], help="default: from the name")
     months = f_sub.add_parser("months", help="per theme, per month: counts, trend, phrases")
     months.add_argument("--company", metavar="NAME", required=True)
     months.add_argument("--json", action="store_true")
@@ -102,6 +106,10 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         how = "by hand" if item.tagged_by_hand else "by the rules"
         print(f"Entry {item.id[:8]}: {', '.join(item.themes) or 'no theme'} ({how})")
         return EXIT_OK
+    if command == "export":
+        from shopper.cli.said_no import export_table
+
+        return export_table(args, ctx.engine, "feedback")
     if command == "share":
         count = service.share_feedback(
             engine=ctx.engine, company=args.company, kind=args.kind, shared=not args.off

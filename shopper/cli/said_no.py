@@ -79,6 +79,10 @@ def register(sub: Subparsers) -> None:
     move.add_argument(
         "--to", required=True, metavar="LIST", help="policies, training, ideas, none or reason"
     )
+    export = s_sub.add_parser("export", help="every entry as a row of a CSV or XLSX file")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument("--company", metavar="NAME", help="one company (default: all)")
+    export.add_argument("--format", choices=["csv", "xlsx"], help="default: from the name")
     summary = s_sub.add_parser("summary", help="what the log taught, and the e-mail to send")
     summary.add_argument("--company", metavar="NAME", required=True, help="company name or id")
     summary.add_argument("--today", metavar="DAY", type=day, help="as of this day")
@@ -112,6 +116,8 @@ def cmd_said_no(args: argparse.Namespace) -> int:
             return _add(args, ctx.engine)
         if command == "import":
             return _import(args, ctx.engine)
+        if command == "export":
+            return export_table(args, ctx.engine, "said-no")
         if command == "move":
             entry = service.move_entry(engine=ctx.engine, entry=args.entry, to=args.to)
             print(f"Entry {entry.id[:8]} is on: {entry.on_list.label}")
@@ -195,3 +201,21 @@ def print_import(result: ImportResult, noun: str, ends: tuple[str, str] = ("", "
     print(f"Imported {result.imported} {noun}{ends[result.imported != 1]}")
     if result.rejects_file is not None:
         print(f"Rejected {result.rejected} row(s), written to {result.rejects_file}")
+
+
+def export_table(args: argparse.Namespace, engine: Engine, what: str) -> int:
+    """`said-no export` and `feedback export`: one row per entry."""
+    from shopper.services import said_no_export as export
+    from shopper.services.export import format_for
+
+    fmt = format_for(args.output, args.format)
+    columns: tuple[str, ...]
+    if what == "said-no":
+        rows = export.said_no_rows(engine=engine, company=args.company)
+        columns, sheet = export.SAID_NO_COLUMNS, "Said no"
+    else:
+        rows = export.feedback_rows(engine=engine, company=args.company)
+        columns, sheet = export.FEEDBACK_COLUMNS, "Feedback"
+    count = export.write_table(args.output, fmt, columns, rows, sheet)
+    print(f"Wrote {count:,} entr{'y' if count == 1 else 'ies'} to {args.output}")
+    return EXIT_OK

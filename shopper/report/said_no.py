@@ -10,6 +10,7 @@ from typing import BinaryIO
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak, Spacer, Table
 
+from shopper.domain.clock import in_zone
 from shopper.domain.said_no import ActionList, Summary, reason_label, theme_name
 from shopper.report.base import Report, plural, table_style
 from shopper.report.document import CONTENTS_FROM_PAGES, DEFAULT_PAGE_SIZE, PageInfo, heading
@@ -101,7 +102,7 @@ class _SaidNoReport(Report[Summary]):
                     reason_label(entry.reason),
                     theme_name(entry.theme) if entry.theme else "",
                     entry.channel,
-                    entry.at.date().isoformat(),
+                    in_zone(entry.at, entry.tz).date().isoformat(),
                 )
                 if part
             )

@@ -31,7 +31,7 @@ from shopper.domain.clock import now_utc
 from shopper.domain.errors import ShopperError, StorageError, TemplateError
 from shopper.domain.template_loader import parse_template_text
 from shopper.domain.vocabulary import AuditStatus
-from shopper.services import bundle_actions
+from shopper.services import bundle_actions, bundle_said_no
 from shopper.services.backups import make_backup
 from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
 from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
@@ -106,6 +106,7 @@ def export_bundle(
         keys = sorted({(r.audit["template_id"], r.audit["template_version"]) for r in rows})
         templates = [session.get(TemplateVersion, key) for key in keys]
         actions = bundle_actions.actions_of(session=session, company_ids=company_ids)
+        said_no = bundle_said_no.member(session, company_ids)
     evidence = sorted(
         {(e["sha256"], e["extension"]) for r in rows for e in r.children.get("evidence", [])}
     )
@@ -131,6 +132,7 @@ def export_bundle(
         if actions:
             actions_json = [bundle_actions.action_json(a) for a in actions]
             add(bundle_actions.MEMBER, _dump({"actions": actions_json}))
+        add(bundle_said_no.MEMBER, _dump(said_no))
         for part, start in enumerate(range(0, len(rows), AUDITS_PER_PART), start=1):
             chunk = rows[start : start + AUDITS_PER_PART]
             add(f"audits/{part:04d}.json", _dump({"audits": [_audit_json(r) for r in chunk]}))
@@ -284,6 +286,7 @@ class ImportSummary:
     evidence_added: int = 0
     actions_added: int = 0
     actions_updated: int = 0
+    said_no: bundle_said_no.SaidNoMerge = field(default_factory=bundle_said_no.SaidNoMerge)
     backup: Path | None = None
 
     @property
@@ -296,6 +299,7 @@ class ImportSummary:
             or self.templates_added
             or self.actions_added
             or self.actions_updated
+            or self.said_no.changed
         )
 
     def headline(self) -> str:
@@ -317,6 +321,8 @@ class ImportSummary:
                 f"Actions: {self.actions_added} added, {self.actions_updated} updated"
                 " (the bundle's edit is newer)."
             )
+        if self.said_no.changed:
+            out.append(self.said_no.line())
         for audit in self.updated:
             out.append(f"Updated (the bundle's edit is newer): {_describe(audit)}")
         for audit in self.completed_changed:
@@ -353,10 +359,12 @@ def import_bundle(
     path = path.expanduser()
     with BundleArchive(path) as archive:
         content = read_bundle(archive, lambda d, t: report(40 * d // max(t, 1), 100))
+        said_no = bundle_said_no.read(archive, set(content.companies), now_utc())
         summary = ImportSummary(path.name)
         try:
             with session_scope(engine) as session:
                 _merge(session, archive, content, summary, dry_run=True)
+                summary.said_no = bundle_said_no.merge(session, said_no, dry_run=True)
                 without_bytes = _evidence_without_bytes(session, engine, content)
         except SQLAlchemyError as exc:
             raise StorageError(f"could not read the database: {_reason(exc)}") from exc
@@ -384,6 +392,7 @@ def import_bundle(
                 try:
                     with session_scope(engine) as session:
                         _merge(session, archive, content, final, dry_run=False)
+                        final.said_no = bundle_said_no.merge(session, said_no, dry_run=False)
                         store = EvidenceStore.for_engine(engine, data_dir)
                         for source, sha256, extension in staged:
                             store.keep_in_database(session, sha256, extension, source.read_bytes())

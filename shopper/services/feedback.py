@@ -31,8 +31,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.themes import month_of
 from shopper.resources import RESOURCES_DIR
 from shopper.services import tabular
-from shopper.services.said_no import theme_tag
-from shopper.services.shops import actor_of
+from shopper.services.said_no import manager, theme_tag
 from shopper.store import repo
 from shopper.store import said_no as store
 from shopper.store.engine import session_scope
@@ -136,6 +135,7 @@ def rules_text(*, engine: Engine) -> str:
 
 
 def _rules_text(session: Session) -> str:
+    manager(session, "see or change the keyword rules")
     saved = store.get_rules(session=session)
     return saved.text if saved is not None else starter_rules()
 
@@ -149,7 +149,7 @@ def save_rules(*, engine: Engine, text: str) -> int:
     """
     rules = rules_domain.parse_rules(text)
     with session_scope(engine) as session:
-        who = actor_of(session.connection()).who
+        who = manager(session, "change the keyword rules")
         store.save_rules(session=session, text=text, who=who, at=now_utc())
         return _reapply(session, rules)
 
@@ -179,6 +179,7 @@ def retag(*, engine: Engine, entry: str, themes: Sequence[str]) -> Item:
     back to the rules."""
     tags = [t for t in (theme_tag(theme) for theme in themes) if t]
     with session_scope(engine) as session:
+        manager(session, "tag feedback")
         entry_id = store.resolve_feedback_id(session=session, prefix=entry)
         if tags:
             values: dict[str, Any] = {"themes": _themes_json(tags), "tagged_by_hand": True}
@@ -201,6 +202,7 @@ def share_feedback(
     returns how many entries changed."""
     chosen = parse_kind(kind).value if kind else None
     with session_scope(engine) as session:
+        manager(session, "share feedback")
         found = repo.find_company(session=session, name_or_id=company)
         return store.share_feedback(
             session=session, company_id=found.id, kind=chosen, shared=shared
@@ -273,8 +275,8 @@ def import_feedback(
     chosen = parse_kind(kind)
     moment = now_utc()
     with session_scope(engine) as session:
+        who = manager(session, "import feedback")
         found = repo.find_company(session=session, name_or_id=company)
-        who = actor_of(session.connection()).who
         rules = rules_domain.parse_rules(_rules_text(session))
 
     def convert(

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from shopper.domain import said_no as domain
 from shopper.domain.clock import as_utc, in_zone, now_utc
 from shopper.domain.errors import ShopperError
+from shopper.domain.vocabulary import KNOWN_THEMES
 from shopper.services import tabular
 from shopper.services.shops import actor_of
 from shopper.store import repo
@@ -89,6 +90,21 @@ class CampaignRow:
         }
 
 
+def manager(session: Session, doing: str) -> str:
+    """The login, when it may work on the said-no log and feedback (a manager, or anyone on
+    their own database); the team database's policies are the guard, this the message.
+
+    Raises:
+        ShopperError: a shopper of a team database.
+    """
+    from shopper.domain.shops import ShopRole
+
+    actor = actor_of(session.connection())
+    if ShopRole.MANAGER not in actor.roles:
+        raise ShopperError(f"only a manager may {doing} on the team database")
+    return actor.who
+
+
 def start_campaign(
     *,
     engine: Engine,
@@ -103,6 +119,7 @@ def start_campaign(
     domain.check_days(days)
     moment = at or now_utc()
     with session_scope(engine) as session:
+        who = manager(session, "start a said-no log")
         found = repo.find_company(session=session, name_or_id=company)
         record = SaidNoCampaign(
             company_id=found.id,
@@ -110,7 +127,7 @@ def start_campaign(
             starts=starts or in_zone(moment, found.timezone).date(),
             days=days,
             kept_by=_short("kept_by", kept_by),
-            created_by=actor_of(session.connection()).who,
+            created_by=who,
             created_at=moment,
         )
         store.add_campaign(session=session, campaign=record)
@@ -162,6 +179,7 @@ def add_entries(
 
 
 def _company_campaign(session: Session, company: str) -> tuple[Company, SaidNoCampaign]:
+    manager(session, "see or change the said-no log")
     found = repo.find_company(session=session, name_or_id=company)
     campaign = store.latest_campaign(session=session, company_id=found.id)
     if campaign is None:
@@ -210,8 +228,6 @@ def theme_tag(text: str) -> str:
     tag = "-".join(text.strip().casefold().split())
     if len(tag) > MAX_THEME:
         raise SaidNoInputError("theme", f"too long (limit {MAX_THEME} characters)")
-    from shopper.domain.vocabulary import KNOWN_THEMES
-
     by_label = {label.casefold(): key for key, label in KNOWN_THEMES.items()}
     return by_label.get(text.strip().casefold(), tag)
 
@@ -281,6 +297,7 @@ def move_entry(*, engine: Engine, entry: str, to: str) -> domain.NoEntry:
             names = ", ".join([*domain.ActionList.__members__.values(), "reason"])
             raise SaidNoInputError("list", f"{to!r} is not a list; use one of {names}") from None
     with session_scope(engine) as session:
+        manager(session, "move a said-no entry")
         entry_id = store.resolve_entry_id(session=session, prefix=entry)
         store.update_entry(session=session, entry_id=entry_id, values={"action_list": chosen})
         session.expire_all()
@@ -290,6 +307,7 @@ def move_entry(*, engine: Engine, entry: str, to: str) -> domain.NoEntry:
 def retag_entry(*, engine: Engine, entry: str, theme: str) -> domain.NoEntry:
     tag = theme_tag(theme)
     with session_scope(engine) as session:
+        manager(session, "tag a said-no entry")
         entry_id = store.resolve_entry_id(session=session, prefix=entry)
         store.update_entry(session=session, entry_id=entry_id, values={"theme": tag})
         session.expire_all()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -30,7 +31,7 @@ from shopper.ui.workers import on_a_server, run_soon
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from shopper.services.feedback import ThemeFigures
+    from shopper.services.feedback import Item, ThemeFigures
 
 
 def _last(f: ThemeFigures) -> str:
@@ -56,6 +57,15 @@ THEME_COLUMNS: tuple[Column[ThemeFigures], ...] = (
     Column("Trend", lambda f: f.trend),
     Column("Latest month", _last),
     Column("Score (latest month)", _score),
+)
+
+
+ITEM_COLUMNS: tuple[Column[Item], ...] = (
+    Column("When", lambda i: i.at.date().isoformat()),
+    Column("Kind", lambda i: i.kind),
+    Column("Text", lambda i: " ".join(i.text.split())[:300]),
+    Column("Themes", lambda i: ", ".join(i.themes) + (" (by hand)" if i.tagged_by_hand else "")),
+    Column("Score", lambda i: f"{i.score:g}" if i.score is not None else ""),
 )
 
 
@@ -92,6 +102,17 @@ class FeedbackWindow(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._selected)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
+        self.items: list[Item] = []
+        self.item_model: RowsModel[Item] = RowsModel(ITEM_COLUMNS, self)
+        self.item_view = QTableView()
+        self.item_view.setModel(self.item_model)
+        self.item_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.item_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.item_view.verticalHeader().hide()
+        self.item_view.horizontalHeader().setStretchLastSection(True)
+        self.item_view.setColumnWidth(2, 420)
+        self.tag_button = QPushButton("&Tag by hand…")
+        self.tag_button.clicked.connect(lambda: self.tag_selected())  # noqa: PLW0108  (not `checked`)
         self.message = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.company)
@@ -101,7 +122,11 @@ class FeedbackWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 2)
         layout.addWidget(self.detail, 1)
-        layout.addWidget(self.message)
+        layout.addWidget(self.item_view, 2)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.tag_button)
+        layout.addLayout(bottom)
         self.resize(900, 560)
         self.reload()
 
@@ -112,17 +137,28 @@ class FeedbackWindow(QWidget):
         if not company:
             self._show([])
             return
+
+        def work() -> tuple[list[ThemeFigures], list[Item]]:
+            return (
+                feedback.theme_months(engine=self.engine, company=company),
+                feedback.list_items(engine=self.engine, company=company),
+            )
+
         run_soon(
             self,
-            lambda: feedback.theme_months(engine=self.engine, company=company),
+            work,
             in_background=on_a_server(self.engine),
-            on_done=self._show,
+            on_done=self._loaded,
             on_error=self._failed,
         )
 
     def _failed(self, exc: Exception) -> None:
         self.message.setText(str(exc) if isinstance(exc, ShopperError) else f"Not read: {exc}")
         self.loaded.emit()
+
+    def _loaded(self, found: tuple[list[ThemeFigures], list[Item]]) -> None:
+        self.items = found[1]
+        self._show(found[0])
 
     def _show(self, figures: list[ThemeFigures]) -> None:
         self.model.set_rows(figures)
@@ -135,6 +171,13 @@ class FeedbackWindow(QWidget):
         figure = self.model.row(current.row())
         if figure is None:
             return
+        self.item_model.set_rows(
+            [
+                i
+                for i in self.items
+                if figure.theme in i.themes or (not figure.theme and not i.themes)
+            ]
+        )
         lines = [f"{theme_title(figure.theme)}: {figure.total} entries, {figure.trend}"]
         for m in figure.months:
             score = f", mean score {m.mean_score:g}" if m.mean_score is not None else ""
@@ -148,6 +191,36 @@ class FeedbackWindow(QWidget):
             f"  “{e.text[:200]}” ({e.kind}, {e.at.date().isoformat()})" for e in figure.examples
         ]
         self.detail.setText("\n".join(lines))
+
+    def selected_item(self) -> Item | None:
+        rows = self.item_view.selectionModel().selectedRows()
+        return self.item_model.row(rows[0].row()) if rows else None
+
+    def tag_selected(self, themes: str | None = None) -> None:
+        """Tag the selected entry by hand (asked for, unless given); empty: back to the rules."""
+        from shopper.services import feedback
+
+        item = self.selected_item()
+        if item is None:
+            self.message.setText("Pick an entry first.")
+            return
+        if themes is None:
+            themes, accepted = QInputDialog.getText(
+                self,
+                "Tag by hand",
+                "Themes, comma-separated (empty: back to the keyword rules):",
+                text=", ".join(item.themes),
+            )
+            if not accepted:
+                return
+        chosen = [t for t in themes.split(",") if t.strip()]
+        run_soon(
+            self,
+            lambda: feedback.retag(engine=self.engine, entry=item.id, themes=chosen),
+            in_background=on_a_server(self.engine),
+            on_done=lambda _item: self.reload(),
+            on_error=self._failed,
+        )
 
     def edit_rules(self) -> RulesDialog:
         dialog = RulesDialog(self.engine, self)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 if TYPE_CHECKING:
     from shopper.ui.host import AuditHost
 
+EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 SHEET_FILTERS = "Spreadsheets (*.csv *.xlsx);;CSV, UTF-8 (*.csv);;Excel workbook (*.xlsx)"
 
 
@@ -25,6 +26,8 @@ class SaidNoActions(QObject):
         self.window = window
         self.host = host
         self.windows: list[QWidget] = []
+        self._operation: Any = None
+        self.last_export: int | Exception | None = None
         self.note_action = self._action("&Note a said-no…", self.note, "Ctrl+Alt+N")
         self.note_action.setStatusTip("Note one time a customer was told no (keyboard only)")
         self.log_action = self._action("Said-no &log…", self.open_log)
@@ -36,17 +39,27 @@ class SaidNoActions(QObject):
             "Import &complaints or feedback…", lambda: self.import_file("")
         )
         self.themes_action = self._action("&Feedback by theme…", self.open_feedback)
+        self.export_said_no_action = self._action(
+            "&Export the said-no log…", lambda: self.export("said-no")
+        )
+        self.export_feedback_action = self._action(
+            "Export feedback…", lambda: self.export("feedback")
+        )
         menu = window.menuBar().addMenu("C&ustomers")
         for action in (self.note_action, self.log_action, self.themes_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.import_said_no_action)
         menu.addAction(self.import_feedback_action)
+        menu.addSeparator()
+        menu.addAction(self.export_said_no_action)
+        menu.addAction(self.export_feedback_action)
         bar = window.menuBar()
-        help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
-        if help_action is not None:  # Help stays last
+        # Before Analyse (else Help): the manager's menus end Analyse, Help.
+        before = next((a for a in bar.actions() if a.text() in ("&Analyse", "&Help")), None)
+        if before is not None:
             bar.removeAction(menu.menuAction())
-            bar.insertMenu(help_action, menu)
+            bar.insertMenu(before, menu)
 
     def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
         action = QAction(text, self.window)
@@ -126,3 +139,41 @@ class SaidNoActions(QObject):
                 parent=self.window,
             )
         )
+
+    def export(self, what: str, path: Path | None = None) -> Any:
+        """Every said-no entry (or feedback entry) of every company to CSV or XLSX, off the
+        GUI thread; the main window's status bar says how it went."""
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self.window, "Export", f"{what}.xlsx", EXPORT_FILTERS
+            )
+            if not name:
+                return None
+            path = Path(name)
+        from shopper.services import said_no_export as export
+        from shopper.services.export import format_for
+        from shopper.ui.crash import show_error
+        from shopper.ui.workers import run_operation
+
+        engine, target = self.host.engine, path
+
+        def work(_progress: Any) -> int:
+            fmt = format_for(target, None)
+            if what == "said-no":
+                rows = export.said_no_rows(engine=engine)
+                return export.write_table(target, fmt, export.SAID_NO_COLUMNS, rows, "Said no")
+            rows = export.feedback_rows(engine=engine)
+            return export.write_table(target, fmt, export.FEEDBACK_COLUMNS, rows, "Feedback")
+
+        def done(count: int) -> None:
+            self.last_export = count
+            self.window.statusBar().showMessage(f"Wrote {count:,} entries to {target}", 10_000)
+
+        def failed(exc: Exception) -> None:
+            self.last_export = exc
+            show_error(self.window, str(exc))
+
+        self._operation = run_operation(
+            self.window, "Exporting…", work, on_done=done, on_error=failed
+        )
+        return self._operation

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError
 from shopper.domain.said_no import (
     DEFAULT_DAYS,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 LISTS = (ActionList.POLICIES, ActionList.TRAINING, ActionList.IDEAS, ActionList.NONE)
 ENTRY_COLUMNS: tuple[Column[NoEntry], ...] = (
-    Column("When", lambda e: e.at.strftime("%Y-%m-%d %H:%M")),
+    Column("When", lambda e: in_zone(e.at, e.tz).strftime("%Y-%m-%d %H:%M")),
     Column("Asked for", lambda e: e.asked),
     Column("Said no to", lambda e: e.refused),
     Column("Reason", lambda e: reason_label(e.reason)),

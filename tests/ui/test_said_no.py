@@ -137,22 +137,32 @@ def test_feedback_window_and_rules(
     themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
     assert themes == {"Empathy", "Speed"}
     assert "2026-02: 1 complaints" in window.detail.text()
+    assert window.item_model.rowCount() == 1  # the selected theme's entries
+    window.item_view.selectRow(0)
+    with qtbot.waitSignal(window.loaded):
+        window.tag_selected("clarity")
+    themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
+    assert "Clarity" in themes
     dialog = window.edit_rules()
     qtbot.waitUntil(lambda: "speed:" in dialog.editor.toPlainText())
     dialog.editor.setPlainText("manners: rude\n")
     with qtbot.waitSignal(window.loaded):
         dialog.save()
     themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
-    assert themes == {"Manners", "No theme"}
+    assert themes == {"Manners", "Clarity"}  # the entry tagged by hand keeps its tag
 
 
 def test_the_customers_menu_opens_the_windows(
-    qtbot: QtBot, ctx: AppContext, company: list[tuple[str, str]], qtmodeltester: object
+    qtbot: QtBot,
+    ctx: AppContext,
+    company: list[tuple[str, str]],
+    qtmodeltester: object,
+    tmp_path: Path,
 ) -> None:
     window = show_window(qtbot, MainWindow(ctx))
     menus = [a.text() for a in window.menuBar().actions()]
     assert "C&ustomers" in menus
-    assert menus[-1] == "&Help"
+    assert menus[-3:] == ["C&ustomers", "&Analyse", "&Help"]
     log = window.said_no.open_log()
     qtbot.waitUntil(lambda: log.progress.text() != "")
     qtmodeltester.check(log.day_model)  # type: ignore[attr-defined]
@@ -161,3 +171,12 @@ def test_the_customers_menu_opens_the_windows(
     qtbot.waitUntil(lambda: "No complaints" in themes.detail.text())
     for widget in list(window.said_no.windows):
         widget.close()
+    said_no.start_campaign(engine=ctx.engine, company="Northwind")
+    said_no.add_entry(
+        engine=ctx.engine, company="Northwind", data=said_no.SaidNoInput("Soup", "other")
+    )
+    target = tmp_path / "said-no.csv"
+    window.said_no.export("said-no", target)
+    qtbot.waitUntil(lambda: window.said_no.last_export is not None)
+    assert window.said_no.last_export == 1
+    assert "Soup" in target.read_text(encoding="utf-8-sig")
