@@ -93,6 +93,7 @@ def test_a_status_set_in_the_window_is_stored(
     number = next(i for i, r in enumerate(window.model.rows()) if r.title == "Faster tills")
     select(window.table, window.model, number)
     assert window.status_buttons[ActionStatus.DONE].isEnabled()
+    assert window.details.text().startswith("Faster tills — open\nSince it was made (")
     window.status_buttons[ActionStatus.DONE].click()
     qtbot.waitUntil(lambda: window._busy is None and not window.loading, timeout=LOAD)
     [row] = [r for r in service.list_actions(engine=ctx.engine) if r.title == "Faster tills"]
