@@ -33,7 +33,12 @@ from shopper.domain.template_loader import parse_template_text
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services import bundle_actions
 from shopper.services.backups import make_backup
-from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
+from shopper.services.bundle_read import (
+    PLAUSIBLE_AHEAD,
+    BundleAudit,
+    BundleContent,
+    read_bundle,
+)
 from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
 from shopper.services.evidence import (
     MAX_EVIDENCE_BYTES,
@@ -353,6 +358,9 @@ def import_bundle(
     path = path.expanduser()
     with BundleArchive(path) as archive:
         content = read_bundle(archive, lambda d, t: report(40 * d // max(t, 1), 100))
+        content.actions = bundle_actions.read_actions(
+            archive, now_utc() + PLAUSIBLE_AHEAD, content.companies
+        )
         summary = ImportSummary(path.name)
         try:
             with session_scope(engine) as session:
