@@ -18,8 +18,8 @@ from shopper.domain.errors import ShopperError, StorageError
 from shopper.domain.template import touchpoint_label
 from shopper.report.actions import ActionFact, ActionPlanFacts, CheckFact, build_action_plan
 from shopper.report.document import ReportError, page_size_for
-from shopper.services.actions import ActionRow, list_actions
-from shopper.services.chime import PROVIDERS, Provider, theme_since
+from shopper.services.actions import ActionRow, list_actions, theme_evidence
+from shopper.services.chime import PROVIDERS, Provider
 from shopper.services.companies import get_company
 from shopper.services.files import check_output
 from shopper.services.journey import theme_order
@@ -100,7 +100,9 @@ def _fact(engine: Engine, row: ActionRow, providers: Sequence[Provider]) -> Acti
         checks=tuple(
             CheckFact(c.audit_id[:8], c.day.isoformat(), c.shopper, c.passed) for c in row.checks
         ),
-        since=_since(engine, row, providers) if row.item_id is None else "",
+        since=theme_evidence(engine=engine, row=row, providers=providers)
+        if row.item_id is None
+        else "",
     )
 
 
@@ -114,26 +116,3 @@ def made_from(row: ActionRow) -> str:
         linked = f" on {what}" if what else ""
         return f"Bad moment{linked} ({where}{audit})"
     return f"Theme: {row.theme_title}"
-
-
-def _since(engine: Engine, row: ActionRow, providers: Sequence[Provider]) -> str:
-    """The theme's figures since the action was done (or made, while it is not)."""
-    since = row.done_at or row.created_at
-    label = "done" if row.done_at else "made"
-    found = theme_since(
-        engine=engine, company_id=row.company_id, theme=row.theme, since=since, providers=providers
-    )
-    day = row.done_at.date().isoformat() if row.done_at else row.made_on.isoformat()
-    if found is None:
-        return f"Since it was {label} ({day}): no audit or other source has anything on it."
-    a, o = found.audits, found.other
-    parts = [f"audits: {a.failed} failed of {a.scored} scored, {a.moments} bad moments"]
-    if o.complaints:
-        parts.append(f"{o.complaints} complaints")
-    if o.mean_score is not None and o.score_scale:
-        parts.append(f"feedback {o.mean_score:.1f} of {o.score_scale:g}")
-    if o.said_no:
-        parts.append(f"{o.said_no} said no")
-    if o.leaving:
-        parts.append(f"{o.leaving} leaving")
-    return f"Since it was {label} ({day}): {'; '.join(parts)} — {found.agreement.label}."

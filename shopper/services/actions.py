@@ -14,6 +14,7 @@ On a team database only a manager adds or changes actions; an owner there is a t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,7 @@ from shopper.domain.scoring import Outcome
 from shopper.domain.shops import ShopRole
 from shopper.domain.themes import theme_title
 from shopper.services.analysis import TemplateCache, scored_audits
+from shopper.services.chime import PROVIDERS, Provider, theme_since
 from shopper.services.shops import actor_of
 from shopper.store import actions as store
 from shopper.store import repo
@@ -448,3 +450,29 @@ def _prompts(engine: Engine, actions: list[PlanAction]) -> dict[str, str]:
         if action.item_id is not None and template.has_item(action.item_id):
             prompts[action.id] = template.item(action.item_id).prompt
     return prompts
+
+
+def theme_evidence(
+    *, engine: Engine, row: ActionRow, providers: Sequence[Provider] = PROVIDERS
+) -> str:
+    """For an action on a theme: the theme's figures since the action was done (or made,
+    while it is not), in one line."""
+    since = row.done_at or row.created_at
+    label = "done" if row.done_at else "made"
+    found = theme_since(
+        engine=engine, company_id=row.company_id, theme=row.theme, since=since, providers=providers
+    )
+    day = row.done_at.date().isoformat() if row.done_at else row.made_on.isoformat()
+    if found is None:
+        return f"Since it was {label} ({day}): no audit or other source has anything on it."
+    a, o = found.audits, found.other
+    parts = [f"audits: {a.failed} failed of {a.scored} scored, {a.moments} bad moments"]
+    if o.complaints:
+        parts.append(f"{o.complaints} complaints")
+    if o.mean_score is not None and o.score_scale:
+        parts.append(f"feedback {o.mean_score:.1f} of {o.score_scale:g}")
+    if o.said_no:
+        parts.append(f"{o.said_no} said no")
+    if o.leaving:
+        parts.append(f"{o.leaving} leaving")
+    return f"Since it was {label} ({day}): {'; '.join(parts)} — {found.agreement.label}."

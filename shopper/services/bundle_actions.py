@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from shopper.domain.actions import MAX_TITLE, ActionSource, ActionStatus
 from shopper.services.bundle_read import _Fields
 from shopper.services.bundle_zip import BundleArchive
 from shopper.services.runner import MAX_NOTE
+from shopper.store import actions as store
 from shopper.store import exchange
 from shopper.store.tables import PlanAction
 
@@ -28,15 +28,7 @@ _STATUSES = tuple(s.value for s in ActionStatus)
 
 
 def actions_of(*, session: Session, company_ids: Iterable[str]) -> list[PlanAction]:
-    wanted = list(company_ids)
-    if not wanted:
-        return []
-    stmt = (
-        select(PlanAction)
-        .where(col(PlanAction.company_id).in_(wanted))
-        .order_by(col(PlanAction.created_at), col(PlanAction.id))
-    )
-    return list(session.exec(stmt))
+    return store.actions_of_companies(session=session, company_ids=company_ids)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -129,10 +121,7 @@ def merge_actions(
     """Add the new actions and replace those the bundle has newer; (added, updated)."""
     if not actions:
         return 0, 0
-    stored = {
-        a.id: a
-        for a in session.exec(select(PlanAction).where(col(PlanAction.id).in_(list(actions))))
-    }
+    stored = {a.id: a for a in store.actions_by_id(session=session, action_ids=list(actions))}
     new: list[dict[str, Any]] = []
     newer: list[dict[str, Any]] = []
     for action_id, record in actions.items():
@@ -149,7 +138,5 @@ def merge_actions(
         exchange.insert_rows(session=session, table="plan_action", rows=new)
         for record in newer:
             values = {k: v for k, v in record.items() if k not in ("id", "created_at")}
-            session.execute(
-                update(PlanAction).where(col(PlanAction.id) == record["id"]).values(values)
-            )
+            store.update_action(session=session, action_id=record["id"], values=values)
     return len(new), len(newer)

@@ -53,7 +53,7 @@ class BundleContent:
     templates: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     audits: list[BundleAudit] = field(default_factory=list)
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """The action plan of the bundle's companies (`shopper.services.bundle_actions`)."""
+    """The action plan of the bundle's companies, read by `shopper.services.bundle_actions`."""
     created_at: str = ""
     app_version: str = ""
 
@@ -187,9 +187,6 @@ def read_bundle(
                     f"audit {audit.rows.audit['id'][:8]} refers to the evidence file "
                     f"{sha256[:12]}… which is missing from the bundle"
                 )
-    from shopper.services.bundle_actions import read_actions  # it reads with _Fields
-
-    content.actions = read_actions(archive, latest, content.companies)
     return content
 
 

@@ -33,7 +33,12 @@ from shopper.domain.template_loader import parse_template_text
 from shopper.domain.vocabulary import AuditStatus
 from shopper.services import bundle_actions, bundle_said_no
 from shopper.services.backups import make_backup
-from shopper.services.bundle_read import BundleAudit, BundleContent, read_bundle
+from shopper.services.bundle_read import (
+    PLAUSIBLE_AHEAD,
+    BundleAudit,
+    BundleContent,
+    read_bundle,
+)
 from shopper.services.bundle_zip import FORMAT_NAME, FORMAT_VERSION, MANIFEST, BundleArchive
 from shopper.services.evidence import (
     MAX_EVIDENCE_BYTES,
@@ -360,6 +365,9 @@ def import_bundle(
     with BundleArchive(path) as archive:
         content = read_bundle(archive, lambda d, t: report(40 * d // max(t, 1), 100))
         said_no = bundle_said_no.read(archive, set(content.companies), now_utc())
+        content.actions = bundle_actions.read_actions(
+            archive, now_utc() + PLAUSIBLE_AHEAD, content.companies
+        )
         summary = ImportSummary(path.name)
         try:
             with session_scope(engine) as session:

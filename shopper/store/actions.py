@@ -5,7 +5,7 @@ Keyword-only functions that take the session, as in `shopper.store.repo`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -52,3 +52,23 @@ def update_action(*, session: Session, action_id: str, values: Mapping[str, Any]
     stmt = sa_update(PlanAction).where(col(PlanAction.id) == action_id).values(**values)
     if not session.connection().execute(stmt).rowcount:
         raise NotFoundError(f"no action with id {action_id}")
+
+
+def actions_of_companies(*, session: Session, company_ids: Iterable[str]) -> list[PlanAction]:
+    """The actions of these companies, oldest first."""
+    wanted = list(company_ids)
+    if not wanted:
+        return []
+    stmt = (
+        select(PlanAction)
+        .where(col(PlanAction.company_id).in_(wanted))
+        .order_by(col(PlanAction.created_at), col(PlanAction.id))
+    )
+    return list(session.exec(stmt))
+
+
+def actions_by_id(*, session: Session, action_ids: Sequence[str]) -> list[PlanAction]:
+    if not action_ids:
+        return []
+    stmt = select(PlanAction).where(col(PlanAction.id).in_(list(action_ids)))
+    return list(session.exec(stmt))

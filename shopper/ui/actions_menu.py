@@ -36,10 +36,17 @@ class ActionsMenu(QObject):
             "A company's themes: the audits beside complaints, feedback and the said-no log"
         )
         self.chime_action.triggered.connect(self._chime_chosen)
+        self.item_action = QAction("Create action on this &item…", window)
+        self.item_action.setStatusTip(
+            "An action on the open audit's current item; the next audit of it verifies it"
+        )
+        self.item_action.triggered.connect(self.create_on_item)
         bar = window.menuBar()
         menu = bar.addMenu("Act&ions")
         menu.addAction(self.plan_action)
         menu.addAction(self.chime_action)
+        menu.addSeparator()
+        menu.addAction(self.item_action)
         help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
         if help_action is not None:
             bar.removeAction(menu.menuAction())
@@ -51,6 +58,29 @@ class ActionsMenu(QObject):
 
     def _chime_chosen(self) -> None:
         self.open_chime()
+
+    def create_on_item(self) -> Any:
+        """The Create action dialog for the runner's current item (of a stored audit)."""
+        from shopper.services.actions import ActionInput
+        from shopper.ui.action_dialog import ActionDialog
+
+        view = self.host.runner_view
+        if view is None:
+            self.window.statusBar().showMessage("Open an audit first, at the item to act on", 5000)
+            return None
+        runner, item = view.runner, view.current
+        company = runner.company
+        draft = ActionInput(company=company.id, title="", audit=runner.audit_id, item=item.id)
+        self.dialog = ActionDialog(
+            self.host.engine,
+            draft,
+            about=f"Item: {item.prompt} ({company.name}). The next audit of this touchpoint"
+            " verifies it.",
+            companies=[(company.id, company.name)],
+            parent=self.window,
+        )
+        self.dialog.open()
+        return self.dialog
 
     def _keep(self, widget: Any) -> Any:
         widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

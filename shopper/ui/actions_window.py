@@ -32,7 +32,13 @@ from shopper.domain.actions import ActionStatus, State
 from shopper.domain.errors import ShopperError
 from shopper.domain.template import touchpoint_label
 from shopper.domain.wording import count_of
-from shopper.services.actions import ActionInput, ActionRow, list_actions, set_status
+from shopper.services.actions import (
+    ActionInput,
+    ActionRow,
+    list_actions,
+    set_status,
+    theme_evidence,
+)
 from shopper.services.records import CompanyRow
 from shopper.ui.action_dialog import ActionDialog, combo_companies
 from shopper.ui.analysis_window import AnalysisWindow, captioned
@@ -95,6 +101,7 @@ class ActionsWindow(AnalysisWindow):
         self.all_rows: list[ActionRow] = []
         self._busy: Operation | None = None
         self._dialog: Any = None
+        self._evidence: Operation | None = None
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
         self.company_combo = self.companies_combo(company_id, everyone="All companies")
@@ -134,6 +141,11 @@ class ActionsWindow(AnalysisWindow):
         self.table.activated.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         layout.addWidget(self.table, 1)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)  # typed text shows as typed
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.details)
         buttons = QHBoxLayout()
         self.new_button = QPushButton("&New action on a theme…")
         self.new_button.clicked.connect(self.new_action)
@@ -231,7 +243,40 @@ class ActionsWindow(AnalysisWindow):
         row = self.selected()
         for status, button in self.status_buttons.items():
             button.setEnabled(row is not None and row.status is not status)
+        self._show_details(row)
         self.pdf_button.setEnabled(bool(self.company_combo.currentData()) and bool(self.all_rows))
+
+    def _show_details(self, row: ActionRow | None) -> None:
+        """The selected action: its detail, the re-audits that checked it, and for an action
+        on a theme, the theme's figures since (read off the GUI thread on a team database)."""
+        if row is None:
+            self.details.setText("")
+            return
+        lines = [f"{row.title} — {row.describe}"]
+        if row.detail:
+            lines.append(row.detail)
+        for check in row.checks:
+            result = "passed" if check.passed else "failed"
+            lines.append(
+                f"Re-audit {check.audit_id[:8]} on {check.day} ({check.shopper}): {result}"
+            )
+        self.details.setText("\n".join(lines))
+        if row.item_id is not None:
+            return
+        engine, wanted = self.engine, row.id
+
+        def done(text: str) -> None:
+            current = self.selected()
+            if current is not None and current.id == wanted:
+                self.details.setText("\n".join([*lines, text]))
+
+        self._evidence = run_soon(
+            self,
+            lambda: theme_evidence(engine=engine, row=row),
+            in_background=on_a_server(engine),
+            on_done=done,
+            on_error=lambda _exc: None,
+        )
 
     def _activated(self, index: QModelIndex) -> None:
         row = self.model.row(index.row())

@@ -14,6 +14,7 @@ from shopper.services.actions import ActionInput
 from shopper.services.context import AppContext
 from shopper.store import repo
 from shopper.store.engine import session_scope
+from tests.postgres import OWNER, OWNER_PASSWORD, PostgresServer, team_copy
 from tests.services.analysis_data import T0, ZONE, History, _run, build_history
 
 TEMPLATE_ID = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
@@ -215,3 +216,58 @@ def test_a_backup_keeps_the_actions_and_restoring_brings_them_back(
         assert [r.title for r in service.list_actions(engine=result.engine)] == ["Kept"]
     finally:
         result.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_on_a_team_database_the_owner_is_a_login_and_shoppers_read_little(
+    postgres_server: PostgresServer, data_dir: Path
+) -> None:
+    from shopper.services import team
+    from shopper.services.companies import CompanyInput, create_company
+
+    name = team_copy(postgres_server)
+    owner = team.team_engine(postgres_server.url(name, OWNER, OWNER_PASSWORD))
+    try:
+        team.add_user(engine=owner, login="jan", role="shopper", password="jan-password-x1")
+        team.add_user(engine=owner, login="ewa", role="shopper", password="ewa-password-x1")
+        create_company(engine=owner, data=CompanyInput(name="Northwind"))
+        add = service.create_action
+        with pytest.raises(ActionError) as err:
+            add(
+                engine=owner,
+                data=ActionInput(
+                    company="Northwind", title="x", theme="speed", owner="Jan Kowalski"
+                ),
+            )
+        assert err.value.field == "owner"
+        add(
+            engine=owner,
+            data=ActionInput(company="Northwind", title="Jan's", theme="speed", owner="jan"),
+        )
+        add(
+            engine=owner,
+            data=ActionInput(
+                company="Northwind", title="Shared", theme="speed", owner="ewa", shared=True
+            ),
+        )
+        add(
+            engine=owner,
+            data=ActionInput(company="Northwind", title="Ewa's", theme="speed", owner="ewa"),
+        )
+        assert len(service.list_actions(engine=owner)) == 3
+    finally:
+        owner.dispose()
+    jan = AppContext.open(data_dir, postgres_server.url(name, "jan", "jan-password-x1"))
+    try:
+        titles = {r.title for r in service.list_actions(engine=jan.engine)}
+        assert titles == {"Jan's", "Shared"}
+        with pytest.raises(ActionError) as err:
+            service.create_action(
+                engine=jan.engine,
+                data=ActionInput(company="Northwind", title="Mine", theme="speed"),
+            )
+        assert err.value.field == "login"
+    finally:
+        jan.close()
+        postgres_server.drop_database(name)
+        postgres_server.drop_roles()

@@ -93,6 +93,7 @@ def test_a_status_set_in_the_window_is_stored(
     number = next(i for i, r in enumerate(window.model.rows()) if r.title == "Faster tills")
     select(window.table, window.model, number)
     assert window.status_buttons[ActionStatus.DONE].isEnabled()
+    assert window.details.text().startswith("Faster tills — open\nSince it was made (")
     window.status_buttons[ActionStatus.DONE].click()
     qtbot.waitUntil(lambda: window._busy is None and not window.loading, timeout=LOAD)
     [row] = [r for r in service.list_actions(engine=ctx.engine) if r.title == "Faster tills"]
@@ -179,3 +180,32 @@ def test_the_themes_view_and_an_action_on_a_theme(
         ("speed", "theme", history.company_id)
     ]
     assert problems(window) == []
+
+
+def test_the_actions_menu_and_an_action_on_the_runners_item(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path
+) -> None:
+    from shopper.ui.main_window import MainWindow
+    from tests.ui.helpers import new_audit, show_window, yes_no_template
+
+    audit_id = new_audit(ctx, template_path=yes_no_template(tmp_path))
+    window = show_window(qtbot, MainWindow(ctx))
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus.index("Act&ions") == menus.index("&Help") - 1
+    assert window.actions_menu.create_on_item() is None  # no audit open
+    assert window.open_audit(audit_id)
+    dialog = window.actions_menu.create_on_item()
+    assert isinstance(dialog, ActionDialog)
+    assert (dialog.draft.audit, dialog.draft.item) == (audit_id, "q1")
+    dialog.title_edit.setText("Answer on the first ring")
+    with qtbot.waitSignal(dialog.created, timeout=LOAD):
+        dialog.save()
+    [row] = service.list_actions(engine=ctx.engine)
+    assert (row.audit_id, row.item_id, row.touchpoint) == (audit_id, "q1", "phone")
+    plan = window.actions_menu.open_plan()
+    qtbot.addWidget(plan)
+    qtbot.waitUntil(lambda: not plan.loading, timeout=LOAD)
+    assert [r.title for r in plan.model.rows()] == ["Answer on the first ring"]
+    chime = window.actions_menu.open_chime()
+    qtbot.addWidget(chime)
+    qtbot.waitUntil(lambda: not chime.loading, timeout=LOAD)
