@@ -180,7 +180,9 @@ def pyxform_parse(raw: bytes, *, name: str) -> tuple[dict[str, Any], list[dict[s
             py_warnings.simplefilter("ignore")  # openpyxl's notes on Excel extensions
             workbook = get_xlsform(io.BytesIO(raw), file_type=file_type)
             survey_rows = [dict(r) for r in (workbook.survey or [])]
-            result = convert(xlsform=_fields(workbook), warnings=[])
+            sheets = _fields(workbook)
+            sheets["fallback_form_name"] = sheets.get("fallback_form_name") or Path(name).stem
+            result = convert(xlsform=sheets, warnings=[])
     except PyXFormError as exc:
         raise TemplateError(f"{name}: pyxform: {_one_line(str(exc))}") from exc
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -227,7 +229,7 @@ class _Mapper:
 
     def _base_language(self) -> str:
         """The language of the template's own texts: the form's default_language, else
-        none when plain `label` columns are used, else the first language written."""
+        none when a plain `label` column is used, else the first language labels are in."""
         default = self.form.get("default_language")
         if isinstance(default, str) and default and default != "default":
             return default
@@ -607,13 +609,13 @@ def _languages(form: Mapping[str, Any]) -> Iterator[str]:
     seen: set[str] = set()
 
     def walk(element: Mapping[str, Any]) -> Iterator[str]:
-        for key in ("label", "hint"):
-            value = element.get(key)
-            if isinstance(value, dict):
-                for language in value:
-                    if language not in seen:
-                        seen.add(language)
-                        yield language
+        # Labels only: a hint written in one language alone says nothing of the form's own.
+        value = element.get("label")
+        names = list(value) if isinstance(value, dict) else ["default"] if value else []
+        for language in names:
+            if language not in seen:
+                seen.add(language)
+                yield language
         for child in element.get("children") or []:
             if isinstance(child, dict):
                 yield from walk(child)

@@ -8,6 +8,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,6 +22,9 @@ from shopper.domain.template_loader import (
     parse_template_text,
 )
 from shopper.resources import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from shopper.domain.xlsform import XlsformImport
 from shopper.store import repo
 from shopper.store import team as team_store
 from shopper.store.engine import session_scope
@@ -123,16 +127,61 @@ def store_loaded(session: Session, loaded: LoadedTemplate, *, name: str) -> bool
     return _store(session, loaded, builtin=False, name=name)
 
 
+def import_xlsform_file(
+    *, engine: Engine, path: Path, skip_unsupported: bool = False
+) -> XlsformImport:
+    """Read an XLSForm workbook (.xlsx, .xls, .csv, .md) as a template and keep it.
+
+    The result lists what a checklist could not hold and was left out (with
+    `skip_unsupported`; without it such rows refuse the import).
+
+    Raises:
+        XlsformUnsupportedError: rows a checklist cannot hold, each listed.
+        TemplateError: the workbook is invalid or clashes with a stored version.
+    """
+    from shopper.domain.xlsform import read_xlsform
+
+    result = read_xlsform(path, skip_unsupported=skip_unsupported)
+    with session_scope(engine) as session:
+        _store(session, result.loaded, builtin=False, name=path.name)
+    return result
+
+
+def find_template(*, engine: Engine, ref: str, version: int | None = None) -> Template:
+    """A stored template by its id or the start of it (as `templates list` shows it): its
+    latest version, or `version`.
+
+    Raises:
+        NotFoundError: no template, or several, start so.
+    """
+    ref = ref.strip().lower()
+    with session_scope(engine) as session:
+        records = repo.list_template_versions(session=session)
+    ids = sorted({r.template_id for r in records if ref and r.template_id.startswith(ref)})
+    if not ids:
+        raise NotFoundError(f"no stored template has the id {ref!r} (see `templates list`)")
+    if len(ids) > 1:
+        raise NotFoundError(f"{len(ids)} templates have ids starting {ref!r}; give more of it")
+    versions = sorted(r.version for r in records if r.template_id == ids[0])
+    chosen = versions[-1] if version is None else version
+    if chosen not in versions:
+        shown = ", ".join(str(v) for v in versions)
+        raise NotFoundError(f"template {ids[0][:8]} has no version {chosen} (it has {shown})")
+    return get_template(engine=engine, template_id=ids[0], version=chosen)
+
+
 def _store(session: Session, loaded: LoadedTemplate, *, builtin: bool, name: str) -> bool:
     tpl = loaded.template
+    existing = repo.get_template_version(session=session, template_id=tpl.id, version=tpl.version)
+    if existing is not None and (
+        existing.sha256 == loaded.sha256 or _same_template(existing.source, tpl)
+    ):
+        return False  # kept already (an XLSForm export read back is other text, same template)
     if not builtin:
         refuse_builtin_lookalike(
             session=session, template_id=tpl.id, sha256=loaded.sha256, title=tpl.title, name=name
         )
-    existing = repo.get_template_version(session=session, template_id=tpl.id, version=tpl.version)
     if existing is not None:
-        if existing.sha256 == loaded.sha256:
-            return False
         raise TemplateError(
             f"{name}: version: template {tpl.id[:8]} version {tpl.version} is already stored "
             "with different content; give the changed template a higher version"
@@ -151,6 +200,13 @@ def _store(session: Session, loaded: LoadedTemplate, *, builtin: bool, name: str
     )
     record_follow_up(session, tpl)
     return True
+
+
+def _same_template(source: str, template: Template) -> bool:
+    try:
+        return parse_template_text(source) == template
+    except TemplateError:
+        return False
 
 
 def record_follow_up(session: Session, template: Template) -> None:

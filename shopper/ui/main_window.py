@@ -296,9 +296,7 @@ class MainWindow(QMainWindow):
         self.export_pdf_action = self._action("&Export PDF…", self.export_pdf, "Ctrl+P")
         self.export_pdf_action.setEnabled(False)
         self.demo_action = self._action("Load &demo data", self.load_demo)
-        self.import_template_action = self._action(
-            "&Import checklist template…", self.import_template
-        )
+        self.import_template_action = self._action("&Import checklist…", self.import_template)
         self.new_shop_action = self._action("Ne&w shop…", self.new_shop)
         self.new_shop_action.setStatusTip("Assign a company's touchpoint to a shopper")
         self.import_shops_action = self._action("Import &shops…", self.import_shops)
@@ -1070,10 +1068,21 @@ class MainWindow(QMainWindow):
         )
 
     def import_template(self) -> None:
+        """File › Import checklist…: a template file (YAML) or an XLSForm workbook."""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import checklist template", "", "Templates (*.yaml *.yml *.json);;All files (*)"
+            self,
+            "Import checklist",
+            "",
+            "Checklists (*.yaml *.yml *.json *.xlsx *.xls *.csv *.md);;"
+            "Templates (*.yaml *.yml *.json);;XLSForm workbooks (*.xlsx *.xls *.csv *.md);;"
+            "All files (*)",
         )
         if not path:
+            return
+        from shopper.domain.xlsform import XLSFORM_SUFFIXES
+
+        if Path(path).suffix.lower() in XLSFORM_SUFFIXES:
+            self.import_xlsform(Path(path))
             return
         from shopper.services.templates import import_template_file
 
@@ -1111,10 +1120,50 @@ class MainWindow(QMainWindow):
             on_error=failed,
         )
 
-    def _template_imported(self, template: Any) -> None:
+    def import_xlsform(self, path: Path, *, skip_unsupported: bool = False) -> None:
+        """Read an XLSForm workbook as a checklist. Rows a checklist cannot hold are listed,
+        and the rest imported only if the user says so."""
+        from shopper.domain.xlsform import XlsformUnsupportedError
+        from shopper.services.templates import import_xlsform_file
+
+        engine = self.engine
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, XlsformUnsupportedError) and not skip_unsupported:
+                if self._import_the_rest(path, exc):
+                    self.import_xlsform(path, skip_unsupported=True)
+                return
+            show_error(self, str(exc), title="Checklist not imported")
+
+        self._operation = run_soon(
+            self,
+            lambda: import_xlsform_file(
+                engine=engine, path=path, skip_unsupported=skip_unsupported
+            ),
+            in_background=True,  # pyxform reads the workbook: never on the GUI thread
+            on_done=lambda result: self._template_imported(
+                result.template, left_out=len(result.unsupported)
+            ),
+            on_error=failed,
+        )
+
+    def _import_the_rest(self, path: Path, exc: Any) -> bool:
+        rows = [str(u) for u in exc.unsupported]
+        shown = "\n".join(f"• {row}" for row in rows[:12])
+        more = f"\n…and {len(rows) - 12} more" if len(rows) > 12 else ""
+        answer = QMessageBox.question(
+            self,
+            "Import checklist",
+            f"A checklist cannot hold {count_of(len(rows), 'part')} of {path.name}:\n\n"
+            f"{shown}{more}\n\nImport the rest and leave these out?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _template_imported(self, template: Any, left_out: int = 0) -> None:
         self.statusBar().showMessage(
             f"Imported “{template.title}” v{template.version} "
-            f"({count_of(template.item_count, 'item')})",
+            f"({count_of(template.item_count, 'item')})"
+            + (f"; {count_of(left_out, 'part')} of the workbook left out" if left_out else ""),
             8000,
         )
 
