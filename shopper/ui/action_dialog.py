@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -61,6 +61,7 @@ class ActionDialog(QDialog):
         self.resize(560, 0)
         layout = QVBoxLayout(self)
         source = QLabel(about)
+        source.setTextFormat(Qt.TextFormat.PlainText)  # a prompt or note, as typed
         source.setWordWrap(True)
         source.setObjectName("muted")
         layout.addWidget(source)
@@ -102,6 +103,7 @@ class ActionDialog(QDialog):
         form.addRow("", self.share_check)
         layout.addLayout(form)
         self.error_label = QLabel()
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()

@@ -127,6 +127,7 @@ class ActionsWindow(AnalysisWindow):
         controls.addWidget(refresh)
         layout.addLayout(controls)
         self.summary = QLabel("Reading the actions…")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model: RowsModel[ActionRow] = RowsModel(action_columns(), self)

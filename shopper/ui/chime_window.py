@@ -146,6 +146,7 @@ class ChimeWindow(AnalysisWindow):
         controls.addWidget(refresh)
         layout.addLayout(controls)
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # the company's name, as typed
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model: RowsModel[ChimeRow] = RowsModel(chime_columns(), self)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QItemSelectionModel
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
@@ -209,3 +209,24 @@ def test_the_actions_menu_and_an_action_on_the_runners_item(
     chime = window.actions_menu.open_chime()
     qtbot.addWidget(chime)
     qtbot.waitUntil(lambda: not chime.loading, timeout=LOAD)
+
+
+def test_typed_text_shows_as_typed(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    from shopper.services.companies import CompanyInput, create_company
+
+    create_company(engine=ctx.engine, data=CompanyInput(name="<b>Bold</b> & Co"))
+    service.create_action(
+        engine=ctx.engine,
+        data=service.ActionInput(
+            company="<b>Bold</b> & Co", title="<i>x</i>", theme="speed", detail="<a href='x'>y</a>"
+        ),
+    )
+    window = open_plan(qtbot, ctx)
+    select(window.table, window.model, 0)
+    assert window.details.text().startswith("<i>x</i> — open\n<a href='x'>y</a>")
+    assert window.details.textFormat() == Qt.TextFormat.PlainText
+    chime = ChimeWindow(ctx.engine)
+    show(qtbot, chime)
+    qtbot.waitUntil(lambda: not chime.loading, timeout=LOAD)
+    assert chime.summary.textFormat() == Qt.TextFormat.PlainText
+    assert chime.summary.text().startswith("<b>Bold</b> & Co: 0 completed audits")
