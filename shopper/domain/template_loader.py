@@ -634,7 +634,8 @@ class _Validator:
             if not texts:
                 self.fail(w_path, f"give the {' or '.join(fields)} in {name}")
             found.append((name, texts))
-        return found
+        # In the order of their names: which language a file lists first means nothing.
+        return sorted(found, key=lambda pair: pair[0])
 
     def scale(self, raw: Any, path: str) -> Scale:
         if raw is None:

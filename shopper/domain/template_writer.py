@@ -49,8 +49,13 @@ def template_to_data(template: Template) -> dict[str, Any]:
 
 def dump_template(template: Template) -> str:
     """The template as YAML text that loads back to an equal template."""
+    return dump_data(template_to_data(template))
+
+
+def dump_data(data: dict[str, Any]) -> str:
+    """Template data (`template_to_data`'s layout) as YAML text, laid out as the built-ins."""
     return yaml.dump(
-        _flowing(template_to_data(template)),
+        _flowing(data),
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
@@ -200,6 +205,9 @@ def _flowing(data: Any, key: str = "") -> Any:
 
 
 class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a shared value is written out each time: the loader refuses aliases
+
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         # Indent a list under its key, as the built-in files do.
         super().increase_indent(flow, False)

@@ -5,6 +5,9 @@ Shared by the writer's round-trip test and the XLSForm tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +29,28 @@ from shopper.domain.template import (
     language_matches,
 )
 
-ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+_XLSFORM: ContextVar[bool] = ContextVar("xlsform", default=False)
+
+
+@contextmanager
+def xlsform_friendly() -> Iterator[None]:
+    """Draw only what an XLSForm workbook keeps exactly: ids that are XLSForm names (items
+    and sections apart), option keys without spaces, text without spaces around it (cells
+    are trimmed), non-breaking spaces (pyxform makes them spaces) or a `$` (pyxform reads
+    `${x}` in a label), and numbers without exponents."""
+    token = _XLSFORM.set(True)
+    try:
+        yield
+    finally:
+        _XLSFORM.reset(token)
+
+
+def ids(prefix: str = "") -> st.SearchStrategy[str]:
+    if _XLSFORM.get():
+        return st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).map(lambda s: prefix + s)
+    return st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+
+
 themes = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 # Any character but lone surrogates (not text in UTF-8): line breaks, tabs, controls and
 # characters YAML treats specially all have to survive the trip.
@@ -37,6 +61,12 @@ numbers = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False) | st.integer
 
 
 def texts(*, required: bool = False, limit: int = 60) -> st.SearchStrategy[str]:
+    if _XLSFORM.get():
+        said = st.text(
+            st.characters(codec="utf-8", categories=["L", "N", "P", "Sm"], include_characters=" "),
+            max_size=limit,
+        ).map(str.strip)
+        return said.filter(bool) if required else said
     plain = st.text(_chars, min_size=1 if required else 0, max_size=limit)
     if required:
         return plain.filter(lambda s: bool(s.strip()))
@@ -51,15 +81,16 @@ languages = st.sampled_from(["French (fr)", "fr", "Deutsch (de)", "English", "Es
 
 
 def _words(draw: st.DrawFn, langs: list[str]) -> tuple[tuple[str, str], ...]:
-    chosen = draw(st.lists(st.sampled_from(langs), unique=True)) if langs else []
+    chosen = sorted(draw(st.lists(st.sampled_from(langs), unique=True))) if langs else []
     return tuple((name, draw(texts(required=True, limit=30))) for name in chosen)
 
 
 @st.composite
 def options(draw: st.DrawFn, *, scored: bool, langs: list[str]) -> tuple[Option, ...]:
+    key_texts = ids() if _XLSFORM.get() else texts(required=True, limit=20)
     keys = draw(
         st.lists(
-            texts(required=True, limit=20).filter(lambda k: k != "na"),
+            key_texts.filter(lambda k: k != "na"),
             min_size=2,
             max_size=5,
             unique=True,
@@ -88,7 +119,12 @@ def _answers_of(item: Item) -> st.SearchStrategy[Any]:
     elif item.type is ItemType.COUNT:
         choices.append(st.integers(0, 100))
     elif item.type in (ItemType.NUMBER, ItemType.DURATION):
-        choices.append(st.integers(-5, 5) | st.floats(-100, 100, allow_nan=False))
+        choices.append(
+            st.integers(-5, 5)
+            | st.floats(-100, 100, allow_nan=False).filter(lambda v: "e" not in repr(v))
+        )
+    elif _XLSFORM.get():
+        choices.append(ids())
     else:
         choices.append(texts(required=True, limit=10))
     return st.one_of(choices)
@@ -133,7 +169,7 @@ def items(
         item = replace(item, critical=True)
     if langs:
         said = []
-        for name in draw(st.lists(st.sampled_from(langs), unique=True)):
+        for name in sorted(draw(st.lists(st.sampled_from(langs), unique=True))):
             prompt, help_text = draw(st.sampled_from([(1, 0), (0, 1), (1, 1)]))
             said.append(
                 ItemText(
@@ -167,17 +203,22 @@ def items(
 @st.composite
 def templates(draw: st.DrawFn, *, max_items: int = 6) -> Template:
     """A template the loader accepts, with its fields spread over everything allowed."""
-    item_ids = draw(st.lists(ids, min_size=1, max_size=max_items, unique=True))
-    section_ids = draw(st.lists(ids, min_size=1, max_size=min(3, len(item_ids)), unique=True))
+    item_ids = draw(st.lists(ids("q"), min_size=1, max_size=max_items, unique=True))
+    section_ids = draw(st.lists(ids("s"), min_size=1, max_size=min(3, len(item_ids)), unique=True))
     cuts: list[int] = []
     if len(item_ids) > 1:
         cuts = sorted(
             draw(st.sets(st.integers(1, len(item_ids) - 1), max_size=len(section_ids) - 1))
         )
     groups = [item_ids[a:b] for a, b in zip([0, *cuts], [*cuts, len(item_ids)], strict=True)]
-    own = draw(st.just("") | languages)
+    if _XLSFORM.get():
+        own = draw(st.sampled_from(["", "English (en)", "English"]))
+        choose = st.sampled_from(["French (fr)", "Deutsch (de)", "Español"])
+    else:
+        own = draw(st.just("") | languages)
+        choose = languages
     langs = draw(
-        st.lists(languages.filter(lambda n: not language_matches(n, own)), max_size=3, unique=True)
+        st.lists(choose.filter(lambda n: not language_matches(n, own)), max_size=3, unique=True)
     )
     earlier: list[Item] = []
     sections = []

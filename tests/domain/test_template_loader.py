@@ -1157,7 +1157,7 @@ sections:
 def test_labels_in_several_languages() -> None:
     template = load(MULTILINGUAL)
     assert template.language == "English (en)"
-    assert template.languages == ("English (en)", "French (fr)", "de")
+    assert template.languages == ("English (en)", "French (fr)", "de")  # in order of use
     section = template.sections[0]
     assert section.title_in("fr") == "Accueil"
     assert section.title_in("de") == "Greeting"  # no German title: the template's own
