@@ -191,7 +191,7 @@ def test_the_actions_menu_and_an_action_on_the_runners_item(
     audit_id = new_audit(ctx, template_path=yes_no_template(tmp_path))
     window = show_window(qtbot, MainWindow(ctx))
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus.index("Act&ions") == menus.index("&Help") - 1
+    assert menus.index("Act&ions") == menus.index("&Analyse") + 1  # from findings to fixes
     assert window.actions_menu.create_on_item() is None  # no audit open
     assert window.open_audit(audit_id)
     dialog = window.actions_menu.create_on_item()

@@ -310,7 +310,7 @@ def test_export_refuses_an_unknown_extension(window: MainWindow, tmp_path: Path)
 
 def test_analyse_menu(window: MainWindow) -> None:
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles[-2:] == ["&Analyse", "&Help"]
+    assert titles[-1] == "&Help" and "&Analyse" in titles
     menu = window.analysis.compare_action.associatedObjects()[0]
     assert isinstance(menu, QMenu)
     texts = [a.text() for a in menu.actions() if a.text()]
