@@ -118,6 +118,13 @@ def _count(value: int) -> str:
     return str(value) if value else ""
 
 
+SOURCE_NAMES = {
+    "said_no": "the said-no log",
+    "feedback": "imported complaints, feedback and leaving reasons",
+}
+"""How the summary line names the chime's other sources (`services.chime.PROVIDERS`)."""
+
+
 class ChimeWindow(AnalysisWindow):
     def __init__(
         self,
@@ -202,9 +209,11 @@ class ChimeWindow(AnalysisWindow):
         else:
             clear = sum(r.agreement is Agreement.CLEAR for r in result.rows)
             split = sum(r.agreement is Agreement.DISAGREE for r in result.rows)
-            others = ", ".join(result.sources) or "no other source yet"
+            named = [SOURCE_NAMES.get(name, name) for name in result.sources]
+            others = " and ".join(named) if named else "no other source yet"
             self.summary.setText(
-                f"{result.company}: {count_of(result.audits, 'completed audit')}, {others};"
+                f"{result.company}: {count_of(result.audits, 'completed audit')} beside"
+                f" {others};"
                 f" {count_of(clear, 'clear priority', 'clear priorities')},"
                 f" {count_of(split, 'theme')} where the sources disagree."
             )

@@ -166,7 +166,9 @@ def test_the_themes_view_and_an_action_on_a_theme(
     qtbot.waitUntil(lambda: not window.loading, timeout=LOAD)
     qtmodeltester.check(window.model, force_py=True)  # type: ignore[attr-defined]
     assert {r.theme for r in window.model.rows()} == {"brand", "empathy", "speed", ""}
-    assert window.summary.text().startswith("Acme Stores: 3 completed audits")
+    assert window.summary.text().startswith(
+        "Acme Stores: 3 completed audits beside the said-no log and imported complaints"
+    )
     assert not window.action_button.isEnabled()
     number = [r.theme for r in window.model.rows()].index("speed")
     select(window.table, window.model, number)
