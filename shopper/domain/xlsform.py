@@ -220,6 +220,11 @@ class _Mapper:
             if isinstance(row_name, str) and row_name.strip():
                 self.rows_by_name.setdefault(row_name.strip(), []).append(number)
         self.language = self._base_language()
+        named = [name for name in _languages(form) if name != "default"]
+        self.only_named = named[0] if len(named) == 1 else ""
+        """A form's one named language, where plain labels are its own too (pyxform's
+        own "Specify other." beside `label:english` columns)."""
+        self.first_rows: dict[str, int] = {n: rows[0] for n, rows in self.rows_by_name.items()}
         self.item_rows: dict[str, int | None] = {}  # data path of an item -> its survey row
         self.items: dict[str, dict[str, Any]] = {}  # item id -> its data
         self.kinds: dict[str, ItemType] = {}
@@ -254,6 +259,8 @@ class _Mapper:
                 own = own or text
             elif text.strip():
                 others[language] = text
+        if not own and not self.language and self.only_named in others:
+            own = others.pop(self.only_named)
         return own, others
 
     # -- rows --------------------------------------------------------------------
@@ -263,8 +270,11 @@ class _Mapper:
         rows = self.rows_by_name.get(name)
         if rows:
             return rows.pop(0)
-        made = _MADE_BY_PYXFORM.fullmatch(name)  # a question pyxform made from a row
-        return int(made.group(1)) if made else None
+        # A question pyxform made from a row: a table-list label, or `or specify other`.
+        made = _MADE_BY_PYXFORM.fullmatch(name)
+        if made:
+            return int(made.group(1))
+        return self.first_rows.get(name.removesuffix("_other")) if name.endswith("_other") else None
 
     def refuse(self, row: int | None, column: str, reason: str, sheet: str = "survey") -> None:
         self.unsupported.append(Unsupported(sheet, row, column, reason))
