@@ -300,9 +300,10 @@ class _Mapper:
                 )
         data["title"] = str(self.form.get("title") or form_id)
         data["touchpoint"] = extras.get("touchpoint") or "other"
-        for key in _EXTRA_SETTINGS:
-            if key in extras and key not in ("id", "touchpoint"):
-                data[key] = self.extra(extras[key], None, f"shopper::{key}", sheet="settings")
+        if extras.get("description"):
+            data["description"] = str(extras["description"])
+        if "bands" in extras:
+            data["bands"] = self.extra(extras["bands"], None, "shopper::bands", sheet="settings")
         for key in extras:
             if key not in _EXTRA_SETTINGS:
                 self.refuse(None, f"shopper::{key}", "not a template field", sheet="settings")
@@ -946,7 +947,8 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
                     choice = {"list_name": list_name, "name": option.key}
                     texts(choice, "label", option.label, dict(option.translations))
                     if option.score is not None:
-                        choice["shopper_score"] = _cell(option.score)
+                        score = option.score
+                        choice["shopper_score"] = _cell(int(score) if score.is_integer() else score)
                     choices.append(choice)
                 kind = "select_one" if item.type is ItemType.SINGLE_CHOICE else "select_multiple"
                 row["type"] = f"{kind} {list_name}"
@@ -984,10 +986,12 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
         settings["default_language"] = template.language
         settings_header.append("default_language")
     settings_header += ["shopper::id", "shopper::touchpoint"]
-    for key in ("description", "bands"):
-        if key in data:
-            settings[f"shopper::{key}"] = _cell(data[key])
-            settings_header.append(f"shopper::{key}")
+    if template.description:  # text as it is: it reads back as text
+        settings["shopper::description"] = template.description
+        settings_header.append("shopper::description")
+    if "bands" in data:
+        settings["shopper::bands"] = _cell(data["bands"])
+        settings_header.append("shopper::bands")
     sheets = {
         "survey": _table(survey_header, survey),
         "choices": _table(choices_header, choices),
