@@ -243,7 +243,7 @@ class _Mapper:
             return ""
         return found[0]
 
-    def texts(self, value: Any) -> tuple[str, dict[str, str]]:
+    def texts(self, value: Any, *, label: bool = True) -> tuple[str, dict[str, str]]:
         """A label or hint: (the template's own text, {other language: text})."""
         if value is None:
             return "", {}
@@ -259,7 +259,7 @@ class _Mapper:
                 own = own or text
             elif text.strip():
                 others[language] = text
-        if not own and not self.language and self.only_named in others:
+        if label and not own and not self.language and self.only_named in others:
             own = others.pop(self.only_named)
         return own, others
 
@@ -410,7 +410,7 @@ class _Mapper:
         item_id = str(q.get("name"))
         item: dict[str, Any] = {"id": item_id}
         own, others = self.texts(q.get("label"))
-        help_own, help_others = self.texts(q.get("hint"))
+        help_own, help_others = self.texts(q.get("hint"), label=False)
         if not own.strip():
             self.refuse(row, "label", f"question {item_id!r} has no label to ask")
             return None
