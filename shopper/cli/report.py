@@ -90,6 +90,12 @@ def register(sub: Subparsers) -> None:
         default=DEFAULT_PAPER,
         help=f"paper size (default {DEFAULT_PAPER})",
     )
+    report.add_argument(
+        "--language",
+        default="",
+        metavar="LANG",
+        help="the checklist's words in this language where it has them (fr, 'French (fr)')",
+    )
     report.set_defaults(handler=cmd_report)
 
 
@@ -197,6 +203,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             redact=redact,
             redact_names=names,
             data_dir=ctx.data_dir,
+            language=args.language,
         )
     print(f"Wrote {result.path} ({result.pages} page{'s' if result.pages != 1 else ''})")
     return EXIT_OK

@@ -7,7 +7,7 @@ file into these immutable objects after validating every field.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -350,6 +350,27 @@ class Template:
                 for option in item.options:
                     found.update((name, None) for name, _ in option.translations)
         return tuple(found)
+
+    def in_language(self, language: str) -> Template:
+        """The template with its words in `language` where it has them (the others stay
+        as they are): for showing and printing. Ids, keys, scores and rules are the same,
+        so answers and scores are too."""
+        if not language or language_matches(self.language, language):
+            return self
+        if not any(language_matches(name, language) for name in self.languages):
+            return self
+
+        def item_in(item: Item) -> Item:
+            options = tuple(replace(o, label=o.label_in(language)) for o in item.options)
+            return replace(
+                item, prompt=item.prompt_in(language), help=item.help_in(language), options=options
+            )
+
+        sections = tuple(
+            replace(s, title=s.title_in(language), items=tuple(item_in(i) for i in s.items))
+            for s in self.sections
+        )
+        return replace(self, sections=sections)
 
     @property
     def item_count(self) -> int:

@@ -220,6 +220,11 @@ class _Mapper:
             if isinstance(row_name, str) and row_name.strip():
                 self.rows_by_name.setdefault(row_name.strip(), []).append(number)
         self.language = self._base_language()
+        named = [name for name in _languages(form) if name != "default"]
+        self.only_named = named[0] if len(named) == 1 else ""
+        """A form's one named language, where plain labels are its own too (pyxform's
+        own "Specify other." beside `label:english` columns)."""
+        self.first_rows: dict[str, int] = {n: rows[0] for n, rows in self.rows_by_name.items()}
         self.item_rows: dict[str, int | None] = {}  # data path of an item -> its survey row
         self.items: dict[str, dict[str, Any]] = {}  # item id -> its data
         self.kinds: dict[str, ItemType] = {}
@@ -238,7 +243,7 @@ class _Mapper:
             return ""
         return found[0]
 
-    def texts(self, value: Any) -> tuple[str, dict[str, str]]:
+    def texts(self, value: Any, *, label: bool = True) -> tuple[str, dict[str, str]]:
         """A label or hint: (the template's own text, {other language: text})."""
         if value is None:
             return "", {}
@@ -254,6 +259,8 @@ class _Mapper:
                 own = own or text
             elif text.strip():
                 others[language] = text
+        if label and not own and not self.language and self.only_named in others:
+            own = others.pop(self.only_named)
         return own, others
 
     # -- rows --------------------------------------------------------------------
@@ -263,8 +270,11 @@ class _Mapper:
         rows = self.rows_by_name.get(name)
         if rows:
             return rows.pop(0)
-        made = _MADE_BY_PYXFORM.fullmatch(name)  # a question pyxform made from a row
-        return int(made.group(1)) if made else None
+        # A question pyxform made from a row: a table-list label, or `or specify other`.
+        made = _MADE_BY_PYXFORM.fullmatch(name)
+        if made:
+            return int(made.group(1))
+        return self.first_rows.get(name.removesuffix("_other")) if name.endswith("_other") else None
 
     def refuse(self, row: int | None, column: str, reason: str, sheet: str = "survey") -> None:
         self.unsupported.append(Unsupported(sheet, row, column, reason))
@@ -290,9 +300,10 @@ class _Mapper:
                 )
         data["title"] = str(self.form.get("title") or form_id)
         data["touchpoint"] = extras.get("touchpoint") or "other"
-        for key in _EXTRA_SETTINGS:
-            if key in extras and key not in ("id", "touchpoint"):
-                data[key] = self.extra(extras[key], None, f"shopper::{key}", sheet="settings")
+        if extras.get("description"):
+            data["description"] = str(extras["description"])
+        if "bands" in extras:
+            data["bands"] = self.extra(extras["bands"], None, "shopper::bands", sheet="settings")
         for key in extras:
             if key not in _EXTRA_SETTINGS:
                 self.refuse(None, f"shopper::{key}", "not a template field", sheet="settings")
@@ -399,7 +410,7 @@ class _Mapper:
         item_id = str(q.get("name"))
         item: dict[str, Any] = {"id": item_id}
         own, others = self.texts(q.get("label"))
-        help_own, help_others = self.texts(q.get("hint"))
+        help_own, help_others = self.texts(q.get("hint"), label=False)
         if not own.strip():
             self.refuse(row, "label", f"question {item_id!r} has no label to ask")
             return None
@@ -936,7 +947,8 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
                     choice = {"list_name": list_name, "name": option.key}
                     texts(choice, "label", option.label, dict(option.translations))
                     if option.score is not None:
-                        choice["shopper_score"] = _cell(option.score)
+                        score = option.score
+                        choice["shopper_score"] = _cell(int(score) if score.is_integer() else score)
                     choices.append(choice)
                 kind = "select_one" if item.type is ItemType.SINGLE_CHOICE else "select_multiple"
                 row["type"] = f"{kind} {list_name}"
@@ -974,10 +986,12 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
         settings["default_language"] = template.language
         settings_header.append("default_language")
     settings_header += ["shopper::id", "shopper::touchpoint"]
-    for key in ("description", "bands"):
-        if key in data:
-            settings[f"shopper::{key}"] = _cell(data[key])
-            settings_header.append(f"shopper::{key}")
+    if template.description:  # text as it is: it reads back as text
+        settings["shopper::description"] = template.description
+        settings_header.append("shopper::description")
+    if "bands" in data:
+        settings["shopper::bands"] = _cell(data["bands"])
+        settings_header.append("shopper::bands")
     sheets = {
         "survey": _table(survey_header, survey),
         "choices": _table(choices_header, choices),

@@ -168,6 +168,7 @@ def make_audit_report(
     redact_names: Sequence[str] = (),
     data_dir: Path | None = None,
     progress: Progress | None = None,
+    language: str = "",
 ) -> ReportResult:
     """Write the PDF report of one audit.
 
@@ -180,6 +181,8 @@ def make_audit_report(
         redact_names: names to mask too; giving any turns redaction on.
         data_dir: the data folder, for evidence images.
         progress: called with (steps done, steps in all).
+        language: the reader's language: the checklist's words in it where the
+            template has them ("fr" or "French (fr)"; empty: the template's own).
 
     Returns:
         The file written and its page count.
@@ -193,6 +196,8 @@ def make_audit_report(
     report = (lambda done: progress(done, _STEPS)) if progress else (lambda _done: None)
     report(0)
     detail = load_audit(engine=engine, audit_id=audit_id)
+    if language:
+        detail = replace(detail, template=detail.template.in_language(language))
     facts = audit_facts(detail, data_dir=data_dir, engine=engine)
     report(1)
     result = _write_report(

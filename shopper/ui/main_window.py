@@ -297,6 +297,10 @@ class MainWindow(QMainWindow):
         self.export_pdf_action.setEnabled(False)
         self.demo_action = self._action("Load &demo data", self.load_demo)
         self.import_template_action = self._action("&Import checklist…", self.import_template)
+        self.language_action = self._action("Checklist &language…", self.choose_language)
+        self.language_action.setStatusTip(
+            "The language checklists that have it show their words in (audits opened next)"
+        )
         self.new_shop_action = self._action("Ne&w shop…", self.new_shop)
         self.new_shop_action.setStatusTip("Assign a company's touchpoint to a shopper")
         self.import_shops_action = self._action("Import &shops…", self.import_shops)
@@ -375,6 +379,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.team_overview_action)
         view_menu.addAction(self.schedules_action)
         view_menu.addAction(self.review_queue_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.language_action)
         team_menu = self.team_menu = bar.addMenu("&Team")
         team_menu.addAction(self.sync_action)
         team_menu.addAction(self.submit_action)
@@ -1119,6 +1125,24 @@ class MainWindow(QMainWindow):
             ),
             on_error=failed,
         )
+
+    def choose_language(self) -> None:
+        """View › Checklist language…: the shopper's language, for the audits opened next."""
+        from PySide6.QtWidgets import QInputDialog
+
+        current = self.settings.get(Options.CHECKLIST_LANGUAGE)
+        text, chosen = QInputDialog.getText(
+            self,
+            "Checklist language",
+            "Show checklists in this language where they have it\n"
+            "(a code such as fr, or a name such as French (fr); empty: each checklist's own):",
+            text=current,
+        )
+        if chosen:
+            self.settings.set(Options.CHECKLIST_LANGUAGE, " ".join(text.split()))
+            self.statusBar().showMessage(
+                "The checklist language applies to the audits opened next", 6000
+            )
 
     def import_xlsform(self, path: Path, *, skip_unsupported: bool = False) -> None:
         """Read an XLSForm workbook as a checklist. Rows a checklist cannot hold are listed,

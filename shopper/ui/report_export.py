@@ -87,6 +87,8 @@ class ExportChoice:
     page_size: str = "a4"
     redact: bool = False
     names: tuple[str, ...] = ()
+    language: str = ""
+    """The reader's language for the checklist's words (empty: the checklist's own)."""
 
 
 def open_file(path: Path) -> None:
@@ -132,6 +134,9 @@ class ExportDialog(QDialog):
         index = self.page_size.findData(self._setting(Options.REPORT_PAGE_SIZE))
         self.page_size.setCurrentIndex(max(index, 0))
         form.addRow("&Paper:", self.page_size)
+        self.language = QLineEdit(self._setting(Options.REPORT_LANGUAGE))
+        self.language.setPlaceholderText("the checklist's own, or e.g. fr where it has it")
+        form.addRow("&Language:", self.language)
 
         self.redact = QCheckBox("&Mask e-mail addresses and phone numbers")
         self.redact.setChecked(self.settings.get(Options.REPORT_REDACT) if self.settings else False)
@@ -173,7 +178,8 @@ class ExportDialog(QDialog):
             path = path.with_name(path.name + ".pdf")
         redact = self.redact.isChecked()
         names = parse_names(self.names.text()) if redact else ()
-        return ExportChoice(path, str(self.page_size.currentData()), redact, names)
+        language = " ".join(self.language.text().split())
+        return ExportChoice(path, str(self.page_size.currentData()), redact, names, language)
 
     def accept(self) -> None:
         text = self.path_edit.text().strip()
@@ -190,6 +196,7 @@ class ExportDialog(QDialog):
         s = self.settings
         if s is not None:
             s.set(Options.REPORT_PAGE_SIZE, choice.page_size)
+            s.set(Options.REPORT_LANGUAGE, choice.language)
             s.set(Options.REPORT_FOLDER, str(choice.path.parent))
             s.set(Options.REPORT_REDACT, choice.redact)
             s.set(Options.REPORT_REDACT_NAMES, self.names.text().strip())
@@ -255,6 +262,7 @@ class ReportExporter:
                 redact_names=choice.names,
                 data_dir=data_dir,
                 progress=progress,
+                language=choice.language,
             )
 
         return self._run("Writing the PDF report…", work)

@@ -40,6 +40,15 @@ class Options:
     FILTER_TOUCHPOINT = Option("filter/touchpoint", "", "Audit list touchpoint filter")
     FILTER_STATUS = Option("filter/status", "", "Audit list status filter")
     LAST_AUDIT = Option("last/audit", "", "Audit open when the app was closed")
+    CHECKLIST_LANGUAGE = Option(
+        "runner/language",
+        "",
+        "The shopper's language: a checklist that has it shows its words in it "
+        "('fr' or 'French (fr)'; empty: each checklist's own)",
+    )
+    REPORT_LANGUAGE = Option(
+        "report/language", "", "Language of the checklist's words in reports (empty: its own)"
+    )
     REPORT_PAGE_SIZE = Option("report/page_size", "a4", "Paper size of PDF reports (a4, letter)")
     REPORT_FOLDER = Option("report/folder", "", "Folder a PDF report was saved to last")
     ATTACH_FOLDER = Option("evidence/folder", "", "Folder evidence was attached from last")

@@ -65,7 +65,7 @@ def texts(*, required: bool = False, limit: int = 60) -> st.SearchStrategy[str]:
         said = st.text(
             st.characters(codec="utf-8", categories=["L", "N", "P", "Sm"], include_characters=" "),
             max_size=limit,
-        ).map(lambda text: " ".join(text.split(" ")).strip())
+        ).map(str.strip)
         said = said.filter(lambda text: "  " not in text)  # pyxform may join runs of spaces
         return said.filter(bool) if required else said
     plain = st.text(_chars, min_size=1 if required else 0, max_size=limit)

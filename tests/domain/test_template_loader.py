@@ -1202,3 +1202,17 @@ def test_labels_in_several_languages() -> None:
 def test_bad_translations(old: str, new: str, expected: str) -> None:
     assert old in MULTILINGUAL
     assert error_of(MULTILINGUAL.replace(old, new)).startswith(f"t.yaml: {expected}")
+
+
+def test_a_template_in_another_language() -> None:
+    template = load(MULTILINGUAL)
+    french = template.in_language("fr")
+    assert french.sections[0].title == "Accueil"
+    assert french.item("greeted").prompt == "Vous a-t-on salué ?"
+    assert french.item("greeted").help == "En moins d'une minute."
+    assert [o.label for o in french.item("how").options] == ["Avec un sourire", "words"]
+    # Same ids, keys and rules: only the words change.
+    assert [i.id for i in french.items()] == [i.id for i in template.items()]
+    assert template.in_language("") is template
+    assert template.in_language("en") is template  # its own language
+    assert template.in_language("it") is template  # a language it does not have

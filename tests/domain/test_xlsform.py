@@ -278,3 +278,13 @@ def test_generated_templates_export_and_import_back_equal(data: st.DataObject) -
     with ts.xlsform_friendly():
         template = data.draw(ts.templates(max_items=5))
     assert read_xlsform_bytes(xlsform_bytes(template), name="t.xlsx").template == template
+
+
+def test_the_samples_are_the_shared_ones() -> None:
+    """tests/fixtures/xlsform is a copy of ../shared/xlsform-examples (with its licence),
+    so the tests run anywhere; where the shared folder is present, they must agree."""
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "xlsform-examples"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/xlsform-examples here")
+    for original in shared.iterdir():
+        assert (SAMPLES[0].parent / original.name).read_bytes() == original.read_bytes()

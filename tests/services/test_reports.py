@@ -557,3 +557,30 @@ def test_a_report_with_the_largest_image_stays_under_400_mb(
     peak_mb = int(run("report", str(tmp_path), audit_id).strip())
     assert (tmp_path / "r.pdf").stat().st_size > 0
     assert peak_mb < 400, f"the report peaked at {peak_mb} MB"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "not_shown"),
+    [
+        ("fr", ["Vous a-t-on salué ?", "Accueil", "Avec un sourire"], ["Were you greeted?"]),
+        ("", ["Were you greeted?", "With a smile"], ["Vous a-t-on salué ?"]),
+    ],
+)
+def test_the_report_is_in_the_readers_language(
+    ctx: AppContext, tmp_path: Path, language: str, shown: list[str], not_shown: list[str]
+) -> None:
+    from tests.domain.multilingual import write_multilingual
+
+    template = import_template_file(engine=ctx.engine, path=write_multilingual(tmp_path))
+    company = create_company(engine=ctx.engine, data=CompanyInput(name="Northwind"))
+    audit = start_audit(engine=ctx.engine, company_id=company.id, template_id=template.id)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
+    runner.set_answer("greeted", "yes")
+    runner.set_answer("how", "smile")
+    out = tmp_path / "report.pdf"
+    make_audit_report(engine=ctx.engine, audit_id=audit.id, out_path=out, language=language)
+    text = squeeze(" ".join(Pdf.of(out.read_bytes()).page_texts()))
+    for words in shown:
+        assert squeeze(words) in text
+    for words in not_shown:
+        assert squeeze(words) not in text

@@ -113,10 +113,18 @@ class ItemPanel(QWidget):
     """History… (Ctrl+H): the item's history."""
 
     def __init__(
-        self, runner: AuditRunner, *, can_capture: bool, parent: QWidget | None = None
+        self,
+        runner: AuditRunner,
+        *,
+        can_capture: bool,
+        parent: QWidget | None = None,
+        language: str = "",
     ) -> None:
+        """`language`: the shopper's, for the words of a template that has it."""
         super().__init__(parent)
         self.runner = runner
+        self.shown = runner.template.in_language(language)
+        """The template as the shopper reads it: the same items, maybe in other words."""
         self.can_capture = can_capture
         self.item: Item | None = None
         self.editor: AnswerEditor | None = None
@@ -262,22 +270,23 @@ class ItemPanel(QWidget):
         if self.editor is not None:
             self.editor.deleteLater()
             self.editor = None
-        template = self.runner.template
+        template = self.shown
         section = template.section(item.section_id)
         s_number = template.sections.index(section) + 1
+        words = template.item(item.id)
         visible = self.runner.visible_items()
         position = next((n for n, it in enumerate(visible, 1) if it.id == item.id), 0)
         self.position_label.setText(
             f"Section {s_number} of {len(template.sections)} · {section.title}"
             f"      Item {position} of {len(visible)}"
         )
-        self.prompt.setText(item.prompt)
+        self.prompt.setText(words.prompt)
         self.badges.setText(" · ".join(_badges(item)))
-        self.help.setText(item.help)
-        self.help.setVisible(bool(item.help))
+        self.help.setText(words.help)
+        self.help.setVisible(bool(words.help))
         self.show_comments()
 
-        editor = make_editor(item, self.runner.zone)
+        editor = make_editor(words, self.runner.zone)
         editor.set_value(self.runner.value(item.id))
         editor.committed.connect(self._editor_committed)
         editor.edited.connect(self.text_edited)

@@ -61,6 +61,7 @@ from shopper.ui.runner.review import ReviewBar
 from shopper.ui.runner.saves import QueuedSaves
 from shopper.ui.runner.stopwatch import StopwatchPane
 from shopper.ui.runner.web_path import WebPathPane
+from shopper.ui.settings import Options, Settings
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,11 @@ class AuditRunnerView(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.outline = OutlinePane(runner)
         self.splitter.addWidget(self.outline)
-        self.item_panel = ItemPanel(runner, can_capture=capture is not None)
+        self.item_panel = ItemPanel(
+            runner,
+            can_capture=capture is not None,
+            language=Settings(data_dir).get(Options.CHECKLIST_LANGUAGE),
+        )
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(self.item_panel)
         self.instruments = InstrumentsPane(runner, data_dir, lambda: self.current, capture)
