@@ -650,6 +650,15 @@ def _blob_holders(conn: Connection, schema: str) -> None:
     (a manager's imports and corrections). When the table is first made, each shopper holds
     the bytes their audits cite (the rule before it): see `create_blob_holder_table`."""
     s, q = _quoted(schema), sql.SQL
+    holder = q("{}.{}").format(_ident(schema), _ident(HOLDER_TABLE))
+    # A manager reads every table, this one too; nobody writes it but the trigger.
+    _run(conn, q("GRANT SELECT ON {} TO {}").format(holder, _ident(MANAGER_GROUP)))
+    _run(
+        conn,
+        q("CREATE POLICY manager_reads ON {} FOR SELECT TO {} USING (true)").format(
+            holder, _ident(MANAGER_GROUP)
+        ),
+    )
     # Asked by the read policy. VOLATILE, so it sees what the trigger below wrote in the same
     # statement (an INSERT's new row is checked against the read policy too).
     _run(
