@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from shopper.domain.said_no import MAX_DAYS, ActionList, Reason
 from shopper.services.bundle_read import PLAUSIBLE_AHEAD, _Fields
@@ -230,11 +230,7 @@ def merge(session: Session, content: SaidNoContent, *, dry_run: bool) -> SaidNoM
     result = SaidNoMerge()
 
     def missing(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        ids = [row["id"] for row in rows]
-        here: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            here |= set(session.exec(select(table.id).where(col(table.id).in_(chunk))))
+        here = store.ids_present(session=session, table=table, ids=[row["id"] for row in rows])
         return [row for row in rows if row["id"] not in here]
 
     campaigns = missing(SaidNoCampaign, content.campaigns)

@@ -3,7 +3,7 @@ the session, as in `shopper.store.repo`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import update as sa_update
@@ -133,3 +133,12 @@ def save_rules(*, session: Session, text: str, who: str, at: Any) -> None:
         found.text, found.updated_by, found.updated_at = text, who, at
         session.add(found)
     session.flush()
+
+
+def ids_present(*, session: Session, table: Any, ids: Sequence[str]) -> set[str]:
+    """Those of `ids` that rows of `table` (a said-no or feedback table) have here."""
+    here: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        here |= {str(i) for i in session.exec(select(table.id).where(col(table.id).in_(chunk)))}
+    return here
