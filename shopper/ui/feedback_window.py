@@ -101,6 +101,7 @@ class FeedbackWindow(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().currentRowChanged.connect(self._selected)
         self.detail = QLabel()
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.detail.setWordWrap(True)
         self.items: list[Item] = []
         self.item_model: RowsModel[Item] = RowsModel(ITEM_COLUMNS, self)
@@ -114,6 +115,7 @@ class FeedbackWindow(QWidget):
         self.tag_button = QPushButton("&Tag by hand…")
         self.tag_button.clicked.connect(lambda: self.tag_selected())  # noqa: PLW0108  (not `checked`)
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         top = QHBoxLayout()
         top.addWidget(self.company)
         top.addStretch(1)
@@ -247,6 +249,7 @@ class RulesDialog(QDialog):
         self.status = QLabel(
             "One theme per line: THEME: phrase, phrase, … (a * matches any ending)"
         )
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel

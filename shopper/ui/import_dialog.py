@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -92,6 +92,7 @@ class ImportDialog(QDialog):
             "Import the &valid rows, and write the rejected ones to a file beside it"
         )
         self.status = QLabel("Reading the file…")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.status.setWordWrap(True)
         self.problems = QPlainTextEdit()
         self.problems.setReadOnly(True)

@@ -79,6 +79,7 @@ class SaidNoEntryDialog(QDialog):
         form.addRow("&Theme", self.theme)
         form.addRow("Said &by", self.said_by)
         self.status = QLabel("Enter notes it and clears the form for the next; Esc closes.")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close

@@ -81,8 +81,10 @@ class SaidNoWindow(QWidget):
             self.company.setCurrentIndex(max(self.company.findData(company_id), 0))
         self.company.currentIndexChanged.connect(self.reload)
         self.progress = QLabel()
+        self.progress.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.progress.setObjectName("saidNoProgress")
         self.reminder = QLabel()
+        self.reminder.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.reminder.setWordWrap(True)
         self.reminder.setStyleSheet("color: #a15c00")
         self.days = QSpinBox()
@@ -110,6 +112,7 @@ class SaidNoWindow(QWidget):
             self.list_models[kind], self.list_views[kind] = model, view
             self.tabs.addTab(view, kind.label)
         self.counts = QLabel()
+        self.counts.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.counts.setWordWrap(True)
         self.tabs.addTab(self.counts, "Counts")
         self.move_to = QComboBox()
@@ -123,6 +126,7 @@ class SaidNoWindow(QWidget):
         self.pdf_button = QPushButton("Export &PDF…")
         self.pdf_button.clicked.connect(lambda: self.export_pdf())  # noqa: PLW0108  (not `checked` as the path)
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.message.setWordWrap(True)
         bottom = QHBoxLayout()
         bottom.addWidget(self.move_button)

@@ -182,3 +182,21 @@ def test_the_customers_menu_opens_the_windows(
     qtbot.waitUntil(lambda: window.said_no.last_export is not None)
     assert window.said_no.last_export == 1
     assert "Soup" in target.read_text(encoding="utf-8-sig")
+
+
+def test_typed_text_in_the_said_no_windows_shows_as_typed(
+    qtbot: QtBot, ctx: AppContext, company: list[tuple[str, str]]
+) -> None:
+    """What staff type is never read as rich text: "<b>&</b>" shows as those characters."""
+    from PySide6.QtCore import Qt
+
+    from shopper.ui.said_no_window import SaidNoWindow
+
+    said_no.start_campaign(engine=ctx.engine, company="Northwind")
+    dialog = SaidNoEntryDialog(ctx.engine, company)
+    qtbot.addWidget(dialog)
+    assert dialog.status.textFormat() == Qt.TextFormat.PlainText
+    log = SaidNoWindow(ctx.engine, company)
+    qtbot.addWidget(log)
+    for label in (log.progress, log.reminder, log.counts, log.message):
+        assert label.textFormat() == Qt.TextFormat.PlainText
