@@ -180,13 +180,20 @@ class MainWindow(QMainWindow):
         self.attached = True
         self._set_enabled(True)
         self._show_connection()
-        self._start_team_sync()
         self.statusBar().clearMessage()
         # Neither the welcome nor "pick an audit" until the companies say which is true.
         self.pick_label.setText(OPENING_TEXT)
         self.stack.setCurrentIndex(PAGE_PICK)
-        self.refresh()
+        self.refresh()  # first: the lists are what the user waits for
+        self._start_team_sync()
         self._reopen()
+        if not ctx.check_pending:
+            self.database_checked()
+
+    def database_checked(self) -> None:
+        """The database is open and sound: settle the follow-ups (a write). At start-up the
+        integrity check may end after `attach` (shopper.app): then this waits for it, and
+        never comes if the check found damage."""
         self._settle_follow_ups()
 
     def _settle_follow_ups(self) -> None:
@@ -617,6 +624,12 @@ class MainWindow(QMainWindow):
     def loading(self) -> bool:
         """Some list, row or the audit to reopen is still being read off the GUI thread."""
         return self._lists_loading() or bool(self._row_reads) or self._reopening
+
+    @property
+    def lists_loading(self) -> bool:
+        """The companies or the audits' page are still being read (start-up is "ready" when
+        the database is open and this is False)."""
+        return self._lists_loading()
 
     def _lists_loading(self) -> bool:
         return self._companies_loading or self.audit_model.busy
