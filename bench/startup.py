@@ -7,7 +7,7 @@ differences are the start-up times, interpreter start included for all three.
 
 - app: starts the way `shopper gui` does (shopper.app): window first, then the
   database in a worker thread. Ready is the database open and the lists filled
-  (the companies and the first page of audits in their models).
+  (the companies and the first page of audits in their models: `lists_read`).
 - floor: a bare QMainWindow; ready is its first paint.
 - ready-floor: the floor of "ready" (issue 18): a bare QMainWindow with a
   QTableView over a QStandardItemModel, `sqlite3` opened with our pragmas (given
@@ -96,14 +96,12 @@ def main() -> int:
         main_window.first_painted.connect(opener.start)  # as shopper.app does
         main_window.show()
 
-        def poll() -> None:
-            if main_window.attached and painted and not main_window.lists_loading:
+        def lists_read() -> None:
+            if not ready:
                 ready.append(time.time())
-                app.quit()
-            else:
-                QTimer.singleShot(2, poll)
+                QTimer.singleShot(0, app.quit)
 
-        poll()
+        main_window.lists_read.connect(lists_read)
     QTimer.singleShot(120_000, app.quit)
     app.exec()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

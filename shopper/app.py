@@ -144,7 +144,7 @@ class DatabaseOpener:
             self._ask_password(result.asked)
             return
         assert result.ctx is not None
-        self.window.attach(result.ctx)
+        self.window.attach(result.ctx, lists_first=True)
         if result.ctx.check_pending:
             self._check(result.ctx)
         if result.team_problem:
@@ -167,6 +167,7 @@ class DatabaseOpener:
             if result.ok:
                 window.database_checked()
             else:
+                window.install_tools()  # if the lists are still being read
                 window.data_actions.show_damage(result)
 
         def failed(exc: Exception) -> None:
