@@ -85,8 +85,6 @@ class AppContext:
             StorageError: the database cannot be opened; `PasswordNeededError` when the
                 team database asks for a password that was not given.
         """
-        from shopper.services.templates import sync_builtin_templates
-
         folder = (data_dir or default_data_dir()).expanduser().resolve()
         ensure_private_dir(folder)
         url = db_url or os.environ.get("SHOPPER_DB_URL") or sqlite_url(folder / DB_FILENAME)
@@ -119,6 +117,8 @@ class AppContext:
                 if damage_noted(folder):
                     stop_writing(engine)  # until a repair or a restore: see services.upkeep
             if not writes_held(engine):
+                from shopper.services.templates import sync_builtin_templates
+
                 sync_builtin_templates(engine=engine)
             files.remove_stale_staging(folder)
         except BaseException:
