@@ -194,7 +194,9 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(PAGE_PICK)
         if lists_first:
             # Queued: the filled lists are painted before the menus' modules are imported.
-            self._after_lists.append(lambda: QTimer.singleShot(TOOLS_DELAY_MS, self._then_tools))
+            self._after_lists.append(
+                lambda: QTimer.singleShot(TOOLS_DELAY_MS, self, self._then_tools)
+            )
         self.refresh()
         self._start_team_sync()
         if not lists_first:
