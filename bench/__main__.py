@@ -9,6 +9,7 @@ Prints one table and writes bench/results.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,66 +54,160 @@ def make_demo(folder: Path, audits: int) -> float:
         ],
         check=True,
         capture_output=True,
+        cwd=ROOT,
+        env=child_env(),
     )
     return (time.perf_counter() - start) * 1000
+
+
+CACHE = ROOT / "bench" / ".cache"
+"""Demo databases kept between runs (ignored by git), one folder per size and code version."""
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the processes timed: Python's compiled modules kept (in the
+    cache folder), as an installed Shopper has them, even where PYTHONDONTWRITEBYTECODE
+    would have every start compile the whole package from source again."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return env | {"PYTHONPYCACHEPREFIX": str(CACHE / "pycache")}
+
+
+def code_version() -> str:
+    """A digest of every file of the package: a change to the demo, the schema or the
+    templates makes a new database."""
+    digest = hashlib.sha256()
+    package = ROOT / "shopper"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Demo:
+    folder: Path
+    audits: int
+    built_ms: float
+    """How long `shopper demo` took to build it (in this run, or when it was cached)."""
+    cached: bool
+
+
+def demo_database(work: Path, audits: int, *, use_cache: bool) -> Demo:
+    """A fresh copy in `work` of the demo database of `audits` audits, built by `shopper demo`
+    once per code version (with `use_cache`) or in this run."""
+    target = work / f"demo{audits}"
+    if not use_cache:
+        return Demo(target, audits, make_demo(target, audits), cached=False)
+    version = code_version()
+    kept = CACHE / f"demo-{audits}-{version}"
+    facts = kept / "built.json"
+    cached = facts.exists()
+    if not cached:
+        for stale in CACHE.glob(f"demo-{audits}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        building = CACHE / f"building-{audits}-{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        built_ms = make_demo(building / "data", audits)
+        (building / "built.json").write_text(
+            json.dumps({"ms": built_ms, "taken": datetime.now(UTC).isoformat(timespec="seconds")}),
+            encoding="utf-8",
+        )
+        building.rename(kept)
+    built_ms = json.loads(facts.read_text(encoding="utf-8"))["ms"]
+    # Every run starts from the same database: the figures write to theirs.
+    shutil.copytree(kept / "data", target, ignore=shutil.ignore_patterns("*.lock", ".running-*"))
+    return Demo(target, audits, built_ms, cached)
 
 
 # -- figures ---------------------------------------------------------------------
 
 
-def startup_ms(mode: str, data_dir: Path) -> tuple[float, float, float]:
-    """(ms to first paint, ms to ready, peak RSS in MB) of one fresh process."""
+@dataclass
+class Start:
+    painted_ms: float
+    ready_ms: float
+    rss_mb: float
+
+
+def startup_ms(mode: str, data_dir: Path) -> Start:
+    """First paint, ready and peak RSS of one fresh process (see bench.startup)."""
+    from shopper.store.engine import SQLITE_PRAGMAS
+
     start = time.time()
     out = subprocess.run(
-        [sys.executable, "-m", "bench.startup", mode, str(data_dir)],
+        [sys.executable, "-m", "bench.startup", mode, str(data_dir), *SQLITE_PRAGMAS],
         check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=child_env(),
     ).stdout.split()
     painted, ready, rss = float(out[0]), float(out[1]), float(out[2])
     if painted < 0 or ready < 0:
         raise RuntimeError(f"{mode} never painted or never got ready")
-    return (painted - start) * 1000, (ready - start) * 1000, rss
+    return Start((painted - start) * 1000, (ready - start) * 1000, rss)
 
 
-def startup_figures(empty: Path, big: Path, runs: int) -> list[Figure]:
+def startup_figures(demos: list[Demo], runs: int) -> list[Figure]:
+    """First paint, ready and memory: fresh processes, ours and the floors in turn, so a
+    busy moment on the machine hits all three; the first round warms the disk cache."""
     figures = []
-    for label, folder, limit in (
-        ("start-up to first paint, empty database", empty, 1.5),
-        ("start-up to first paint, 10,000 audits", big, 1.8),
-    ):
-        # Fresh processes, alternately ours and the floor; the first pair warms the disk cache.
-        pairs = [(startup_ms("app", folder), startup_ms("floor", empty)) for _ in range(runs + 1)]
-        ours = [app for app, _floor in pairs[1:]]
-        floor = [bare for _app, bare in pairs[1:]]
-        floor_ms = median([f[0] for f in floor])
-        floor_rss = median([f[2] for f in floor])
-        figures.append(ratio_figure(label, median([o[0] for o in ours]), floor_ms, limit))
-        ready = median([o[1] for o in ours])
+    for demo in demos:
+        size = "empty database" if demo.audits == 0 else f"{demo.audits:,} audits"
+        rounds = [
+            (
+                startup_ms("app", demo.folder),
+                startup_ms("ready-floor", demo.folder),
+                startup_ms("floor", demo.folder),
+            )
+            for _ in range(runs + 1)
+        ][1:]
+        ours = [app for app, _ready, _bare in rounds]
+        ready_floor = [ready for _app, ready, _bare in rounds]
+        bare = [bare for _app, _ready, bare in rounds]
+        if demo.audits in (0, max(d.audits for d in demos)):
+            figures.append(
+                spread(
+                    ratio_figure(
+                        f"start-up to first paint, {size}",
+                        median([o.painted_ms for o in ours]),
+                        median([b.painted_ms for b in bare]),
+                        1.5,
+                    ),
+                    [o.painted_ms / b.painted_ms for o, b in zip(ours, bare, strict=True)],
+                )
+            )
         figures.append(
-            Figure(
-                f"  then ready (database open, lists filled){' — 10,000' if folder is big else ''}",
-                ready,
-                None,
-                "information",
-                True,
-                "not a target: the window is usable from first paint, lists fill after",
+            spread(
+                ratio_figure(
+                    f"ready (database open, lists filled), {size}",
+                    median([o.ready_ms for o in ours]),
+                    median([r.ready_ms for r in ready_floor]),
+                    3,
+                ),
+                [o.ready_ms / r.ready_ms for o, r in zip(ours, ready_floor, strict=True)],
             )
         )
-        if folder is big:
-            rss = median([o[2] for o in ours])
+        if demo.audits == max(d.audits for d in demos):
+            rss = median([o.rss_mb for o in ours])
             figures.append(
                 Figure(
-                    "memory with 10,000 audits on the main window (MB)",
+                    f"memory with {size} on the main window (MB)",
                     rss,
-                    floor_rss,
-                    "under 300 MB",
-                    rss < 300,
-                    "values are MB, not ms",
+                    median([b.rss_mb for b in bare]),
+                    "under 250 MB",
+                    rss < 250,
+                    "values are MB (peak RSS), not ms; the floor is a bare window",
                 )
             )
     return figures
+
+
+def spread(figure: Figure, ratios: list[float]) -> Figure:
+    """Note the lowest and highest ratio of the runs paired one by one."""
+    figure.note = f"ratios {min(ratios):.2f}-{max(ratios):.2f} over {len(ratios)} runs"
+    return figure
 
 
 def save_answer_figures(big: Path, answers: int) -> list[Figure]:
@@ -132,9 +227,8 @@ def save_answer_figures(big: Path, answers: int) -> list[Figure]:
     audit = start_audit(engine=ctx.engine, company_id=company.id, template_id=phone.id)
     runner = AuditRunner(engine=ctx.engine, audit_id=audit.id)
     counter = iter(range(10**9))
-    ours = timed(lambda: runner.set_answer("overall", 1 + next(counter) % 5), answers, warmup=20)
-    ctx.close()
-
+    # The floor on a connection of its own, beside the engine's (one writer at a time):
+    # the two alternate, so a busy disk (fsync) on the shared machine slows both alike.
     raw = sqlite3.connect(folder / "shopper.db", isolation_level=None)
     for pragma in SQLITE_PRAGMAS:
         raw.execute(pragma)
@@ -149,12 +243,15 @@ def save_answer_figures(big: Path, answers: int) -> list[Figure]:
         )
         raw.execute("COMMIT")
 
-    floor = timed(raw_save, answers, warmup=20)
+    ours, floor = paired(
+        lambda: runner.set_answer("overall", 1 + next(counter) % 5), raw_save, answers, warmup=20
+    )
     raw.close()
+    ctx.close()
     shutil.rmtree(folder, ignore_errors=True)
     return [
         ratio_figure("save one answer (median)", median(ours), median(floor), 1.5),
-        ratio_figure("save one answer (p99)", p99(ours), p99(floor), 1.5),
+        ratio_figure("save one answer (p99)", p99(ours), p99(floor), 2),
     ]
 
 
@@ -195,14 +292,38 @@ def compare_figure(big: Path, runs: int) -> Figure:
         "ORDER BY started_at DESC LIMIT 50"
     )
 
-    def floor_work() -> None:
-        ids = [row[0] for row in raw.execute(ids_sql, (company_id, touchpoint))]
-        marks = ",".join("?" * len(ids))
-        raw.execute(
-            f"SELECT audit_id, item_id, value, note FROM answer WHERE audit_id IN ({marks})", ids
-        ).fetchall()
+    # The floor scores too (issue 18): a plain loop that sums weighted points per audit,
+    # with the items' weights read once from the templates (a yes earns the weight, a
+    # number its fraction of 5: the shape of the work, not our scoring rules).
+    from shopper.services.templates import get_template
 
     ctx = AppContext.open(big)
+    weights = {}
+    for template_id, version in raw.execute(
+        "SELECT DISTINCT template_id, template_version FROM audit"
+    ).fetchall():
+        template = get_template(engine=ctx.engine, template_id=template_id, version=version)
+        weights.update({item.id: item.weight for item in template.items()})
+    ctx.close()
+
+    def floor_work() -> dict[str, float]:
+        ids = [row[0] for row in raw.execute(ids_sql, (company_id, touchpoint))]
+        marks = ",".join("?" * len(ids))
+        rows = raw.execute(
+            f"SELECT audit_id, item_id, value, note FROM answer WHERE audit_id IN ({marks})", ids
+        ).fetchall()
+        points: dict[str, float] = dict.fromkeys(ids, 0.0)
+        for audit_id, item_id, value, _note in rows:
+            weight = weights.get(item_id, 1.0)
+            answer = json.loads(value)
+            if answer == "yes":
+                points[audit_id] += weight
+            elif isinstance(answer, int | float):
+                points[audit_id] += weight * min(float(answer), 5.0) / 5
+        return points
+
+    ctx = AppContext.open(big)
+    compare_pair(engine=ctx.engine, company_id=company_id, touchpoint=touchpoint, last=50)
     ours, floor = paired(
         lambda: compare_pair(
             engine=ctx.engine, company_id=company_id, touchpoint=touchpoint, last=50
@@ -213,8 +334,8 @@ def compare_figure(big: Path, runs: int) -> Figure:
     ctx.close()
     raw.close()
     figure = ratio_figure("compare 50 audits of one company", median(ours), median(floor), 3)
-    figure.target += ", under 150 ms"
-    figure.met = figure.met and median(ours) < 150
+    figure.target += ", under 50 ms"
+    figure.met = figure.met and median(ours) < 50
     return figure
 
 
@@ -431,8 +552,15 @@ def hostile_bundle_figure(big: Path, runs: int) -> Figure:
     return Figure("refuse a bundle of 99,999 members, two alike", ms, None, "under 5 s", ms < 5000)
 
 
-def demo_figure(ms: float) -> Figure:
-    return Figure("shopper demo --audits 10000", ms, None, "under 60 s", ms < 60_000)
+def demo_figure(demo: Demo) -> Figure:
+    return Figure(
+        f"shopper demo --audits {demo.audits}",
+        demo.built_ms,
+        None,
+        "under 60 s",
+        demo.built_ms < 60_000,
+        "built for this code version in an earlier run (cached)" if demo.cached else "",
+    )
 
 
 # -- output ----------------------------------------------------------------------
@@ -447,32 +575,60 @@ def print_table(figures: list[Figure]) -> None:
         ratio = f"{f.ratio:7.2f}" if f.ratio is not None else f"{'—':>7}"
         print(
             f"{f.name:<52} {f.ours_ms:10.1f} {floor} {ratio}  {f.target:<24} "
-            f"{'yes' if f.met else 'NO'}"
+            f"{'yes' if f.met else 'NO '}  {f.note}".rstrip()
         )
     print("\nTimes in ms (memory in MB); each the median of several runs after a warm-up.")
 
 
 def all_figures(args: argparse.Namespace) -> list[Figure]:
     work = Path(tempfile.mkdtemp(prefix="shopper-bench-"))
-    empty, big = work / "empty", work / "big"
     figures: list[Figure] = []
     try:
-        make_demo(empty, 0)
-        demo_ms = make_demo(big, args.audits)
-        figures.append(demo_figure(demo_ms))
-        figures += startup_figures(empty, big, args.runs)
-        figures += save_answer_figures(big, args.answers)
-        figures.append(audit_list_figure(big, args.runs))
-        figures.append(compare_figure(big, args.runs))
-        figures.append(pdf_figure(big, args.runs))
-        figures.append(import_figure(big, max(2, args.runs // 2)))
-        for extra in EXTRA_FIGURES:
-            figures.append(extra(big, args.runs))
+        empty = demo_database(work, 0, use_cache=False)
+        big = demo_database(work, args.audits, use_cache=not args.no_cache)
+        huge = demo_database(work, args.huge_audits, use_cache=not args.no_cache)
+        figures += [demo_figure(big), demo_figure(huge)]
+        figures += startup_figures([empty, big, huge], args.runs)
+        figures += work_figures(big.folder, args)
         figures += team_figures(args.runs, args.answers, args.team_audits)
         figures += sync_figures(args.sync_runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures
+
+
+def work_figures(big: Path, args: argparse.Namespace) -> list[Figure]:
+    """Saving, the list, comparing, the PDF, importing: against their floors in-process."""
+    figures = save_answer_figures(big, args.answers)
+    figures.append(audit_list_figure(big, args.runs))
+    figures.append(compare_figure(big, args.runs))
+    figures.append(pdf_figure(big, args.runs))
+    figures.append(import_figure(big, max(2, args.runs // 2)))
+    for extra in EXTRA_FIGURES:
+        figures.append(extra(big, args.runs))
+    return figures
+
+
+def startup_only(args: argparse.Namespace) -> list[Figure]:
+    work = Path(tempfile.mkdtemp(prefix="shopper-bench-"))
+    try:
+        demos = [
+            demo_database(work, 0, use_cache=False),
+            demo_database(work, args.audits, use_cache=not args.no_cache),
+            demo_database(work, args.huge_audits, use_cache=not args.no_cache),
+        ]
+        return [demo_figure(d) for d in demos[1:]] + startup_figures(demos, args.runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def work_only(args: argparse.Namespace) -> list[Figure]:
+    work = Path(tempfile.mkdtemp(prefix="shopper-bench-"))
+    try:
+        big = demo_database(work, args.audits, use_cache=not args.no_cache)
+        return work_figures(big.folder, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_results(figures: list[Figure], *, only: bool) -> None:
@@ -506,6 +662,17 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=1000, help="answers to save (default 1000)")
     parser.add_argument("--audits", type=int, default=10_000, help="audits in the big database")
     parser.add_argument(
+        "--huge-audits",
+        type=int,
+        default=100_000,
+        help="audits in the largest database (start-up and memory only; default 100,000)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build the demo databases in this run, not from bench/.cache",
+    )
+    parser.add_argument(
         "--team-audits", type=int, default=100_000, help="audits in the team database's list"
     )
     parser.add_argument(
@@ -513,12 +680,17 @@ def main() -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("sync", "team"),
-        help="run only these figures: sync (500 audits pushed) or team (the team database's);"
-        " they replace theirs in bench/results.json, the others are kept",
+        choices=("startup", "work", "sync", "team"),
+        help="run only these figures: startup (first paint, ready, memory, the demo), work"
+        " (saving, the list, comparing, PDF, import), sync (500 audits pushed) or team (the"
+        " team database's); they replace theirs in bench/results.json, the others are kept",
     )
     args = parser.parse_args()
-    if args.only == "sync":
+    if args.only == "startup":
+        figures = startup_only(args)
+    elif args.only == "work":
+        figures = work_only(args)
+    elif args.only == "sync":
         figures = sync_figures(args.sync_runs)
     elif args.only == "team":
         figures = team_figures(args.runs, args.answers, args.team_audits)

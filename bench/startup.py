@@ -1,12 +1,19 @@
 """Child process for the start-up figures.
 
-Usage: python -m bench.startup app|floor DATA_DIR
-Prints the wall-clock times of the first paint and of "ready" (for the app:
-the database open and the lists filled), and the peak RSS in MB. The parent
-notes the time before starting this process; the differences are the
-start-up times, interpreter start included for both the app and the floor.
-The app starts the way `shopper gui` does (shopper.app): window first, then
-the database in a worker thread.
+Usage: python -m bench.startup app|floor|ready-floor DATA_DIR [PRAGMA ...]
+Prints the wall-clock times of the first paint and of "ready", and the peak
+RSS in MB. The parent notes the time before starting this process; the
+differences are the start-up times, interpreter start included for all three.
+
+- app: starts the way `shopper gui` does (shopper.app): window first, then the
+  database in a worker thread. Ready is the database open and the lists filled
+  (the companies and the first page of audits in their models: `lists_read`).
+- floor: a bare QMainWindow; ready is its first paint.
+- ready-floor: the floor of "ready" (issue 18): a bare QMainWindow with a
+  QTableView over a QStandardItemModel, `sqlite3` opened with our pragmas (given
+  on the command line, so this process imports nothing of Shopper), the same
+  first page of the audits list queried and put in the model. Ready is the rows
+  in the model, as for the app.
 """
 
 from __future__ import annotations
@@ -17,9 +24,20 @@ import sys
 import time
 from pathlib import Path
 
+FIRST_PAGE_SQL = (
+    "SELECT a.id, a.company_id, c.name, a.touchpoint, t.title, a.template_id, "
+    "a.template_version, a.shopper, a.status, a.started_at, a.started_tz, a.completed_at, "
+    "a.score_percent, a.verdict, a.passed, a.critical_failures, a.answered, a.visible "
+    "FROM audit a JOIN company c ON c.id = a.company_id JOIN template_version t "
+    "ON t.template_id = a.template_id AND t.version = a.template_version "
+    "ORDER BY a.started_at DESC, a.id LIMIT ?"
+)
+PAGE = 400
+"""The audits model's first page (shopper.ui.models.AuditTableModel.PAGE)."""
+
 
 def main() -> int:
-    mode, data_dir = sys.argv[1], Path(sys.argv[2])
+    mode, data_dir, pragmas = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["SHOPPER_HEADLESS"] = "1"
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -36,34 +54,55 @@ def main() -> int:
                 if mode == "floor":
                     ready.append(painted[0])
                     QTimer.singleShot(0, app.quit)
+                elif mode == "ready-floor":
+                    QTimer.singleShot(0, fill)
             return False
 
-    if mode == "floor":
+    spy = FirstPaint()
+    if mode in ("floor", "ready-floor"):
         window = QMainWindow()
         window.resize(1280, 800)
-        spy = FirstPaint()
         window.installEventFilter(spy)
+        if mode == "ready-floor":
+            import sqlite3
+
+            from PySide6.QtGui import QStandardItem, QStandardItemModel
+            from PySide6.QtWidgets import QTableView
+
+            view = QTableView()
+            model = QStandardItemModel()
+            view.setModel(model)
+            window.setCentralWidget(view)
+
+            def fill() -> None:
+                connection = sqlite3.connect(data_dir / "shopper.db")
+                for pragma in pragmas:
+                    connection.execute(pragma)
+                rows = connection.execute(FIRST_PAGE_SQL, (PAGE,)).fetchall()
+                for row in rows:
+                    model.appendRow([QStandardItem("" if v is None else str(v)) for v in row])
+                ready.append(time.time())
+                connection.close()
+                app.quit()
+
         window.show()
     else:
         from shopper.app import DatabaseOpener
         from shopper.ui.main_window import MainWindow
 
         main_window = MainWindow(data_dir=data_dir)
-        spy = FirstPaint()
         main_window.installEventFilter(spy)
         opener = DatabaseOpener(main_window, data_dir, None)
         main_window.first_painted.connect(opener.start)  # as shopper.app does
         main_window.show()
 
-        def poll() -> None:
-            if main_window.attached and painted:
+        def lists_read() -> None:
+            if not ready:
                 ready.append(time.time())
-                app.quit()
-            else:
-                QTimer.singleShot(5, poll)
+                QTimer.singleShot(0, app.quit)
 
-        poll()
-    QTimer.singleShot(60_000, app.quit)
+        main_window.lists_read.connect(lists_read)
+    QTimer.singleShot(120_000, app.quit)
     app.exec()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{painted[0] if painted else -1} {ready[0] if ready else -1} {rss_mb:.1f}")

@@ -122,7 +122,8 @@ class DatabaseOpener:
                 except ShopperError as exc:
                     log.warning("the team database could not be opened: %s", exc)
                     problem = str(exc)
-            return Opened(AppContext.open(folder, db_url), team_problem=problem)
+            # The integrity check runs once the lists are being read (see `opened`).
+            return Opened(AppContext.open(folder, db_url, check_later=True), team_problem=problem)
 
         self._operation = run_operation(
             self.window, "Opening the database…", work, on_done=self.opened, on_error=self.refused
@@ -143,13 +144,47 @@ class DatabaseOpener:
             self._ask_password(result.asked)
             return
         assert result.ctx is not None
-        self.window.attach(result.ctx)
+        self.window.attach(result.ctx, lists_first=True)
+        if result.ctx.check_pending:
+            self._check(result.ctx)
         if result.team_problem:
             self.window.statusBar().showMessage(
                 f"The team database could not be opened ({result.team_problem}): working on "
                 "this computer's database. Team › Connect to team database… tries again.",
                 60000,
             )
+
+    def _check(self, ctx: Any) -> None:
+        """The integrity check deferred at opening, off the GUI thread while the lists fill;
+        writes wait for it. Damage found is shown at once, and nothing is written."""
+        from shopper.ui.workers import run_quietly
+
+        window = self.window
+
+        def checked(result: Any) -> None:
+            if window.ctx is not ctx:
+                return  # the user switched databases meanwhile
+            if result.ok:
+                window.database_checked()
+            else:
+                window.install_tools()  # if the lists are still being read
+                window.data_actions.show_damage(result)
+
+        def failed(exc: Exception) -> None:
+            from shopper.domain.errors import ShopperError
+            from shopper.ui.crash import show_error
+
+            if not isinstance(exc, ShopperError):
+                raise exc  # a bug: the crash handler shows it
+            log.error("the database could not be checked: %s", exc)
+            show_error(
+                window,
+                f"Shopper could not check its database ({exc}); it writes nothing to it "
+                "until it is opened again.",
+                title="Database not checked",
+            )
+
+        self._checking = run_quietly(window, ctx.finish_check, on_done=checked, on_error=failed)
 
     def _ask_password(self, asked: Any) -> None:
         """The remembered team database wants a password: ask, or open this computer's."""

@@ -38,8 +38,26 @@ def first_look():
 
     wait()
 
+def damage_told():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+
+    def wait():
+        dialog = getattr(getattr(window, "data_actions", None), "damage_dialog", None)
+        if dialog is not None:
+            seen["lists shown"] = window.attached and not window.lists_loading
+            seen["told"] = dialog.isVisible() and "damaged" in dialog.text()
+            seen["read-only"] = window.data_actions.damage_label.isVisible()
+            window.close()
+            QApplication.quit()
+        else:
+            QTimer.singleShot(20, wait)
+
+    wait()
+
 if sys.argv[2] == "watch":
     QTimer.singleShot(0, first_look)
+elif sys.argv[2] == "damage":
+    QTimer.singleShot(0, damage_told)
 code = main(data_dir=Path(sys.argv[1]))
 print(json.dumps({"code": code, "seen": seen}))
 """
@@ -82,3 +100,26 @@ def test_a_database_that_cannot_open_exits_2(tmp_path: Path) -> None:
     assert result["code"] == 2
     assert "shopper: error:" in err
     assert damaged.read_bytes() == before
+
+
+def test_damage_found_after_the_lists_show_is_told_at_once_and_never_written(
+    tmp_path: Path,
+) -> None:
+    """The quick check runs after the lists are read (a 500 MB file takes seconds): a
+    damaged file is still never written to, and the user is told as soon as it is found."""
+    from shopper.services.context import AppContext
+    from tests.data_helpers import new_counts_audit, snapshot
+    from tests.services.test_upkeep import damage_a_table_in_wal_mode
+
+    folder = tmp_path / "data"
+    ctx = AppContext.open(folder)
+    for n in range(30):
+        new_counts_audit(ctx, tmp_path, company=f"company number {n:02}")
+    ctx.close()
+    damage_a_table_in_wal_mode(folder / "shopper.db")
+    before = snapshot(folder)
+    result, err = start(folder, "damage")
+    assert result["seen"] == {"lists shown": True, "told": True, "read-only": True}, err
+    after = snapshot(folder)
+    for name in ("shopper.db", "shopper.db-wal"):
+        assert after.get(name) == before.get(name)

@@ -263,3 +263,91 @@ def test_no_import_circles() -> None:
 def test_the_circle_finder_finds_circles() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
     assert circles(graph) == [["a", "b", "c"]]
+
+
+# -- start-up imports only what the first screen needs ----------------------------------------
+
+LOADED_WHEN_FIRST_USED = (
+    "reportlab",
+    "openpyxl",
+    "PIL",
+    "alembic",
+    "psycopg",
+    "shopper.report",
+    "shopper.services.export",
+    "shopper.services.reports",
+    "shopper.ui.compare",
+    "shopper.ui.findings",
+    "shopper.ui.journey",
+    "shopper.ui.report_export",
+)
+
+STARTED = """
+import json, sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv[:1])
+from shopper.app import DatabaseOpener
+from shopper.ui.main_window import MainWindow
+
+seen = {"imported with the window": sorted(sys.modules)}
+window = MainWindow(data_dir=Path(sys.argv[1]))
+opener = DatabaseOpener(window, Path(sys.argv[1]), None)
+window.first_painted.connect(opener.start)
+
+def lists_read():
+    seen.setdefault("imported when ready", sorted(sys.modules))
+    menus()
+
+def menus():
+    if window.tools_installed:
+        seen["imported with the menus"] = sorted(sys.modules)
+        app.quit()
+    else:
+        QTimer.singleShot(10, menus)
+
+window.lists_read.connect(lists_read)
+window.show()
+QTimer.singleShot(60000, app.quit)
+app.exec()
+print(json.dumps(seen))
+"""
+
+
+def test_start_up_leaves_the_reports_exports_and_analysis_windows_for_later(
+    tmp_path: Path,
+) -> None:
+    """Nothing is imported at start-up that only a menu's window or a team database needs:
+    reportlab, openpyxl and Pillow, the report package, Alembic, psycopg, the analysis
+    windows (each loaded when first used)."""
+    import json
+    import os
+
+    from shopper.services.context import AppContext
+
+    AppContext.open(tmp_path / "data").close()  # as the last run left it
+    done = subprocess.run(
+        [sys.executable, "-c", STARTED, str(tmp_path / "data")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=os.environ | {"QT_QPA_PLATFORM": "offscreen", "SHOPPER_HEADLESS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "imported with the menus" in seen, done.stderr
+
+    def heavy(modules: list[str]) -> list[str]:
+        return [
+            m
+            for m in modules
+            if any(m == name or m.startswith(f"{name}.") for name in LOADED_WHEN_FIRST_USED)
+        ]
+
+    assert heavy(seen["imported with the window"]) == []
+    assert heavy(seen["imported when ready"]) == []
+    assert heavy(seen["imported with the menus"]) == []  # the Analyse menu, the data actions

@@ -7,6 +7,7 @@ they are mappings with a fallback label.
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 from typing import Self
 
@@ -36,7 +37,12 @@ class Words(StrEnum):
 
     @classmethod
     def values(cls) -> tuple[str, ...]:
-        return tuple(member.value for member in cls)
+        return _values(cls)  # a bundle's import asks for every row it reads
+
+
+@functools.cache
+def _values(words: type[Words]) -> tuple[str, ...]:
+    return tuple(member.value for member in words)
 
 
 class AuditStatus(Words):

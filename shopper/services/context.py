@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from sqlite3 import sqlite_version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -33,9 +33,14 @@ from shopper.store.engine import (
     sqlite_url,
     stop_writing,
     wal_reset_bug_affected,
+    write_gate,
+    writes_held,
     writing_stopped,
 )
 from shopper.store.integrity import DamagedDatabaseError, damage_noted
+
+if TYPE_CHECKING:
+    from shopper.services.upkeep import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +71,20 @@ class AppContext:
         db_url: str | None = None,
         *,
         password: str | None = None,
+        check_later: bool = False,
     ) -> AppContext:
         """Open (creating if needed) the data folder and database, and load built-in templates.
 
         `password` is a team database's, when ~/.pgpass does not hold it (never stored).
+        With `check_later` (the GUI's start-up), a SQLite file that opening cannot change is
+        opened before its integrity check: `check_pending` is then True, every write waits,
+        and the caller runs `finish_check` off the GUI thread (which also loads the built-in
+        templates), while the lists are read.
 
         Raises:
             StorageError: the database cannot be opened; `PasswordNeededError` when the
                 team database asks for a password that was not given.
         """
-        from shopper.services.templates import sync_builtin_templates
-
         folder = (data_dir or default_data_dir()).expanduser().resolve()
         ensure_private_dir(folder)
         url = db_url or os.environ.get("SHOPPER_DB_URL") or sqlite_url(folder / DB_FILENAME)
@@ -94,7 +102,10 @@ class AppContext:
             if db_file is not None:
                 refuse_empty_database(folder, db_file)
             engine = open_database(
-                url, backup=_backup_before_migration(folder / "backups"), password=password
+                url,
+                backup=_backup_before_migration(folder / "backups"),
+                password=password,
+                check_later=check_later,
             )
             ctx = cls(folder, url, engine, lock, exclusive)
             if engine.dialect.name == "postgresql":
@@ -105,7 +116,10 @@ class AppContext:
                 ctx.unclean_shutdown = upkeep.mark_running(folder)
                 if damage_noted(folder):
                     stop_writing(engine)  # until a repair or a restore: see services.upkeep
-            sync_builtin_templates(engine=engine)
+            if not writes_held(engine):
+                from shopper.services.templates import sync_builtin_templates
+
+                sync_builtin_templates(engine=engine)
             files.remove_stale_staging(folder)
         except BaseException:
             files.unprotect(guarded)
@@ -113,6 +127,45 @@ class AppContext:
                 process_lock.release(lock, exclusive=exclusive)
             raise
         return ctx
+
+    @property
+    def check_pending(self) -> bool:
+        """Opened with `check_later` and not checked yet: writes wait for `finish_check`."""
+        return writes_held(self.engine)
+
+    def finish_check(self) -> CheckResult:
+        """The integrity check deferred at opening (`PRAGMA quick_check`, on a read-only
+        connection): sound, the held writes go on and the built-in templates are loaded;
+        damaged, writing stops for good (as when the full check finds damage, see
+        `services.upkeep`) and the held writes are refused. Runs off the GUI thread.
+
+        Raises:
+            StorageError: the file could not be read; writing stays stopped.
+        """
+        from shopper.services.templates import sync_builtin_templates
+        from shopper.services.upkeep import CheckResult
+        from shopper.store.integrity import note_damage, problems
+
+        gate, db_path = write_gate(self.engine), self.db_path
+        if gate is None or gate.decided or db_path is None:
+            return CheckResult(())
+        try:
+            found = problems(db_path)
+        except DamagedDatabaseError as exc:  # not a database at all, past its header
+            found = [exc.problem]
+        except BaseException:
+            stop_writing(self.engine)
+            gate.decide(sound=False)
+            raise
+        if found:
+            stop_writing(self.engine)  # first: a connection checked out next is query-only
+            note_damage(self.data_dir, found)
+            gate.decide(sound=False)
+            log.error("quick_check found damage in %s: %s", db_path, "; ".join(found[:5]))
+            return CheckResult(tuple(found))
+        gate.decide(sound=True)
+        sync_builtin_templates(engine=self.engine)
+        return CheckResult(())
 
     @property
     def db_path(self) -> Path | None:
@@ -140,6 +193,10 @@ class AppContext:
     def close(self) -> None:
         """Close cleanly: the write-ahead log emptied into the database, then every
         connection closed and the lock given back."""
+        gate = write_gate(self.engine)
+        if gate is not None and not gate.decided:
+            gate.decide(sound=False)  # never checked: closing writes nothing (no checkpoint)
+            stop_writing(self.engine)
         if not self.closed and self.db_path is not None and not writing_stopped(self.engine):
             try:
                 checkpoint(self.engine)

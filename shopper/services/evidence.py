@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from shopper.domain.errors import ShopperError, StorageError
-from shopper.report.images import print_copy
 from shopper.services.files import atomic_file
 from shopper.store import blobs
 from shopper.store.engine import error_line, session_scope
@@ -212,6 +210,12 @@ def check_evidence(data: bytes, filename: str) -> StoredFile:
 
 
 def _check_image(data: bytes, name: str, sniffed: str) -> tuple[int, int, str, bytes | None]:
+    # Pillow (with the report's image code) is imported when a picture is first checked:
+    # the backups and the bundles import this module at start-up.
+    from PIL import Image, UnidentifiedImageError
+
+    from shopper.report.images import print_copy
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

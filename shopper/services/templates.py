@@ -26,7 +26,6 @@ from shopper.resources import TEMPLATES_DIR
 if TYPE_CHECKING:
     from shopper.domain.xlsform import XlsformImport
 from shopper.store import repo
-from shopper.store import team as team_store
 from shopper.store.engine import session_scope
 from shopper.store.tables import TemplateVersion
 
@@ -214,6 +213,10 @@ def record_follow_up(session: Session, template: Template) -> None:
     awaiting follow-up may still change: the database checks a shopper's follow-up
     against that list (see `shopper.store.team`). Nothing to do on SQLite."""
     conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: psycopg (with shopper.store.team) is not even imported
+    from shopper.store import team as team_store
+
     if team_store.has_follow_up_table(conn):
         team_store.record_follow_up_items(
             conn,
@@ -227,6 +230,8 @@ def record_every_follow_up(*, engine: Engine) -> None:
     """`record_follow_up` for every stored template version (team init; changes nothing for
     versions noted already). A version that does not parse is left out: its audits awaiting
     follow-up stay closed to their shoppers, and the log says why."""
+    from shopper.store import team as team_store
+
     with session_scope(engine) as session:
         for template_id, version, source in team_store.template_sources(session.connection()):
             try:

@@ -24,12 +24,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from shopper.domain.clock import now_utc
 from shopper.domain.errors import StorageError
-from shopper.services.backups import BackupInfo, auto_backup, set_aside
 from shopper.services.files import process_running
 from shopper.store.engine import checkpoint, stop_writing, writing_stopped
 from shopper.store.integrity import (
@@ -40,6 +40,11 @@ from shopper.store.integrity import (
     note_damage,
     problems,
 )
+
+if TYPE_CHECKING:
+    # The backups (and with them the evidence and Pillow) are imported by the upkeep's
+    # rounds, not by `mark_running` at start-up.
+    from shopper.services.backups import BackupInfo
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +248,8 @@ def _copy_aside(db_path: Path, backups_dir: Path) -> Path:
         wal = Path(f"{db_path}-wal")
         if wal.exists():
             shutil.copyfile(wal, Path(f"{copy}-wal"))
+        from shopper.services.backups import set_aside
+
         kept = set_aside(copy, backups_dir)
     except OSError as exc:
         raise StorageError(f"could not keep a copy before the repair: {exc.strerror}") from exc
@@ -272,5 +279,7 @@ def tick(
     if writing_stopped(engine):
         return TickResult(result, None, False)
     checkpointed = checkpoint_if_idle(engine=engine, db_path=db_path, now=now)
+    from shopper.services.backups import auto_backup
+
     backup = auto_backup(engine=engine, backups_dir=data_dir / "backups", now=now)
     return TickResult(result, backup, checkpointed)

@@ -199,8 +199,105 @@ def _query_only_listener(engine: weakref.ref[Engine]) -> Callable[[Any, Any, Any
         if record.info.get("query_only", False) != wanted:
             dbapi_conn.execute(f"PRAGMA query_only={int(wanted)}")
             record.info["query_only"] = wanted
+        gate = _gates.get(owner) if owner is not None else None
+        gated = gate is not None and not (gate.decided and gate.sound)
+        if record.info.get("gated", False) != gated:
+            dbapi_conn.set_authorizer(gate.authorize if gate is not None and gated else None)
+            record.info["gated"] = gated
 
     return on_checkout
+
+
+# -- writes held until the check deferred at opening has read the file -------------------
+
+_READING = frozenset(
+    {
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_TRANSACTION,
+        sqlite3.SQLITE_SAVEPOINT,
+        sqlite3.SQLITE_FUNCTION,
+        sqlite3.SQLITE_RECURSIVE,
+    }
+)
+_WRITING_PRAGMAS = frozenset({"wal_checkpoint", "incremental_vacuum", "optimize"})
+"""Pragmas that write to the file whatever their argument."""
+_SETTING_PRAGMAS = frozenset(
+    {"user_version", "application_id", "journal_mode", "page_size", "auto_vacuum"}
+    | {"schema_version", "writable_schema"}
+)
+"""Pragmas that write to the file when given a value (read it without one)."""
+
+
+class WriteGate:
+    """Holds every write to a SQLite file until the integrity check deferred at opening has
+    read it (see `open_database`): then the writes go on if it is sound, and are refused
+    if it is damaged, so a damaged file is never written to.
+
+    Reads are never held: the lists fill while the check runs. A write waits in SQLite's
+    authorizer, on the thread that asked for it (a worker, never the GUI thread).
+    """
+
+    def __init__(self) -> None:
+        self._decided = threading.Event()
+        self.sound = False
+
+    @property
+    def decided(self) -> bool:
+        return self._decided.is_set()
+
+    def decide(self, *, sound: bool) -> None:
+        if not self.decided:
+            self.sound = sound
+            self._decided.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether writing is allowed, once the check has decided (False on a timeout)."""
+        return self._decided.wait(timeout) and self.sound
+
+    def authorize(
+        self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _by: str | None
+    ) -> int:
+        if action in _READING or (
+            action == sqlite3.SQLITE_PRAGMA
+            and arg1 not in _WRITING_PRAGMAS
+            and (arg2 is None or arg1 not in _SETTING_PRAGMAS)
+        ):
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_OK if self.wait() else sqlite3.SQLITE_DENY
+
+
+_gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def hold_writes(engine: Engine) -> WriteGate:
+    """Hold the writes of a SQLite engine until `WriteGate.decide` (connections pick the gate
+    up at their next checkout)."""
+    gate = _gates[engine] = WriteGate()
+    return gate
+
+
+def write_gate(engine: Engine) -> WriteGate | None:
+    return _gates.get(engine)
+
+
+def writes_held(engine: Engine) -> bool:
+    """The engine's writes wait for a check that has not decided yet."""
+    gate = _gates.get(engine)
+    return gate is not None and not gate.decided
+
+
+def in_wal_mode(path: Path) -> bool:
+    """Whether a SQLite file's header says write-ahead log: opening it in WAL mode then
+    changes nothing in it (a rollback-journal file would get its header rewritten)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return (
+        len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+    )
 
 
 def checkpoint(engine: Engine) -> None:
@@ -237,12 +334,18 @@ def open_database(
     *,
     backup: Callable[[Engine, str], object] | None = None,
     password: str | None = None,
+    check_later: bool = False,
 ) -> Engine:
     """Check the file, create the engine, then create or migrate the schema.
 
     A SQLite file is checked (`PRAGMA quick_check`, read-only) before anything
     touches it; `backup` is called before a migration (see `shopper.store.schema`).
     `password` is a team database's, handed to the driver (see `store.connect`).
+
+    With `check_later`, a file that opening cannot change (in WAL mode already, at the
+    newest schema revision) is opened unchecked, its writes held (`write_gate`) until the
+    caller has run the check (`shopper.store.integrity.problems`) and decided: reading a
+    500 MB file must not keep the lists from showing. Any other file is checked first.
 
     Raises:
         StorageError: cannot open; `DamagedDatabaseError` for a damaged file (left
@@ -251,14 +354,21 @@ def open_database(
     """
     from shopper.store.connect import give_password, password_needed, shown_url
     from shopper.store.integrity import check_file, explain
-    from shopper.store.schema import check_file_revision, prepare_schema
+    from shopper.store.schema import check_file_revision, head_revision, prepare_schema
 
     path = sqlite_path(url)
+    deferred = False
     if path is not None:
         ensure_private_dir(path.parent)
         if path.exists():
-            check_file(path)
-            check_file_revision(path)
+            if check_later:
+                revision = check_file_revision(path)
+                deferred = revision == head_revision() and in_wal_mode(path)
+                if not deferred:
+                    check_file(path)
+            else:
+                check_file(path)
+                check_file_revision(path)
         else:
             # Create it private before SQLite does, so it is never world-readable.
             try:
@@ -269,6 +379,8 @@ def open_database(
                 ) from exc
             os.close(fd)
     engine = create_db_engine(url)
+    if deferred:
+        hold_writes(engine)
     give_password(engine, password)
     try:
         prepare_schema(engine, backup=backup)

@@ -12,17 +12,16 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -30,6 +29,11 @@ from sqlmodel import SQLModel
 
 import shopper.store.tables  # noqa: F401  (registers the tables on the metadata)
 from shopper.domain.errors import StorageError
+
+if TYPE_CHECKING:
+    # Alembic (with Mako) is imported only to create or migrate a schema: opening a
+    # database already at the newest revision reads the revisions off the scripts' text.
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,8 @@ class MigrationError(StorageError):
 
 
 def alembic_config(location: Path = MIGRATIONS_DIR, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(location))
     if connection is not None:
@@ -61,21 +67,58 @@ def alembic_config(location: Path = MIGRATIONS_DIR, connection: Connection | Non
     return config
 
 
+@functools.cache
+def _revision_graph(location: Path) -> dict[str, tuple[str, ...]]:
+    """Each migration's revision and the revisions it revises, read from the scripts'
+    `revision` and `down_revision` assignments without importing them (nor Alembic); a
+    test keeps this equal to what Alembic reads."""
+    graph: dict[str, tuple[str, ...]] = {}
+    for script in sorted((location / "versions").glob("*.py")):
+        values: dict[str, object] = {}
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            target: ast.expr
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                with contextlib.suppress(ValueError):
+                    values[target.id] = ast.literal_eval(value)
+        revision, down = values.get("revision"), values.get("down_revision")
+        if isinstance(revision, str):
+            downs = [down] if isinstance(down, str) else list(down or ())  # type: ignore[call-overload]
+            graph[revision] = tuple(str(d) for d in downs)
+    return graph
+
+
 def head_revision(location: Path = MIGRATIONS_DIR) -> str:
-    head = ScriptDirectory.from_config(alembic_config(location)).get_current_head()
-    assert head is not None, "no migrations found"
-    return head
+    graph = _revision_graph(location)
+    revised = {down for downs in graph.values() for down in downs}
+    heads = [revision for revision in graph if revision not in revised]
+    assert len(heads) == 1, f"expected one head revision, found {heads}"
+    return heads[0]
 
 
 def known_revisions(location: Path = MIGRATIONS_DIR) -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config(location))
-    return {rev.revision for rev in script.walk_revisions()}
+    return set(_revision_graph(location))
 
 
 def current_revision(engine: Engine) -> str | None:
     """The revision stored in the database; None for a new or pre-migration database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _stored_revision(conn)
+
+
+def _stored_revision(conn: Connection) -> str | None:
+    """What Alembic's `get_current_revision` reads, read without Alembic."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    if len(rows) > 1:
+        raise StorageError("the database records more than one schema revision")
+    return str(rows[0][0]) if rows else None
 
 
 def prepare_schema(
@@ -93,7 +136,7 @@ def prepare_schema(
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = _stored_revision(conn)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read the database {where}: {_reason(exc)}") from exc
     head = head_revision(location)
@@ -141,6 +184,8 @@ def migrate(
     baseline, for a database made before migrations existed). An older `to` builds a
     database as an older Shopper left it (the tests' PostgreSQL copies of the fixtures).
     """
+    from alembic import command
+
     with _migration_transaction(engine) as conn:
         config = alembic_config(location, conn)
         if stamp is not None:
@@ -148,9 +193,10 @@ def migrate(
         command.upgrade(config, to)
 
 
-def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
+def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> str | None:
     """Refuse a file from a newer Shopper, or another program's database, before it is opened
-    for writing (opening it for writing would already switch its journal mode).
+    for writing (opening it for writing would already switch its journal mode). Returns the
+    revision it records (None: new and empty, or made before migrations).
 
     Raises:
         NewerDatabaseError: a newer Shopper wrote it.
@@ -168,7 +214,7 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
         except sqlite3.Error as exc:
             raise explain(exc, path, "read") from exc
         if not tables - {"alembic_version"}:
-            return  # new and empty
+            return None  # new and empty
         if row is None and not SHOPPER_TABLES.issubset(tables):
             raise StorageError(f"{path} is not a Shopper database; choose another data folder")
         if row is not None and row[0] not in known_revisions(location):
@@ -182,6 +228,7 @@ def check_file_revision(path: Path, location: Path = MIGRATIONS_DIR) -> None:
             f"the database {path} {describe_foreign(found)}; it is not opened (it could "
             "change or delete data); restore a backup"
         )
+    return str(row[0]) if row else None
 
 
 def expected_objects(
@@ -204,6 +251,8 @@ def expected_objects(
 
 @functools.cache
 def _migrated_objects(revision: str, location: str) -> frozenset[tuple[str, str]]:
+    from alembic import command
+
     scratch = create_engine("sqlite://", poolclass=StaticPool)
     try:
         with _migration_transaction(scratch) as conn:
@@ -248,6 +297,8 @@ def _newer(where: str, revision: str, location: Path) -> NewerDatabaseError:
 
 
 def _create(engine: Engine, location: Path) -> None:
+    from alembic import command
+
     try:
         with _migration_transaction(engine) as conn:
             SQLModel.metadata.create_all(conn)

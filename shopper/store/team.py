@@ -63,10 +63,8 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import Connection, inspect
 from sqlmodel import SQLModel
 
@@ -158,6 +156,21 @@ AWAITING_AUDIT_COLUMNS = (
 )
 """What a shopper's follow-up may change on their audit awaiting it: its score and position."""
 
+if TYPE_CHECKING:
+    from psycopg import sql
+else:
+
+    class _Sql:
+        """psycopg's `sql`, imported when first used: on SQLite (this computer's database)
+        the driver of the team database is never imported."""
+
+        def __getattr__(self, name: str) -> Any:
+            from psycopg import sql as loaded
+
+            return getattr(loaded, name)
+
+    sql = _Sql()
+
 
 class TeamError(ShopperError):
     """A team command cannot do what was asked (a bad login, an unknown user...)."""
@@ -169,6 +182,8 @@ class ServerRefusalError(StorageError):
     @property
     def connection_lost(self) -> bool:
         """Not a refusal at all: the connection to the server was lost."""
+        import psycopg
+
         return isinstance(self.__cause__, psycopg.OperationalError)
 
 
@@ -224,6 +239,8 @@ def scram_verifier(password: str, *, salt: bytes | None = None) -> str:
 
 def _run(conn: Connection, statement: sql.Composable | str, params: Any = None) -> Any:
     """Run a psycopg-composed statement on the connection SQLAlchemy holds."""
+    import psycopg
+
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(statement, params)

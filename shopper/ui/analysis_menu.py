@@ -19,16 +19,17 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QWidget
 
 from shopper.domain.errors import ShopperError
 from shopper.domain.wording import count_of
-from shopper.services.export import ExportResult, export_answers, format_for
-from shopper.services.records import Scope
-from shopper.ui.compare.view import CompareWindow
 from shopper.ui.crash import show_error
-from shopper.ui.findings import FindingsWindow
-from shopper.ui.journey import JourneyWindow
 from shopper.ui.workers import Operation, run_operation
 
 if TYPE_CHECKING:
+    # The windows and the export (openpyxl, the report package, reportlab) are imported
+    # when first used: the menu is installed at start-up, before the lists are filled.
+    from shopper.services.export import ExportResult
+    from shopper.ui.compare.view import CompareWindow
+    from shopper.ui.findings import FindingsWindow
     from shopper.ui.host import AuditHost
+    from shopper.ui.journey import JourneyWindow
 
 EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 
@@ -110,6 +111,8 @@ class AnalysisActions(QObject):
             self.windows.remove(widget)
 
     def open_compare(self, company_id: str = "", touchpoint: str = "") -> CompareWindow:
+        from shopper.ui.compare.view import CompareWindow
+
         window: CompareWindow = self._keep(
             CompareWindow(
                 self.host.engine,
@@ -122,6 +125,8 @@ class AnalysisActions(QObject):
         return window
 
     def open_journey(self, company_id: str = "") -> JourneyWindow:
+        from shopper.ui.journey import JourneyWindow
+
         window: JourneyWindow = self._keep(
             JourneyWindow(
                 self.host.engine,
@@ -137,6 +142,8 @@ class AnalysisActions(QObject):
     def open_findings(
         self, company_id: str | None = None, touchpoint: str | None = None, theme: str | None = None
     ) -> FindingsWindow:
+        from shopper.ui.findings import FindingsWindow
+
         window: FindingsWindow = self._keep(
             FindingsWindow(
                 self.host.engine,
@@ -159,6 +166,9 @@ class AnalysisActions(QObject):
 
     def export(self, *, in_view: bool, path: Path | None = None) -> None:
         """Ask for a file (unless given) and write the answers there in the background."""
+        from shopper.services.export import export_answers, format_for
+        from shopper.services.records import Scope
+
         if path is None:
             name, chosen = QFileDialog.getSaveFileName(
                 self.window, "Export answers", "answers.xlsx", EXPORT_FILTERS

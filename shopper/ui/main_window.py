@@ -83,11 +83,16 @@ OPENING_TEXT = "Opening your audits…"
 LOADING_DELAY_MS = 200
 """A load that takes longer than this says "Loading…"; a quick one shows no flicker."""
 LOADING_TEXT = "Loading…"
+TOOLS_DELAY_MS = 30
+"""At start-up, the menus that need the database come this long after the lists are in."""
 
 
 class MainWindow(QMainWindow):
     first_painted = Signal()
     """The window has been painted once: the moment to start the slow start-up work."""
+    lists_read = Signal()
+    """The companies and the audits' page are in (or could not be read): after `attach`,
+    F5, a change of filters."""
 
     ctx: AppContext
     engine: Engine
@@ -115,6 +120,8 @@ class MainWindow(QMainWindow):
             raise ValueError("MainWindow needs an open AppContext or the data folder")
         self.settings = Settings(folder)
         self.attached = False
+        self.tools_installed = False
+        """`install_tools` has run: `analysis` and `data_actions` exist."""
         self._painted = False
         self.runner_view: AuditRunnerView | None = None
         self.team_sync: TeamSync | None = None
@@ -168,31 +175,61 @@ class MainWindow(QMainWindow):
             # Queued: start-up work begins once this paint has reached the screen.
             QTimer.singleShot(0, self.first_painted.emit)
 
-    def attach(self, ctx: AppContext) -> None:
-        """Work on this open database: install the screens that need it and fill the lists."""
+    def attach(self, ctx: AppContext, *, lists_first: bool = False) -> None:
+        """Work on this open database: install the screens that need it and fill the lists.
+
+        With `lists_first` (start-up, shopper.app), the lists are read before anything
+        else: the Analyse and data menus are installed, and the audit left in progress
+        reopened, once they are in."""
+        self.ctx = ctx
+        self.engine = ctx.engine
+        self.attached = True
+        if not lists_first:
+            self.install_tools()
+        self._set_enabled(True)
+        self._show_connection()
+        self.statusBar().clearMessage()
+        # Neither the welcome nor "pick an audit" until the companies say which is true.
+        self.pick_label.setText(OPENING_TEXT)
+        self.stack.setCurrentIndex(PAGE_PICK)
+        if lists_first:
+            # Queued: the filled lists are painted before the menus' modules are imported.
+            self._after_lists.append(
+                lambda: QTimer.singleShot(TOOLS_DELAY_MS, self, self._then_tools)
+            )
+        self.refresh()
+        self._start_team_sync()
+        if not lists_first:
+            self._reopen()
+        if not ctx.check_pending:
+            self.database_checked()
+
+    def _then_tools(self) -> None:
+        self.install_tools()
+        self._reopen()
+
+    def install_tools(self) -> None:
+        """The Analyse, Customers, Actions and Template menus and the data actions (bundles,
+        backups, restore; drag and drop), once the database is attached (once)."""
+        if self.tools_installed:
+            return
         from shopper.ui.actions_menu import ActionsMenu
         from shopper.ui.analysis_menu import AnalysisActions
         from shopper.ui.data_safety import DataActions
         from shopper.ui.said_no_menu import SaidNoActions
         from shopper.ui.template_editor.menu import TemplateActions  # the editor loads on use
 
-        self.ctx = ctx
-        self.engine = ctx.engine
         self.analysis = AnalysisActions(self, self)  # Analyse menu: compare, journey, findings
         self.data_actions = DataActions(self, self)  # bundles, backups, restore; drag and drop
         self.said_no = SaidNoActions(self, self)  # Customers menu: said-no log, feedback
         self.actions_menu = ActionsMenu(self, self)  # the action plan and "Do they chime?"
         self.templates = TemplateActions(self, self)  # Template menu: new, copy, edit
-        self.attached = True
-        self._set_enabled(True)
-        self._show_connection()
-        self._start_team_sync()
-        self.statusBar().clearMessage()
-        # Neither the welcome nor "pick an audit" until the companies say which is true.
-        self.pick_label.setText(OPENING_TEXT)
-        self.stack.setCurrentIndex(PAGE_PICK)
-        self.refresh()
-        self._reopen()
+        self.tools_installed = True
+
+    def database_checked(self) -> None:
+        """The database is open and sound: settle the follow-ups (a write). At start-up the
+        integrity check may end after `attach` (shopper.app): then this waits for it, and
+        never comes if the check found damage."""
         self._settle_follow_ups()
 
     def _settle_follow_ups(self) -> None:
@@ -628,6 +665,12 @@ class MainWindow(QMainWindow):
         """Some list, row or the audit to reopen is still being read off the GUI thread."""
         return self._lists_loading() or bool(self._row_reads) or self._reopening
 
+    @property
+    def lists_loading(self) -> bool:
+        """The companies or the audits' page are still being read (start-up is "ready" when
+        the database is open and this is False)."""
+        return self._lists_loading()
+
     def _lists_loading(self) -> bool:
         return self._companies_loading or self.audit_model.busy
 
@@ -707,6 +750,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().clearMessage()  # read after all (F5): the line goes
             self._list_error = ""
         self._show_count()
+        if self.attached:
+            self.lists_read.emit()
         waiting, self._after_lists = self._after_lists, []
         for call in waiting:
             call()
@@ -940,7 +985,7 @@ class MainWindow(QMainWindow):
         show the old data: they close."""
         self.ctx.adopt(engine)
         self.engine = engine
-        for window in list(self.analysis.windows):
+        for window in list(self.analysis.windows if self.tools_installed else []):
             window.close()
 
     def _audit_changed(self, audit_id: str) -> None:

@@ -248,3 +248,100 @@ def test_markers_of_running_processes_are_left_alone(data_dir: Path) -> None:
     assert not upkeep.mark_running(data_dir)
     assert alive.exists()
     upkeep.mark_stopped(data_dir)
+
+
+# -- the quick check deferred at start-up (the GUI: `AppContext.open(check_later=True)`) -------
+
+
+def damage_a_table_in_wal_mode(db: Path) -> None:
+    """Garble the audits' first page, then mark the file as in WAL mode again (the header
+    byte SQLite reads), as a damaged file left by a running app would be."""
+    from tests.data_helpers import damage
+
+    with closing(sqlite3.connect(db)) as connection:
+        root = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'audit'"
+        ).fetchone()[0]
+    damage(db, page=root)
+    with db.open("r+b") as handle:
+        handle.seek(18)
+        handle.write(b"\x02\x02")
+
+
+def test_a_deferred_check_holds_the_writes_until_it_passes(data_dir: Path, filled: str) -> None:
+    import threading
+
+    ctx = AppContext.open(data_dir, check_later=True)
+    try:
+        assert ctx.check_pending
+        runner = AuditRunner(engine=ctx.engine, audit_id=filled)  # reads go on
+        saved = threading.Event()
+
+        def save() -> None:
+            runner.set_answer("c1", 4)
+            saved.set()
+
+        writer = threading.Thread(target=save)
+        writer.start()
+        assert not saved.wait(0.5)  # held: the file has not been checked yet
+        assert ctx.finish_check().ok
+        writer.join(20)
+        assert saved.is_set() and not ctx.check_pending
+        assert not writing_stopped(ctx.engine)
+    finally:
+        ctx.close()
+    reopened = AppContext.open(data_dir)
+    try:
+        assert AuditRunner(engine=reopened.engine, audit_id=filled).values["c1"] == 4
+    finally:
+        reopened.close()
+
+
+def test_damage_found_by_the_deferred_check_is_never_written_to(
+    data_dir: Path, filled: str
+) -> None:
+    import threading
+
+    from shopper.store.integrity import DamagedDatabaseError
+
+    db = data_dir / "shopper.db"
+    damage_a_table_in_wal_mode(db)
+    before = snapshot(data_dir)
+    with pytest.raises(DamagedDatabaseError):
+        AppContext.open(data_dir)  # checked first, as ever, without check_later
+    ctx = AppContext.open(data_dir, check_later=True)
+    failures: list[Exception] = []
+    try:
+        assert ctx.check_pending
+
+        def write() -> None:
+            try:
+                upkeep.checkpoint(ctx.engine)  # a write to the file itself
+            except Exception as exc:
+                failures.append(exc)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        result = ctx.finish_check()
+        writer.join(20)
+        assert not result.ok and "damaged" in result.advice()
+        assert failures, "the held write went on"
+        assert writing_stopped(ctx.engine) and damage_noted(data_dir)
+    finally:
+        ctx.close()
+    assert {k: v for k, v in snapshot(data_dir).items() if not k.startswith(".")} == {
+        k: v for k, v in before.items() if not k.startswith(".")
+    }
+    assert integrity(db) != ["ok"]
+
+
+def test_a_file_opening_would_change_is_checked_first_even_so(data_dir: Path, filled: str) -> None:
+    from shopper.store.integrity import DamagedDatabaseError
+    from tests.data_helpers import damage
+
+    db = data_dir / "shopper.db"
+    damage(db)  # in rollback-journal mode: opening in WAL mode would rewrite its header
+    before = db.read_bytes()
+    with pytest.raises(DamagedDatabaseError):
+        AppContext.open(data_dir, check_later=True)
+    assert db.read_bytes() == before

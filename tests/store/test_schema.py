@@ -540,3 +540,34 @@ def test_revision_0006_keeps_shops_and_adds_empty_schedules(tmp_path: Path) -> N
             )
     finally:
         engine.dispose()
+
+
+# -- the revisions, read without Alembic ------------------------------------------------------
+
+
+def test_the_revisions_read_off_the_scripts_are_alembics(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from shopper.store.schema import alembic_config, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == script.get_current_head()
+    assert known_revisions() == {rev.revision for rev in script.walk_revisions()}
+    engine = create_db_engine(sqlite_url(tmp_path / "new.db"))
+    try:
+        prepare_schema(engine)
+        with engine.connect() as conn:
+            alembics = MigrationContext.configure(conn).get_current_revision()
+        assert current_revision(engine) == alembics == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_a_second_head_is_refused_not_guessed(tmp_path: Path) -> None:
+    location = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, location)
+    (location / "versions" / "r9999_side.py").write_text(
+        'revision = "9999"\ndown_revision = "0001"\n', encoding="utf-8"
+    )
+    with pytest.raises(AssertionError, match="one head"):
+        head_revision(location)
