@@ -4,15 +4,18 @@ keeps its own."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from shopper.domain.xlsform import write_xlsform
 from shopper.services.audits import start_audit
 from shopper.services.companies import CompanyInput, create_company
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
-from shopper.services.templates import get_template, list_templates
+from shopper.services.templates import get_template, import_xlsform_file, list_templates
 from shopper.ui.main_window import MainWindow
 from shopper.ui.template_editor.window import TemplateEditor
 from tests.ui.helpers import Keyboard, show_window
@@ -41,7 +44,7 @@ def choose(combo: QComboBox, data: str) -> None:
     combo.activated.emit(found)
 
 
-def test_make_try_save_audit_edit(qtbot: QtBot, ctx: AppContext) -> None:
+def test_make_try_save_audit_edit(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
     window = show_window(qtbot, MainWindow(ctx))
     assert window.templates.new_action.text() == "&New checklist…"
     editor = window.templates.new_template()
@@ -156,3 +159,13 @@ def test_make_try_save_audit_edit(qtbot: QtBot, ctx: AppContext) -> None:
     assert "reworded item_2: Question 2? → Were you greeted by name?" in lines
     assert any(line.startswith("removed ") for line in lines)
     assert QApplication.activeModalWidget() is None
+
+    # Out as an XLSForm workbook and back in: the same checklist, so no new version.
+    workbook = tmp_path / "checklist.xlsx"
+    with workbook.open("wb") as out:
+        write_xlsform(newer, out)
+    back = import_xlsform_file(engine=ctx.engine, path=workbook)
+    assert back.unsupported == []
+    assert back.template == newer
+    (info,) = [i for i in list_templates(engine=ctx.engine) if i.id == template.id]
+    assert (info.version, info.older_versions) == (2, (1,))
