@@ -25,7 +25,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -390,12 +390,7 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
     for item in merged_item_order(list(newest_first.values())):
         cells: list[Cell] = []
         for audit, score in zip(ordered, scores, strict=True):
-            cell = _cell(audit, score, item.id)
-            if cells:
-                prev = cells[-1]
-                change = classify_change(prev.outcome, prev.value, cell.outcome, cell.value)
-                cell = replace(cell, change=change)
-            cells.append(cell)
+            cells.append(_cell(audit, score, item.id, cells[-1] if cells else None))
         agree = agreement([c.outcome for c in cells if c.outcome is not None])
         rows.append(
             ItemRow(
@@ -426,19 +421,25 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
     )
 
 
-def _cell(audit: AuditInput, score: AuditScore, item_id: str) -> Cell:
+def _cell(audit: AuditInput, score: AuditScore, item_id: str, prev: Cell | None) -> Cell:
+    """The item in this audit, with its change against `prev` (the previous audit's cell;
+    None in the first column). Made whole at once: `dataclasses.replace` on every cell was
+    a fifth of a comparison's time."""
     if not audit.template.has_item(item_id):
-        return Cell(None)
+        change = None if prev is None else classify_change(prev.outcome, prev.value, None, None)
+        return Cell(None, change=change)
     item = audit.template.item(item_id)
     result = score.items[item_id]
+    outcome = result.outcome
     value = audit.values.get(item_id)
-    if result.outcome in (Outcome.HIDDEN, Outcome.UNANSWERED):
+    if outcome in (Outcome.HIDDEN, Outcome.UNANSWERED):
         value = None  # a hidden answer is kept, but it is not part of this audit's result
     return Cell(
-        outcome=result.outcome,
+        outcome=outcome,
         value=value,
         display=format_answer(item, value),
         note=audit.notes.get(item_id, ""),
         points=result.points,
         max_points=result.max_points,
+        change=None if prev is None else classify_change(prev.outcome, prev.value, outcome, value),
     )
