@@ -271,6 +271,11 @@ class Section:
         """The title in `language` if the template has it, else the title."""
         return _in(language, self.title, self.translations)
 
+    @property
+    def questions(self) -> tuple[Item, ...]:
+        """The items that ask something (information items left out), in order."""
+        return tuple(item for item in self.items if item.answerable)
+
 
 @dataclass(frozen=True)
 class Template:

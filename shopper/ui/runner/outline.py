@@ -40,6 +40,7 @@ OUTCOME_TEXT = {
     Outcome.INFO: "answered (not scored)",
     Outcome.UNANSWERED: "not answered yet",
     Outcome.HIDDEN: "hidden by an earlier answer",
+    Outcome.SHOWN: "information: nothing to answer",
 }
 
 
@@ -175,7 +176,7 @@ class OutlineModel(QAbstractItemModel):
         if role == COMMENTS_ROLE:
             return self._comments(item.id)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return outcome_icon(result.outcome)
+            return outcome_icon(result.outcome) if item.answerable else None
         if role == Qt.ItemDataRole.ToolTipRole:
             note = self.runner.note(item.id)
             tip = f"{item.prompt}\n{OUTCOME_TEXT[result.outcome]}"
