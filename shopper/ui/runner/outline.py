@@ -51,7 +51,10 @@ def outcome_icon(outcome: Outcome) -> QIcon:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     color = OUTCOME_COLORS.get(outcome)
-    if color is None:
+    if outcome is Outcome.SHOWN:  # information: an "i", never a mark of an answer
+        painter.setPen(QColor("#607d8b"))
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "i")
+    elif color is None:
         painter.setPen(QColor("#9e9e9e"))
         painter.drawEllipse(2, 2, 10, 10)
     else:
@@ -176,7 +179,7 @@ class OutlineModel(QAbstractItemModel):
         if role == COMMENTS_ROLE:
             return self._comments(item.id)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return outcome_icon(result.outcome) if item.answerable else None
+            return outcome_icon(result.outcome)
         if role == Qt.ItemDataRole.ToolTipRole:
             note = self.runner.note(item.id)
             tip = f"{item.prompt}\n{OUTCOME_TEXT[result.outcome]}"

@@ -9,10 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from shopper.domain.scoring import Outcome
 from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from shopper.ui.runner.editors import InfoEditor
-from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE
+from shopper.ui.runner.outline import HIDDEN_ROLE, ITEM_ID_ROLE, outcome_icon
 from shopper.ui.runner.view import AuditRunnerView
 from tests.ui.helpers import new_audit, show
 
@@ -49,11 +50,13 @@ def open_view(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> AuditRunnerView:
     return view
 
 
-def outline_row(view: AuditRunnerView, item_id: str) -> tuple[object, object, bool]:
+def outline_row(view: AuditRunnerView, item_id: str) -> tuple[object, bool, bool]:
+    """(its id, whether it bears the information mark, whether it is hidden)."""
     index = view.outline_model.item_index(item_id)
+    icon = index.data(Qt.ItemDataRole.DecorationRole)
     return (
         index.data(ITEM_ID_ROLE),
-        index.data(Qt.ItemDataRole.DecorationRole),
+        icon.cacheKey() == outcome_icon(Outcome.SHOWN).cacheKey(),
         bool(index.data(HIDDEN_ROLE)),
     )
 
@@ -87,8 +90,9 @@ def test_an_information_item_is_read_where_it_stands_and_moved_past(
     assert view.current.id == "b"
     qtbot.keyClick(panel.frame, Qt.Key.Key_Tab)
     assert view.current.id == "c"  # the hidden information item is passed by
-    # The outline holds it, without an answer mark, and lands on it when clicked.
-    assert outline_row(view, "intro") == ("intro", None, False)
+    # The outline holds it, with the information mark (no answer's), and lands on it.
+    assert outline_row(view, "intro") == ("intro", True, False)
+    assert outline_row(view, "b") == ("b", False, False)
     assert outline_row(view, "only_if_not")[2] is True
     view.outline.item_chosen.emit("intro")
     assert view.current.id == "intro"
