@@ -33,6 +33,9 @@ sections:
         prompt: Were you greeted?
         type: yes_no
         required: true
+      - id: read_me
+        prompt: Now ask how long the wait is.
+        type: info
       - id: clarity
         prompt: How clear was it?
         type: rating
@@ -79,6 +82,7 @@ def test_answers_and_a_note_are_saved_as_the_app_saves_them(
     assert saved["greeted.note"] == "She said 'hello'; -- then nothing"
     shown = json.loads(ok(capsys, "audits", "show", audit_id, "--json"))
     items = {i["id"]: i for s in shown["sections"] for i in s["items"]}
+    assert "read_me" not in items  # an information item: nothing to show of it
     # What `show --json` prints is what `answer` takes back.
     again = [f"{k}={json.dumps(items[k]['value'])}" for k in ("greeted", "clarity", "called")]
     ok(capsys, "audits", "answer", audit_id, *again)
@@ -93,6 +97,9 @@ def test_answers_and_a_note_are_saved_as_the_app_saves_them(
         (["greeted=yes", "clarity=9"], "clarity"),
         (["greeted=perhaps"], "greeted"),
         (["nosuch=1"], "nosuch"),
+        (["greeted=yes", "read_me=yes"], "read_me: an information item is read, not answered"),
+        (["read_me=null"], "read_me: an information item is read, not answered"),
+        (["--note", "read_me=seen"], "read_me: an information item is read, not answered"),
         (["greeted"], "ITEM=VALUE"),
         (["--note", "greeted"], "ITEM=TEXT"),
         ([], "ITEM=VALUE"),

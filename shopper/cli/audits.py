@@ -219,11 +219,15 @@ def _answer(runner: Any, answers: list[str], notes: list[str]) -> int:
         if not template.has_item(item_id):
             raise ShopperError(f"{item_id}: no such item in this audit's checklist")
         item = template.item(item_id)
+        if not item.answerable:
+            raise ShopperError(f"{item_id}: an information item is read, not answered")
         checked.append((item_id, normalize_answer(item, _value(item, text, runner.zone))))
     written = _pairs(notes, "a note as ITEM=TEXT")
     for item_id, note in written:
         if not template.has_item(item_id):
             raise ShopperError(f"{item_id}: no such item in this audit's checklist")
+        if not template.item(item_id).answerable:
+            raise ShopperError(f"{item_id}: an information item is read, not answered")
         if len(note) > MAX_NOTE:
             raise ShopperError(
                 f"{item_id}: the note is {len(note):,} characters; the limit is {MAX_NOTE:,}"

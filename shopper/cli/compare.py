@@ -24,6 +24,7 @@ OUTCOME_CODES = {
     Outcome.INFO: "i",
     Outcome.UNANSWERED: "?",
     Outcome.HIDDEN: ".",
+    Outcome.SHOWN: " ",
 }
 MISSING_CODE = "x"
 LEGEND = (

@@ -99,6 +99,8 @@ def normalize_answer(item: Item, value: Any) -> Any:
     """
     if value is None:
         return None
+    if item.type is ItemType.INFO:
+        raise AnswerError(f"{item.id}: an information item is read, not answered")
     if value == NA and item.type is not ItemType.TEXT:
         if not item.allow_na:
             raise AnswerError(f"{item.id}: N/A is not allowed for this item")

@@ -388,6 +388,8 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
     rows = []
     weighted = total_weight = 0.0
     for item in merged_item_order(list(newest_first.values())):
+        if not item.answerable:
+            continue  # an information item: nothing to compare
         cells: list[Cell] = []
         for audit, score in zip(ordered, scores, strict=True):
             cells.append(_cell(audit, score, item.id, cells[-1] if cells else None))

@@ -7,7 +7,8 @@ The rules (docs/scoring.md):
   0 otherwise; rating: linear between the ends of the scale; choices: the
   option's score, summed and capped at 1 for multiple choice; numbers: linear
   between the target's good and bad values).
-- N/A, unanswered, hidden and unscored items are left out of both sides.
+- N/A, unanswered, hidden and unscored items are left out of both sides; information
+  items are never answered and count nowhere (not in the answered or visible counts).
 - An item fails below a fraction of 0.5 and passes from 0.75 on.
 - A critical item that fails fails the whole audit, whatever the points.
 """
@@ -36,6 +37,8 @@ class Outcome(StrEnum):
     """Answered, but the item is not scored (free text, date-time, unscored numbers)."""
     UNANSWERED = "unanswered"
     HIDDEN = "hidden"
+    SHOWN = "shown"
+    """An information item on show: text to read, nothing to answer, counted nowhere."""
 
 
 def outcome_for(fraction: float) -> Outcome:
@@ -170,6 +173,8 @@ def item_fraction(item: Item, value: Any) -> float | None:
 def score_item(item: Item, value: Any, *, visible: bool = True) -> ItemScore:
     if not visible:
         return _pointless(item.id, Outcome.HIDDEN)
+    if not item.answerable:
+        return _pointless(item.id, Outcome.SHOWN)
     if value is None:
         return _pointless(item.id, Outcome.UNANSWERED)
     if value == NA and item.type is not ItemType.TEXT:
@@ -204,6 +209,9 @@ def score_audit(template: Template, answers: Mapping[str, Any]) -> AuditScore:
             item_id = item.id
             if item_id not in shown:
                 items[item_id] = _pointless(item_id, Outcome.HIDDEN)
+                continue
+            if not item.answerable:
+                items[item_id] = _pointless(item_id, Outcome.SHOWN)
                 continue
             visible += 1
             value = answers.get(item_id)
@@ -270,6 +278,8 @@ def rescore(
         value = answers.get(item_id)
         if item.show_if is not None and not visible(item):
             items[item_id] = _pointless(item_id, Outcome.HIDDEN)
+        elif not item.answerable:
+            items[item_id] = _pointless(item_id, Outcome.SHOWN)
         elif value is None:
             items[item_id] = _pointless(item_id, Outcome.UNANSWERED)
         else:
@@ -330,7 +340,7 @@ def _section_score(
     for item in section.items:
         result = items[item.id]
         outcome = result.outcome
-        if outcome is Outcome.HIDDEN:
+        if outcome is Outcome.HIDDEN or outcome is Outcome.SHOWN:
             continue
         visible += 1
         if outcome is Outcome.UNANSWERED:

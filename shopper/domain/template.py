@@ -35,6 +35,8 @@ class ItemType(StrEnum):
     DURATION = "duration"
     DATETIME = "datetime"
     TEXT = "text"
+    INFO = "info"
+    """Text the shopper reads at that point of the checklist: never answered or scored."""
 
     @property
     def label(self) -> str:
@@ -51,6 +53,7 @@ _TYPE_LABELS = {
     ItemType.DURATION: "Duration",
     ItemType.DATETIME: "Date and time",
     ItemType.TEXT: "Free text",
+    ItemType.INFO: "Information",
 }
 
 
@@ -215,9 +218,14 @@ class Item:
         return self.type.label
 
     @property
+    def answerable(self) -> bool:
+        """Whether the item asks something: every type but an information item."""
+        return self.type is not ItemType.INFO
+
+    @property
     def scored(self) -> bool:
         """Whether an answer to this item earns points."""
-        if self.weight <= 0:
+        if self.weight <= 0 or self.type is ItemType.INFO:
             return False
         if self.type in (ItemType.YES_NO, ItemType.RATING):
             return True
@@ -263,6 +271,11 @@ class Section:
         """The title in `language` if the template has it, else the title."""
         return _in(language, self.title, self.translations)
 
+    @property
+    def questions(self) -> tuple[Item, ...]:
+        """The items that ask something (information items left out), in order."""
+        return tuple(item for item in self.items if item.answerable)
+
 
 @dataclass(frozen=True)
 class Template:
@@ -295,6 +308,10 @@ class Template:
     def items(self) -> Iterator[Item]:
         for section in self.sections:
             yield from section.items
+
+    def questions(self) -> Iterator[Item]:
+        """The items that ask something (information items left out), in order."""
+        return (item for item in self.items() if item.answerable)
 
     def item(self, item_id: str) -> Item:
         return self._index[item_id]
@@ -374,4 +391,10 @@ class Template:
 
     @property
     def item_count(self) -> int:
+        """Every item of the checklist, information items too (what the editor's tree holds)."""
         return len(self._index)
+
+    @property
+    def question_count(self) -> int:
+        """The items that ask something."""
+        return sum(1 for _ in self.questions())

@@ -58,6 +58,8 @@ _TEMPLATE_KEYS = {
     "bands",
     "language",
 }
+_INFO_KEYS = {"id", "prompt", "help", "type", "show_if", "translations"}
+"""What an information item takes: its text (and words in other languages), and a show-if."""
 _SECTION_KEYS = {"id", "title", "description", "items", "translations"}
 _ITEM_KEYS = {
     "id",
@@ -426,7 +428,11 @@ class _Validator:
         except ValueError:
             known = ", ".join(t.value for t in ItemType)
             self.fail(_join(path, "type"), f"unknown type {type_raw!r} (expected one of: {known})")
-        weight = 1.0
+        if item_type is ItemType.INFO:
+            for key in data:
+                if key not in _INFO_KEYS:
+                    self.fail(_join(path, key), f"an information item takes no {key}")
+        weight = 0.0 if item_type is ItemType.INFO else 1.0
         if "weight" in data:
             weight = self.number(data["weight"], _join(path, "weight"))
             if weight < 0:
@@ -739,6 +745,11 @@ class _Validator:
         """The condition's values as the source item stores its answers; fail if impossible."""
         key = "not_equals" if cond.negate else "equals"
         path = f"{item_path}.show_if.{key}"
+        if source.type is ItemType.INFO:
+            self.fail(
+                f"{item_path}.show_if.item",
+                f"cannot depend on {source.id!r}: an information item is never answered",
+            )
         if source.type is ItemType.DATETIME:
             self.fail(
                 path,

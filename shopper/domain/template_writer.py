@@ -89,6 +89,12 @@ def _item(item: Item) -> dict[str, Any]:
     if item.help:
         data["help"] = item.help
     data["type"] = item.type.value
+    if item.type is ItemType.INFO:  # its text, its words in other languages, its show-if
+        if item.show_if is not None:
+            data["show_if"] = _show_if(item.show_if)
+        if item.translations:
+            data["translations"] = _item_translations(item)
+        return data
     if item.weight != 1.0:
         data["weight"] = _num(item.weight)
     if item.required:
@@ -118,11 +124,15 @@ def _item(item: Item) -> dict[str, Any]:
     if item.later is not None:
         data["later"] = _later(item.later, item)
     if item.translations:
-        data["translations"] = {
-            t.language: {k: v for k, v in (("prompt", t.prompt), ("help", t.help)) if v.strip()}
-            for t in item.translations
-        }
+        data["translations"] = _item_translations(item)
     return data
+
+
+def _item_translations(item: Item) -> dict[str, dict[str, str]]:
+    return {
+        t.language: {k: v for k, v in (("prompt", t.prompt), ("help", t.help)) if v.strip()}
+        for t in item.translations
+    }
 
 
 def _option(option: Option) -> str | dict[str, Any]:

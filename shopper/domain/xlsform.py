@@ -352,6 +352,12 @@ class _Mapper:
         if bind.get("relevant"):
             self.refuse(row, "relevant", "a group cannot be shown on a condition")
         own, others = self.texts(group.get("label"))
+        description = ""
+        for key, value in _mapping(group.get("shopper")).items():
+            if key == "description":  # text as it is: it reads back as text
+                description = "" if value is None else str(value)
+            else:
+                self.refuse(row, f"shopper::{key}", "not a field of a section")
         names = [*path, (str(group.get("name")), own or str(group.get("name")))]
         title = " › ".join(label for _, label in names)
         section_id = ".".join(n for n, _ in names)
@@ -368,6 +374,7 @@ class _Mapper:
             else:
                 if current is None:
                     current = self.new_section(sections, section_id, title, others)
+                    current["description"], description = description, ""
                 self.element(child, current)
 
     def _skip_rows(self, element: dict[str, Any]) -> None:
@@ -378,15 +385,57 @@ class _Mapper:
     def element(self, q: dict[str, Any], section: dict[str, Any]) -> None:
         row = self.row_of(q)
         kind = str(q.get("type", ""))
-        if kind == "note":
-            own, _ = self.texts(q.get("label"))
-            if own.strip():
-                section["description"] = "\n\n".join(p for p in (section["description"], own) if p)
-            return
-        item = self.question(q, row, kind)
+        item = self.note(q, row) if kind == "note" else self.question(q, row, kind)
         if item is None:
             return
         section["items"].append(item)
+
+    def note(self, q: dict[str, Any], row: int | None) -> dict[str, Any] | None:
+        """A note: an information item in its place (its label, hint and relevant only)."""
+        problems_before = len(self.unsupported)
+        for key, value in q.items():
+            if key not in _HARMLESS:
+                self.refuse(row, key, f"cannot hold {_shown(value)}")
+        bind = q.get("bind") or {}
+        for key in bind:
+            if key != "relevant":
+                column = _BIND_COLUMNS.get(key, key)
+                self.refuse(row, column, f"a note cannot hold {_shown(bind[key])}")
+        for key in _mapping(q.get("shopper")):
+            self.refuse(row, f"shopper::{key}", "a note (an information item) takes no field")
+        for key, value in (q.get("control") or {}).items():
+            if key not in _HARMLESS_CONTROL:
+                self.refuse(row, key, f"cannot hold {_shown(value)}")
+        if len(self.unsupported) > problems_before:
+            return None
+        item_id = str(q.get("name"))
+        own, others = self.texts(q.get("label"))
+        help_own, help_others = self.texts(q.get("hint"), label=False)
+        if not own.strip():
+            self.refuse(row, "label", f"note {item_id!r} has no text to show")
+            return None
+        item: dict[str, Any] = {"id": item_id, "prompt": own}
+        if help_own:
+            item["help"] = help_own
+        item["type"] = ItemType.INFO.value
+        self._words(item, others, help_others)
+        if bind.get("relevant"):
+            self.relevants.append((item, str(bind["relevant"]), row))
+        self.items[item_id] = item
+        self.kinds[item_id] = ItemType.INFO
+        self.item_rows[item_id] = row
+        return item
+
+    def _words(
+        self, item: dict[str, Any], prompts: Mapping[str, str], helps: Mapping[str, str]
+    ) -> None:
+        translations: dict[str, dict[str, str]] = {}
+        for language, text in prompts.items():
+            translations.setdefault(language, {})["prompt"] = text
+        for language, text in helps.items():
+            translations.setdefault(language, {})["help"] = text
+        if translations:
+            item["translations"] = translations
 
     def question(self, q: dict[str, Any], row: int | None, kind: str) -> dict[str, Any] | None:
         item_type = self.item_type(q, row, kind)
@@ -449,13 +498,7 @@ class _Mapper:
         for key in _EXTRA_ITEM_FIELDS:
             if key in extras and key != "type":
                 item[key] = self.extra(extras[key], row, f"shopper::{key}")
-        translations: dict[str, dict[str, str]] = {}
-        for language, text in others.items():
-            translations.setdefault(language, {})["prompt"] = text
-        for language, text in help_others.items():
-            translations.setdefault(language, {})["help"] = text
-        if translations:
-            item["translations"] = translations
+        self._words(item, others, help_others)
         relevant = bind.get("relevant")
         if relevant:
             self.relevants.append((item, str(relevant), row))
@@ -883,11 +926,12 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
     ]
     if ItemType.RATING in {i.type for i in template.items()}:
         survey_header.append("parameters")
+    if any(section.description for section in template.sections):
+        survey_header.append("shopper::description")
     choices_header = ["list_name", "name", *label_columns, "shopper_score"]
     survey: list[dict[str, str]] = []
     choices: list[dict[str, str]] = []
     lists: dict[tuple[str, ...], str] = {}
-    notes = 0
 
     def name(value: str, what: str) -> str:
         if not _XML_NAME_RE.fullmatch(value):
@@ -908,16 +952,9 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
     for section, s_data in zip(template.sections, data["sections"], strict=True):
         group = {"type": "begin_group", "name": name(section.id, "section id")}
         texts(group, "label", section.title, dict(section.translations))
+        if section.description:  # text as it is: it reads back as text
+            group["shopper::description"] = section.description
         survey.append(group)
-        if section.description:
-            notes += 1
-            survey.append(
-                {
-                    "type": "note",
-                    "name": f"shopper_note_{notes}",
-                    f"label{own}": section.description,
-                }
-            )
         for item, i_data in zip(section.items, s_data["items"], strict=True):
             row: dict[str, str] = {"name": name(item.id, "item id")}
             texts(row, "label", item.prompt, {t.language: t.prompt for t in item.translations})
@@ -932,6 +969,10 @@ def xlsform_sheets(template: Template) -> dict[str, list[list[str]]]:
                     item.show_if.negate,
                     template,
                 )
+            if item.type is ItemType.INFO:
+                row["type"] = "note"  # its label, hint and relevant say all of it
+                survey.append(row)
+                continue
             if item.type is ItemType.YES_NO:
                 keys: tuple[str, ...] = ("yes", "no", NA) if item.allow_na else ("yes", "no")
                 list_name = lists.get(keys)

@@ -194,7 +194,7 @@ class _AuditReport(Report[AuditFacts]):
     def _rows(self) -> list[_Row]:
         rows = []
         for s_index, section in enumerate(self.template.sections, start=1):
-            for i_index, item in enumerate(section.items, start=1):
+            for i_index, item in enumerate(section.questions, start=1):
                 result = self.score.items[item.id]
                 if result.outcome is Outcome.HIDDEN:
                     continue

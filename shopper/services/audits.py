@@ -253,7 +253,7 @@ def audit_to_json(detail: AuditDetail) -> dict[str, Any]:
     sections = []
     for section, s_score in zip(template.sections, score.sections, strict=True):
         items = []
-        for item in section.items:
+        for item in section.questions:
             rec = detail.answers.get(item.id)
             i_score = score.items[item.id]
             items.append(

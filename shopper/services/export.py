@@ -153,7 +153,7 @@ def answer_rows(audit: ScoredAudit) -> Iterator[list[Any]]:
     for section in template.sections:
         for item in section.items:
             answer = audit.answers.get(item.id)
-            if answer is None:
+            if answer is None or not item.answerable:
                 continue
             seen.add(item.id)
             result = score.items[item.id]

@@ -222,7 +222,7 @@ class AuditRunner:
         if current and self.template.has_item(current) and self.is_visible(current):
             return current
         for item in self.visible_items():
-            if self._values.get(item.id) is None:
+            if item.answerable and self._values.get(item.id) is None:
                 return item.id
         return next(self.template.items()).id
 

@@ -136,6 +136,16 @@ def items(
     draw: st.DrawFn, item_id: str, section_id: str, earlier: list[Item], langs: list[str]
 ) -> Item:
     kind = draw(st.sampled_from(list(ItemType)))
+    if kind is ItemType.INFO:  # its text, help, words in other languages and a show-if only
+        item = Item(
+            id=item_id,
+            prompt=draw(texts(required=True)),
+            type=kind,
+            help=draw(texts()),
+            weight=0.0,
+            section_id=section_id,
+        )
+        return _worded_and_shown(draw, item, earlier, langs)
     item = Item(
         id=item_id,
         prompt=draw(texts(required=True)),
@@ -168,23 +178,7 @@ def items(
         )
     if item.scored and draw(st.booleans()):
         item = replace(item, critical=True)
-    if langs:
-        said = []
-        for name in sorted(draw(st.lists(st.sampled_from(langs), unique=True))):
-            prompt, help_text = draw(st.sampled_from([(1, 0), (0, 1), (1, 1)]))
-            said.append(
-                ItemText(
-                    name,
-                    draw(texts(required=True)) if prompt else "",
-                    draw(texts(required=True)) if help_text else "",
-                )
-            )
-        item = replace(item, translations=tuple(said))
-    sources = [e for e in earlier if e.type is not ItemType.DATETIME]
-    if bool(sources) and draw(st.booleans()):
-        source = draw(st.sampled_from(sources))
-        values = draw(st.lists(_answers_of(source), min_size=1, max_size=3))
-        item = replace(item, show_if=ShowIf(source.id, tuple(values), draw(st.booleans())))
+    item = _worded_and_shown(draw, item, earlier, langs)
     waits = kind in (ItemType.YES_NO, ItemType.SINGLE_CHOICE, ItemType.COUNT)
     if item.required and waits and draw(st.booleans()):
         if kind is ItemType.YES_NO:
@@ -198,6 +192,29 @@ def items(
                 return item
         later = Later(draw(st.integers(1, 366)), draw(st.booleans()), otherwise)
         item = replace(item, later=later)
+    return item
+
+
+def _worded_and_shown(draw: st.DrawFn, item: Item, earlier: list[Item], langs: list[str]) -> Item:
+    """The item with its words in some of the languages, and perhaps a show-if on an earlier
+    item that can be depended on."""
+    if langs:
+        said = []
+        for name in sorted(draw(st.lists(st.sampled_from(langs), unique=True))):
+            prompt, help_text = draw(st.sampled_from([(1, 0), (0, 1), (1, 1)]))
+            said.append(
+                ItemText(
+                    name,
+                    draw(texts(required=True)) if prompt else "",
+                    draw(texts(required=True)) if help_text else "",
+                )
+            )
+        item = replace(item, translations=tuple(said))
+    sources = [e for e in earlier if e.type not in (ItemType.DATETIME, ItemType.INFO)]
+    if bool(sources) and draw(st.booleans()):
+        source = draw(st.sampled_from(sources))
+        values = draw(st.lists(_answers_of(source), min_size=1, max_size=3))
+        item = replace(item, show_if=ShowIf(source.id, tuple(values), draw(st.booleans())))
     return item
 
 

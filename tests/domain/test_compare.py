@@ -337,3 +337,20 @@ def test_the_trend_line_is_the_least_squares_fit_at_both_ends() -> None:
     assert (a + b) / 2 == pytest.approx(60.0)
     assert trend(points[:1]).line() is None
     assert trend([(start, 1.0), (start, 9.0)]).line() is None
+
+
+def test_an_information_item_has_no_row_and_counts_nowhere() -> None:
+    with_info = template("""\
+      - {id: clean, prompt: Clean, type: yes_no, weight: 2, theme: brand}
+      - {id: look, prompt: Now look at the floor., type: info}
+      - {id: stars, prompt: Stars, type: rating, theme: empathy}
+""")
+    result = compare(
+        [
+            audit("a", 0, {"clean": "yes", "stars": 5}, with_info),
+            audit("b", 1, {"clean": "no", "stars": 5}, with_info),
+        ]
+    )
+    assert [r.item_id for r in result.rows] == ["clean", "stars"]
+    score = score_audit(with_info, {"clean": "yes"})
+    assert set(theme_tallies(with_info, score)) == {"brand"}

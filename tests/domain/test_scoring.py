@@ -513,3 +513,24 @@ def test_audit_score_properties_without_band() -> None:
     assert score.percent is None
     assert score.verdict == "Critical failure"
     assert score.passed is False
+
+
+# -- information items ----------------------------------------------------------------
+
+
+def test_an_information_item_counts_nowhere() -> None:
+    template = one_section(
+        "{id: a, prompt: A, type: yes_no, required: true}",
+        "{id: read_me, prompt: Now ask for the manager, type: info}",
+        "{id: later_note, prompt: Only when a is no, type: info, show_if: {item: a, equals: no}}",
+    )
+    before = score_audit(template, {})
+    assert (before.visible, before.answered, before.required_missing) == (1, 0, ("a",))
+    assert before.items["read_me"].outcome is Outcome.SHOWN
+    assert before.items["later_note"].outcome is Outcome.HIDDEN
+    after = score_audit(template, {"a": "no"})
+    assert (after.visible, after.answered, after.max_points) == (1, 1, 1.0)
+    assert after.items["later_note"].outcome is Outcome.SHOWN
+    assert after.sections[0].visible == 1
+    assert visible_items(template, {"a": "no"}) == {"a", "read_me", "later_note"}
+    assert score_item(template.item("read_me"), None) == ItemScore("read_me", Outcome.SHOWN)

@@ -33,6 +33,7 @@ from shopper.domain.template_loader import (
     load_template_file,
     parse_template_text,
 )
+from shopper.domain.template_writer import dump_template
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "templates.md"
 UUID = "6f1d7d1e-3c0a-4a8e-9d3c-0a1b2c3d4e5f"
@@ -129,6 +130,11 @@ sections:
         prompt: Which channel did you use?
         type: single_choice
         options: [phone, email, form]
+      - id: withheld
+        prompt: Call from a number the company has not seen before.
+        help: Withhold your number if you must.
+        type: info
+        show_if: {{item: channel, equals: phone}}
       - id: found
         prompt: Which contact options were there?
         type: multi_choice
@@ -177,8 +183,20 @@ def test_full_template_with_every_item_type() -> None:
     assert t.bands == (Band("Good", 85.0, True), Band("OK", 50.0, True), Band("Fail", 0.0, False))
     assert [s.id for s in t.sections] == ["reach", "details"]
     assert t.section("reach").description == "First contact."
-    assert t.item_count == 12
+    assert t.item_count == 13
+    assert t.question_count == 12
     assert {item.type for item in t.items()} == set(ItemType)
+    withheld = t.item("withheld")
+    assert (withheld.type, withheld.answerable, withheld.scored) == (ItemType.INFO, False, False)
+    assert withheld.help == "Withhold your number if you must."
+    assert withheld.show_if == ShowIf("channel", ("phone",))
+    assert (withheld.weight, withheld.required, withheld.critical, withheld.allow_na) == (
+        0.0,
+        False,
+        False,
+        False,
+    )
+    assert "withheld" not in [i.id for i in t.questions()]
 
     reached = t.item("reached_human")
     assert reached.type is ItemType.YES_NO
@@ -1216,3 +1234,50 @@ def test_a_template_in_another_language() -> None:
     assert template.in_language("") is template
     assert template.in_language("en") is template  # its own language
     assert template.in_language("it") is template  # a language it does not have
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("weight", "2"),
+        ("weight", "0"),
+        ("required", "true"),
+        ("critical", "true"),
+        ("na", "true"),
+        ("theme", "speed"),
+        ("later", "{days: 2}"),
+        ("pass", "no"),
+        ("options", "[a, b]"),
+        ("scale", "{min: 1, max: 5}"),
+        ("target", "{good: 1, bad: 2}"),
+        ("unit", "EUR"),
+    ],
+)
+def test_an_information_item_refuses_what_it_cannot_take(field: str, value: str) -> None:
+    info = f"{{id: i, prompt: Read this, type: info, {field}: {value}}}"
+    assert error_of(one(YN_A, YN_A.replace("a", "b", 1), YN_A.replace("a", "c", 1), info)) == (
+        f"t.yaml: sections[0].items[3].{field}: an information item takes no {field}"
+    )
+
+
+def test_an_information_item_takes_text_help_translations_and_a_show_if() -> None:
+    info = (
+        "{id: i, prompt: Read this, help: Slowly, type: info, show_if: {item: a, equals: no},"
+        " translations: {French (fr): {prompt: Lisez}}}"
+    )
+    t = load(one(YN_A, info))
+    item = t.item("i")
+    assert (item.prompt, item.help, item.prompt_in("fr")) == ("Read this", "Slowly", "Lisez")
+    assert item.show_if == ShowIf("a", ("no",))
+    assert dump_template(t) and load(dump_template(t)) == t
+
+
+def test_nothing_may_depend_on_an_information_item() -> None:
+    text = one(
+        "{id: i, prompt: Read this, type: info}",
+        "{id: b, prompt: B, type: yes_no, show_if: {item: i, equals: yes}}",
+    )
+    assert error_of(text) == (
+        "t.yaml: sections[0].items[1].show_if.item: "
+        "cannot depend on 'i': an information item is never answered"
+    )

@@ -47,11 +47,12 @@ EXPECTED_TYPE = {
     "dateTime": {ItemType.DATETIME},
     "select one": {ItemType.YES_NO, ItemType.SINGLE_CHOICE},
     "select all that apply": {ItemType.MULTI_CHOICE},
+    "note": {ItemType.INFO},
 }
 
 
 def pyxform_questions(path: Path) -> list[dict[str, Any]]:
-    """pyxform's own parse: every question of the form (not groups, notes or its meta)."""
+    """pyxform's own parse: every question and note of the form (not groups or its meta)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         form = convert(xlsform=str(path), warnings=[])._pyxform
@@ -63,7 +64,7 @@ def pyxform_questions(path: Path) -> list[dict[str, Any]]:
             if child.get("type") in ("group", "repeat", "loop"):
                 if not (child.get("control") or {}).get("bodyless"):
                     walk(child)
-            elif child.get("type") != "note":
+            else:
                 found.append(child)
 
     walk(form)
@@ -153,7 +154,9 @@ def test_the_mapping_of_a_form(tmp_path: Path) -> None:
     )
     assert [s.id for s in template.sections] == ["visit", "visit.inner", "visit-2"]
     visit, inner, _after = template.sections
-    assert visit.description == "Watch closely."
+    assert visit.description == ""  # a note is an information item in its place
+    intro = visit.items[0]
+    assert (intro.id, intro.type, intro.prompt) == ("intro", ItemType.INFO, "Watch closely.")
     assert visit.title_in("fr") == "La visite"
     assert inner.title == "The visit › Inside"  # nested groups: their labels joined
     greet = template.item("greet")
@@ -205,7 +208,10 @@ def test_a_relevant_that_cannot_be_translated_names_its_row(relevant: str, tmp_p
     # --skip-unsupported imports the rest and says what it left out.
     partial = read_xlsform(md(form, tmp_path), skip_unsupported=True)
     assert not partial.template.has_item("when")
-    assert partial.template.item_count == 6
+    whole = read_xlsform(md(FORM, tmp_path, "whole.md")).template
+    assert [i.id for i in partial.template.items()] == [
+        i.id for i in whole.items() if i.id != "when"
+    ]
     assert [str(u) for u in partial.unsupported] == [str(u) for u in caught.value.unsupported]
 
 
@@ -229,7 +235,7 @@ def test_every_unsupported_row_is_listed(tmp_path: Path) -> None:
         "('mood' is not an imported question)" in listed
     )
     partial = read_xlsform(md(form, tmp_path), skip_unsupported=True)
-    assert {i.id for i in partial.template.items()} == {"greet", "how", "extras"}
+    assert {i.id for i in partial.template.items()} == {"intro", "greet", "how", "extras"}
 
 
 def test_a_fault_of_the_format_names_the_survey_row(tmp_path: Path) -> None:
@@ -284,14 +290,69 @@ def test_generated_templates_export_and_import_back_equal(data: st.DataObject) -
 def test_the_samples_are_the_shared_ones() -> None:
     """tests/fixtures/xlsform is a copy of ../shared/xlsform-examples (with its licence), so
     the tests run anywhere: SHA256SUMS, written from the shared folder, names every file of it
-    with its hash, and the copies must be those bytes (visit.md, a Markdown form, is ours)."""
+    with its hash, and the copies must be those bytes (visit.md and notes.md, Markdown forms,
+    are ours)."""
     folder = SAMPLES[0].parent
     sums = {}
     for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = line.split(maxsplit=1)
         sums[name] = digest
     copies = {p.name for p in folder.iterdir() if p.name != "SHA256SUMS"}
-    assert copies - set(sums) == {"visit.md"}
+    assert copies - set(sums) == {"visit.md", "notes.md"}
     for name, digest in sums.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
     assert {p.name for p in SAMPLES} <= set(sums)
+
+
+# -- notes and information items ------------------------------------------------------
+
+NOTES = (SAMPLES[0].parent / "notes.md").read_text(encoding="utf-8")
+
+
+def test_a_note_is_an_information_item_in_place(tmp_path: Path) -> None:
+    template = read_xlsform(md(NOTES, tmp_path)).template
+    assert [(i.id, i.type) for i in template.items()] == [
+        ("open", ItemType.YES_NO),
+        ("knock", ItemType.INFO),
+        ("said", ItemType.TEXT),
+    ]
+    knock = template.item("knock")
+    assert (knock.prompt, knock.help, knock.prompt_in("fr")) == (
+        "Knock twice.",
+        "Loudly",
+        "Frappez deux fois.",
+    )
+    assert knock.show_if is not None and (knock.show_if.item, knock.show_if.values) == (
+        "open",
+        ("no",),
+    )
+    assert template.sections[0].description == "Go at noon."  # shopper::description
+    # And back: the note as a note row, the description on its group's row; equal again.
+    survey = xlsform_sheets(template)["survey"]
+    header = survey[0]
+    rows = [dict(zip(header, row, strict=True)) for row in survey[1:]]
+    assert [r["type"] for r in rows] == [
+        "begin_group",
+        "select_one yes_no",
+        "note",
+        "text",
+        "end_group",
+    ]
+    assert rows[0]["shopper::description"] == "Go at noon."
+    assert (rows[2]["name"], rows[2]["relevant"]) == ("knock", "${open} = 'no'")
+    again = read_xlsform_bytes(xlsform_bytes(template), name="notes.xlsx").template
+    assert again == template
+
+
+def test_a_note_takes_no_checklist_field(tmp_path: Path) -> None:
+    form = NOTES.replace("| shopper::description |", "| shopper::weight |").replace(
+        "| Go at noon.          |", "|                 |"
+    )
+    form = form.replace(
+        "| ${open} = 'no'   |                      |", "| ${open} = 'no'   | 2               |"
+    )
+    with pytest.raises(XlsformUnsupportedError) as caught:
+        read_xlsform(md(form, tmp_path))
+    assert [str(u) for u in caught.value.unsupported] == [
+        "survey row 4, column shopper::weight: a note (an information item) takes no field"
+    ]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shopper.domain.template import ItemType
+from shopper.domain.template import Item, ItemType
 from shopper.report.audit import EvidenceImage, MomentFact
 from shopper.report.redact import EMAIL_MASK, NAME_MASK, PHONE_MASK, Redactor
 from shopper.report.text import printable
@@ -328,3 +328,25 @@ def test_points_agree_with_the_most_there_is(points: float, most: float, text: s
     from shopper.report.audit import _points_of
 
     assert _points_of(points, most) == text
+
+
+def test_an_information_item_is_left_out_of_the_report() -> None:
+    """An information item is text the shopper read: the report (answers and findings)
+    leaves it out, and the questions keep their numbers."""
+    template = make_template(
+        [
+            (
+                "Reaching a person",
+                [
+                    yes_no("answered", "Did a person answer?"),
+                    Item(id="look", prompt="Ask for Pat by name now.", type=ItemType.INFO),
+                    yes_no("named", "Did they know Pat?"),
+                ],
+            )
+        ]
+    )
+    pdf = Pdf.of(render(facts(template, {"answered": "yes", "named": "no"})))
+    text = squeeze(pdf.text)
+    assert squeeze("Ask for Pat by name now.") not in text
+    assert squeeze("Did they know Pat?") in text
+    assert "1.2" in text and "1.3" not in text

@@ -503,8 +503,26 @@ class TextEditor(AnswerEditor):
         self._saved_text = self.text.toPlainText()
 
 
+class InfoEditor(AnswerEditor):
+    """An information item: nothing to answer; the item's text is all there is to it."""
+
+    def __init__(self, item: Item, parent: QWidget | None = None) -> None:
+        super().__init__(item, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("Information: nothing to answer. Enter or Tab moves on.")
+        self.label.setObjectName("hint")
+        self.label.setWordWrap(True)
+        layout.addWidget(self.label)
+
+    def set_value(self, value: Any) -> None:
+        """Nothing is stored for an information item, so nothing is shown."""
+
+
 def make_editor(item: Item, zone: str, parent: QWidget | None = None) -> AnswerEditor:
     kind = item.type
+    if kind is ItemType.INFO:
+        return InfoEditor(item, parent)
     if kind is ItemType.YES_NO:
         return YesNoEditor(item, parent)
     if kind is ItemType.RATING:

@@ -178,7 +178,7 @@ class InstrumentsPane(QTabWidget):
 
     # -- evidence for the item ---------------------------------------------------------
 
-    def attach_files(self, paths: list[Path], item_id: str) -> None:
+    def attach_files(self, paths: list[Path], item_id: str | None) -> None:
         self.evidence_pane.attach_files(paths, item_id=item_id)
 
     def choose_files(self) -> None:

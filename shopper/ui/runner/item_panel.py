@@ -207,7 +207,7 @@ class ItemPanel(QWidget):
         evidence_row.addWidget(self.capture_button)
         panel_layout.addLayout(evidence_row)
         panel_layout.addSpacing(8)
-        note_label = QLabel("Note (Ctrl+E)")
+        note_label = self.note_label = QLabel("Note (Ctrl+E)")
         note_label.setObjectName("noteLabel")
         panel_layout.addWidget(note_label)
         self.note = QPlainTextEdit()
@@ -220,6 +220,14 @@ class ItemPanel(QWidget):
         note_label.setBuddy(self.note)
         panel_layout.addWidget(self.note)
         panel_layout.addStretch(1)
+        self.answer_widgets: tuple[QWidget, ...] = (
+            self.evidence_label,
+            self.attach_button,
+            self.capture_button,
+            note_label,
+            self.note,
+        )
+        """What an answerable item shows and an information item does not."""
 
     def _build_nav(self) -> QHBoxLayout:
         nav = QHBoxLayout()
@@ -306,6 +314,12 @@ class ItemPanel(QWidget):
         self.attach_button.setEnabled(not frozen)
         self.capture_button.setEnabled(not frozen and self.can_capture)
         self.update_extras()
+        # An information item is text to read: no note, no evidence, no measured value.
+        for widget in self.answer_widgets:
+            widget.setVisible(item.answerable)
+        if not item.answerable:
+            self.measured_label.setVisible(False)
+            self.use_measured_button.setVisible(False)
         self.prev_button.setEnabled(position > 1)
         self.next_button.setEnabled(position < len(visible))
 
@@ -359,7 +373,8 @@ class ItemPanel(QWidget):
 
     def _changeable(self) -> bool:
         """Whether the item shown can change now (awaiting follow-up, only the follow-up)."""
-        return self.item is not None and self.runner.can_change(self.item.id)
+        item = self.item
+        return item is not None and item.answerable and self.runner.can_change(item.id)
 
     def focus_item(self) -> None:
         """The keyboard to the answer's text field, else to the item for its shortcut keys."""

@@ -40,6 +40,7 @@ OUTCOME_TEXT = {
     Outcome.INFO: "answered (not scored)",
     Outcome.UNANSWERED: "not answered yet",
     Outcome.HIDDEN: "hidden by an earlier answer",
+    Outcome.SHOWN: "information: nothing to answer",
 }
 
 
@@ -50,7 +51,10 @@ def outcome_icon(outcome: Outcome) -> QIcon:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     color = OUTCOME_COLORS.get(outcome)
-    if color is None:
+    if outcome is Outcome.SHOWN:  # information: an "i", never a mark of an answer
+        painter.setPen(QColor("#607d8b"))
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "i")
+    elif color is None:
         painter.setPen(QColor("#9e9e9e"))
         painter.drawEllipse(2, 2, 10, 10)
     else:

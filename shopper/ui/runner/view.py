@@ -129,7 +129,7 @@ class AuditRunnerView(QWidget):
         )
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(self.item_panel)
-        self.instruments = InstrumentsPane(runner, data_dir, lambda: self.current, capture)
+        self.instruments = InstrumentsPane(runner, data_dir, self._answered_item, capture)
         self.right_splitter.addWidget(self.instruments)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
@@ -192,7 +192,7 @@ class AuditRunnerView(QWidget):
         panel.attach_requested.connect(self.instruments.choose_files)
         panel.capture_requested.connect(self.instruments.capture_screen)
         panel.files_dropped.connect(
-            lambda paths: self.instruments.attach_files(paths, item_id=self.current.id)
+            lambda paths: self.instruments.attach_files(paths, item_id=self._answered_id())
         )
         self.instruments.changed.connect(self._instrument_changed)
         self.instruments.item_focus_wanted.connect(self.focus_item)
@@ -428,6 +428,16 @@ class AuditRunnerView(QWidget):
 
     def focus_item(self) -> None:
         self.item_panel.focus_item()
+
+    def _answered_item(self) -> Item | None:
+        """The item on screen if it asks something: evidence and moments taken while an
+        information item is shown belong to the whole audit."""
+        current = getattr(self, "current", None)
+        return current if current is not None and current.answerable else None
+
+    def _answered_id(self) -> str | None:
+        item = self._answered_item()
+        return item.id if item is not None else None
 
     def _capture(self) -> None:
         self.instruments.capture_screen()

@@ -38,7 +38,14 @@ from shopper.ui.template_editor.model import Fault, Path, TemplateModel
 
 _CHOICES = (ItemType.SINGLE_CHOICE, ItemType.MULTI_CHOICE)
 _NUMERIC = (ItemType.NUMBER, ItemType.COUNT, ItemType.DURATION)
+_ASKING = tuple(t for t in ItemType if t is not ItemType.INFO)
+"""Every type but an information item, which takes its text, help and a show-if only."""
 TYPE_ROWS: dict[str, tuple[ItemType, ...]] = {
+    "weight": _ASKING,
+    "required": _ASKING,
+    "critical": _ASKING,
+    "theme": _ASKING,
+    "later": _ASKING,
     "pass": (ItemType.YES_NO,),
     "options": _CHOICES,
     "scale": (ItemType.RATING,),
@@ -46,7 +53,7 @@ TYPE_ROWS: dict[str, tuple[ItemType, ...]] = {
     "min": (ItemType.NUMBER, ItemType.COUNT),
     "max": (ItemType.NUMBER, ItemType.COUNT),
     "unit": (ItemType.NUMBER, ItemType.COUNT),
-    "na": tuple(t for t in ItemType if t is not ItemType.TEXT),
+    "na": tuple(t for t in _ASKING if t is not ItemType.TEXT),
 }
 """The item fields that only some types have (the loader refuses them on the others)."""
 ALWAYS_SHOWN = "(always shown)"
@@ -406,9 +413,10 @@ class ItemForm(NodeForm):
         def load(node: dict[str, Any]) -> None:
             found = self.type.findData(node.get("type"))
             self.type.setCurrentIndex(found)
-            self._type_rows(node)
 
         self.on_load(("type",), load)
+        # A field the type does not take stays in view while it is there (with its fault).
+        self.on_load(("type", *TYPE_ROWS), self._type_rows)
         self.add_row("type", "T&ype", self.type)
 
     def set_type(self, kind: str) -> None:
@@ -437,6 +445,9 @@ class ItemForm(NodeForm):
             kind = None
         for key, types in TYPE_ROWS.items():
             self.form.setRowVisible(self.rows[key], kind in types or key in node)
+        prompt_label = self.form.labelForField(self.rows["prompt"])
+        if isinstance(prompt_label, QLabel):
+            prompt_label.setText("&Text" if kind is ItemType.INFO else "&Question")
 
     def _weight_row(self) -> None:
         self.weight = QDoubleSpinBox()
@@ -635,7 +646,7 @@ class ItemForm(NodeForm):
         def load(node: dict[str, Any]) -> None:
             self.show_item.clear()
             self.show_item.addItem(ALWAYS_SHOWN, "")
-            for item_id, prompt in self.model.item_ids():
+            for item_id, prompt in self.model.question_ids():
                 if item_id != node.get("id"):
                     self.show_item.addItem(f"{item_id} — {prompt}", item_id)
             cond = node.get("show_if") if isinstance(node.get("show_if"), dict) else None

@@ -127,6 +127,16 @@ class TemplateModel(QAbstractItemModel):
             for item in section["items"]
         ]
 
+    def question_ids(self) -> list[tuple[str, str]]:
+        """(id, prompt) of every item that asks something: what a show-if may name (never
+        an information item)."""
+        return [
+            (str(item.get("id", "")), str(item.get("prompt", "")))
+            for section in self.sections
+            for item in section["items"]
+            if item.get("type") != ItemType.INFO.value
+        ]
+
     def item_data(self, item_id: str) -> dict[str, Any] | None:
         for section in self.sections:
             for item in section["items"]:

@@ -249,3 +249,41 @@ def test_f6_goes_between_the_tree_and_the_form(qtbot: QtBot, ctx: AppContext) ->
     editor.select((1,))
     qtbot.keyClick(editor.tree, Qt.Key.Key_F6)
     assert editor.section_form.title.hasFocus()
+
+
+def test_an_information_item_takes_its_text_help_and_a_show_if_only(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    editor = open_editor(qtbot, ctx)
+    form = editor.item_form
+    offered = [form.type.itemText(n) for n in range(form.type.count())]
+    assert "Information" in offered
+    editor.select((0, 0))  # a yes/no: weighted, required and critical first
+    form.required.setChecked(True)
+    form.critical.setChecked(True)
+    editor.select((1, 0))
+    form.set_type("info")
+    node = editor.model.node((1, 0))
+    assert node == {"id": "kind", "prompt": "Were they kind?", "type": "info"}
+    for key in ("prompt", "help", "type", "show_if", "translations"):
+        assert form.rows[key].isVisible(), key
+    for key in ("weight", "required", "critical", "na", "theme", "later", "scale", "options"):
+        assert not form.rows[key].isVisible(), key
+    assert editor.model.fault is None
+    template = editor.model.template
+    assert template is not None and not template.item("kind").answerable
+    # Nothing may depend on it: the show-if of another item does not offer it.
+    editor.select((0, 1))
+    offered_ids = [form.show_item.itemData(n) for n in range(form.show_item.count())]
+    assert offered_ids == ["", "human"]
+    # A weight written by hand is still shown, with the loader's message under it.
+    editor.select((1, 0))
+    editor.model.set_fields((1, 0), {"weight": 2}, "Weight")
+    assert form.rows["weight"].isVisible()
+    fault = editor.model.fault
+    assert fault is not None and fault.message == "an information item takes no weight"
+    assert form.errors["weight"].isVisible()
+    editor.model.undo_stack.undo()
+    editor.model.undo_stack.undo()  # back to the rating it was
+    assert editor.model.node((1, 0))["type"] == "rating"
+    assert form.rows["weight"].isVisible()
