@@ -128,9 +128,5 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         phrases = ", ".join(f"{p} ({n})" for p, n in figure.phrases[:3])
         print(f"{theme_title(figure.theme)}: {figure.total} ({figure.trend}); {phrases}")
         for month in figure.months:
-            score = f", mean score {month.mean_score:g}" if month.mean_score is not None else ""
-            print(
-                f"  {month.month.isoformat()[:7]}: {month.complaints} complaints,"
-                f" {month.feedback} feedback, {month.leaving} leaving{score}"
-            )
+            print(f"  {month.line()}")
     return EXIT_OK

@@ -29,6 +29,7 @@ from shopper.domain import theme_rules as rules_domain
 from shopper.domain.clock import as_utc, now_utc
 from shopper.domain.errors import ShopperError
 from shopper.domain.themes import month_of
+from shopper.domain.wording import count_of
 from shopper.resources import RESOURCES_DIR
 from shopper.services import tabular
 from shopper.services.said_no import manager, theme_tag
@@ -366,6 +367,14 @@ class ThemeMonth:
     @property
     def total(self) -> int:
         return self.complaints + self.feedback + self.leaving
+
+    def line(self) -> str:
+        """ "2026-11: 1 complaint, 2 feedback, 0 leaving, mean score 3.5" """
+        score = f", mean score {self.mean_score:g}" if self.mean_score is not None else ""
+        return (
+            f"{self.month.isoformat()[:7]}: {count_of(self.complaints, 'complaint')},"
+            f" {self.feedback} feedback, {self.leaving} leaving{score}"
+        )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from shopper.domain.errors import ShopperError
 from shopper.domain.themes import theme_title
+from shopper.domain.wording import count_of
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.workers import on_a_server, run_soon
 
@@ -180,13 +181,11 @@ class FeedbackWindow(QWidget):
                 if figure.theme in i.themes or (not figure.theme and not i.themes)
             ]
         )
-        lines = [f"{theme_title(figure.theme)}: {figure.total} entries, {figure.trend}"]
-        for m in figure.months:
-            score = f", mean score {m.mean_score:g}" if m.mean_score is not None else ""
-            lines.append(
-                f"  {m.month.isoformat()[:7]}: {m.complaints} complaints, {m.feedback} feedback,"
-                f" {m.leaving} leaving{score}"
-            )
+        lines = [
+            f"{theme_title(figure.theme)}: {count_of(figure.total, 'entry', 'entries')},"
+            f" {figure.trend}"
+        ]
+        lines += [f"  {m.line()}" for m in figure.months]
         if figure.phrases:
             lines.append("Most common: " + ", ".join(f"{p} ({n})" for p, n in figure.phrases))
         lines += [

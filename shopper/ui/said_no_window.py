@@ -36,6 +36,7 @@ from shopper.domain.said_no import (
     reason_label,
     theme_name,
 )
+from shopper.domain.wording import count_of
 from shopper.ui.rows_model import Column, RowsModel
 from shopper.ui.workers import Operation, on_a_server, run_operation, run_soon
 
@@ -204,7 +205,8 @@ class SaidNoWindow(QWidget):
             self.counts.clear()
         else:
             self.progress.setText(
-                f"{summary.progress().capitalize()} · {len(summary.entries)} entries"
+                f"{summary.progress().capitalize()} ·"
+                f" {count_of(len(summary.entries), 'entry', 'entries')}"
             )
             empty = summary.empty_days
             self.reminder.setText(

@@ -90,3 +90,16 @@ def test_bad_rows_are_named_and_nothing_is_imported(
         (4, "score"),
     ]
     assert feedback.list_items(engine=ctx.engine, company="Northwind") == []
+
+
+def test_a_month_reads_in_words() -> None:
+    from datetime import date
+
+    from shopper.services.feedback import ThemeMonth
+
+    assert ThemeMonth(date(2026, 11, 1), 1, 2, 0, 3.5).line() == (
+        "2026-11: 1 complaint, 2 feedback, 0 leaving, mean score 3.5"
+    )
+    assert ThemeMonth(date(2026, 6, 1), 3, 0, 1, None).line() == (
+        "2026-06: 3 complaints, 0 feedback, 1 leaving"
+    )

@@ -68,7 +68,7 @@ def test_the_window_shows_days_reminder_lists_and_moves(
     window = SaidNoWindow(ctx.engine, company, company_id=company[0][0])
     show(qtbot, window)
     qtbot.waitUntil(lambda: window.summary is not None)
-    assert window.progress.text().startswith("Day 4 of 30 · 1 entries")
+    assert window.progress.text().startswith("Day 4 of 30 · 1 entry")
     assert "Reminder: nobody noted a said-no on 2 day(s)" in window.reminder.text()
     assert window.day_model.rowCount() == 4
     assert window.list_models[ActionList.POLICIES].rowCount() == 1
@@ -136,7 +136,7 @@ def test_feedback_window_and_rules(
     qtbot.waitUntil(lambda: window.model.rowCount() > 0)
     themes = {window.model.index(r, 0).data() for r in range(window.model.rowCount())}
     assert themes == {"Empathy", "Speed"}
-    assert "2026-02: 1 complaints" in window.detail.text()
+    assert "2026-02: 1 complaint," in window.detail.text()
     assert window.item_model.rowCount() == 1  # the selected theme's entries
     window.item_view.selectRow(0)
     with qtbot.waitSignal(window.loaded):
