@@ -51,11 +51,19 @@ def test_the_binaries_are_found() -> None:
     assert bin_dir is not None and (bin_dir / "initdb").exists()
 
 
-def test_without_a_server_ci_fails_and_a_laptop_skips(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CI", "true")
+@pytest.mark.parametrize("ci", ["true", "TRUE", "1", "yes"])
+def test_without_a_server_ci_fails(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
+    monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.fail.Exception, match="no PostgreSQL server for the tests: gone"):
         unavailable("gone")
-    monkeypatch.delenv("CI")
+
+
+@pytest.mark.parametrize("ci", [None, "", "0", "false", "no"])
+def test_without_a_server_a_laptop_skips(monkeypatch: pytest.MonkeyPatch, ci: str | None) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server for the tests: gone"):
         unavailable("gone")
 
