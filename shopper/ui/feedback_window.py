@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -27,6 +25,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.themes import theme_title
 from shopper.domain.wording import count_of
 from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.widgets import company_combo, plain_label
 from shopper.ui.workers import on_a_server, run_soon
 
 if TYPE_CHECKING:
@@ -84,11 +83,7 @@ class FeedbackWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)  # its own window, not a child pane
         self.engine = engine
         self.setWindowTitle("Feedback by theme")
-        self.company = QComboBox()
-        for cid, name in companies:
-            self.company.addItem(name, cid)
-        if company_id:
-            self.company.setCurrentIndex(max(self.company.findData(company_id), 0))
+        self.company = company_combo(companies, company_id)
         self.company.currentIndexChanged.connect(self.reload)
         self.rules_button = QPushButton("Edit the keyword &rules…")
         self.rules_button.clicked.connect(self.edit_rules)
@@ -101,8 +96,7 @@ class FeedbackWindow(QWidget):
         self.view.verticalHeader().hide()
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().currentRowChanged.connect(self._selected)
-        self.detail = QLabel()
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.detail = plain_label()
         self.detail.setWordWrap(True)
         self.items: list[Item] = []
         self.item_model: RowsModel[Item] = RowsModel(ITEM_COLUMNS, self)
@@ -115,8 +109,7 @@ class FeedbackWindow(QWidget):
         self.item_view.setColumnWidth(2, 420)
         self.tag_button = QPushButton("&Tag by hand…")
         self.tag_button.clicked.connect(lambda: self.tag_selected())  # noqa: PLW0108  (not `checked`)
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.message = plain_label()
         top = QHBoxLayout()
         top.addWidget(self.company)
         top.addStretch(1)
@@ -245,10 +238,9 @@ class RulesDialog(QDialog):
         self.engine = engine
         self.setWindowTitle("Keyword rules")
         self.editor = QPlainTextEdit()
-        self.status = QLabel(
+        self.status = plain_label(
             "One theme per line: THEME: phrase, phrase, … (a * matches any ending)"
         )
-        self.status.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel

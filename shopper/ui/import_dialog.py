@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.domain.errors import ShopperError
+from shopper.ui.widgets import company_combo, plain_label
 from shopper.ui.workers import Operation, run_operation, run_quietly
 
 if TYPE_CHECKING:
@@ -71,11 +72,7 @@ class ImportDialog(QDialog):
         self.columns: list[str] = []
         self._operation: Operation | None = None
         self.setWindowTitle(f"Import {path.name}")
-        self.company = QComboBox()
-        for cid, name in companies:
-            self.company.addItem(name, cid)
-        if company_id:
-            self.company.setCurrentIndex(max(self.company.findData(company_id), 0))
+        self.company = company_combo(companies, company_id)
         self.kind = QComboBox()
         for value, label in KINDS:
             if value == kind or (not kind and value != "said-no"):
@@ -91,8 +88,7 @@ class ImportDialog(QDialog):
         self.valid_only = QCheckBox(
             "Import the &valid rows, and write the rejected ones to a file beside it"
         )
-        self.status = QLabel("Reading the file…")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.status = plain_label("Reading the file…")
         self.status.setWordWrap(True)
         self.problems = QPlainTextEdit()
         self.problems.setReadOnly(True)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from shopper.domain.errors import ShopperError
 from shopper.domain.said_no import CHANNELS, Reason
 from shopper.domain.vocabulary import KNOWN_THEMES
+from shopper.ui.widgets import company_combo, plain_label
 from shopper.ui.workers import on_a_server, run_soon
 
 if TYPE_CHECKING:
@@ -48,11 +48,7 @@ class SaidNoEntryDialog(QDialog):
         super().__init__(parent)
         self.engine = engine
         self.setWindowTitle("Note a said-no")
-        self.company = QComboBox()
-        for cid, name in companies:
-            self.company.addItem(name, cid)
-        if company_id:
-            self.company.setCurrentIndex(max(self.company.findData(company_id), 0))
+        self.company = company_combo(companies, company_id)
         self.asked = QLineEdit()
         self.asked.setPlaceholderText("What the customer asked for")
         self.refused = QLineEdit()
@@ -78,8 +74,7 @@ class SaidNoEntryDialog(QDialog):
         form.addRow("C&hannel", self.channel)
         form.addRow("&Theme", self.theme)
         form.addRow("Said &by", self.said_by)
-        self.status = QLabel("Enter notes it and clears the form for the next; Esc closes.")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.status = plain_label("Enter notes it and clears the form for the next; Esc closes.")
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close

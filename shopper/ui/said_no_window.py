@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -38,6 +37,7 @@ from shopper.domain.said_no import (
 )
 from shopper.domain.wording import count_of
 from shopper.ui.rows_model import Column, RowsModel
+from shopper.ui.widgets import company_combo, plain_label
 from shopper.ui.workers import Operation, on_a_server, run_operation, run_soon
 
 if TYPE_CHECKING:
@@ -75,17 +75,11 @@ class SaidNoWindow(QWidget):
         self.summary: Summary | None = None
         self._operation: Operation | None = None
         self.setWindowTitle("Said-no log")
-        self.company = QComboBox()
-        for cid, name in companies:
-            self.company.addItem(name, cid)
-        if company_id:
-            self.company.setCurrentIndex(max(self.company.findData(company_id), 0))
+        self.company = company_combo(companies, company_id)
         self.company.currentIndexChanged.connect(self.reload)
-        self.progress = QLabel()
-        self.progress.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.progress = plain_label()
         self.progress.setObjectName("saidNoProgress")
-        self.reminder = QLabel()
-        self.reminder.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.reminder = plain_label()
         self.reminder.setWordWrap(True)
         self.reminder.setStyleSheet("color: #a15c00")
         self.days = QSpinBox()
@@ -112,8 +106,7 @@ class SaidNoWindow(QWidget):
             view = self._table(model)
             self.list_models[kind], self.list_views[kind] = model, view
             self.tabs.addTab(view, kind.label)
-        self.counts = QLabel()
-        self.counts.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.counts = plain_label()
         self.counts.setWordWrap(True)
         self.tabs.addTab(self.counts, "Counts")
         self.move_to = QComboBox()
@@ -126,8 +119,7 @@ class SaidNoWindow(QWidget):
         self.copy_button.clicked.connect(self.copy_email)
         self.pdf_button = QPushButton("Export &PDF…")
         self.pdf_button.clicked.connect(lambda: self.export_pdf())  # noqa: PLW0108  (not `checked` as the path)
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)  # typed text, as typed
+        self.message = plain_label()
         self.message.setWordWrap(True)
         bottom = QHBoxLayout()
         bottom.addWidget(self.move_button)

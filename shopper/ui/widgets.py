@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -16,6 +19,23 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+
+def plain_label(text: str = "") -> QLabel:
+    """A label that shows its text exactly as typed, never as rich text ("<b>" stays "<b>")."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def company_combo(companies: Iterable[tuple[str, str]], company_id: str = "") -> QComboBox:
+    """A combo of these (id, name) companies, `company_id` chosen (else the first)."""
+    combo = QComboBox()
+    for cid, name in companies:
+        combo.addItem(name, cid)
+    if company_id:
+        combo.setCurrentIndex(max(combo.findData(company_id), 0))
+    return combo
 
 
 def plain_table(model: QAbstractItemModel) -> QTableView:
