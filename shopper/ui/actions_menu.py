@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow
+
+from shopper.ui.menu_windows import MenuWindows
 
 if TYPE_CHECKING:
     from shopper.ui.actions_window import ActionsWindow
@@ -18,14 +19,11 @@ if TYPE_CHECKING:
     from shopper.ui.host import AuditHost
 
 
-class ActionsMenu(QObject):
+class ActionsMenu(MenuWindows):
     """Adds the Actions menu (before Help) and keeps the windows it opens."""
 
     def __init__(self, window: QMainWindow, host: AuditHost) -> None:
-        super().__init__(window)
-        self.window = window
-        self.host = host
-        self.windows: list[QWidget] = []
+        super().__init__(window, host)
         self.plan_action = QAction("Action &plan…", window)
         self.plan_action.setStatusTip(
             "Every action, fixed (verified by an audit), still failing, open or overdue"
@@ -82,14 +80,8 @@ class ActionsMenu(QObject):
         self.dialog.open()
         return self.dialog
 
-    def _keep(self, widget: Any) -> Any:
-        widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        widget.destroyed.connect(lambda *_: self.windows.remove(widget))
+    def _opened(self, widget: Any) -> None:
         widget.open_audit.connect(self.host.show_audit_at)
-        self.windows.append(widget)
-        widget.show()
-        widget.raise_()
-        return widget
 
     def open_plan(self, company_id: str | None = None) -> ActionsWindow:
         from shopper.ui.actions_window import ActionsWindow

@@ -13,13 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar
 
 from shopper.domain.errors import ShopperError
 from shopper.domain.wording import count_of
 from shopper.ui.crash import show_error
+from shopper.ui.menu_windows import EXPORT_FILTERS, MenuWindows
 from shopper.ui.workers import Operation, run_operation
 
 if TYPE_CHECKING:
@@ -31,17 +30,12 @@ if TYPE_CHECKING:
     from shopper.ui.host import AuditHost
     from shopper.ui.journey import JourneyWindow
 
-EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 
-
-class AnalysisActions(QObject):
+class AnalysisActions(MenuWindows):
     """Adds the Analyse menu to a main window and keeps the windows it opens."""
 
     def __init__(self, window: QMainWindow, host: AuditHost) -> None:
-        super().__init__(window)
-        self.window = window
-        self.host = host
-        self.windows: list[QWidget] = []
+        super().__init__(window, host)
         self._operation: Operation | None = None
         self.compare_action = self._action("&Compare audits…", self.open_compare, "Ctrl+Alt+C")
         self.compare_action.setToolTip(
@@ -56,13 +50,6 @@ class AnalysisActions(QObject):
             "Export &all answers…", lambda: self.export(in_view=False)
         )
         self._install()
-
-    def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
-        action = QAction(text, self.window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        return action
 
     def _install(self) -> None:
         bar = self.window.menuBar()
@@ -95,20 +82,9 @@ class AnalysisActions(QObject):
 
     # -- windows ---------------------------------------------------------------------
 
-    def _keep(self, widget: Any) -> Any:
-        widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        widget.destroyed.connect(lambda *_: self._forget(widget))
+    def _opened(self, widget: Any) -> None:
         if hasattr(widget, "open_audit"):
             widget.open_audit.connect(self.open_at)
-        self.windows.append(widget)
-        widget.show()
-        widget.raise_()
-        widget.activateWindow()
-        return widget
-
-    def _forget(self, widget: QWidget) -> None:
-        if widget in self.windows:
-            self.windows.remove(widget)
 
     def open_compare(self, company_id: str = "", touchpoint: str = "") -> CompareWindow:
         from shopper.ui.compare.view import CompareWindow

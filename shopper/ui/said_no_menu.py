@@ -7,25 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow
+
+from shopper.ui.menu_windows import EXPORT_FILTERS, MenuWindows
 
 if TYPE_CHECKING:
     from shopper.ui.host import AuditHost
 
-EXPORT_FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 SHEET_FILTERS = "Spreadsheets (*.csv *.xlsx);;CSV, UTF-8 (*.csv);;Excel workbook (*.xlsx)"
 
 
-class SaidNoActions(QObject):
+class SaidNoActions(MenuWindows):
     """Adds the Customers menu to a main window and keeps the windows it opens."""
 
     def __init__(self, window: QMainWindow, host: AuditHost) -> None:
-        super().__init__(window)
-        self.window = window
-        self.host = host
-        self.windows: list[QWidget] = []
+        super().__init__(window, host)
         self._operation: Any = None
         self.last_export: int | Exception | None = None
         self.note_action = self._action("&Note a said-no…", self.note, "Ctrl+Alt+N")
@@ -60,24 +56,6 @@ class SaidNoActions(QObject):
         if before is not None:
             bar.removeAction(menu.menuAction())
             bar.insertMenu(before, menu)
-
-    def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
-        action = QAction(text, self.window)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        return action
-
-    def _keep(self, widget: Any) -> Any:
-        widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        widget.destroyed.connect(
-            lambda *_: self.windows.remove(widget) if widget in self.windows else None
-        )
-        self.windows.append(widget)
-        widget.show()
-        widget.raise_()
-        widget.activateWindow()
-        return widget
 
     def _companies(self) -> list[tuple[str, str]]:
         return [(row.id, row.name) for row in self.host.companies()]
