@@ -92,6 +92,35 @@ class DatabaseOpener:
         self._operation: Any = None
 
     def start(self, *, try_team: bool = True) -> None:
+        """Glance at the lists, then open the database (both off the GUI thread)."""
+        import os
+
+        from shopper.ui.workers import run_quietly
+
+        told = self.db_url or os.environ.get("SHOPPER_DB_URL")
+        if told or self.window.attached or (try_team and self._team_wanted()):
+            self._open(try_team=try_team)
+            return
+        # This computer's database: its lists are shown before the database layer loads.
+        folder, filters = self.folder, self.window.glance_filters()
+
+        def work() -> Any:
+            from shopper.services.glance import glance_at
+
+            return glance_at(folder, filters)
+
+        def seen(glance: Any) -> None:
+            if glance is not None:
+                self.window.show_glance(glance)
+            self._open(try_team=try_team)
+
+        def failed(exc: Exception) -> None:
+            log.warning("no start-up glance: %s", exc)  # the lists are read once it is open
+            self._open(try_team=try_team)
+
+        self._glancing = run_quietly(self.window, work, on_done=seen, on_error=failed)
+
+    def _open(self, *, try_team: bool) -> None:
         from shopper.ui.workers import run_operation
 
         folder, db_url = self.folder, self.db_url
@@ -192,7 +221,7 @@ class DatabaseOpener:
         from shopper.ui.team.connect import ConnectDialog
 
         if headless():
-            self.start(try_team=False)
+            self._open(try_team=False)
             return
         dialog = self.dialog = ConnectDialog(self.folder, self.window, asked=asked)
 
@@ -200,7 +229,7 @@ class DatabaseOpener:
             if result == ConnectDialog.DialogCode.Accepted and dialog.ctx is not None:
                 self.window.attach(dialog.ctx)
             else:
-                self.start(try_team=False)
+                self._open(try_team=False)
 
         dialog.finished.connect(finished)
         dialog.open()

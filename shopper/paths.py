@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 APP_NAME = "Shopper"
+DB_FILENAME = "shopper.db"
+"""The database file in a data folder."""
 
 
 def default_data_dir() -> Path:

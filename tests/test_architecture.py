@@ -297,6 +297,10 @@ window = MainWindow(data_dir=Path(sys.argv[1]))
 opener = DatabaseOpener(window, Path(sys.argv[1]), None)
 window.first_painted.connect(opener.start)
 
+def lists_shown():
+    seen["shown"] = [window.company_model.rowCount(), window.audit_model.rowCount()]
+    seen["imported when shown"] = sorted(sys.modules)
+
 def lists_read():
     seen.setdefault("imported when ready", sorted(sys.modules))
     menus()
@@ -308,6 +312,7 @@ def menus():
     else:
         QTimer.singleShot(10, menus)
 
+window.lists_shown.connect(lists_shown)
 window.lists_read.connect(lists_read)
 window.show()
 QTimer.singleShot(60000, app.quit)
@@ -351,3 +356,37 @@ def test_start_up_leaves_the_reports_exports_and_analysis_windows_for_later(
     assert heavy(seen["imported with the window"]) == []
     assert heavy(seen["imported when ready"]) == []
     assert heavy(seen["imported with the menus"]) == []  # the Analyse menu, the data actions
+
+
+def test_start_up_shows_the_lists_before_the_database_layer_loads(tmp_path: Path) -> None:
+    """This computer's database, at the newest revision: the companies and the first page
+    of audits are on screen (the start-up glance, `shopper.store.glance`) before SQLAlchemy,
+    the table classes or the services are imported."""
+    import json
+    import os
+
+    from shopper.services.companies import CompanyInput, create_company
+    from shopper.services.context import AppContext
+
+    ctx = AppContext.open(tmp_path / "data")
+    create_company(engine=ctx.engine, data=CompanyInput(name="Glance & Co"))
+    ctx.close()
+    done = subprocess.run(
+        [sys.executable, "-c", STARTED, str(tmp_path / "data")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=os.environ | {"QT_QPA_PLATFORM": "offscreen", "SHOPPER_HEADLESS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["shown"] == [2, 0]  # "All companies" and Glance & Co; no audits yet
+    loaded = [
+        m
+        for m in seen["imported when shown"]
+        if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "alembic")
+        or m.startswith(("shopper.store.tables", "shopper.store.repo", "shopper.services.audits"))
+    ]
+    assert loaded == []

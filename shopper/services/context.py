@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from shopper.paths import default_data_dir
+from shopper.paths import DB_FILENAME, default_data_dir
 from shopper.services import files
 from shopper.store import lock as process_lock
 from shopper.store.connect import ConnectionFacts, connection_facts
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DB_FILENAME = "shopper.db"
 LOG_FILENAME = "shopper.log"
 
 

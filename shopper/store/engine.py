@@ -41,6 +41,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from shopper.domain.errors import StorageError
+from shopper.store.integrity import in_wal_mode
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_PRAGMAS = (
@@ -285,19 +286,6 @@ def writes_held(engine: Engine) -> bool:
     """The engine's writes wait for a check that has not decided yet."""
     gate = _gates.get(engine)
     return gate is not None and not gate.decided
-
-
-def in_wal_mode(path: Path) -> bool:
-    """Whether a SQLite file's header says write-ahead log: opening it in WAL mode then
-    changes nothing in it (a rollback-journal file would get its header rewritten)."""
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(20)
-    except OSError:
-        return False
-    return (
-        len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
-    )
 
 
 def checkpoint(engine: Engine) -> None:

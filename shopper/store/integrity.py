@@ -90,6 +90,19 @@ def explain(exc: BaseException, path: Path, action: str = "open") -> StorageErro
     return StorageError(f"cannot {action} the database {path}: {detail}")
 
 
+def in_wal_mode(path: Path) -> bool:
+    """Whether a SQLite file's header says write-ahead log: opening it in WAL mode then
+    changes nothing in it (a rollback-journal file would get its header rewritten)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return False
+    return (
+        len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+    )
+
+
 @contextmanager
 def read_only(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection that cannot write to `path` (nor create it).

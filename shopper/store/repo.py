@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 from shopper.domain.errors import AmbiguousError, NotFoundError
 from shopper.domain.vocabulary import AnswerSource
 from shopper.store.engine import one_statement, session_scope, upsert, upsert_and_update
+from shopper.store.rows import AuditRow, CompanyRow
 from shopper.store.tables import (
     Answer,
     AnswerChange,
@@ -115,17 +116,6 @@ def find_company(*, session: Session, name_or_id: str) -> Company:
     raise NotFoundError(f"no company named {needle!r}")
 
 
-@dataclass(frozen=True)
-class CompanyRow:
-    id: str
-    name: str
-    sector: str
-    audits: int
-    last_audit: datetime | None
-    allow_unassigned: bool = False
-    """A team's shopper may start shops of their own for it."""
-
-
 def company_rows(*, session: Session) -> list[CompanyRow]:
     stmt = (
         sa.select(
@@ -151,35 +141,6 @@ def company_rows(*, session: Session) -> list[CompanyRow]:
 
 
 # -- audits -------------------------------------------------------------------
-
-
-class AuditRow(NamedTuple):
-    """One line of the audits list: everything shown, nothing more.
-
-    A named tuple, not a dataclass: lists build thousands of these straight
-    from result rows.
-    """
-
-    id: str
-    company_id: str
-    company_name: str
-    touchpoint: str
-    template_title: str
-    template_id: str
-    template_version: int
-    shopper: str
-    status: str
-    started_at: datetime
-    started_tz: str
-    completed_at: datetime | None
-    score_percent: float | None
-    verdict: str
-    passed: bool | None
-    critical_failures: int
-    answered: int
-    visible: int
-    shopper_name: str = ""
-    """The shopper as shown: on a team database the login's full name, else `shopper`."""
 
 
 _AUDIT_ROW_COLUMNS = tuple(

@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import functools
 import logging
 import sqlite3
@@ -29,6 +27,11 @@ from sqlmodel import SQLModel
 
 import shopper.store.tables  # noqa: F401  (registers the tables on the metadata)
 from shopper.domain.errors import StorageError
+from shopper.store.revisions import (
+    MIGRATIONS_DIR,
+    head_revision,
+    known_revisions,
+)
 
 if TYPE_CHECKING:
     # Alembic (with Mako) is imported only to create or migrate a schema: opening a
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BASELINE = "0001"
 SHOPPER_TABLES = frozenset({"company", "template_version", "audit", "answer"})
 
@@ -65,44 +67,6 @@ def alembic_config(location: Path = MIGRATIONS_DIR, connection: Connection | Non
     if connection is not None:
         config.attributes["connection"] = connection
     return config
-
-
-@functools.cache
-def _revision_graph(location: Path) -> dict[str, tuple[str, ...]]:
-    """Each migration's revision and the revisions it revises, read from the scripts'
-    `revision` and `down_revision` assignments without importing them (nor Alembic); a
-    test keeps this equal to what Alembic reads."""
-    graph: dict[str, tuple[str, ...]] = {}
-    for script in sorted((location / "versions").glob("*.py")):
-        values: dict[str, object] = {}
-        for node in ast.parse(script.read_text(encoding="utf-8")).body:
-            target: ast.expr
-            if isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, value = node.target, node.value
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            else:
-                continue
-            if isinstance(target, ast.Name):
-                with contextlib.suppress(ValueError):
-                    values[target.id] = ast.literal_eval(value)
-        revision, down = values.get("revision"), values.get("down_revision")
-        if isinstance(revision, str):
-            downs = [down] if isinstance(down, str) else list(down or ())  # type: ignore[call-overload]
-            graph[revision] = tuple(str(d) for d in downs)
-    return graph
-
-
-def head_revision(location: Path = MIGRATIONS_DIR) -> str:
-    graph = _revision_graph(location)
-    revised = {down for downs in graph.values() for down in downs}
-    heads = [revision for revision in graph if revision not in revised]
-    assert len(heads) == 1, f"expected one head revision, found {heads}"
-    return heads[0]
-
-
-def known_revisions(location: Path = MIGRATIONS_DIR) -> set[str]:
-    return set(_revision_graph(location))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from shopper.services.context import AppContext
+    from shopper.services.glance import Filters, Glance
     from shopper.services.records import AuditRow, CompanyRow
     from shopper.services.runner import AuditRunner
     from shopper.ui.analysis_menu import AnalysisActions
@@ -93,6 +94,9 @@ class MainWindow(QMainWindow):
     lists_read = Signal()
     """The companies and the audits' page are in (or could not be read): after `attach`,
     F5, a change of filters."""
+    lists_shown = Signal()
+    """Start-up: the lists are on screen, filled, for the first time: from the glance
+    (`show_glance`, before the database layer is loaded) or else from `lists_read`."""
 
     ctx: AppContext
     engine: Engine
@@ -148,6 +152,8 @@ class MainWindow(QMainWindow):
         self._row_reads: dict[str, bool] = {}  # audit id: read again once this read is in
         self._reopening = False
         self._list_operations: dict[str, Operation] = {}
+        self._shown = False
+        """`lists_shown` has been emitted."""
         self.setWindowTitle("Shopper")
         self.setStyleSheet(STYLE_SHEET)
         self._size_to_screen()
@@ -203,6 +209,35 @@ class MainWindow(QMainWindow):
             self._reopen()
         if not ctx.check_pending:
             self.database_checked()
+
+    def glance_filters(self) -> Filters:
+        """What the audits list will show once the database is open: the start-up glance
+        reads the same (see `shopper.store.glance`)."""
+        from shopper.services.glance import Filters
+
+        company_id, touchpoint, status = self._filters()
+        order, descending = self.audit_model.sort_key
+        return Filters(company_id, touchpoint, status, order, descending, AuditTableModel.PAGE)
+
+    def show_glance(self, glance: Glance) -> None:
+        """Start-up: show the lists read at a glance, before the database is attached. They
+        scroll and take clicks: an audit picked now opens once the database is (`attach`
+        reads both lists again, and they stay on screen until that read is in)."""
+        if self.attached or glance.filters != self.glance_filters():
+            return  # too late, or the filters changed meanwhile: the usual read shows them
+        self.company_model.set_rows(glance.companies)
+        self.company_list.setCurrentIndex(self.company_model.index(0))
+        self.audit_model.show_rows(glance.audits)
+        self._count_companies(glance.companies)
+        self._show_count()
+        self.main_splitter.setEnabled(True)  # the lists; the right side waits for attach
+        self.stack.setEnabled(False)
+        self._emit_shown()
+
+    def _emit_shown(self) -> None:
+        if not self._shown:
+            self._shown = True
+            self.lists_shown.emit()
 
     def _then_tools(self) -> None:
         self.install_tools()
@@ -311,6 +346,7 @@ class MainWindow(QMainWindow):
             self.sync_action.setEnabled(False)
             self.submit_action.setEnabled(False)
         self.main_splitter.setEnabled(enabled)
+        self.stack.setEnabled(enabled)
 
     # -- construction ------------------------------------------------------------
 
@@ -709,12 +745,17 @@ class MainWindow(QMainWindow):
         row = max(self.company_model.row_of(company_id), 0)
         # The audits were asked for this company already: only a vanished one reloads them.
         self.company_list.setCurrentIndex(self.company_model.index(row))
-        total = sum(r.audits for r in rows)
-        self._count_text = f"{count_of(len(rows), 'company')} · {count_of(total, 'audit')}"
+        total = self._count_companies(rows)
         self.pick_label.setText(PICK_TEXT)
         if self.runner_view is None:
             self.stack.setCurrentIndex(PAGE_WELCOME if total == 0 else PAGE_PICK)
         self._lists_busy_changed()
+
+    def _count_companies(self, rows: list[CompanyRow]) -> int:
+        """The count line's text for these companies; returns their audits in all."""
+        total = sum(r.audits for r in rows)
+        self._count_text = f"{count_of(len(rows), 'company')} · {count_of(total, 'audit')}"
+        return total
 
     def _companies_failed(self, generation: int, exc: Exception) -> None:
         if generation != self._companies_generation:
@@ -725,6 +766,8 @@ class MainWindow(QMainWindow):
 
     def _reload_audits(self, *, force: bool = False) -> None:
         """Ask for the audits the filters select (again with `force`, even if unchanged)."""
+        if not self.attached:
+            return  # `attach` asks, with the filters as they are then
         filters = self._filters() if self.attached else None
         if not force and filters == self._audit_filters:
             return
@@ -752,6 +795,7 @@ class MainWindow(QMainWindow):
         self._show_count()
         if self.attached:
             self.lists_read.emit()
+            self._emit_shown()
         waiting, self._after_lists = self._after_lists, []
         for call in waiting:
             call()
@@ -774,12 +818,18 @@ class MainWindow(QMainWindow):
 
     def _audit_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         audit_id = self.audit_model.audit_id(current.row())
+        if not self.attached:  # picked from the start-up glance: opened once attached
+            self.open_on_start = audit_id or self.open_on_start
+            return
         shown = self.runner_view.runner.audit_id if self.runner_view is not None else None
         if audit_id and audit_id not in (shown, self._opening):
             self.open_audit(audit_id)
 
     def _audit_activated(self, index: QModelIndex) -> None:
         audit_id = self.audit_model.audit_id(index.row())
+        if not self.attached:
+            self.open_on_start = audit_id or self.open_on_start
+            return
         if audit_id:
             self.open_audit(audit_id, then=_focus_item)
 
@@ -1071,6 +1121,8 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def edit_company(self) -> None:
+        if not self.attached:
+            return  # a double click on the start-up glance's list
         company_id = self.selected_company_id()
         if not company_id:
             show_error(self, "Select a company in the list first.")

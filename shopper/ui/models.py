@@ -155,6 +155,18 @@ class AuditTableModel(QAbstractTableModel):
         self._fetch = fetch
         self.reload()
 
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        """The order the rows are sorted by, and whether descending."""
+        return self._order, self._descending
+
+    def show_rows(self, rows: list[AuditRow]) -> None:
+        """Show a first page read before any fetch was set (the start-up glance); the next
+        `set_fetch` reads it again, and pages on from there."""
+        if self._fetch is None and not self.busy:
+            self._apply_reload(rows)
+            self._more = False  # no fetch to page with yet
+
     def reload(self) -> None:
         """Fetch the first page afresh; the rows on screen stay until it is in."""
         was_busy = self.busy
@@ -239,6 +251,8 @@ class AuditTableModel(QAbstractTableModel):
             return
         self._order = self.COLUMNS[column][0]
         self._descending = order == Qt.SortOrder.DescendingOrder
+        if self._fetch is None and self._rows:
+            return  # the start-up glance's rows: sorted afresh once the fetch is set
         self.reload()  # sorted in SQL: a reset, not a layout change
 
     def replace_row(self, row: AuditRow) -> None:

@@ -941,3 +941,47 @@ def test_on_a_team_database_leaving_printing_or_closing_waits_for_the_saves_with
     qtbot.waitUntil(lambda: not window.data_actions.busy, timeout=20000)
     assert waited == []  # nothing above waited for the saves on the GUI thread
     window.close()
+
+
+def test_the_start_up_glance_shows_the_lists_and_an_audit_picked_opens_once_attached(
+    qtbot: QtBot, data_dir: Path
+) -> None:
+    """Start-up shows the lists read at a glance (before the database layer loads); they
+    take clicks, the audit picked then opens once the database is attached, and attaching
+    reads the same rows again without emptying the lists meanwhile."""
+    from shopper.services.glance import glance_at
+
+    seed = AppContext.open(data_dir)
+    load_demo(engine=seed.engine, audits=30)
+    seed.close()
+    win = MainWindow(data_dir=data_dir)
+    show(qtbot, win)
+    shown: list[bool] = []
+    win.lists_shown.connect(lambda: shown.append(True))
+    seen = glance_at(data_dir, win.glance_filters())
+    assert seen is not None
+    win.show_glance(seen)
+    assert shown == [True]
+    assert win.audit_model.rowCount() == 30
+    assert win.company_model.rowCount() == len(seen.companies) + 1
+    assert "30 audits" in win.count_label.text()
+    assert win.main_splitter.isEnabled() and not win.attached
+    assert not win.stack.isEnabled()  # "New audit…" waits for the database
+    picked = win.audit_model.audit_id(4)
+    win.audit_table.selectRow(4)  # before the database is open: remembered
+    assert win.runner_view is None
+    rows_seen: list[int] = []
+    win.audit_model.modelReset.connect(lambda: rows_seen.append(win.audit_model.rowCount()))
+    ctx = AppContext.open(data_dir)
+    try:
+        win.attach(ctx, lists_first=True)
+        qtbot.waitUntil(lambda: win.runner_view is not None, timeout=20000)
+        assert win.runner_view is not None and win.runner_view.runner.audit_id == picked
+        assert 0 not in rows_seen  # the glance's rows stayed until the engine's came
+        assert shown == [True]  # once
+        assert win.stack.isEnabled()
+        wait_for_lists(qtbot, win)
+    finally:
+        win.close()
+        wait_for_background(10)
+        ctx.close()
