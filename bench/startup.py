@@ -93,7 +93,7 @@ def main() -> int:
         from shopper.app import DatabaseOpener
         from shopper.ui.main_window import MainWindow
 
-        main_window = MainWindow(data_dir=data_dir)
+        main_window = MainWindow(data_dir=data_dir, paint_first=True)  # as shopper.app
         main_window.installEventFilter(spy)
         opener = DatabaseOpener(main_window, data_dir, None)
         main_window.first_painted.connect(opener.start)  # as shopper.app does

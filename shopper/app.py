@@ -52,7 +52,7 @@ def main(
         print(f"shopper: error: cannot use the data folder {folder}: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CANNOT_OPEN
     CrashHandler(folder / "shopper.log").install()
-    window = MainWindow(data_dir=folder, open_audit=open_audit)
+    window = MainWindow(data_dir=folder, open_audit=open_audit, paint_first=True)
     opener = DatabaseOpener(window, folder, db_url)
     # After the first paint: the worker's imports would otherwise compete with it.
     window.first_painted.connect(opener.start)

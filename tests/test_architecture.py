@@ -293,7 +293,7 @@ from shopper.app import DatabaseOpener
 from shopper.ui.main_window import MainWindow
 
 seen = {"imported with the window": sorted(sys.modules)}
-window = MainWindow(data_dir=Path(sys.argv[1]))
+window = MainWindow(data_dir=Path(sys.argv[1]), paint_first=True)  # as shopper.app
 opener = DatabaseOpener(window, Path(sys.argv[1]), None)
 window.first_painted.connect(opener.start)
 

@@ -110,12 +110,16 @@ class MainWindow(QMainWindow):
         *,
         data_dir: Path | None = None,
         open_audit: str | None = None,
+        paint_first: bool = False,
     ) -> None:
         """Args:
         ctx: the open database; without it, `attach` gives it once it is open.
         data_dir: the data folder, when the database is not open yet.
         open_audit: an audit id (or a unique prefix) to open once attached, instead of
             the audit that was in progress when the app was closed.
+        paint_first: (start-up, without `ctx`) the window paints at once, at its size,
+            saying "Opening Shopper…"; its menus, lists and panes are built right after
+            that first paint, and `first_painted` comes once they are.
         """
         super().__init__()
         self.open_on_start = open_audit
@@ -155,12 +159,22 @@ class MainWindow(QMainWindow):
         self._shown = False
         """`lists_shown` has been emitted."""
         self.setWindowTitle("Shopper")
-        self.setStyleSheet(STYLE_SHEET)
         self._size_to_screen()
+        self.built = False
+        """The menus, lists and panes exist (see `paint_first`)."""
+        if paint_first and ctx is None:
+            self._restore_geometry()  # where it was: it must not move once shown
+            self.setCentralWidget(_opening_pane())
+            return
+        self._build(ctx)
+
+    def _build(self, ctx: AppContext | None) -> None:
+        self.setStyleSheet(STYLE_SHEET)
         self._build_actions()
         self._build_menus()
         self._build_central()
         self._restore()
+        self.built = True
         if ctx is not None:
             self.attach(ctx)
         else:
@@ -179,7 +193,12 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             # Queued: start-up work begins once this paint has reached the screen.
-            QTimer.singleShot(0, self.first_painted.emit)
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if not self.built:
+            self._build(None)
+        self.first_painted.emit()
 
     def attach(self, ctx: AppContext, *, lists_first: bool = False) -> None:
         """Work on this open database: install the screens that need it and fill the lists.
@@ -600,10 +619,14 @@ class MainWindow(QMainWindow):
         share = 1.0 if space.width() < 1280 or space.height() < 800 else 0.9
         self.resize(int(space.width() * share), int(space.height() * share))
 
+    def _restore_geometry(self) -> None:
+        if not self.settings.get(Options.WINDOW_GEOMETRY).isEmpty():
+            self.restoreGeometry(self.settings.get(Options.WINDOW_GEOMETRY))
+
     def _restore(self) -> None:
         s = self.settings
-        if not s.get(Options.WINDOW_GEOMETRY).isEmpty():
-            self.restoreGeometry(s.get(Options.WINDOW_GEOMETRY))
+        if not self.isVisible():
+            self._restore_geometry()
         if not s.get(Options.WINDOW_STATE).isEmpty():
             self.restoreState(s.get(Options.WINDOW_STATE))
         if not s.get(Options.MAIN_SPLITTER).isEmpty():
@@ -1775,6 +1798,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.built:  # closed before its first paint was over: nothing to keep
+            event.accept()
+            return
         view = self.runner_view
         if view is not None and view.saves is not None:  # a team database: never block
             if not self._saves_checked:
@@ -1822,3 +1848,17 @@ class MainWindow(QMainWindow):
 
 def _focus_item(view: AuditRunnerView) -> None:
     view.focus_item()
+
+
+def _opening_pane() -> QWidget:
+    """What the window paints first at start-up: its name and "Opening Shopper…", built
+    from the few Qt classes a bare window needs (the rest loads after it is on screen)."""
+    pane = QWidget()
+    layout = QVBoxLayout(pane)
+    layout.addStretch(1)
+    label = QLabel(
+        '<div align="center" style="color: #6b6b6b; font-size: 15pt">Opening Shopper…</div>'
+    )
+    layout.addWidget(label)
+    layout.addStretch(2)
+    return pane

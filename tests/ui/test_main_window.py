@@ -985,3 +985,31 @@ def test_the_start_up_glance_shows_the_lists_and_an_audit_picked_opens_once_atta
         win.close()
         wait_for_background(10)
         ctx.close()
+
+
+def test_paint_first_paints_the_opening_pane_then_builds_the_window(
+    qtbot: QtBot, data_dir: Path
+) -> None:
+    """Start-up (`paint_first`): the window paints at once with "Opening Shopper…", and
+    its menus, lists and panes are built right after that paint, before `first_painted`;
+    closed before then, it closes without saving a layout it never had."""
+    from PySide6.QtWidgets import QLabel
+
+    AppContext.open(data_dir).close()
+    win = MainWindow(data_dir=data_dir, paint_first=True)
+    assert not win.built and not hasattr(win, "audit_model")
+    texts = [label.text() for label in win.findChildren(QLabel)]
+    assert any("Opening Shopper…" in text for text in texts)
+    built_when_told: list[bool] = []
+    win.first_painted.connect(lambda: built_when_told.append(win.built))
+    show(qtbot, win)
+    qtbot.waitUntil(lambda: bool(built_when_told), timeout=10000)
+    assert built_when_told == [True]
+    assert win.stack.currentIndex() == PAGE_PICK and not win.attached
+    assert win.menuBar().actions()  # File, View, Team, Help until the database is in
+    win.close()
+
+    early = MainWindow(data_dir=data_dir, paint_first=True)
+    early.show()
+    early.close()  # before its first paint was over: it closes, building nothing
+    assert not early.built and not early.isVisible()
