@@ -6,6 +6,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -321,20 +322,13 @@ print(json.dumps(seen))
 """
 
 
-def test_start_up_leaves_the_reports_exports_and_analysis_windows_for_later(
-    tmp_path: Path,
-) -> None:
-    """Nothing is imported at start-up that only a menu's window or a team database needs:
-    reportlab, openpyxl and Pillow, the report package, Alembic, psycopg, the analysis
-    windows (each loaded when first used)."""
+def start_up(data_dir: Path) -> dict[str, Any]:
+    """Start the app as `shopper gui` does, in a child process: what it imported when."""
     import json
     import os
 
-    from shopper.services.context import AppContext
-
-    AppContext.open(tmp_path / "data").close()  # as the last run left it
     done = subprocess.run(
-        [sys.executable, "-c", STARTED, str(tmp_path / "data")],
+        [sys.executable, "-c", STARTED, str(data_dir)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -343,8 +337,22 @@ def test_start_up_leaves_the_reports_exports_and_analysis_windows_for_later(
         env=os.environ | {"QT_QPA_PLATFORM": "offscreen", "SHOPPER_HEADLESS": "1"},
     )
     assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "imported with the menus" in seen, done.stderr
+    seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def test_start_up_leaves_the_reports_exports_and_analysis_windows_for_later(
+    tmp_path: Path,
+) -> None:
+    """Nothing is imported at start-up that only a menu's window or a team database needs:
+    reportlab, openpyxl and Pillow, the report package, Alembic, psycopg, the analysis
+    windows (each loaded when first used)."""
+
+    from shopper.services.context import AppContext
+
+    AppContext.open(tmp_path / "data").close()  # as the last run left it
+    seen = start_up(tmp_path / "data")
+    assert "imported with the menus" in seen
 
     def heavy(modules: list[str]) -> list[str]:
         return [
@@ -362,8 +370,6 @@ def test_start_up_shows_the_lists_before_the_database_layer_loads(tmp_path: Path
     """This computer's database, at the newest revision: the companies and the first page
     of audits are on screen (the start-up glance, `shopper.store.glance`) before SQLAlchemy,
     the table classes or the services are imported."""
-    import json
-    import os
 
     from shopper.services.companies import CompanyInput, create_company
     from shopper.services.context import AppContext
@@ -371,17 +377,7 @@ def test_start_up_shows_the_lists_before_the_database_layer_loads(tmp_path: Path
     ctx = AppContext.open(tmp_path / "data")
     create_company(engine=ctx.engine, data=CompanyInput(name="Glance & Co"))
     ctx.close()
-    done = subprocess.run(
-        [sys.executable, "-c", STARTED, str(tmp_path / "data")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=os.environ | {"QT_QPA_PLATFORM": "offscreen", "SHOPPER_HEADLESS": "1"},
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = start_up(tmp_path / "data")
     assert seen["shown"] == [2, 0]  # "All companies" and Glance & Co; no audits yet
     loaded = [
         m
