@@ -71,6 +71,33 @@ def main(
     return code
 
 
+SERVICES_AT_START = (
+    "shopper.services.audits",
+    "shopper.services.companies",
+    "shopper.services.follow_up",
+    "shopper.services.runner",
+    "shopper.services.shops",
+    "shopper.services.bundles",
+    "shopper.services.backups",
+    "shopper.services.feedback",
+    "shopper.services.said_no",
+    "shopper.domain.compare",
+    "shopper.domain.actions",
+    "shopper.store.team",
+    "shopper.store.analysis",
+    "shopper.services.records",
+)
+"""What the lists' reads and the menus installed after them import: imported with the
+database, off the GUI thread, so the window never stops to import them."""
+
+
+def load_services() -> None:
+    import importlib
+
+    for name in SERVICES_AT_START:
+        importlib.import_module(name)
+
+
 @dataclass
 class Opened:
     """What start-up opened: a database, or the team database's request for a password."""
@@ -152,7 +179,9 @@ class DatabaseOpener:
                     log.warning("the team database could not be opened: %s", exc)
                     problem = str(exc)
             # The integrity check runs once the lists are being read (see `opened`).
-            return Opened(AppContext.open(folder, db_url, check_later=True), team_problem=problem)
+            ctx = AppContext.open(folder, db_url, check_later=True)
+            load_services()
+            return Opened(ctx, team_problem=problem)
 
         self._operation = run_operation(
             self.window, "Opening the database…", work, on_done=self.opened, on_error=self.refused

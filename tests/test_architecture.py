@@ -284,8 +284,18 @@ LOADED_WHEN_FIRST_USED = (
 )
 
 STARTED = """
-import json, sys
+import importlib._bootstrap, json, sys, threading
 from pathlib import Path
+
+on_the_gui_thread = []
+find_and_load = importlib._bootstrap._find_and_load
+
+def spy(name, import_):
+    if name not in sys.modules and threading.current_thread() is threading.main_thread():
+        on_the_gui_thread.append(name)
+    return find_and_load(name, import_)
+
+importlib._bootstrap._find_and_load = spy
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -297,6 +307,7 @@ seen = {"imported with the window": sorted(sys.modules)}
 window = MainWindow(data_dir=Path(sys.argv[1]), paint_first=True)  # as shopper.app
 opener = DatabaseOpener(window, Path(sys.argv[1]), None)
 window.first_painted.connect(opener.start)
+window.first_painted.connect(lambda: on_the_gui_thread.clear())
 
 def lists_shown():
     seen["shown"] = [window.company_model.rowCount(), window.audit_model.rowCount()]
@@ -309,6 +320,7 @@ def lists_read():
 def menus():
     if window.tools_installed:
         seen["imported with the menus"] = sorted(sys.modules)
+        seen["imported on the GUI thread after the first paint"] = on_the_gui_thread
         app.quit()
     else:
         QTimer.singleShot(10, menus)
@@ -364,6 +376,10 @@ def test_start_up_leaves_the_reports_exports_and_analysis_windows_for_later(
     assert heavy(seen["imported with the window"]) == []
     assert heavy(seen["imported when ready"]) == []
     assert heavy(seen["imported with the menus"]) == []  # the Analyse menu, the data actions
+    # The database layer and the services load with the database, off the GUI thread.
+    core = ("sqlalchemy", "sqlmodel", "shopper.services", "shopper.store", "shopper.domain")
+    gui_thread = seen["imported on the GUI thread after the first paint"]
+    assert [m for m in gui_thread if m.startswith(core)] == []
 
 
 def test_start_up_shows_the_lists_before_the_database_layer_loads(tmp_path: Path) -> None:
