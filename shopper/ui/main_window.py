@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -43,11 +43,10 @@ from PySide6.QtWidgets import (
 
 from shopper import __version__
 from shopper.domain.errors import ShopperError
-from shopper.domain.shops import NOT_SUBMITTED, ShopState
 from shopper.domain.vocabulary import TOUCHPOINTS, AuditStatus
 from shopper.domain.wording import count_of
 from shopper.ui.crash import headless, show_error
-from shopper.ui.models import ID_ROLE, AuditTableModel, CompanyListModel, Fetch
+from shopper.ui.lazy_qt import Qt
 from shopper.ui.screen import capture_screen_png, fit_on_screen, screen_of
 from shopper.ui.settings import Options, Settings
 from shopper.ui.style import STYLE_SHEET
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
     from shopper.services.runner import AuditRunner
     from shopper.ui.analysis_menu import AnalysisActions
     from shopper.ui.data_safety import DataActions
+    from shopper.ui.models import Fetch
     from shopper.ui.report_export import ReportExporter
     from shopper.ui.runner.view import AuditRunnerView
     from shopper.ui.team.sync import TeamSync
@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         """What the audits list will show once the database is open: the start-up glance
         reads the same (see `shopper.store.glance`)."""
         from shopper.services.glance import Filters
+        from shopper.ui.models import AuditTableModel
 
         company_id, touchpoint, status = self._filters()
         order, descending = self.audit_model.sort_key
@@ -504,6 +505,8 @@ class MainWindow(QMainWindow):
         heading = QLabel("Companies")
         heading.setObjectName("heading")
         companies_layout.addWidget(heading)
+        from shopper.ui.models import AuditTableModel, CompanyListModel  # after the first paint
+
         self.company_model = CompanyListModel(self)
         self.company_list = QListView()
         self.company_list.setModel(self.company_model)
@@ -669,6 +672,8 @@ class MainWindow(QMainWindow):
 
     def selected_company_id(self) -> str:
         index = self.company_list.currentIndex()
+        from shopper.ui.models import ID_ROLE
+
         return str(index.data(ID_ROLE) or "") if index.isValid() else ""
 
     def selected_filter_touchpoint(self) -> str:
@@ -1678,6 +1683,8 @@ class MainWindow(QMainWindow):
             self.open_audit(view.runner.audit_id)
 
     def _can_submit(self) -> bool:
+        from shopper.domain.shops import NOT_SUBMITTED, ShopState
+
         view = self.runner_view
         if view is None or (self.team_sync is None and not self._submits_here()):
             return False

@@ -26,10 +26,11 @@ from functools import partial
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from shopper.domain.errors import ShopperError
+from shopper.ui.lazy_qt import Qt
 
 log = logging.getLogger(__name__)
 

@@ -1013,3 +1013,30 @@ def test_paint_first_paints_the_opening_pane_then_builds_the_window(
     early.show()
     early.close()  # before its first paint was over: it closes, building nothing
     assert not early.built and not early.isVisible()
+
+
+def test_the_window_module_leaves_qts_enums_for_after_the_first_paint() -> None:
+    """Importing the main window makes none of the `Qt` namespace's hundred enums (30-40 ms
+    before the first paint): `shopper.ui.lazy_qt` binds them on first use."""
+    import subprocess
+    import sys
+
+    script = (
+        "import PySide6.QtCore as core, enum, sys\n"
+        "made = []\n"
+        "call = enum.EnumType.__call__\n"
+        "def spy(cls, *a, **k):\n"
+        "    if len(a) > 1 and isinstance(a[0], str): made.append(a[0])\n"
+        "    return call(cls, *a, **k)\n"
+        "enum.EnumType.__call__ = spy\n"
+        "import shopper.app, shopper.ui.main_window\n"
+        "print(len(made), 'ItemDataRole' in made)\n"
+        "from shopper.ui.lazy_qt import Qt\n"
+        "print(Qt.ItemDataRole.UserRole is core.Qt.ItemDataRole.UserRole)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    first, second = done.stdout.split("\n")[:2]
+    assert first.split()[1] == "False"  # Qt.ItemDataRole not made by the import
+    assert second == "True"
