@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -360,13 +361,7 @@ def merged_item_order(templates: Sequence[Template]) -> list[Item]:
 def compare(audits: Sequence[AuditInput]) -> Comparison:
     """Line audits up item by item (see the module docstring for the rules)."""
     ordered = sorted(audits, key=lambda a: (a.started_at, a.audit_id))
-    plans: dict[int, _Plan] = {}
-    scored: list[_Scored] = []
-    for audit in ordered:
-        plan = plans.get(id(audit.template))
-        if plan is None:
-            plan = plans[id(audit.template)] = _Plan(audit.template)
-        scored.append(plan.score(audit.values))
+    scored = [_plan(audit.template).score(audit.values) for audit in ordered]
     columns = tuple(
         AuditColumn(
             audit_id=a.audit_id,
@@ -442,15 +437,18 @@ points at stake. Shared, never copied: cells are made once per pair of states.""
 
 _MISSING: _State = (None, None, "", 0.0, 0.0)
 """An item the audit's version lacks: `Cell(None)`."""
+_HIDDEN: _State = (Outcome.HIDDEN, None, "", 0.0, 0.0)
+_UNANSWERED: _State = (Outcome.UNANSWERED, None, "", 0.0, 0.0)
 
 _UNCACHED = object()
 
 
 def _value_key(value: Any) -> Any:
-    """A key telling apart every value two answers could differ by, or `_UNCACHED` (a list,
-    a mapping, a bool: scored each time). The type is part of it (1, 1.0 and True are equal
-    but not shown alike), and a float is keyed by its exact bits (-0.0 == 0.0, but one shows
-    as "-0")."""
+    """A key telling apart every value two answers could differ by, or `_UNCACHED` (scored
+    each time: a bool, a list or mapping of anything but text). The type is part of it (1,
+    1.0 and True are equal but not shown alike), a float is keyed by its exact bits (-0.0 ==
+    0.0, but one shows as "-0"), and a list (choices) or a mapping (a date-time) by its text
+    in order."""
     kind = type(value)
     if kind is str:
         return value
@@ -458,6 +456,10 @@ def _value_key(value: Any) -> Any:
         return (int, value)
     if kind is float:
         return (float, value.hex())
+    if kind is list and all(type(v) is str for v in value):
+        return (list, *value)
+    if kind is dict and all(type(k) is str and type(v) is str for k, v in value.items()):
+        return (dict, *value.items())
     return _UNCACHED
 
 
@@ -472,6 +474,35 @@ class _Scored:
     states: dict[str, _State]
 
 
+PLANS_KEPT = 64
+"""Template versions whose plans are kept between comparisons (the least recently used go)."""
+STATES_KEPT = 4096
+"""Distinct answers kept per item of a plan; past that the item starts afresh."""
+
+_plans: OrderedDict[int, _Plan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def _plan(template: Template) -> _Plan:
+    """The plan of a template, made once and kept (templates are immutable, and the app
+    parses each version once, so the same version is the same object comparison after
+    comparison). Keyed by the object: a plan holds its template, so no other object takes
+    its id while the plan is kept."""
+    key = id(template)
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None and plan.template is template:
+            _plans.move_to_end(key)
+            return plan
+    plan = _Plan(template)
+    with _plans_lock:
+        _plans[key] = plan
+        _plans.move_to_end(key)
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
+
+
 class _Plan:
     """One template version worked out once for every audit run on it: its show-if
     conditions in the order they resolve, and each distinct answer to an item scored and
@@ -480,12 +511,10 @@ class _Plan:
     def __init__(self, template: Template) -> None:
         self.template = template
         self.conditions = _condition_order(template)
-        hidden: _State = (Outcome.HIDDEN, None, "", 0.0, 0.0)
-        unanswered: _State = (Outcome.UNANSWERED, None, "", 0.0, 0.0)
-        # Per section, per item: id, item, critical, the states of its answers so far (by
-        # `_value_key`), its hidden and its unanswered state.
-        self.sections: list[list[tuple[str, Item, bool, dict[Any, _State], _State, _State]]] = [
-            [(item.id, item, item.critical, {}, hidden, unanswered) for item in section.items]
+        # Per section, per item: id, item, whether it asks and is critical, and the states
+        # of its answers so far (by `_value_key`).
+        self.sections: list[list[tuple[str, Item, bool, bool, dict[Any, _State]]]] = [
+            [(item.id, item, item.answerable, item.critical, {}) for item in section.items]
             for section in template.sections
         ]
 
@@ -513,19 +542,19 @@ class _Plan:
         fail = Outcome.FAIL
         for section in self.sections:
             points = max_points = 0.0
-            for item_id, item, is_critical, known, hidden_state, unanswered in section:
+            for item_id, item, answerable, is_critical, known in section:
                 if hidden and item_id in hidden:
-                    states[item_id] = hidden_state
+                    states[item_id] = _HIDDEN
                     continue
                 value = answers.get(item_id)
-                if not item.answerable:
+                if not answerable:
                     # Only in a row when a later version asks it: the value stays.
                     states[item_id] = (Outcome.SHOWN, value, format_answer(item, value), 0.0, 0.0)
                     continue
                 if value is None:
-                    states[item_id] = unanswered
+                    states[item_id] = _UNANSWERED
                     continue
-                key = _value_key(value)
+                key = value if type(value) is str else _value_key(value)
                 state = None if key is _UNCACHED else known.get(key)
                 if state is None:
                     result = score_item(item, value)
@@ -537,7 +566,12 @@ class _Plan:
                         result.max_points,
                     )
                     if key is not _UNCACHED:
+                        if len(known) >= STATES_KEPT:
+                            known.clear()
                         known[key] = state
+                elif type(value) is list or type(value) is dict:
+                    # Its own list or mapping, as it was read: no two cells share one.
+                    state = (state[0], value, state[2], state[3], state[4])
                 states[item_id] = state
                 points += state[3]
                 max_points += state[4]
@@ -571,7 +605,7 @@ class _Cells:
         before: _State | None = None
         for states, notes in self.audits:
             state = states.get(item_id, _MISSING)
-            note = "" if state is _MISSING else notes.get(item_id, "")
+            note = notes.get(item_id, "") if notes and state is not _MISSING else ""
             key = (id(before), id(state), note)
             cell = made.get(key)
             if cell is None:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shopper.domain import compare as compare_module
 from shopper.domain.answers import format_answer
 from shopper.domain.compare import (
     AuditColumn,
@@ -130,6 +131,11 @@ def same(audits: list[AuditInput]) -> Comparison:
     assert got == want
     # Equal is not enough: 1 == 1.0 == True and -0.0 == 0.0, but each shows otherwise.
     assert repr(got) == repr(want)
+    # A list or mapping answer is the audit's own in its cell, as it was read, not another's.
+    shared = [
+        id(c.value) for row in got.rows for c in row.cells if isinstance(c.value, list | dict)
+    ]
+    assert len(shared) == len(set(shared))
     return got
 
 
@@ -237,3 +243,15 @@ def test_conditions_in_a_cycle_are_scored_as_scoring_does() -> None:
     values: list[dict[str, Any]] = [{"a": "yes", "b": "yes", "c": "no"}, {"c": NA}, {}]
     result = same([AuditInput(f"a{n}", T0, template, v) for n, v in enumerate(values)])
     assert [c.outcome for c in result.rows[0].cells] == [Outcome.HIDDEN] * 3
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(audits=histories([V1, V2]))
+def test_plans_and_answers_kept_few_compare_as_before(audits: list[AuditInput]) -> None:
+    # Plans are kept between comparisons, and each item's distinct answers: with room for
+    # one plan and two answers, plans are dropped and made again, answers forgotten.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compare_module, "PLANS_KEPT", 1)
+        patch.setattr(compare_module, "STATES_KEPT", 2)
+        same(audits)
+        same(list(reversed(audits)))
