@@ -3,7 +3,7 @@ of the audits compared, as the comparison takes them.
 
 What `analysis.count_audits`, `analysis.list_audit_meta` and `analysis.answers_of` give for
 the same audits (tests/store/test_compare.py checks), in fewer steps: the count comes with
-the audits (a window over the same rows), the statements are made once, and the answers are
+the audits (a subquery of the same statement), the statements are made once, and the answers are
 read as the values and notes a comparison scores, with nothing it does not show (when and
 by whom each was given).
 """
@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from shopper.domain.vocabulary import AuditStatus
@@ -31,9 +32,29 @@ Answers = dict[str, tuple[dict[str, Any], dict[str, str]]]
 id -> a note that is not empty)."""
 
 
+def _of_pair(stmt: AnySelect, audit: Any, since: bool, until: bool) -> AnySelect:
+    """`stmt` kept to the pair's completed audits started in [since, until) (`audit` is the
+    Audit table, or an alias of it)."""
+    started = audit.started_at
+    stmt = stmt.where(
+        audit.company_id == sa.bindparam("company_id"),
+        audit.touchpoint == sa.bindparam("touchpoint"),
+        audit.status == AuditStatus.COMPLETED.value,
+    )
+    if since:
+        stmt = stmt.where(started >= sa.bindparam("since"))
+    if until:
+        stmt = stmt.where(started < sa.bindparam("until"))
+    return stmt
+
+
 @functools.cache
 def _newest_of_pair(since: bool, until: bool) -> AnySelect:
     started = col(Audit.started_at)
+    # Every audit that matched, counted once (not a window over them: that would read them
+    # all, where the newest are read from the index and no further).
+    counted = aliased(Audit)
+    matched = _of_pair(sa.select(sa.func.count()).select_from(counted), counted, since, until)
     stmt = (
         sa.select(
             col(Audit.id),
@@ -50,7 +71,7 @@ def _newest_of_pair(since: bool, until: bool) -> AnySelect:
             col(Audit.score_percent),
             col(Audit.verdict),
             col(Audit.passed),
-            sa.func.count().over(),  # every audit that matched, before the limit
+            matched.scalar_subquery(),
         )
         .select_from(Audit)
         .join(Company, col(Company.id) == col(Audit.company_id))
@@ -59,18 +80,11 @@ def _newest_of_pair(since: bool, until: bool) -> AnySelect:
             (col(TemplateVersion.template_id) == col(Audit.template_id))
             & (col(TemplateVersion.version) == col(Audit.template_version)),
         )
-        .where(
-            col(Audit.company_id) == sa.bindparam("company_id"),
-            col(Audit.touchpoint) == sa.bindparam("touchpoint"),
-            col(Audit.status) == AuditStatus.COMPLETED.value,
-        )
     )
-    if since:
-        stmt = stmt.where(started >= sa.bindparam("since"))
-    if until:
-        stmt = stmt.where(started < sa.bindparam("until"))
-    return stmt.order_by(started.desc(), col(Audit.id).desc()).limit(
-        sa.bindparam("last", type_=sa.Integer)
+    return (
+        _of_pair(stmt, Audit, since, until)
+        .order_by(started.desc(), col(Audit.id).desc())
+        .limit(sa.bindparam("last", type_=sa.Integer))
     )
 
 
