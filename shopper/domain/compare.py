@@ -596,8 +596,8 @@ class _Cells:
     def __init__(self, audits: list[tuple[dict[str, _State], Mapping[str, str]]]) -> None:
         self.audits = audits
         self.made: dict[tuple[int, int, str], Cell] = {}
-        self.alive: list[_State] = []
-        """Every state keyed by its id, kept so no id is reused while `made` holds it."""
+        """By the ids of the state before and the state, and the note. An id stays its
+        state's while `made` is used: every state is held by an audit's states (`audits`)."""
 
     def row(self, item_id: str) -> tuple[Cell, ...]:
         made = self.made
@@ -614,7 +614,6 @@ class _Cells:
                 if before is not None:
                     change = classify_change(before[0], before[1], outcome, value)
                 cell = made[key] = Cell(outcome, value, display, note, points, max_points, change)
-                self.alive.append(state)
             cells.append(cell)
             before = state
         return tuple(cells)
