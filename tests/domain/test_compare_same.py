@@ -132,10 +132,11 @@ def same(audits: list[AuditInput]) -> Comparison:
     # Equal is not enough: 1 == 1.0 == True and -0.0 == 0.0, but each shows otherwise.
     assert repr(got) == repr(want)
     # A list or mapping answer is the audit's own in its cell, as it was read, not another's.
-    shared = [
-        id(c.value) for row in got.rows for c in row.cells if isinstance(c.value, list | dict)
-    ]
-    assert len(shared) == len(set(shared))
+    by_id = {a.audit_id: a for a in audits}
+    for row in got.rows:
+        for column, cell in zip(got.audits, row.cells, strict=True):
+            if isinstance(cell.value, list | dict):
+                assert cell.value is by_id[column.audit_id].values[row.item_id]
     return got
 
 
@@ -143,8 +144,8 @@ def same(audits: list[AuditInput]) -> Comparison:
 
 
 # A second version of the tricky template: an item dropped (z), one added (x), one that
-# asks no more (w is information now: an old row shows it, the newest has none), another
-# scale, a weight and a condition changed, and other bands.
+# asks no more (w is information: shown in its audits when a version that asks it is the
+# newest, no row when this one is), another scale, a weight and a condition changed.
 TRICKY_V2 = HEADER.replace("version: 1", "version: 2") + TRICKY.replace(
     "      - {id: z, prompt: Z, type: yes_no, weight: 0, required: true}\n",
     "      - {id: x, prompt: X, type: yes_no, weight: 2, na: true}\n",
