@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
-from collections.abc import Mapping, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from shopper.domain.answers import format_answer
-from shopper.domain.scoring import AuditScore, Outcome, score_audit
-from shopper.domain.template import Item, Template
+from shopper.domain.scoring import Outcome, score_item, visible_items
+from shopper.domain.template import Item, ShowIf, Template
 
 DAYS_PER_MONTH = 30.0
 FLAT_TREND = 1.0
@@ -360,7 +361,7 @@ def merged_item_order(templates: Sequence[Template]) -> list[Item]:
 def compare(audits: Sequence[AuditInput]) -> Comparison:
     """Line audits up item by item (see the module docstring for the rules)."""
     ordered = sorted(audits, key=lambda a: (a.started_at, a.audit_id))
-    scores: list[AuditScore] = [score_audit(a.template, a.values) for a in ordered]
+    scored = [_plan(audit.template).score(audit.values) for audit in ordered]
     columns = tuple(
         AuditColumn(
             audit_id=a.audit_id,
@@ -374,7 +375,7 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
             verdict=s.verdict,
             passed=s.passed,
         )
-        for a, s in zip(ordered, scores, strict=True)
+        for a, s in zip(ordered, scored, strict=True)
     )
     newest_first: dict[tuple[str, int], Template] = {}
     for audit in reversed(ordered):
@@ -385,15 +386,14 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
             for item in section.items:
                 sections[item.id] = section.title
 
+    cells = _Cells([(s.states, a.notes) for a, s in zip(ordered, scored, strict=True)])
     rows = []
     weighted = total_weight = 0.0
     for item in merged_item_order(list(newest_first.values())):
         if not item.answerable:
             continue  # an information item: nothing to compare
-        cells: list[Cell] = []
-        for audit, score in zip(ordered, scores, strict=True):
-            cells.append(_cell(audit, score, item.id, cells[-1] if cells else None))
-        agree = agreement([c.outcome for c in cells if c.outcome is not None])
+        row = cells.row(item.id)
+        agree = agreement([c.outcome for c in row if c.outcome is not None])
         rows.append(
             ItemRow(
                 item_id=item.id,
@@ -401,17 +401,17 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
                 section=sections[item.id],
                 theme=item.theme,
                 weight=item.weight,
-                cells=tuple(cells),
+                cells=row,
                 agreement=agree,
             )
         )
         if agree is not None and item.weight > 0:
             weighted += item.weight * agree
             total_weight += item.weight
-    percents = [s.percent for s in scores if s.percent is not None]
+    percents = [s.percent for s in scored if s.percent is not None]
     dated = [
         (a.started_at, s.percent)
-        for a, s in zip(ordered, scores, strict=True)
+        for a, s in zip(ordered, scored, strict=True)
         if s.percent is not None
     ]
     return Comparison(
@@ -423,25 +423,221 @@ def compare(audits: Sequence[AuditInput]) -> Comparison:
     )
 
 
-def _cell(audit: AuditInput, score: AuditScore, item_id: str, prev: Cell | None) -> Cell:
-    """The item in this audit, with its change against `prev` (the previous audit's cell;
-    None in the first column). Made whole at once: `dataclasses.replace` on every cell was
-    a fifth of a comparison's time."""
-    if not audit.template.has_item(item_id):
-        change = None if prev is None else classify_change(prev.outcome, prev.value, None, None)
-        return Cell(None, change=change)
-    item = audit.template.item(item_id)
-    result = score.items[item_id]
-    outcome = result.outcome
-    value = audit.values.get(item_id)
-    if outcome in (Outcome.HIDDEN, Outcome.UNANSWERED):
-        value = None  # a hidden answer is kept, but it is not part of this audit's result
-    return Cell(
-        outcome=outcome,
-        value=value,
-        display=format_answer(item, value),
-        note=audit.notes.get(item_id, ""),
-        points=result.points,
-        max_points=result.max_points,
-        change=None if prev is None else classify_change(prev.outcome, prev.value, outcome, value),
-    )
+# -- how `compare` scores and makes cells -------------------------------------------------
+#
+# What `score_audit` and a Cell per item and audit would give, to the last bit (the same
+# sums in the same order; tests/domain/test_compare_same.py holds that computation and
+# checks), without its repeats: a template version is worked out once for all the audits
+# run on it, each distinct answer to an item is scored and formatted once, and a cell that
+# repeats another (most do: the same answer after the same answer) is the same Cell.
+
+_State = tuple[Outcome | None, Any, str, float, float]
+"""One item in one audit, as its cell shows it: outcome, value, text, points earned and
+points at stake. Shared, never copied: cells are made once per pair of states."""
+
+_MISSING: _State = (None, None, "", 0.0, 0.0)
+"""An item the audit's version lacks: `Cell(None)`."""
+_HIDDEN: _State = (Outcome.HIDDEN, None, "", 0.0, 0.0)
+_UNANSWERED: _State = (Outcome.UNANSWERED, None, "", 0.0, 0.0)
+
+_UNCACHED = object()
+
+
+def _value_key(value: Any) -> Any:
+    """A key telling apart every value two answers could differ by, or `_UNCACHED` (scored
+    each time: a bool, a list or mapping of anything but text). The type is part of it (1,
+    1.0 and True are equal but not shown alike), a float is keyed by its exact bits (-0.0 ==
+    0.0, but one shows as "-0"), and a list (choices) or a mapping (a date-time) by its text
+    in order."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return (int, value)
+    if kind is float:
+        return (float, value.hex())
+    if kind is list and all(type(v) is str for v in value):
+        return (list, *value)
+    if kind is dict and all(type(k) is str and type(v) is str for k, v in value.items()):
+        return (dict, *value.items())
+    return _UNCACHED
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """An audit scored for a comparison: `score_audit`'s percent, verdict and pass, and the
+    state of each of its version's items."""
+
+    percent: float | None
+    verdict: str
+    passed: bool | None
+    states: dict[str, _State]
+
+
+PLANS_KEPT = 64
+"""Template versions whose plans are kept between comparisons (the least recently used go)."""
+STATES_KEPT = 4096
+"""Distinct answers kept per item of a plan; past that the item starts afresh."""
+
+_plans: OrderedDict[int, _Plan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def _plan(template: Template) -> _Plan:
+    """The plan of a template, made once and kept (templates are immutable, and the app
+    parses each version once, so the same version is the same object comparison after
+    comparison). Keyed by the object: a plan holds its template, so no other object takes
+    its id while the plan is kept."""
+    key = id(template)
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None and plan.template is template:
+            _plans.move_to_end(key)
+            return plan
+    plan = _Plan(template)
+    with _plans_lock:
+        _plans[key] = plan
+        _plans.move_to_end(key)
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
+
+
+class _Plan:
+    """One template version worked out once for every audit run on it: its show-if
+    conditions in the order they resolve, and each distinct answer to an item scored and
+    formatted once."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.conditions = _condition_order(template)
+        # Per section, per item: id, item, whether it asks and is critical, and the states
+        # of its answers so far (by `_value_key`).
+        self.sections: list[list[tuple[str, Item, bool, bool, dict[Any, _State]]]] = [
+            [(item.id, item, item.answerable, item.critical, {}) for item in section.items]
+            for section in template.sections
+        ]
+
+    def hidden(self, answers: Mapping[str, Any]) -> Collection[str]:
+        """The items these answers hide, as `visible_items` has them."""
+        if self.conditions is None:  # a condition that cannot be ordered: scoring's way
+            shown = visible_items(self.template, answers)
+            return {item.id for item in self.template.items() if item.id not in shown}
+        visible: dict[str, bool] = {}
+        hidden: set[str] = set()
+        for item_id, cond in self.conditions:
+            on = visible.get(cond.item, True) and cond.matches(answers.get(cond.item))
+            visible[item_id] = on
+            if not on:
+                hidden.add(item_id)
+        return hidden
+
+    def score(self, answers: Mapping[str, Any]) -> _Scored:
+        """`score_audit(template, answers)` (the same sums in the same order), and the
+        items' states."""
+        hidden = self.hidden(answers)
+        states: dict[str, _State] = {}
+        critical = False
+        total_points = total_max = 0.0
+        fail = Outcome.FAIL
+        for section in self.sections:
+            points = max_points = 0.0
+            for item_id, item, answerable, is_critical, known in section:
+                if hidden and item_id in hidden:
+                    states[item_id] = _HIDDEN
+                    continue
+                value = answers.get(item_id)
+                if not answerable:
+                    # Only in a row when a later version asks it: the value stays.
+                    states[item_id] = (Outcome.SHOWN, value, format_answer(item, value), 0.0, 0.0)
+                    continue
+                if value is None:
+                    states[item_id] = _UNANSWERED
+                    continue
+                key = value if type(value) is str else _value_key(value)
+                state = None if key is _UNCACHED else known.get(key)
+                if state is None:
+                    result = score_item(item, value)
+                    state = (
+                        result.outcome,
+                        value,
+                        format_answer(item, value),
+                        result.points,
+                        result.max_points,
+                    )
+                    if key is not _UNCACHED:
+                        if len(known) >= STATES_KEPT:
+                            known.clear()
+                        known[key] = state
+                elif type(value) is list or type(value) is dict:
+                    # Its own list or mapping, as it was read: no two cells share one.
+                    state = (state[0], value, state[2], state[3], state[4])
+                states[item_id] = state
+                points += state[3]
+                max_points += state[4]
+                if is_critical and state[0] is fail:
+                    critical = True
+            total_points += points
+            total_max += max_points
+        percent = 100.0 * total_points / total_max if total_max else None
+        band = self.template.band_for(percent) if percent is not None else None
+        if critical:
+            return _Scored(percent, "Critical failure", False, states)
+        if band is None:
+            return _Scored(percent, "Not scored yet", None, states)
+        return _Scored(percent, band.name, band.passed, states)
+
+
+class _Cells:
+    """The cells of the audits' rows, each distinct one made once: a cell is its item's
+    state in its audit, its note and its change from the state before, and the states are
+    shared (`_Plan`), so a pair of states and a note make one Cell (immutable) for all."""
+
+    def __init__(self, audits: list[tuple[dict[str, _State], Mapping[str, str]]]) -> None:
+        self.audits = audits
+        self.made: dict[tuple[int, int, str], Cell] = {}
+        """By the ids of the state before and the state, and the note. An id stays its
+        state's while `made` is used: every state is held by an audit's states (`audits`)."""
+
+    def row(self, item_id: str) -> tuple[Cell, ...]:
+        made = self.made
+        cells = []
+        before: _State | None = None
+        for states, notes in self.audits:
+            state = states.get(item_id, _MISSING)
+            note = notes.get(item_id, "") if notes and state is not _MISSING else ""
+            key = (id(before), id(state), note)
+            cell = made.get(key)
+            if cell is None:
+                outcome, value, display, points, max_points = state
+                change = None
+                if before is not None:
+                    change = classify_change(before[0], before[1], outcome, value)
+                cell = made[key] = Cell(outcome, value, display, note, points, max_points, change)
+            cells.append(cell)
+            before = state
+        return tuple(cells)
+
+
+def _condition_order(template: Template) -> list[tuple[str, ShowIf]] | None:
+    """The items with a show-if, each after the item its condition names (when that has
+    one too), or None when a condition names an item the template lacks or makes a cycle."""
+    order: list[tuple[str, ShowIf]] = []
+    placed: set[str] = set()
+    for item in template.items():
+        chain: list[tuple[str, ShowIf]] = []
+        on_chain: set[str] = set()
+        current: Item | None = item
+        while current is not None and current.show_if is not None and current.id not in placed:
+            if current.id in on_chain:
+                return None  # a cycle (the loader refuses them)
+            chain.append((current.id, current.show_if))
+            on_chain.add(current.id)
+            named = current.show_if.item
+            current = template.item(named) if template.has_item(named) else None
+            if current is None:
+                return None  # names no item of the template (the loader refuses that too)
+        for link in reversed(chain):
+            order.append(link)
+            placed.add(link[0])
+    return order

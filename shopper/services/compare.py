@@ -25,6 +25,7 @@ from shopper.domain.template import TOUCHPOINTS, touchpoint_label
 from shopper.services.analysis import TemplateCache
 from shopper.services.audits import full_names
 from shopper.store import analysis, repo
+from shopper.store import compare as compare_store
 from shopper.store.analysis import AuditMeta, Scope
 from shopper.store.engine import session_scope
 
@@ -69,20 +70,25 @@ def compare_pair(
         )
     if not 2 <= last <= MAX_AUDITS:
         raise ShopperError(f"last: compare between 2 and {MAX_AUDITS} audits, got {last}")
-    scope = Scope(company_id=company_id, touchpoint=touchpoint, since=since, until=until)
     with session_scope(engine) as session:
-        company = repo.get_company(session=session, company_id=company_id)
-        available = analysis.count_audits(session=session, scope=scope)
-        metas = analysis.list_audit_meta(
-            session=session, scope=scope, newest_first=True, limit=last
+        available, metas = compare_store.newest_of_pair(
+            session=session,
+            company_id=company_id,
+            touchpoint=touchpoint,
+            last=last,
+            since=since,
+            until=until,
         )
-        metas.reverse()
-        answers = analysis.answers_of(session=session, audit_ids=[m.id for m in metas])
-    title = f"{company.name} — {touchpoint_label(touchpoint)}"
+        if metas:
+            company_name = metas[0].company_name  # the audits' join found the company
+        else:
+            company_name = repo.get_company(session=session, company_id=company_id).name
+        answers = compare_store.answers_compared(session=session, audit_ids=[m.id for m in metas])
+    title = f"{company_name} — {touchpoint_label(touchpoint)}"
     return _build(
         engine=engine,
         title=title,
-        company_name=company.name,
+        company_name=company_name,
         touchpoint=touchpoint,
         metas=metas,
         answers=answers,
@@ -106,7 +112,7 @@ def compare_audit_ids(*, engine: Engine, audit_ids: Sequence[str]) -> CompareRes
         missing = set(unique) - {m.id for m in metas}
         if missing:
             raise NotFoundError(f"no audit with id {sorted(missing)[0]}")
-        answers = analysis.answers_of(session=session, audit_ids=unique)
+        answers = compare_store.answers_compared(session=session, audit_ids=unique)
     companies = sorted({m.company_name for m in metas})
     touchpoints = sorted({m.touchpoint for m in metas})
     company_name = companies[0] if len(companies) == 1 else f"{len(companies)} companies"
@@ -130,14 +136,14 @@ def _build(
     company_name: str,
     touchpoint: str,
     metas: list[AuditMeta],
-    answers: dict[str, list[analysis.AnswerRow]],
+    answers: compare_store.Answers,
     available: int,
 ) -> CompareResult:
     cache = TemplateCache(engine)
     names = full_names(engine=engine, logins={meta.shopper for meta in metas})
     inputs = []
     for meta in metas:
-        rows = answers[meta.id]
+        values, notes = answers[meta.id]
         inputs.append(
             AuditInput(
                 audit_id=meta.id,
@@ -145,8 +151,8 @@ def _build(
                 started_tz=meta.started_tz,
                 shopper=names.get(meta.shopper, meta.shopper),
                 template=cache.get(meta.template_id, meta.template_version),
-                values={r.item_id: r.value for r in rows if r.value is not None},
-                notes={r.item_id: r.note for r in rows if r.note},
+                values=values,
+                notes=notes,
             )
         )
     comparison = compare(inputs)
