@@ -571,7 +571,7 @@ def _merge(
     if dry_run:
         return
     # New audits go in as a few bulk statements; a newer copy replaces its audit's rows.
-    exchange.insert_new_audits(
+    exchange.insert_new_audits_direct(
         session=session, audits=[audit.rows for audit, replace in writing if not replace]
     )
     for audit, replace in writing:

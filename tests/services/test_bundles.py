@@ -273,7 +273,7 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(
     bundle = tmp_path / "three.shopper"
     export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=ids)
     manager = other("manager")
-    real = exchange.insert_new_audits
+    real = exchange.insert_new_audits_direct
     calls: list[int] = []
 
     def failing(**kwargs: Any) -> None:
@@ -281,7 +281,7 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(
         calls.append(len(kwargs["audits"]))
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(exchange, "insert_new_audits", failing)
+    monkeypatch.setattr(exchange, "insert_new_audits_direct", failing)
     with pytest.raises(StorageError, match="could not save the import: disk I/O error"):
         import_bundle(engine=manager.engine, data_dir=manager.data_dir, path=bundle)
     assert calls == [3]
@@ -442,7 +442,7 @@ def test_a_failed_import_removes_the_evidence_it_had_stored(
     def failing(**_kwargs: Any) -> None:
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(exchange, "insert_new_audits", failing)
+    monkeypatch.setattr(exchange, "insert_new_audits_direct", failing)
     with pytest.raises(StorageError):
         import_into(manager, bundle)
     assert sorted(p.name for p in manager.evidence_dir.rglob("*") if p.is_file()) == (
