@@ -513,7 +513,7 @@ class _Checks:
 
 
 def _objects(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = data.get(key, [])
+    value = data[key]
     if type(value) is not list:
         raise _Doubt
     for entry in value:
@@ -523,34 +523,34 @@ def _objects(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
-    """`_audit` for an audit that passes every check; raises `_Doubt` on anything else.
+    """`_audit` for an audit that passes every check; raises `_Doubt` (or a KeyError for a
+    field left out, even one that may be) on anything else.
 
     `seen_ids` changes only when the audit is read."""
     if type(data) is not dict:
         raise _Doubt
     text, zone, time, ident = checks.text, checks.zone, checks.time, checks.ident
-    get = data.get
-    audit_id = ident(get("id"))
+    audit_id = ident(data["id"])
     if audit_id in seen_ids:
         raise _Doubt
-    company_id = ident(get("company_id"))
+    company_id = ident(data["company_id"])
     if company_id not in checks.companies:
         raise _Doubt
-    ref = get("template")
+    ref = data["template"]
     if type(ref) is not dict:
         raise _Doubt
-    version = ref.get("version")
+    version = ref["version"]
     if type(version) is not int or not 1 <= version <= MAX_VERSION:
         raise _Doubt
-    key = (ident(ref.get("id")), version)
+    key = (ident(ref["id"]), version)
     template = checks.templates.get(key)
     if template is None:
         raise _Doubt
     items = checks.items[key]
-    status = get("status")
+    status = data["status"]
     if type(status) is not str or status not in _STATUSES:
         raise _Doubt
-    completed_at = get("completed_at")
+    completed_at = data["completed_at"]
     if completed_at is not None:
         completed_at = time(completed_at)
     if (status in _FINISHED) != (completed_at is not None):
@@ -558,14 +558,14 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
     answers = []
     values: dict[str, Any] = {}
     for answer in _objects(data, "answers"):
-        item_id = text(answer.get("item_id"), 64)
+        item_id = text(answer["item_id"], 64)
         item = items.get(item_id)
         if item is None:
             raise _Doubt
-        value, stored = checks.answer(key, item, answer.get("value"))
+        value, stored = checks.answer(key, item, answer["value"])
         if value is not None:
             values[item_id] = value
-        source = answer.get("source")
+        source = answer["source"]
         if type(source) is not str or source not in _SOURCES:
             raise _Doubt
         answers.append(
@@ -573,9 +573,9 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
                 "audit_id": audit_id,
                 "item_id": item_id,
                 "value": stored,
-                "note": text(answer.get("note"), MAX_NOTE),
-                "answered_at": time(answer.get("answered_at")),
-                "answered_tz": zone(answer.get("answered_tz")),
+                "note": text(answer["note"], MAX_NOTE),
+                "answered_at": time(answer["answered_at"]),
+                "answered_tz": zone(answer["answered_tz"]),
                 "source": source,
             }
         )
@@ -584,7 +584,7 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
     ids: set[str] = set()
 
     def unique(entry: dict[str, Any]) -> str:
-        row_id = ident(entry.get("id"))
+        row_id = ident(entry["id"])
         if row_id in seen_ids or row_id in ids:
             raise _Doubt
         ids.add(row_id)
@@ -594,21 +594,21 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
         {
             "id": unique(e),
             "audit_id": audit_id,
-            "kind": text(e.get("kind"), 20),
-            "at": time(e.get("at")),
-            "tz": zone(e.get("tz")),
-            "detail": text(e.get("detail"), MAX_NOTE),
+            "kind": text(e["kind"], 20),
+            "at": time(e["at"]),
+            "tz": zone(e["tz"]),
+            "detail": text(e["detail"], MAX_NOTE),
         }
         for e in _objects(data, "events")
     ]
     steps = []
     for s in _objects(data, "steps"):
-        instrument = s.get("instrument")
+        instrument = s["instrument"]
         step_kinds = _STEP_KINDS.get(instrument) if type(instrument) is str else None
-        step_kind = s.get("kind")
+        step_kind = s["kind"]
         if step_kinds is None or type(step_kind) is not str or step_kind not in step_kinds:
             raise _Doubt
-        step_data = s.get("data", {})
+        step_data = s["data"]
         if step_data_problem(step_data) is not None:
             raise _Doubt
         dumped = json.dumps(step_data, ensure_ascii=False)
@@ -620,18 +620,18 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
                 "audit_id": audit_id,
                 "instrument": instrument,
                 "kind": step_kind,
-                "at": time(s.get("at")),
-                "tz": zone(s.get("tz")),
+                "at": time(s["at"]),
+                "tz": zone(s["tz"]),
                 "data": dumped,
-                "updated_at": time(s.get("updated_at")),
+                "updated_at": time(s["updated_at"]),
             }
         )
     moments = []
     for m in _objects(data, "moments"):
-        moment_item = checks.optional_text(m.get("item_id"), 64)
+        moment_item = checks.optional_text(m["item_id"], 64)
         if moment_item is not None and moment_item not in items:
             raise _Doubt
-        moment_kind = m.get("kind")
+        moment_kind = m["kind"]
         if type(moment_kind) is not str or moment_kind not in _MOMENT_KINDS:
             raise _Doubt
         moments.append(
@@ -639,33 +639,33 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
                 "id": unique(m),
                 "audit_id": audit_id,
                 "kind": moment_kind,
-                "at": time(m.get("at")),
-                "tz": zone(m.get("tz")),
-                "note": text(m.get("note"), MAX_NOTE),
+                "at": time(m["at"]),
+                "tz": zone(m["tz"]),
+                "note": text(m["note"], MAX_NOTE),
                 "item_id": moment_item,
-                "updated_at": time(m.get("updated_at")),
+                "updated_at": time(m["updated_at"]),
             }
         )
     moment_ids = {m["id"] for m in moments}
     evidence = []
     files: set[tuple[str, str, str]] = set()
     for e in _objects(data, "evidence"):
-        kind = e.get("kind")
+        kind = e["kind"]
         extensions = _EXTENSIONS.get(kind) if type(kind) is str else None
-        extension = e.get("extension")
+        extension = e["extension"]
         if extensions is None or type(extension) is not str or extension not in extensions:
             raise _Doubt
         kind = str(kind)
-        sha256 = text(e.get("sha256"), 64)
+        sha256 = text(e["sha256"], 64)
         if _HEX64.fullmatch(sha256) is None:
             raise _Doubt
-        evidence_item = checks.optional_text(e.get("item_id"), 64)
+        evidence_item = checks.optional_text(e["item_id"], 64)
         if evidence_item is not None and evidence_item not in items:
             raise _Doubt
-        moment_id = checks.optional_text(e.get("moment_id"), 64)
+        moment_id = checks.optional_text(e["moment_id"], 64)
         if moment_id is not None and moment_id not in moment_ids:
             raise _Doubt
-        size = e.get("size")
+        size = e["size"]
         if type(size) is not int or not 0 <= size <= MAX_EVIDENCE_BYTES:
             raise _Doubt
         files.add((sha256, extension, kind))
@@ -678,29 +678,29 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
                 "sha256": sha256,
                 "kind": kind,
                 "extension": extension,
-                "filename": Path(text(e.get("filename"), 255).replace("\\", "/")).name,
+                "filename": Path(text(e["filename"], 255).replace("\\", "/")).name,
                 "size": size,
-                "caption": text(e.get("caption"), MAX_NOTE),
-                "added_at": time(e.get("added_at")),
-                "added_tz": zone(e.get("added_tz")),
+                "caption": text(e["caption"], MAX_NOTE),
+                "added_at": time(e["added_at"]),
+                "added_tz": zone(e["added_tz"]),
             }
         )
     score = score_audit(template, values)
     if score.percent is not None and not math.isfinite(score.percent):
         raise _Doubt
-    current = checks.optional_text(get("current_item"), 64)
-    completed_tz = get("completed_tz")
-    updated_at = time(get("updated_at"))
+    current = checks.optional_text(data["current_item"], 64)
+    completed_tz = data["completed_tz"]
+    updated_at = time(data["updated_at"])
     row: dict[str, Any] = {
         "id": audit_id,
         "company_id": company_id,
         "touchpoint": template.touchpoint,
         "template_id": key[0],
         "template_version": key[1],
-        "shopper": text(get("shopper"), 200),
+        "shopper": text(data["shopper"], 200),
         "status": status,
-        "started_at": time(get("started_at")),
-        "started_tz": zone(get("started_tz")),
+        "started_at": time(data["started_at"]),
+        "started_tz": zone(data["started_tz"]),
         "completed_at": completed_at,
         "completed_tz": None if completed_tz is None else zone(completed_tz),
         "updated_at": updated_at,

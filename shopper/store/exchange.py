@@ -292,6 +292,31 @@ def _utc_text(value: datetime | None) -> str | None:
     """An aware time as SQLite's UTC text, "2025-06-01 12:03:04.005678"."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:
+    """`owners_of`; on SQLite each chunk is one statement handed to the driver (SQLAlchemy
+    compiled each chunk's list of ids anew: most of an import's checking of its row ids)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return owners_of(session=session, table=table, ids=ids)
+    name = connection.dialect.identifier_preparer.format_table(SQLModel.metadata.tables[table])
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    wanted = list(ids)
+    owners: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        statement = f"SELECT id, audit_id FROM {name} WHERE id IN ({', '.join('?' * len(chunk))})"
+        try:
+            owners.update(driver.execute(statement, chunk).fetchall())
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(
+                statement, None, exc, sqlite3.Error, dialect=connection.dialect
+            ) from exc
+    return owners
