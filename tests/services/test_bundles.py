@@ -668,3 +668,33 @@ def test_an_import_cancelled_midway_changes_nothing(
         }
         assert audit_count(manager) == 0
         assert not list(manager.data_dir.glob(".import-*"))
+
+
+def test_the_garbage_collector_is_paused_for_an_import_and_left_as_it_was(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from shopper.services import bundles
+
+    seen: list[bool] = []
+    real = bundles.read_bundle
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bundles, "read_bundle", reading)
+    assert gc.isenabled()
+    import_into(ctx, CORPUS / "valid.shopper")
+    assert seen == [False]
+    assert gc.isenabled()
+    with pytest.raises(BundleError):
+        import_into(ctx, CORPUS / "bad-answer.shopper")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        import_into(ctx, CORPUS / "valid.shopper")
+        assert not gc.isenabled()  # one paused by someone else stays paused
+    finally:
+        gc.enable()

@@ -126,3 +126,13 @@ def test_a_refused_row_raises_sqlalchemys_error_and_writes_nothing(
             assert raw.execute("SELECT count(*) FROM answer").fetchone() == (0,)
     finally:
         fast.close()
+
+
+def test_owners_are_found_as_owners_of_finds_them(source: AppContext) -> None:
+    audits = audits_of(source)
+    wanted = {row["id"]: a.audit["id"] for a in audits for row in a.children.get("audit_event", [])}
+    asked = [*wanted, "not-a-row", *[f"none-{n}" for n in range(1200)]]  # several chunks
+    with session_scope(source.engine) as session:
+        direct = exchange.owners_of_direct(session=session, table="audit_event", ids=asked)
+        assert direct == exchange.owners_of(session=session, table="audit_event", ids=asked)
+    assert direct == wanted
