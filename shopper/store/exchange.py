@@ -221,18 +221,10 @@ def _insert_direct(
     target = SQLModel.metadata.tables[table]
     keys = tuple(rows[0])
     plan = _direct_plan(target, keys, connection.dialect)
-    if plan is None or any(tuple(row) != keys for row in rows):
+    params = None if plan is None else _direct_values(plan, rows, len(keys))
+    if plan is None or params is None:
         session.execute(insert(target), rows)
         return
-    getter, converters, constants = plan.getter, plan.converters, list(plan.constants)
-    params = []
-    for row in rows:
-        values = list(getter(row))
-        for at, convert in converters:
-            values[at] = convert(values[at])
-        if constants:
-            values.extend(constants)
-        params.append(values)
     driver = connection.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     try:
@@ -241,6 +233,28 @@ def _insert_direct(
         raise DBAPIError.instance(
             plan.statement, None, exc, sqlite3.Error, dialect=connection.dialect, ismulti=True
         ) from exc
+
+
+def _direct_values(
+    plan: _DirectInsert, rows: list[dict[str, Any]], width: int
+) -> list[list[Any]] | None:
+    """Each row's values in the statement's order; None if a row has other keys than the
+    first (the same number of keys, each of the first's, is the same keys)."""
+    getter, converters, constants = plan.getter, plan.converters, list(plan.constants)
+    params = []
+    try:
+        for row in rows:
+            if len(row) != width:
+                return None
+            values = list(getter(row))
+            for at, convert in converters:
+                values[at] = convert(values[at])
+            if constants:
+                values.extend(constants)
+            params.append(values)
+    except KeyError:
+        return None
+    return params
 
 
 def _direct_plan(target: Table, keys: tuple[str, ...], dialect: Dialect) -> _DirectInsert | None:

@@ -136,3 +136,29 @@ def test_owners_are_found_as_owners_of_finds_them(source: AppContext) -> None:
         direct = exchange.owners_of_direct(session=session, table="audit_event", ids=asked)
         assert direct == exchange.owners_of(session=session, table="audit_event", ids=asked)
     assert direct == wanted
+
+
+@pytest.mark.parametrize("change", ["left out", "another key"])
+def test_a_row_of_other_keys_than_the_first_goes_through_sqlalchemy(
+    source: AppContext, tmp_path: Path, change: str
+) -> None:
+    audits = audits_of(source)[:3]
+    for rows in audits:
+        rows.audit.pop("version")
+    last = audits[-1].children["answer"][-1]
+    if change == "left out":
+        last.pop("note")
+    else:
+        last["surprise"] = 1
+    outcomes = []
+    for direct in (False, True):
+        ctx = empty_copy(source, tmp_path / str(direct))
+        try:
+            insert_all(ctx, audits, direct=direct)
+            assert ctx.db_path is not None
+            outcomes.append(stored(ctx.db_path)["answer"])
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            ctx.close()
+    assert outcomes[0] == outcomes[1]
