@@ -273,7 +273,7 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(
     bundle = tmp_path / "three.shopper"
     export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=ids)
     manager = other("manager")
-    real = exchange.insert_new_audits
+    real = exchange.insert_new_audits_direct
     calls: list[int] = []
 
     def failing(**kwargs: Any) -> None:
@@ -281,7 +281,7 @@ def test_a_failure_while_writing_leaves_the_database_as_it_was(
         calls.append(len(kwargs["audits"]))
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(exchange, "insert_new_audits", failing)
+    monkeypatch.setattr(exchange, "insert_new_audits_direct", failing)
     with pytest.raises(StorageError, match="could not save the import: disk I/O error"):
         import_bundle(engine=manager.engine, data_dir=manager.data_dir, path=bundle)
     assert calls == [3]
@@ -442,7 +442,7 @@ def test_a_failed_import_removes_the_evidence_it_had_stored(
     def failing(**_kwargs: Any) -> None:
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(exchange, "insert_new_audits", failing)
+    monkeypatch.setattr(exchange, "insert_new_audits_direct", failing)
     with pytest.raises(StorageError):
         import_into(manager, bundle)
     assert sorted(p.name for p in manager.evidence_dir.rglob("*") if p.is_file()) == (
@@ -668,3 +668,33 @@ def test_an_import_cancelled_midway_changes_nothing(
         }
         assert audit_count(manager) == 0
         assert not list(manager.data_dir.glob(".import-*"))
+
+
+def test_the_garbage_collector_is_paused_for_an_import_and_left_as_it_was(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from shopper.services import bundles
+
+    seen: list[bool] = []
+    real = bundles.read_bundle
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bundles, "read_bundle", reading)
+    assert gc.isenabled()
+    import_into(ctx, CORPUS / "valid.shopper")
+    assert seen == [False]
+    assert gc.isenabled()
+    with pytest.raises(BundleError):
+        import_into(ctx, CORPUS / "bad-answer.shopper")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        import_into(ctx, CORPUS / "valid.shopper")
+        assert not gc.isenabled()  # one paused by someone else stays paused
+    finally:
+        gc.enable()
