@@ -88,7 +88,7 @@ class AnswerRow:
         return moment
 
 
-_META_COLUMNS = (
+META_COLUMNS = (
     col(Audit.id),
     col(Audit.company_id),
     col(Company.name),
@@ -136,7 +136,7 @@ def _filtered(stmt: AnySelect, scope: Scope) -> AnySelect:
 
 
 def _meta(row: Sequence[Any]) -> AuditMeta:
-    meta = AuditMeta(*row[: len(_META_COLUMNS)])
+    meta = AuditMeta(*row[: len(META_COLUMNS)])
     started = as_aware(meta.started_at)
     assert started is not None
     return replace(meta, started_at=started)
@@ -152,7 +152,7 @@ def list_audit_meta(
 ) -> list[AuditMeta]:
     """The audits in scope by start time (oldest first unless `newest_first`)."""
     started = col(Audit.started_at)
-    stmt = _filtered(_joined(*_META_COLUMNS), scope).order_by(
+    stmt = _filtered(_joined(*META_COLUMNS), scope).order_by(
         started.desc() if newest_first else started.asc(),
         col(Audit.id).desc() if newest_first else col(Audit.id).asc(),
     )
@@ -244,7 +244,7 @@ def audit_meta_page(
     builds with the WAL-reset bug there is only one connection, shared with
     the GUI's autosave).
     """
-    stmt = _filtered(_joined(*_META_COLUMNS), scope)
+    stmt = _filtered(_joined(*META_COLUMNS), scope)
     if after is not None:
         stmt = stmt.where(
             sa.tuple_(col(Audit.started_at), col(Audit.id))

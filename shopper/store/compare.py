@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from shopper.domain.vocabulary import AuditStatus
-from shopper.store.analysis import AuditMeta
+from shopper.store.analysis import META_COLUMNS, AuditMeta
 from shopper.store.tables import Answer, Audit, Company, TemplateVersion, as_aware
 
 if TYPE_CHECKING:  # SQLAlchemy 2.1 types Select by its columns; 2.0 does not
@@ -56,23 +56,7 @@ def _newest_of_pair(since: bool, until: bool) -> AnySelect:
     counted = aliased(Audit)
     matched = _of_pair(sa.select(sa.func.count()).select_from(counted), counted, since, until)
     stmt = (
-        sa.select(
-            col(Audit.id),
-            col(Audit.company_id),
-            col(Company.name),
-            col(Audit.touchpoint),
-            col(Audit.template_id),
-            col(Audit.template_version),
-            col(TemplateVersion.title),
-            col(Audit.shopper),
-            col(Audit.status),
-            started,
-            col(Audit.started_tz),
-            col(Audit.score_percent),
-            col(Audit.verdict),
-            col(Audit.passed),
-            matched.scalar_subquery(),
-        )
+        sa.select(*META_COLUMNS, matched.scalar_subquery())
         .select_from(Audit)
         .join(Company, col(Company.id) == col(Audit.company_id))
         .join(
