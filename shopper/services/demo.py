@@ -11,10 +11,12 @@ answers, summaries and events are exactly what the app makes.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -232,6 +234,68 @@ def load_demo(
         }
         for cid, c in companies
     ]
+    # The rows of a big demo are millions of objects, all alive until written: the cyclic
+    # garbage collector, with nothing to free among them, would walk them again and again.
+    with _collector_paused():
+        audit_count, answers, plans = _write_audits(
+            engine,
+            rng,
+            next_id,
+            audits=audits,
+            anchor=anchor,
+            companies=companies,
+            company_rows=company_rows,
+            templates=templates,
+            data_dir=data_dir,
+            progress=progress,
+        )
+    steps = evidence_count = 0
+    for plan in plans:
+        added, attached, measured_count = _finish(engine, plan, rng, next_id, data_dir)
+        steps += added
+        evidence_count += attached
+        answers += measured_count
+    # Completed as the rest, in one transaction (a commit per audit would double the time):
+    # the same status, times and event as `AuditRunner.complete`.
+    with session_scope(engine) as session:
+        completions = []
+        for plan in plans:
+            if plan.completed is None:
+                continue
+            zone = plan.company.timezone
+            values = {
+                "status": AuditStatus.COMPLETED,
+                "completed_at": plan.completed,
+                "completed_tz": zone,
+                "updated_at": plan.completed,
+            }
+            repo.update_audit(session=session, audit_id=plan.audit_id, values=values)
+            completions.append(_event(next_id(), plan.audit_id, "completed", plan.completed, zone))
+        exchange.insert_rows(session=session, table="audit_event", rows=completions)
+    from shopper.services.demo_actions import add_demo_actions  # the action plan's demo
+
+    add_demo_actions(engine=engine, company_ids=[cid for cid, _c in companies])
+    if progress:
+        progress(audits, audits)
+    add_said_no_demo(engine=engine, companies=company_rows, anchor=anchor, seed=seed)
+    return DemoResult(len(company_rows), audit_count, answers, steps, evidence_count)
+
+
+def _write_audits(
+    engine: Engine,
+    rng: random.Random,
+    next_id: Callable[[], str],
+    *,
+    audits: int,
+    anchor: datetime,
+    companies: list[tuple[str, DemoCompany]],
+    company_rows: list[dict[str, Any]],
+    templates: list[Template],
+    data_dir: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, int, list[_Plan]]:
+    """Make and insert the companies and audits, in one transaction: (audits, answers, the
+    audits a runner finishes)."""
     company_records = {row["id"]: Company(**row) for row in company_rows}
     chosen = _chosen(audits, len(companies), templates)
     audit_rows: list[dict[str, Any]] = []
@@ -361,37 +425,19 @@ def load_demo(
         exchange.insert_rows(session=session, table="answer", rows=answer_rows, batch=20_000)
         exchange.insert_rows(session=session, table="audit_event", rows=event_rows)
         exchange.insert_rows(session=session, table="moment", rows=moment_rows)
-    answers = len(answer_rows)
-    steps = evidence_count = 0
-    for plan in plans:
-        added, attached, measured_count = _finish(engine, plan, rng, next_id, data_dir)
-        steps += added
-        evidence_count += attached
-        answers += measured_count
-    # Completed as the rest, in one transaction (a commit per audit would double the time):
-    # the same status, times and event as `AuditRunner.complete`.
-    with session_scope(engine) as session:
-        completions = []
-        for plan in plans:
-            if plan.completed is None:
-                continue
-            zone = plan.company.timezone
-            values = {
-                "status": AuditStatus.COMPLETED,
-                "completed_at": plan.completed,
-                "completed_tz": zone,
-                "updated_at": plan.completed,
-            }
-            repo.update_audit(session=session, audit_id=plan.audit_id, values=values)
-            completions.append(_event(next_id(), plan.audit_id, "completed", plan.completed, zone))
-        exchange.insert_rows(session=session, table="audit_event", rows=completions)
-    from shopper.services.demo_actions import add_demo_actions  # the action plan's demo
+    return len(audit_rows), len(answer_rows), plans
 
-    add_demo_actions(engine=engine, company_ids=[cid for cid, _c in companies])
-    if progress:
-        progress(audits, audits)
-    add_said_no_demo(engine=engine, companies=company_rows, anchor=anchor, seed=seed)
-    return DemoResult(len(company_rows), len(audit_rows), answers, steps, evidence_count)
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block, and as it was after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
