@@ -21,6 +21,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import Instrument, Step, email_figures
 from shopper.domain.scoring import score_audit
 from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
+from shopper.services import demo
 from shopper.services.audits import AuditDetail, list_audits, load_audit
 from shopper.services.companies import find_company, list_companies
 from shopper.services.demo import COMPANIES, DEFAULT_AUDITS, load_demo
@@ -30,7 +31,7 @@ from shopper.services.instruments import calendar_of, measure
 from shopper.services.reports import make_audit_report
 from shopper.services.templates import list_templates, sync_builtin_templates
 from shopper.store import exchange
-from shopper.store.engine import open_database, sqlite_url
+from shopper.store.engine import open_database, session_scope, sqlite_url
 from shopper.store.tables import (
     Answer,
     Audit,
@@ -507,3 +508,20 @@ def _every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(f'SELECT {values} FROM "{table}"').fetchall()
             found[table] = sorted(rows, key=repr)
     return found
+
+
+def test_the_bigger_page_cache_is_the_usual_one_again_after_the_rows(
+    new_engine: Callable[[], Engine],
+) -> None:
+    engine = new_engine()
+    with session_scope(engine) as session:
+        conn = session.connection()
+        usual = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        with demo._bigger_cache(session):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -demo.BULK_CACHE_KIB
+        assert (
+            conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual != -demo.BULK_CACHE_KIB
+        )
+        with pytest.raises(ZeroDivisionError), demo._bigger_cache(session):
+            _ = 1 / 0
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual
