@@ -300,6 +300,7 @@ def _write_audits(
     audits a runner finishes)."""
     company_records = {row["id"]: Company(**row) for row in company_rows}
     chosen = _chosen(audits, len(companies), templates)
+    memo = _Memo()
     audit_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
@@ -341,7 +342,7 @@ def _write_audits(
             in_progress=in_progress,
             evidence=evidence,
         )
-        values, notes = _answers(rng, template, quality, started, zone, fixed=fixed)
+        values, notes = _answers(rng, template, quality, started, zone, fixed=fixed, memo=memo)
         if in_progress:
             keep = rng.randint(len(values) // 3, max(len(values) // 3, len(values) - 2))
             values = dict(list(values.items())[:keep])
@@ -392,7 +393,7 @@ def _write_audits(
                 {
                     "audit_id": audit_id,
                     "item_id": item_id,
-                    "value": None if item_id in measured else json.dumps(value, ensure_ascii=False),
+                    "value": None if item_id in measured else memo.json(value),
                     "note": note,
                     "answered_at": at,
                     "answered_tz": zone,
@@ -777,12 +778,14 @@ def _answers(
     zone: str,
     *,
     fixed: Mapping[str, Any] | None = None,
+    memo: _Memo | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Answers and notes of a shopper; `fixed` answers are given (None: left unanswered)."""
     values: dict[str, Any] = {}
     notes: dict[str, str] = {}
     given = fixed or {}
-    for item in template.items():
+    memo = memo or _Memo()
+    for item in memo.items(template):
         # Items hidden by an earlier answer are skipped, as a shopper would.
         if item.show_if is not None and not item.show_if.matches(values.get(item.show_if.item)):
             continue
@@ -791,7 +794,7 @@ def _answers(
         if value is None:
             continue
         values[item.id] = value
-        fraction = item_fraction(item, value)
+        fraction = memo.fraction(item, value)
         if fraction is not None and rng.random() < 0.18:
             # The note agrees with the answer: praise for a pass, a complaint for a fail.
             if fraction >= PASS_FROM:
@@ -799,6 +802,46 @@ def _answers(
             elif fraction < FAIL_BELOW:
                 notes[item.id] = rng.choice(BAD_NOTES)
     return values, notes
+
+
+_PLAIN = (str, int, float)
+"""Answer values kept by `_Memo`: the same value (and type) always gives the same result."""
+
+
+class _Memo:
+    """What a big demo works out again and again, worked out once: each template's items,
+    an answer's stored JSON, the share of an item's weight an answer earns."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Template, tuple[Item, ...]]] = {}
+        self._json: dict[tuple[type, Any], str] = {}
+        self._fractions: dict[tuple[int, type, Any], float | None] = {}
+
+    def items(self, template: Template) -> tuple[Item, ...]:
+        known = self._items.get(id(template))
+        if known is None or known[0] is not template:
+            known = self._items[id(template)] = (template, tuple(template.items()))
+        return known[1]
+
+    def json(self, value: Any) -> str:
+        if type(value) not in _PLAIN:
+            return json.dumps(value, ensure_ascii=False)
+        key = (type(value), value)
+        text = self._json.get(key)
+        if text is None:
+            text = self._json[key] = json.dumps(value, ensure_ascii=False)
+        return text
+
+    def fraction(self, item: Item, value: Any) -> float | None:
+        """`item_fraction`, for an item of a template kept by `items`."""
+        if type(value) not in _PLAIN:
+            return item_fraction(item, value)
+        key = (id(item), type(value), value)
+        try:
+            return self._fractions[key]
+        except KeyError:
+            found = self._fractions[key] = item_fraction(item, value)
+            return found
 
 
 def _moments(
