@@ -174,3 +174,22 @@ def test_the_driver_insert_of_one_column_and_of_defaults() -> None:
     assert driver.params([{"name": "x"}, {"name": "y", "other": 1}]) == [("x", 3), ("y", 3)]
     assert driver.params([{"name": "x"}, {}]) is None
     assert driver.params([]) == []
+
+
+def test_a_utc_time_is_written_as_the_columns_type_writes_it() -> None:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    column = SQLModel.metadata.tables["answer"].c.answered_at
+    fast = exchange._processor(column, dialect)
+    slow = column.type.dialect_impl(dialect).bind_processor(dialect)
+    assert fast is not None and slow is not None and fast is not slow
+    warsaw = ZoneInfo("Europe/Warsaw")
+    times: list[datetime | None] = [T0 + timedelta(seconds=n * 3607.000013) for n in range(-99, 99)]
+    times += [t.astimezone(warsaw) for t in times[:50] if t is not None]
+    times += [datetime(1, 1, 1, tzinfo=UTC), datetime(999, 12, 31, 23, tzinfo=UTC), None]
+    assert [fast(t) for t in times] == [slow(t) for t in times]
+    with pytest.raises(ValueError, match="naive"):
+        fast(datetime(2025, 1, 1))
