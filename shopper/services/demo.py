@@ -11,10 +11,13 @@ answers, summaries and events are exactly what the app makes.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
+import sqlite3
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from shopper.domain.answers import make_datetime_answer
 from shopper.domain.clock import in_zone
@@ -232,8 +236,71 @@ def load_demo(
         }
         for cid, c in companies
     ]
+    # The rows of a big demo are millions of objects, all alive until written: the cyclic
+    # garbage collector, with nothing to free among them, would walk them again and again.
+    with _collector_paused():
+        audit_count, answers, plans = _write_audits(
+            engine,
+            rng,
+            next_id,
+            audits=audits,
+            anchor=anchor,
+            companies=companies,
+            company_rows=company_rows,
+            templates=templates,
+            data_dir=data_dir,
+            progress=progress,
+        )
+    steps = evidence_count = 0
+    for plan in plans:
+        added, attached, measured_count = _finish(engine, plan, rng, next_id, data_dir)
+        steps += added
+        evidence_count += attached
+        answers += measured_count
+    # Completed as the rest, in one transaction (a commit per audit would double the time):
+    # the same status, times and event as `AuditRunner.complete`.
+    with session_scope(engine) as session:
+        completions = []
+        for plan in plans:
+            if plan.completed is None:
+                continue
+            zone = plan.company.timezone
+            values = {
+                "status": AuditStatus.COMPLETED,
+                "completed_at": plan.completed,
+                "completed_tz": zone,
+                "updated_at": plan.completed,
+            }
+            repo.update_audit(session=session, audit_id=plan.audit_id, values=values)
+            completions.append(_event(next_id(), plan.audit_id, "completed", plan.completed, zone))
+        exchange.insert_rows(session=session, table="audit_event", rows=completions)
+    from shopper.services.demo_actions import add_demo_actions  # the action plan's demo
+
+    add_demo_actions(engine=engine, company_ids=[cid for cid, _c in companies])
+    if progress:
+        progress(audits, audits)
+    add_said_no_demo(engine=engine, companies=company_rows, anchor=anchor, seed=seed)
+    return DemoResult(len(company_rows), audit_count, answers, steps, evidence_count)
+
+
+def _write_audits(
+    engine: Engine,
+    rng: random.Random,
+    next_id: Callable[[], str],
+    *,
+    audits: int,
+    anchor: datetime,
+    companies: list[tuple[str, DemoCompany]],
+    company_rows: list[dict[str, Any]],
+    templates: list[Template],
+    data_dir: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, int, list[_Plan]]:
+    """Make and insert the companies and audits, in one transaction: (audits, answers, the
+    audits a runner finishes)."""
     company_records = {row["id"]: Company(**row) for row in company_rows}
     chosen = _chosen(audits, len(companies), templates)
+    memo = _Memo()
     audit_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
@@ -275,7 +342,7 @@ def load_demo(
             in_progress=in_progress,
             evidence=evidence,
         )
-        values, notes = _answers(rng, template, quality, started, zone, fixed=fixed)
+        values, notes = _answers(rng, template, quality, started, zone, fixed=fixed, memo=memo)
         if in_progress:
             keep = rng.randint(len(values) // 3, max(len(values) // 3, len(values) - 2))
             values = dict(list(values.items())[:keep])
@@ -326,7 +393,7 @@ def load_demo(
                 {
                     "audit_id": audit_id,
                     "item_id": item_id,
-                    "value": None if item_id in measured else json.dumps(value, ensure_ascii=False),
+                    "value": None if item_id in measured else memo.json(value),
                     "note": note,
                     "answered_at": at,
                     "answered_tz": zone,
@@ -355,43 +422,49 @@ def load_demo(
         if progress and index % 500 == 0:
             progress(index, audits)
 
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, _bigger_cache(session):
         exchange.insert_rows(session=session, table="company", rows=company_rows)
         exchange.insert_rows(session=session, table="audit", rows=audit_rows, batch=5000)
         exchange.insert_rows(session=session, table="answer", rows=answer_rows, batch=20_000)
         exchange.insert_rows(session=session, table="audit_event", rows=event_rows)
         exchange.insert_rows(session=session, table="moment", rows=moment_rows)
-    answers = len(answer_rows)
-    steps = evidence_count = 0
-    for plan in plans:
-        added, attached, measured_count = _finish(engine, plan, rng, next_id, data_dir)
-        steps += added
-        evidence_count += attached
-        answers += measured_count
-    # Completed as the rest, in one transaction (a commit per audit would double the time):
-    # the same status, times and event as `AuditRunner.complete`.
-    with session_scope(engine) as session:
-        completions = []
-        for plan in plans:
-            if plan.completed is None:
-                continue
-            zone = plan.company.timezone
-            values = {
-                "status": AuditStatus.COMPLETED,
-                "completed_at": plan.completed,
-                "completed_tz": zone,
-                "updated_at": plan.completed,
-            }
-            repo.update_audit(session=session, audit_id=plan.audit_id, values=values)
-            completions.append(_event(next_id(), plan.audit_id, "completed", plan.completed, zone))
-        exchange.insert_rows(session=session, table="audit_event", rows=completions)
-    from shopper.services.demo_actions import add_demo_actions  # the action plan's demo
+    return len(audit_rows), len(answer_rows), plans
 
-    add_demo_actions(engine=engine, company_ids=[cid for cid, _c in companies])
-    if progress:
-        progress(audits, audits)
-    add_said_no_demo(engine=engine, companies=company_rows, anchor=anchor, seed=seed)
-    return DemoResult(len(company_rows), len(audit_rows), answers, steps, evidence_count)
+
+BULK_CACHE_KIB = 256 * 1024
+"""SQLite's page cache while the demo's rows are written: the answers' primary key takes
+them in random order (audit ids are random), and with the usual 2 MiB most of them miss."""
+
+
+@contextmanager
+def _bigger_cache(session: Session) -> Iterator[None]:
+    """A SQLite connection's page cache at `BULK_CACHE_KIB` for the block, then as it was (its
+    changed pages stay in memory until the transaction ends)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    usual = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:  # on the driver's connection: SQLAlchemy's may be waiting for a rollback
+        driver = conn.connection.driver_connection
+        with suppress(sqlite3.Error):
+            if driver is not None:
+                driver.execute(f"PRAGMA cache_size={int(usual)}")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block, and as it was after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -705,12 +778,14 @@ def _answers(
     zone: str,
     *,
     fixed: Mapping[str, Any] | None = None,
+    memo: _Memo | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Answers and notes of a shopper; `fixed` answers are given (None: left unanswered)."""
     values: dict[str, Any] = {}
     notes: dict[str, str] = {}
     given = fixed or {}
-    for item in template.items():
+    memo = memo or _Memo()
+    for item in memo.items(template):
         # Items hidden by an earlier answer are skipped, as a shopper would.
         if item.show_if is not None and not item.show_if.matches(values.get(item.show_if.item)):
             continue
@@ -719,7 +794,7 @@ def _answers(
         if value is None:
             continue
         values[item.id] = value
-        fraction = item_fraction(item, value)
+        fraction = memo.fraction(item, value)
         if fraction is not None and rng.random() < 0.18:
             # The note agrees with the answer: praise for a pass, a complaint for a fail.
             if fraction >= PASS_FROM:
@@ -727,6 +802,46 @@ def _answers(
             elif fraction < FAIL_BELOW:
                 notes[item.id] = rng.choice(BAD_NOTES)
     return values, notes
+
+
+_PLAIN = (str, int, float)
+"""Answer values kept by `_Memo`: the same value (and type) always gives the same result."""
+
+
+class _Memo:
+    """What a big demo works out again and again, worked out once: each template's items,
+    an answer's stored JSON, the share of an item's weight an answer earns."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Template, tuple[Item, ...]]] = {}
+        self._json: dict[tuple[type, Any], str] = {}
+        self._fractions: dict[tuple[int, type, Any], float | None] = {}
+
+    def items(self, template: Template) -> tuple[Item, ...]:
+        known = self._items.get(id(template))
+        if known is None or known[0] is not template:
+            known = self._items[id(template)] = (template, tuple(template.items()))
+        return known[1]
+
+    def json(self, value: Any) -> str:
+        if type(value) not in _PLAIN:
+            return json.dumps(value, ensure_ascii=False)
+        key = (type(value), value)
+        text = self._json.get(key)
+        if text is None:
+            text = self._json[key] = json.dumps(value, ensure_ascii=False)
+        return text
+
+    def fraction(self, item: Item, value: Any) -> float | None:
+        """`item_fraction`, for an item of a template kept by `items`."""
+        if type(value) not in _PLAIN:
+            return item_fraction(item, value)
+        key = (id(item), type(value), value)
+        try:
+            return self._fractions[key]
+        except KeyError:
+            found = self._fractions[key] = item_fraction(item, value)
+            return found
 
 
 def _moments(

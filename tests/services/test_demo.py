@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import Instrument, Step, email_figures
 from shopper.domain.scoring import score_audit
 from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
+from shopper.services import demo
 from shopper.services.audits import AuditDetail, list_audits, load_audit
 from shopper.services.companies import find_company, list_companies
 from shopper.services.demo import COMPANIES, DEFAULT_AUDITS, load_demo
@@ -28,7 +30,8 @@ from shopper.services.evidence import evidence_path, verify_stored
 from shopper.services.instruments import calendar_of, measure
 from shopper.services.reports import make_audit_report
 from shopper.services.templates import list_templates, sync_builtin_templates
-from shopper.store.engine import open_database, sqlite_url
+from shopper.store import exchange
+from shopper.store.engine import open_database, session_scope, sqlite_url
 from shopper.store.tables import (
     Answer,
     Audit,
@@ -472,3 +475,53 @@ def test_business_hours_run_on_after_a_weekend() -> None:
     assert after_business_hours(calendar, friday, 0.5) == friday + timedelta(minutes=30)
     # One hour left on Friday, one more on Monday from 09:00 (08:00 UTC).
     assert after_business_hours(calendar, friday, 2) == datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+
+
+def test_the_bulk_inserts_write_what_sqlalchemys_insert_writes(
+    new_engine: Callable[[], Engine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's rows go to SQLite through the driver (`exchange.insert_rows`); the same
+    demo written through SQLAlchemy's own insert gives every table the same rows."""
+    fast, generic = new_engine(), new_engine()
+    load_demo(engine=fast, audits=150, seed=5, anchor=ANCHOR, data_dir=tmp_path / "d1")
+    monkeypatch.setattr(exchange, "_driver_insert", lambda *_args: None)
+    load_demo(engine=generic, audits=150, seed=5, anchor=ANCHOR, data_dir=tmp_path / "d2")
+    written = _every_row(fast)
+    assert written == _every_row(generic)
+    assert len(written["answer"]) > 1000
+    assert len(written["moment"]) > 0
+
+
+def _every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows with their SQLite storage classes, in rowid order (where there is
+    one); the columns made at random (uuid4) or at the time of loading left out."""
+    path = engine.url.database
+    assert path is not None
+    random_or_now = {"plan_action": {"id"}, "template_version": {"added_at"}}
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            names = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            kept = [n for n in names if n not in random_or_now.get(table, set())]
+            values = ", ".join(f'"{n}", typeof("{n}")' for n in kept)
+            rows = conn.execute(f'SELECT {values} FROM "{table}"').fetchall()
+            found[table] = sorted(rows, key=repr)
+    return found
+
+
+def test_the_bigger_page_cache_is_the_usual_one_again_after_the_rows(
+    new_engine: Callable[[], Engine],
+) -> None:
+    engine = new_engine()
+    with session_scope(engine) as session:
+        conn = session.connection()
+        usual = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        with demo._bigger_cache(session):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -demo.BULK_CACHE_KIB
+        assert (
+            conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual != -demo.BULK_CACHE_KIB
+        )
+        with pytest.raises(ZeroDivisionError), demo._bigger_cache(session):
+            _ = 1 / 0
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual
