@@ -76,14 +76,24 @@ def builtin_versions(*, session: Session) -> dict[str, set[str]]:
 
 
 def refuse_builtin_lookalike(
-    *, session: Session, template_id: str, sha256: str, title: str, name: str
+    *,
+    session: Session,
+    template_id: str,
+    sha256: str,
+    title: str,
+    name: str,
+    builtin: dict[str, set[str]] | None = None,
 ) -> None:
     """Refuse a template that carries a built-in checklist's id but not one of its texts.
+
+    `builtin` is `builtin_versions` read already (by a caller checking several templates in
+    the same transaction), or None to read it.
 
     Raises:
         TemplateError: naming the file or bundle and the template.
     """
-    allowed = builtin_versions(session=session).get(template_id)
+    found = builtin_versions(session=session) if builtin is None else builtin
+    allowed = found.get(template_id)
     if allowed is not None and sha256 not in allowed:
         raise TemplateError(
             f"{name}: template {template_id[:8]} ({title}) has the id of a built-in checklist "
