@@ -25,7 +25,7 @@ from shopper.resources import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from shopper.domain.xlsform import XlsformImport
-from shopper.store import repo
+from shopper.store import exchange, repo
 from shopper.store.engine import session_scope
 from shopper.store.tables import TemplateVersion
 
@@ -258,8 +258,20 @@ def record_every_follow_up(*, engine: Engine) -> None:
 
 
 def get_template(*, engine: Engine, template_id: str, version: int) -> Template:
-    """The exact template version an audit was run on (parsed once, then cached)."""
+    """The exact template version an audit was run on (parsed once, then cached).
+
+    The stored hash is read first: the source (up to 1 MiB) only when the template is not
+    parsed already.
+    """
     with session_scope(engine) as session:
+        sha256 = exchange.template_sha256(session=session, template_id=template_id, version=version)
+        if sha256 is None:
+            raise NotFoundError(f"template {template_id} version {version} is not stored")
+        key = (template_id, version, sha256)
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is not None:
+            return cached
         record = repo.get_template_version(
             session=session, template_id=template_id, version=version
         )
@@ -267,10 +279,6 @@ def get_template(*, engine: Engine, template_id: str, version: int) -> Template:
             raise NotFoundError(f"template {template_id} version {version} is not stored")
         key = (template_id, version, record.sha256)
         source = record.source
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
     template = parse_template_text(source, name=f"{template_id}@{version}")
     with _cache_lock:
         _cache[key] = template
