@@ -353,3 +353,90 @@ def _section_score(
         if item.critical and outcome is Outcome.FAIL:
             critical.append(item.id)
     return SectionScore(section.id, section.title, points, max_points, answered, visible)
+
+
+# -- the summary an audit's row keeps ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """What an audit's row keeps of its score: `score_audit`'s percent, verdict, passed,
+    number of critical failures, answered and visible counts."""
+
+    percent: float | None
+    verdict: str
+    passed: bool | None
+    critical_failures: int
+    answered: int
+    visible: int
+
+    @classmethod
+    def of(cls, score: AuditScore) -> AuditSummary:
+        return cls(
+            score.percent,
+            score.verdict,
+            score.passed,
+            len(score.critical_failures),
+            score.answered,
+            score.visible,
+        )
+
+
+class SummaryScorer:
+    """`AuditSummary.of(score_audit(template, answers))` for the answers of many audits of one
+    template (a bundle's, an import's), each item's facts looked up once: the same visible
+    items, fractions and outcomes, added up in the same order (the same floats), without the
+    score of every item and section (tested against `score_audit`)."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.sections = tuple(
+            tuple(
+                (item.id, item, item.critical, item.type is not ItemType.TEXT, item.weight)
+                for item in section.items
+                if item.answerable  # information items count nowhere
+            )
+            for section in template.sections
+        )
+        self.conditional = tuple(item for item in template.items() if item.show_if is not None)
+
+    def summary(self, answers: Mapping[str, Any]) -> AuditSummary:
+        hidden: Collection[str] = ()
+        if self.conditional:  # `visible_items`: an item without a condition is shown
+            visible_item = _visibility(self.template, answers)
+            hidden = {item.id for item in self.conditional if not visible_item(item)}
+        total_points = total_max = 0.0
+        total_answered = total_visible = critical = 0
+        for section in self.sections:
+            points = max_points = 0.0
+            answered = visible = 0
+            for item_id, item, is_critical, not_text, weight in section:
+                if item_id in hidden:
+                    continue
+                visible += 1
+                value = answers.get(item_id)
+                if value is None:
+                    continue
+                answered += 1
+                if not_text and value == NA:
+                    continue  # no points either way (adding 0.0 changes no sum)
+                fraction = item_fraction(item, value)
+                if fraction is None:
+                    continue
+                points += weight * fraction
+                max_points += weight
+                if is_critical and outcome_for(fraction) is Outcome.FAIL:
+                    critical += 1
+            total_points += points
+            total_max += max_points
+            total_answered += answered
+            total_visible += visible
+        percent = 100.0 * total_points / total_max if total_max else None
+        band = self.template.band_for(percent) if percent is not None else None
+        if critical:
+            verdict, passed = "Critical failure", False
+        elif band is None:
+            verdict, passed = "Not scored yet", None
+        else:
+            verdict, passed = band.name, band.passed
+        return AuditSummary(percent, verdict, passed, critical, total_answered, total_visible)
