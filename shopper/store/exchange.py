@@ -348,3 +348,19 @@ def template_sha256(*, session: Session, template_id: str, version: int) -> str 
     )
     found: str | None = session.execute(stmt).scalar_one_or_none()
     return found
+
+
+# -- other rows written straight through the SQLite driver ---------------------------------
+
+
+def insert_rows_direct(*, session: Session, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """`insert_rows`, the same rows in the same transaction; on SQLite one `executemany`
+    handed to the driver, as `insert_new_audits_direct` writes a table (rows it cannot write
+    so go through SQLAlchemy's statement)."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        insert_rows(session=session, table=table, rows=rows)
+        return
+    _insert_direct(session, connection, table, list(rows))
