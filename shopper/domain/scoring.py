@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shopper.domain.template import NA, Band, Item, ItemType, Section, Template
+from shopper.domain.template import NA, Band, Item, ItemType, Section, ShowIf, Template
 
 PASS_FROM = 0.75
 FAIL_BELOW = 0.5
@@ -398,13 +398,26 @@ class SummaryScorer:
             )
             for section in template.sections
         )
-        self.conditional = tuple(item for item in template.items() if item.show_if is not None)
+        # `visible_items`: an item without a condition is shown; one whose condition is on
+        # an item without one is shown as its condition matches; longer chains are followed.
+        self.direct: list[tuple[str, ShowIf]] = []
+        self.chained: list[Item] = []
+        for item in template.items():
+            cond = item.show_if
+            if cond is None:
+                continue
+            if template.item(cond.item).show_if is None:
+                self.direct.append((item.id, cond))
+            else:
+                self.chained.append(item)
 
     def summary(self, answers: Mapping[str, Any]) -> AuditSummary:
-        hidden: Collection[str] = ()
-        if self.conditional:  # `visible_items`: an item without a condition is shown
+        hidden: set[str] = {
+            item_id for item_id, cond in self.direct if not cond.matches(answers.get(cond.item))
+        }
+        if self.chained:
             visible_item = _visibility(self.template, answers)
-            hidden = {item.id for item in self.conditional if not visible_item(item)}
+            hidden.update(item.id for item in self.chained if not visible_item(item))
         total_points = total_max = 0.0
         total_answered = total_visible = critical = 0
         for section in self.sections:
