@@ -433,8 +433,9 @@ _MOMENT_KINDS = frozenset(MomentKind.values())
 _STEP_KINDS = {i.value: STEP_KINDS[i] for i in Instrument if i in STEP_KINDS}
 _EXTENSIONS = {kind: frozenset(extensions) for kind, extensions in EXTENSIONS.items()}
 _REMEMBERED_TEXT = 64
-"""Answer values remembered per item: whole numbers, and texts up to this long (yes, no,
-an option's key); long free texts are checked each time."""
+"""Answer values remembered per item: whole numbers, numbers other than zero, texts up to
+this long (yes, no, an option's key) and lists of up to this many such texts (the options
+chosen); long free texts are checked each time."""
 
 
 class _Doubt(Exception):  # noqa: N818 - not an error: the full reading takes over
@@ -498,9 +499,20 @@ class _Checks:
     def answer(self, key: tuple[str, int], item: Any, raw: Any) -> tuple[Any, str | None]:
         """The value to keep of an answer and its JSON, as `_audit` makes them."""
         kind = type(raw)
-        remembered = kind is int or (kind is str and len(raw) <= _REMEMBERED_TEXT)
-        if remembered:
-            found = self._answers.get((key, item.id, kind, raw))
+        if kind is int or (kind is str and len(raw) <= _REMEMBERED_TEXT):
+            remembered: Any = raw
+        elif kind is float and raw != 0.0:  # 0.0 and -0.0 are equal, and differ as JSON
+            remembered = raw  # (nan equals nothing: never found, normalized each time)
+        elif (
+            kind is list
+            and len(raw) <= _REMEMBERED_TEXT
+            and all(type(v) is str and len(v) <= _REMEMBERED_TEXT for v in raw)
+        ):
+            remembered = tuple(raw)  # options chosen: the value made of them is only read
+        else:
+            remembered = None
+        if remembered is not None:
+            found = self._answers.get((key, item.id, kind, remembered))
             if found is not None:
                 return found
         try:
@@ -508,8 +520,8 @@ class _Checks:
         except AnswerError:
             raise _Doubt from None
         made = (value, None if value is None else json.dumps(value, ensure_ascii=False))
-        if remembered:
-            self._answers[(key, item.id, kind, raw)] = made
+        if remembered is not None:
+            self._answers[(key, item.id, kind, remembered)] = made
         return made
 
 

@@ -215,3 +215,33 @@ def test_any_altered_audit_is_read_or_refused_as_the_full_checks_do(
         path.write_bytes(make_bundles.write(encoded))
         quick, full = quick_and_full(path)
     assert quick == full
+
+
+def test_remembered_answers_are_read_as_the_full_checks_read_them(tmp_path: Path) -> None:
+    """Numbers and chosen options met again are remembered: 0.0 and -0.0 kept apart, the
+    same options in another order made the template's order, as the full checks make them."""
+    members = members_of(shared_demo_bundle())
+    floats = lists = 0
+    for audit in members["audits/0001.json"]["audits"]:
+        for answer in audit["answers"]:
+            value = answer["value"]
+            if type(value) is float:
+                answer["value"] = (0.0, -0.0, value, 0.0)[floats % 4]
+                floats += 1
+            elif type(value) is list and value:
+                answer["value"] = value[::-1] if lists % 2 else [*value, value[0]]
+                lists += 1
+    assert floats > 8 and lists > 8
+    path = tmp_path / "remembered.shopper"
+    encoded = {name: make_bundles.encode(value) for name, value in members.items()}
+    path.write_bytes(make_bundles.write(encoded))
+    quick, full = quick_and_full(path)
+    assert quick[0] == "read"
+    assert quick == full
+    stored = {
+        row["value"]
+        for audit in quick[1].audits
+        for row in audit.rows.children["answer"]
+        if row["value"] in ("0.0", "-0.0")
+    }
+    assert stored == {"0.0", "-0.0"}
