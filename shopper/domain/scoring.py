@@ -382,6 +382,10 @@ class AuditSummary:
         )
 
 
+_UNKNOWN: Any = object()
+_Entry = tuple[str, Item, bool, bool, float, bool, dict[tuple[type, Any], float | None]]
+
+
 class SummaryScorer:
     """`AuditSummary.of(score_audit(template, answers))` for the answers of many audits of one
     template (a bundle's, an import's), each item's facts looked up once: the same visible
@@ -390,9 +394,17 @@ class SummaryScorer:
 
     def __init__(self, template: Template) -> None:
         self.template = template
-        self.sections = tuple(
+        self.sections: tuple[tuple[_Entry, ...], ...] = tuple(
             tuple(
-                (item.id, item, item.critical, item.type is not ItemType.TEXT, item.weight)
+                (
+                    item.id,
+                    item,
+                    item.critical,
+                    item.type is not ItemType.TEXT,
+                    item.weight,
+                    item.scored,
+                    {},  # the item's fraction of each answer met: (type, value) -> fraction
+                )
                 for item in section.items
                 if item.answerable  # information items count nowhere
             )
@@ -423,7 +435,7 @@ class SummaryScorer:
         for section in self.sections:
             points = max_points = 0.0
             answered = visible = 0
-            for item_id, item, is_critical, not_text, weight in section:
+            for item_id, item, is_critical, not_text, weight, scored, fractions in section:
                 if item_id in hidden:
                     continue
                 visible += 1
@@ -431,9 +443,16 @@ class SummaryScorer:
                 if value is None:
                     continue
                 answered += 1
-                if not_text and value == NA:
+                if not scored or (not_text and value == NA):
                     continue  # no points either way (adding 0.0 changes no sum)
-                fraction = item_fraction(item, value)
+                kind = type(value)
+                if kind is str or kind is int or (kind is float and value != 0.0):
+                    # (0.0 and -0.0 are equal keys: each worked out as it comes)
+                    fraction = fractions.get((kind, value), _UNKNOWN)
+                    if fraction is _UNKNOWN:
+                        fraction = fractions[(kind, value)] = item_fraction(item, value)
+                else:
+                    fraction = item_fraction(item, value)
                 if fraction is None:
                     continue
                 points += weight * fraction

@@ -23,6 +23,8 @@ def _builtin_templates() -> list[Template]:
 
 
 BUILTIN = _builtin_templates()
+KEPT = [SummaryScorer(template) for template in BUILTIN]
+"""One scorer per checklist for every example: what it remembers of the answers before."""
 
 
 def test_every_built_in_checklist_is_tried() -> None:
@@ -44,6 +46,7 @@ def test_the_summary_is_score_audits(data: st.DataObject, pick: int) -> None:
                 st.sampled_from(["na", "yes", "no", *keys]),
                 st.integers(-3, 12),
                 st.floats(-10, 1000, allow_nan=False),
+                st.sampled_from([0.0, -0.0, 1.0, 2.5]),
                 st.lists(st.sampled_from(keys), max_size=3) if keys else st.none(),
                 st.text(max_size=3),
             )
@@ -56,6 +59,7 @@ def test_the_summary_is_score_audits(data: st.DataObject, pick: int) -> None:
             answers[item.id] = value
     expected = AuditSummary.of(score_audit(template, answers))
     assert SummaryScorer(template).summary(answers) == expected
+    assert KEPT[pick].summary(answers) == expected
 
 
 def test_no_answers_and_every_answer_na() -> None:
