@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shopper.domain.template import NA, Band, Item, ItemType, Section, Template
+from shopper.domain.template import NA, Band, Item, ItemType, Section, ShowIf, Template
 
 PASS_FROM = 0.75
 FAIL_BELOW = 0.5
@@ -353,3 +353,122 @@ def _section_score(
         if item.critical and outcome is Outcome.FAIL:
             critical.append(item.id)
     return SectionScore(section.id, section.title, points, max_points, answered, visible)
+
+
+# -- the summary an audit's row keeps ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """What an audit's row keeps of its score: `score_audit`'s percent, verdict, passed,
+    number of critical failures, answered and visible counts."""
+
+    percent: float | None
+    verdict: str
+    passed: bool | None
+    critical_failures: int
+    answered: int
+    visible: int
+
+    @classmethod
+    def of(cls, score: AuditScore) -> AuditSummary:
+        return cls(
+            score.percent,
+            score.verdict,
+            score.passed,
+            len(score.critical_failures),
+            score.answered,
+            score.visible,
+        )
+
+
+_UNKNOWN: Any = object()
+_Entry = tuple[str, Item, bool, bool, float, bool, dict[tuple[type, Any], float | None]]
+
+
+class SummaryScorer:
+    """`AuditSummary.of(score_audit(template, answers))` for the answers of many audits of one
+    template (a bundle's, an import's), each item's facts looked up once: the same visible
+    items, fractions and outcomes, added up in the same order (the same floats), without the
+    score of every item and section (tested against `score_audit`)."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.sections: tuple[tuple[_Entry, ...], ...] = tuple(
+            tuple(
+                (
+                    item.id,
+                    item,
+                    item.critical,
+                    item.type is not ItemType.TEXT,
+                    item.weight,
+                    item.scored,
+                    {},  # the item's fraction of each answer met: (type, value) -> fraction
+                )
+                for item in section.items
+                if item.answerable  # information items count nowhere
+            )
+            for section in template.sections
+        )
+        # `visible_items`: an item without a condition is shown; one whose condition is on
+        # an item without one is shown as its condition matches; longer chains are followed.
+        self.direct: list[tuple[str, ShowIf]] = []
+        self.chained: list[Item] = []
+        for item in template.items():
+            cond = item.show_if
+            if cond is None:
+                continue
+            if template.item(cond.item).show_if is None:
+                self.direct.append((item.id, cond))
+            else:
+                self.chained.append(item)
+
+    def summary(self, answers: Mapping[str, Any]) -> AuditSummary:
+        hidden: set[str] = {
+            item_id for item_id, cond in self.direct if not cond.matches(answers.get(cond.item))
+        }
+        if self.chained:
+            visible_item = _visibility(self.template, answers)
+            hidden.update(item.id for item in self.chained if not visible_item(item))
+        total_points = total_max = 0.0
+        total_answered = total_visible = critical = 0
+        for section in self.sections:
+            points = max_points = 0.0
+            answered = visible = 0
+            for item_id, item, is_critical, not_text, weight, scored, fractions in section:
+                if item_id in hidden:
+                    continue
+                visible += 1
+                value = answers.get(item_id)
+                if value is None:
+                    continue
+                answered += 1
+                if not scored or (not_text and value == NA):
+                    continue  # no points either way (adding 0.0 changes no sum)
+                kind = type(value)
+                if kind is str or kind is int or (kind is float and value != 0.0):
+                    # (0.0 and -0.0 are equal keys: each worked out as it comes)
+                    fraction = fractions.get((kind, value), _UNKNOWN)
+                    if fraction is _UNKNOWN:
+                        fraction = fractions[(kind, value)] = item_fraction(item, value)
+                else:
+                    fraction = item_fraction(item, value)
+                if fraction is None:
+                    continue
+                points += weight * fraction
+                max_points += weight
+                if is_critical and outcome_for(fraction) is Outcome.FAIL:
+                    critical += 1
+            total_points += points
+            total_max += max_points
+            total_answered += answered
+            total_visible += visible
+        percent = 100.0 * total_points / total_max if total_max else None
+        band = self.template.band_for(percent) if percent is not None else None
+        if critical:
+            verdict, passed = "Critical failure", False
+        elif band is None:
+            verdict, passed = "Not scored yet", None
+        else:
+            verdict, passed = band.name, band.passed
+        return AuditSummary(percent, verdict, passed, critical, total_answered, total_visible)

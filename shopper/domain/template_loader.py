@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -130,14 +132,47 @@ def load_template_bytes(raw: bytes, *, name: str = "template") -> LoadedTemplate
         raise TemplateError(
             f"{name}: not UTF-8 text (invalid byte at position {exc.start})"
         ) from exc
-    data = parse_yaml_strict(text, name=name)
-    template = _Validator(name).template(data)
-    return LoadedTemplate(template, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LoadedTemplate(_parsed(text, sha256, name), text, sha256)
 
 
 def parse_template_text(text: str, *, name: str = "template") -> Template:
     """Validate template source text that was already accepted once (e.g. from the database)."""
-    return _Validator(name).template(parse_yaml_strict(text, name=name))
+    # "surrogatepass": a text no file could give (a lone surrogate) has a key too; the YAML
+    # reader refuses it as before.
+    return _parsed(text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), name)
+
+
+def known_template(sha256: str) -> Template | None:
+    """The template parsed already in this process from the text of this SHA-256, if kept."""
+    with _PARSED_LOCK:
+        found = _PARSED.get(sha256)
+        if found is not None:
+            _PARSED.move_to_end(sha256)
+        return found
+
+
+PARSED_KEPT = 64
+"""How many parsed templates the process keeps, the most recently used."""
+_PARSED: OrderedDict[str, Template] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(text: str, sha256: str, name: str) -> Template:
+    """The template of this text: parsed and validated once per process, then kept by the
+    SHA-256 of the text (a few dozen, the most recently used). A `Template` never changes,
+    and nothing of it depends on `name` (only the messages of a refused text do: a text
+    refused is not kept, and is refused again with its own name each time)."""
+    found = known_template(sha256)
+    if found is not None:
+        return found
+    template = _Validator(name).template(parse_yaml_strict(text, name=name))
+    with _PARSED_LOCK:
+        _PARSED[sha256] = template
+        _PARSED.move_to_end(sha256)
+        while len(_PARSED) > PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    return template
 
 
 def template_from_data(data: Any, *, name: str = "template") -> Template:

@@ -21,8 +21,8 @@ from shopper.domain.business_hours import holidays_problem, hours_problem
 from shopper.domain.clock import is_valid_zone, now_utc
 from shopper.domain.errors import AnswerError, TemplateError
 from shopper.domain.instruments import MAX_STEP_DATA, Instrument, step_data_problem
-from shopper.domain.scoring import Outcome, item_fraction, outcome_for, score_audit, visible_items
-from shopper.domain.template import NA, ItemType, Template
+from shopper.domain.scoring import SummaryScorer, score_audit
+from shopper.domain.template import Template
 from shopper.domain.template_loader import MAX_VERSION, load_template_bytes
 from shopper.domain.vocabulary import AnswerSource, AuditStatus, MomentKind
 from shopper.services.bundle_zip import BundleArchive, BundleError
@@ -433,8 +433,9 @@ _MOMENT_KINDS = frozenset(MomentKind.values())
 _STEP_KINDS = {i.value: STEP_KINDS[i] for i in Instrument if i in STEP_KINDS}
 _EXTENSIONS = {kind: frozenset(extensions) for kind, extensions in EXTENSIONS.items()}
 _REMEMBERED_TEXT = 64
-"""Answer values remembered per item: whole numbers, and texts up to this long (yes, no,
-an option's key); long free texts are checked each time."""
+"""Answer values remembered per item: whole numbers, numbers other than zero, texts up to
+this long (yes, no, an option's key) and lists of up to this many such texts (the options
+chosen); long free texts are checked each time."""
 
 
 class _Doubt(Exception):  # noqa: N818 - not an error: the full reading takes over
@@ -454,7 +455,7 @@ class _Checks:
         self.companies = content.companies
         self.templates = templates
         self.items = {key: {i.id: i for i in t.items()} for key, t in templates.items()}
-        self.scorers = {key: _Scorer(t) for key, t in templates.items()}
+        self.scorers = {key: SummaryScorer(t) for key, t in templates.items()}
         self._zones: dict[str, bool] = {}
         self._answers: dict[tuple[Any, ...], tuple[Any, str | None]] = {}
 
@@ -498,9 +499,20 @@ class _Checks:
     def answer(self, key: tuple[str, int], item: Any, raw: Any) -> tuple[Any, str | None]:
         """The value to keep of an answer and its JSON, as `_audit` makes them."""
         kind = type(raw)
-        remembered = kind is int or (kind is str and len(raw) <= _REMEMBERED_TEXT)
-        if remembered:
-            found = self._answers.get((key, item.id, kind, raw))
+        if kind is int or (kind is str and len(raw) <= _REMEMBERED_TEXT):
+            remembered: Any = raw
+        elif kind is float and raw != 0.0:  # 0.0 and -0.0 are equal, and differ as JSON
+            remembered = raw  # (nan equals nothing: never found, normalized each time)
+        elif (
+            kind is list
+            and len(raw) <= _REMEMBERED_TEXT
+            and all(type(v) is str and len(v) <= _REMEMBERED_TEXT for v in raw)
+        ):
+            remembered = tuple(raw)  # options chosen: the value made of them is only read
+        else:
+            remembered = None
+        if remembered is not None:
+            found = self._answers.get((key, item.id, kind, remembered))
             if found is not None:
                 return found
         try:
@@ -508,83 +520,9 @@ class _Checks:
         except AnswerError:
             raise _Doubt from None
         made = (value, None if value is None else json.dumps(value, ensure_ascii=False))
-        if remembered:
-            self._answers[(key, item.id, kind, raw)] = made
+        if remembered is not None:
+            self._answers[(key, item.id, kind, remembered)] = made
         return made
-
-
-@dataclass(frozen=True)
-class _Summary:
-    """The score of an audit as its row keeps it."""
-
-    percent: float | None
-    verdict: str
-    passed: bool | None
-    critical_failures: int
-    answered: int
-    visible: int
-
-
-class _Scorer:
-    """`score_audit`'s summary of an audit (what its row keeps) for one template, each item's
-    facts looked up once: the same visible items, fractions and outcomes, added up in the same
-    order (the same floats), without the score of every item and section (tested)."""
-
-    def __init__(self, template: Template) -> None:
-        self.template = template
-        self.sections = tuple(
-            tuple(
-                (
-                    item.id,
-                    item,
-                    item.critical,
-                    item.type is not ItemType.TEXT,
-                    item.weight,
-                )
-                for item in section.items
-                if item.answerable  # information items count nowhere
-            )
-            for section in template.sections
-        )
-        self.conditional = any(item.show_if is not None for item in template.items())
-
-    def summary(self, answers: dict[str, Any]) -> _Summary:
-        shown = visible_items(self.template, answers) if self.conditional else None
-        total_points = total_max = 0.0
-        total_answered = total_visible = critical = 0
-        for section in self.sections:
-            points = max_points = 0.0
-            answered = visible = 0
-            for item_id, item, is_critical, not_text, weight in section:
-                if shown is not None and item_id not in shown:
-                    continue
-                visible += 1
-                value = answers.get(item_id)
-                if value is None:
-                    continue
-                answered += 1
-                if not_text and value == NA:
-                    continue  # no points either way (adding 0.0 changes no sum)
-                fraction = item_fraction(item, value)
-                if fraction is None:
-                    continue
-                points += weight * fraction
-                max_points += weight
-                if is_critical and outcome_for(fraction) is Outcome.FAIL:
-                    critical += 1
-            total_points += points
-            total_max += max_points
-            total_answered += answered
-            total_visible += visible
-        percent = 100.0 * total_points / total_max if total_max else None
-        band = self.template.band_for(percent) if percent is not None else None
-        if critical:
-            verdict, passed = "Critical failure", False
-        elif band is None:
-            verdict, passed = "Not scored yet", None
-        else:
-            verdict, passed = band.name, band.passed
-        return _Summary(percent, verdict, passed, critical, total_answered, total_visible)
 
 
 def _objects(data: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -54,7 +54,11 @@ from shopper.services.evidence import (
     write_atomic,
 )
 from shopper.services.files import STAGING_PREFIX, output_file
-from shopper.services.templates import record_follow_up, refuse_builtin_lookalike
+from shopper.services.templates import (
+    builtin_versions,
+    record_follow_up,
+    refuse_builtin_lookalike,
+)
 from shopper.store import blobs, exchange
 from shopper.store.engine import ensure_private_dir, error_line, session_scope
 from shopper.store.tables import (
@@ -406,7 +410,7 @@ def _import_bundle(
         summary = ImportSummary(path.name)
         try:
             with session_scope(engine) as session:
-                _merge(session, archive, content, summary, dry_run=True)
+                checked = _merge(session, archive, content, summary, dry_run=True)
                 summary.said_no = bundle_said_no.merge(session, said_no, dry_run=True)
                 without_bytes = _evidence_without_bytes(session, engine, content)
         except SQLAlchemyError as exc:
@@ -434,7 +438,8 @@ def _import_bundle(
                 final.evidence_added = summary.evidence_added
                 try:
                     with session_scope(engine) as session:
-                        _merge(session, archive, content, final, dry_run=False)
+                        _merge(session, archive, content, final, dry_run=False, checked=checked)
+                        # Read again: a row that came here since is left as it is.
                         final.said_no = bundle_said_no.merge(session, said_no, dry_run=False)
                         store = EvidenceStore.for_engine(engine, data_dir)
                         for source, sha256, extension in staged:
@@ -530,6 +535,18 @@ def _store_staged(data_dir: Path, staged: list[tuple[Path, str, str]], created: 
     return added
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What the check pass found of the bundle's audits, for the write pass to take."""
+
+    states: dict[str, exchange.StoredState]
+    """The stored state of each of the bundle's audits that is here, when they were checked."""
+    writing: list[tuple[BundleAudit, bool]]
+    """The audits to write, each with whether it replaces the copy here."""
+    lines: tuple[list[AuditLine], ...]
+    """The summary's added, updated, unchanged, kept and completed-changed audits."""
+
+
 def _merge(
     session: Session,
     archive: BundleArchive,
@@ -537,8 +554,16 @@ def _merge(
     summary: ImportSummary,
     *,
     dry_run: bool,
-) -> None:
-    """Compare the bundle with the database, and (unless `dry_run`) write the differences."""
+    checked: _Checked | None = None,
+) -> _Checked:
+    """Compare the bundle with the database, and (unless `dry_run`) write the differences.
+
+    The write pass takes what the check pass found of the audits (`checked`) when every one
+    of the bundle's audits is stored here as it was then (the same state read again, in the
+    write's transaction); otherwise it compares and checks them all again. The templates,
+    companies and actions, a few rows, are compared again either way.
+    """
+    builtin = builtin_versions(session=session) if content.templates else {}
     for key, record in content.templates.items():
         try:
             refuse_builtin_lookalike(
@@ -547,6 +572,7 @@ def _merge(
                 sha256=record["sha256"],
                 title=record["title"],
                 name="templates.json",
+                builtin=builtin,
             )
         except TemplateError as exc:
             raise archive.fail(str(exc)) from exc
@@ -581,9 +607,42 @@ def _merge(
     summary.actions_added, summary.actions_updated = bundle_actions.merge_actions(
         session, archive, content.actions, dry_run=dry_run
     )
-    names = {cid: r["name"] for cid, r in content.companies.items()}
     ids = [a.rows.audit["id"] for a in content.audits]
     states = exchange.audit_states(session=session, audit_ids=ids)
+    if checked is not None and checked.states == states:
+        for kept, found in zip(_lines(summary), checked.lines, strict=True):
+            kept.extend(found)
+        writing = checked.writing
+        # The ids of the audits' rows were checked against every other audit's: were one
+        # taken since, the database's own key refuses the write (and nothing is written).
+        _check_history(session, archive, [a for a, replace in writing if replace], states)
+    else:
+        writing = _compare(session, archive, content, summary, states)
+    if not dry_run:
+        _write_audits(session, writing)
+    return _Checked(states, writing, tuple(list(found) for found in _lines(summary)))
+
+
+def _lines(summary: ImportSummary) -> tuple[list[AuditLine], ...]:
+    return (
+        summary.added,
+        summary.updated,
+        summary.unchanged,
+        summary.kept,
+        summary.completed_changed,
+    )
+
+
+def _compare(
+    session: Session,
+    archive: BundleArchive,
+    content: BundleContent,
+    summary: ImportSummary,
+    states: dict[str, exchange.StoredState],
+) -> list[tuple[BundleAudit, bool]]:
+    """The audits to write (each with whether it replaces the copy here), named in the
+    summary; refused if one would rewrite an audit's history or take another's rows."""
+    names = {cid: r["name"] for cid, r in content.companies.items()}
     writing: list[tuple[BundleAudit, bool]] = []
     for audit in content.audits:
         row = audit.rows.audit
@@ -603,8 +662,10 @@ def _merge(
             summary.kept.append(line)
     _check_history(session, archive, [a for a, replace in writing if replace], states)
     _check_clashes(session, archive, [a for a, _ in writing])
-    if dry_run:
-        return
+    return writing
+
+
+def _write_audits(session: Session, writing: list[tuple[BundleAudit, bool]]) -> None:
     # New audits go in as a few bulk statements; a newer copy replaces its audit's rows.
     exchange.insert_new_audits_direct(
         session=session, audits=[audit.rows for audit, replace in writing if not replace]

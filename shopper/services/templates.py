@@ -25,7 +25,7 @@ from shopper.resources import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from shopper.domain.xlsform import XlsformImport
-from shopper.store import repo
+from shopper.store import exchange, repo
 from shopper.store.engine import session_scope
 from shopper.store.tables import TemplateVersion
 
@@ -76,14 +76,24 @@ def builtin_versions(*, session: Session) -> dict[str, set[str]]:
 
 
 def refuse_builtin_lookalike(
-    *, session: Session, template_id: str, sha256: str, title: str, name: str
+    *,
+    session: Session,
+    template_id: str,
+    sha256: str,
+    title: str,
+    name: str,
+    builtin: dict[str, set[str]] | None = None,
 ) -> None:
     """Refuse a template that carries a built-in checklist's id but not one of its texts.
+
+    `builtin` is `builtin_versions` read already (by a caller checking several templates in
+    the same transaction), or None to read it.
 
     Raises:
         TemplateError: naming the file or bundle and the template.
     """
-    allowed = builtin_versions(session=session).get(template_id)
+    found = builtin_versions(session=session) if builtin is None else builtin
+    allowed = found.get(template_id)
     if allowed is not None and sha256 not in allowed:
         raise TemplateError(
             f"{name}: template {template_id[:8]} ({title}) has the id of a built-in checklist "
@@ -248,8 +258,20 @@ def record_every_follow_up(*, engine: Engine) -> None:
 
 
 def get_template(*, engine: Engine, template_id: str, version: int) -> Template:
-    """The exact template version an audit was run on (parsed once, then cached)."""
+    """The exact template version an audit was run on (parsed once, then cached).
+
+    The stored hash is read first: the source (up to 1 MiB) only when the template is not
+    parsed already.
+    """
     with session_scope(engine) as session:
+        sha256 = exchange.template_sha256(session=session, template_id=template_id, version=version)
+        if sha256 is None:
+            raise NotFoundError(f"template {template_id} version {version} is not stored")
+        key = (template_id, version, sha256)
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is not None:
+            return cached
         record = repo.get_template_version(
             session=session, template_id=template_id, version=version
         )
@@ -257,10 +279,6 @@ def get_template(*, engine: Engine, template_id: str, version: int) -> Template:
             raise NotFoundError(f"template {template_id} version {version} is not stored")
         key = (template_id, version, record.sha256)
         source = record.source
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
     template = parse_template_text(source, name=f"{template_id}@{version}")
     with _cache_lock:
         _cache[key] = template

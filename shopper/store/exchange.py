@@ -442,3 +442,33 @@ def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dic
                 statement, None, exc, sqlite3.Error, dialect=connection.dialect
             ) from exc
     return owners
+
+
+# -- a template version's hash alone -------------------------------------------------------
+
+
+def template_sha256(*, session: Session, template_id: str, version: int) -> str | None:
+    """The SHA-256 of a stored template version's source, without reading the source (up to
+    1 MiB); None when it is not stored."""
+    table = SQLModel.metadata.tables["template_version"]
+    stmt = sa_select(table.c.sha256).where(
+        table.c.template_id == template_id, table.c.version == version
+    )
+    found: str | None = session.execute(stmt).scalar_one_or_none()
+    return found
+
+
+# -- other rows written straight through the SQLite driver ---------------------------------
+
+
+def insert_rows_direct(*, session: Session, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """`insert_rows`, the same rows in the same transaction; on SQLite one `executemany`
+    handed to the driver, as `insert_new_audits_direct` writes a table (rows it cannot write
+    so go through SQLAlchemy's statement)."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        insert_rows(session=session, table=table, rows=rows)
+        return
+    _insert_direct(session, connection, table, list(rows))

@@ -1281,3 +1281,51 @@ def test_nothing_may_depend_on_an_information_item() -> None:
         "t.yaml: sections[0].items[1].show_if.item: "
         "cannot depend on 'i': an information item is never answered"
     )
+
+
+# -- parsed templates kept for the process ---------------------------------------------
+
+
+def _fresh(text: str) -> Template:
+    """The text parsed and validated anew, past the kept templates."""
+    from shopper.domain.template_loader import _Validator, parse_yaml_strict
+
+    return _Validator("fresh").template(parse_yaml_strict(text, name="fresh"))
+
+
+def test_a_text_parsed_again_is_the_kept_template_equal_to_a_fresh_parse() -> None:
+    text = FULL.replace("title: Full check", "title: Kept once")
+    first = load_template_bytes(text.encode("utf-8"), name="a.yaml")
+    again = load_template_bytes(text.encode("utf-8"), name="b.yaml")
+    assert again.template is first.template
+    assert parse_template_text(text) is first.template
+    assert first.template == _fresh(text)
+    assert again.source == text
+    assert again.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_a_refused_text_is_refused_each_time_under_its_own_name() -> None:
+    text = HEADER + "sections: []\n"
+    for name in ("one.yaml", "two.yaml"):
+        with pytest.raises(TemplateError, match=f"^{name}: "):
+            load_template_bytes(text.encode("utf-8"), name=name)
+    with pytest.raises(TemplateError):
+        parse_template_text("format: 1\ntitle: \ud800\n")
+
+
+def test_the_kept_templates_are_bounded() -> None:
+    from shopper.domain import template_loader
+
+    texts = [
+        FULL.replace("title: Full check", f"title: Bounded {n}")
+        for n in range(template_loader.PARSED_KEPT + 5)
+    ]
+    first = parse_template_text(texts[0])
+    for text in texts[1:]:
+        parse_template_text(text)
+    assert len(template_loader._PARSED) == template_loader.PARSED_KEPT
+    again = parse_template_text(texts[0])  # let go long ago: parsed anew, equal
+    assert again == first and again is not first
+    assert template_loader.known_template(
+        hashlib.sha256(texts[-1].encode("utf-8")).hexdigest()
+    ) is parse_template_text(texts[-1])

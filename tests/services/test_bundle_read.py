@@ -217,51 +217,31 @@ def test_any_altered_audit_is_read_or_refused_as_the_full_checks_do(
     assert quick == full
 
 
-def _builtin_templates() -> list[Any]:
-    from shopper.domain.template_loader import load_template_file
-    from shopper.services.templates import builtin_template_files
-
-    return [load_template_file(path).template for path in builtin_template_files()]
-
-
-BUILTIN = _builtin_templates()
-
-
-@settings(max_examples=300, deadline=None)
-@given(data=st.data(), pick=st.integers(0, len(BUILTIN) - 1))
-def test_the_quick_score_is_score_audits(data: st.DataObject, pick: int) -> None:
-    """Any answers to any built-in checklist: the summary is `score_audit`'s, to the last bit."""
-    from shopper.domain.answers import normalize_answer
-    from shopper.domain.errors import AnswerError
-    from shopper.domain.scoring import score_audit
-
-    template = BUILTIN[pick]
-    answers: dict[str, Any] = {}
-    for item in template.items():
-        keys = [option.key for option in item.options]
-        raw = data.draw(
-            st.one_of(
-                st.none(),
-                st.sampled_from(["na", "yes", "no", *keys]),
-                st.integers(-3, 12),
-                st.floats(-10, 1000, allow_nan=False),
-                st.lists(st.sampled_from(keys), max_size=3) if keys else st.none(),
-                st.text(max_size=3),
-            )
-        )
-        try:
-            value = normalize_answer(item, raw)
-        except AnswerError:
-            continue
-        if value is not None:
-            answers[item.id] = value
-    expected = score_audit(template, answers)
-    quick = bundle_read._Scorer(template).summary(answers)
-    assert quick == bundle_read._Summary(
-        expected.percent,
-        expected.verdict,
-        expected.passed,
-        len(expected.critical_failures),
-        expected.answered,
-        expected.visible,
-    )
+def test_remembered_answers_are_read_as_the_full_checks_read_them(tmp_path: Path) -> None:
+    """Numbers and chosen options met again are remembered: 0.0 and -0.0 kept apart, the
+    same options in another order made the template's order, as the full checks make them."""
+    members = members_of(shared_demo_bundle())
+    floats = lists = 0
+    for audit in members["audits/0001.json"]["audits"]:
+        for answer in audit["answers"]:
+            value = answer["value"]
+            if type(value) is float:
+                answer["value"] = (0.0, -0.0, value, 0.0)[floats % 4]
+                floats += 1
+            elif type(value) is list and value:
+                answer["value"] = value[::-1] if lists % 2 else [*value, value[0]]
+                lists += 1
+    assert floats > 8 and lists > 8
+    path = tmp_path / "remembered.shopper"
+    encoded = {name: make_bundles.encode(value) for name, value in members.items()}
+    path.write_bytes(make_bundles.write(encoded))
+    quick, full = quick_and_full(path)
+    assert quick[0] == "read"
+    assert quick == full
+    stored = {
+        row["value"]
+        for audit in quick[1].audits
+        for row in audit.rows.children["answer"]
+        if row["value"] in ("0.0", "-0.0")
+    }
+    assert stored == {"0.0", "-0.0"}

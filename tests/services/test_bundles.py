@@ -698,3 +698,83 @@ def test_the_garbage_collector_is_paused_for_an_import_and_left_as_it_was(
         assert not gc.isenabled()  # one paused by someone else stays paused
     finally:
         gc.enable()
+
+
+def test_the_write_takes_what_the_check_found(
+    ctx: AppContext, tmp_path: Path, other: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audits are compared and checked once; the write gives what comparing again gave."""
+    from shopper.services import bundles
+
+    clock = Clock(datetime(2025, 5, 1, 9, tzinfo=UTC))
+    ids = [rich_audit(ctx, tmp_path, clock) for _ in range(3)]
+    bundle = tmp_path / "three.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=bundle, audit_ids=ids)
+    real = bundles._compare
+    compared: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        compared.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(bundles, "_compare", counted)
+    once, twice = other("once"), other("twice")
+    summary = import_bundle(engine=once.engine, data_dir=once.data_dir, path=bundle)
+    assert len(compared) == 1
+    # The write pass that compares again (as before): the same rows and summary.
+    monkeypatch.setattr(bundles, "_Checked", _NeverTheSame)
+    again = import_bundle(engine=twice.engine, data_dir=twice.data_dir, path=bundle)
+    assert len(compared) == 3
+    assert rows_of(once, ids) == rows_of(twice, ids) == rows_of(ctx, ids)
+    assert summary.lines() == again.lines()
+    assert sorted(a.id for a in summary.added) == sorted(ids)
+
+
+class _NeverTheSame:
+    """A check pass's findings whose states never match the write's."""
+
+    def __init__(self, states: Any, writing: Any, lines: Any) -> None:
+        self.states = None
+        self.writing = writing
+        self.lines = lines
+
+
+def test_an_audit_changed_here_between_the_check_and_the_write_is_compared_again(
+    ctx: AppContext, tmp_path: Path, other: Any
+) -> None:
+    clock = Clock(datetime(2025, 5, 1, 9, tzinfo=UTC))
+    audit_id = rich_audit(ctx, tmp_path, clock)
+    first = tmp_path / "first.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=first, audit_ids=[audit_id])
+    manager = other("manager")
+    import_bundle(engine=manager.engine, data_dir=manager.data_dir, path=first)
+    runner = AuditRunner(engine=ctx.engine, audit_id=audit_id, clock=clock)
+    runner.reopen("one more answer")
+    runner.set_answer("c1", 5)
+    second = tmp_path / "second.shopper"
+    export_bundle(engine=ctx.engine, data_dir=ctx.data_dir, path=second, audit_ids=[audit_id])
+
+    def edit_here() -> None:  # after the check, before the write: the manager edits it
+        here = AuditRunner(engine=manager.engine, audit_id=audit_id, clock=clock)
+        here.reopen("the manager's own change")
+        here.set_answer("c1", 1)
+
+    summary = import_bundle(
+        engine=manager.engine, data_dir=manager.data_dir, path=second, backup=edit_here
+    )
+    assert [a.id for a in summary.kept] == [audit_id]
+    assert not summary.updated
+    assert load_audit(engine=manager.engine, audit_id=audit_id).values["c1"] == 1
+
+    # An audit that arrived here between the check and the write is not written again.
+    third = other("third")
+
+    def arrives() -> None:
+        import_bundle(engine=third.engine, data_dir=third.data_dir, path=second)
+
+    summary = import_bundle(
+        engine=third.engine, data_dir=third.data_dir, path=second, backup=arrives
+    )
+    assert [a.id for a in summary.unchanged] == [audit_id]
+    assert not summary.added
+    assert rows_of(third, [audit_id]) == rows_of(ctx, [audit_id])

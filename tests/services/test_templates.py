@@ -250,3 +250,31 @@ def test_a_file_with_a_built_in_id_but_other_content_is_refused(
     # The shipped file itself is no clash: it is already stored, as built in.
     import_template_file(engine=ctx.engine, path=TEMPLATES_DIR / "phone.yaml")
     assert list_templates(engine=ctx.engine) == before
+
+
+def test_a_parsed_template_is_given_again_without_reading_its_source(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.services import templates as service
+    from shopper.store import repo
+
+    import_template_file(engine=ctx.engine, path=write(tmp_path, "v1.yaml", template_text()))
+    first = get_template(engine=ctx.engine, template_id=TEMPLATE_ID, version=1)
+
+    def no_source(**_kwargs: object) -> None:
+        raise AssertionError("the source was read again")
+
+    monkeypatch.setattr(repo, "get_template_version", no_source)
+    assert get_template(engine=ctx.engine, template_id=TEMPLATE_ID, version=1) is first
+    # Another text under the same id and version (another database): its own template.
+    monkeypatch.undo()
+    with Session(ctx.engine) as session:
+        record = session.get(TemplateVersion, (TEMPLATE_ID, 1))
+        assert record is not None
+        changed = template_text(prompt="Greeted at once?")
+        record.source, record.sha256 = changed, "0" * 64
+        session.add(record)
+        session.commit()
+    other = get_template(engine=ctx.engine, template_id=TEMPLATE_ID, version=1)
+    assert other.item("greeted").prompt == "Greeted at once?"
+    assert (TEMPLATE_ID, 1, "0" * 64) in service._cache

@@ -347,3 +347,46 @@ def test_a_utc_time_is_written_as_the_columns_type_writes_it() -> None:
     assert [fast(t) for t in times] == [slow(t) for t in times]
     with pytest.raises(ValueError, match="naive"):
         fast(datetime(2025, 1, 1))
+
+
+def typed_rows(path: Path, table: str) -> list[Any]:
+    with sqlite3.connect(path) as raw:
+        columns = [row[1] for row in raw.execute(f"PRAGMA table_info({table})")]
+        typed = ", ".join(f"{c}, typeof({c})" for c in columns)
+        return raw.execute(f"SELECT {typed} FROM {table} ORDER BY id").fetchall()
+
+
+def test_said_no_and_feedback_rows_go_in_as_sqlalchemy_writes_them(
+    source: AppContext, tmp_path: Path
+) -> None:
+    from sqlmodel import select
+
+    from shopper.store.tables import FeedbackEntry, SaidNoCampaign, SaidNoEntry
+
+    models: dict[str, Any] = {
+        "said_no_campaign": SaidNoCampaign,
+        "said_no_entry": SaidNoEntry,
+        "feedback_entry": FeedbackEntry,
+    }
+    with session_scope(source.engine) as session:
+        rows = {
+            table: [row.model_dump() for row in session.exec(select(model))]
+            for table, model in models.items()
+        }
+    assert all(rows.values())
+    slow = empty_copy(source, tmp_path / "slow")
+    fast = empty_copy(source, tmp_path / "fast")
+    try:
+        for ctx, writes in ((slow, exchange.insert_rows), (fast, exchange.insert_rows_direct)):
+            with session_scope(ctx.engine) as session:
+                for table, found in rows.items():
+                    writes(session=session, table=table, rows=found)
+                writes(session=session, table="feedback_entry", rows=[])
+        assert slow.db_path is not None and fast.db_path is not None
+        for table in models:
+            written = typed_rows(fast.db_path, table)
+            assert written == typed_rows(slow.db_path, table)
+            assert len(written) == len(rows[table])
+    finally:
+        slow.close()
+        fast.close()
