@@ -135,7 +135,7 @@ def merge_actions(
         elif record["updated_at"] > here.updated_at:
             newer.append(record)
     if not dry_run:
-        exchange.insert_rows_direct(session=session, table="plan_action", rows=new)
+        exchange.insert_rows(session=session, table="plan_action", rows=new)
         for record in newer:
             values = {k: v for k, v in record.items() if k not in ("id", "created_at")}
             store.update_action(session=session, action_id=record["id"], values=values)

@@ -238,7 +238,7 @@ def merge(session: Session, content: SaidNoContent, *, dry_run: bool) -> SaidNoM
     feedback = missing(FeedbackEntry, content.feedback)
     result.campaigns, result.entries, result.feedback = len(campaigns), len(entries), len(feedback)
     if not dry_run:
-        exchange.insert_rows_direct(session=session, table="said_no_campaign", rows=campaigns)
-        exchange.insert_rows_direct(session=session, table="said_no_entry", rows=entries)
-        exchange.insert_rows_direct(session=session, table="feedback_entry", rows=feedback)
+        exchange.insert_rows(session=session, table="said_no_campaign", rows=campaigns)
+        exchange.insert_rows(session=session, table="said_no_entry", rows=entries)
+        exchange.insert_rows(session=session, table="feedback_entry", rows=feedback)
     return result

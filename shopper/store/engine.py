@@ -411,12 +411,12 @@ def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: Sequ
     an answer is the app's hottest path.
     """
     dialect = session.get_bind().dialect.name
-    statement = _upsert_statement(dialect, table, tuple(values), tuple(keys))
+    statement = upsert_statement(dialect, table, tuple(values), tuple(keys))
     session.connection().execute(statement, dict(values))
 
 
 @functools.cache
-def _upsert_statement(
+def upsert_statement(
     dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
 ) -> Any:
     if dialect == "sqlite":
@@ -639,7 +639,7 @@ def _upsert_and_update_statement(
     key = (dialect.name, dialect.driver, table, columns, keys, target, changes)
     if (found := _compiled.get(key)) is not None:
         return found
-    saved = _upsert_statement(dialect.name, table, columns, keys).cte(f"saved_{table.name}")
+    saved = upsert_statement(dialect.name, table, columns, keys).cte(f"saved_{table.name}")
     values: dict[str, Any] = {
         name: bindparam("target_" + name, type_=target.c[name].type) for name in changes
     }

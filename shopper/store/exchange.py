@@ -8,17 +8,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, ColumnDefault, Connection, Dialect, Table, delete, insert, update
+from sqlalchemy import ColumnDefault, Dialect, Table, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlmodel import Session, SQLModel, col, select
 
+from shopper.store.driver import type_processor
 from shopper.store.tables import (
     Answer,
     Audit,
@@ -26,7 +26,6 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
-    UTCDateTime,
 )
 
 CHILD_TABLES = ("answer", "audit_event", "instrument_event", "moment", "evidence")
@@ -164,30 +163,6 @@ class _DriverInsert:
         return list(zip(*columns, strict=True))
 
 
-_UTC_PROBES = (
-    datetime(2025, 3, 30, 0, 30, 15, 123456, tzinfo=UTC),
-    datetime(2025, 1, 1, tzinfo=UTC),
-    datetime(1000, 1, 1, tzinfo=UTC),
-    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
-)
-
-
-def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The column type's bind processor; for a UTC time on SQLite, one that writes a time
-    already in UTC straight as its text (a few times faster: a big demo has millions), and
-    hands any other value to the type's own, which gives that same text (checked here)."""
-    slow = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if slow is None or not isinstance(column.type, UTCDateTime):
-        return slow
-
-    def process(value: Any) -> Any:
-        if type(value) is datetime and value.tzinfo is UTC and value.year >= 1000:
-            return value.isoformat(" ", "microseconds")[:26]
-        return slow(value)
-
-    return process if all(process(v) == slow(v) for v in _UTC_PROBES) else slow
-
-
 def _driver_insert(target: Table, first: dict[str, Any], dialect: Dialect) -> _DriverInsert | None:
     """The driver-level insert of rows shaped like `first`, or None to leave it to
     SQLAlchemy: not SQLite, a key that is no column, a SQL expression as a value, or a
@@ -205,7 +180,7 @@ def _driver_insert(target: Table, first: dict[str, Any], dialect: Dialect) -> _D
         if not (isinstance(column.default, ColumnDefault) and column.default.is_scalar):
             return None
         defaulted.append(column)
-    processors = [_processor(column, dialect) for column in given]
+    processors = [type_processor(column.type, dialect) for column in given]
     defaults = []
     for column in defaulted:
         assert isinstance(column.default, ColumnDefault)
@@ -290,14 +265,10 @@ def insert_audit(*, session: Session, rows: AuditRows, replace: bool) -> None:
 
 
 def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -> None:
-    """`insert_new_audits`, the same rows in the same transaction; on SQLite each table is one
-    `executemany` of value lists handed to the driver, each value made as SQLAlchemy makes it
-    for that column (its bind processor; a UTC time as the same text, made directly).
-
-    SQLAlchemy's handling of each row's parameters took most of an import's writing time.
-    A table whose rows it would fill otherwise (keys other than the first row's, a column
-    default worked out per row) goes through `insert_new_audits`'s statement.
-    """
+    """`insert_new_audits`, the same rows in the same transaction, each table through
+    `insert_rows` (on SQLite the driver's `executemany` of value lists: SQLAlchemy's handling
+    of each row's parameters took most of an import's writing time), each audit's rows
+    together."""
     if not audits:
         return
     connection = session.connection()
@@ -311,114 +282,7 @@ def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -
     for table in CHILD_TABLES:
         batches.append((table, [row for a in ordered for row in a.children.get(table, ())]))
     for table, rows in batches:
-        if rows:
-            _insert_direct(session, connection, table, rows)
-
-
-@dataclass(frozen=True)
-class _DirectInsert:
-    statement: str
-    getter: Callable[[dict[str, Any]], Any]
-    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
-    constants: tuple[Any, ...]
-
-
-def _insert_direct(
-    session: Session, connection: Connection, table: str, rows: list[dict[str, Any]]
-) -> None:
-    target = SQLModel.metadata.tables[table]
-    keys = tuple(rows[0])
-    plan = _direct_plan(target, keys, connection.dialect)
-    params = None if plan is None else _direct_values(plan, rows, len(keys))
-    if plan is None or params is None:
-        session.execute(insert(target), rows)
-        return
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    try:
-        driver.executemany(plan.statement, params)
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(
-            plan.statement, None, exc, sqlite3.Error, dialect=connection.dialect, ismulti=True
-        ) from exc
-
-
-def _direct_values(
-    plan: _DirectInsert, rows: list[dict[str, Any]], width: int
-) -> list[list[Any]] | None:
-    """Each row's values in the statement's order; None if a row has other keys than the
-    first (the same number of keys, each of the first's, is the same keys)."""
-    getter, converters, constants = plan.getter, plan.converters, list(plan.constants)
-    params = []
-    try:
-        for row in rows:
-            if len(row) != width:
-                return None
-            values = list(getter(row))
-            for at, convert in converters:
-                values[at] = convert(values[at])
-            if constants:
-                values.extend(constants)
-            params.append(values)
-    except KeyError:
-        return None
-    return params
-
-
-def _direct_plan(target: Table, keys: tuple[str, ...], dialect: Dialect) -> _DirectInsert | None:
-    """How rows with these keys go into `target` as value lists, or None when SQLAlchemy must
-    fill something per row."""
-    columns = target.columns
-    if len(keys) < 2 or any(key not in columns for key in keys):
-        return None
-    names = list(keys)
-    converters: list[tuple[int, Callable[[Any], Any]]] = []
-    for at, key in enumerate(keys):
-        convert = _bind_processor(columns[key], dialect)
-        if convert is not None:
-            converters.append((at, convert))
-    constants: list[Any] = []
-    for column in columns:
-        if column.key in keys or column.default is None:
-            continue  # not written: its server default, or NULL, as SQLAlchemy leaves it
-        default = column.default
-        if not isinstance(default, ScalarElementColumnDefault):
-            return None
-        convert = _bind_processor(column, dialect)
-        names.append(column.name)
-        constants.append(default.arg if convert is None else convert(default.arg))
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    marks = ", ".join("?" * len(names))
-    statement = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(target)} ({quoted}) "
-        f"VALUES ({marks})"
-    )
-    return _DirectInsert(statement, itemgetter(*keys), tuple(converters), tuple(constants))
-
-
-def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if processor is None or not isinstance(column.type, UTCDateTime):
-        return processor
-    # A UTC time is stored as SQLAlchemy's text of it; made directly when that is the same.
-    samples = (
-        datetime(2025, 6, 1, 12, 3, 4, 5678, tzinfo=UTC),
-        datetime(2031, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
-    )
-    if all(processor(s) == _utc_text(s) for s in samples):
-        return _utc_text
-    return processor
-
-
-def _utc_text(value: datetime | None) -> str | None:
-    """An aware time as SQLite's UTC text, "2025-06-01 12:03:04.005678"."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
+        insert_rows(session=session, table=table, rows=rows)
 
 
 def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:
@@ -456,19 +320,3 @@ def template_sha256(*, session: Session, template_id: str, version: int) -> str 
     )
     found: str | None = session.execute(stmt).scalar_one_or_none()
     return found
-
-
-# -- other rows written straight through the SQLite driver ---------------------------------
-
-
-def insert_rows_direct(*, session: Session, table: str, rows: Sequence[dict[str, Any]]) -> None:
-    """`insert_rows`, the same rows in the same transaction; on SQLite one `executemany`
-    handed to the driver, as `insert_new_audits_direct` writes a table (rows it cannot write
-    so go through SQLAlchemy's statement)."""
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        insert_rows(session=session, table=table, rows=rows)
-        return
-    _insert_direct(session, connection, table, list(rows))

@@ -21,7 +21,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from shopper.domain.errors import AmbiguousError, NotFoundError
 from shopper.domain.vocabulary import AnswerSource
-from shopper.store.engine import one_statement, session_scope, upsert, upsert_and_update
+from shopper.store.driver import run_on_driver
+from shopper.store.engine import (
+    one_statement,
+    upsert,
+    upsert_and_update,
+    upsert_statement,
+)
 from shopper.store.rows import AuditRow, CompanyRow
 from shopper.store.tables import (
     Answer,
@@ -362,9 +368,15 @@ def save_answer_with_audit(
                 changes=audit_values,
             )
         return
-    with session_scope(engine) as session:
-        upsert(session, tables["answer"], row, keys=ANSWER_KEY)
-        update_audit(session=session, audit_id=audit_id, values=audit_values)
+    # SQLite: the same two statements on the driver's cursor (see `shopper.store.driver`):
+    # SQLAlchemy's session and parameter handling took more than SQLite's own work.
+    run_on_driver(
+        engine,
+        [
+            (upsert_statement("sqlite", tables["answer"], tuple(row), ANSWER_KEY), row),
+            (_audit_update(tuple(audit_values)), {"_id": audit_id, **audit_values}),
+        ],
+    )
 
 
 def add_event(
