@@ -32,14 +32,21 @@ Answers = dict[str, tuple[dict[str, Any], dict[str, str]]]
 id -> a note that is not empty)."""
 
 
-def _of_pair(stmt: AnySelect, audit: Any, since: bool, until: bool) -> AnySelect:
+def _of_pair(
+    stmt: AnySelect, audit: Any, since: bool, until: bool, *, count: bool = False
+) -> AnySelect:
     """`stmt` kept to the pair's completed audits started in [since, until) (`audit` is the
-    Audit table, or an alias of it)."""
+    Audit table, or an alias of it).
+
+    With `count`, the status is compared as `status || ''`: SQLite's planner, with no
+    statistics, would otherwise count through the index on status (every completed audit
+    of every company, 1.5 ms with 10,000 audits) rather than the pair's own index."""
     started = audit.started_at
+    status = audit.status.concat("") if count else audit.status
     stmt = stmt.where(
         audit.company_id == sa.bindparam("company_id"),
         audit.touchpoint == sa.bindparam("touchpoint"),
-        audit.status == AuditStatus.COMPLETED.value,
+        status == AuditStatus.COMPLETED.value,
     )
     if since:
         stmt = stmt.where(started >= sa.bindparam("since"))
@@ -54,7 +61,9 @@ def _newest_of_pair(since: bool, until: bool) -> AnySelect:
     # Every audit that matched, counted once (not a window over them: that would read them
     # all, where the newest are read from the index and no further).
     counted = aliased(Audit)
-    matched = _of_pair(sa.select(sa.func.count()).select_from(counted), counted, since, until)
+    matched = _of_pair(
+        sa.select(sa.func.count()).select_from(counted), counted, since, until, count=True
+    )
     stmt = (
         sa.select(*META_COLUMNS, matched.scalar_subquery())
         .select_from(Audit)

@@ -117,3 +117,22 @@ def test_the_answers_as_the_analysis_reads_them(shared: tuple[AppContext, Histor
     assert got["no-such-audit"] == ({}, {})
     with session_scope(ctx.engine) as session:
         assert compare_store.answers_compared(session=session, audit_ids=[]) == {}
+
+
+def test_the_pairs_count_reads_the_pairs_index_not_every_completed_audit(
+    ctx: AppContext,
+) -> None:
+    """Without statistics, SQLite's planner counted a pair's completed audits through the
+    index on status (every completed audit of every company); the count reads the pair's."""
+    import sqlite3
+
+    from shopper.store.driver import driver_statement
+
+    statement = driver_statement(compare_store._newest_of_pair(False, False), ctx.engine.dialect)
+    params = statement.params({"company_id": "c", "touchpoint": "phone", "last": 50})
+    assert ctx.db_path is not None
+    with sqlite3.connect(ctx.db_path) as raw:
+        plan = raw.execute(f"EXPLAIN QUERY PLAN {statement.sql}", params).fetchall()
+    used = [row[-1] for row in plan]
+    assert not any("ix_audit_status" in step for step in used), used
+    assert sum("ix_audit_company_touchpoint_started" in step for step in used) == 2, used
