@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -120,18 +121,21 @@ def test_the_answers_as_the_analysis_reads_them(shared: tuple[AppContext, Histor
 
 
 def test_the_pairs_count_reads_the_pairs_index_not_every_completed_audit(
-    ctx: AppContext,
+    tmp_path: Path,
 ) -> None:
     """Without statistics, SQLite's planner counted a pair's completed audits through the
     index on status (every completed audit of every company); the count reads the pair's."""
     import sqlite3
 
+    from shopper.services.demo import load_demo
     from shopper.store.driver import driver_statement
 
+    ctx = AppContext.open(tmp_path / "data")
+    load_demo(engine=ctx.engine, audits=30)  # an empty database plans otherwise
     statement = driver_statement(compare_store._newest_of_pair(False, False), ctx.engine.dialect)
     params = statement.params({"company_id": "c", "touchpoint": "phone", "last": 50})
-    assert ctx.db_path is not None
-    with sqlite3.connect(ctx.db_path) as raw:
+    ctx.close()
+    with sqlite3.connect(tmp_path / "data" / "shopper.db") as raw:
         plan = raw.execute(f"EXPLAIN QUERY PLAN {statement.sql}", params).fetchall()
     used = [row[-1] for row in plan]
     assert not any("ix_audit_status" in step for step in used), used
