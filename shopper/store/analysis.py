@@ -106,7 +106,8 @@ META_COLUMNS = (
 )
 
 
-def _joined(*columns: Any) -> AnySelect:
+def joined(*columns: Any) -> AnySelect:
+    """These columns of the audits, joined to their company and template version."""
     return (
         sa.select(*columns)
         .select_from(Audit)
@@ -152,7 +153,7 @@ def list_audit_meta(
 ) -> list[AuditMeta]:
     """The audits in scope by start time (oldest first unless `newest_first`)."""
     started = col(Audit.started_at)
-    stmt = _filtered(_joined(*META_COLUMNS), scope).order_by(
+    stmt = _filtered(joined(*META_COLUMNS), scope).order_by(
         started.desc() if newest_first else started.asc(),
         col(Audit.id).desc() if newest_first else col(Audit.id).asc(),
     )
@@ -244,7 +245,7 @@ def audit_meta_page(
     builds with the WAL-reset bug there is only one connection, shared with
     the GUI's autosave).
     """
-    stmt = _filtered(_joined(*META_COLUMNS), scope)
+    stmt = _filtered(joined(*META_COLUMNS), scope)
     if after is not None:
         stmt = stmt.where(
             sa.tuple_(col(Audit.started_at), col(Audit.id))

@@ -21,8 +21,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from shopper.domain.vocabulary import AuditStatus
-from shopper.store.analysis import META_COLUMNS, AuditMeta
-from shopper.store.tables import Answer, Audit, Company, TemplateVersion, as_aware
+from shopper.store.analysis import META_COLUMNS, AuditMeta, joined
+from shopper.store.tables import Answer, Audit, as_aware
 
 if TYPE_CHECKING:  # SQLAlchemy 2.1 types Select by its columns; 2.0 does not
     AnySelect = sa.Select[*tuple[Any, ...]]
@@ -64,16 +64,7 @@ def _newest_of_pair(since: bool, until: bool) -> AnySelect:
     matched = _of_pair(
         sa.select(sa.func.count()).select_from(counted), counted, since, until, count=True
     )
-    stmt = (
-        sa.select(*META_COLUMNS, matched.scalar_subquery())
-        .select_from(Audit)
-        .join(Company, col(Company.id) == col(Audit.company_id))
-        .join(
-            TemplateVersion,
-            (col(TemplateVersion.template_id) == col(Audit.template_id))
-            & (col(TemplateVersion.version) == col(Audit.template_version)),
-        )
-    )
+    stmt = joined(*META_COLUMNS, matched.scalar_subquery())
     return (
         _of_pair(stmt, Audit, since, until)
         .order_by(started.desc(), col(Audit.id).desc())
