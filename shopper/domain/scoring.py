@@ -451,6 +451,12 @@ class SummaryScorer:
                     fraction = fractions.get((kind, value), _UNKNOWN)
                     if fraction is _UNKNOWN:
                         fraction = fractions[(kind, value)] = item_fraction(item, value)
+                elif kind is list and all(type(v) is str for v in value):
+                    # Options chosen: the fraction is the same for the same texts in order.
+                    chosen = (kind, tuple(value))
+                    fraction = fractions.get(chosen, _UNKNOWN)
+                    if fraction is _UNKNOWN:
+                        fraction = fractions[chosen] = item_fraction(item, value)
                 else:
                     fraction = item_fraction(item, value)
                 if fraction is None:
