@@ -120,12 +120,9 @@ class DatabaseOpener:
 
     def start(self, *, try_team: bool = True) -> None:
         """Glance at the lists, then open the database (both off the GUI thread)."""
-        import os
-
         from shopper.ui.workers import run_quietly
 
-        told = self.db_url or os.environ.get("SHOPPER_DB_URL")
-        if told or self.window.attached or (try_team and self._team_wanted()):
+        if self._told() or self.window.attached or (try_team and self._team_wanted()):
             self._open(try_team=try_team)
             return
         # This computer's database: its lists are shown before the database layer loads.
@@ -190,12 +187,15 @@ class DatabaseOpener:
     def _team_wanted(self) -> bool:
         """Whether to open the team database the app was on when it quit (its link is read
         in the worker), unless told which database to open."""
-        import os
-
         from shopper.ui.settings import Options
 
-        told = self.db_url or os.environ.get("SHOPPER_DB_URL")
-        return not told and self.window.settings.get(Options.TEAM_AT_START)
+        return not self._told() and self.window.settings.get(Options.TEAM_AT_START)
+
+    def _told(self) -> bool:
+        """Whether the command line or the environment says which database to open."""
+        import os
+
+        return bool(self.db_url or os.environ.get("SHOPPER_DB_URL"))
 
     def opened(self, result: Opened) -> None:
         if result.asked is not None:

@@ -25,7 +25,7 @@ from shopper.resources import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from shopper.domain.xlsform import XlsformImport
-from shopper.store import exchange, repo
+from shopper.store import repo
 from shopper.store.engine import session_scope
 from shopper.store.tables import TemplateVersion
 
@@ -264,7 +264,7 @@ def get_template(*, engine: Engine, template_id: str, version: int) -> Template:
     parsed already.
     """
     with session_scope(engine) as session:
-        sha256 = exchange.template_sha256(session=session, template_id=template_id, version=version)
+        sha256 = repo.template_sha256(session=session, template_id=template_id, version=version)
         if sha256 is None:
             raise NotFoundError(f"template {template_id} version {version} is not stored")
         key = (template_id, version, sha256)

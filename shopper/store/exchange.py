@@ -271,10 +271,6 @@ def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -
     together."""
     if not audits:
         return
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        insert_new_audits(session=session, audits=audits)
-        return
     # By audit (each audit's rows in their order): SQLite then adds to each table's index of
     # audits at its end, not all over it.
     ordered = sorted(audits, key=lambda a: a.audit["id"])
@@ -309,14 +305,3 @@ def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dic
 
 
 # -- a template version's hash alone -------------------------------------------------------
-
-
-def template_sha256(*, session: Session, template_id: str, version: int) -> str | None:
-    """The SHA-256 of a stored template version's source, without reading the source (up to
-    1 MiB); None when it is not stored."""
-    table = SQLModel.metadata.tables["template_version"]
-    stmt = sa_select(table.c.sha256).where(
-        table.c.template_id == template_id, table.c.version == version
-    )
-    found: str | None = session.execute(stmt).scalar_one_or_none()
-    return found

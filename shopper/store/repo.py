@@ -54,6 +54,16 @@ def get_template_version(
     return session.get(TemplateVersion, (template_id, version))
 
 
+def template_sha256(*, session: Session, template_id: str, version: int) -> str | None:
+    """The SHA-256 of a stored template version's source, without reading the source (up to
+    1 MiB); None when it is not stored."""
+    stmt = select(TemplateVersion.sha256).where(
+        col(TemplateVersion.template_id) == template_id, col(TemplateVersion.version) == version
+    )
+    found: str | None = session.exec(stmt).one_or_none()
+    return found
+
+
 def add_template_version(*, session: Session, record: TemplateVersion) -> TemplateVersion:
     session.add(record)
     session.flush()
