@@ -178,9 +178,12 @@ class AuditRunner:
 
     def can_change(self, item_id: str | None) -> bool:
         """Whether an item (None: the audit as a whole) can change now."""
-        if self.read_only:
+        status = self.audit.status  # an ORM attribute: read once, on every save
+        if status == AuditStatus.COMPLETED:
             return False
-        return not self.awaiting or (item_id is not None and item_id in self._follow_up)
+        return status != AuditStatus.AWAITING_FOLLOW_UP or (
+            item_id is not None and item_id in self._follow_up
+        )
 
     def waiting(self) -> dict[str, datetime]:
         """Each item waiting for the follow-up -> when its window closes (UTC), counted
@@ -271,9 +274,9 @@ class AuditRunner:
     # -- answers ---------------------------------------------------------------
 
     def _check_writable(self, item_id: str | None = None) -> None:
-        if self.read_only:
-            raise AuditStateError("this audit is completed; reopen it to change it")
         if not self.can_change(item_id):
+            if self.read_only:
+                raise AuditStateError("this audit is completed; reopen it to change it")
             raise AuditStateError(
                 "this audit awaits follow-up: only the follow-up can be answered now; "
                 "reopen it to change the rest"

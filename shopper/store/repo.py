@@ -328,6 +328,8 @@ def save_answer(
 
 
 ANSWER_KEY = ("audit_id", "item_id")
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""`json.dumps(value, ensure_ascii=False)`, without the encoder it makes on every call."""
 
 
 def _answer_row(
@@ -336,7 +338,7 @@ def _answer_row(
     return {
         "audit_id": audit_id,
         "item_id": item_id,
-        "value": None if value is None else json.dumps(value, ensure_ascii=False),
+        "value": None if value is None else _JSON.encode(value),
         "note": note,
         "answered_at": at,
         "answered_tz": tz,

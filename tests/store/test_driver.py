@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from shopper.services.context import AppContext
 from shopper.services.runner import AuditRunner
 from shopper.services.templates import list_templates
 from shopper.store.driver import driver_statement, run_on_driver, type_processor
-from shopper.store.engine import session_scope, stop_writing, upsert, upsert_statement
+from shopper.store.engine import (
+    hold_writes,
+    session_scope,
+    stop_writing,
+    upsert,
+    upsert_statement,
+)
 from shopper.store.repo import ANSWER_KEY, _audit_update
 
 T0 = datetime(2025, 3, 30, 0, 30, 15, 123456, tzinfo=UTC)
@@ -116,8 +123,9 @@ def test_a_statement_is_compiled_once() -> None:
     dialect = sqlite.dialect()
     assert driver_statement(statement, dialect) is driver_statement(statement, dialect)
     compiled = driver_statement(statement, dialect)
-    assert compiled.sql.count("?") == len(compiled.marks) == 3  # answered, version's 1, id
-    assert compiled.params({"answered": 5, "_id": "a"}) == (5, 1, "a")
+    assert compiled.sql.count("?") == len(compiled.names) == 3  # answered, version's 1, id
+    assert tuple(compiled.params({"answered": 5, "_id": "a"})) == (5, 1, "a")
+    assert tuple(compiled.params({"answered": 5, "_id": "a", "version_1": 7})) == (5, 1, "a")
 
 
 def test_a_failed_statement_rolls_back_and_raises_sqlalchemys_error(
@@ -159,4 +167,66 @@ def test_a_save_on_a_database_found_damaged_is_refused_and_writes_nothing(
         stop_writing(ctx.engine, stop=False)
     assert ctx.db_path is not None
     assert typed(ctx.db_path, "SELECT value FROM answer") == [("4",)]
+    ctx.close()
+
+
+def test_the_connection_goes_back_to_the_pool_whatever_happens(
+    two_audits: tuple[AppContext, str, str],
+) -> None:
+    """Taken from the pool without SQLAlchemy's proxy: after a commit, a refused statement or
+    an error of our own, the connection is back, in no transaction, and the next write works."""
+    ctx, ours, _theirs = two_audits
+    tables = SQLModel.metadata.tables
+    pool = ctx.engine.pool
+    assert isinstance(pool, sa.QueuePool)
+    row = answer_row(ours, '"yes"', T0)
+    upsert_answer = upsert_statement("sqlite", tables["answer"], tuple(row), ANSWER_KEY)
+    refused = sa.text("INSERT INTO answer (audit_id, item_id) VALUES ('no such audit', 'x')")
+    run_on_driver(ctx.engine, [(upsert_answer, row)])
+    with pytest.raises(DBAPIError):  # the foreign key, so the connection has our pragmas
+        run_on_driver(ctx.engine, [(upsert_answer, row), (refused, {})])
+    with pytest.raises(KeyError):  # a value left out: raised before SQLite hears of it
+        run_on_driver(ctx.engine, [(upsert_answer, row), (upsert_answer, {})])
+    assert pool.checkedout() == 0
+    ctx.engine.dispose()  # a new connection is made, with the same pragmas
+    with pytest.raises(DBAPIError):
+        run_on_driver(ctx.engine, [(refused, {})])
+    run_on_driver(ctx.engine, [(upsert_answer, answer_row(ours, "5", T0))])
+    assert pool.checkedout() == 0
+    with ctx.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT value FROM answer").all() == [("5",)]
+    ctx.close()
+
+
+@pytest.mark.parametrize("sound", [True, False])
+def test_a_save_waits_for_the_check_made_at_opening(
+    two_audits: tuple[AppContext, str, str], sound: bool
+) -> None:
+    """The pool's checkout events still apply: a write waits while the deferred integrity
+    check runs, then goes on if it finds the file sound and is refused if damaged."""
+    ctx, ours, _theirs = two_audits
+    tables = SQLModel.metadata.tables
+    row = answer_row(ours, '"yes"', T0)
+    work = [(upsert_statement("sqlite", tables["answer"], tuple(row), ANSWER_KEY), row)]
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            run_on_driver(ctx.engine, work)
+        except BaseException as exc:
+            errors.append(exc)
+
+    gate = hold_writes(ctx.engine)
+    writer = threading.Thread(target=save)
+    writer.start()
+    writer.join(0.3)
+    assert writer.is_alive()  # held: nothing written yet
+    assert ctx.db_path is not None
+    assert typed(ctx.db_path, "SELECT count(*) FROM answer") == [(0,)]
+    gate.decide(sound=sound)
+    writer.join(10)
+    assert not writer.is_alive()
+    assert len(errors) == (0 if sound else 1)
+    assert all(isinstance(e, DBAPIError) for e in errors)  # refused by SQLite, as SQLAlchemy's
+    assert typed(ctx.db_path, "SELECT count(*) FROM answer") == [(1 if sound else 0,)]
     ctx.close()
