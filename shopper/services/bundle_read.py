@@ -56,6 +56,11 @@ class BundleContent:
     """The action plan of the bundle's companies, read by `shopper.services.bundle_actions`."""
     created_at: str = ""
     app_version: str = ""
+    stored_times: exchange.KnownTimes = field(
+        default_factory=exchange.KnownTimes, compare=False, repr=False
+    )
+    """What the database stores of the audits' times read from canonical text (the quick
+    reading's): written as their own text, not formatted again."""
 
 
 class _Fields:
@@ -457,6 +462,7 @@ class _Checks:
         self.items = {key: {i.id: i for i in t.items()} for key, t in templates.items()}
         self.scorers = {key: SummaryScorer(t) for key, t in templates.items()}
         self._zones: dict[str, bool] = {}
+        self._stored = content.stored_times.read
         self._answers: dict[tuple[Any, ...], tuple[Any, str | None]] = {}
 
     def text(self, value: Any, limit: int) -> str:
@@ -494,6 +500,7 @@ class _Checks:
             raise _Doubt from None
         if not EARLIEST <= moment <= self.latest:
             raise _Doubt
+        self._stored(moment, value)
         return moment
 
     def answer(self, key: tuple[str, int], item: Any, raw: Any) -> tuple[Any, str | None]:

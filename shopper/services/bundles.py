@@ -619,7 +619,7 @@ def _merge(
     else:
         writing = _compare(session, archive, content, summary, states)
     if not dry_run:
-        _write_audits(session, writing)
+        _write_audits(session, writing, content.stored_times)
     return _Checked(states, writing, tuple(list(found) for found in _lines(summary)))
 
 
@@ -665,10 +665,16 @@ def _compare(
     return writing
 
 
-def _write_audits(session: Session, writing: list[tuple[BundleAudit, bool]]) -> None:
+def _write_audits(
+    session: Session,
+    writing: list[tuple[BundleAudit, bool]],
+    stored_times: exchange.KnownTimes,
+) -> None:
     # New audits go in as a few bulk statements; a newer copy replaces its audit's rows.
     exchange.insert_new_audits_direct(
-        session=session, audits=[audit.rows for audit, replace in writing if not replace]
+        session=session,
+        audits=[audit.rows for audit, replace in writing if not replace],
+        known=stored_times,
     )
     for audit, replace in writing:
         if replace:

@@ -26,6 +26,8 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    UTCDateTime,
+    stored_utc_text,
 )
 
 CHILD_TABLES = ("answer", "audit_event", "instrument_event", "moment", "evidence")
@@ -107,7 +109,12 @@ def event_ids(*, session: Session, audit_ids: Sequence[str]) -> dict[str, set[st
 
 
 def insert_rows(
-    *, session: Session, table: str, rows: Sequence[dict[str, Any]], batch: int = 10_000
+    *,
+    session: Session,
+    table: str,
+    rows: Sequence[dict[str, Any]],
+    batch: int = 10_000,
+    known: KnownTimes | None = None,
 ) -> None:
     """Insert many rows of one table, a batch per statement.
 
@@ -116,6 +123,10 @@ def insert_rows(
     out gets its plain default: the same statement and rows, without SQLAlchemy's per-row
     parameter handling (a third of a big demo's time). Rows that path cannot take as they
     are (a row missing a key, a default made per row, an expression) take SQLAlchemy's.
+
+    `known` gives what a UTC time column stores of some times (an import's, made from the
+    very text they were read from); a batch whose times of a column are all known is
+    written with those, and none is formatted again.
     """
     target = SQLModel.metadata.tables[table]
     if not rows:
@@ -124,11 +135,42 @@ def insert_rows(
     fast = _driver_insert(target, rows[0], conn.dialect)
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        params = fast.params(chunk) if fast is not None else None
+        params = fast.params(chunk, known) if fast is not None else None
         if fast is None or params is None:
             session.execute(insert(target), list(chunk))
         else:
             conn.exec_driver_sql(fast.sql, params)
+
+
+class KnownTimes:
+    """What a UTC time column stores of some times, known without formatting them: each
+    made from the canonical text the time was parsed from (`stored_utc_text`). An import
+    writes tens of thousands of times, and formatting a datetime costs more than parsing it.
+
+    Times are told apart by identity, each kept here alive (so no other object can have its
+    id while this lives): a time's first hash costs as much as formatting it.
+    """
+
+    def __init__(self) -> None:
+        self._kept: list[datetime] = []
+        self._texts: dict[int, str | None] = {id(None): None}
+
+    def __bool__(self) -> bool:
+        return len(self._texts) > 1
+
+    def read(self, moment: datetime, text: str) -> None:
+        """Remember the stored text of `moment`, just parsed from `text` (if it is canonical)."""
+        stored = stored_utc_text(text)
+        if stored is not None:
+            self._kept.append(moment)
+            self._texts[id(moment)] = stored
+
+    def texts(self, values: Iterable[datetime | None]) -> tuple[str | None, ...] | None:
+        """The stored texts of these times (None stays None); None if one is not known."""
+        try:
+            return tuple(map(self._texts.__getitem__, map(id, values)))
+        except KeyError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -142,9 +184,14 @@ class _DriverInsert:
     """(position in `keys`, bind processor) of each column whose type changes values."""
     defaults: tuple[Any, ...]
     """The processed values of the columns after `keys`: their plain defaults."""
+    times: frozenset[int]
+    """The positions in `keys` of UTC time columns."""
 
-    def params(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
-        """The rows' parameters; None when a row lacks one of the keys."""
+    def params(
+        self, rows: Sequence[dict[str, Any]], known: KnownTimes | None = None
+    ) -> list[tuple[Any, ...]] | None:
+        """The rows' parameters; None when a row lacks one of the keys. A time column whose
+        every value `known` holds takes those (see `insert_rows`)."""
         if not rows:
             return []
         try:
@@ -157,7 +204,10 @@ class _DriverInsert:
         except KeyError:
             return None
         for position, process in self.processors:
-            columns[position] = tuple(map(process, columns[position]))
+            texts = known.texts(columns[position]) if known and position in self.times else None
+            columns[position] = (
+                texts if texts is not None else tuple(map(process, columns[position]))
+            )
         if self.defaults:
             columns += [(value,) * len(rows) for value in self.defaults]
         return list(zip(*columns, strict=True))
@@ -195,6 +245,7 @@ def _driver_insert(target: Table, first: dict[str, Any], dialect: Dialect) -> _D
         tuple(column.key for column in given),
         tuple((n, p) for n, p in enumerate(processors) if p is not None),
         tuple(defaults),
+        frozenset(n for n, c in enumerate(given) if isinstance(c.type, UTCDateTime)),
     )
 
 
@@ -264,11 +315,16 @@ def insert_audit(*, session: Session, rows: AuditRows, replace: bool) -> None:
 # -- new audits written straight through the SQLite driver ----------------------------------
 
 
-def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -> None:
+def insert_new_audits_direct(
+    *,
+    session: Session,
+    audits: Sequence[AuditRows],
+    known: KnownTimes | None = None,
+) -> None:
     """`insert_new_audits`, the same rows in the same transaction, each table through
     `insert_rows` (on SQLite the driver's `executemany` of value lists: SQLAlchemy's handling
     of each row's parameters took most of an import's writing time), each audit's rows
-    together."""
+    together; `known` as `insert_rows` takes it."""
     if not audits:
         return
     # By audit (each audit's rows in their order): SQLite then adds to each table's index of
@@ -278,7 +334,7 @@ def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -
     for table in CHILD_TABLES:
         batches.append((table, [row for a in ordered for row in a.children.get(table, ())]))
     for table, rows in batches:
-        insert_rows(session=session, table=table, rows=rows)
+        insert_rows(session=session, table=table, rows=rows, known=known)
 
 
 def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:
