@@ -84,15 +84,65 @@ class StoredState:
 
 def audit_states(*, session: Session, audit_ids: Sequence[str]) -> dict[str, StoredState]:
     """The stored audits among `audit_ids`, with when they changed, status and completion."""
-    table = SQLModel.metadata.tables["audit"]
-    found: dict[str, StoredState] = {}
-    for start in range(0, len(audit_ids), _CHUNK):
-        chunk = list(audit_ids[start : start + _CHUNK])
-        stmt = sa_select(
-            table.c.id, table.c.updated_at, table.c.status, table.c.completed_at
-        ).where(table.c.id.in_(chunk))
-        for audit_id, updated, status, completed in session.execute(stmt):
-            found[audit_id] = StoredState(updated, status, completed)
+    rows = select_in(
+        session=session,
+        table="audit",
+        columns=("id", "updated_at", "status", "completed_at"),
+        key="id",
+        values=audit_ids,
+    )
+    return {audit_id: StoredState(*state) for audit_id, *state in rows}
+
+
+def select_in(
+    *,
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    key: str,
+    values: Iterable[Any],
+) -> list[tuple[Any, ...]]:
+    """The `columns` of the rows of `table` whose `key` is among `values`, each value as
+    SQLAlchemy's select gives it (through its column type's result processing).
+
+    On SQLite each chunk of values is one statement handed to the driver: SQLAlchemy
+    compiled each chunk's list anew (most of an import's checking of its ids); elsewhere
+    SQLAlchemy's select.
+    """
+    target = SQLModel.metadata.tables[table]
+    wanted = list(values)
+    session.flush()  # as a select through the session would (its autoflush)
+    connection = session.connection()
+    dialect = connection.dialect
+    picked = [target.c[name] for name in columns]
+    found: list[tuple[Any, ...]] = []
+    if dialect.name != "sqlite":
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            stmt = sa_select(*picked).where(target.c[key].in_(chunk))
+            found.extend(tuple(row) for row in session.execute(stmt))
+        return found
+    quote = dialect.identifier_preparer
+    processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in picked]
+    names = ", ".join(quote.format_column(c) for c in picked)
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        statement = (
+            f"SELECT {names} FROM {quote.format_table(target)} "
+            f"WHERE {quote.format_column(target.c[key])} IN ({', '.join('?' * len(chunk))})"
+        )
+        try:
+            rows = driver.execute(statement, chunk).fetchall()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error, dialect=dialect) from exc
+        if any(processors):
+            rows = [
+                tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
+                for row in rows
+            ]
+        found.extend(rows)
     return found
 
 
@@ -338,26 +388,10 @@ def insert_new_audits_direct(
 
 
 def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:
-    """`owners_of`; on SQLite each chunk is one statement handed to the driver (SQLAlchemy
-    compiled each chunk's list of ids anew: most of an import's checking of its row ids)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return owners_of(session=session, table=table, ids=ids)
-    name = connection.dialect.identifier_preparer.format_table(SQLModel.metadata.tables[table])
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    wanted = list(ids)
-    owners: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        statement = f"SELECT id, audit_id FROM {name} WHERE id IN ({', '.join('?' * len(chunk))})"
-        try:
-            owners.update(driver.execute(statement, chunk).fetchall())
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(
-                statement, None, exc, sqlite3.Error, dialect=connection.dialect
-            ) from exc
-    return owners
+    """`owners_of`, through `select_in` (on SQLite, each chunk one statement handed to the
+    driver)."""
+    rows = select_in(session=session, table=table, columns=("id", "audit_id"), key="id", values=ids)
+    return dict(rows)
 
 
 # -- a template version's hash alone -------------------------------------------------------

@@ -430,3 +430,26 @@ def test_times_known_from_their_text_are_written_as_the_times_themselves(
         slow.close()
         fast.close()
         some.close()
+
+
+def test_rows_selected_on_the_driver_are_those_sqlalchemy_selects(source: AppContext) -> None:
+    """`select_in` on SQLite's driver: the same rows and values (aware UTC times, None,
+    numbers) as SQLAlchemy's select, a chunk at a time, an id not here found nowhere."""
+    from sqlalchemy import select as sa_select
+
+    table = SQLModel.metadata.tables["audit"]
+    names = ("id", "updated_at", "status", "completed_at", "score_percent", "passed")
+    with session_scope(source.engine) as session:
+        ids = exchange.audit_ids(session=session)
+        asked = [*ids[:5], *(f"not-here-{n}" for n in range(600)), *ids[5:]]  # two chunks
+        found = exchange.select_in(
+            session=session, table="audit", columns=names, key="id", values=asked
+        )
+        stmt = sa_select(*(table.c[n] for n in names)).where(table.c.id.in_(ids))
+        expected = [tuple(row) for row in session.execute(stmt)]
+    found.sort(key=lambda row: row[0])
+    expected.sort(key=lambda row: row[0])
+    assert found == expected and len(found) == len(ids)
+    assert any(row[3] is None for row in found) and all(row[1].tzinfo is UTC for row in found)
+    for got, want in zip(found, expected, strict=True):
+        assert [type(v) for v in got] == [type(v) for v in want]
