@@ -466,6 +466,10 @@ class _Checks:
         self.scorers = {key: SummaryScorer(t) for key, t in templates.items()}
         self._zones: dict[str, bool] = {}
         self._stored = content.stored_times.read
+        self._times: dict[str, datetime] = {}
+        """Each time text found valid, and its time: a quarter of a demo bundle's are
+        repeats (a moment's time and its last change, an audit's completion, last change and
+        event of completion, its start and first answer and event)."""
         self._answers: dict[tuple[Any, ...], tuple[Any, str | None]] = {}
 
     def text(self, value: Any, limit: int) -> str:
@@ -494,6 +498,9 @@ class _Checks:
     def time(self, value: Any) -> datetime:
         if type(value) is not str:
             raise _Doubt
+        found = self._times.get(value)
+        if found is not None:
+            return found
         try:
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
@@ -504,6 +511,7 @@ class _Checks:
         if not EARLIEST <= moment <= self.latest:
             raise _Doubt
         self._stored(moment, value)
+        self._times[value] = moment
         return moment
 
     def answer(self, key: tuple[str, int], item: Any, raw: Any) -> tuple[Any, str | None]:
