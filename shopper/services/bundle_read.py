@@ -35,6 +35,9 @@ _PART = re.compile(r"^audits/\d{4,6}\.json$")
 _EVIDENCE = re.compile(r"^evidence/([0-9a-f]{64})$")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 PLAUSIBLE_AHEAD = timedelta(days=1)
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps(value, ensure_ascii=False)`, the same text, without making an encoder for
+each of a bundle's thousands of answer values (most of what dumping a short one costs)."""
 
 
 @dataclass
@@ -56,6 +59,11 @@ class BundleContent:
     """The action plan of the bundle's companies, read by `shopper.services.bundle_actions`."""
     created_at: str = ""
     app_version: str = ""
+    stored_times: exchange.KnownTimes = field(
+        default_factory=exchange.KnownTimes, compare=False, repr=False
+    )
+    """What the database stores of the audits' times read from canonical text (the quick
+    reading's): written as their own text, not formatted again."""
 
 
 class _Fields:
@@ -210,8 +218,8 @@ def _company(f: _Fields) -> dict[str, Any]:
         "name": name,
         "sector": f.text("sector", 200),
         "timezone": f.zone("timezone"),
-        "business_hours": json.dumps(hours, ensure_ascii=False),
-        "holidays": json.dumps(holidays, ensure_ascii=False),
+        "business_hours": _to_json(hours),
+        "holidays": _to_json(holidays),
         "notes": f.text("notes", MAX_NOTE),
         "created_at": f.time("created_at"),
         "updated_at": f.time("updated_at"),
@@ -282,7 +290,7 @@ def _audit(
             {
                 "audit_id": audit_id,
                 "item_id": item_id,
-                "value": None if value is None else json.dumps(value, ensure_ascii=False),
+                "value": None if value is None else _to_json(value),
                 "note": answer.text("note", MAX_NOTE),
                 "answered_at": answer.time("answered_at"),
                 "answered_tz": answer.zone("answered_tz"),
@@ -308,7 +316,7 @@ def _audit(
         data = s.data.get("data", {})
         if (problem := step_data_problem(data)) is not None:
             raise s.fail("data", problem)
-        if len(json.dumps(data, ensure_ascii=False)) > MAX_STEP_DATA:
+        if len(_to_json(data)) > MAX_STEP_DATA:
             raise s.fail("data", f"longer than {MAX_STEP_DATA:,} characters")
         steps.append(
             {
@@ -318,7 +326,7 @@ def _audit(
                 "kind": s.choice("kind", sorted(STEP_KINDS[Instrument(instrument)])),
                 "at": s.time("at"),
                 "tz": s.zone("tz"),
-                "data": json.dumps(data, ensure_ascii=False),
+                "data": _to_json(data),
                 "updated_at": s.time("updated_at"),
             }
         )
@@ -457,6 +465,11 @@ class _Checks:
         self.items = {key: {i.id: i for i in t.items()} for key, t in templates.items()}
         self.scorers = {key: SummaryScorer(t) for key, t in templates.items()}
         self._zones: dict[str, bool] = {}
+        self._stored = content.stored_times.read
+        self._times: dict[str, datetime] = {}
+        """Each time text found valid, and its time: a quarter of a demo bundle's are
+        repeats (a moment's time and its last change, an audit's completion, last change and
+        event of completion, its start and first answer and event)."""
         self._answers: dict[tuple[Any, ...], tuple[Any, str | None]] = {}
 
     def text(self, value: Any, limit: int) -> str:
@@ -485,6 +498,9 @@ class _Checks:
     def time(self, value: Any) -> datetime:
         if type(value) is not str:
             raise _Doubt
+        found = self._times.get(value)
+        if found is not None:
+            return found
         try:
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
@@ -494,6 +510,8 @@ class _Checks:
             raise _Doubt from None
         if not EARLIEST <= moment <= self.latest:
             raise _Doubt
+        self._stored(moment, value)
+        self._times[value] = moment
         return moment
 
     def answer(self, key: tuple[str, int], item: Any, raw: Any) -> tuple[Any, str | None]:
@@ -519,7 +537,7 @@ class _Checks:
             value = normalize_answer(item, raw)
         except AnswerError:
             raise _Doubt from None
-        made = (value, None if value is None else json.dumps(value, ensure_ascii=False))
+        made = (value, None if value is None else _to_json(value))
         if remembered is not None:
             self._answers[(key, item.id, kind, remembered)] = made
         return made
@@ -643,7 +661,7 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
         step_data = s["data"]
         if step_data_problem(step_data) is not None:
             raise _Doubt
-        dumped = json.dumps(step_data, ensure_ascii=False)
+        dumped = _to_json(step_data)
         if len(dumped) > MAX_STEP_DATA:
             raise _Doubt
         steps.append(

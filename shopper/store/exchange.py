@@ -26,6 +26,8 @@ from shopper.store.tables import (
     Evidence,
     InstrumentEvent,
     Moment,
+    UTCDateTime,
+    stored_utc_text,
 )
 
 CHILD_TABLES = ("answer", "audit_event", "instrument_event", "moment", "evidence")
@@ -82,15 +84,65 @@ class StoredState:
 
 def audit_states(*, session: Session, audit_ids: Sequence[str]) -> dict[str, StoredState]:
     """The stored audits among `audit_ids`, with when they changed, status and completion."""
-    table = SQLModel.metadata.tables["audit"]
-    found: dict[str, StoredState] = {}
-    for start in range(0, len(audit_ids), _CHUNK):
-        chunk = list(audit_ids[start : start + _CHUNK])
-        stmt = sa_select(
-            table.c.id, table.c.updated_at, table.c.status, table.c.completed_at
-        ).where(table.c.id.in_(chunk))
-        for audit_id, updated, status, completed in session.execute(stmt):
-            found[audit_id] = StoredState(updated, status, completed)
+    rows = select_in(
+        session=session,
+        table="audit",
+        columns=("id", "updated_at", "status", "completed_at"),
+        key="id",
+        values=audit_ids,
+    )
+    return {audit_id: StoredState(*state) for audit_id, *state in rows}
+
+
+def select_in(
+    *,
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    key: str,
+    values: Iterable[Any],
+) -> list[tuple[Any, ...]]:
+    """The `columns` of the rows of `table` whose `key` is among `values`, each value as
+    SQLAlchemy's select gives it (through its column type's result processing).
+
+    On SQLite each chunk of values is one statement handed to the driver: SQLAlchemy
+    compiled each chunk's list anew (most of an import's checking of its ids); elsewhere
+    SQLAlchemy's select.
+    """
+    target = SQLModel.metadata.tables[table]
+    wanted = list(values)
+    session.flush()  # as a select through the session would (its autoflush)
+    connection = session.connection()
+    dialect = connection.dialect
+    picked = [target.c[name] for name in columns]
+    found: list[tuple[Any, ...]] = []
+    if dialect.name != "sqlite":
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            stmt = sa_select(*picked).where(target.c[key].in_(chunk))
+            found.extend(tuple(row) for row in session.execute(stmt))
+        return found
+    quote = dialect.identifier_preparer
+    processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in picked]
+    names = ", ".join(quote.format_column(c) for c in picked)
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        statement = (
+            f"SELECT {names} FROM {quote.format_table(target)} "
+            f"WHERE {quote.format_column(target.c[key])} IN ({', '.join('?' * len(chunk))})"
+        )
+        try:
+            rows = driver.execute(statement, chunk).fetchall()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error, dialect=dialect) from exc
+        if any(processors):
+            rows = [
+                tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
+                for row in rows
+            ]
+        found.extend(rows)
     return found
 
 
@@ -107,7 +159,12 @@ def event_ids(*, session: Session, audit_ids: Sequence[str]) -> dict[str, set[st
 
 
 def insert_rows(
-    *, session: Session, table: str, rows: Sequence[dict[str, Any]], batch: int = 10_000
+    *,
+    session: Session,
+    table: str,
+    rows: Sequence[dict[str, Any]],
+    batch: int = 10_000,
+    known: KnownTimes | None = None,
 ) -> None:
     """Insert many rows of one table, a batch per statement.
 
@@ -116,6 +173,10 @@ def insert_rows(
     out gets its plain default: the same statement and rows, without SQLAlchemy's per-row
     parameter handling (a third of a big demo's time). Rows that path cannot take as they
     are (a row missing a key, a default made per row, an expression) take SQLAlchemy's.
+
+    `known` gives what a UTC time column stores of some times (an import's, made from the
+    very text they were read from); a batch whose times of a column are all known is
+    written with those, and none is formatted again.
     """
     target = SQLModel.metadata.tables[table]
     if not rows:
@@ -124,11 +185,42 @@ def insert_rows(
     fast = _driver_insert(target, rows[0], conn.dialect)
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        params = fast.params(chunk) if fast is not None else None
+        params = fast.params(chunk, known) if fast is not None else None
         if fast is None or params is None:
             session.execute(insert(target), list(chunk))
         else:
             conn.exec_driver_sql(fast.sql, params)
+
+
+class KnownTimes:
+    """What a UTC time column stores of some times, known without formatting them: each
+    made from the canonical text the time was parsed from (`stored_utc_text`). An import
+    writes tens of thousands of times, and formatting a datetime costs more than parsing it.
+
+    Times are told apart by identity, each kept here alive (so no other object can have its
+    id while this lives): a time's first hash costs as much as formatting it.
+    """
+
+    def __init__(self) -> None:
+        self._kept: list[datetime] = []
+        self._texts: dict[int, str | None] = {id(None): None}
+
+    def __bool__(self) -> bool:
+        return len(self._texts) > 1
+
+    def read(self, moment: datetime, text: str) -> None:
+        """Remember the stored text of `moment`, just parsed from `text` (if it is canonical)."""
+        stored = stored_utc_text(text)
+        if stored is not None:
+            self._kept.append(moment)
+            self._texts[id(moment)] = stored
+
+    def texts(self, values: Iterable[datetime | None]) -> tuple[str | None, ...] | None:
+        """The stored texts of these times (None stays None); None if one is not known."""
+        try:
+            return tuple(map(self._texts.__getitem__, map(id, values)))
+        except KeyError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -142,9 +234,14 @@ class _DriverInsert:
     """(position in `keys`, bind processor) of each column whose type changes values."""
     defaults: tuple[Any, ...]
     """The processed values of the columns after `keys`: their plain defaults."""
+    times: frozenset[int]
+    """The positions in `keys` of UTC time columns."""
 
-    def params(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
-        """The rows' parameters; None when a row lacks one of the keys."""
+    def params(
+        self, rows: Sequence[dict[str, Any]], known: KnownTimes | None = None
+    ) -> list[tuple[Any, ...]] | None:
+        """The rows' parameters; None when a row lacks one of the keys. A time column whose
+        every value `known` holds takes those (see `insert_rows`)."""
         if not rows:
             return []
         try:
@@ -157,7 +254,10 @@ class _DriverInsert:
         except KeyError:
             return None
         for position, process in self.processors:
-            columns[position] = tuple(map(process, columns[position]))
+            texts = known.texts(columns[position]) if known and position in self.times else None
+            columns[position] = (
+                texts if texts is not None else tuple(map(process, columns[position]))
+            )
         if self.defaults:
             columns += [(value,) * len(rows) for value in self.defaults]
         return list(zip(*columns, strict=True))
@@ -195,6 +295,7 @@ def _driver_insert(target: Table, first: dict[str, Any], dialect: Dialect) -> _D
         tuple(column.key for column in given),
         tuple((n, p) for n, p in enumerate(processors) if p is not None),
         tuple(defaults),
+        frozenset(n for n, c in enumerate(given) if isinstance(c.type, UTCDateTime)),
     )
 
 
@@ -264,11 +365,16 @@ def insert_audit(*, session: Session, rows: AuditRows, replace: bool) -> None:
 # -- new audits written straight through the SQLite driver ----------------------------------
 
 
-def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -> None:
+def insert_new_audits_direct(
+    *,
+    session: Session,
+    audits: Sequence[AuditRows],
+    known: KnownTimes | None = None,
+) -> None:
     """`insert_new_audits`, the same rows in the same transaction, each table through
     `insert_rows` (on SQLite the driver's `executemany` of value lists: SQLAlchemy's handling
     of each row's parameters took most of an import's writing time), each audit's rows
-    together."""
+    together; `known` as `insert_rows` takes it."""
     if not audits:
         return
     # By audit (each audit's rows in their order): SQLite then adds to each table's index of
@@ -278,30 +384,14 @@ def insert_new_audits_direct(*, session: Session, audits: Sequence[AuditRows]) -
     for table in CHILD_TABLES:
         batches.append((table, [row for a in ordered for row in a.children.get(table, ())]))
     for table, rows in batches:
-        insert_rows(session=session, table=table, rows=rows)
+        insert_rows(session=session, table=table, rows=rows, known=known)
 
 
 def owners_of_direct(*, session: Session, table: str, ids: Iterable[str]) -> dict[str, str]:
-    """`owners_of`; on SQLite each chunk is one statement handed to the driver (SQLAlchemy
-    compiled each chunk's list of ids anew: most of an import's checking of its row ids)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return owners_of(session=session, table=table, ids=ids)
-    name = connection.dialect.identifier_preparer.format_table(SQLModel.metadata.tables[table])
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    wanted = list(ids)
-    owners: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        statement = f"SELECT id, audit_id FROM {name} WHERE id IN ({', '.join('?' * len(chunk))})"
-        try:
-            owners.update(driver.execute(statement, chunk).fetchall())
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(
-                statement, None, exc, sqlite3.Error, dialect=connection.dialect
-            ) from exc
-    return owners
+    """`owners_of`, through `select_in` (on SQLite, each chunk one statement handed to the
+    driver)."""
+    rows = select_in(session=session, table=table, columns=("id", "audit_id"), key="id", values=ids)
+    return dict(rows)
 
 
 # -- a template version's hash alone -------------------------------------------------------

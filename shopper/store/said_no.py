@@ -10,6 +10,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from shopper.domain.errors import NotFoundError
+from shopper.store import exchange
 from shopper.store.repo import _resolve_prefix
 from shopper.store.tables import FeedbackEntry, SaidNoCampaign, SaidNoEntry, ThemeRules
 
@@ -137,8 +138,6 @@ def save_rules(*, session: Session, text: str, who: str, at: Any) -> None:
 
 def ids_present(*, session: Session, table: Any, ids: Sequence[str]) -> set[str]:
     """Those of `ids` that rows of `table` (a said-no or feedback table) have here."""
-    here: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        here |= {str(i) for i in session.exec(select(table.id).where(col(table.id).in_(chunk)))}
-    return here
+    name = table.__tablename__
+    found = exchange.select_in(session=session, table=name, columns=("id",), key="id", values=ids)
+    return {str(row_id) for (row_id,) in found}

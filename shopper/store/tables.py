@@ -7,6 +7,7 @@ took it, the IANA zone it was taken in beside it.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -49,6 +50,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+_CANONICAL = re.compile(
+    # Hours to 23: a midnight written as 24:00 is another day's text (read otherwise).
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{6})?\+00:00"
+)
+
+
+def stored_utc_text(text: str) -> str | None:
+    """What a `UTCDateTime` column stores on SQLite of the time written as `text`, when that
+    is canonical UTC text (`2025-06-01T09:30:00+00:00`, or with six digits of microseconds,
+    as `datetime.isoformat` writes a UTC time); None for any other text.
+
+    Made from the text's own characters (formatting a datetime costs more than parsing it,
+    and an import writes tens of thousands): the caller has parsed `text` to a datetime,
+    so it is a real date and time, and this is the column's text of that same time.
+    """
+    if _CANONICAL.fullmatch(text) is None:
+        return None
+    return f"{text[:10]} {text[11:19]}{text[19:26] if len(text) == 32 else '.000000'}"
 
 
 def as_aware(value: Any) -> datetime | None:

@@ -245,3 +245,27 @@ def test_remembered_answers_are_read_as_the_full_checks_read_them(tmp_path: Path
         if row["value"] in ("0.0", "-0.0")
     }
     assert stored == {"0.0", "-0.0"}
+
+
+def test_values_are_dumped_as_json_dumps_dumps_them() -> None:
+    import json
+
+    from shopper.services.bundle_read import _to_json
+
+    values = [
+        "naïve “quotes” \n\t\\ \u2028 😀",
+        "",
+        4,
+        -0.0,
+        3.6,
+        float("nan"),
+        1e300,
+        True,
+        None,
+        ["a", "b", "ü"],
+        {"z": [1, {"ä": None}], "a": "x"},
+        [],
+        {},
+    ]
+    for value in values:
+        assert _to_json(value) == json.dumps(value, ensure_ascii=False)

@@ -26,6 +26,7 @@ from shopper.store.engine import (
     upsert_statement,
 )
 from shopper.store.repo import ANSWER_KEY, _audit_update
+from shopper.store.tables import stored_utc_text
 
 T0 = datetime(2025, 3, 30, 0, 30, 15, 123456, tzinfo=UTC)
 
@@ -47,6 +48,52 @@ def test_a_utc_time_is_written_as_the_columns_type_writes_it() -> None:
     assert [fast(t) for t in times] == [slow(t) for t in times]
     with pytest.raises(ValueError, match="naive"):
         fast(datetime(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-03-30T00:30:15.123456+00:00",
+        "2025-03-30T00:30:15+00:00",  # whole seconds: the text has no fraction
+        "2025-03-30T00:30:15.000000+00:00",
+        "2000-01-01T00:00:00+00:00",
+        "9999-12-31T23:59:59.999999+00:00",
+        "2024-02-29T23:59:59+00:00",
+        "1000-01-01T00:00:00+00:00",
+        "0999-12-31T23:00:00+00:00",
+        "0001-01-01T00:00:00.000001+00:00",
+    ],
+)
+def test_a_time_stored_from_its_text_is_stored_as_the_column_writes_it(text: str) -> None:
+    """`stored_utc_text` of canonical UTC text: the column type's own text of that time."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    column = SQLModel.metadata.tables["answer"].c.answered_at
+    slow = column.type.dialect_impl(dialect).bind_processor(dialect)
+    assert slow is not None
+    assert stored_utc_text(text) == slow(datetime.fromisoformat(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-03-30T02:30:15+02:00",  # another offset: not the text of a UTC time
+        "2025-03-30T00:30:15Z",
+        "2025-03-30T00:30:15-00:00",
+        "2025-03-30T00:30:15.123+00:00",
+        "2025-03-30T00:30:15,123456+00:00",
+        "2025-03-30 00:30:15+00:00",
+        "2025-03-30T00:30+00:00",
+        "2025-03-30T00:30:15",
+        "20250330T003015+00:00",
+        "2025-W13-7T00:30:15+00:00",
+        "2025-03-30T24:00:00+00:00",
+        "\u0662\u0660\u0662\u0665-03-30T00:30:15+00:00",
+    ],
+)
+def test_only_canonical_utc_text_gives_its_stored_text(text: str) -> None:
+    assert stored_utc_text(text) is None
 
 
 def answer_row(audit_id: str, value: str, at: datetime) -> dict[str, object]:

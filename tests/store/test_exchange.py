@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from shopper.services.demo import load_demo
 from shopper.services.templates import list_templates, sync_builtin_templates
 from shopper.store import exchange
 from shopper.store.engine import open_database, session_scope, sqlite_url
+from shopper.store.tables import stored_utc_text
 from tests.services.test_bundles import Clock, rich_audit
 
 TABLES = ("audit", *exchange.CHILD_TABLES)
@@ -376,3 +377,79 @@ def test_said_no_and_feedback_rows_go_in_as_sqlalchemy_writes_them(
     finally:
         slow.close()
         fast.close()
+
+
+def test_times_known_from_their_text_are_written_as_the_times_themselves(
+    source: AppContext, tmp_path: Path
+) -> None:
+    """The import's times go in as the text they were read from (`known`): byte for byte
+    what SQLAlchemy writes of the same times (whole seconds, the first and last moments of
+    the years allowed, microseconds, a time given in another zone); a batch with one time
+    not known is written as it always was."""
+    audits = audits_of(source)
+    edges = [
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(2000, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2024, 2, 29, 12, tzinfo=UTC),
+        datetime(2024, 2, 29, 14, 0, 0, 5, tzinfo=timezone(timedelta(hours=2))),
+    ]
+    for n, rows in enumerate(audits):
+        rows.audit.pop("version")
+        for m, answer in enumerate(rows.children.get("answer", [])):
+            answer["answered_at"] = edges[(n + m) % len(edges)]
+    times = {
+        v
+        for a in audits
+        for row in [a.audit, *(r for rows in a.children.values() for r in rows)]
+        for v in row.values()
+        if isinstance(v, datetime)
+    }
+    known, partly = exchange.KnownTimes(), exchange.KnownTimes()
+    for moment in times:
+        text = moment.astimezone(UTC).isoformat()
+        assert stored_utc_text(text) is not None
+        known.read(moment, text)
+        if moment is not audits[0].audit["started_at"]:
+            partly.read(moment, text)
+    assert known.texts([None, *times]) is not None
+    assert partly.texts(times) is None
+    assert known.texts([datetime.fromisoformat(text)]) is None  # an equal time: another one
+    slow = empty_copy(source, tmp_path / "slow")
+    fast = empty_copy(source, tmp_path / "fast")
+    some = empty_copy(source, tmp_path / "some")
+    try:
+        insert_all(slow, audits, direct=False)
+        with session_scope(fast.engine) as session:
+            exchange.insert_new_audits_direct(session=session, audits=audits, known=known)
+        with session_scope(some.engine) as session:
+            exchange.insert_new_audits_direct(session=session, audits=audits, known=partly)
+        assert slow.db_path is not None and fast.db_path is not None and some.db_path
+        assert stored(fast.db_path) == stored(slow.db_path) == stored(some.db_path)
+    finally:
+        slow.close()
+        fast.close()
+        some.close()
+
+
+def test_rows_selected_on_the_driver_are_those_sqlalchemy_selects(source: AppContext) -> None:
+    """`select_in` on SQLite's driver: the same rows and values (aware UTC times, None,
+    numbers) as SQLAlchemy's select, a chunk at a time, an id not here found nowhere."""
+    from sqlalchemy import select as sa_select
+
+    table = SQLModel.metadata.tables["audit"]
+    names = ("id", "updated_at", "status", "completed_at", "score_percent", "passed")
+    with session_scope(source.engine) as session:
+        ids = exchange.audit_ids(session=session)
+        asked = [*ids[:5], *(f"not-here-{n}" for n in range(600)), *ids[5:]]  # two chunks
+        found = exchange.select_in(
+            session=session, table="audit", columns=names, key="id", values=asked
+        )
+        stmt = sa_select(*(table.c[n] for n in names)).where(table.c.id.in_(ids))
+        expected = [tuple(row) for row in session.execute(stmt)]
+    found.sort(key=lambda row: row[0])
+    expected.sort(key=lambda row: row[0])
+    assert found == expected and len(found) == len(ids)
+    assert any(row[3] is None for row in found) and all(row[1].tzinfo is UTC for row in found)
+    for got, want in zip(found, expected, strict=True):
+        assert [type(v) for v in got] == [type(v) for v in want]
