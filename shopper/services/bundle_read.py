@@ -7,7 +7,6 @@ computed here from the answers, never taken from the bundle.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -29,15 +28,13 @@ from shopper.services.bundle_zip import BundleArchive, BundleError
 from shopper.services.evidence import EXTENSIONS, MAX_EVIDENCE_BYTES
 from shopper.services.runner import MAX_NOTE, STEP_KINDS
 from shopper.store import exchange
+from shopper.store.tables import to_json
 
 Progress = Callable[[int, int], None]
 _PART = re.compile(r"^audits/\d{4,6}\.json$")
 _EVIDENCE = re.compile(r"^evidence/([0-9a-f]{64})$")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 PLAUSIBLE_AHEAD = timedelta(days=1)
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-"""`json.dumps(value, ensure_ascii=False)`, the same text, without making an encoder for
-each of a bundle's thousands of answer values (most of what dumping a short one costs)."""
 
 
 @dataclass
@@ -218,8 +215,8 @@ def _company(f: _Fields) -> dict[str, Any]:
         "name": name,
         "sector": f.text("sector", 200),
         "timezone": f.zone("timezone"),
-        "business_hours": _to_json(hours),
-        "holidays": _to_json(holidays),
+        "business_hours": to_json(hours),
+        "holidays": to_json(holidays),
         "notes": f.text("notes", MAX_NOTE),
         "created_at": f.time("created_at"),
         "updated_at": f.time("updated_at"),
@@ -290,7 +287,7 @@ def _audit(
             {
                 "audit_id": audit_id,
                 "item_id": item_id,
-                "value": None if value is None else _to_json(value),
+                "value": None if value is None else to_json(value),
                 "note": answer.text("note", MAX_NOTE),
                 "answered_at": answer.time("answered_at"),
                 "answered_tz": answer.zone("answered_tz"),
@@ -316,7 +313,7 @@ def _audit(
         data = s.data.get("data", {})
         if (problem := step_data_problem(data)) is not None:
             raise s.fail("data", problem)
-        if len(_to_json(data)) > MAX_STEP_DATA:
+        if len(to_json(data)) > MAX_STEP_DATA:
             raise s.fail("data", f"longer than {MAX_STEP_DATA:,} characters")
         steps.append(
             {
@@ -326,7 +323,7 @@ def _audit(
                 "kind": s.choice("kind", sorted(STEP_KINDS[Instrument(instrument)])),
                 "at": s.time("at"),
                 "tz": s.zone("tz"),
-                "data": _to_json(data),
+                "data": to_json(data),
                 "updated_at": s.time("updated_at"),
             }
         )
@@ -537,7 +534,7 @@ class _Checks:
             value = normalize_answer(item, raw)
         except AnswerError:
             raise _Doubt from None
-        made = (value, None if value is None else _to_json(value))
+        made = (value, None if value is None else to_json(value))
         if remembered is not None:
             self._answers[(key, item.id, kind, remembered)] = made
         return made
@@ -661,7 +658,7 @@ def _audit_fast(data: Any, checks: _Checks, seen_ids: set[str]) -> BundleAudit:
         step_data = s["data"]
         if step_data_problem(step_data) is not None:
             raise _Doubt
-        dumped = _to_json(step_data)
+        dumped = to_json(step_data)
         if len(dumped) > MAX_STEP_DATA:
             raise _Doubt
         steps.append(

@@ -43,7 +43,7 @@ from shopper.services.runner import AuditRunner, MissingAnswersError, NewStep
 from shopper.services.templates import get_template, list_templates
 from shopper.store import exchange, repo
 from shopper.store.engine import session_scope
-from shopper.store.tables import Company
+from shopper.store.tables import Company, to_json
 
 DEFAULT_AUDITS = 120
 RECORDED_PER_PAIR = 2
@@ -825,11 +825,11 @@ class _Memo:
 
     def json(self, value: Any) -> str:
         if type(value) not in _PLAIN:
-            return json.dumps(value, ensure_ascii=False)
+            return to_json(value)
         key = (type(value), value)
         text = self._json.get(key)
         if text is None:
-            text = self._json[key] = json.dumps(value, ensure_ascii=False)
+            text = self._json[key] = to_json(value)
         return text
 
     def fraction(self, item: Item, value: Any) -> float | None:

@@ -49,6 +49,7 @@ from shopper.store.tables import (
     InstrumentEvent,
     Moment,
     new_id,
+    to_json,
 )
 
 MAX_NOTE = 100_000
@@ -880,7 +881,7 @@ _HANDED_IN = frozenset({"submitted", "reviewed"})
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else to_json(value)
 
 
 def _step(event: InstrumentEvent) -> tuple[str, Step]:

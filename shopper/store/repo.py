@@ -7,7 +7,6 @@ answer of every audit.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +42,7 @@ from shopper.store.tables import (
     ShopEvent,
     TemplateVersion,
     as_aware,
+    to_json,
 )
 
 # -- templates ----------------------------------------------------------------
@@ -328,8 +328,6 @@ def save_answer(
 
 
 ANSWER_KEY = ("audit_id", "item_id")
-_JSON = json.JSONEncoder(ensure_ascii=False)
-"""`json.dumps(value, ensure_ascii=False)`, without the encoder it makes on every call."""
 
 
 def _answer_row(
@@ -338,7 +336,7 @@ def _answer_row(
     return {
         "audit_id": audit_id,
         "item_id": item_id,
-        "value": None if value is None else _JSON.encode(value),
+        "value": None if value is None else to_json(value),
         "note": note,
         "answered_at": at,
         "answered_tz": tz,

@@ -29,6 +29,11 @@ from shopper.domain.clock import as_utc
 from shopper.domain.shops import ShopState
 from shopper.domain.vocabulary import DEFAULT_HOURS, AnswerSource, AuditStatus
 
+to_json = json.JSONEncoder(ensure_ascii=False).encode
+"""The text a JSON column keeps: what `json.dumps(value, ensure_ascii=False)` makes, without
+making an encoder on every call (most of what dumping a short value costs; an import and a
+save dump thousands)."""
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and hands them back aware (SQLite keeps no zone)."""

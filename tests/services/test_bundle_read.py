@@ -250,7 +250,7 @@ def test_remembered_answers_are_read_as_the_full_checks_read_them(tmp_path: Path
 def test_values_are_dumped_as_json_dumps_dumps_them() -> None:
     import json
 
-    from shopper.services.bundle_read import _to_json
+    from shopper.store.tables import to_json
 
     values = [
         "naïve “quotes” \n\t\\ \u2028 😀",
@@ -268,4 +268,4 @@ def test_values_are_dumped_as_json_dumps_dumps_them() -> None:
         {},
     ]
     for value in values:
-        assert _to_json(value) == json.dumps(value, ensure_ascii=False)
+        assert to_json(value) == json.dumps(value, ensure_ascii=False)
