@@ -31,7 +31,7 @@ from shopper.domain.answers import make_datetime_answer
 from shopper.domain.clock import in_zone
 from shopper.domain.errors import ShopperError
 from shopper.domain.instruments import EmailStep, Step, WebStep
-from shopper.domain.scoring import FAIL_BELOW, PASS_FROM, item_fraction, score_audit
+from shopper.domain.scoring import FAIL_BELOW, PASS_FROM, SummaryScorer, item_fraction
 from shopper.domain.template import NA, Item, ItemType, Template
 from shopper.domain.vocabulary import DEFAULT_HOURS, AuditStatus
 from shopper.services import demo_pictures as pictures
@@ -301,6 +301,9 @@ def _write_audits(
     company_records = {row["id"]: Company(**row) for row in company_rows}
     chosen = _chosen(audits, len(companies), templates)
     memo = _Memo()
+    # An audit row keeps its score's summary alone: worked out per template with each item's
+    # facts looked up once (`score_audit`'s sums, to the last bit), not a whole score each.
+    scorers = {id(template): SummaryScorer(template) for template in templates}
     audit_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
@@ -347,7 +350,7 @@ def _write_audits(
             keep = rng.randint(len(values) // 3, max(len(values) // 3, len(values) - 2))
             values = dict(list(values.items())[:keep])
             values |= {k: v for k, v in measured.items() if k in fixed}
-        score = score_audit(template, values)
+        score = scorers[id(template)].summary(values)
         completed = None if in_progress else started + timedelta(minutes=rng.randint(8, 90))
         if completed is not None and recording is not None:
             # The shopper completes the audit once the call, the path or the wait is over.
@@ -379,7 +382,7 @@ def _write_audits(
                 "score_percent": score.percent,
                 "verdict": score.verdict,
                 "passed": score.passed,
-                "critical_failures": len(score.critical_failures),
+                "critical_failures": score.critical_failures,
                 "answered": score.answered,
                 "visible": score.visible,
             }
