@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from shopper import __version__
 from shopper.domain.clock import now_utc
@@ -72,7 +72,6 @@ if TYPE_CHECKING:
 
 BUNDLE_SUFFIX = ".shopper"
 AUDITS_PER_PART = 500
-_CHUNK = 500
 Progress = Callable[[int, int], None]
 
 
@@ -565,7 +564,12 @@ def _merge(
     companies and actions, a few rows, are compared again either way.
     """
     builtin = builtin_versions(session=session) if content.templates else {}
-    templates_here, companies_here = _stored_here(session, content)
+    # The bundle's templates and companies stored here, in a statement per table (a
+    # statement per template and company, through the ORM, was a twentieth of an import).
+    templates_here = exchange.stored_template_versions(
+        session=session, template_ids={template_id for template_id, _version in content.templates}
+    )
+    companies_here = exchange.stored_companies(session=session, company_ids=content.companies)
     for key, record in content.templates.items():
         try:
             refuse_builtin_lookalike(
@@ -623,28 +627,6 @@ def _merge(
     if not dry_run:
         _write_audits(session, writing, content.stored_times)
     return _Checked(states, writing, tuple(list(found) for found in _lines(summary)))
-
-
-def _stored_here(
-    session: Session, content: BundleContent
-) -> tuple[dict[tuple[str, int], TemplateVersion], dict[str, Company]]:
-    """The bundle's template versions and companies that are stored here, by key: read in a
-    statement per table (a statement per template and company, through the ORM, was a
-    twentieth of an import)."""
-    template_ids = sorted({template_id for template_id, _version in content.templates})
-    templates: dict[tuple[str, int], TemplateVersion] = {}
-    for start in range(0, len(template_ids), _CHUNK):
-        chunk = template_ids[start : start + _CHUNK]
-        stmt_t = select(TemplateVersion).where(col(TemplateVersion.template_id).in_(chunk))
-        templates.update(((t.template_id, t.version), t) for t in session.exec(stmt_t))
-    company_ids = sorted(content.companies)
-    companies: dict[str, Company] = {}
-    for start in range(0, len(company_ids), _CHUNK):
-        chunk = company_ids[start : start + _CHUNK]
-        companies.update(
-            (c.id, c) for c in session.exec(select(Company).where(col(Company.id).in_(chunk)))
-        )
-    return templates, companies
 
 
 def _lines(summary: ImportSummary) -> tuple[list[AuditLine], ...]:
