@@ -566,10 +566,10 @@ def _merge(
     builtin = builtin_versions(session=session) if content.templates else {}
     # The bundle's templates and companies stored here, in a statement per table (a
     # statement per template and company, through the ORM, was a twentieth of an import).
-    templates_here = exchange.stored_template_versions(
+    hashes_here = exchange.stored_template_hashes(
         session=session, template_ids={template_id for template_id, _version in content.templates}
     )
-    companies_here = exchange.stored_companies(session=session, company_ids=content.companies)
+    changed_here = exchange.stored_company_times(session=session, company_ids=content.companies)
     for key, record in content.templates.items():
         try:
             refuse_builtin_lookalike(
@@ -582,8 +582,8 @@ def _merge(
             )
         except TemplateError as exc:
             raise archive.fail(str(exc)) from exc
-        stored = templates_here.get(key)
-        if stored is None:
+        stored_hash = hashes_here.get(key)
+        if stored_hash is None:
             summary.templates_added += 1
             if not dry_run:
                 exchange.insert_rows(
@@ -594,18 +594,18 @@ def _merge(
                 record_follow_up(
                     session, parse_template_text(record["source"], name=f"{key[0]}@{key[1]}")
                 )
-        elif stored.sha256 != record["sha256"]:
+        elif stored_hash != record["sha256"]:
             raise archive.fail(
                 f"template {key[0][:8]} version {key[1]} ({record['title']}) is stored here "
                 "with different content; the sender must give the changed template a new version"
             )
     for company_id, record in content.companies.items():
-        stored_company = companies_here.get(company_id)
-        if stored_company is None:
+        changed = changed_here.get(company_id)
+        if changed is None:
             summary.companies_added += 1
             if not dry_run:
                 exchange.insert_rows(session=session, table="company", rows=[record])
-        elif record["updated_at"] > stored_company.updated_at:
+        elif record["updated_at"] > changed:
             summary.companies_updated += 1
             if not dry_run:
                 values = {k: v for k, v in record.items() if k not in ("id", "created_at")}

@@ -23,11 +23,9 @@ from shopper.store.tables import (
     Answer,
     Audit,
     AuditEvent,
-    Company,
     Evidence,
     InstrumentEvent,
     Moment,
-    TemplateVersion,
     UTCDateTime,
     stored_utc_text,
 )
@@ -96,30 +94,26 @@ def audit_states(*, session: Session, audit_ids: Sequence[str]) -> dict[str, Sto
     return {audit_id: StoredState(*state) for audit_id, *state in rows}
 
 
-def stored_template_versions(
+def stored_template_hashes(
     *, session: Session, template_ids: Iterable[str]
-) -> dict[tuple[str, int], TemplateVersion]:
-    """Every stored version of these templates, by (template id, version): a statement per
-    chunk of ids."""
-    wanted = sorted(set(template_ids))
-    found: dict[tuple[str, int], TemplateVersion] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        stmt = select(TemplateVersion).where(col(TemplateVersion.template_id).in_(chunk))
-        found.update(((t.template_id, t.version), t) for t in session.exec(stmt))
-    return found
+) -> dict[tuple[str, int], str]:
+    """The hash of every stored version of these templates, by (template id, version)."""
+    rows = select_in(
+        session=session,
+        table="template_version",
+        columns=("template_id", "version", "sha256"),
+        key="template_id",
+        values=sorted(set(template_ids)),
+    )
+    return {(template_id, version): sha256 for template_id, version, sha256 in rows}
 
 
-def stored_companies(*, session: Session, company_ids: Iterable[str]) -> dict[str, Company]:
-    """The stored companies among these ids, by id: a statement per chunk of ids."""
-    wanted = sorted(set(company_ids))
-    found: dict[str, Company] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        found.update(
-            (c.id, c) for c in session.exec(select(Company).where(col(Company.id).in_(chunk)))
-        )
-    return found
+def stored_company_times(*, session: Session, company_ids: Iterable[str]) -> dict[str, datetime]:
+    """When each stored company among these ids last changed, by id."""
+    rows = select_in(
+        session=session, table="company", columns=("id", "updated_at"), key="id", values=company_ids
+    )
+    return dict(rows)
 
 
 def select_in(
